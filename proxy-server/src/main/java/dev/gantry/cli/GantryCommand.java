@@ -1,0 +1,6 @@
+package dev.gantry.cli;
+
+public final class GantryCommand {
+    public static void main(String[] args) {
+    }
+}
