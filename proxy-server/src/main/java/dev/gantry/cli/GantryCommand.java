@@ -1,6 +1,25 @@
 package dev.gantry.cli;
 
-public final class GantryCommand {
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/** {@code gantry}: the command line. Subcommands do the work. */
+@Command(name = "gantry",
+        mixinStandardHelpOptions = true,
+        versionProvider = VersionProvider.class,
+        description = "A hardware-aware OCI registry mirror.",
+        subcommands = {ServeCommand.class, ConfigCommand.class, CommandLine.HelpCommand.class})
+public final class GantryCommand implements Runnable {
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public void run() {
+        spec.commandLine().usage(System.out);
+    }
+
     public static void main(String[] args) {
+        System.exit(new CommandLine(new GantryCommand()).execute(args));
     }
 }

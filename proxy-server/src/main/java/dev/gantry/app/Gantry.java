@@ -1,0 +1,129 @@
+package dev.gantry.app;
+
+import dev.gantry.config.GantryConfig;
+import dev.gantry.config.UpstreamConfig;
+import dev.gantry.http.HttpServer;
+import dev.gantry.net.NetRuntime;
+import dev.gantry.registry.PullThroughRegistry;
+import dev.gantry.storage.DiskBlobStore;
+import dev.gantry.storage.DiskMetadataStore;
+import dev.gantry.upstream.HttpTransport;
+import dev.gantry.upstream.RegistryClient;
+import dev.gantry.upstream.Upstream;
+import dev.gantry.upstream.UpstreamObserver;
+import dev.gantry.upstream.UpstreamRegistry;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The running server: the only place that builds implementations and wires
+ * them together. Everything it creates it also stops, in reverse order.
+ */
+public final class Gantry implements AutoCloseable {
+
+    private static final Logger log = LoggerFactory.getLogger(Gantry.class);
+
+    private final GantryConfig config;
+    private final NetRuntime net;
+    private final ExecutorService blocking;
+    private final HttpTransport transport;
+    private final DiskBlobStore disk;
+    private final PullThroughRegistry registry;
+    private final HttpServer server;
+    private final List<Upstream> upstreams;
+    private InetSocketAddress address;
+
+    private Gantry(GantryConfig config, Clock clock) throws IOException {
+        this.config = config;
+        this.net = NetRuntime.create(config.server().ioThreads());
+        this.blocking = new ThreadPoolExecutor(config.server().blockingThreads(), config.server().blockingThreads(),
+                60, TimeUnit.SECONDS, new LinkedBlockingQueue<>(), new io.netty.util.concurrent.DefaultThreadFactory("gantry-blocking", true));
+        Duration connectTimeout = config.upstreams().stream().map(UpstreamConfig::connectTimeout).max(Duration::compareTo)
+                .orElse(Duration.ofSeconds(10));
+        int maxConnections = config.upstreams().stream().mapToInt(UpstreamConfig::maxConnections).max().orElse(32);
+        this.transport = new HttpTransport(net, connectTimeout, maxConnections);
+        this.upstreams = config.upstreams().stream().map(u -> new Upstream(u, clock)).toList();
+        UpstreamRegistry upstream = new UpstreamRegistry(new RegistryClient(transport, clock, UpstreamObserver.NONE));
+        Path root = Path.of(config.storage().disk().path());
+        this.disk = DiskBlobStore.open(root, config.storage().disk().maxBytes().bytes(), blocking, clock);
+        DiskMetadataStore meta = new DiskMetadataStore(root);
+        this.registry = new PullThroughRegistry(upstreams, upstream, disk, meta, config.cache(), blocking, clock);
+        this.server = new HttpServer(net, registry, config.server().accessLog(), null);
+    }
+
+    /** Builds and starts a server for {@code config}. */
+    public static Gantry start(GantryConfig config, Clock clock) throws IOException, InterruptedException {
+        Gantry g = new Gantry(config, clock);
+        try {
+            g.address = g.server.start(config.listenHost(), config.listenPort());
+        } catch (RuntimeException | InterruptedException e) {
+            g.close();
+            throw e;
+        }
+        for (Upstream u : g.upstreams) {
+            log.info("upstream {}{}", u, u.isDefault() ? " (default)" : "");
+        }
+        return g;
+    }
+
+    public InetSocketAddress address() {
+        return address;
+    }
+
+    /** {@code http://host:port} of the bound server. */
+    public String url() {
+        return "http://" + address.getHostString() + ":" + address.getPort();
+    }
+
+    public GantryConfig config() {
+        return config;
+    }
+
+    public PullThroughRegistry registry() {
+        return registry;
+    }
+
+    public DiskBlobStore disk() {
+        return disk;
+    }
+
+    public List<Upstream> upstreams() {
+        return upstreams;
+    }
+
+    /** Graceful stop: finish responses in flight (up to the configured grace), then release everything. */
+    public void shutdown() {
+        shutdown(config.server().shutdownGrace());
+    }
+
+    public void shutdown(Duration grace) {
+        server.shutdown(grace);
+        transport.close();
+        net.shutdown(Duration.ofSeconds(5));
+        blocking.shutdown();
+        try {
+            if (!blocking.awaitTermination(10, TimeUnit.SECONDS)) {
+                blocking.shutdownNow();
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        disk.close();
+        log.info("stopped");
+    }
+
+    @Override
+    public void close() {
+        shutdown(Duration.ZERO);
+    }
+}

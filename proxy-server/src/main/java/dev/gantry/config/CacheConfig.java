@@ -1,0 +1,23 @@
+package dev.gantry.config;
+
+import com.fasterxml.jackson.annotation.JsonProperty;
+import java.time.Duration;
+
+/**
+ * How long answers are trusted.
+ *
+ * @param tagTtl a tag is revalidated upstream (with HEAD) once older than this
+ * @param notFoundTtl an upstream 404 for a tag or blob is remembered this long
+ * @param manifestMemory bytes of manifests and tag entries kept in memory
+ */
+public record CacheConfig(
+        @JsonProperty("tagTtl") Duration tagTtl,
+        @JsonProperty("notFoundTtl") Duration notFoundTtl,
+        @JsonProperty("manifestMemory") ByteSize manifestMemory) {
+
+    public CacheConfig {
+        tagTtl = tagTtl != null ? tagTtl : Duration.ofSeconds(60);
+        notFoundTtl = notFoundTtl != null ? notFoundTtl : Duration.ofSeconds(10);
+        manifestMemory = manifestMemory != null ? manifestMemory : ByteSize.ofMebibytes(64);
+    }
+}

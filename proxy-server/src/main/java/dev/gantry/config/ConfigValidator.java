@@ -1,0 +1,92 @@
+package dev.gantry.config;
+
+import java.net.URI;
+import java.net.URISyntaxException;
+import java.util.HashSet;
+import java.util.Set;
+import java.util.regex.Pattern;
+
+/** Checks the values that parse but make no sense, naming the key at fault. */
+final class ConfigValidator {
+
+    /** A registry host name, optionally with a port: what {@code ns=} and path prefixes carry. */
+    private static final Pattern REGISTRY_NAME = Pattern.compile("[a-z0-9]([a-z0-9-]*[a-z0-9])?(\\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*(:[0-9]{1,5})?");
+
+    private ConfigValidator() {
+    }
+
+    static GantryConfig validate(GantryConfig c, String source) {
+        checkListen(c.listen(), source);
+        Set<String> names = new HashSet<>();
+        int defaults = 0;
+        for (int i = 0; i < c.upstreams().size(); i++) {
+            UpstreamConfig u = c.upstreams().get(i);
+            String key = "upstreams[" + i + "]";
+            if (u.name() == null || !REGISTRY_NAME.matcher(u.name()).matches()) {
+                throw new ConfigException(source + ": key '" + key + ".name': expected a registry host name such as "
+                        + "docker.io or ghcr.io (lower case, optional :port), got '" + u.name() + "'");
+            }
+            if (!names.add(u.name())) {
+                throw new ConfigException(source + ": key '" + key + ".name': upstream '" + u.name() + "' is listed twice");
+            }
+            checkUrl(u.url(), source, key + ".url");
+            if (u.isDefault()) {
+                defaults++;
+            }
+            if (u.password() != null && !u.hasCredentials()) {
+                throw new ConfigException(source + ": key '" + key + ".password' is set without '" + key + ".username'");
+            }
+            positive(u.connectTimeout().toMillis(), source, key + ".connectTimeout");
+            positive(u.readTimeout().toMillis(), source, key + ".readTimeout");
+            if (u.retries() < 0 || u.retries() > 10) {
+                throw new ConfigException(source + ": key '" + key + ".retries': expected 0 to 10, got " + u.retries());
+            }
+            positive(u.maxConnections(), source, key + ".maxConnections");
+        }
+        if (defaults > 1) {
+            throw new ConfigException(source + ": key 'upstreams': more than one upstream has default: true");
+        }
+        positive(c.cache().tagTtl().toMillis() + 1, source, "cache.tagTtl");
+        positive(c.storage().disk().maxBytes().bytes(), source, "storage.disk.maxBytes");
+        if (c.storage().disk().path().isBlank()) {
+            throw new ConfigException(source + ": key 'storage.disk.path' is empty");
+        }
+        if (c.server().ioThreads() < 0 || c.server().blockingThreads() < 1) {
+            throw new ConfigException(source + ": keys 'server.ioThreads' (>= 0) and 'server.blockingThreads' (>= 1) are out of range");
+        }
+        return c;
+    }
+
+    private static void checkListen(String listen, String source) {
+        int colon = listen.lastIndexOf(':');
+        try {
+            int port = Integer.parseInt(listen.substring(colon + 1));
+            if (colon < 0 || port < 0 || port > 65535) {
+                throw new NumberFormatException();
+            }
+        } catch (NumberFormatException e) {
+            throw new ConfigException(source + ": key 'listen': expected host:port such as 127.0.0.1:5000, got '" + listen + "'");
+        }
+    }
+
+    private static void checkUrl(String url, String source, String key) {
+        try {
+            URI uri = new URI(url);
+            if (!("http".equals(uri.getScheme()) || "https".equals(uri.getScheme())) || uri.getHost() == null
+                    || (uri.getPath() != null && !uri.getPath().isEmpty() && !uri.getPath().equals("/"))
+                    || uri.getQuery() != null || uri.getUserInfo() != null) {
+                throw new URISyntaxException(url, "not an http(s) origin");
+            }
+        } catch (URISyntaxException | NullPointerException e) {
+            throw new ConfigException(source + ": key '" + key + "': expected an http:// or https:// URL with a host and "
+                    + "no path, query or credentials (put those in username/password), got '"
+                    + (url != null && url.contains("@") ? "(a URL with credentials, not shown)" : url) + "'");
+        }
+    }
+
+    private static void positive(long value, String source, String key) {
+        if (value <= 0) {
+            throw new ConfigException(source + ": key '" + key + "' must be positive");
+        }
+    }
+}

@@ -1,0 +1,26 @@
+package dev.gantry.config;
+
+import com.fasterxml.jackson.annotation.JsonProperty;
+import java.time.Duration;
+
+/**
+ * The HTTP front end.
+ *
+ * @param shutdownGrace how long a graceful shutdown waits for responses in flight
+ * @param accessLog one log line per request
+ * @param ioThreads event-loop threads; 0 means one per core
+ * @param blockingThreads threads for disk work that may block
+ */
+public record ServerConfig(
+        @JsonProperty("shutdownGrace") Duration shutdownGrace,
+        @JsonProperty("accessLog") Boolean accessLog,
+        @JsonProperty("ioThreads") Integer ioThreads,
+        @JsonProperty("blockingThreads") Integer blockingThreads) {
+
+    public ServerConfig {
+        shutdownGrace = shutdownGrace != null ? shutdownGrace : Duration.ofSeconds(30);
+        accessLog = accessLog == null || accessLog;
+        ioThreads = ioThreads != null ? ioThreads : 0;
+        blockingThreads = blockingThreads != null ? blockingThreads : 16;
+    }
+}

@@ -1,0 +1,295 @@
+package dev.gantry.http;
+
+import dev.gantry.content.BufferContent;
+import dev.gantry.content.Content;
+import dev.gantry.content.FileContent;
+import dev.gantry.content.GrowingContent;
+import dev.gantry.content.StreamContent;
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.handler.codec.http.DefaultHttpContent;
+import io.netty.handler.codec.http.DefaultHttpResponse;
+import io.netty.handler.codec.http.FullHttpResponse;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http.HttpResponse;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpUtil;
+import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.codec.http.LastHttpContent;
+import io.netty.handler.codec.http.QueryStringDecoder;
+import java.util.List;
+
+/**
+ * One request and its response. Responses may be started from any thread;
+ * the exchange moves onto the connection's event loop. Exactly one response
+ * is sent; a body that fails midway closes the connection, so the client sees
+ * fewer bytes than {@code Content-Length} rather than a wrong body.
+ */
+final class Exchange {
+
+    /** Header every response carries, as Distribution does. */
+    static final String API_VERSION = "registry/2.0";
+
+    private final ChannelHandlerContext ctx;
+    private final HttpRequest request;
+    private final QueryStringDecoder uri;
+    private final long startNanos;
+    private final boolean head;
+    private final boolean tls;
+    private final AccessLog accessLog;
+    private final Listener listener;
+    private boolean keepAlive;
+    private boolean responded;
+    private int status;
+    private long bytes;
+    private String outcome = "-";
+    private String note;
+
+    /** Told when the exchange is over, on the event loop. */
+    interface Listener {
+        void exchangeDone(Exchange exchange, boolean keepConnection);
+    }
+
+    Exchange(ChannelHandlerContext ctx, HttpRequest request, boolean tls, AccessLog accessLog, Listener listener) {
+        this.ctx = ctx;
+        this.request = request;
+        this.uri = new QueryStringDecoder(request.uri());
+        this.startNanos = System.nanoTime();
+        this.head = request.method().equals(HttpMethod.HEAD);
+        this.tls = tls;
+        this.accessLog = accessLog;
+        this.listener = listener;
+        this.keepAlive = HttpUtil.isKeepAlive(request);
+    }
+
+    HttpRequest request() {
+        return request;
+    }
+
+    String rawPath() {
+        return uri.rawPath();
+    }
+
+    /** First value of a query parameter, decoded, or null. */
+    String param(String name) {
+        List<String> values = uri.parameters().get(name);
+        return values == null || values.isEmpty() ? null : values.get(0);
+    }
+
+    boolean isHead() {
+        return head;
+    }
+
+    ChannelHandlerContext ctx() {
+        return ctx;
+    }
+
+    /** Labels the request for the access log and the {@code X-Gantry-Cache} header. */
+    void outcome(String outcome, String note) {
+        this.outcome = outcome;
+        this.note = note;
+    }
+
+    /** The connection must close after this response (draining, unread request body…). */
+    void closeAfterResponse() {
+        this.keepAlive = false;
+    }
+
+    /** Sends a complete response; its body is left out for HEAD. */
+    void respond(FullHttpResponse response) {
+        if (!ctx.executor().inEventLoop()) {
+            ctx.executor().execute(() -> respond(response));
+            return;
+        }
+        if (responded) {
+            response.release();
+            return;
+        }
+        responded = true;
+        decorate(response);
+        if (head) {
+            response.content().clear();
+        }
+        status = response.status().code();
+        bytes = response.content().readableBytes();
+        ctx.writeAndFlush(response).addListener(f -> finish(f.isSuccess()));
+    }
+
+    /** Sends an error response for {@code failure}. */
+    void fail(Throwable failure) {
+        if (!ctx.executor().inEventLoop()) {
+            ctx.executor().execute(() -> fail(failure));
+            return;
+        }
+        if (responded) {
+            // The head went out already: the only honest signal left is to cut the body short.
+            abort();
+            return;
+        }
+        respond(ErrorResponses.of(failure, head, ctx.alloc(), request.method() + " " + uri.rawPath()));
+    }
+
+    /**
+     * Sends {@code head} (which must carry Content-Length) and then the
+     * content, which this exchange now owns.
+     */
+    void respond(HttpResponse response, Content content) {
+        if (!ctx.executor().inEventLoop()) {
+            ctx.executor().execute(() -> respond(response, content));
+            return;
+        }
+        if (responded || !ctx.channel().isActive()) {
+            content.close();
+            if (!responded) {
+                responded = true;
+                finish(false);
+            }
+            return;
+        }
+        responded = true;
+        decorate(response);
+        status = response.status().code();
+        ctx.write(response);
+        if (head) {
+            content.close();
+            ctx.writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT).addListener(f -> finish(f.isSuccess()));
+            return;
+        }
+        sendBody(content);
+    }
+
+    private void sendBody(Content content) {
+        if (content instanceof FileContent file) {
+            Object body = tls
+                    ? new PositionalChunkedFile(file.channel(), file.offset(), file.length(), file::close)
+                    : new SharedFileRegion(file.channel(), file.offset(), file.length(), file::close);
+            ctx.write(body).addListener(counting(file.length()));
+            ctx.writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT).addListener(f -> finish(f.isSuccess()));
+        } else if (content instanceof BufferContent buffer) {
+            long n = buffer.length();
+            ctx.write(new DefaultHttpContent(buffer.take())).addListener(counting(n));
+            ctx.writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT).addListener(f -> finish(f.isSuccess()));
+        } else if (content instanceof GrowingContent growing) {
+            pump(growing, growing.offset(), growing.offset() + growing.length());
+        } else if (content instanceof StreamContent stream) {
+            pump(stream);
+        }
+    }
+
+    /** Sends a growing spool as it becomes readable; reads on only after each write completed. */
+    private void pump(GrowingContent g, long position, long end) {
+        if (position >= end) {
+            g.close();
+            ctx.writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT).addListener(f -> finish(f.isSuccess()));
+            return;
+        }
+        g.readableAfter(position).whenComplete((limit, error) -> ctx.executor().execute(() -> {
+            if (error != null || !ctx.channel().isActive()) {
+                g.close();
+                abort();
+                return;
+            }
+            long upTo = Math.min(limit, end);
+            long count = upTo - position;
+            Object piece = tls
+                    ? new PositionalChunkedFile(g.channel(), position, count, () -> { })
+                    : new SharedFileRegion(g.channel(), position, count, () -> { });
+            ctx.writeAndFlush(piece).addListener(f -> {
+                if (f.isSuccess()) {
+                    bytes += count;
+                    pump(g, upTo, end);
+                } else {
+                    g.close();
+                    abort();
+                }
+            });
+        }));
+    }
+
+    private void pump(StreamContent s) {
+        s.next().whenComplete((chunk, error) -> ctx.executor().execute(() -> {
+            if (error != null || !ctx.channel().isActive()) {
+                if (chunk != null) {
+                    chunk.release();
+                }
+                s.close();
+                abort();
+                return;
+            }
+            if (chunk == null) {
+                s.close();
+                ctx.writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT).addListener(f -> finish(f.isSuccess()));
+                return;
+            }
+            int n = chunk.readableBytes();
+            ctx.writeAndFlush(new DefaultHttpContent(chunk)).addListener(f -> {
+                if (f.isSuccess()) {
+                    bytes += n;
+                    pump(s);
+                } else {
+                    s.close();
+                    abort();
+                }
+            });
+        }));
+    }
+
+    private ChannelFutureListener counting(long n) {
+        return f -> {
+            if (f.isSuccess()) {
+                bytes += n;
+            }
+        };
+    }
+
+    /** Cuts the response short: the client sees a body shorter than announced. */
+    private void abort() {
+        note = note == null ? "aborted" : note + " aborted";
+        keepAlive = false;
+        ctx.close();
+        finish(false);
+    }
+
+    private boolean finished;
+
+    private void finish(boolean success) {
+        if (finished) {
+            return;
+        }
+        finished = true;
+        String ns = param("ns");
+        accessLog.record(request.method().name(), uri.rawPath(), ns, status, bytes, System.nanoTime() - startNanos, outcome,
+                success ? note : (note == null ? "incomplete" : note + " incomplete"));
+        boolean keep = success && keepAlive && ctx.channel().isActive();
+        if (!keep) {
+            ctx.close();
+        }
+        listener.exchangeDone(this, keep);
+    }
+
+    private void decorate(HttpResponse response) {
+        response.headers().set("Docker-Distribution-API-Version", API_VERSION);
+        if (!"-".equals(outcome)) {
+            response.headers().set("X-Gantry-Cache", outcome);
+        }
+        HttpUtil.setKeepAlive(response, keepAlive);
+    }
+
+    /** A response head with the registry's usual headers. */
+    static HttpResponse head(HttpResponseStatus status, long contentLength, String contentType) {
+        HttpResponse r = new DefaultHttpResponse(HttpVersion.HTTP_1_1, status);
+        r.headers().set(HttpHeaderNames.CONTENT_LENGTH, contentLength);
+        if (contentType != null) {
+            r.headers().set(HttpHeaderNames.CONTENT_TYPE, contentType);
+        }
+        return r;
+    }
+
+    static ByteBuf utf8(ChannelHandlerContext ctx, String s) {
+        return io.netty.buffer.ByteBufUtil.writeUtf8(ctx.alloc(), s);
+    }
+
+}

@@ -1,0 +1,152 @@
+package dev.gantry.http;
+
+import dev.gantry.net.NetRuntime;
+import dev.gantry.registry.PullThroughRegistry;
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.ChannelPipeline;
+import io.netty.channel.group.ChannelGroup;
+import io.netty.channel.group.DefaultChannelGroup;
+import io.netty.channel.socket.SocketChannel;
+import io.netty.handler.codec.http.HttpServerCodec;
+import io.netty.handler.codec.http.HttpServerExpectContinueHandler;
+import io.netty.handler.ssl.SslContext;
+import io.netty.handler.stream.ChunkedWriteHandler;
+import io.netty.handler.timeout.IdleStateHandler;
+import io.netty.util.concurrent.GlobalEventExecutor;
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The HTTP front end. Knows the registry services and nothing below them.
+ * Shuts down gracefully: stops accepting, answers readiness probes with 503,
+ * lets responses in flight finish (up to a grace period), then closes.
+ */
+public final class HttpServer implements AutoCloseable {
+
+    private static final Logger log = LoggerFactory.getLogger(HttpServer.class);
+    private static final Duration IDLE = Duration.ofSeconds(120);
+
+    private final NetRuntime net;
+    private final RegistryEndpoints endpoints;
+    private final AccessLog accessLog;
+    private final SslContext ssl;
+    private final ChannelGroup channels = new DefaultChannelGroup("gantry-http", GlobalEventExecutor.INSTANCE);
+    private final AtomicInteger inFlight = new AtomicInteger();
+    private volatile boolean draining;
+    private volatile boolean ready;
+    private Channel listener;
+
+    /** @param ssl TLS context, or null for plain HTTP */
+    public HttpServer(NetRuntime net, PullThroughRegistry registry, boolean accessLog, SslContext ssl) {
+        this.net = net;
+        this.endpoints = new RegistryEndpoints(registry.resolver(), registry.manifests(), registry.blobs(), registry.tags());
+        this.accessLog = new AccessLog(accessLog);
+        this.ssl = ssl;
+    }
+
+    /** Binds and starts serving; returns the bound address (port 0 picks a free one). */
+    public InetSocketAddress start(String host, int port) throws InterruptedException {
+        ServerBootstrap b = new ServerBootstrap()
+                .group(net.group())
+                .channel(net.serverChannel())
+                .option(ChannelOption.SO_BACKLOG, 4096)
+                .option(ChannelOption.SO_REUSEADDR, true)
+                .childOption(ChannelOption.TCP_NODELAY, true)
+                .childOption(ChannelOption.SO_KEEPALIVE, true)
+                .childHandler(new ChannelInitializer<SocketChannel>() {
+                    @Override
+                    protected void initChannel(SocketChannel ch) {
+                        channels.add(ch);
+                        ChannelPipeline p = ch.pipeline();
+                        if (ssl != null) {
+                            p.addLast("tls", ssl.newHandler(ch.alloc()));
+                        }
+                        p.addLast("codec", new HttpServerCodec(8192, 16 * 1024, 64 * 1024));
+                        p.addLast("continue", new HttpServerExpectContinueHandler());
+                        p.addLast("idle", new IdleStateHandler(0, 0, IDLE.toSeconds(), TimeUnit.SECONDS));
+                        p.addLast("chunked", new ChunkedWriteHandler());
+                        p.addLast("registry", new RequestHandler(HttpServer.this, endpoints, ssl != null));
+                    }
+                });
+        listener = b.bind(host, port).sync().channel();
+        ready = true;
+        InetSocketAddress bound = (InetSocketAddress) listener.localAddress();
+        log.info("serving the OCI distribution API on {}://{}:{} ({} transport)", ssl != null ? "https" : "http",
+                bound.getHostString(), bound.getPort(), net.nativeTransport() ? "epoll" : "nio");
+        return bound;
+    }
+
+    /**
+     * Stops accepting, waits up to {@code grace} for responses in flight,
+     * then closes every connection.
+     */
+    public void shutdown(Duration grace) {
+        draining = true;
+        ready = false;
+        if (listener != null) {
+            listener.close().awaitUninterruptibly();
+        }
+        long deadline = System.nanoTime() + grace.toNanos();
+        // Idle keep-alive connections can go now; busy ones close after their response.
+        channels.forEach(ch -> ch.eventLoop().execute(() -> {
+            RequestHandler h = ch.pipeline().get(RequestHandler.class);
+            if (h != null && !h.busy()) {
+                ch.close();
+            }
+        }));
+        while (inFlight.get() > 0 && System.nanoTime() < deadline) {
+            try {
+                Thread.sleep(20);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
+        }
+        if (inFlight.get() > 0) {
+            log.warn("shutdown grace of {} over with {} responses still in flight; closing them", grace, inFlight.get());
+        }
+        channels.close().awaitUninterruptibly(5, TimeUnit.SECONDS);
+    }
+
+    @Override
+    public void close() {
+        shutdown(Duration.ZERO);
+    }
+
+    boolean draining() {
+        return draining;
+    }
+
+    boolean ready() {
+        return ready && !draining;
+    }
+
+    AccessLog accessLog() {
+        return accessLog;
+    }
+
+    void requestStarted() {
+        inFlight.incrementAndGet();
+    }
+
+    void requestFinished() {
+        inFlight.decrementAndGet();
+    }
+
+    /** Responses being sent now. */
+    public int inFlight() {
+        return inFlight.get();
+    }
+
+    /** Open client connections. */
+    public int connections() {
+        return channels.size();
+    }
+}

@@ -1,0 +1,216 @@
+package dev.gantry.http;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.gantry.oci.Digest;
+import dev.gantry.oci.ErrorCode;
+import dev.gantry.oci.Reference;
+import dev.gantry.oci.RegistryException;
+import dev.gantry.registry.BlobResult;
+import dev.gantry.registry.BlobService;
+import dev.gantry.registry.CacheOutcome;
+import dev.gantry.registry.ManifestResult;
+import dev.gantry.registry.ManifestService;
+import dev.gantry.registry.Repository;
+import dev.gantry.registry.RepositoryResolver;
+import dev.gantry.registry.TagList;
+import dev.gantry.registry.TagService;
+import io.netty.buffer.Unpooled;
+import io.netty.handler.codec.http.DefaultFullHttpResponse;
+import io.netty.handler.codec.http.FullHttpResponse;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpResponse;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.codec.http.QueryStringDecoder;
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Objects;
+
+/** The pull side of the distribution API: manifests, blobs, tags. */
+final class RegistryEndpoints {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private final RepositoryResolver resolver;
+    private final ManifestService manifests;
+    private final BlobService blobs;
+    private final TagService tags;
+
+    RegistryEndpoints(RepositoryResolver resolver, ManifestService manifests, BlobService blobs, TagService tags) {
+        this.resolver = Objects.requireNonNull(resolver, "resolver");
+        this.manifests = Objects.requireNonNull(manifests, "manifests");
+        this.blobs = Objects.requireNonNull(blobs, "blobs");
+        this.tags = Objects.requireNonNull(tags, "tags");
+    }
+
+    Repository resolve(Exchange ex, String rawName) {
+        return resolver.resolve(rawName, ex.param("ns"));
+    }
+
+    void manifest(Exchange ex, Route route) {
+        Repository repo = resolve(ex, route.name());
+        Reference reference = Reference.parse(QueryStringDecoder.decodeComponent(route.reference()));
+        manifests.get(repo, reference, accepted(ex)).whenComplete((m, error) -> {
+            if (error != null) {
+                ex.fail(error);
+                return;
+            }
+            ex.outcome(label(m.outcome()), m.staleReason() == null ? null : "stale=" + m.staleReason());
+            FullHttpResponse response = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.OK,
+                    Unpooled.wrappedBuffer(m.body()));
+            response.headers()
+                    .set(HttpHeaderNames.CONTENT_TYPE, m.mediaType())
+                    .set(HttpHeaderNames.CONTENT_LENGTH, m.body().length)
+                    .set("Docker-Content-Digest", m.digest().toString())
+                    .set(HttpHeaderNames.ETAG, "\"" + m.digest() + "\"");
+            stale(response, m);
+            ex.respond(response);
+        });
+    }
+
+    void blob(Exchange ex, Route route) {
+        Repository repo = resolve(ex, route.name());
+        Digest digest = Digest.parse(QueryStringDecoder.decodeComponent(route.reference()));
+        String rangeHeader = ex.request().headers().get(HttpHeaderNames.RANGE);
+        blobs.get(repo, digest, ex.isHead()).whenComplete((blob, error) -> {
+            if (error != null) {
+                ex.fail(error);
+                return;
+            }
+            ex.outcome(label(blob.outcome()), null);
+            try {
+                sendBlob(ex, blob, rangeHeader);
+            } catch (RuntimeException e) {
+                ex.fail(e);
+            }
+        });
+    }
+
+    private static void sendBlob(Exchange ex, BlobResult blob, String rangeHeader) {
+        long size = blob.size();
+        ByteRange range = ex.isHead() ? null : ByteRange.parse(rangeHeader, size);
+        long offset = range == null ? 0 : range.start();
+        long length = range == null ? size : range.length();
+        HttpResponse response = Exchange.head(range == null ? HttpResponseStatus.OK : HttpResponseStatus.PARTIAL_CONTENT,
+                length, "application/octet-stream");
+        response.headers()
+                .set("Docker-Content-Digest", blob.digest().toString())
+                .set(HttpHeaderNames.ETAG, "\"" + blob.digest() + "\"")
+                .set(HttpHeaderNames.ACCEPT_RANGES, "bytes")
+                .set(HttpHeaderNames.CACHE_CONTROL, "max-age=31536000");
+        if (range != null) {
+            response.headers().set(HttpHeaderNames.CONTENT_RANGE, "bytes " + range.start() + "-" + range.endInclusive() + "/" + size);
+        }
+        if (ex.isHead() || length == 0) {
+            ex.respond(fullOf(response));
+            return;
+        }
+        blob.open(offset, length).whenComplete((content, error) -> {
+            if (error != null) {
+                ex.fail(error);
+            } else {
+                ex.respond(response, content);
+            }
+        });
+    }
+
+    void tags(Exchange ex, Route route) {
+        Repository repo = resolve(ex, route.name());
+        Integer n = pageSize(ex.param("n"));
+        String last = ex.param("last");
+        tags.list(repo, n, last).whenComplete((page, error) -> {
+            if (error != null) {
+                ex.fail(error);
+                return;
+            }
+            ex.outcome(label(page.outcome()), null);
+            Map<String, Object> body = new LinkedHashMap<>();
+            body.put("name", page.name());
+            body.put("tags", page.tags());
+            FullHttpResponse response = json(HttpResponseStatus.OK, body);
+            if (page.next() != null) {
+                response.headers().set("Link", nextLink(ex, route.name(), n, page));
+            }
+            ex.respond(response);
+        });
+    }
+
+    private static String nextLink(Exchange ex, String rawName, Integer n, TagList page) {
+        StringBuilder link = new StringBuilder("</v2/").append(rawName).append("/tags/list?");
+        if (n != null) {
+            link.append("n=").append(n).append('&');
+        }
+        link.append("last=").append(URLEncoder.encode(page.next(), StandardCharsets.UTF_8));
+        String ns = ex.param("ns");
+        if (ns != null) {
+            link.append("&ns=").append(URLEncoder.encode(ns, StandardCharsets.UTF_8));
+        }
+        return link.append(">; rel=\"next\"").toString();
+    }
+
+    private static Integer pageSize(String n) {
+        if (n == null) {
+            return null;
+        }
+        try {
+            int v = Integer.parseInt(n);
+            if (v < 0) {
+                throw new NumberFormatException();
+            }
+            return v;
+        } catch (NumberFormatException e) {
+            throw new RegistryException(ErrorCode.UNSUPPORTED, 400, "n must be a non-negative integer", Map.of(), null);
+        }
+    }
+
+    /** Media types from every {@code Accept} header, without parameters. */
+    static List<String> accepted(Exchange ex) {
+        List<String> out = new ArrayList<>();
+        for (String header : ex.request().headers().getAll(HttpHeaderNames.ACCEPT)) {
+            for (String part : header.split(",")) {
+                int semi = part.indexOf(';');
+                String type = (semi < 0 ? part : part.substring(0, semi)).trim().toLowerCase(Locale.ROOT);
+                if (!type.isEmpty()) {
+                    out.add(type);
+                }
+            }
+        }
+        return out;
+    }
+
+    private static void stale(HttpResponse response, ManifestResult m) {
+        if (m.staleReason() != null) {
+            response.headers().set("X-Gantry-Stale", m.staleReason());
+            response.headers().set(HttpHeaderNames.WARNING, "110 gantry \"Response is Stale\"");
+        }
+    }
+
+    static String label(CacheOutcome outcome) {
+        return outcome.name().toLowerCase(Locale.ROOT);
+    }
+
+    static FullHttpResponse json(HttpResponseStatus status, Object body) {
+        byte[] bytes;
+        try {
+            bytes = JSON.writeValueAsBytes(body);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException(e);
+        }
+        FullHttpResponse response = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, status, Unpooled.wrappedBuffer(bytes));
+        response.headers().set(HttpHeaderNames.CONTENT_TYPE, "application/json")
+                .set(HttpHeaderNames.CONTENT_LENGTH, bytes.length);
+        return response;
+    }
+
+    private static FullHttpResponse fullOf(HttpResponse head) {
+        FullHttpResponse full = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, head.status(), Unpooled.EMPTY_BUFFER);
+        full.headers().set(head.headers());
+        return full;
+    }
+}

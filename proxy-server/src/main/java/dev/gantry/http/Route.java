@@ -1,0 +1,64 @@
+package dev.gantry.http;
+
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * Where a request path leads. Parsing works on the raw (undecoded) path, so a
+ * percent-encoded character in a repository name is seen as what it is and
+ * rejected by name validation, never decoded into {@code ..}.
+ *
+ * @param name the repository name part, raw, or null
+ * @param reference the tag, digest or upload id part, raw, or null
+ */
+record Route(Kind kind, String name, String reference) {
+
+    enum Kind {
+        HEALTH, READY, BASE, CATALOG, MANIFEST, BLOB, BLOB_UPLOAD, TAGS, REFERRERS, EXTENSION, UNKNOWN
+    }
+
+    private static final Pattern MANIFEST = Pattern.compile("^/v2/(.+)/manifests/([^/]+)$");
+    private static final Pattern BLOB_UPLOAD = Pattern.compile("^/v2/(.+)/blobs/uploads/?([^/]*)$");
+    private static final Pattern BLOB = Pattern.compile("^/v2/(.+)/blobs/([^/]+)$");
+    private static final Pattern TAGS = Pattern.compile("^/v2/(.+)/tags/list$");
+    private static final Pattern REFERRERS = Pattern.compile("^/v2/(.+)/referrers/([^/]+)$");
+    private static final Pattern EXTENSION = Pattern.compile("^/v2/(.+)/_([a-z]+/.*)$");
+
+    static Route parse(String rawPath) {
+        switch (rawPath) {
+            case "/healthz":
+                return new Route(Kind.HEALTH, null, null);
+            case "/readyz":
+                return new Route(Kind.READY, null, null);
+            case "/v2", "/v2/":
+                return new Route(Kind.BASE, null, null);
+            case "/v2/_catalog":
+                return new Route(Kind.CATALOG, null, null);
+            default:
+                break;
+        }
+        if (!rawPath.startsWith("/v2/")) {
+            return new Route(Kind.UNKNOWN, null, null);
+        }
+        Matcher m;
+        if ((m = BLOB_UPLOAD.matcher(rawPath)).matches()) {
+            return new Route(Kind.BLOB_UPLOAD, m.group(1), m.group(2));
+        }
+        if ((m = MANIFEST.matcher(rawPath)).matches()) {
+            return new Route(Kind.MANIFEST, m.group(1), m.group(2));
+        }
+        if ((m = BLOB.matcher(rawPath)).matches()) {
+            return new Route(Kind.BLOB, m.group(1), m.group(2));
+        }
+        if ((m = TAGS.matcher(rawPath)).matches()) {
+            return new Route(Kind.TAGS, m.group(1), null);
+        }
+        if ((m = REFERRERS.matcher(rawPath)).matches()) {
+            return new Route(Kind.REFERRERS, m.group(1), m.group(2));
+        }
+        if ((m = EXTENSION.matcher(rawPath)).matches()) {
+            return new Route(Kind.EXTENSION, m.group(1), m.group(2));
+        }
+        return new Route(Kind.UNKNOWN, null, null);
+    }
+}

@@ -1,0 +1,180 @@
+package dev.gantry.oci;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.ObjectReader;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * What Gantry needs to know of a manifest or index: its media type and the
+ * descriptors it points at. The bytes themselves are never re-encoded; this is
+ * a read-only view parsed from them.
+ *
+ * @param mediaType the effective media type: the body's {@code mediaType},
+ *     else the {@code Content-Type} it came with, else inferred from its shape
+ * @param config the config descriptor of an image manifest, else null
+ * @param layers the layers of an image manifest (empty for an index)
+ * @param manifests the entries of an index (empty for an image manifest)
+ * @param subject the {@code subject} descriptor, or null
+ * @param artifactType the {@code artifactType}, or null
+ */
+public record Manifest(
+        String mediaType,
+        Descriptor config,
+        List<Descriptor> layers,
+        List<Descriptor> manifests,
+        Descriptor subject,
+        String artifactType,
+        Map<String, String> annotations) {
+
+    /** The distribution spec's suggested limit, used for every manifest Gantry reads or accepts. */
+    public static final int MAX_BYTES = 4 * 1024 * 1024;
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final ObjectReader DESCRIPTOR = JSON.readerFor(Descriptor.class)
+            .without(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
+
+    /**
+     * Parses manifest bytes.
+     *
+     * @param contentType the media type the bytes were served or pushed with; may be null
+     * @throws RegistryException {@code MANIFEST_INVALID} when the bytes are not a manifest
+     */
+    public static Manifest parse(byte[] body, String contentType) {
+        if (body.length > MAX_BYTES) {
+            throw new RegistryException(ErrorCode.MANIFEST_INVALID,
+                    "manifest is " + body.length + " bytes; the limit is " + MAX_BYTES);
+        }
+        JsonNode root;
+        try {
+            root = JSON.readTree(body);
+        } catch (IOException e) {
+            throw new RegistryException(ErrorCode.MANIFEST_INVALID, "manifest is not valid JSON: " + firstLine(e));
+        }
+        if (root == null || !root.isObject()) {
+            throw new RegistryException(ErrorCode.MANIFEST_INVALID, "manifest is not a JSON object");
+        }
+        String declared = text(root, "mediaType");
+        String type = declared != null ? declared : inferType(root, contentType);
+        if (contentType != null && declared != null && MediaTypes.isManifest(contentType) && !contentType.equals(declared)) {
+            throw new RegistryException(ErrorCode.MANIFEST_INVALID,
+                    "manifest mediaType " + declared + " does not match Content-Type " + contentType);
+        }
+        int schemaVersion = root.path("schemaVersion").asInt(-1);
+        if (schemaVersion == 1 || type.startsWith("application/vnd.docker.distribution.manifest.v1")) {
+            // Docker schema 1: served as is, never interpreted beyond its layers' digests.
+            return new Manifest(type, null, schema1Layers(root), List.of(), null, null, Map.of());
+        }
+        if (schemaVersion != 2) {
+            throw new RegistryException(ErrorCode.MANIFEST_INVALID, "manifest schemaVersion must be 2");
+        }
+        Descriptor config = root.has("config") ? descriptor(root.get("config"), "config") : null;
+        List<Descriptor> layers = descriptors(root, "layers");
+        List<Descriptor> manifests = descriptors(root, "manifests");
+        Descriptor subject = root.has("subject") ? descriptor(root.get("subject"), "subject") : null;
+        if (MediaTypes.isIndex(type) && root.has("config")) {
+            throw new RegistryException(ErrorCode.MANIFEST_INVALID, "an index has no config");
+        }
+        if (MediaTypes.isImageManifest(type) && config == null) {
+            throw new RegistryException(ErrorCode.MANIFEST_INVALID, "an image manifest needs a config descriptor");
+        }
+        Map<String, String> annotations = root.has("annotations")
+                ? JSON.convertValue(root.get("annotations"), JSON.getTypeFactory().constructMapType(Map.class, String.class, String.class))
+                : Map.of();
+        return new Manifest(type, config, layers, manifests, subject, text(root, "artifactType"), annotations);
+    }
+
+    public boolean isIndex() {
+        return MediaTypes.isIndex(mediaType);
+    }
+
+    /** Every blob this manifest references directly: config, then layers. */
+    public List<Descriptor> blobs() {
+        List<Descriptor> all = new ArrayList<>(layers.size() + 1);
+        if (config != null) {
+            all.add(config);
+        }
+        all.addAll(layers);
+        return all;
+    }
+
+    /** The index entry for {@code platform}, if this is an index that has one. */
+    public Optional<Descriptor> manifestFor(Platform platform) {
+        return manifests.stream()
+                .filter(d -> d.platform() != null && d.platform().satisfies(platform))
+                .findFirst();
+    }
+
+    private static String inferType(JsonNode root, String contentType) {
+        if (contentType != null && MediaTypes.isManifest(contentType)) {
+            return contentType;
+        }
+        if (root.has("manifests")) {
+            return MediaTypes.OCI_INDEX;
+        }
+        if (root.has("config")) {
+            return MediaTypes.OCI_MANIFEST;
+        }
+        if (root.path("schemaVersion").asInt() == 1) {
+            return root.has("signatures") ? MediaTypes.DOCKER_SCHEMA1_SIGNED : MediaTypes.DOCKER_SCHEMA1;
+        }
+        throw new RegistryException(ErrorCode.MANIFEST_INVALID, "cannot tell what kind of manifest this is: no mediaType");
+    }
+
+    private static List<Descriptor> descriptors(JsonNode root, String field) {
+        JsonNode array = root.get(field);
+        if (array == null || array.isNull()) {
+            return List.of();
+        }
+        if (!array.isArray()) {
+            throw new RegistryException(ErrorCode.MANIFEST_INVALID, "manifest field '" + field + "' must be an array");
+        }
+        List<Descriptor> out = new ArrayList<>(array.size());
+        for (JsonNode node : array) {
+            out.add(descriptor(node, field));
+        }
+        return List.copyOf(out);
+    }
+
+    private static Descriptor descriptor(JsonNode node, String field) {
+        Descriptor d;
+        try {
+            d = DESCRIPTOR.readValue(node);
+        } catch (IOException e) {
+            throw new RegistryException(ErrorCode.MANIFEST_INVALID, "invalid descriptor in '" + field + "': " + firstLine(e));
+        }
+        if (d.mediaType() == null || d.digest() == null || d.size() < 0) {
+            throw new RegistryException(ErrorCode.MANIFEST_INVALID,
+                    "descriptor in '" + field + "' needs mediaType, digest and a non-negative size");
+        }
+        d.parsedDigest();
+        return d;
+    }
+
+    private static List<Descriptor> schema1Layers(JsonNode root) {
+        List<Descriptor> out = new ArrayList<>();
+        for (JsonNode layer : root.path("fsLayers")) {
+            String blobSum = text(layer, "blobSum");
+            if (blobSum != null && Digest.isDigest(blobSum)) {
+                out.add(new Descriptor(MediaTypes.DOCKER_LAYER_GZIP, blobSum, 0, null, null, null));
+            }
+        }
+        return List.copyOf(out);
+    }
+
+    private static String text(JsonNode node, String field) {
+        JsonNode v = node.get(field);
+        return v != null && v.isTextual() ? v.asText() : null;
+    }
+
+    private static String firstLine(IOException e) {
+        String m = e instanceof JsonProcessingException j ? j.getOriginalMessage() : e.getMessage();
+        return m == null ? e.getClass().getSimpleName() : m.lines().findFirst().orElse(m);
+    }
+}

@@ -1,0 +1,272 @@
+package dev.gantry.registry;
+
+import dev.gantry.content.GrowingContent;
+import dev.gantry.oci.Digest;
+import dev.gantry.storage.DiskBlobStore;
+import dev.gantry.storage.SpoolWriter;
+import dev.gantry.upstream.BodyConsumer;
+import dev.gantry.upstream.UpstreamResponse;
+import io.netty.buffer.ByteBuf;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.Executor;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+/**
+ * One upstream fetch of one blob into a spool file, hashed as it arrives and
+ * committed to the disk tier only if digest and size match. Any number of
+ * readers follow the growing spool from their own file channel, so a slow
+ * reader never slows the fetch, and memory holds at most the chunk in flight.
+ *
+ * <p>The last byte becomes readable only after verification: a reader of a
+ * blob that turns out corrupt or truncated gets a body shorter than its
+ * {@code Content-Length}, never a complete wrong one.
+ *
+ * <p>The fill belongs to no client; it runs to the end even if every reader
+ * went away.
+ */
+final class BlobFill {
+
+    private final Digest digest;
+    private final DiskBlobStore disk;
+    private final Executor blocking;
+    private final CompletableFuture<Long> sized = new CompletableFuture<>();
+    private final CompletableFuture<Void> done = new CompletableFuture<>();
+    private final List<Waiter> waiters = new ArrayList<>();
+    private final AtomicBoolean finished = new AtomicBoolean();
+
+    private volatile SpoolWriter writer;
+    private volatile long expectedSize = -1;
+    private volatile long written;
+    private volatile boolean committed;
+    private volatile Throwable failure;
+
+    private record Waiter(long position, CompletableFuture<Long> future) {
+    }
+
+    BlobFill(Digest digest, DiskBlobStore disk, Executor blocking) {
+        this.digest = digest;
+        this.disk = disk;
+        this.blocking = blocking;
+    }
+
+    Digest digest() {
+        return digest;
+    }
+
+    /** Completes with the blob's size once known (upstream head, or at commit); fails if the fetch fails first. */
+    CompletableFuture<Long> sized() {
+        return sized;
+    }
+
+    /** Completes when the blob is committed; fails when the fill failed. */
+    CompletableFuture<Void> done() {
+        return done;
+    }
+
+    boolean committed() {
+        return committed;
+    }
+
+    /** Starts consuming the upstream response. */
+    void start(CompletableFuture<UpstreamResponse> response) {
+        response.whenComplete((r, error) -> {
+            if (error != null) {
+                fail(error);
+                return;
+            }
+            long length = r.contentLength();
+            CompletableFuture.runAsync(() -> {
+                try {
+                    writer = disk.newWriter(digest, length);
+                } catch (IOException e) {
+                    throw new UncheckedIOException(e);
+                }
+            }, blocking).whenComplete((v, e) -> {
+                if (e != null) {
+                    r.discard();
+                    fail(e);
+                    return;
+                }
+                if (length >= 0) {
+                    expectedSize = length;
+                    sized.complete(length);
+                }
+                r.subscribe(new SpoolingConsumer());
+            });
+        });
+    }
+
+    /**
+     * Opens a reader of the spool for a range. Fails with
+     * {@link java.nio.file.NoSuchFileException} once the spool was committed
+     * (renamed) or discarded: the caller then reads the store.
+     */
+    GrowingContent open(long offset, long length) throws IOException {
+        SpoolWriter w = writer;
+        if (w == null || committed) {
+            throw new java.nio.file.NoSuchFileException("spool of " + digest);
+        }
+        FileChannel channel = FileChannel.open(w.path(), StandardOpenOption.READ);
+        return new SpoolReader(channel, offset, length);
+    }
+
+    /** Bytes readers may read: all of them once verified, else all but the last. */
+    private long readableLimit() {
+        if (committed) {
+            return written;
+        }
+        long size = expectedSize;
+        return size >= 0 ? Math.min(written, size - 1) : 0;
+    }
+
+    private CompletableFuture<Long> readableAfter(long position) {
+        synchronized (waiters) {
+            long limit = readableLimit();
+            if (position < limit) {
+                return CompletableFuture.completedFuture(limit);
+            }
+            if (failure != null) {
+                return CompletableFuture.failedFuture(failure);
+            }
+            CompletableFuture<Long> f = new CompletableFuture<>();
+            waiters.add(new Waiter(position, f));
+            return f;
+        }
+    }
+
+    private void progress() {
+        List<Waiter> ready = new ArrayList<>();
+        long limit;
+        synchronized (waiters) {
+            limit = readableLimit();
+            for (Iterator<Waiter> it = waiters.iterator(); it.hasNext(); ) {
+                Waiter w = it.next();
+                if (w.position < limit) {
+                    ready.add(w);
+                    it.remove();
+                }
+            }
+        }
+        for (Waiter w : ready) {
+            w.future.complete(limit);
+        }
+    }
+
+    private void commit() {
+        try {
+            writer.commit();
+            committed = true;
+            sized.complete(written);
+            progress();
+            finished.set(true);
+            done.complete(null);
+        } catch (IOException | RuntimeException e) {
+            fail(e);
+        }
+    }
+
+    private void fail(Throwable error) {
+        if (!finished.compareAndSet(false, true)) {
+            return;
+        }
+        SpoolWriter w = writer;
+        if (w != null) {
+            blocking.execute(w::abort);
+        }
+        List<Waiter> all;
+        synchronized (waiters) {
+            failure = error;
+            all = new ArrayList<>(waiters);
+            waiters.clear();
+        }
+        sized.completeExceptionally(error);
+        done.completeExceptionally(error);
+        for (Waiter w2 : all) {
+            w2.future.completeExceptionally(error);
+        }
+    }
+
+    /** Writes chunks to the spool on the blocking executor; asks for the next only after the write. */
+    private final class SpoolingConsumer implements BodyConsumer {
+        @Override
+        public CompletionStage<?> onData(ByteBuf chunk) {
+            return CompletableFuture.runAsync(() -> {
+                try {
+                    for (ByteBuffer b : chunk.nioBuffers()) {
+                        writer.write(b);
+                    }
+                    written = writer.written();
+                } catch (IOException e) {
+                    throw new UncheckedIOException(e);
+                } finally {
+                    chunk.release();
+                }
+                progress();
+            }, blocking);
+        }
+
+        @Override
+        public void onEnd() {
+            blocking.execute(BlobFill.this::commit);
+        }
+
+        @Override
+        public void onError(Throwable cause) {
+            fail(cause);
+        }
+    }
+
+    /** A reader of the growing spool, with its own channel. */
+    private final class SpoolReader implements GrowingContent {
+        private final FileChannel channel;
+        private final long offset;
+        private final long length;
+        private final AtomicBoolean closed = new AtomicBoolean();
+
+        SpoolReader(FileChannel channel, long offset, long length) {
+            this.channel = channel;
+            this.offset = offset;
+            this.length = length;
+        }
+
+        @Override
+        public FileChannel channel() {
+            return channel;
+        }
+
+        @Override
+        public long offset() {
+            return offset;
+        }
+
+        @Override
+        public long length() {
+            return length;
+        }
+
+        @Override
+        public CompletableFuture<Long> readableAfter(long position) {
+            return BlobFill.this.readableAfter(position);
+        }
+
+        @Override
+        public void close() {
+            if (closed.compareAndSet(false, true)) {
+                try {
+                    channel.close();
+                } catch (IOException ignored) {
+                    // Released either way.
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,107 @@
+package dev.gantry.registry;
+
+import dev.gantry.content.Content;
+import dev.gantry.oci.Digest;
+import dev.gantry.storage.DiskBlobStore;
+import dev.gantry.upstream.UpstreamResponse;
+import java.io.IOException;
+import java.nio.file.NoSuchFileException;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.Executor;
+import java.util.function.Consumer;
+import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One fill per digest, ever: a request for a blob that no tier holds either
+ * joins the fill in progress or starts one. A fill stays registered until its
+ * blob is committed (visible in the disk tier) or it failed, so there is no
+ * window in which a second fetch of the same digest could start.
+ */
+final class FillCoordinator {
+
+    private static final Logger log = LoggerFactory.getLogger(FillCoordinator.class);
+
+    /** A fill and whether the caller started it or joined it. */
+    record Claim(BlobFill fill, boolean started) {
+    }
+
+    private final DiskBlobStore disk;
+    private final Executor blocking;
+    private final Map<Digest, BlobFill> inFlight = new ConcurrentHashMap<>();
+    private final List<Consumer<Digest>> onCommit = new CopyOnWriteArrayList<>();
+
+    FillCoordinator(DiskBlobStore disk, Executor blocking) {
+        this.disk = disk;
+        this.blocking = blocking;
+    }
+
+    /** The fill in progress for {@code digest}, or null. */
+    BlobFill inFlight(Digest digest) {
+        return inFlight.get(digest);
+    }
+
+    int inFlightCount() {
+        return inFlight.size();
+    }
+
+    /** Runs {@code listener} (on a blocking-work thread) each time a fill commits a blob. */
+    void onCommit(Consumer<Digest> listener) {
+        onCommit.add(listener);
+    }
+
+    /**
+     * Joins the fill of {@code digest} or starts one with {@code fetch}.
+     * Returns null when the blob was committed in the meantime: read the store.
+     */
+    Claim claim(Digest digest, Supplier<CompletableFuture<UpstreamResponse>> fetch) {
+        boolean[] started = {false};
+        BlobFill fill = inFlight.computeIfAbsent(digest, d -> {
+            if (disk.statNow(d).isPresent()) {
+                return null;
+            }
+            started[0] = true;
+            return new BlobFill(d, disk, blocking);
+        });
+        if (fill == null) {
+            return null;
+        }
+        if (started[0]) {
+            fill.done().whenComplete((v, error) -> {
+                inFlight.remove(digest, fill);
+                if (error == null) {
+                    log.debug("fill of {} committed", digest);
+                    onCommit.forEach(l -> blocking.execute(() -> l.accept(digest)));
+                } else {
+                    log.warn("fill of {} failed; nothing was stored: {}", digest, UpstreamErrors.unwrap(error).toString());
+                }
+            });
+            fill.start(fetch.get());
+        }
+        return new Claim(fill, started[0]);
+    }
+
+    /** Opens a range of a blob that is being filled, or of the store once it was committed. */
+    CompletableFuture<Content> open(BlobFill fill, long offset, long length) {
+        if (fill.committed()) {
+            return disk.open(fill.digest(), offset, length);
+        }
+        return CompletableFuture.supplyAsync(() -> {
+            try {
+                return (Content) fill.open(offset, length);
+            } catch (NoSuchFileException e) {
+                return null;
+            } catch (IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        }, blocking).thenCompose(content -> content != null
+                ? CompletableFuture.completedFuture(content)
+                // Committed (renamed into the store) or discarded since we looked: try the store.
+                : disk.open(fill.digest(), offset, length));
+    }
+}

@@ -1,0 +1,93 @@
+package dev.gantry.registry;
+
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
+import dev.gantry.oci.Digest;
+import dev.gantry.storage.MetadataStore;
+import dev.gantry.storage.StorageLayout;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
+
+/**
+ * Manifests by digest: immutable, so cached forever (in memory, weighed in
+ * bytes, in front of the metadata store). A record is the media type, a
+ * newline, then the manifest's exact bytes.
+ */
+final class ManifestStore {
+
+    record StoredManifest(Digest digest, String mediaType, byte[] body) {
+    }
+
+    private final MetadataStore meta;
+    private final Executor blocking;
+    private final Cache<Digest, StoredManifest> memory;
+
+    ManifestStore(MetadataStore meta, Executor blocking, long memoryBytes) {
+        this.meta = meta;
+        this.blocking = blocking;
+        this.memory = Caffeine.newBuilder()
+                .maximumWeight(memoryBytes)
+                .<Digest, StoredManifest>weigher((d, m) -> m.body().length + m.mediaType().length() + 64)
+                .build();
+    }
+
+    /** The stored manifest, from memory if possible. */
+    CompletableFuture<Optional<StoredManifest>> get(Digest digest) {
+        StoredManifest hot = memory.getIfPresent(digest);
+        if (hot != null) {
+            return CompletableFuture.completedFuture(Optional.of(hot));
+        }
+        return CompletableFuture.supplyAsync(() -> {
+            try {
+                Optional<StoredManifest> m = meta.get(StorageLayout.manifestKey(digest)).flatMap(b -> decode(digest, b));
+                m.ifPresent(found -> memory.put(digest, found));
+                return m;
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }, blocking);
+    }
+
+    /** Stores a manifest whose bytes were verified against its digest. */
+    CompletableFuture<Void> put(StoredManifest m) {
+        memory.put(m.digest(), m);
+        return CompletableFuture.runAsync(() -> {
+            try {
+                String key = StorageLayout.manifestKey(m.digest());
+                if (!meta.exists(key)) {
+                    meta.put(key, encode(m));
+                }
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }, blocking);
+    }
+
+    private static byte[] encode(StoredManifest m) {
+        byte[] type = (m.mediaType() + "\n").getBytes(StandardCharsets.UTF_8);
+        byte[] out = Arrays.copyOf(type, type.length + m.body().length);
+        System.arraycopy(m.body(), 0, out, type.length, m.body().length);
+        return out;
+    }
+
+    private static Optional<StoredManifest> decode(Digest digest, byte[] record) {
+        int nl = 0;
+        while (nl < record.length && record[nl] != '\n') {
+            nl++;
+        }
+        if (nl == record.length) {
+            return Optional.empty();
+        }
+        byte[] body = Arrays.copyOfRange(record, nl + 1, record.length);
+        // A record that fails its digest is treated as absent: it will be fetched again.
+        if (!digest.matches(body)) {
+            return Optional.empty();
+        }
+        return Optional.of(new StoredManifest(digest, new String(record, 0, nl, StandardCharsets.UTF_8), body));
+    }
+}

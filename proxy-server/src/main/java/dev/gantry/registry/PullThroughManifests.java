@@ -1,0 +1,258 @@
+package dev.gantry.registry;
+
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
+import dev.gantry.oci.Descriptor;
+import dev.gantry.oci.Digest;
+import dev.gantry.oci.ErrorCode;
+import dev.gantry.oci.Manifest;
+import dev.gantry.oci.Platform;
+import dev.gantry.oci.Reference;
+import dev.gantry.oci.RegistryException;
+import dev.gantry.registry.ManifestStore.StoredManifest;
+import dev.gantry.upstream.UpstreamRegistry;
+import dev.gantry.upstream.UpstreamRegistry.FetchedManifest;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Manifests of proxied repositories. By digest they are immutable and cached
+ * forever. A tag is trusted for {@code tagTtl}, then revalidated with a HEAD
+ * (which Docker Hub does not count as a pull); the body is fetched only when
+ * the digest changed. If upstream fails, times out or rate-limits, the last
+ * good manifest is served stale. Concurrent requests for the same tag or
+ * digest share one upstream request.
+ */
+final class PullThroughManifests implements ManifestService {
+
+    private static final Logger log = LoggerFactory.getLogger(PullThroughManifests.class);
+    /** The platform a client that cannot take an index gets, as Docker Hub does. */
+    private static final Platform DEFAULT_PLATFORM = new Platform("amd64", "linux", null);
+
+    private final ManifestStore manifests;
+    private final TagStore tags;
+    private final RepositoryLinks links;
+    private final UpstreamRegistry upstream;
+    private final Clock clock;
+    private final Duration tagTtl;
+    private final Cache<String, Boolean> notFound;
+    private final SingleFlight<String, ManifestResult> byTag = new SingleFlight<>();
+    private final SingleFlight<String, StoredManifest> byDigest = new SingleFlight<>();
+    private volatile ManifestListener listener = ManifestListener.NONE;
+
+    PullThroughManifests(ManifestStore manifests, TagStore tags, RepositoryLinks links, UpstreamRegistry upstream,
+                         Clock clock, Duration tagTtl, Duration notFoundTtl) {
+        this.manifests = manifests;
+        this.tags = tags;
+        this.links = links;
+        this.upstream = upstream;
+        this.clock = clock;
+        this.tagTtl = tagTtl;
+        this.notFound = Caffeine.newBuilder()
+                .expireAfterWrite(notFoundTtl.toNanos(), TimeUnit.NANOSECONDS)
+                .ticker(() -> TimeUnit.MILLISECONDS.toNanos(clock.millis()))
+                .maximumSize(100_000)
+                .build();
+    }
+
+    void setListener(ManifestListener l) {
+        this.listener = l;
+    }
+
+    @Override
+    public CompletableFuture<ManifestResult> get(Repository repo, Reference reference, List<String> accepted) {
+        CompletableFuture<ManifestResult> found = reference.isDigest()
+                ? byDigest(repo, reference.digest())
+                : byTag(repo, reference.tag());
+        return found.thenCompose(m -> negotiate(repo, m, accepted))
+                .whenComplete((m, e) -> {
+                    if (m != null) {
+                        listener.served(repo, m);
+                    }
+                });
+    }
+
+    /** Serves the manifest if the client accepts its type, else an index's default platform. */
+    private CompletableFuture<ManifestResult> negotiate(Repository repo, ManifestResult m, List<String> accepted) {
+        if (accepts(accepted, m.mediaType())) {
+            return CompletableFuture.completedFuture(m);
+        }
+        Manifest parsed = Manifest.parse(m.body(), m.mediaType());
+        Optional<Descriptor> fallback = parsed.isIndex() ? parsed.manifestFor(DEFAULT_PLATFORM) : Optional.empty();
+        if (fallback.isPresent() && accepts(accepted, fallback.get().mediaType())) {
+            return byDigest(repo, fallback.get().parsedDigest()).thenApply(child -> child.withOutcome(m.outcome(), m.staleReason()));
+        }
+        return CompletableFuture.failedFuture(new RegistryException(ErrorCode.MANIFEST_UNKNOWN,
+                "manifest is " + m.mediaType() + ", which the client does not accept (Accept: " + String.join(", ", accepted) + ")"));
+    }
+
+    private static boolean accepts(List<String> accepted, String type) {
+        return accepted.isEmpty() || accepted.contains(type) || accepted.contains("*/*");
+    }
+
+    // ---- by digest --------------------------------------------------------------------------
+
+    private CompletableFuture<ManifestResult> byDigest(Repository repo, Digest digest) {
+        return manifests.get(digest).thenCompose(stored -> {
+            if (stored.isPresent()) {
+                return authorize(repo, stored.get()).thenApply(v -> result(stored.get(), CacheOutcome.HIT, null));
+            }
+            return byDigest.run(repo + "@" + digest, () -> fetchByDigest(repo, digest))
+                    .thenApply(m -> result(m, CacheOutcome.MISS, null));
+        });
+    }
+
+    /** A stored manifest is served for a repository that is linked to it, or that upstream confirms holds it. */
+    private CompletableFuture<Void> authorize(Repository repo, StoredManifest m) {
+        return links.isLinked(repo, m.digest()).thenCompose(linked -> linked
+                ? CompletableFuture.completedFuture(null)
+                : upstream.headManifest(repo.upstream(), repo.name().toString(), m.digest().toString())
+                        .exceptionallyCompose(e -> CompletableFuture.failedFuture(
+                                UpstreamErrors.map(e, repo, ErrorCode.MANIFEST_UNKNOWN, "manifest " + m.digest())))
+                        .thenCompose(head -> linkManifest(repo, m)));
+    }
+
+    private CompletableFuture<StoredManifest> fetchByDigest(Repository repo, Digest digest) {
+        return upstream.getManifest(repo.upstream(), repo.name().toString(), digest.toString())
+                .exceptionallyCompose(e -> CompletableFuture.failedFuture(
+                        UpstreamErrors.map(e, repo, ErrorCode.MANIFEST_UNKNOWN, "manifest " + digest)))
+                .thenCompose(fetched -> {
+                    if (!digest.matches(fetched.body())) {
+                        return CompletableFuture.failedFuture(new RegistryException(ErrorCode.MANIFEST_INVALID, 502,
+                                repo.namespace() + " served a manifest that does not match " + digest + "; not cached",
+                                java.util.Map.of(), null));
+                    }
+                    return store(repo, digest, fetched);
+                });
+    }
+
+    // ---- by tag -----------------------------------------------------------------------------
+
+    private CompletableFuture<ManifestResult> byTag(Repository repo, String tag) {
+        String key = repo + ":" + tag;
+        if (notFound.getIfPresent(key) != null) {
+            return CompletableFuture.failedFuture(new RegistryException(ErrorCode.MANIFEST_UNKNOWN,
+                    "manifest " + tag + " not found at " + repo.namespace() + " (remembered)"));
+        }
+        return tags.get(repo, tag).thenCompose(record -> {
+            if (record.isPresent() && isFresh(record.get())) {
+                return manifests.get(record.get().parsedDigest()).thenCompose(m -> m.isPresent()
+                        ? CompletableFuture.completedFuture(result(m.get(), CacheOutcome.HIT, null))
+                        : byTag.run(key, () -> revalidate(repo, tag, Optional.empty())));
+            }
+            return byTag.run(key, () -> revalidate(repo, tag, record));
+        });
+    }
+
+    private boolean isFresh(TagRecord r) {
+        return r.checkedAt() != null && clock.instant().isBefore(r.checkedAt().plus(tagTtl));
+    }
+
+    /**
+     * Asks upstream about a tag: HEAD first; GET only if the digest changed
+     * or is unknown. Falls back to the last good manifest when upstream is
+     * unwell, and does not even ask while it said to back off.
+     */
+    private CompletableFuture<ManifestResult> revalidate(Repository repo, String tag, Optional<TagRecord> known) {
+        return (known.isPresent() ? manifests.get(known.get().parsedDigest()) : CompletableFuture.completedFuture(Optional.<StoredManifest>empty()))
+                .thenCompose(last -> revalidate(repo, tag, known, last));
+    }
+
+    private CompletableFuture<ManifestResult> revalidate(Repository repo, String tag, Optional<TagRecord> known,
+                                                         Optional<StoredManifest> last) {
+        if (last.isPresent() && repo.upstream().rateLimit().backingOff()) {
+            return CompletableFuture.completedFuture(result(last.get(), CacheOutcome.STALE, "rate-limited"));
+        }
+        // With nothing cached a HEAD would only add a round trip: ask for the body straight away.
+        CompletableFuture<ManifestResult> fresh = last.isEmpty()
+                ? fetchTag(repo, tag, null)
+                : upstream.headManifest(repo.upstream(), repo.name().toString(), tag).thenCompose(head -> {
+                    if (last.isPresent() && last.get().digest().equals(head.digest())) {
+                        TagRecord confirmed = known.get().checked(clock.instant());
+                        return tags.put(repo, tag, confirmed).thenApply(v -> result(last.get(), CacheOutcome.REVALIDATED, null));
+                    }
+                    return fetchTag(repo, tag, head.digest());
+                });
+        return fresh.exceptionallyCompose(e -> {
+            if (UpstreamErrors.isNotFound(e)) {
+                notFound.put(repo + ":" + tag, Boolean.TRUE);
+                tags.delete(repo, tag);
+                return CompletableFuture.failedFuture(new RegistryException(ErrorCode.MANIFEST_UNKNOWN,
+                        "manifest " + tag + " not found at " + repo.namespace()));
+            }
+            if (last.isPresent() && UpstreamErrors.isTransient(e)) {
+                String reason = UpstreamErrors.reason(e);
+                log.warn("serving stale {}:{} ({}): {}", repo, tag, reason, UpstreamErrors.unwrap(e).getMessage());
+                return CompletableFuture.completedFuture(result(last.get(), CacheOutcome.STALE, reason));
+            }
+            return CompletableFuture.failedFuture(UpstreamErrors.map(e, repo, ErrorCode.MANIFEST_UNKNOWN, "manifest " + tag));
+        });
+    }
+
+    private CompletableFuture<ManifestResult> fetchTag(Repository repo, String tag, Digest advertised) {
+        return upstream.getManifest(repo.upstream(), repo.name().toString(), tag).thenCompose(fetched -> {
+            Digest actual = Digest.sha256(fetched.body());
+            Digest claimed = fetched.digestHeader() != null ? fetched.digestHeader() : advertised;
+            if (claimed != null && claimed.algorithm().equals("sha256") && !claimed.equals(actual)) {
+                return CompletableFuture.failedFuture(new RegistryException(ErrorCode.MANIFEST_INVALID, 502,
+                        repo.namespace() + " served " + tag + " with digest " + actual + " but announced " + claimed
+                                + "; not cached", java.util.Map.of(), null));
+            }
+            Digest digest = claimed != null && !claimed.algorithm().equals("sha256") && claimed.matches(fetched.body())
+                    ? claimed : actual;
+            return store(repo, digest, fetched).thenCompose(m -> {
+                Instant now = clock.instant();
+                return tags.get(repo, tag).thenCompose(previous -> {
+                    Instant changedAt = previous.isPresent() && previous.get().digest().equals(digest.toString())
+                            ? previous.get().changedAt() : now;
+                    return tags.put(repo, tag, new TagRecord(digest.toString(), m.mediaType(), now, changedAt));
+                }).thenApply(v -> result(m, CacheOutcome.MISS, null));
+            });
+        });
+    }
+
+    // ---- shared -----------------------------------------------------------------------------
+
+    /** Validates, stores and links a manifest fetched (and digest-checked) from upstream. */
+    private CompletableFuture<StoredManifest> store(Repository repo, Digest digest, FetchedManifest fetched) {
+        Manifest parsed;
+        try {
+            parsed = Manifest.parse(fetched.body(), fetched.mediaType());
+        } catch (RegistryException e) {
+            return CompletableFuture.failedFuture(new RegistryException(ErrorCode.MANIFEST_INVALID, 502,
+                    repo.namespace() + " served an invalid manifest for " + repo.name() + ": " + e.getMessage(),
+                    java.util.Map.of(), e));
+        }
+        StoredManifest m = new StoredManifest(digest, parsed.mediaType(), fetched.body());
+        return manifests.put(m).thenCompose(v -> linkManifest(repo, m, parsed)).thenApply(v -> m);
+    }
+
+    private CompletableFuture<Void> linkManifest(Repository repo, StoredManifest m) {
+        return linkManifest(repo, m, Manifest.parse(m.body(), m.mediaType()));
+    }
+
+    /** Links the manifest and everything it names to the repository. */
+    private CompletableFuture<Void> linkManifest(Repository repo, StoredManifest m, Manifest parsed) {
+        List<Digest> digests = new ArrayList<>();
+        digests.add(m.digest());
+        for (Descriptor d : parsed.blobs()) {
+            digests.add(d.parsedDigest());
+        }
+        for (Descriptor d : parsed.manifests()) {
+            digests.add(d.parsedDigest());
+        }
+        return links.link(repo, digests);
+    }
+
+    private static ManifestResult result(StoredManifest m, CacheOutcome outcome, String staleReason) {
+        return new ManifestResult(m.body(), m.mediaType(), m.digest(), outcome, staleReason);
+    }
+}

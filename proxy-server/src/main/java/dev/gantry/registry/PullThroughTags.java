@@ -1,0 +1,43 @@
+package dev.gantry.registry;
+
+import dev.gantry.oci.ErrorCode;
+import dev.gantry.upstream.UpstreamRegistry;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * Tags lists of proxied repositories: asked upstream (pagination passed
+ * through), or, when upstream is unwell, the tags Gantry has seen.
+ */
+final class PullThroughTags implements TagService {
+
+    private final UpstreamRegistry upstream;
+    private final TagStore tags;
+
+    PullThroughTags(UpstreamRegistry upstream, TagStore tags) {
+        this.upstream = upstream;
+        this.tags = tags;
+    }
+
+    @Override
+    public CompletableFuture<TagList> list(Repository repo, Integer n, String last) {
+        return upstream.listTags(repo.upstream(), repo.name().toString(), n, last)
+                .thenApply(page -> new TagList(repo.requestedName(), page.tags(), page.next(), CacheOutcome.UPSTREAM))
+                .exceptionallyCompose(e -> {
+                    if (!UpstreamErrors.isTransient(e)) {
+                        return CompletableFuture.failedFuture(UpstreamErrors.map(e, repo, ErrorCode.NAME_UNKNOWN, "repository " + repo.name()));
+                    }
+                    return tags.list(repo).thenApply(known -> page(repo, known, n, last));
+                });
+    }
+
+    /** A page of locally known tags, in the same order and with the same paging rules as the spec. */
+    static TagList page(Repository repo, List<String> sorted, Integer n, String last) {
+        List<String> after = last == null ? sorted : sorted.stream().filter(t -> t.compareTo(last) > 0).toList();
+        if (n != null && after.size() > n) {
+            List<String> page = after.subList(0, n);
+            return new TagList(repo.requestedName(), page, page.isEmpty() ? null : page.get(page.size() - 1), CacheOutcome.STALE);
+        }
+        return new TagList(repo.requestedName(), after, null, CacheOutcome.STALE);
+    }
+}

@@ -1,0 +1,70 @@
+package dev.gantry.registry;
+
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
+import dev.gantry.oci.Digest;
+import dev.gantry.storage.MetadataStore;
+import dev.gantry.storage.StorageLayout;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.util.Collection;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
+
+/**
+ * Which repositories may serve which digests. Storage is content-addressed
+ * and shared, but a cached blob or manifest is served for a repository only
+ * once its upstream has shown that repository holds it (by serving it, or a
+ * manifest naming it, or a HEAD). Otherwise anyone who learnt a digest could
+ * read through any repository content that Gantry fetched with private
+ * credentials for another.
+ */
+final class RepositoryLinks {
+
+    private final MetadataStore meta;
+    private final Executor blocking;
+    private final Cache<String, Boolean> known;
+
+    RepositoryLinks(MetadataStore meta, Executor blocking, long maxCached) {
+        this.meta = meta;
+        this.blocking = blocking;
+        this.known = Caffeine.newBuilder().maximumSize(maxCached).build();
+    }
+
+    CompletableFuture<Boolean> isLinked(Repository repo, Digest digest) {
+        String key = StorageLayout.linkKey(repo.namespace(), repo.name(), digest);
+        if (Boolean.TRUE.equals(known.getIfPresent(key))) {
+            return CompletableFuture.completedFuture(true);
+        }
+        return CompletableFuture.supplyAsync(() -> {
+            try {
+                boolean linked = meta.exists(key);
+                if (linked) {
+                    known.put(key, true);
+                }
+                return linked;
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }, blocking);
+    }
+
+    CompletableFuture<Void> link(Repository repo, Collection<Digest> digests) {
+        return CompletableFuture.runAsync(() -> {
+            for (Digest d : digests) {
+                String key = StorageLayout.linkKey(repo.namespace(), repo.name(), d);
+                if (Boolean.TRUE.equals(known.getIfPresent(key))) {
+                    continue;
+                }
+                try {
+                    if (!meta.exists(key)) {
+                        meta.put(key, new byte[0]);
+                    }
+                    known.put(key, true);
+                } catch (IOException e) {
+                    throw new UncheckedIOException(e);
+                }
+            }
+        }, blocking);
+    }
+}

@@ -1,0 +1,100 @@
+package dev.gantry.registry;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
+import dev.gantry.oci.RegistryException;
+import dev.gantry.storage.MetadataStore;
+import dev.gantry.storage.StorageLayout;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
+import java.util.stream.Collectors;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** Tag records, in memory in front of the metadata store. */
+final class TagStore {
+
+    private static final Logger log = LoggerFactory.getLogger(TagStore.class);
+    private static final ObjectMapper JSON = new ObjectMapper().registerModule(new JavaTimeModule());
+
+    private final MetadataStore meta;
+    private final Executor blocking;
+    private final Cache<String, Optional<TagRecord>> memory;
+
+    TagStore(MetadataStore meta, Executor blocking, long maxEntries) {
+        this.meta = meta;
+        this.blocking = blocking;
+        this.memory = Caffeine.newBuilder().maximumSize(maxEntries).build();
+    }
+
+    CompletableFuture<Optional<TagRecord>> get(Repository repo, String tag) {
+        String key = StorageLayout.tagKey(repo.namespace(), repo.name(), tag);
+        Optional<TagRecord> hot = memory.getIfPresent(key);
+        if (hot != null) {
+            return CompletableFuture.completedFuture(hot);
+        }
+        return CompletableFuture.supplyAsync(() -> {
+            Optional<TagRecord> record = read(key);
+            memory.put(key, record);
+            return record;
+        }, blocking);
+    }
+
+    CompletableFuture<Void> put(Repository repo, String tag, TagRecord record) {
+        String key = StorageLayout.tagKey(repo.namespace(), repo.name(), tag);
+        memory.put(key, Optional.of(record));
+        return CompletableFuture.runAsync(() -> {
+            try {
+                meta.put(key, JSON.writeValueAsBytes(record));
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }, blocking);
+    }
+
+    CompletableFuture<Void> delete(Repository repo, String tag) {
+        String key = StorageLayout.tagKey(repo.namespace(), repo.name(), tag);
+        memory.put(key, Optional.empty());
+        return CompletableFuture.runAsync(() -> {
+            try {
+                meta.delete(key);
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }, blocking);
+    }
+
+    /** Tags known locally, sorted: the fallback tags list when upstream is down. */
+    CompletableFuture<List<String>> list(Repository repo) {
+        return CompletableFuture.supplyAsync(() -> {
+            try {
+                return meta.list(StorageLayout.tagsPrefix(repo.namespace(), repo.name())).stream()
+                        .sorted().collect(Collectors.toList());
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }, blocking);
+    }
+
+    private Optional<TagRecord> read(String key) {
+        try {
+            Optional<byte[]> bytes = meta.get(key);
+            if (bytes.isEmpty()) {
+                return Optional.empty();
+            }
+            TagRecord r = JSON.readValue(bytes.get(), TagRecord.class);
+            r.parsedDigest();
+            return Optional.of(r);
+        } catch (IOException | RegistryException e) {
+            // A damaged record is as good as none: the tag is fetched again.
+            log.warn("ignoring unreadable tag record {}: {}", key, e.toString());
+            return Optional.empty();
+        }
+    }
+}

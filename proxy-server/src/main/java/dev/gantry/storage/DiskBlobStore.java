@@ -1,0 +1,311 @@
+package dev.gantry.storage;
+
+import dev.gantry.content.Content;
+import dev.gantry.content.FileContent;
+import dev.gantry.oci.Digest;
+import dev.gantry.oci.RegistryException;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.nio.file.attribute.FileTime;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.OptionalLong;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executor;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
+import java.util.stream.Stream;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The embedded disk tier: content-addressed files under
+ * {@code <root>/blobs}, written through a spool file that is fsynced and
+ * renamed into place only after its digest is verified, so a crash never
+ * leaves a partial blob where a reader could find it.
+ *
+ * <p>An in-memory index (size and last access per digest, rebuilt from the
+ * directory at start-up) answers {@link #stat} without touching the disk and
+ * drives least-recently-used eviction beyond {@code maxBytes}. Access times
+ * are written back to the files' modification time at most once per
+ * {@link #ACCESS_PERSIST_INTERVAL}, so the order survives a restart.
+ *
+ * <p>Thread-safe. Blocking work runs on the executor given at construction.
+ */
+public final class DiskBlobStore implements BlobStore {
+
+    private static final Logger log = LoggerFactory.getLogger(DiskBlobStore.class);
+
+    /** How stale a blob's persisted access time may get. */
+    static final Duration ACCESS_PERSIST_INTERVAL = Duration.ofHours(1);
+
+    /** Eviction frees down to this fraction of {@code maxBytes}, so it does not run on every commit. */
+    private static final double LOW_WATERMARK = 0.95;
+
+    private final Path root;
+    private final Path spool;
+    private final long maxBytes;
+    private final Executor blocking;
+    private final Clock clock;
+    private final OpenFiles openFiles;
+    private final Map<Digest, Entry> index = new ConcurrentHashMap<>();
+    private final AtomicLong used = new AtomicLong();
+    private final AtomicBoolean evicting = new AtomicBoolean();
+    private volatile Consumer<StoredBlob> evictionListener = b -> { };
+
+    private DiskBlobStore(Path root, long maxBytes, Executor blocking, Clock clock, int openFileCacheSize) {
+        this.root = root;
+        this.spool = StorageLayout.spoolDir(root);
+        this.maxBytes = maxBytes;
+        this.blocking = Objects.requireNonNull(blocking, "blocking");
+        this.clock = Objects.requireNonNull(clock, "clock");
+        this.openFiles = new OpenFiles(openFileCacheSize);
+    }
+
+    /**
+     * Opens (creating if needed) a disk tier at {@code root}: empties the
+     * spool of writes a crash interrupted and indexes the blobs present.
+     */
+    public static DiskBlobStore open(Path root, long maxBytes, Executor blocking, Clock clock) throws IOException {
+        Path absolute = root.toAbsolutePath().normalize();
+        DiskBlobStore store = new DiskBlobStore(absolute, maxBytes, blocking, clock, 1024);
+        store.recover();
+        return store;
+    }
+
+    private void recover() throws IOException {
+        Files.createDirectories(spool);
+        Files.createDirectories(root.resolve("blobs"));
+        int discarded = 0;
+        try (DirectoryStream<Path> parts = Files.newDirectoryStream(spool)) {
+            for (Path part : parts) {
+                Files.deleteIfExists(part);
+                discarded++;
+            }
+        }
+        try (Stream<Path> files = Files.walk(root.resolve("blobs"), 3)) {
+            files.forEach(this::indexExisting);
+        }
+        log.info("disk tier at {}: {} blobs, {} bytes of {} allowed; {} interrupted writes discarded",
+                root, index.size(), used.get(), maxBytes, discarded);
+    }
+
+    private void indexExisting(Path file) {
+        Path relative = root.resolve("blobs").relativize(file);
+        if (relative.getNameCount() != 3) {
+            return;
+        }
+        Digest digest;
+        try {
+            digest = Digest.parse(relative.getName(0) + ":" + relative.getName(2));
+        } catch (RegistryException e) {
+            log.warn("ignoring {}: not a blob file name", file);
+            return;
+        }
+        try {
+            BasicFileAttributes attrs = Files.readAttributes(file, BasicFileAttributes.class);
+            if (attrs.isRegularFile()) {
+                long access = attrs.lastModifiedTime().toMillis();
+                index.put(digest, new Entry(attrs.size(), access, access));
+                used.addAndGet(attrs.size());
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    @Override
+    public String name() {
+        return "disk";
+    }
+
+    /** Answered from the index; never touches the disk. */
+    @Override
+    public CompletableFuture<OptionalLong> stat(Digest digest) {
+        return CompletableFuture.completedFuture(statNow(digest));
+    }
+
+    /** {@link #stat} without the future, for callers on any thread. */
+    public OptionalLong statNow(Digest digest) {
+        Entry e = index.get(digest);
+        return e == null ? OptionalLong.empty() : OptionalLong.of(e.size);
+    }
+
+    /**
+     * Opens a range of a blob. Hot blobs are served from a cache of open
+     * channels without a system call; others are opened on the blocking
+     * executor.
+     */
+    @Override
+    public CompletableFuture<Content> open(Digest digest, long offset, long length) {
+        Entry entry = index.get(digest);
+        if (entry == null) {
+            return CompletableFuture.failedFuture(new BlobNotFoundException(digest));
+        }
+        touch(digest, entry);
+        OpenFiles.Handle cached = openFiles.acquire(digest);
+        if (cached != null) {
+            return CompletableFuture.completedFuture(cached.content(offset, length));
+        }
+        return CompletableFuture.supplyAsync(() -> {
+            try {
+                return openFiles.open(digest, StorageLayout.blobPath(root, digest)).content(offset, length);
+            } catch (NoSuchFileException e) {
+                forget(digest);
+                throw new BlobNotFoundException(digest);
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }, blocking);
+    }
+
+    /** The path of a stored blob, for tiers and scanners that read it whole. */
+    public Path pathOf(Digest digest) {
+        return StorageLayout.blobPath(root, digest);
+    }
+
+    @Override
+    public SpoolWriter newWriter(Digest expected, long expectedSize) throws IOException {
+        return new SpoolWriter(this, expected, expectedSize, spool);
+    }
+
+    /** Called by a {@link SpoolWriter} whose content was verified. */
+    void publish(Digest digest, Path verified, long size) throws IOException {
+        Path target = StorageLayout.blobPath(root, digest);
+        Files.createDirectories(target.getParent());
+        // rename(2) replaces atomically: a concurrent writer of the same digest stored the same bytes.
+        Files.move(verified, target, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+        long now = clock.millis();
+        Entry previous = index.put(digest, new Entry(size, now, now));
+        if (previous == null) {
+            used.addAndGet(size);
+        }
+        openFiles.invalidate(digest);
+        maybeEvict();
+    }
+
+    @Override
+    public CompletableFuture<Boolean> delete(Digest digest) {
+        return CompletableFuture.supplyAsync(() -> deleteNow(digest), blocking);
+    }
+
+    private boolean deleteNow(Digest digest) {
+        forget(digest);
+        try {
+            return Files.deleteIfExists(StorageLayout.blobPath(root, digest));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private void forget(Digest digest) {
+        Entry removed = index.remove(digest);
+        if (removed != null) {
+            used.addAndGet(-removed.size);
+        }
+        openFiles.invalidate(digest);
+    }
+
+    @Override
+    public List<StoredBlob> list() {
+        List<StoredBlob> out = new ArrayList<>(index.size());
+        index.forEach((d, e) -> out.add(new StoredBlob(d, e.size, Instant.ofEpochMilli(e.lastAccess))));
+        return out;
+    }
+
+    @Override
+    public long usedBytes() {
+        return used.get();
+    }
+
+    public long maxBytes() {
+        return maxBytes;
+    }
+
+    /** Called (on the blocking executor) for each blob evicted; for metrics and prefetch accounting. */
+    public void onEviction(Consumer<StoredBlob> listener) {
+        this.evictionListener = Objects.requireNonNull(listener, "listener");
+    }
+
+    private void touch(Digest digest, Entry entry) {
+        long now = clock.millis();
+        entry.lastAccess = now;
+        if (now - entry.persistedAccess > ACCESS_PERSIST_INTERVAL.toMillis()) {
+            entry.persistedAccess = now;
+            blocking.execute(() -> {
+                try {
+                    Files.setLastModifiedTime(StorageLayout.blobPath(root, digest), FileTime.fromMillis(now));
+                } catch (IOException e) {
+                    log.debug("cannot record access time of {}: {}", digest, e.toString());
+                }
+            });
+        }
+    }
+
+    private void maybeEvict() {
+        if (used.get() > maxBytes && evicting.compareAndSet(false, true)) {
+            blocking.execute(() -> {
+                try {
+                    evict();
+                } finally {
+                    evicting.set(false);
+                }
+            });
+        }
+    }
+
+    /** Removes least recently used blobs until usage is under the low watermark. */
+    void evict() {
+        long target = (long) (maxBytes * LOW_WATERMARK);
+        if (used.get() <= maxBytes) {
+            return;
+        }
+        List<StoredBlob> byAge = list();
+        byAge.sort(Comparator.comparing(StoredBlob::lastAccess));
+        long freed = 0;
+        int count = 0;
+        for (StoredBlob blob : byAge) {
+            if (used.get() <= target) {
+                break;
+            }
+            if (deleteNow(blob.digest())) {
+                freed += blob.size();
+                count++;
+                evictionListener.accept(blob);
+            }
+        }
+        log.info("disk tier evicted {} least recently used blobs ({} bytes); {} of {} bytes in use",
+                count, freed, used.get(), maxBytes);
+    }
+
+    @Override
+    public void close() {
+        openFiles.close();
+    }
+
+    /** Index entry. Access times are racy by design: a lost update only blurs LRU order. */
+    private static final class Entry {
+        final long size;
+        volatile long lastAccess;
+        volatile long persistedAccess;
+
+        Entry(long size, long lastAccess, long persistedAccess) {
+            this.size = size;
+            this.lastAccess = lastAccess;
+            this.persistedAccess = persistedAccess;
+        }
+    }
+}

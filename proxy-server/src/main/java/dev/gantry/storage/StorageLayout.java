@@ -1,0 +1,70 @@
+package dev.gantry.storage;
+
+import dev.gantry.oci.Digest;
+import dev.gantry.oci.RepositoryName;
+import java.nio.file.Path;
+
+/**
+ * The one place that turns registry objects into storage keys and paths.
+ * Every key is built from validated parts (digests are lower-case hex,
+ * repository names follow the spec's grammar, upstream names are host names
+ * from the configuration, tags match the tag grammar), so no key can contain
+ * {@code ..}; stores still check that each resolved path stays under the root.
+ *
+ * <pre>
+ * &lt;storage.disk.path&gt;/
+ * ├── blobs/&lt;alg&gt;/&lt;hh&gt;/&lt;hex&gt;            verified blob content (the disk tier)
+ * ├── spool/&lt;random&gt;.part                blobs being written; emptied at start-up
+ * └── meta/                                 the metadata store: small records
+ *     ├── manifests/&lt;alg&gt;/&lt;hh&gt;/&lt;hex&gt;    media type line, then the manifest bytes
+ *     └── repositories/&lt;upstream&gt;/&lt;repository...&gt;/
+ *         ├── _tags/&lt;tag&gt;                 tag record (JSON): digest, media type, times
+ *         └── _links/&lt;alg&gt;/&lt;hex&gt;          empty: this repository may serve that digest
+ * </pre>
+ *
+ * Repository path components cannot start with {@code _}, so {@code _tags}
+ * and {@code _links} never collide with a nested repository.
+ */
+public final class StorageLayout {
+
+    private StorageLayout() {
+    }
+
+    /** Relative path of a blob's content under the disk root. */
+    public static Path blobPath(Path root, Digest digest) {
+        return root.resolve("blobs").resolve(digest.algorithm()).resolve(digest.hex().substring(0, 2)).resolve(digest.hex());
+    }
+
+    public static Path spoolDir(Path root) {
+        return root.resolve("spool");
+    }
+
+    public static Path metaDir(Path root) {
+        return root.resolve("meta");
+    }
+
+    /** Metadata key of a manifest's bytes. */
+    public static String manifestKey(Digest digest) {
+        return "manifests/" + digest.algorithm() + "/" + digest.hex().substring(0, 2) + "/" + digest.hex();
+    }
+
+    /** Metadata key prefix of everything known about one repository of one upstream. */
+    public static String repositoryKey(String namespace, RepositoryName repository) {
+        return "repositories/" + namespace + "/" + repository;
+    }
+
+    /** Metadata key of a tag record. The tag must have been validated. */
+    public static String tagKey(String namespace, RepositoryName repository, String tag) {
+        return repositoryKey(namespace, repository) + "/_tags/" + tag;
+    }
+
+    /** Metadata key prefix under which a repository's tag records live. */
+    public static String tagsPrefix(String namespace, RepositoryName repository) {
+        return repositoryKey(namespace, repository) + "/_tags/";
+    }
+
+    /** Metadata key of a link: the repository may serve this digest. */
+    public static String linkKey(String namespace, RepositoryName repository, Digest digest) {
+        return repositoryKey(namespace, repository) + "/_links/" + digest.algorithm() + "/" + digest.hex();
+    }
+}

@@ -1,0 +1,245 @@
+package dev.gantry.upstream;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.pool.ChannelPool;
+import io.netty.handler.codec.http.HttpContent;
+import io.netty.handler.codec.http.HttpResponse;
+import io.netty.handler.codec.http.HttpUtil;
+import io.netty.handler.codec.http.LastHttpContent;
+import io.netty.util.ReferenceCountUtil;
+import java.net.URI;
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * One request/response on a pooled connection. Added to the pipeline for the
+ * exchange and removed when the connection goes back to the pool.
+ *
+ * <p>The connection does not auto-read. The handler reads once to get the
+ * head, then only when the body consumer is idle and nothing is queued; a
+ * read timeout runs only while a read is outstanding, so a slow consumer is
+ * never mistaken for a silent upstream. All state is touched on the channel's
+ * event loop only.
+ */
+final class ExchangeHandler extends ChannelInboundHandlerAdapter implements UpstreamResponse.Body {
+
+    static final String NAME = "exchange";
+
+    private final ChannelPool pool;
+    private final URI uri;
+    private final long readTimeoutMillis;
+    private final CompletableFuture<UpstreamResponse> head;
+    private final boolean headRequest;
+    private final ArrayDeque<HttpContent> queue = new ArrayDeque<>();
+
+    private Channel channel;
+    private boolean keepAlive;
+    private boolean ended;
+    private boolean finished;
+    private boolean consumerBusy;
+    private BodyConsumer consumer;
+    private Throwable failure;
+    private ScheduledFuture<?> readTimer;
+
+    ExchangeHandler(ChannelPool pool, URI uri, boolean headRequest, Duration readTimeout, CompletableFuture<UpstreamResponse> head) {
+        this.pool = pool;
+        this.headRequest = headRequest;
+        this.uri = uri;
+        this.readTimeoutMillis = readTimeout.toMillis();
+        this.head = head;
+    }
+
+    /** The request is on the wire: read the response head. */
+    void start(Channel ch) {
+        ch.eventLoop().execute(() -> {
+            this.channel = ch;
+            if (!ch.isActive()) {
+                fail(new UpstreamException(UpstreamException.Kind.CLOSED, "connection to " + host() + " closed", null));
+                return;
+            }
+            read();
+        });
+    }
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        cancelReadTimer();
+        if (finished) {
+            ReferenceCountUtil.release(msg);
+            return;
+        }
+        if (msg instanceof HttpResponse response) {
+            if (response.decoderResult().isFailure()) {
+                ReferenceCountUtil.release(msg);
+                fail(new UpstreamException(UpstreamException.Kind.PROTOCOL,
+                        "malformed response from " + host() + ": " + response.decoderResult().cause(), response.decoderResult().cause()));
+                return;
+            }
+            if (response.status().code() == 100) {
+                ReferenceCountUtil.release(msg);
+                return;
+            }
+            keepAlive = HttpUtil.isKeepAlive(response);
+            int code = response.status().code();
+            boolean bodyless = headRequest || code == 204 || code == 304;
+            head.complete(new UpstreamResponse(code, response.headers(), uri, this, bodyless));
+        }
+        if (msg instanceof HttpContent content) {
+            if (content.decoderResult().isFailure()) {
+                content.release();
+                fail(new UpstreamException(UpstreamException.Kind.PROTOCOL, "malformed body from " + host(), content.decoderResult().cause()));
+                return;
+            }
+            queue.add(content);
+            if (content instanceof LastHttpContent) {
+                ended = true;
+                giveBackConnection();
+            }
+        }
+        drain();
+    }
+
+    @Override
+    public void channelReadComplete(ChannelHandlerContext ctx) {
+        drain();
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) {
+        if (!ended) {
+            fail(new UpstreamException(UpstreamException.Kind.CLOSED, "connection to " + host() + " closed before the response ended", null));
+        }
+        ctx.fireChannelInactive();
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        fail(new UpstreamException(UpstreamException.Kind.CLOSED, "connection to " + host() + " failed: " + cause, cause));
+    }
+
+    @Override
+    public void subscribe(BodyConsumer c) {
+        channel.eventLoop().execute(() -> {
+            if (consumer != null) {
+                c.onError(new IllegalStateException("body already consumed"));
+                return;
+            }
+            consumer = c;
+            drain();
+        });
+    }
+
+    @Override
+    public void abort() {
+        channel.eventLoop().execute(() -> fail(new UpstreamException(UpstreamException.Kind.CLOSED, "body discarded", null)));
+    }
+
+    /** Hands queued chunks to the consumer one at a time, then reads more if it is idle. */
+    private void drain() {
+        if (consumer == null || consumerBusy || finished) {
+            return;
+        }
+        while (!queue.isEmpty() && !consumerBusy) {
+            HttpContent content = queue.poll();
+            ByteBuf chunk = content.content();
+            if (!chunk.isReadable()) {
+                chunk.release();
+                continue;
+            }
+            consumerBusy = true;
+            BodyConsumer c = consumer;
+            c.onData(chunk).whenComplete((ok, err) -> channel.eventLoop().execute(() -> {
+                consumerBusy = false;
+                if (err != null) {
+                    fail(err);
+                } else {
+                    drain();
+                }
+            }));
+        }
+        if (consumerBusy || finished) {
+            return;
+        }
+        if (ended) {
+            finished = true;
+            consumer.onEnd();
+        } else if (failure == null) {
+            read();
+        }
+    }
+
+    private void read() {
+        if (channel == null || !channel.isActive() || ended) {
+            return;
+        }
+        if (readTimer == null) {
+            readTimer = channel.eventLoop().schedule(() -> {
+                readTimer = null;
+                fail(new UpstreamException(UpstreamException.Kind.TIMEOUT,
+                        host() + " sent nothing for " + readTimeoutMillis + " ms", null));
+            }, readTimeoutMillis, TimeUnit.MILLISECONDS);
+        }
+        channel.read();
+    }
+
+    private void cancelReadTimer() {
+        if (readTimer != null) {
+            readTimer.cancel(false);
+            readTimer = null;
+        }
+    }
+
+    /** Fails the exchange: the head future if it is pending, else the consumer; closes the connection. */
+    void fail(Throwable cause) {
+        if (channel != null && !channel.eventLoop().inEventLoop()) {
+            channel.eventLoop().execute(() -> fail(cause));
+            return;
+        }
+        cancelReadTimer();
+        if (finished) {
+            return;
+        }
+        finished = true;
+        failure = cause;
+        while (!queue.isEmpty()) {
+            queue.poll().release();
+        }
+        head.completeExceptionally(cause);
+        if (consumer != null) {
+            consumer.onError(cause);
+        }
+        if (!ended && channel != null) {
+            ended = true;
+            channel.close();
+            release();
+        } else if (channel == null) {
+            ended = true;
+        }
+    }
+
+    /** The whole response is read: the connection may serve the next exchange. */
+    private void giveBackConnection() {
+        cancelReadTimer();
+        if (!keepAlive) {
+            channel.close();
+        }
+        release();
+    }
+
+    private void release() {
+        if (channel.pipeline().get(NAME) == this) {
+            channel.pipeline().remove(this);
+        }
+        pool.release(channel);
+    }
+
+    private String host() {
+        return uri.getHost() + (uri.getPort() > 0 ? ":" + uri.getPort() : "");
+    }
+}

@@ -1,0 +1,124 @@
+package dev.gantry.upstream;
+
+import io.netty.handler.codec.http.HttpHeaders;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZonedDateTime;
+import java.time.format.DateTimeFormatter;
+import java.time.format.DateTimeParseException;
+
+/**
+ * What an upstream last said about its rate limit: Docker Hub's
+ * {@code ratelimit-limit} and {@code ratelimit-remaining} (e.g.
+ * {@code 100;w=21600}), and the {@code Retry-After} of a 429 or 503.
+ * Thread-safe: one immutable snapshot replaced atomically.
+ */
+public final class RateLimitState {
+
+    /** One reading. {@code limit}/{@code remaining} are -1 when never reported. */
+    public record Snapshot(long limit, long remaining, Duration window, Instant retryAfterUntil, Instant updatedAt) {
+    }
+
+    private final Clock clock;
+    private volatile Snapshot snapshot = new Snapshot(-1, -1, null, null, null);
+
+    public RateLimitState(Clock clock) {
+        this.clock = clock;
+    }
+
+    public Snapshot snapshot() {
+        return snapshot;
+    }
+
+    /** Whether the upstream asked us to wait and that time has not passed. */
+    public boolean backingOff() {
+        Instant until = snapshot.retryAfterUntil;
+        return until != null && clock.instant().isBefore(until);
+    }
+
+    /** Time left before the upstream wants to hear from us again (zero if none). */
+    public Duration retryAfter() {
+        Instant until = snapshot.retryAfterUntil;
+        if (until == null) {
+            return Duration.ZERO;
+        }
+        Duration left = Duration.between(clock.instant(), until);
+        return left.isNegative() ? Duration.ZERO : left;
+    }
+
+    /** Records the rate-limit headers of a response with the given status. */
+    public void record(int status, HttpHeaders headers) {
+        Snapshot s = snapshot;
+        long limit = s.limit;
+        long remaining = s.remaining;
+        Duration window = s.window;
+        boolean changed = false;
+        String l = headers.get("ratelimit-limit");
+        if (l != null) {
+            limit = leadingNumber(l, limit);
+            window = windowOf(l, window);
+            changed = true;
+        }
+        String r = headers.get("ratelimit-remaining");
+        if (r != null) {
+            remaining = leadingNumber(r, remaining);
+            changed = true;
+        }
+        Instant until = s.retryAfterUntil;
+        if (status == 429 || status == 503) {
+            Duration wait = parseRetryAfter(headers.get("Retry-After"), clock.instant());
+            if (wait == null && status == 429) {
+                wait = Duration.ofSeconds(60);
+            }
+            if (wait != null) {
+                until = clock.instant().plus(wait);
+                changed = true;
+            }
+        }
+        if (changed) {
+            snapshot = new Snapshot(limit, remaining, window, until, clock.instant());
+        }
+    }
+
+    /** Parses {@code Retry-After}: delta seconds or an HTTP date; null when absent or unreadable. */
+    static Duration parseRetryAfter(String value, Instant now) {
+        if (value == null || value.isBlank()) {
+            return null;
+        }
+        String v = value.trim();
+        try {
+            return Duration.ofSeconds(Math.max(0, Long.parseLong(v)));
+        } catch (NumberFormatException ignored) {
+            // Not seconds: maybe a date.
+        }
+        try {
+            Duration d = Duration.between(now, ZonedDateTime.parse(v, DateTimeFormatter.RFC_1123_DATE_TIME).toInstant());
+            return d.isNegative() ? Duration.ZERO : d;
+        } catch (DateTimeParseException e) {
+            return null;
+        }
+    }
+
+    private static long leadingNumber(String header, long fallback) {
+        int end = 0;
+        String v = header.trim();
+        while (end < v.length() && Character.isDigit(v.charAt(end))) {
+            end++;
+        }
+        try {
+            return end == 0 ? fallback : Long.parseLong(v.substring(0, end));
+        } catch (NumberFormatException e) {
+            return fallback;
+        }
+    }
+
+    private static Duration windowOf(String header, Duration fallback) {
+        int w = header.indexOf("w=");
+        if (w < 0) {
+            return fallback;
+        }
+        long seconds = leadingNumber(header.substring(w + 2), -1);
+        return seconds < 0 ? fallback : Duration.ofSeconds(seconds);
+    }
+}

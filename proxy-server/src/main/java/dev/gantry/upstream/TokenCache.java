@@ -1,0 +1,75 @@
+package dev.gantry.upstream;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Supplier;
+
+/**
+ * Bearer tokens of one upstream by scope, each kept until shortly before it
+ * expires; concurrent requests for the same scope share one token fetch. Also
+ * remembers the upstream's last bearer challenge, so a request for a new scope
+ * can fetch its token before the first request instead of after a 401.
+ */
+final class TokenCache {
+
+    /** Tokens are dropped this long before they expire, to survive clock skew and latency. */
+    private static final Duration MARGIN = Duration.ofSeconds(10);
+
+    record Token(String value, Instant expiresAt) {
+    }
+
+    private final Clock clock;
+    private final Map<String, CompletableFuture<Token>> byScope = new ConcurrentHashMap<>();
+    private volatile Challenge challenge;
+
+    TokenCache(Clock clock) {
+        this.clock = clock;
+    }
+
+    Challenge challenge() {
+        return challenge;
+    }
+
+    void rememberChallenge(Challenge c) {
+        this.challenge = c;
+    }
+
+    /** A cached, unexpired token for {@code scope}, or null. */
+    String cached(String scope) {
+        CompletableFuture<Token> f = byScope.get(scope);
+        if (f == null || !f.isDone() || f.isCompletedExceptionally()) {
+            return null;
+        }
+        Token t = f.join();
+        return usable(t) ? t.value() : null;
+    }
+
+    /** The token for {@code scope}, fetching it with {@code fetch} unless a usable one is cached or in flight. */
+    CompletableFuture<String> get(String scope, Supplier<CompletableFuture<Token>> fetch) {
+        CompletableFuture<Token> f = byScope.compute(scope, (k, existing) -> {
+            if (existing != null && (!existing.isDone() || (!existing.isCompletedExceptionally() && usable(existing.join())))) {
+                return existing;
+            }
+            return fetch.get();
+        });
+        f.whenComplete((t, e) -> {
+            if (e != null) {
+                byScope.remove(scope, f);
+            }
+        });
+        return f.thenApply(Token::value);
+    }
+
+    /** Forgets the token for {@code scope} (the upstream rejected it). */
+    void invalidate(String scope) {
+        byScope.remove(scope);
+    }
+
+    private boolean usable(Token t) {
+        return clock.instant().plus(MARGIN).isBefore(t.expiresAt());
+    }
+}

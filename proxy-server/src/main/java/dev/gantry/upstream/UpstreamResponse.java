@@ -1,0 +1,128 @@
+package dev.gantry.upstream;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.handler.codec.http.HttpHeaders;
+import java.io.ByteArrayOutputStream;
+import java.net.URI;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+
+/**
+ * The head of an upstream response, with its body still on the wire. The
+ * caller must consume the body exactly once: {@link #subscribe},
+ * {@link #aggregate} or {@link #discard}. Until then the connection is held.
+ */
+public final class UpstreamResponse {
+
+    private final int status;
+    private final HttpHeaders headers;
+    private final URI uri;
+    private final Body body;
+    private final boolean bodyless;
+
+    UpstreamResponse(int status, HttpHeaders headers, URI uri, Body body, boolean bodyless) {
+        this.status = status;
+        this.headers = headers;
+        this.uri = uri;
+        this.body = body;
+        this.bodyless = bodyless;
+    }
+
+    /** Whether the response carries no body whatever its headers say (HEAD, 204, 304). */
+    public boolean bodyless() {
+        return bodyless;
+    }
+
+    public int status() {
+        return status;
+    }
+
+    public HttpHeaders headers() {
+        return headers;
+    }
+
+    /** The URI that produced this response (after redirects). */
+    public URI uri() {
+        return uri;
+    }
+
+    /** {@code Content-Length}, or -1 when the upstream did not send one. */
+    public long contentLength() {
+        String v = headers.get("Content-Length");
+        try {
+            return v == null ? -1 : Long.parseLong(v.trim());
+        } catch (NumberFormatException e) {
+            return -1;
+        }
+    }
+
+    /** Streams the body to {@code consumer} with back-pressure. */
+    public void subscribe(BodyConsumer consumer) {
+        body.subscribe(consumer);
+    }
+
+    /**
+     * Reads the whole body into memory; fails with {@link UpstreamException}
+     * if it exceeds {@code maxBytes} (the connection is then closed).
+     */
+    public CompletableFuture<byte[]> aggregate(int maxBytes) {
+        CompletableFuture<byte[]> result = new CompletableFuture<>();
+        long declared = bodyless ? 0 : contentLength();
+        if (declared > maxBytes) {
+            body.abort();
+            result.completeExceptionally(UpstreamException.tooLarge(uri, declared, maxBytes));
+            return result;
+        }
+        ByteArrayOutputStream out = new ByteArrayOutputStream(declared > 0 ? (int) declared : 1024);
+        subscribe(new BodyConsumer() {
+            @Override
+            public CompletionStage<?> onData(ByteBuf chunk) {
+                try {
+                    if (out.size() + chunk.readableBytes() > maxBytes) {
+                        UpstreamException e = UpstreamException.tooLarge(uri, out.size() + chunk.readableBytes(), maxBytes);
+                        result.completeExceptionally(e);
+                        return CompletableFuture.failedFuture(e);
+                    }
+                    chunk.readBytes(out, chunk.readableBytes());
+                    return CompletableFuture.completedFuture(null);
+                } catch (java.io.IOException e) {
+                    return CompletableFuture.failedFuture(e);
+                } finally {
+                    chunk.release();
+                }
+            }
+
+            @Override
+            public void onEnd() {
+                result.complete(out.toByteArray());
+            }
+
+            @Override
+            public void onError(Throwable cause) {
+                result.completeExceptionally(cause);
+            }
+        });
+        return result;
+    }
+
+    /**
+     * Drops the body. A small body is read to the end so the connection can
+     * be reused; a large or unknown one closes the connection instead.
+     */
+    public void discard() {
+        long length = bodyless ? 0 : contentLength();
+        if (length >= 0 && length <= 64 * 1024) {
+            aggregate(64 * 1024);
+        } else {
+            body.abort();
+        }
+    }
+
+    /** The transport side of a response body. */
+    interface Body {
+        void subscribe(BodyConsumer consumer);
+
+        /** Closes the connection without reading the rest. */
+        void abort();
+    }
+}
