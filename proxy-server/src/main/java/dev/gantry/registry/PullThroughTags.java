@@ -22,22 +22,29 @@ final class PullThroughTags implements TagService {
     @Override
     public CompletableFuture<TagList> list(Repository repo, Integer n, String last) {
         return upstream.listTags(repo.upstream(), repo.name().toString(), n, last)
-                .thenApply(page -> new TagList(repo.requestedName(), page.tags(), page.next(), CacheOutcome.UPSTREAM))
+                .thenApply(page -> {
+                    List<String> sorted = page.tags().stream().sorted().toList();
+                    if (page.next() != null) {
+                        return new TagList(repo.requestedName(), sorted, page.next(), CacheOutcome.UPSTREAM);
+                    }
+                    // An upstream that ignores n/last (Distribution 2.8 does) sent everything: page it here.
+                    return page(repo, sorted, n, last, CacheOutcome.UPSTREAM);
+                })
                 .exceptionallyCompose(e -> {
                     if (!UpstreamErrors.isTransient(e)) {
                         return CompletableFuture.failedFuture(UpstreamErrors.map(e, repo, ErrorCode.NAME_UNKNOWN, "repository " + repo.name()));
                     }
-                    return tags.list(repo).thenApply(known -> page(repo, known, n, last));
+                    return tags.list(repo).thenApply(known -> page(repo, known, n, last, CacheOutcome.STALE));
                 });
     }
 
-    /** A page of locally known tags, in the same order and with the same paging rules as the spec. */
-    static TagList page(Repository repo, List<String> sorted, Integer n, String last) {
+    /** A page of a complete, sorted tag list, with the spec's paging rules. */
+    static TagList page(Repository repo, List<String> sorted, Integer n, String last, CacheOutcome outcome) {
         List<String> after = last == null ? sorted : sorted.stream().filter(t -> t.compareTo(last) > 0).toList();
         if (n != null && after.size() > n) {
             List<String> page = after.subList(0, n);
-            return new TagList(repo.requestedName(), page, page.isEmpty() ? null : page.get(page.size() - 1), CacheOutcome.STALE);
+            return new TagList(repo.requestedName(), page, page.isEmpty() ? null : page.get(page.size() - 1), outcome);
         }
-        return new TagList(repo.requestedName(), after, null, CacheOutcome.STALE);
+        return new TagList(repo.requestedName(), after, null, outcome);
     }
 }

@@ -1,0 +1,180 @@
+package dev.gantry.testing;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.Predicate;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * A real CNCF Distribution registry (Debian's {@code docker-registry})
+ * started for a test, on loopback and a free port, with its storage in a
+ * temporary directory. Its access log is read back, so tests count requests
+ * where they arrive: at the upstream.
+ */
+public final class DistributionRegistry implements AutoCloseable {
+
+    private static final Pattern ACCESS = Pattern.compile("\"(GET|HEAD|PUT|POST|PATCH|DELETE) (\\S+) HTTP/[0-9.]+\" (\\d{3})");
+
+    /** One request as the upstream saw it. */
+    public record Request(String method, String path, int status) {
+        public boolean isBlobGet() {
+            return method.equals("GET") && path.contains("/blobs/sha256:");
+        }
+
+        public boolean isManifestGet() {
+            return method.equals("GET") && path.contains("/manifests/");
+        }
+    }
+
+    private final Path dir;
+    private final int port;
+    private final String proxyRemote;
+    private final List<String> output = new ArrayList<>();
+    private Process process;
+
+    private DistributionRegistry(Path dir, int port, String proxyRemote) {
+        this.dir = dir;
+        this.port = port;
+        this.proxyRemote = proxyRemote;
+    }
+
+    /** Starts a plain registry with storage under {@code dir}. */
+    public static DistributionRegistry start(Path dir) {
+        DistributionRegistry r = new DistributionRegistry(dir, Tools.freePort(), null);
+        r.launch();
+        return r;
+    }
+
+    /** Starts Distribution in pull-through proxy mode in front of {@code remoteUrl} (the reference cache). */
+    public static DistributionRegistry startProxy(Path dir, String remoteUrl) {
+        DistributionRegistry r = new DistributionRegistry(dir, Tools.freePort(), remoteUrl);
+        r.launch();
+        return r;
+    }
+
+    private void launch() {
+        Path binary = Tools.require("docker-registry");
+        try {
+            Files.createDirectories(dir.resolve("data"));
+            String config = "version: 0.1\n"
+                    + "log:\n  level: warn\n"
+                    + "storage:\n  filesystem: {rootdirectory: " + dir.resolve("data") + "}\n  delete: {enabled: true}\n"
+                    + "http: {addr: 127.0.0.1:" + port + "}\n"
+                    + (proxyRemote == null ? "" : "proxy: {remoteurl: " + proxyRemote + "}\n");
+            Path file = dir.resolve("config.yml");
+            Files.writeString(file, config);
+            ProcessBuilder pb = new ProcessBuilder(binary.toString(), "serve", file.toString()).redirectErrorStream(true);
+            process = pb.start();
+            Tools.collect(process.getInputStream(), output);
+            awaitUp();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private void awaitUp() {
+        HttpClient client = HttpClient.newHttpClient();
+        long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+        while (System.nanoTime() < deadline) {
+            try {
+                HttpResponse<Void> r = client.send(HttpRequest.newBuilder(URI.create(url() + "/v2/")).build(),
+                        HttpResponse.BodyHandlers.discarding());
+                if (r.statusCode() == 200) {
+                    return;
+                }
+            } catch (IOException e) {
+                // Not up yet.
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+            if (!process.isAlive()) {
+                throw new IllegalStateException("docker-registry exited: " + Tools.snapshot(output));
+            }
+            sleep(50);
+        }
+        throw new IllegalStateException("docker-registry did not come up: " + Tools.snapshot(output));
+    }
+
+    public String url() {
+        return "http://127.0.0.1:" + port;
+    }
+
+    /** {@code 127.0.0.1:port}, as image references want it. */
+    public String hostPort() {
+        return "127.0.0.1:" + port;
+    }
+
+    /** Stops the registry (the data stays); {@link #restart()} brings it back on the same port. */
+    public void stop() {
+        if (process != null && process.isAlive()) {
+            process.destroy();
+            try {
+                if (!process.waitFor(10, java.util.concurrent.TimeUnit.SECONDS)) {
+                    process.destroyForcibly().waitFor();
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    public void restart() {
+        stop();
+        launch();
+    }
+
+    /** Every request logged so far. Waits briefly so the log has caught up with responses already received. */
+    public List<Request> requests() {
+        sleep(150);
+        List<Request> out = new ArrayList<>();
+        for (String line : Tools.snapshot(output)) {
+            Matcher m = ACCESS.matcher(line);
+            if (m.find()) {
+                out.add(new Request(m.group(1), m.group(2), Integer.parseInt(m.group(3))));
+            }
+        }
+        return out;
+    }
+
+    public long count(Predicate<Request> which) {
+        return requests().stream().filter(which).count();
+    }
+
+    /** Forgets the requests logged so far. */
+    public void resetLog() {
+        sleep(150);
+        synchronized (output) {
+            output.clear();
+        }
+    }
+
+    public void assertAlive() {
+        assertThat(process.isAlive()).as("docker-registry alive").isTrue();
+    }
+
+    @Override
+    public void close() {
+        stop();
+    }
+
+    private static void sleep(long ms) {
+        try {
+            Thread.sleep(ms);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}
