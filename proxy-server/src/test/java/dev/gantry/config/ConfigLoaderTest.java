@@ -1,0 +1,123 @@
+package dev.gantry.config;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.io.ByteArrayInputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+class ConfigLoaderTest {
+
+    private final ConfigLoader loader = new ConfigLoader(Map.of("HUB_USER", "bob", "HUB_TOKEN", "s3cret")::get);
+
+    private GantryConfig load(String yaml) {
+        return loader.load(new ByteArrayInputStream(yaml.getBytes(StandardCharsets.UTF_8)), "test.yaml");
+    }
+
+    @Test
+    void anEmptyFileIsAWorkingConfiguration() {
+        GantryConfig c = load("");
+        assertThat(c.listen()).isEqualTo("127.0.0.1:5000");
+        assertThat(c.cache().tagTtl()).isEqualTo(Duration.ofSeconds(60));
+        assertThat(c.storage().disk().path()).isEqualTo("./data");
+        assertThat(c.storage().disk().maxBytes().bytes()).isEqualTo(20L << 30);
+    }
+
+    @Test
+    void theShippedDefaultsAreTheEmbeddedDefaults() {
+        GantryConfig shipped = loader.load(Path.of("..", "conf", "gantry.yaml"));
+        GantryConfig embedded = loader.loadEmbedded();
+        assertThat(embedded).isEqualTo(shipped);
+        assertThat(embedded.upstreams()).singleElement().satisfies(u -> {
+            assertThat(u.name()).isEqualTo("docker.io");
+            assertThat(u.url()).isEqualTo("https://registry-1.docker.io");
+            assertThat(u.isDefault()).isTrue();
+            assertThat(u.library()).isTrue();
+        });
+    }
+
+    @Test
+    void readsTheIssueExample() {
+        GantryConfig c = load("""
+                listen: 127.0.0.1:5000
+                upstreams:
+                  - name: docker.io
+                    url: https://registry-1.docker.io
+                    default: true
+                cache:
+                  tagTtl: 60s
+                storage:
+                  disk:
+                    path: ./data
+                    maxBytes: 20GiB
+                """);
+        assertThat(c.listenPort()).isEqualTo(5000);
+        assertThat(c.listenHost()).isEqualTo("127.0.0.1");
+        assertThat(c.upstreams().get(0).readTimeout()).isEqualTo(Duration.ofSeconds(60));
+    }
+
+    @Test
+    void anUnknownKeyIsNamedWithItsPath() {
+        assertThatThrownBy(() -> load("upstreams:\n  - name: docker.io\n    urll: https://x\n"))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageContaining("unknown key 'upstreams[0].urll'")
+                .hasMessageContaining("url");
+        assertThatThrownBy(() -> load("cache:\n  tagTTL: 5s\n")).hasMessageContaining("unknown key 'cache.tagTTL'");
+        assertThatThrownBy(() -> load("storag: {}\n")).hasMessageContaining("unknown key 'storag'");
+    }
+
+    @Test
+    void aWrongValueIsNamedWithWhatWasExpected() {
+        assertThatThrownBy(() -> load("cache:\n  tagTtl: soon\n"))
+                .hasMessageContaining("key 'cache.tagTtl'").hasMessageContaining("expected a duration");
+        assertThatThrownBy(() -> load("storage:\n  disk:\n    maxBytes: lots\n"))
+                .hasMessageContaining("key 'storage.disk.maxBytes'").hasMessageContaining("expected a size");
+        assertThatThrownBy(() -> load("listen: nowhere\n")).hasMessageContaining("key 'listen'");
+        assertThatThrownBy(() -> load("upstreams:\n  - name: docker.io\n    url: ftp://x\n"))
+                .hasMessageContaining("key 'upstreams[0].url'");
+        assertThatThrownBy(() -> load("upstreams:\n  - name: Docker.IO\n    url: https://x\n"))
+                .hasMessageContaining("key 'upstreams[0].name'");
+        assertThatThrownBy(() -> load("upstreams:\n  - {name: a.io, url: 'https://a', default: true}\n  - {name: b.io, url: 'https://b', default: true}\n"))
+                .hasMessageContaining("more than one upstream has default: true");
+        assertThatThrownBy(() -> load("upstreams:\n  - {name: a.io, url: 'https://a'}\n  - {name: a.io, url: 'https://b'}\n"))
+                .hasMessageContaining("listed twice");
+        assertThatThrownBy(() -> load("server:\n  ioThreads: many\n")).hasMessageContaining("key 'server.ioThreads'");
+    }
+
+    @Test
+    void environmentReferencesAreExpandedAndMissingOnesNamed() {
+        GantryConfig c = load("upstreams:\n  - name: docker.io\n    url: https://registry-1.docker.io\n"
+                + "    username: ${HUB_USER}\n    password: ${HUB_TOKEN}\n");
+        assertThat(c.upstreams().get(0).username()).isEqualTo("bob");
+        assertThat(c.upstreams().get(0).password()).isEqualTo("s3cret");
+        assertThat(load("listen: ${NOPE:-127.0.0.1:7000}\n").listenPort()).isEqualTo(7000);
+        assertThatThrownBy(() -> load("upstreams:\n  - name: docker.io\n    url: https://x\n    password: ${MISSING}\n"))
+                .hasMessageContaining("key 'upstreams[0].password' refers to ${MISSING}, which is not set");
+    }
+
+    @Test
+    void credentialsNeverAppearInTextOrErrors() {
+        GantryConfig c = load("upstreams:\n  - name: docker.io\n    url: https://registry-1.docker.io\n"
+                + "    username: bob\n    password: ${HUB_TOKEN}\n");
+        assertThat(c.toString()).doesNotContain("s3cret");
+        assertThat(c.upstreams().get(0).toString()).contains("password=(set)").doesNotContain("s3cret");
+        assertThatThrownBy(() -> load("upstreams:\n  - name: docker.io\n    url: https://bob:hunter2@registry\n"))
+                .hasMessageNotContaining("hunter2");
+    }
+
+    @Test
+    void sizesAndDurationsReadTheWayOperatorsWriteThem() {
+        assertThat(ByteSize.parse("512MiB").bytes()).isEqualTo(512L << 20);
+        assertThat(ByteSize.parse("4MB").bytes()).isEqualTo(4_000_000L);
+        assertThat(ByteSize.parse("1g").bytes()).isEqualTo(1L << 30);
+        assertThat(ByteSize.parse("1048576").bytes()).isEqualTo(1L << 20);
+        assertThat(ByteSize.parse("20GiB").toString()).isEqualTo("20GiB");
+        assertThat(Durations.parse("30d")).isEqualTo(Duration.ofDays(30));
+        assertThat(Durations.parse("500ms")).isEqualTo(Duration.ofMillis(500));
+        assertThat(Durations.format(Duration.ofSeconds(90))).isEqualTo("90s");
+    }
+}

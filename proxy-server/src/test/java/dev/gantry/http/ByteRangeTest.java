@@ -1,0 +1,50 @@
+package dev.gantry.http;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.gantry.oci.ErrorCode;
+import dev.gantry.oci.RegistryException;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+class ByteRangeTest {
+
+    @Test
+    void noHeaderMeansTheWholeBody() {
+        assertThat(ByteRange.parse(null, 100)).isNull();
+    }
+
+    @Test
+    void resolvesClosedOpenAndSuffixRanges() {
+        assertThat(ByteRange.parse("bytes=0-9", 100)).isEqualTo(new ByteRange(0, 9));
+        assertThat(ByteRange.parse("bytes=90-", 100)).isEqualTo(new ByteRange(90, 99));
+        assertThat(ByteRange.parse("bytes=-10", 100)).isEqualTo(new ByteRange(90, 99));
+        assertThat(ByteRange.parse("bytes=-1000", 100)).isEqualTo(new ByteRange(0, 99));
+        assertThat(ByteRange.parse("bytes=50-5000", 100)).isEqualTo(new ByteRange(50, 99));
+        assertThat(ByteRange.parse("BYTES=1-1", 100).length()).isEqualTo(1);
+    }
+
+    @Test
+    void severalRangesAreAnsweredWithTheWholeBody() {
+        assertThat(ByteRange.parse("bytes=0-1,5-6", 100)).isNull();
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"bytes=100-", "bytes=100-200", "bytes=5-4", "bytes=-0", "bytes=abc", "bytes=", "bytes=1-2-3",
+        "items=0-1", "bytes=99999999999999999999-", "bytes= -", "bytes=-"})
+    void unsatisfiableOrMalformedRangesAre416WithTheSize(String header) {
+        assertThatThrownBy(() -> ByteRange.parse(header, 100))
+                .isInstanceOfSatisfying(RegistryException.class, e -> {
+                    assertThat(e.code()).isEqualTo(ErrorCode.RANGE_INVALID);
+                    assertThat(e.status()).isEqualTo(416);
+                    assertThat(e.headers()).containsEntry("Content-Range", "bytes */100");
+                });
+    }
+
+    @Test
+    void anEmptyBlobHasNoSatisfiableRange() {
+        assertThatThrownBy(() -> ByteRange.parse("bytes=0-", 0)).isInstanceOf(RegistryException.class);
+    }
+}

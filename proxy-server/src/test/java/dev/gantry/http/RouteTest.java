@@ -1,0 +1,43 @@
+package dev.gantry.http;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import org.junit.jupiter.api.Test;
+
+class RouteTest {
+
+    private static final String DIGEST = "sha256:" + "a".repeat(64);
+
+    @Test
+    void splitsNameAndReference() {
+        assertThat(Route.parse("/v2/library/alpine/manifests/3.19"))
+                .isEqualTo(new Route(Route.Kind.MANIFEST, "library/alpine", "3.19"));
+        assertThat(Route.parse("/v2/a/b/c/blobs/" + DIGEST)).isEqualTo(new Route(Route.Kind.BLOB, "a/b/c", DIGEST));
+        assertThat(Route.parse("/v2/docker.io/library/alpine/tags/list")).isEqualTo(new Route(Route.Kind.TAGS, "docker.io/library/alpine", null));
+        assertThat(Route.parse("/v2/x/blobs/uploads/")).isEqualTo(new Route(Route.Kind.BLOB_UPLOAD, "x", ""));
+        assertThat(Route.parse("/v2/x/blobs/uploads/abc")).isEqualTo(new Route(Route.Kind.BLOB_UPLOAD, "x", "abc"));
+        assertThat(Route.parse("/v2/x/referrers/" + DIGEST).kind()).isEqualTo(Route.Kind.REFERRERS);
+    }
+
+    @Test
+    void aRepositoryMayBeCalledLikeAnEndpoint() {
+        assertThat(Route.parse("/v2/manifests/manifests/latest")).isEqualTo(new Route(Route.Kind.MANIFEST, "manifests", "latest"));
+        assertThat(Route.parse("/v2/blobs/blobs/" + DIGEST)).isEqualTo(new Route(Route.Kind.BLOB, "blobs", DIGEST));
+    }
+
+    @Test
+    void knowsTheFixedEndpoints() {
+        assertThat(Route.parse("/v2/").kind()).isEqualTo(Route.Kind.BASE);
+        assertThat(Route.parse("/v2").kind()).isEqualTo(Route.Kind.BASE);
+        assertThat(Route.parse("/v2/_catalog").kind()).isEqualTo(Route.Kind.CATALOG);
+        assertThat(Route.parse("/healthz").kind()).isEqualTo(Route.Kind.HEALTH);
+        assertThat(Route.parse("/readyz").kind()).isEqualTo(Route.Kind.READY);
+        assertThat(Route.parse("/etc/passwd").kind()).isEqualTo(Route.Kind.UNKNOWN);
+        assertThat(Route.parse("/v2/x/manifests/").kind()).isEqualTo(Route.Kind.UNKNOWN);
+    }
+
+    @Test
+    void leavesPercentEncodingForNameValidationToReject() {
+        assertThat(Route.parse("/v2/a/%2e%2e/manifests/x").name()).isEqualTo("a/%2e%2e");
+    }
+}

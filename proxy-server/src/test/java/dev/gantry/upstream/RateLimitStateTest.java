@@ -1,0 +1,53 @@
+package dev.gantry.upstream;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.gantry.testing.MutableClock;
+import io.netty.handler.codec.http.DefaultHttpHeaders;
+import java.time.Duration;
+import java.time.Instant;
+import org.junit.jupiter.api.Test;
+
+class RateLimitStateTest {
+
+    private final MutableClock clock = new MutableClock(Instant.parse("2026-01-01T00:00:00Z"));
+    private final RateLimitState state = new RateLimitState(clock);
+
+    @Test
+    void recordsDockerHubsHeaders() {
+        state.record(200, new DefaultHttpHeaders().set("ratelimit-limit", "100;w=21600").set("ratelimit-remaining", "76;w=21600"));
+        RateLimitState.Snapshot s = state.snapshot();
+        assertThat(s.limit()).isEqualTo(100);
+        assertThat(s.remaining()).isEqualTo(76);
+        assertThat(s.window()).isEqualTo(Duration.ofHours(6));
+        assertThat(state.backingOff()).isFalse();
+    }
+
+    @Test
+    void backsOffForRetryAfterSecondsThenStops() {
+        state.record(429, new DefaultHttpHeaders().set("Retry-After", "30"));
+        assertThat(state.backingOff()).isTrue();
+        assertThat(state.retryAfter()).isEqualTo(Duration.ofSeconds(30));
+        clock.advance(Duration.ofSeconds(31));
+        assertThat(state.backingOff()).isFalse();
+    }
+
+    @Test
+    void understandsRetryAfterAsAnHttpDate() {
+        state.record(503, new DefaultHttpHeaders().set("Retry-After", "Thu, 01 Jan 2026 00:02:00 GMT"));
+        assertThat(state.retryAfter()).isEqualTo(Duration.ofMinutes(2));
+    }
+
+    @Test
+    void a429WithoutRetryAfterStillBacksOffAMinute() {
+        state.record(429, new DefaultHttpHeaders());
+        assertThat(state.retryAfter()).isEqualTo(Duration.ofSeconds(60));
+    }
+
+    @Test
+    void ignoresGarbage() {
+        state.record(429, new DefaultHttpHeaders().set("Retry-After", "soon").set("ratelimit-remaining", "lots"));
+        assertThat(state.snapshot().remaining()).isEqualTo(-1);
+        assertThat(state.retryAfter()).isEqualTo(Duration.ofSeconds(60));
+    }
+}
