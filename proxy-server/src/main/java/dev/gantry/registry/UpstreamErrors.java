@@ -2,6 +2,7 @@ package dev.gantry.registry;
 
 import dev.gantry.oci.ErrorCode;
 import dev.gantry.oci.RegistryException;
+import dev.gantry.storage.DigestMismatchException;
 import dev.gantry.upstream.UpstreamException;
 import dev.gantry.upstream.UpstreamStatusException;
 import java.util.Map;
@@ -39,6 +40,10 @@ final class UpstreamErrors {
             }
             return new RegistryException(ErrorCode.UNAVAILABLE, 503, upstream + " failed: " + s.getMessage(),
                     Map.of("Retry-After", "5"), t);
+        }
+        if (t instanceof DigestMismatchException) {
+            return new RegistryException(ErrorCode.UNAVAILABLE, 502, upstream + " served content for " + what
+                    + " that does not match its digest or size; nothing was cached", Map.of("Retry-After", "5"), t);
         }
         if (t instanceof UpstreamException u) {
             if (u.kind() == UpstreamException.Kind.TOO_LARGE) {
