@@ -179,6 +179,23 @@ class PullThroughIT {
     }
 
     @Test
+    void theCacheSurvivesARestartAndServesWithTheUpstreamDown() {
+        TestImage image = pushImage("test/hello", "1", 19);
+        pull("test/hello", "1", image);
+        gantry.close();
+        upstream.stop();
+
+        gantry = GantryServer.mirroring(upstream.url(), tmp.resolve("gantry"), clock);
+        http = new Http(gantry.url());
+        Http.Response fresh = http.get("/v2/test/hello/manifests/1", "Accept", ACCEPT_ALL);
+        assertThat(fresh.status()).isEqualTo(200);
+        assertThat(fresh.header("X-Gantry-Cache")).isEqualTo("hit");
+        assertThat(pull("test/hello", "1", image)).isEqualTo(image.digest().toString());
+        clock.advance(Duration.ofMinutes(5));
+        assertThat(http.get("/v2/test/hello/manifests/1", "Accept", ACCEPT_ALL).header("X-Gantry-Stale")).isNotNull();
+    }
+
+    @Test
     void upstream404IsRememberedBriefly() {
         pushImage("test/hello", "1", 9);
         assertThat(http.get("/v2/test/hello/manifests/nope", "Accept", ACCEPT_ALL).status()).isEqualTo(404);

@@ -1,0 +1,122 @@
+package dev.gantry.app;
+
+import static com.github.tomakehurst.wiremock.client.WireMock.aResponse;
+import static com.github.tomakehurst.wiremock.client.WireMock.get;
+import static com.github.tomakehurst.wiremock.client.WireMock.urlPathEqualTo;
+import static com.github.tomakehurst.wiremock.core.WireMockConfiguration.options;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.read.ListAppender;
+import com.github.tomakehurst.wiremock.WireMockServer;
+import dev.gantry.oci.Digest;
+import dev.gantry.testing.GantryServer;
+import dev.gantry.testing.Http;
+import dev.gantry.testing.MutableClock;
+import dev.gantry.testing.RawClient;
+import java.io.UncheckedIOException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Random;
+import java.util.concurrent.CompletableFuture;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.slf4j.LoggerFactory;
+
+/** Health, readiness, the access log and graceful shutdown. */
+class LifecycleTest {
+
+    @TempDir
+    Path tmp;
+
+    private WireMockServer upstream;
+    private GantryServer gantry;
+    private byte[] blob;
+    private Digest digest;
+
+    @BeforeEach
+    void start() {
+        blob = new byte[4_000_000];
+        new Random(1).nextBytes(blob);
+        digest = Digest.sha256(blob);
+        upstream = new WireMockServer(options().dynamicPort().bindAddress("127.0.0.1"));
+        upstream.start();
+        upstream.stubFor(get(urlPathEqualTo("/v2/test/x/blobs/" + digest)).willReturn(aResponse()
+                .withHeader("Content-Length", Integer.toString(blob.length)).withBody(blob).withChunkedDribbleDelay(20, 2000)));
+        gantry = GantryServer.mirroring(upstream.baseUrl(), tmp.resolve("data"), MutableClock.startingNow());
+    }
+
+    @AfterEach
+    void stop() {
+        gantry.close();
+        upstream.stop();
+    }
+
+    @Test
+    void healthAndReadinessAnswerWhileServing() {
+        Http http = new Http(gantry.url());
+        assertThat(http.get("/healthz").status()).isEqualTo(200);
+        Http.Response ready = http.get("/readyz");
+        assertThat(ready.status()).isEqualTo(200);
+        assertThat(ready.text()).contains("ready");
+        Http.Response base = http.get("/v2/");
+        assertThat(base.status()).isEqualTo(200);
+        assertThat(base.header("Docker-Distribution-API-Version")).isEqualTo("registry/2.0");
+    }
+
+    @Test
+    void everyRequestGetsOneAccessLogLineWithMethodPathStatusBytesDurationAndOutcome() {
+        Logger access = (Logger) LoggerFactory.getLogger("gantry.access");
+        ListAppender<ILoggingEvent> lines = new ListAppender<>();
+        lines.start();
+        access.addAppender(lines);
+        try {
+            Http http = new Http(gantry.url());
+            http.get("/v2/");
+            http.get("/v2/test/x/blobs/" + digest);
+            http.get("/v2/test/x/blobs/" + digest + "?ns=docker.io");
+            http.get("/v2/Bad/manifests/x");
+            // A line is written once the response is fully sent, which may be just after the client has it.
+            long deadline = System.nanoTime() + 2_000_000_000L;
+            while (lines.list.size() < 4 && System.nanoTime() < deadline) {
+                Thread.onSpinWait();
+            }
+        } finally {
+            access.detachAppender(lines);
+        }
+        assertThat(lines.list).extracting(ILoggingEvent::getFormattedMessage).satisfiesExactly(
+                l -> assertThat(l).matches("GET /v2/ 200 2 \\d+\\.\\dms -"),
+                l -> assertThat(l).matches("GET /v2/test/x/blobs/" + digest + " 200 4000000 \\d+\\.\\dms miss"),
+                l -> assertThat(l).matches("GET /v2/test/x/blobs/" + digest + "\\?ns=docker.io 200 4000000 \\d+\\.\\dms hit"),
+                l -> assertThat(l).matches("GET /v2/Bad/manifests/x 400 \\d+ \\d+\\.\\dms -"));
+    }
+
+    @Test
+    void gracefulShutdownFinishesResponsesInFlightAndRefusesNewConnections() throws Exception {
+        RawClient inFlight = RawClient.get(gantry.hostPort(), "/v2/test/x/blobs/" + digest, 0);
+        assertThat(inFlight.status()).isEqualTo(200);
+        CompletableFuture<Void> shutdown = CompletableFuture.runAsync(() -> gantry.gantry().shutdown(Duration.ofSeconds(20)));
+
+        long deadline = System.nanoTime() + 5_000_000_000L;
+        boolean refused = false;
+        while (!refused && System.nanoTime() < deadline) {
+            try {
+                new Http(gantry.url()).get("/healthz");
+                Thread.sleep(20);
+            } catch (UncheckedIOException e) {
+                refused = true;
+            }
+        }
+        assertThat(refused).as("new connections refused while draining").isTrue();
+        assertThat(shutdown).isNotDone();
+        byte[] body = inFlight.readRest(0);
+        inFlight.close();
+        assertThat(Digest.sha256(body)).as("the response in flight completed").isEqualTo(digest);
+        shutdown.get();
+        assertThatThrownBy(() -> new Http(gantry.url()).get("/healthz")).isInstanceOf(UncheckedIOException.class);
+    }
+}
