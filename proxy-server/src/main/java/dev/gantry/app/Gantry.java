@@ -6,7 +6,6 @@ import dev.gantry.http.HttpServer;
 import dev.gantry.net.NetRuntime;
 import dev.gantry.registry.PullThroughRegistry;
 import dev.gantry.storage.DiskBlobStore;
-import dev.gantry.storage.DiskMetadataStore;
 import dev.gantry.upstream.HttpTransport;
 import dev.gantry.upstream.RegistryClient;
 import dev.gantry.upstream.Upstream;
@@ -14,7 +13,6 @@ import dev.gantry.upstream.UpstreamObserver;
 import dev.gantry.upstream.UpstreamRegistry;
 import java.io.IOException;
 import java.net.InetSocketAddress;
-import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
@@ -39,6 +37,8 @@ public final class Gantry implements AutoCloseable {
     private final HttpTransport transport;
     private final DiskBlobStore disk;
     private final PullThroughRegistry registry;
+    private final StorageFactory.Opened storage;
+    private final java.util.concurrent.ScheduledExecutorService maintenance;
     private final HttpServer server;
     private final List<Upstream> upstreams;
     private InetSocketAddress address;
@@ -54,10 +54,14 @@ public final class Gantry implements AutoCloseable {
         this.transport = new HttpTransport(net, connectTimeout, maxConnections);
         this.upstreams = config.upstreams().stream().map(u -> new Upstream(u, clock)).toList();
         UpstreamRegistry upstream = new UpstreamRegistry(new RegistryClient(transport, clock, UpstreamObserver.NONE));
-        Path root = Path.of(config.storage().disk().path());
-        this.disk = DiskBlobStore.open(root, config.storage().disk().maxBytes().bytes(), blocking, clock);
-        DiskMetadataStore meta = new DiskMetadataStore(root);
-        this.registry = new PullThroughRegistry(upstreams, upstream, disk, meta, config.cache(), blocking, clock);
+        this.storage = StorageFactory.open(config.storage(), blocking, clock);
+        this.disk = storage.disk();
+        this.registry = new PullThroughRegistry(upstreams, upstream, storage.registryStorage(), config.cache(), blocking, clock);
+        this.maintenance = java.util.concurrent.Executors.newSingleThreadScheduledExecutor(
+                new io.netty.util.concurrent.DefaultThreadFactory("gantry-maintenance", true));
+        if (storage.shared()) {
+            maintenance.scheduleWithFixedDelay(this::retryShared, 30, 30, TimeUnit.SECONDS);
+        }
         this.server = new HttpServer(net, registry, config.server().accessLog(), null);
     }
 
@@ -106,8 +110,19 @@ public final class Gantry implements AutoCloseable {
         shutdown(config.server().shutdownGrace());
     }
 
+    /** Replays writes to the shared tier that failed while it was unwell. */
+    public void retryShared() {
+        try {
+            registry.retryPending();
+            storage.retryPending();
+        } catch (RuntimeException e) {
+            log.warn("retrying writes to the shared tier failed: {}", e.toString());
+        }
+    }
+
     public void shutdown(Duration grace) {
         server.shutdown(grace);
+        maintenance.shutdownNow();
         transport.close();
         net.shutdown(Duration.ofSeconds(5));
         blocking.shutdown();
@@ -118,7 +133,7 @@ public final class Gantry implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-        disk.close();
+        storage.close();
         log.info("stopped");
     }
 

@@ -35,7 +35,13 @@ final class ServeCommand implements Callable<Integer> {
             System.err.println("gantry: " + e.getMessage());
             return 2;
         }
-        Gantry gantry = Gantry.start(c, Clock.systemUTC());
+        Gantry gantry;
+        try {
+            gantry = Gantry.start(c, Clock.systemUTC());
+        } catch (ConfigException e) {
+            System.err.println("gantry: " + e.getMessage());
+            return 2;
+        }
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             gantry.shutdown();

@@ -48,6 +48,25 @@ final class ConfigValidator {
         }
         positive(c.cache().tagTtl().toMillis() + 1, source, "cache.tagTtl");
         positive(c.storage().disk().maxBytes().bytes(), source, "storage.disk.maxBytes");
+        if (c.storage().memory().maxBytes().bytes() < 0 || c.storage().memory().maxBlobBytes().bytes() <= 0) {
+            throw new ConfigException(source + ": key 'storage.memory.maxBlobBytes' must be positive");
+        }
+        S3Config s3 = c.storage().s3();
+        if (s3.endpoint() != null) {
+            checkUrl(s3.endpoint(), source, "storage.s3.endpoint");
+        }
+        if (!s3.enabled() && (s3.endpoint() != null || s3.accessKeyId() != null)) {
+            throw new ConfigException(source + ": key 'storage.s3.bucket' is required when storage.s3 is configured");
+        }
+        if ((s3.accessKeyId() == null) != (s3.secretAccessKey() == null)) {
+            throw new ConfigException(source + ": keys 'storage.s3.accessKeyId' and 'storage.s3.secretAccessKey' go together");
+        }
+        if (!s3.prefix().isEmpty() && (s3.prefix().startsWith("/") || s3.prefix().contains(".."))) {
+            throw new ConfigException(source + ": key 'storage.s3.prefix': expected a relative key prefix such as 'mirror/', got '"
+                    + s3.prefix() + "'");
+        }
+        positive(s3.retention().toMillis(), source, "storage.s3.retention");
+        positive(s3.sweepInterval().toMillis(), source, "storage.s3.sweepInterval");
         if (c.storage().disk().path().isBlank()) {
             throw new ConfigException(source + ": key 'storage.disk.path' is empty");
         }

@@ -23,7 +23,7 @@ public record GantryConfig(
         listen = listen == null ? "127.0.0.1:5000" : listen;
         upstreams = upstreams == null ? List.of() : List.copyOf(upstreams);
         cache = Objects.requireNonNullElseGet(cache, () -> new CacheConfig(null, null, null));
-        storage = Objects.requireNonNullElseGet(storage, () -> new StorageConfig(null));
+        storage = Objects.requireNonNullElseGet(storage, () -> new StorageConfig(null, null, null));
         server = Objects.requireNonNullElseGet(server, () -> new ServerConfig(null, null, null, null));
     }
 

@@ -4,8 +4,7 @@ import dev.gantry.content.GrowingContent;
 import dev.gantry.oci.Digest;
 import dev.gantry.storage.DiskBlobStore;
 import dev.gantry.storage.SpoolWriter;
-import dev.gantry.upstream.BodyConsumer;
-import dev.gantry.upstream.UpstreamResponse;
+import dev.gantry.content.BodyConsumer;
 import io.netty.buffer.ByteBuf;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -43,6 +42,7 @@ final class BlobFill {
     private final List<Waiter> waiters = new ArrayList<>();
     private final AtomicBoolean finished = new AtomicBoolean();
 
+    private volatile BlobTiers.Origin origin;
     private volatile SpoolWriter writer;
     private volatile long expectedSize = -1;
     private volatile long written;
@@ -76,13 +76,20 @@ final class BlobFill {
         return committed;
     }
 
-    /** Starts consuming the upstream response. */
-    void start(CompletableFuture<UpstreamResponse> response) {
-        response.whenComplete((r, error) -> {
+    /** Where the bytes come from; known once the source answered (before {@link #sized()} completes). */
+    BlobTiers.Origin origin() {
+        return origin;
+    }
+
+    /** Starts consuming the source's stream. */
+    void start(CompletableFuture<BlobTiers.Sourced> source) {
+        source.whenComplete((sourced, error) -> {
             if (error != null) {
                 fail(error);
                 return;
             }
+            origin = sourced.origin();
+            var r = sourced.stream();
             long length = r.contentLength();
             CompletableFuture.runAsync(() -> {
                 try {

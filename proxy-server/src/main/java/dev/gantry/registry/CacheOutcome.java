@@ -4,6 +4,8 @@ package dev.gantry.registry;
 public enum CacheOutcome {
     /** From a storage tier, nothing asked upstream. */
     HIT,
+    /** From the shared (S3) tier, verified on its way to the local tiers. */
+    SHARED,
     /** Fetched upstream for this request. */
     MISS,
     /** Joined a fill another request started. */

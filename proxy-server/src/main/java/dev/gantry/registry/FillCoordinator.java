@@ -3,7 +3,6 @@ package dev.gantry.registry;
 import dev.gantry.content.Content;
 import dev.gantry.oci.Digest;
 import dev.gantry.storage.DiskBlobStore;
-import dev.gantry.upstream.UpstreamResponse;
 import java.io.IOException;
 import java.nio.file.NoSuchFileException;
 import java.util.List;
@@ -12,7 +11,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executor;
-import java.util.function.Consumer;
+import java.util.function.BiConsumer;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -34,7 +33,8 @@ final class FillCoordinator {
     private final DiskBlobStore disk;
     private final Executor blocking;
     private final Map<Digest, BlobFill> inFlight = new ConcurrentHashMap<>();
-    private final List<Consumer<Digest>> onCommit = new CopyOnWriteArrayList<>();
+    private final List<BiConsumer<Digest, BlobTiers.Origin>> onCommit = new CopyOnWriteArrayList<>();
+    private final List<BiConsumer<Digest, BlobTiers.Origin>> onFailure = new CopyOnWriteArrayList<>();
 
     FillCoordinator(DiskBlobStore disk, Executor blocking) {
         this.disk = disk;
@@ -51,15 +51,20 @@ final class FillCoordinator {
     }
 
     /** Runs {@code listener} (on a blocking-work thread) each time a fill commits a blob. */
-    void onCommit(Consumer<Digest> listener) {
+    void onCommit(BiConsumer<Digest, BlobTiers.Origin> listener) {
         onCommit.add(listener);
+    }
+
+    /** Runs {@code listener} each time a fill fails (origin null if the source never answered). */
+    void onFailure(BiConsumer<Digest, BlobTiers.Origin> listener) {
+        onFailure.add(listener);
     }
 
     /**
      * Joins the fill of {@code digest} or starts one with {@code fetch}.
      * Returns null when the blob was committed in the meantime: read the store.
      */
-    Claim claim(Digest digest, Supplier<CompletableFuture<UpstreamResponse>> fetch) {
+    Claim claim(Digest digest, Supplier<CompletableFuture<BlobTiers.Sourced>> fetch) {
         boolean[] started = {false};
         BlobFill fill = inFlight.computeIfAbsent(digest, d -> {
             if (disk.statNow(d).isPresent()) {
@@ -76,9 +81,12 @@ final class FillCoordinator {
                 inFlight.remove(digest, fill);
                 if (error == null) {
                     log.debug("fill of {} committed", digest);
-                    onCommit.forEach(l -> blocking.execute(() -> l.accept(digest)));
+                    onCommit.forEach(l -> blocking.execute(() -> l.accept(digest, fill.origin())));
                 } else {
-                    log.warn("fill of {} failed; nothing was stored: {}", digest, UpstreamErrors.unwrap(error).toString());
+                    log.warn("fill of {} from {} failed; nothing was stored: {}", digest,
+                            fill.origin() == null ? "its source" : fill.origin().name().toLowerCase(java.util.Locale.ROOT),
+                            UpstreamErrors.unwrap(error).toString());
+                    onFailure.forEach(l -> l.accept(digest, fill.origin()));
                 }
             });
             fill.start(fetch.get());

@@ -6,31 +6,30 @@ import dev.gantry.content.Content;
 import dev.gantry.oci.Digest;
 import dev.gantry.oci.ErrorCode;
 import dev.gantry.oci.RegistryException;
-import dev.gantry.storage.BlobNotFoundException;
-import dev.gantry.storage.DiskBlobStore;
 import dev.gantry.upstream.UpstreamRegistry;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
-import java.util.OptionalLong;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Blobs of proxied repositories: from the disk tier when present (and the
- * repository may see them), else from the one fill of that digest.
+ * Blobs of proxied repositories, read in tier order: memory and disk (when
+ * the repository may see the blob), then the one fill of that digest, whose
+ * source is the shared S3 tier when it holds the blob and the repository is
+ * known to have it, else upstream.
  */
 final class PullThroughBlobs implements BlobService {
 
-    private final DiskBlobStore disk;
+    private final BlobTiers tiers;
     private final FillCoordinator fills;
     private final UpstreamRegistry upstream;
     private final RepositoryLinks links;
     private final Cache<String, Boolean> notFound;
 
-    PullThroughBlobs(DiskBlobStore disk, FillCoordinator fills, UpstreamRegistry upstream, RepositoryLinks links,
+    PullThroughBlobs(BlobTiers tiers, FillCoordinator fills, UpstreamRegistry upstream, RepositoryLinks links,
                      Duration notFoundTtl, Clock clock) {
-        this.disk = disk;
+        this.tiers = tiers;
         this.fills = fills;
         this.upstream = upstream;
         this.links = links;
@@ -48,15 +47,18 @@ final class PullThroughBlobs implements BlobService {
             return CompletableFuture.failedFuture(new RegistryException(ErrorCode.BLOB_UNKNOWN,
                     "blob " + digest + " not found at " + repo.namespace() + " (remembered)"));
         }
-        OptionalLong stored = disk.statNow(digest);
-        if (stored.isPresent()) {
-            return authorize(repo, digest).thenApply(v -> stored(digest, stored.getAsLong(), CacheOutcome.HIT));
+        BlobTiers.Local local = tiers.local(digest);
+        if (local != null) {
+            return authorize(repo, digest).thenApply(v -> result(digest, local.size(), CacheOutcome.HIT,
+                    (off, len) -> openStored(digest, local.size(), off, len)));
         }
         BlobFill running = fills.inFlight(digest);
         if (running != null) {
-            return authorize(repo, digest).thenCompose(v -> fromFill(running, CacheOutcome.JOINED));
+            return authorize(repo, digest).thenCompose(v -> fromFill(running, false));
         }
-        CompletableFuture<BlobResult> result = headOnly ? headUpstream(repo, digest) : fill(repo, digest);
+        CompletableFuture<BlobResult> result = links.isLinked(repo, digest).thenCompose(linked -> headOnly
+                ? head(repo, digest, linked)
+                : fill(repo, digest, linked));
         return result.exceptionallyCompose(e -> {
             if (UpstreamErrors.isNotFound(e)) {
                 notFound.put(negativeKey, Boolean.TRUE);
@@ -65,102 +67,62 @@ final class PullThroughBlobs implements BlobService {
         });
     }
 
-    private CompletableFuture<BlobResult> fill(Repository repo, Digest digest) {
-        FillCoordinator.Claim claim = fills.claim(digest, () -> upstream.getBlob(repo.upstream(), repo.name().toString(), digest));
+    /**
+     * Starts or joins the fill. The shared tier may be the source only when
+     * the repository is known to hold the blob; otherwise the upstream
+     * serving it is what proves the repository may see it.
+     */
+    private CompletableFuture<BlobResult> fill(Repository repo, Digest digest, boolean linked) {
+        FillCoordinator.Claim claim = fills.claim(digest, () -> tiers.source(digest, linked,
+                () -> upstream.getBlob(repo.upstream(), repo.name().toString(), digest)));
         if (claim == null) {
             return get(repo, digest, false);
         }
         if (!claim.started()) {
-            return authorize(repo, digest).thenCompose(v -> fromFill(claim.fill(), CacheOutcome.JOINED));
+            return (linked ? CompletableFuture.<Void>completedFuture(null) : authorize(repo, digest))
+                    .thenCompose(v -> fromFill(claim.fill(), false));
         }
-        // The upstream served this repository the blob: it may be served from the cache for it from now on.
-        return fromFill(claim.fill(), CacheOutcome.MISS)
-                .thenCompose(r -> links.link(repo, List.of(digest)).thenApply(v -> r));
+        return fromFill(claim.fill(), true).thenCompose(r -> linked
+                ? CompletableFuture.completedFuture(r)
+                : links.link(repo, List.of(digest)).thenApply(v -> r));
     }
 
-    private CompletableFuture<BlobResult> fromFill(BlobFill fill, CacheOutcome outcome) {
-        return fill.sized().thenApply(size -> new BlobResult() {
-            @Override
-            public Digest digest() {
-                return fill.digest();
-            }
-
-            @Override
-            public long size() {
-                return size;
-            }
-
-            @Override
-            public CacheOutcome outcome() {
-                return outcome;
-            }
-
-            @Override
-            public CompletableFuture<Content> open(long offset, long length) {
-                return fills.open(fill, offset, length);
-            }
+    private CompletableFuture<BlobResult> fromFill(BlobFill fill, boolean started) {
+        return fill.sized().thenApply(size -> {
+            CacheOutcome outcome = !started ? CacheOutcome.JOINED
+                    : fill.origin() == BlobTiers.Origin.SHARED ? CacheOutcome.SHARED : CacheOutcome.MISS;
+            return result(fill.digest(), size, outcome, (off, len) -> fills.open(fill, off, len));
         });
     }
 
-    private BlobResult stored(Digest digest, long size, CacheOutcome outcome) {
-        return new BlobResult() {
-            @Override
-            public Digest digest() {
-                return digest;
+    /** Opens a stored blob; if it was evicted since it was found, the fill that brings it back serves it. */
+    private CompletableFuture<Content> openStored(Digest digest, long size, long offset, long length) {
+        return tiers.openLocal(digest, size, offset, length).exceptionallyCompose(e -> {
+            if (BlobTiers.isNotFound(e)) {
+                BlobFill running = fills.inFlight(digest);
+                if (running != null) {
+                    return fills.open(running, offset, length);
+                }
             }
-
-            @Override
-            public long size() {
-                return size;
-            }
-
-            @Override
-            public CacheOutcome outcome() {
-                return outcome;
-            }
-
-            @Override
-            public CompletableFuture<Content> open(long offset, long length) {
-                return disk.open(digest, offset, length).exceptionallyCompose(e -> {
-                    if (UpstreamErrors.unwrap(e) instanceof BlobNotFoundException) {
-                        // Evicted between stat and open: the fill brings it back.
-                        BlobFill running = fills.inFlight(digest);
-                        if (running != null) {
-                            return fills.open(running, offset, length);
-                        }
-                    }
-                    return CompletableFuture.failedFuture(e);
-                });
-            }
-        };
+            return CompletableFuture.failedFuture(e);
+        });
     }
 
-    private CompletableFuture<BlobResult> headUpstream(Repository repo, Digest digest) {
-        return upstream.headBlob(repo.upstream(), repo.name().toString(), digest).thenCompose(size -> {
-            if (size < 0) {
-                return CompletableFuture.failedFuture(new RegistryException(ErrorCode.UNAVAILABLE,
-                        repo.namespace() + " did not report the size of " + digest));
+    /** A HEAD for an uncached blob: the shared tier may answer if the repository holds it; else upstream. */
+    private CompletableFuture<BlobResult> head(Repository repo, Digest digest, boolean linked) {
+        CompletableFuture<java.util.OptionalLong> shared = linked
+                ? tiers.statShared(digest) : CompletableFuture.completedFuture(java.util.OptionalLong.empty());
+        return shared.thenCompose(size -> {
+            if (size.isPresent()) {
+                return CompletableFuture.completedFuture(result(digest, size.getAsLong(), CacheOutcome.SHARED, null));
             }
-            return links.link(repo, List.of(digest)).thenApply(v -> (BlobResult) new BlobResult() {
-                @Override
-                public Digest digest() {
-                    return digest;
+            return upstream.headBlob(repo.upstream(), repo.name().toString(), digest).thenCompose(upstreamSize -> {
+                if (upstreamSize < 0) {
+                    return CompletableFuture.failedFuture(new RegistryException(ErrorCode.UNAVAILABLE,
+                            repo.namespace() + " did not report the size of " + digest));
                 }
-
-                @Override
-                public long size() {
-                    return size;
-                }
-
-                @Override
-                public CacheOutcome outcome() {
-                    return CacheOutcome.UPSTREAM;
-                }
-
-                @Override
-                public CompletableFuture<Content> open(long offset, long length) {
-                    return CompletableFuture.failedFuture(new IllegalStateException("HEAD result has no body"));
-                }
+                return links.link(repo, List.of(digest))
+                        .thenApply(v -> result(digest, upstreamSize, CacheOutcome.UPSTREAM, null));
             });
         });
     }
@@ -179,5 +141,38 @@ final class PullThroughBlobs implements BlobService {
                             UpstreamErrors.map(e, repo, ErrorCode.BLOB_UNKNOWN, "blob " + digest)))
                     .thenCompose(size -> links.link(repo, List.of(digest)));
         });
+    }
+
+    /** Opens a range of a blob. */
+    @FunctionalInterface
+    private interface Opener {
+        CompletableFuture<Content> open(long offset, long length);
+    }
+
+    private static BlobResult result(Digest digest, long size, CacheOutcome outcome, Opener opener) {
+        return new BlobResult() {
+            @Override
+            public Digest digest() {
+                return digest;
+            }
+
+            @Override
+            public long size() {
+                return size;
+            }
+
+            @Override
+            public CacheOutcome outcome() {
+                return outcome;
+            }
+
+            @Override
+            public CompletableFuture<Content> open(long offset, long length) {
+                if (opener == null) {
+                    return CompletableFuture.failedFuture(new IllegalStateException("a HEAD result has no body"));
+                }
+                return opener.open(offset, length);
+            }
+        };
     }
 }

@@ -148,7 +148,15 @@ final class PullThroughManifests implements ManifestService {
                         ? CompletableFuture.completedFuture(result(m.get(), CacheOutcome.HIT, null))
                         : byTag.run(key, () -> revalidate(repo, tag, Optional.empty())));
             }
-            return byTag.run(key, () -> revalidate(repo, tag, record));
+            // Another replica may have revalidated this tag a moment ago: look at the shared record first.
+            return byTag.run(key, () -> tags.getLatest(repo, tag).thenCompose(latest -> {
+                if (latest.isPresent() && isFresh(latest.get())) {
+                    return manifests.get(latest.get().parsedDigest()).thenCompose(m -> m.isPresent()
+                            ? CompletableFuture.completedFuture(result(m.get(), CacheOutcome.HIT, null))
+                            : revalidate(repo, tag, latest));
+                }
+                return revalidate(repo, tag, latest.isPresent() ? latest : record);
+            }));
         });
     }
 

@@ -46,6 +46,20 @@ final class TagStore {
         }, blocking);
     }
 
+    /**
+     * The newest record any replica wrote (the shared copy, where there is
+     * one), refreshing the local cache: asked before revalidating upstream,
+     * since another replica may have done that a moment ago.
+     */
+    CompletableFuture<Optional<TagRecord>> getLatest(Repository repo, String tag) {
+        String key = StorageLayout.tagKey(repo.namespace(), repo.name(), tag);
+        return CompletableFuture.supplyAsync(() -> {
+            Optional<TagRecord> record = decode(key, () -> meta.getLatest(key));
+            memory.put(key, record);
+            return record;
+        }, blocking);
+    }
+
     CompletableFuture<Void> put(Repository repo, String tag, TagRecord record) {
         String key = StorageLayout.tagKey(repo.namespace(), repo.name(), tag);
         memory.put(key, Optional.of(record));
@@ -83,8 +97,16 @@ final class TagStore {
     }
 
     private Optional<TagRecord> read(String key) {
+        return decode(key, () -> meta.get(key));
+    }
+
+    private interface Read {
+        Optional<byte[]> read() throws IOException;
+    }
+
+    private Optional<TagRecord> decode(String key, Read read) {
         try {
-            Optional<byte[]> bytes = meta.get(key);
+            Optional<byte[]> bytes = read.read();
             if (bytes.isEmpty()) {
                 return Optional.empty();
             }

@@ -13,6 +13,15 @@ public interface MetadataStore {
 
     Optional<byte[]> get(String key) throws IOException;
 
+    /**
+     * Like {@link #get}, but prefers the shared copy where there is one: for
+     * records other replicas update (tag records), when the local copy may be
+     * old. A single-tier store just reads.
+     */
+    default Optional<byte[]> getLatest(String key) throws IOException {
+        return get(key);
+    }
+
     boolean exists(String key) throws IOException;
 
     void put(String key, byte[] value) throws IOException;

@@ -1,5 +1,6 @@
 package dev.gantry.upstream;
 
+import dev.gantry.content.BodyConsumer;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;

@@ -1,5 +1,7 @@
 package dev.gantry.upstream;
 
+import dev.gantry.content.BodyConsumer;
+import dev.gantry.content.ByteStream;
 import io.netty.buffer.ByteBuf;
 import io.netty.handler.codec.http.HttpHeaders;
 import java.io.ByteArrayOutputStream;
@@ -12,7 +14,7 @@ import java.util.concurrent.CompletionStage;
  * caller must consume the body exactly once: {@link #subscribe},
  * {@link #aggregate} or {@link #discard}. Until then the connection is held.
  */
-public final class UpstreamResponse {
+public final class UpstreamResponse implements ByteStream {
 
     private final int status;
     private final HttpHeaders headers;
@@ -47,6 +49,7 @@ public final class UpstreamResponse {
     }
 
     /** {@code Content-Length}, or -1 when the upstream did not send one. */
+    @Override
     public long contentLength() {
         String v = headers.get("Content-Length");
         try {
@@ -57,6 +60,7 @@ public final class UpstreamResponse {
     }
 
     /** Streams the body to {@code consumer} with back-pressure. */
+    @Override
     public void subscribe(BodyConsumer consumer) {
         body.subscribe(consumer);
     }
@@ -109,6 +113,7 @@ public final class UpstreamResponse {
      * Drops the body. A small body is read to the end so the connection can
      * be reused; a large or unknown one closes the connection instead.
      */
+    @Override
     public void discard() {
         long length = bodyless ? 0 : contentLength();
         if (length >= 0 && length <= 64 * 1024) {

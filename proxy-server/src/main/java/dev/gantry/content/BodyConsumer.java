@@ -1,4 +1,4 @@
-package dev.gantry.upstream;
+package dev.gantry.content;
 
 import io.netty.buffer.ByteBuf;
 import java.util.concurrent.CompletionStage;

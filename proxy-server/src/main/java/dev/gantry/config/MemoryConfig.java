@@ -1,0 +1,22 @@
+package dev.gantry.config;
+
+import com.fasterxml.jackson.annotation.JsonProperty;
+
+/**
+ * The memory tier: small hot blobs on the heap.
+ *
+ * @param maxBytes bytes of blobs held; 0 turns the tier off. The heap must
+ *     be large enough: start-up refuses a value over half the maximum heap
+ * @param maxBlobBytes only blobs up to this size are held
+ */
+public record MemoryConfig(@JsonProperty("maxBytes") ByteSize maxBytes, @JsonProperty("maxBlobBytes") ByteSize maxBlobBytes) {
+
+    public MemoryConfig {
+        maxBytes = maxBytes != null ? maxBytes : ByteSize.ofMebibytes(32);
+        maxBlobBytes = maxBlobBytes != null ? maxBlobBytes : ByteSize.ofMebibytes(4);
+    }
+
+    public boolean enabled() {
+        return maxBytes.bytes() > 0;
+    }
+}

@@ -1,0 +1,204 @@
+package dev.gantry.registry;
+
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
+import dev.gantry.content.ByteStream;
+import dev.gantry.content.Content;
+import dev.gantry.oci.Digest;
+import dev.gantry.storage.BlobNotFoundException;
+import dev.gantry.storage.DiskBlobStore;
+import dev.gantry.storage.MemoryBlobStore;
+import dev.gantry.storage.RemoteHealth;
+import dev.gantry.storage.S3BlobStore;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.util.Map;
+import java.util.OptionalLong;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executor;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The storage tiers in read order — memory, disk, S3 — and the traffic
+ * between them: a disk hit of a small blob is offered to memory (Caffeine's
+ * admission decides), an S3 hit is brought to disk through a verifying fill,
+ * and a blob fetched from upstream is written to every tier once verified.
+ * S3 trouble never fails a request: reads fall through to upstream, writes
+ * are retried later ({@link #retryPending()}).
+ */
+final class BlobTiers {
+
+    private static final Logger log = LoggerFactory.getLogger(BlobTiers.class);
+
+    /** Where a fill's bytes came from. */
+    enum Origin { UPSTREAM, SHARED }
+
+    /** A fill source that has answered: what it streams, and from where. */
+    record Sourced(Origin origin, ByteStream stream) {
+    }
+
+    /** A blob held by a local tier. */
+    record Local(boolean memory, long size) {
+    }
+
+    private final MemoryBlobStore memory;
+    private final DiskBlobStore disk;
+    private final S3BlobStore s3;
+    private final RemoteHealth health;
+    private final Executor blocking;
+    private final Cache<Digest, Boolean> promotionTried = Caffeine.newBuilder()
+            .expireAfterWrite(30, TimeUnit.SECONDS).maximumSize(100_000).build();
+    /** Uploads to S3 that failed, retried while the disk tier still holds the blob. */
+    private final Map<Digest, Boolean> pendingUploads = new ConcurrentHashMap<>();
+
+    /** @param s3 the shared tier, or null; {@code health} may then be null too */
+    BlobTiers(MemoryBlobStore memory, DiskBlobStore disk, S3BlobStore s3, RemoteHealth health, Executor blocking) {
+        this.memory = memory;
+        this.disk = disk;
+        this.s3 = s3;
+        this.health = health;
+        this.blocking = blocking;
+    }
+
+    DiskBlobStore disk() {
+        return disk;
+    }
+
+    boolean hasShared() {
+        return s3 != null;
+    }
+
+    /** The fastest local tier holding the blob, or null. Never blocks. */
+    Local local(Digest d) {
+        OptionalLong m = memory.statNow(d);
+        if (m.isPresent()) {
+            return new Local(true, m.getAsLong());
+        }
+        OptionalLong k = disk.statNow(d);
+        return k.isPresent() ? new Local(false, k.getAsLong()) : null;
+    }
+
+    /** Opens a range from the local tier that holds it (memory first), offering disk hits to memory. */
+    CompletableFuture<Content> openLocal(Digest d, long size, long offset, long length) {
+        touch(d);
+        if (memory.statNow(d).isPresent()) {
+            CompletableFuture<Content> hot = memory.open(d, offset, length);
+            if (!hot.isCompletedExceptionally()) {
+                return hot;
+            }
+        }
+        if (memory.admits(size) && promotionTried.asMap().putIfAbsent(d, Boolean.TRUE) == null) {
+            blocking.execute(() -> promote(d));
+        }
+        return disk.open(d, offset, length);
+    }
+
+    private void promote(Digest d) {
+        try {
+            byte[] bytes = Files.readAllBytes(disk.pathOf(d));
+            if (d.matches(bytes)) {
+                memory.offer(d, bytes);
+            }
+        } catch (IOException e) {
+            // Evicted meanwhile: nothing to promote.
+        }
+    }
+
+    /** The size of a blob in S3, or empty (also when S3 is unwell: upstream will answer). */
+    CompletableFuture<OptionalLong> statShared(Digest d) {
+        if (s3 == null || !health.available()) {
+            return CompletableFuture.completedFuture(OptionalLong.empty());
+        }
+        return s3.stat(d).exceptionally(e -> {
+            health.failure("stat of " + d, e);
+            return OptionalLong.empty();
+        });
+    }
+
+    /**
+     * A fill source: S3 when allowed and it holds the blob, else upstream.
+     * A fill from S3 is verified like any other; if it turns out corrupt,
+     * the next request goes upstream because S3 failures are then recorded.
+     */
+    CompletableFuture<Sourced> source(Digest d, boolean sharedAllowed, Supplier<CompletableFuture<? extends ByteStream>> upstream) {
+        if (s3 == null || !sharedAllowed || !health.available()) {
+            return upstream.get().thenApply(s -> new Sourced(Origin.UPSTREAM, s));
+        }
+        return s3.read(d).thenApply(s -> new Sourced(Origin.SHARED, s)).exceptionallyCompose(e -> {
+            if (!isNotFound(e)) {
+                health.failure("read of " + d, e);
+            }
+            return upstream.get().thenApply(s -> new Sourced(Origin.UPSTREAM, s));
+        });
+    }
+
+    /** A fill committed {@code d} to disk: write it to the other tiers. Runs on a blocking thread. */
+    void committed(Digest d, Origin origin) {
+        OptionalLong size = disk.statNow(d);
+        if (size.isPresent() && memory.admits(size.getAsLong())) {
+            promote(d);
+        }
+        if (s3 != null && origin == Origin.UPSTREAM) {
+            upload(d);
+        }
+    }
+
+    /** A fill from S3 failed verification: S3 holds a bad copy. */
+    void sharedCopyFailed(Digest d, Throwable cause) {
+        if (health != null) {
+            health.failure("verifying the S3 copy of " + d, cause);
+        }
+    }
+
+    private void upload(Digest d) {
+        if (!health.available()) {
+            pendingUploads.put(d, Boolean.TRUE);
+            return;
+        }
+        s3.putFile(d, disk.pathOf(d)).whenComplete((v, e) -> {
+            if (e == null) {
+                pendingUploads.remove(d);
+            } else {
+                pendingUploads.put(d, Boolean.TRUE);
+                health.failure("upload of " + d, e);
+            }
+        });
+    }
+
+    /** Records a read for retention. */
+    void touch(Digest d) {
+        if (s3 != null && health.available()) {
+            s3.touch(d).exceptionally(e -> {
+                health.failure("access record of " + d, e);
+                return null;
+            });
+        }
+    }
+
+    /** Retries uploads that failed, for blobs the disk tier still holds. */
+    void retryPending() {
+        for (Digest d : pendingUploads.keySet()) {
+            if (!health.available()) {
+                return;
+            }
+            if (disk.statNow(d).isEmpty()) {
+                log.info("dropping the pending upload of {}: evicted from disk before S3 came back", d);
+                pendingUploads.remove(d);
+            } else {
+                upload(d);
+            }
+        }
+    }
+
+    int pendingUploads() {
+        return pendingUploads.size();
+    }
+
+    static boolean isNotFound(Throwable t) {
+        return UpstreamErrors.unwrap(t) instanceof BlobNotFoundException;
+    }
+}

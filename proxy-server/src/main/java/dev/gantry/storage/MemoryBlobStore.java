@@ -1,0 +1,165 @@
+package dev.gantry.storage;
+
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
+import dev.gantry.content.BufferContent;
+import dev.gantry.content.Content;
+import dev.gantry.oci.Digest;
+import io.netty.buffer.Unpooled;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.security.MessageDigest;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.OptionalLong;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * The memory tier: small hot blobs in a Caffeine cache weighed in bytes.
+ * Caffeine's frequency-aware admission (W-TinyLFU) suits registry traffic,
+ * where most layers are under a megabyte and a few are very hot: a one-off
+ * blob does not push out a popular one. Blobs over {@code maxBlobBytes} are
+ * never held. Never blocks.
+ */
+public final class MemoryBlobStore implements BlobStore {
+
+    private record Entry(byte[] bytes, long storedAt) {
+    }
+
+    private final Cache<Digest, Entry> cache;
+    private final long maxBlobBytes;
+    private final Clock clock;
+
+    public MemoryBlobStore(long maxBytes, long maxBlobBytes, Clock clock) {
+        this.maxBlobBytes = maxBlobBytes;
+        this.clock = clock;
+        this.cache = Caffeine.newBuilder()
+                .maximumWeight(maxBytes)
+                .<Digest, Entry>weigher((d, e) -> e.bytes.length + 96)
+                .executor(Runnable::run)
+                .build();
+    }
+
+    @Override
+    public String name() {
+        return "memory";
+    }
+
+    public long maxBlobBytes() {
+        return maxBlobBytes;
+    }
+
+    /** Whether a blob of this size may be held at all. */
+    public boolean admits(long size) {
+        return size <= maxBlobBytes;
+    }
+
+    @Override
+    public CompletableFuture<OptionalLong> stat(Digest digest) {
+        return CompletableFuture.completedFuture(statNow(digest));
+    }
+
+    /**
+     * The size of a held blob. Every call counts as an access in Caffeine's
+     * frequency sketch, hit or miss, which is what lets a blob that is asked
+     * for often earn its place.
+     */
+    public OptionalLong statNow(Digest digest) {
+        Entry e = cache.getIfPresent(digest);
+        return e == null ? OptionalLong.empty() : OptionalLong.of(e.bytes.length);
+    }
+
+    @Override
+    public CompletableFuture<Content> open(Digest digest, long offset, long length) {
+        Entry e = cache.getIfPresent(digest);
+        if (e == null) {
+            return CompletableFuture.failedFuture(new BlobNotFoundException(digest));
+        }
+        return CompletableFuture.completedFuture(new BufferContent(Unpooled.wrappedBuffer(e.bytes, (int) offset, (int) length)));
+    }
+
+    /** Offers verified bytes; Caffeine may decline to keep them. */
+    public void offer(Digest digest, byte[] verified) {
+        if (admits(verified.length)) {
+            cache.put(digest, new Entry(verified, clock.millis()));
+        }
+    }
+
+    @Override
+    public BlobWriter newWriter(Digest expected, long expectedSize) {
+        return new BlobWriter() {
+            private final ByteArrayOutputStream buffer = new ByteArrayOutputStream();
+            private final MessageDigest hash = expected.newMessageDigest();
+            private boolean finished;
+
+            @Override
+            public void write(ByteBuffer src) throws IOException {
+                if (finished) {
+                    throw new IOException("write after commit or abort");
+                }
+                if (buffer.size() + src.remaining() > maxBlobBytes
+                        || (expectedSize >= 0 && buffer.size() + src.remaining() > expectedSize)) {
+                    throw new DigestMismatchException("blob exceeds the memory tier's limit or its expected size");
+                }
+                ByteBuffer dup = src.duplicate();
+                hash.update(dup);
+                byte[] chunk = new byte[src.remaining()];
+                src.get(chunk);
+                buffer.write(chunk);
+            }
+
+            @Override
+            public long written() {
+                return buffer.size();
+            }
+
+            @Override
+            public Digest commit() throws IOException {
+                if (finished) {
+                    throw new IOException("commit after commit or abort");
+                }
+                finished = true;
+                if (expectedSize >= 0 && buffer.size() != expectedSize) {
+                    throw new DigestMismatchException(expected + ": got " + buffer.size() + " bytes, expected " + expectedSize);
+                }
+                if (!expected.matchesRaw(hash.digest())) {
+                    throw new DigestMismatchException("content does not hash to " + expected);
+                }
+                cache.put(expected, new Entry(buffer.toByteArray(), clock.millis()));
+                return expected;
+            }
+
+            @Override
+            public void abort() {
+                finished = true;
+            }
+        };
+    }
+
+    @Override
+    public CompletableFuture<Boolean> delete(Digest digest) {
+        return CompletableFuture.completedFuture(cache.asMap().remove(digest) != null);
+    }
+
+    @Override
+    public List<StoredBlob> list() {
+        List<StoredBlob> out = new ArrayList<>();
+        cache.asMap().forEach((d, e) -> out.add(new StoredBlob(d, e.bytes.length, Instant.ofEpochMilli(e.storedAt))));
+        return out;
+    }
+
+    @Override
+    public long usedBytes() {
+        cache.cleanUp();
+        return cache.policy().eviction().map(e -> e.weightedSize().orElse(0)).orElse(0L)
+                - 96L * cache.estimatedSize();
+    }
+
+    @Override
+    public void close() {
+        cache.invalidateAll();
+    }
+}

@@ -1,0 +1,287 @@
+package dev.gantry.storage;
+
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
+import dev.gantry.content.ByteStream;
+import dev.gantry.content.Content;
+import dev.gantry.oci.Digest;
+import dev.gantry.oci.RegistryException;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.security.MessageDigest;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.OptionalLong;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.TimeUnit;
+import software.amazon.awssdk.core.async.AsyncRequestBody;
+import software.amazon.awssdk.core.async.AsyncResponseTransformer;
+import software.amazon.awssdk.services.s3.model.ListObjectsV2Request;
+import software.amazon.awssdk.services.s3.model.S3Object;
+
+/**
+ * The S3 tier: the store replicas share. Objects are written only from
+ * verified local files (a single PUT, or a multipart upload completed only
+ * when every part is in), so an interrupted upload is never visible. Reads
+ * stream with back-pressure. Reads are not trusted either: a fill from S3
+ * hashes what arrives like any other fill.
+ *
+ * <p>Last access per blob is recorded as day-stamped marker keys
+ * ({@code access/<alg>/<hex>/<epochDay>}), at most one write per blob per
+ * day per replica, so a retention sweep can tell from one listing which
+ * blobs nobody has read for a while.
+ */
+public final class S3BlobStore implements BlobStore {
+
+    private final S3Bucket bucket;
+    private final Path tempDir;
+    private final Clock clock;
+    private volatile long listedBytes;
+    private final Cache<Digest, Long> touchedDay = Caffeine.newBuilder().maximumSize(200_000).build();
+    private final Cache<Digest, Long> sizes = Caffeine.newBuilder().maximumSize(200_000)
+            .expireAfterWrite(10, TimeUnit.MINUTES).build();
+
+    public S3BlobStore(S3Bucket bucket, Path tempDir, Clock clock) throws IOException {
+        this.bucket = bucket;
+        this.tempDir = tempDir;
+        this.clock = clock;
+        Files.createDirectories(tempDir);
+    }
+
+    @Override
+    public String name() {
+        return "s3";
+    }
+
+    static String blobKey(Digest d) {
+        return "blobs/" + d.algorithm() + "/" + d.hex();
+    }
+
+    static String accessPrefix(Digest d) {
+        return "access/" + d.algorithm() + "/" + d.hex() + "/";
+    }
+
+    @Override
+    public CompletableFuture<OptionalLong> stat(Digest digest) {
+        Long known = sizes.getIfPresent(digest);
+        if (known != null) {
+            return CompletableFuture.completedFuture(OptionalLong.of(known));
+        }
+        return bucket.client().headObject(b -> b.bucket(bucket.bucket()).key(bucket.key(blobKey(digest))))
+                .thenApply(r -> {
+                    sizes.put(digest, r.contentLength());
+                    return OptionalLong.of(r.contentLength());
+                })
+                .exceptionallyCompose(e -> S3Bucket.isNotFound(e)
+                        ? CompletableFuture.completedFuture(OptionalLong.empty())
+                        : CompletableFuture.failedFuture(S3Bucket.unwrap(e)));
+    }
+
+    @Override
+    public CompletableFuture<Content> open(Digest digest, long offset, long length) {
+        return get(digest, "bytes=" + offset + "-" + (offset + length - 1)).thenApply(body -> (Content) body);
+    }
+
+    /** The whole blob as a stream, for a fill that verifies it; fails with {@link BlobNotFoundException}. */
+    public CompletableFuture<ByteStream> read(Digest digest) {
+        return get(digest, null).thenApply(body -> (ByteStream) body);
+    }
+
+    private CompletableFuture<PublisherBody> get(Digest digest, String range) {
+        return bucket.client().getObject(b -> {
+            b.bucket(bucket.bucket()).key(bucket.key(blobKey(digest)));
+            if (range != null) {
+                b.range(range);
+            }
+        }, AsyncResponseTransformer.toPublisher())
+                .thenApply(publisher -> new PublisherBody(publisher, publisher.response().contentLength()))
+                .exceptionallyCompose(e -> CompletableFuture.failedFuture(S3Bucket.isNotFound(e)
+                        ? new BlobNotFoundException(digest) : S3Bucket.unwrap(e)));
+    }
+
+    /** Uploads a verified local file; multipart for large ones, visible only once complete. */
+    public CompletableFuture<Void> putFile(Digest digest, Path verified) {
+        return bucket.client().putObject(b -> b.bucket(bucket.bucket()).key(bucket.key(blobKey(digest)))
+                        .contentType("application/octet-stream"), AsyncRequestBody.fromFile(verified))
+                .thenCompose(r -> touch(digest, true))
+                .thenRun(() -> {
+                    try {
+                        sizes.put(digest, Files.size(verified));
+                    } catch (IOException ignored) {
+                        // Only a cache.
+                    }
+                });
+    }
+
+    /**
+     * Records that a blob was read today. At most one write per blob per day
+     * per replica; failures are left to the caller to count.
+     */
+    public CompletableFuture<Void> touch(Digest digest) {
+        return touch(digest, false);
+    }
+
+    private CompletableFuture<Void> touch(Digest digest, boolean force) {
+        long day = Duration.ofMillis(clock.millis()).toDays();
+        Long last = touchedDay.getIfPresent(digest);
+        if (!force && last != null && last == day) {
+            return CompletableFuture.completedFuture(null);
+        }
+        touchedDay.put(digest, day);
+        return bucket.client().putObject(b -> b.bucket(bucket.bucket()).key(bucket.key(accessPrefix(digest) + day)),
+                AsyncRequestBody.empty()).thenApply(r -> null);
+    }
+
+    @Override
+    public BlobWriter newWriter(Digest expected, long expectedSize) throws IOException {
+        Path part = tempDir.resolve(UUID.randomUUID() + ".s3part");
+        FileChannel channel = FileChannel.open(part, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
+        MessageDigest hash = expected.newMessageDigest();
+        return new BlobWriter() {
+            private long written;
+            private boolean finished;
+
+            @Override
+            public void write(ByteBuffer src) throws IOException {
+                if (finished) {
+                    throw new IOException("write after commit or abort");
+                }
+                if (expectedSize >= 0 && written + src.remaining() > expectedSize) {
+                    throw new DigestMismatchException("more bytes than the expected " + expectedSize + " for " + expected);
+                }
+                hash.update(src.duplicate());
+                while (src.hasRemaining()) {
+                    written += channel.write(src);
+                }
+            }
+
+            @Override
+            public long written() {
+                return written;
+            }
+
+            @Override
+            public Digest commit() throws IOException {
+                if (finished) {
+                    throw new IOException("commit after commit or abort");
+                }
+                try {
+                    channel.close();
+                    if (expectedSize >= 0 && written != expectedSize) {
+                        throw new DigestMismatchException(expected + ": got " + written + " bytes, expected " + expectedSize);
+                    }
+                    if (!expected.matchesRaw(hash.digest())) {
+                        throw new DigestMismatchException("content does not hash to " + expected);
+                    }
+                    putFile(expected, part).join();
+                    return expected;
+                } catch (CompletionException e) {
+                    throw new IOException("upload of " + expected + " to " + bucket + " failed", S3Bucket.unwrap(e));
+                } finally {
+                    abort();
+                }
+            }
+
+            @Override
+            public void abort() {
+                finished = true;
+                try {
+                    channel.close();
+                    Files.deleteIfExists(part);
+                } catch (IOException ignored) {
+                    // Temporary file; start-up empties the spool.
+                }
+            }
+        };
+    }
+
+    @Override
+    public CompletableFuture<Boolean> delete(Digest digest) {
+        sizes.invalidate(digest);
+        return stat(digest).thenCompose(present -> bucket.client()
+                .deleteObject(b -> b.bucket(bucket.bucket()).key(bucket.key(blobKey(digest))))
+                .thenCompose(r -> deleteKeys(listKeys(accessPrefix(digest))))
+                .thenApply(v -> present.isPresent()));
+    }
+
+    /** Every blob with its size and last access (latest access marker, else its upload time). Blocks. */
+    @Override
+    public List<StoredBlob> list() {
+        Map<String, Long> lastDay = new HashMap<>();
+        for (S3Object o : listObjects("access/")) {
+            String rel = o.key().substring(bucket.prefix().length() + "access/".length());
+            int slash = rel.lastIndexOf('/');
+            if (slash > 0) {
+                try {
+                    lastDay.merge(rel.substring(0, slash), Long.parseLong(rel.substring(slash + 1)), Math::max);
+                } catch (NumberFormatException ignored) {
+                    // Not ours.
+                }
+            }
+        }
+        List<StoredBlob> out = new ArrayList<>();
+        for (S3Object o : listObjects("blobs/")) {
+            String rel = o.key().substring(bucket.prefix().length() + "blobs/".length());
+            Digest d;
+            try {
+                d = Digest.parse(rel.replace('/', ':'));
+            } catch (RegistryException e) {
+                continue;
+            }
+            Long day = lastDay.get(rel);
+            Instant access = day != null ? Instant.ofEpochSecond(Duration.ofDays(day).toSeconds()) : o.lastModified();
+            out.add(new StoredBlob(d, o.size(), access));
+        }
+        listedBytes = out.stream().mapToLong(StoredBlob::size).sum();
+        return out;
+    }
+
+    List<S3Object> listObjects(String relativePrefix) {
+        List<S3Object> out = new ArrayList<>();
+        bucket.client().listObjectsV2Paginator(ListObjectsV2Request.builder().bucket(bucket.bucket())
+                .prefix(bucket.key(relativePrefix)).build()).contents().subscribe(out::add).join();
+        return out;
+    }
+
+    private List<String> listKeys(String relativePrefix) {
+        return listObjects(relativePrefix).stream().map(S3Object::key).toList();
+    }
+
+    private CompletableFuture<Void> deleteKeys(List<String> keys) {
+        CompletableFuture<?>[] all = keys.stream()
+                .map(k -> bucket.client().deleteObject(b -> b.bucket(bucket.bucket()).key(k)))
+                .toArray(CompletableFuture[]::new);
+        return CompletableFuture.allOf(all);
+    }
+
+    /** Removes access markers of a blob older than the newest, keeping the listing small. Blocks. */
+    void pruneMarkers(Digest digest) {
+        List<String> keys = new ArrayList<>(listKeys(accessPrefix(digest)));
+        if (keys.size() > 1) {
+            keys.sort(String::compareTo);
+            deleteKeys(keys.subList(0, keys.size() - 1)).join();
+        }
+    }
+
+    /** Bytes held as of the last {@link #list()} (a full listing is too costly to do on demand). */
+    @Override
+    public long usedBytes() {
+        return listedBytes;
+    }
+
+    @Override
+    public void close() {
+        // The bucket (and its client) belongs to whoever opened it.
+    }
+}

@@ -1,0 +1,110 @@
+package dev.gantry.storage;
+
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CompletionException;
+import software.amazon.awssdk.core.async.AsyncRequestBody;
+import software.amazon.awssdk.core.async.AsyncResponseTransformer;
+import software.amazon.awssdk.services.s3.model.ListObjectsV2Request;
+import software.amazon.awssdk.services.s3.model.S3Object;
+
+/**
+ * Metadata records as objects under {@code <prefix>meta/}. Blocking, like
+ * every {@link MetadataStore}; failures surface as {@link IOException}.
+ */
+public final class S3MetadataStore implements MetadataStore {
+
+    /** Metadata calls sit on request paths: fail fast and let the local tier answer. */
+    private static final java.util.function.Consumer<software.amazon.awssdk.awscore.AwsRequestOverrideConfiguration.Builder> TIMEOUT =
+            o -> o.apiCallTimeout(java.time.Duration.ofSeconds(10));
+
+    private final S3Bucket bucket;
+
+    public S3MetadataStore(S3Bucket bucket) {
+        this.bucket = bucket;
+    }
+
+    private String key(String k) {
+        if (k.contains("..") || k.startsWith("/")) {
+            throw new IllegalArgumentException("metadata key outside the store: " + k);
+        }
+        return bucket.key("meta/" + k);
+    }
+
+    @Override
+    public Optional<byte[]> get(String k) throws IOException {
+        try {
+            return Optional.of(bucket.client().getObject(b -> b.bucket(bucket.bucket()).key(key(k)).overrideConfiguration(TIMEOUT),
+                    AsyncResponseTransformer.toBytes()).join().asByteArray());
+        } catch (CompletionException e) {
+            if (S3Bucket.isNotFound(e)) {
+                return Optional.empty();
+            }
+            throw new IOException("reading " + k + " from " + bucket + " failed", S3Bucket.unwrap(e));
+        }
+    }
+
+    @Override
+    public boolean exists(String k) throws IOException {
+        try {
+            bucket.client().headObject(b -> b.bucket(bucket.bucket()).key(key(k)).overrideConfiguration(TIMEOUT)).join();
+            return true;
+        } catch (CompletionException e) {
+            if (S3Bucket.isNotFound(e)) {
+                return false;
+            }
+            throw new IOException("checking " + k + " in " + bucket + " failed", S3Bucket.unwrap(e));
+        }
+    }
+
+    @Override
+    public void put(String k, byte[] value) throws IOException {
+        try {
+            bucket.client().putObject(b -> b.bucket(bucket.bucket()).key(key(k)).overrideConfiguration(TIMEOUT), AsyncRequestBody.fromBytes(value)).join();
+        } catch (CompletionException e) {
+            throw new IOException("writing " + k + " to " + bucket + " failed", S3Bucket.unwrap(e));
+        }
+    }
+
+    @Override
+    public boolean delete(String k) throws IOException {
+        boolean existed = exists(k);
+        try {
+            bucket.client().deleteObject(b -> b.bucket(bucket.bucket()).key(key(k)).overrideConfiguration(TIMEOUT)).join();
+            return existed;
+        } catch (CompletionException e) {
+            throw new IOException("deleting " + k + " from " + bucket + " failed", S3Bucket.unwrap(e));
+        }
+    }
+
+    @Override
+    public List<String> list(String prefix) throws IOException {
+        String full = key(prefix);
+        List<String> names = new ArrayList<>();
+        try {
+            bucket.client().listObjectsV2Paginator(ListObjectsV2Request.builder().bucket(bucket.bucket())
+                    .prefix(full).delimiter("/").build()).contents()
+                    .subscribe((S3Object o) -> names.add(o.key().substring(full.length()))).join();
+        } catch (CompletionException e) {
+            throw new IOException("listing " + prefix + " in " + bucket + " failed", S3Bucket.unwrap(e));
+        }
+        names.sort(String::compareTo);
+        return names;
+    }
+
+    /** Every key under {@code prefix}, at any depth, relative to the metadata root. */
+    public List<String> listRecursive(String prefix) throws IOException {
+        String root = bucket.key("meta/");
+        List<String> names = new ArrayList<>();
+        try {
+            bucket.client().listObjectsV2Paginator(ListObjectsV2Request.builder().bucket(bucket.bucket())
+                    .prefix(key(prefix)).build()).contents()
+                    .subscribe((S3Object o) -> names.add(o.key().substring(root.length()))).join();
+        } catch (CompletionException e) {
+            throw new IOException("listing " + prefix + " in " + bucket + " failed", S3Bucket.unwrap(e));
+        }
+        return names;
+    }
+}

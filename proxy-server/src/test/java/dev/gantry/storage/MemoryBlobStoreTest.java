@@ -1,0 +1,43 @@
+package dev.gantry.storage;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.gantry.oci.Digest;
+import dev.gantry.testing.MutableClock;
+import java.nio.ByteBuffer;
+import org.junit.jupiter.api.Test;
+
+class MemoryBlobStoreTest extends BlobStoreContract {
+
+    @Override
+    protected BlobStore newStore() {
+        return new MemoryBlobStore(16L << 20, 4L << 20, MutableClock.startingNow());
+    }
+
+    @Test
+    void blobsOverTheSizeLimitAreNeverHeld() throws Exception {
+        MemoryBlobStore memory = (MemoryBlobStore) store;
+        byte[] big = random((4 << 20) + 1, 1);
+        Digest d = Digest.sha256(big);
+        BlobWriter w = memory.newWriter(d, big.length);
+        assertThatThrownBy(() -> w.write(ByteBuffer.wrap(big))).isInstanceOf(DigestMismatchException.class);
+        memory.offer(d, big);
+        assertThat(memory.statNow(d)).isEmpty();
+    }
+
+    @Test
+    void aHotBlobKeepsItsPlaceAgainstAStreamOfOneOffs() throws Exception {
+        MemoryBlobStore memory = new MemoryBlobStore(1 << 20, 1 << 20, MutableClock.startingNow());
+        byte[] hot = random(200_000, 2);
+        Digest hotDigest = Digest.sha256(hot);
+        memory.offer(hotDigest, hot);
+        for (int round = 0; round < 50; round++) {
+            assertThat(memory.statNow(hotDigest)).isPresent();
+            byte[] once = random(200_000, 100 + round);
+            memory.offer(Digest.sha256(once), once);
+        }
+        assertThat(memory.statNow(hotDigest)).as("frequently read blob evicted by one-off blobs").isPresent();
+        assertThat(memory.usedBytes()).isLessThanOrEqualTo(1 << 20);
+    }
+}
