@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -50,7 +51,7 @@ public final class DockerDaemon implements AutoCloseable {
         config.put("insecure-registries", insecureRegistries);
         Path configFile = abs.resolve("daemon.json");
         try {
-            java.nio.file.Files.createDirectories(abs);
+            Files.createDirectories(abs);
             new ObjectMapper().writerWithDefaultPrettyPrinter().writeValue(configFile.toFile(), config);
         } catch (IOException e) {
             throw new UncheckedIOException(e);

@@ -12,7 +12,9 @@ import dev.gantry.testing.Pusher;
 import dev.gantry.testing.TestImage;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.UUID;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -72,7 +74,7 @@ abstract class MirrorClientContract {
         }
 
         String slug() {
-            return name().toLowerCase(java.util.Locale.ROOT);
+            return name().toLowerCase(Locale.ROOT);
         }
     }
 
@@ -207,7 +209,7 @@ abstract class MirrorClientContract {
         assertPulledThroughGantry(repository, "1", host);
         gantryLog.await("a GET of the " + HOST_ARCHITECTURE + " manifest",
                 e -> e.isGet() && e.isSuccess() && e.is(repository, "manifests", host.digest().toString()), LOGGED);
-        List<String> otherDigests = new java.util.ArrayList<>(List.of(other.digest().toString()));
+        List<String> otherDigests = new ArrayList<>(List.of(other.digest().toString()));
         other.blobs().forEach(b -> otherDigests.add(b.digest().toString()));
         assertThat(gantryLog.entries(e -> otherDigests.stream().anyMatch(d -> e.path().endsWith("/" + d))))
                 .as("requests for the %s image", OTHER_ARCHITECTURE).isEmpty();

@@ -9,6 +9,7 @@ import dev.gantry.testing.TestImage;
 import dev.gantry.testing.Tools;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -130,6 +131,6 @@ class SkopeoIT extends MirrorClientContract {
 
         String raw = Tools.run(command, COPY_TIMEOUT).orFail(command).stdout();
 
-        assertThat(raw).isEqualTo(new String(image.manifest().bytes(), java.nio.charset.StandardCharsets.UTF_8));
+        assertThat(raw).isEqualTo(new String(image.manifest().bytes(), StandardCharsets.UTF_8));
     }
 }
