@@ -112,8 +112,7 @@ public final class S3BlobStore implements BlobStore {
 
     /** Uploads a verified local file; multipart for large ones, visible only once complete. */
     public CompletableFuture<Void> putFile(Digest digest, Path verified) {
-        return bucket.client().putObject(b -> b.bucket(bucket.bucket()).key(bucket.key(blobKey(digest)))
-                        .contentType("application/octet-stream"), AsyncRequestBody.fromFile(verified))
+        return S3Upload.file(bucket, bucket.key(blobKey(digest)), verified)
                 .thenCompose(r -> touch(digest, true))
                 .thenRun(() -> {
                     try {
@@ -212,7 +211,11 @@ public final class S3BlobStore implements BlobStore {
         return stat(digest).thenCompose(present -> bucket.client()
                 .deleteObject(b -> b.bucket(bucket.bucket()).key(bucket.key(blobKey(digest))))
                 .thenCompose(r -> deleteKeys(listKeys(accessPrefix(digest))))
-                .thenApply(v -> present.isPresent()));
+                .thenApply(v -> {
+                    sizes.invalidate(digest);
+                    touchedDay.invalidate(digest);
+                    return present.isPresent();
+                }));
     }
 
     /** Every blob with its size and last access (latest access marker, else its upload time). Blocks. */

@@ -56,9 +56,7 @@ public final class S3Bucket implements AutoCloseable {
                         .maxConcurrency(64)
                         .connectionTimeout(Duration.ofSeconds(5))
                         .readTimeout(Duration.ofSeconds(30))
-                        .writeTimeout(Duration.ofSeconds(30)))
-                .multipartEnabled(true)
-                .multipartConfiguration(m -> m.thresholdInBytes(16L << 20).minimumPartSizeInBytes(8L << 20));
+                        .writeTimeout(Duration.ofSeconds(30)));
         if (config.endpoint() != null) {
             b.endpointOverride(URI.create(config.endpoint()));
         }

@@ -92,6 +92,12 @@ public final class DistributionRegistry implements AutoCloseable {
                 HttpResponse<Void> r = client.send(HttpRequest.newBuilder(URI.create(url() + "/v2/")).build(),
                         HttpResponse.BodyHandlers.discarding());
                 if (r.statusCode() == 200) {
+                    // Another process may hold the port: ours would then have exited on bind.
+                    sleep(200);
+                    if (!process.isAlive()) {
+                        throw new IllegalStateException("port " + port + " answers, but docker-registry exited: "
+                                + Tools.snapshot(output));
+                    }
                     return;
                 }
             } catch (IOException e) {
