@@ -1,0 +1,132 @@
+package dev.gantry.it.storage;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.gantry.oci.Digest;
+import dev.gantry.oci.MediaTypes;
+import dev.gantry.testing.DistributionRegistry;
+import dev.gantry.testing.GantryProcess;
+import dev.gantry.testing.Http;
+import dev.gantry.testing.Pusher;
+import dev.gantry.testing.S3ProxyServer;
+import dev.gantry.testing.TestImage;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.function.BooleanSupplier;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import software.amazon.awssdk.services.s3.S3AsyncClient;
+
+/**
+ * Two Gantry processes sharing one S3 bucket, as replicas behind one
+ * Service: what one fetched the other serves without asking upstream.
+ */
+class SharedBucketIT {
+
+    private static final String ACCEPT = String.join(", ", MediaTypes.MANIFEST_TYPES);
+
+    @TempDir
+    static Path tmp;
+
+    static DistributionRegistry upstream;
+    static S3ProxyServer s3;
+    static GantryProcess first;
+    static GantryProcess second;
+
+    @BeforeAll
+    static void start() {
+        upstream = DistributionRegistry.start(tmp.resolve("upstream"));
+        s3 = S3ProxyServer.start(tmp.resolve("s3"));
+        s3.createBucket("gantry");
+        first = GantryProcess.start(tmp.resolve("first"), replica("first"));
+        second = GantryProcess.start(tmp.resolve("second"), replica("second"));
+    }
+
+    static String replica(String name) {
+        return "upstreams:\n  - name: docker.io\n    url: " + upstream.url() + "\n    default: true\n"
+                + "storage:\n  disk:\n    path: " + tmp.resolve(name).resolve("data") + "\n    maxBytes: 64MiB\n"
+                + s3.yaml("gantry", "mirror/");
+    }
+
+    @AfterAll
+    static void stop() {
+        first.close();
+        second.close();
+        s3.close();
+        upstream.close();
+    }
+
+    private static String pull(String base, String repo, String tag, TestImage image) {
+        Http http = new Http(base);
+        Http.Response m = http.get("/v2/" + repo + "/manifests/" + tag, "Accept", ACCEPT);
+        assertThat(m.status()).as("%s", m.text()).isEqualTo(200);
+        for (TestImage.Blob b : image.blobs()) {
+            Http.Response blob = http.get("/v2/" + repo + "/blobs/" + b.digest());
+            assertThat(blob.status()).isEqualTo(200);
+            assertThat(Digest.sha256(blob.body())).isEqualTo(b.digest());
+        }
+        return m.header("Docker-Content-Digest");
+    }
+
+    private static void await(String what, BooleanSupplier condition) throws InterruptedException {
+        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+        while (!condition.getAsBoolean()) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("timed out waiting for " + what);
+            }
+            Thread.sleep(100);
+        }
+    }
+
+    static List<String> keys(String prefix) {
+        try (S3AsyncClient c = s3.client()) {
+            return c.listObjectsV2(b -> b.bucket("gantry").prefix(prefix)).join().contents().stream()
+                    .map(o -> o.key()).toList();
+        }
+    }
+
+    @Test
+    void anImagePulledThroughOneReplicaIsPulledThroughTheOtherWithoutUpstream() throws Exception {
+        TestImage image = TestImage.builder().seed(1).layer(2_000_000).layer(300_000).layer(20_000_000).build();
+        new Pusher(upstream.url()).push("test/shared", "1", image);
+        assertThat(pull(first.url(), "test/shared", "1", image)).isEqualTo(image.digest().toString());
+        for (TestImage.Blob b : image.blobs()) {
+            await("upload of " + b.digest(), () -> keys("mirror/blobs/sha256/" + b.digest().hex()).size() == 1);
+        }
+        await("shared tag record", () -> !keys("mirror/meta/repositories/docker.io/test/shared/_tags/1").isEmpty());
+        upstream.resetLog();
+
+        assertThat(pull(second.url(), "test/shared", "1", image)).isEqualTo(image.digest().toString());
+        assertThat(upstream.requests()).as("upstream requests for the second replica's pull").isEmpty();
+        assertThat(second.output()).anyMatch(l -> l.contains("/v2/test/shared/manifests/1 200") && l.endsWith(" hit"))
+                .anyMatch(l -> l.contains("/blobs/" + image.layers().get(2).digest() + " 200 ") && l.endsWith(" shared"));
+    }
+
+    @Test
+    void twoReplicasFillingTheSameBlobAtOnceBothSucceedAndTheStoredObjectIsRight() throws Exception {
+        TestImage image = TestImage.builder().seed(2).layer(30_000_000).build();
+        new Pusher(upstream.url()).push("test/race", "1", image);
+        TestImage.Blob layer = image.layers().get(0);
+        Http a = new Http(first.url());
+        Http b = new Http(second.url());
+        a.get("/v2/test/race/manifests/1", "Accept", ACCEPT);
+        b.get("/v2/test/race/manifests/1", "Accept", ACCEPT);
+
+        var fa = java.util.concurrent.CompletableFuture.supplyAsync(() -> a.get("/v2/test/race/blobs/" + layer.digest()));
+        var fb = java.util.concurrent.CompletableFuture.supplyAsync(() -> b.get("/v2/test/race/blobs/" + layer.digest()));
+        assertThat(Digest.sha256(fa.get().body())).isEqualTo(layer.digest());
+        assertThat(Digest.sha256(fb.get().body())).isEqualTo(layer.digest());
+
+        String key = "mirror/blobs/sha256/" + layer.digest().hex();
+        await("upload of " + layer.digest(), () -> keys(key).size() == 1);
+        Thread.sleep(2000);
+        try (S3AsyncClient c = s3.client()) {
+            byte[] stored = c.getObject(r -> r.bucket("gantry").key(key),
+                    software.amazon.awssdk.core.async.AsyncResponseTransformer.toBytes()).join().asByteArray();
+            assertThat(Digest.sha256(stored)).isEqualTo(layer.digest());
+        }
+    }
+}

@@ -1,0 +1,150 @@
+package dev.gantry.testing;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Gantry as operators run it: {@code java -jar gantry.jar serve --config FILE}
+ * in its own process, so tests can kill it with SIGKILL mid-fill and start it
+ * again on the same data, or run several replicas at once.
+ */
+public final class GantryProcess implements AutoCloseable {
+
+    private final Path config;
+    private final int port;
+    private final List<String> output = new ArrayList<>();
+    private Process process;
+
+    private GantryProcess(Path config, int port) {
+        this.config = config;
+        this.port = port;
+    }
+
+    /**
+     * @param yaml configuration without {@code listen}, which this sets to a free port
+     */
+    public static GantryProcess start(Path dir, String yaml) {
+        int port = Tools.freePort();
+        try {
+            Files.createDirectories(dir);
+            Path config = dir.resolve("gantry.yaml");
+            Files.writeString(config, "listen: 127.0.0.1:" + port + "\n" + yaml);
+            GantryProcess g = new GantryProcess(config, port);
+            g.launch();
+            return g;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private void launch() {
+        String jar = System.getProperty("gantry.jar");
+        if (jar == null || !Files.exists(Path.of(jar))) {
+            throw new IllegalStateException("gantry.jar not built (system property gantry.jar = " + jar + "); run mvn verify");
+        }
+        try {
+            synchronized (output) {
+                output.clear();
+            }
+            process = new ProcessBuilder(S3ProxyServer.javaBinary(), "-Xmx256m", "-jar", jar, "serve", "--config", config.toString())
+                    .redirectErrorStream(true).start();
+            Tools.collect(process.getInputStream(), output);
+            awaitReady();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private void awaitReady() {
+        HttpClient client = HttpClient.newHttpClient();
+        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+        while (System.nanoTime() < deadline) {
+            if (!process.isAlive()) {
+                throw new IllegalStateException("gantry exited: " + String.join("\n", Tools.snapshot(output)));
+            }
+            try {
+                HttpResponse<Void> r = client.send(HttpRequest.newBuilder(URI.create(url() + "/readyz")).build(),
+                        HttpResponse.BodyHandlers.discarding());
+                if (r.statusCode() == 200) {
+                    return;
+                }
+            } catch (IOException e) {
+                // Not up yet.
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+            try {
+                Thread.sleep(50);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+        }
+        throw new IllegalStateException("gantry did not become ready: " + String.join("\n", Tools.snapshot(output)));
+    }
+
+    public String url() {
+        return "http://127.0.0.1:" + port;
+    }
+
+    public String hostPort() {
+        return "127.0.0.1:" + port;
+    }
+
+    public long pid() {
+        return process.pid();
+    }
+
+    /** The process's output so far (access log included). */
+    public List<String> output() {
+        return Tools.snapshot(output);
+    }
+
+    /** SIGKILL: no shutdown hook, no cleanup, like a crash or an OOM kill. */
+    public void kill9() {
+        process.destroyForcibly();
+        try {
+            process.waitFor(30, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /** Starts the same configuration again (same port, same data). */
+    public void restart() {
+        if (process.isAlive()) {
+            kill9();
+        }
+        launch();
+    }
+
+    /** SIGTERM and wait: a graceful shutdown. */
+    public void stop() {
+        if (process != null && process.isAlive()) {
+            process.destroy();
+            try {
+                if (!process.waitFor(30, TimeUnit.SECONDS)) {
+                    kill9();
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    @Override
+    public void close() {
+        stop();
+    }
+}
