@@ -5,6 +5,7 @@ import dev.gantry.config.UpstreamConfig;
 import dev.gantry.http.HttpServer;
 import dev.gantry.net.NetRuntime;
 import dev.gantry.registry.PullThroughRegistry;
+import dev.gantry.registry.RetentionSweep;
 import dev.gantry.storage.DiskBlobStore;
 import dev.gantry.upstream.HttpTransport;
 import dev.gantry.upstream.RegistryClient;
@@ -61,6 +62,17 @@ public final class Gantry implements AutoCloseable {
                 new io.netty.util.concurrent.DefaultThreadFactory("gantry-maintenance", true));
         if (storage.shared()) {
             maintenance.scheduleWithFixedDelay(this::retryShared, 30, 30, TimeUnit.SECONDS);
+            long every = config.storage().s3().sweepInterval().toMillis();
+            // Replicas start at different moments; a random first delay spreads their sweeps further.
+            long first = java.util.concurrent.ThreadLocalRandom.current().nextLong(Math.min(every, 600_000), every + 1);
+            RetentionSweep sweep = new RetentionSweep(storage.s3(), storage.sharedMeta(), config.storage().s3().retention(), clock);
+            maintenance.scheduleWithFixedDelay(() -> {
+                try {
+                    sweep.sweep();
+                } catch (Exception e) {
+                    log.warn("S3 retention sweep failed; next attempt in {}: {}", config.storage().s3().sweepInterval(), e.toString());
+                }
+            }, first, every, TimeUnit.MILLISECONDS);
         }
         this.server = new HttpServer(net, registry, config.server().accessLog(), null);
     }

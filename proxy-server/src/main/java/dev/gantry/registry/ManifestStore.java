@@ -75,7 +75,7 @@ final class ManifestStore {
         return out;
     }
 
-    private static Optional<StoredManifest> decode(Digest digest, byte[] record) {
+    static Optional<StoredManifest> decode(Digest digest, byte[] record) {
         int nl = 0;
         while (nl < record.length && record[nl] != '\n') {
             nl++;

@@ -51,6 +51,8 @@ public final class PullThroughRegistry {
         });
         this.manifests = new PullThroughManifests(manifestStore, tagStore, links, upstream, clock,
                 cache.tagTtl(), cache.notFoundTtl());
+        // Manifests count as read for retention too: the sweep keeps what they name.
+        manifests.setListener((repo, m) -> tiers.touch(m.digest()));
         this.blobs = new PullThroughBlobs(tiers, fills, upstream, links, cache.notFoundTtl(), clock);
         this.tags = new PullThroughTags(upstream, tagStore);
     }

@@ -218,9 +218,23 @@ public final class S3BlobStore implements BlobStore {
                 }));
     }
 
-    /** Every blob with its size and last access (latest access marker, else its upload time). Blocks. */
-    @Override
-    public List<StoredBlob> list() {
+    /**
+     * The last recorded access of every digest (blobs and manifests alike),
+     * from one listing of the access markers. Blocks.
+     */
+    public Map<Digest, Instant> lastAccess() {
+        Map<Digest, Instant> out = new HashMap<>();
+        lastDays().forEach((rel, day) -> {
+            try {
+                out.put(Digest.parse(rel.replace('/', ':')), Instant.ofEpochSecond(Duration.ofDays(day).toSeconds()));
+            } catch (RegistryException ignored) {
+                // Not ours.
+            }
+        });
+        return out;
+    }
+
+    private Map<String, Long> lastDays() {
         Map<String, Long> lastDay = new HashMap<>();
         for (S3Object o : listObjects("access/")) {
             String rel = o.key().substring(bucket.prefix().length() + "access/".length());
@@ -233,6 +247,13 @@ public final class S3BlobStore implements BlobStore {
                 }
             }
         }
+        return lastDay;
+    }
+
+    /** Every blob with its size and last access (latest access marker, else its upload time). Blocks. */
+    @Override
+    public List<StoredBlob> list() {
+        Map<String, Long> lastDay = lastDays();
         List<StoredBlob> out = new ArrayList<>();
         for (S3Object o : listObjects("blobs/")) {
             String rel = o.key().substring(bucket.prefix().length() + "blobs/".length());
@@ -268,8 +289,8 @@ public final class S3BlobStore implements BlobStore {
         return CompletableFuture.allOf(all);
     }
 
-    /** Removes access markers of a blob older than the newest, keeping the listing small. Blocks. */
-    void pruneMarkers(Digest digest) {
+    /** Removes a digest's access markers older than the newest, keeping the listing small. Blocks. */
+    public void pruneMarkers(Digest digest) {
         List<String> keys = new ArrayList<>(listKeys(accessPrefix(digest)));
         if (keys.size() > 1) {
             keys.sort(String::compareTo);
@@ -278,6 +299,19 @@ public final class S3BlobStore implements BlobStore {
     }
 
     /** Bytes held as of the last {@link #list()} (a full listing is too costly to do on demand). */
+    /** Aborts multipart uploads started before {@code cutoff} (a replica died mid-upload). Blocks; returns how many. */
+    public int abortStaleUploads(Instant cutoff) {
+        var uploads = bucket.client().listMultipartUploads(b -> b.bucket(bucket.bucket()).prefix(bucket.key("blobs/"))).join().uploads();
+        int n = 0;
+        for (var u : uploads) {
+            if (u.initiated() != null && u.initiated().isBefore(cutoff)) {
+                bucket.client().abortMultipartUpload(b -> b.bucket(bucket.bucket()).key(u.key()).uploadId(u.uploadId())).join();
+                n++;
+            }
+        }
+        return n;
+    }
+
     @Override
     public long usedBytes() {
         return listedBytes;

@@ -1,0 +1,162 @@
+package dev.gantry.registry;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
+import dev.gantry.oci.Descriptor;
+import dev.gantry.oci.Digest;
+import dev.gantry.oci.Manifest;
+import dev.gantry.oci.RegistryException;
+import dev.gantry.storage.S3BlobStore;
+import dev.gantry.storage.S3MetadataStore;
+import dev.gantry.storage.StorageLayout;
+import dev.gantry.storage.StoredBlob;
+import java.io.IOException;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayDeque;
+import java.util.Deque;
+import java.util.HashSet;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Removes from the shared S3 tier what nobody needs: blobs not read for
+ * {@code storage.s3.retention} that no retained manifest references.
+ * Retained manifests are those a tag points at, and those read within the
+ * retention, with everything an index among them names. Manifests neither
+ * tagged nor read within the retention go too. Deletions are idempotent, so
+ * replicas sweeping at the same time do no harm beyond repeated listings.
+ */
+public final class RetentionSweep {
+
+    private static final Logger log = LoggerFactory.getLogger(RetentionSweep.class);
+    private static final ObjectMapper JSON = new ObjectMapper().registerModule(new JavaTimeModule());
+
+    /** What a sweep did. */
+    public record Result(int blobsKept, int blobsRemoved, long bytesRemoved, int manifestsRemoved, int uploadsAborted) {
+    }
+
+    private final S3BlobStore s3;
+    private final S3MetadataStore meta;
+    private final Duration retention;
+    private final Clock clock;
+
+    public RetentionSweep(S3BlobStore s3, S3MetadataStore meta, Duration retention, Clock clock) {
+        this.s3 = s3;
+        this.meta = meta;
+        this.retention = retention;
+        this.clock = clock;
+    }
+
+    /** Runs one sweep. Blocks (listings and deletes); run it on a maintenance thread. */
+    public Result sweep() throws IOException {
+        Instant cutoff = clock.instant().minus(retention);
+        Map<Digest, Instant> access = s3.lastAccess();
+
+        Set<Digest> retained = new HashSet<>();
+        Deque<Digest> toVisit = new ArrayDeque<>();
+        for (String key : meta.listRecursive("repositories/")) {
+            if (key.contains("/_tags/")) {
+                meta.get(key).flatMap(RetentionSweep::tagDigest).ifPresent(toVisit::add);
+            }
+        }
+        Set<Digest> allManifests = new HashSet<>();
+        for (String key : meta.listRecursive("manifests/")) {
+            Digest d = manifestDigest(key);
+            if (d != null) {
+                allManifests.add(d);
+                if (recent(access.get(d), cutoff)) {
+                    toVisit.add(d);
+                }
+            }
+        }
+        Set<Digest> referenced = new HashSet<>();
+        while (!toVisit.isEmpty()) {
+            Digest d = toVisit.poll();
+            if (!retained.add(d)) {
+                continue;
+            }
+            Optional<Manifest> m = readManifest(d);
+            if (m.isEmpty()) {
+                continue;
+            }
+            for (Descriptor b : m.get().blobs()) {
+                referenced.add(b.parsedDigest());
+            }
+            for (Descriptor child : m.get().manifests()) {
+                toVisit.add(child.parsedDigest());
+            }
+        }
+
+        int kept = 0;
+        int removed = 0;
+        long bytes = 0;
+        for (StoredBlob blob : s3.list()) {
+            Instant last = access.getOrDefault(blob.digest(), blob.lastAccess());
+            if (referenced.contains(blob.digest()) || recent(last, cutoff)) {
+                kept++;
+                s3.pruneMarkers(blob.digest());
+                continue;
+            }
+            if (s3.delete(blob.digest()).join()) {
+                removed++;
+                bytes += blob.size();
+            }
+        }
+        int manifestsRemoved = 0;
+        for (Digest d : allManifests) {
+            if (!retained.contains(d)) {
+                meta.delete(StorageLayout.manifestKey(d));
+                manifestsRemoved++;
+            }
+        }
+        int aborted = s3.abortStaleUploads(clock.instant().minus(Duration.ofDays(1)));
+        Result result = new Result(kept, removed, bytes, manifestsRemoved, aborted);
+        log.info("S3 retention sweep (retention {}): removed {} blobs ({} bytes) and {} manifests unread since {}; kept {} blobs; "
+                + "aborted {} stale uploads", retention, removed, bytes, manifestsRemoved, cutoff, kept, aborted);
+        return result;
+    }
+
+    private static boolean recent(Instant last, Instant cutoff) {
+        return last != null && !last.isBefore(cutoff);
+    }
+
+    private Optional<Manifest> readManifest(Digest d) throws IOException {
+        Optional<byte[]> record = meta.get(StorageLayout.manifestKey(d));
+        if (record.isEmpty()) {
+            return Optional.empty();
+        }
+        return ManifestStore.decode(d, record.get()).flatMap(m -> {
+            try {
+                return Optional.of(Manifest.parse(m.body(), m.mediaType()));
+            } catch (RegistryException e) {
+                return Optional.empty();
+            }
+        });
+    }
+
+    private static Optional<Digest> tagDigest(byte[] record) {
+        try {
+            return Optional.of(JSON.readValue(record, TagRecord.class).parsedDigest());
+        } catch (IOException | RegistryException e) {
+            return Optional.empty();
+        }
+    }
+
+    /** {@code manifests/<alg>/<hh>/<hex>} → digest, or null. */
+    private static Digest manifestDigest(String key) {
+        String[] parts = key.split("/");
+        if (parts.length != 4) {
+            return null;
+        }
+        try {
+            return Digest.parse(parts[1] + ":" + parts[3]);
+        } catch (RegistryException e) {
+            return null;
+        }
+    }
+}

@@ -1,0 +1,110 @@
+package dev.gantry.registry;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.gantry.storage.S3BlobStore;
+import dev.gantry.storage.S3MetadataStore;
+import dev.gantry.storage.StorageLayout;
+import dev.gantry.testing.MutableClock;
+import dev.gantry.testing.S3ProxyServer;
+import dev.gantry.testing.TestImage;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The S3 retention sweep against a real S3 API server, with a clock moved by hand. */
+class RetentionSweepIT {
+
+    @TempDir
+    static Path tmp;
+
+    static S3ProxyServer server;
+
+    @BeforeAll
+    static void start() {
+        server = S3ProxyServer.start(tmp.resolve("s3"));
+        server.createBucket("sweep");
+    }
+
+    @AfterAll
+    static void stop() {
+        server.close();
+    }
+
+    @Test
+    void removesOnlyBlobsUnreadForTheRetentionThatNoRetainedManifestReferences() throws Exception {
+        MutableClock clock = MutableClock.startingNow();
+        var bucket = dev.gantry.storage.S3Bucket.open(server.config("sweep", "r/"));
+        S3BlobStore s3 = new S3BlobStore(bucket, tmp.resolve("spool"), clock);
+        S3MetadataStore meta = new S3MetadataStore(bucket);
+
+        TestImage tagged = TestImage.builder().seed(1).layer(1000).build();
+        TestImage recentlyRead = TestImage.builder().seed(2).layer(1000).build();
+        TestImage forgotten = TestImage.builder().seed(3).layer(1000).build();
+        TestImage amd = TestImage.builder().seed(4).layer(1000).platform("linux", "amd64").build();
+        TestImage.Index index = TestImage.Index.of(List.of(amd), false);
+        TestImage.Blob stray = TestImage.builder().seed(5).layer(1000).build().layers().get(0);
+        TestImage.Blob readStray = TestImage.builder().seed(6).layer(1000).build().layers().get(0);
+
+        for (TestImage img : List.of(tagged, recentlyRead, forgotten, amd)) {
+            for (TestImage.Blob b : img.blobs()) {
+                upload(s3, b);
+            }
+            storeManifest(meta, img.manifest());
+        }
+        storeManifest(meta, index.manifest());
+        upload(s3, stray);
+        upload(s3, readStray);
+        tag(meta, "test/tagged", "1", tagged.manifest());
+        tag(meta, "test/multi", "1", index.manifest());
+
+        clock.advance(Duration.ofDays(31));
+        s3.touch(recentlyRead.digest()).join();
+        s3.touch(readStray.digest()).join();
+
+        RetentionSweep.Result result = new RetentionSweep(s3, meta, Duration.ofDays(30), clock).sweep();
+
+        for (TestImage kept : List.of(tagged, recentlyRead, amd)) {
+            for (TestImage.Blob b : kept.blobs()) {
+                assertThat(s3.stat(b.digest()).join()).as("kept: blob of a retained manifest").isPresent();
+            }
+        }
+        assertThat(s3.stat(readStray.digest()).join()).as("kept: read within the retention").isPresent();
+        assertThat(s3.stat(stray.digest()).join()).as("removed: unread and unreferenced").isEmpty();
+        for (TestImage.Blob b : forgotten.blobs()) {
+            assertThat(s3.stat(b.digest()).join()).as("removed: only an old untagged manifest names it").isEmpty();
+        }
+        assertThat(meta.get(StorageLayout.manifestKey(forgotten.digest()))).isEmpty();
+        assertThat(meta.get(StorageLayout.manifestKey(amd.digest()))).as("child of a tagged index").isPresent();
+        assertThat(result.blobsRemoved()).isEqualTo(1 + forgotten.blobs().size());
+        assertThat(result.manifestsRemoved()).isEqualTo(1);
+        bucket.close();
+    }
+
+    private static void upload(S3BlobStore s3, TestImage.Blob b) throws Exception {
+        var w = s3.newWriter(b.digest(), b.bytes().length);
+        w.write(java.nio.ByteBuffer.wrap(b.bytes()));
+        w.commit();
+    }
+
+    private static void storeManifest(S3MetadataStore meta, TestImage.Blob m) throws Exception {
+        byte[] type = (m.mediaType() + "\n").getBytes(StandardCharsets.UTF_8);
+        byte[] record = new byte[type.length + m.bytes().length];
+        System.arraycopy(type, 0, record, 0, type.length);
+        System.arraycopy(m.bytes(), 0, record, type.length, m.bytes().length);
+        meta.put(StorageLayout.manifestKey(m.digest()), record);
+    }
+
+    private static void tag(S3MetadataStore meta, String repo, String tag, TestImage.Blob m) throws Exception {
+        String json = "{\"digest\":\"" + m.digest() + "\",\"mediaType\":\"" + m.mediaType() + "\",\"checkedAt\":\""
+                + Instant.now() + "\",\"changedAt\":\"" + Instant.now() + "\"}";
+        meta.put("repositories/docker.io/" + repo + "/_tags/" + tag, json.getBytes(StandardCharsets.UTF_8));
+    }
+
+}
