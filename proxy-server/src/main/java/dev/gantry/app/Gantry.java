@@ -113,6 +113,10 @@ public final class Gantry implements AutoCloseable {
         return disk;
     }
 
+    public dev.gantry.storage.MemoryBlobStore memory() {
+        return storage.memory();
+    }
+
     public List<Upstream> upstreams() {
         return upstreams;
     }

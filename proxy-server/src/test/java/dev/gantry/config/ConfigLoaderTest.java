@@ -110,6 +110,47 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void readsTheStorageTiersExample() {
+        GantryConfig c = load("""
+                storage:
+                  memory: {maxBytes: 512MiB, maxBlobBytes: 4MiB}
+                  disk:   {path: ./data, maxBytes: 20GiB}
+                  s3:
+                    endpoint: http://127.0.0.1:9000   # omit for AWS
+                    region: us-east-1
+                    bucket: gantry
+                    prefix: ""
+                    pathStyle: true
+                    retention: 30d
+                """);
+        assertThat(c.storage().memory().maxBytes().bytes()).isEqualTo(512L << 20);
+        assertThat(c.storage().memory().maxBlobBytes().bytes()).isEqualTo(4L << 20);
+        S3Config s3 = c.storage().s3();
+        assertThat(s3.enabled()).isTrue();
+        assertThat(s3.endpoint()).isEqualTo("http://127.0.0.1:9000");
+        assertThat(s3.pathStyle()).isTrue();
+        assertThat(s3.retention()).isEqualTo(Duration.ofDays(30));
+        assertThat(s3.accessKeyId()).as("default credential chain").isNull();
+        assertThat(load("").storage().s3().enabled()).as("no bucket, no S3 tier").isFalse();
+    }
+
+    @Test
+    void wrongStorageSettingsAreNamed() {
+        assertThatThrownBy(() -> load("storage:\n  s3:\n    endpoint: http://x:9000\n"))
+                .hasMessageContaining("'storage.s3.bucket' is required");
+        assertThatThrownBy(() -> load("storage:\n  s3:\n    bucket: b\n    prefix: ../up\n"))
+                .hasMessageContaining("storage.s3.prefix");
+        assertThatThrownBy(() -> load("storage:\n  s3:\n    bucket: b\n    accessKeyId: AKIA\n"))
+                .hasMessageContaining("go together");
+        assertThatThrownBy(() -> load("storage:\n  s3:\n    bucket: b\n    retention: forever\n"))
+                .hasMessageContaining("key 'storage.s3.retention'");
+        assertThatThrownBy(() -> load("storage:\n  memory:\n    maxBlob: 1MiB\n"))
+                .hasMessageContaining("unknown key 'storage.memory.maxBlob'");
+        GantryConfig c = load("storage:\n  s3:\n    bucket: b\n    accessKeyId: AKIA\n    secretAccessKey: ${HUB_TOKEN}\n");
+        assertThat(c.storage().s3().toString()).doesNotContain("s3cret").doesNotContain("AKIA");
+    }
+
+    @Test
     void sizesAndDurationsReadTheWayOperatorsWriteThem() {
         assertThat(ByteSize.parse("512MiB").bytes()).isEqualTo(512L << 20);
         assertThat(ByteSize.parse("4MB").bytes()).isEqualTo(4_000_000L);
