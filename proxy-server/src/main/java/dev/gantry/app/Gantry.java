@@ -3,6 +3,7 @@ package dev.gantry.app;
 import dev.gantry.config.GantryConfig;
 import dev.gantry.config.UpstreamConfig;
 import dev.gantry.http.HttpServer;
+import dev.gantry.metrics.GantryMetrics;
 import dev.gantry.net.NetRuntime;
 import dev.gantry.registry.PullThroughRegistry;
 import dev.gantry.registry.RetentionSweep;
@@ -38,6 +39,7 @@ public final class Gantry implements AutoCloseable {
     private final HttpTransport transport;
     private final DiskBlobStore disk;
     private final PullThroughRegistry registry;
+    private final GantryMetrics metrics;
     private final StorageFactory.Opened storage;
     private final java.util.concurrent.ScheduledExecutorService maintenance;
     private final HttpServer server;
@@ -54,10 +56,14 @@ public final class Gantry implements AutoCloseable {
         int maxConnections = config.upstreams().stream().mapToInt(UpstreamConfig::maxConnections).max().orElse(32);
         this.transport = new HttpTransport(net, connectTimeout, maxConnections);
         this.upstreams = config.upstreams().stream().map(u -> new Upstream(u, clock)).toList();
-        UpstreamRegistry upstream = new UpstreamRegistry(new RegistryClient(transport, clock, UpstreamObserver.NONE));
+        this.metrics = new GantryMetrics();
+        UpstreamObserver observer = (u, kind, status) ->
+                metrics.upstreamRequest(u.name(), kind.name().toLowerCase(java.util.Locale.ROOT), status);
+        UpstreamRegistry upstream = new UpstreamRegistry(new RegistryClient(transport, clock, observer));
         this.storage = StorageFactory.open(config.storage(), blocking, clock);
         this.disk = storage.disk();
-        this.registry = new PullThroughRegistry(upstreams, upstream, storage.registryStorage(), config.cache(), blocking, clock);
+        this.registry = new PullThroughRegistry(upstreams, upstream, storage.registryStorage(), config.cache(),
+                config.prefetch(), blocking, clock, metrics);
         this.maintenance = java.util.concurrent.Executors.newSingleThreadScheduledExecutor(
                 new io.netty.util.concurrent.DefaultThreadFactory("gantry-maintenance", true));
         if (storage.shared()) {
@@ -74,7 +80,7 @@ public final class Gantry implements AutoCloseable {
                 }
             }, first, every, TimeUnit.MILLISECONDS);
         }
-        this.server = new HttpServer(net, registry, config.server().accessLog(), null);
+        this.server = new HttpServer(net, registry, config.server().accessLog(), null, metrics);
     }
 
     /** Builds and starts a server for {@code config}. */
@@ -107,6 +113,10 @@ public final class Gantry implements AutoCloseable {
 
     public PullThroughRegistry registry() {
         return registry;
+    }
+
+    public GantryMetrics metrics() {
+        return metrics;
     }
 
     public DiskBlobStore disk() {

@@ -70,6 +70,18 @@ final class ConfigValidator {
         if (c.storage().disk().path().isBlank()) {
             throw new ConfigException(source + ": key 'storage.disk.path' is empty");
         }
+        for (int i = 0; i < c.prefetch().platforms().size(); i++) {
+            String platform = c.prefetch().platforms().get(i);
+            try {
+                dev.gantry.oci.Platform.parse(platform);
+            } catch (IllegalArgumentException e) {
+                throw new ConfigException(source + ": key 'prefetch.platforms[" + i + "]': expected os/arch[/variant] such as linux/arm64, got '"
+                        + platform + "'");
+            }
+        }
+        positive(c.prefetch().maxConcurrent(), source, "prefetch.maxConcurrent");
+        positive(c.prefetch().maxConcurrentPerUpstream(), source, "prefetch.maxConcurrentPerUpstream");
+        positive(c.prefetch().recentWithin().toMillis(), source, "prefetch.recentWithin");
         if (c.server().ioThreads() < 0 || c.server().blockingThreads() < 1) {
             throw new ConfigException(source + ": keys 'server.ioThreads' (>= 0) and 'server.blockingThreads' (>= 1) are out of range");
         }

@@ -17,6 +17,7 @@ public record GantryConfig(
         @JsonProperty("upstreams") List<UpstreamConfig> upstreams,
         @JsonProperty("cache") CacheConfig cache,
         @JsonProperty("storage") StorageConfig storage,
+        @JsonProperty("prefetch") PrefetchConfig prefetch,
         @JsonProperty("server") ServerConfig server) {
 
     public GantryConfig {
@@ -24,6 +25,7 @@ public record GantryConfig(
         upstreams = upstreams == null ? List.of() : List.copyOf(upstreams);
         cache = Objects.requireNonNullElseGet(cache, () -> new CacheConfig(null, null, null));
         storage = Objects.requireNonNullElseGet(storage, () -> new StorageConfig(null, null, null));
+        prefetch = Objects.requireNonNullElseGet(prefetch, () -> new PrefetchConfig(null, null, null, null, null, null));
         server = Objects.requireNonNullElseGet(server, () -> new ServerConfig(null, null, null, null));
     }
 
@@ -41,11 +43,11 @@ public record GantryConfig(
 
     /** A copy listening elsewhere (tests and benchmarks pick free ports). */
     public GantryConfig withListen(String newListen) {
-        return new GantryConfig(newListen, upstreams, cache, storage, server);
+        return new GantryConfig(newListen, upstreams, cache, storage, prefetch, server);
     }
 
     /** A copy with another storage section. */
     public GantryConfig withStorage(StorageConfig newStorage) {
-        return new GantryConfig(listen, upstreams, cache, newStorage, server);
+        return new GantryConfig(listen, upstreams, cache, newStorage, prefetch, server);
     }
 }

@@ -5,6 +5,7 @@ import dev.gantry.content.Content;
 import dev.gantry.content.FileContent;
 import dev.gantry.content.GrowingContent;
 import dev.gantry.content.StreamContent;
+import dev.gantry.metrics.GantryMetrics;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
@@ -40,7 +41,9 @@ final class Exchange {
     private final boolean head;
     private final boolean tls;
     private final AccessLog accessLog;
+    private final GantryMetrics metrics;
     private final Listener listener;
+    private String route = "unknown";
     private boolean keepAlive;
     private boolean responded;
     private int status;
@@ -53,7 +56,8 @@ final class Exchange {
         void exchangeDone(Exchange exchange, boolean keepConnection);
     }
 
-    Exchange(ChannelHandlerContext ctx, HttpRequest request, boolean tls, AccessLog accessLog, Listener listener) {
+    Exchange(ChannelHandlerContext ctx, HttpRequest request, boolean tls, AccessLog accessLog, GantryMetrics metrics,
+             Listener listener) {
         this.ctx = ctx;
         this.request = request;
         this.uri = new QueryStringDecoder(request.uri());
@@ -61,6 +65,7 @@ final class Exchange {
         this.head = request.method().equals(HttpMethod.HEAD);
         this.tls = tls;
         this.accessLog = accessLog;
+        this.metrics = metrics;
         this.listener = listener;
         this.keepAlive = HttpUtil.isKeepAlive(request);
     }
@@ -85,6 +90,11 @@ final class Exchange {
 
     ChannelHandlerContext ctx() {
         return ctx;
+    }
+
+    /** Names the route for metrics. */
+    void route(String label) {
+        this.route = label;
     }
 
     /** Labels the request for the access log and the {@code X-Gantry-Cache} header. */
@@ -261,13 +271,24 @@ final class Exchange {
         }
         finished = true;
         String ns = param("ns");
-        accessLog.record(request.method().name(), uri.rawPath(), ns, status, bytes, System.nanoTime() - startNanos, outcome,
+        long nanos = System.nanoTime() - startNanos;
+        accessLog.record(request.method().name(), uri.rawPath(), ns, status, bytes, nanos, outcome,
                 success ? note : (note == null ? "incomplete" : note + " incomplete"));
+        metrics.httpRequest(route, methodLabel(), success ? status : -1, bytes, nanos);
         boolean keep = success && keepAlive && ctx.channel().isActive();
         if (!keep) {
             ctx.close();
         }
         listener.exchangeDone(this, keep);
+    }
+
+    /** Standard methods by name; anything else as "other", so clients cannot create label values. */
+    private String methodLabel() {
+        String m = request.method().name();
+        return switch (m) {
+            case "GET", "HEAD", "PUT", "POST", "PATCH", "DELETE", "OPTIONS" -> m;
+            default -> "OTHER";
+        };
     }
 
     private void decorate(HttpResponse response) {

@@ -1,5 +1,6 @@
 package dev.gantry.http;
 
+import dev.gantry.metrics.GantryMetrics;
 import dev.gantry.net.NetRuntime;
 import dev.gantry.registry.PullThroughRegistry;
 import io.netty.bootstrap.ServerBootstrap;
@@ -37,6 +38,8 @@ public final class HttpServer implements AutoCloseable {
     private final RegistryEndpoints endpoints;
     private final AccessLog accessLog;
     private final SslContext ssl;
+    private final GantryMetrics metrics;
+    private final java.util.function.Supplier<Object> status;
     private final ChannelGroup channels = new DefaultChannelGroup("gantry-http", GlobalEventExecutor.INSTANCE);
     private final AtomicInteger inFlight = new AtomicInteger();
     private volatile boolean draining;
@@ -44,11 +47,15 @@ public final class HttpServer implements AutoCloseable {
     private Channel listener;
 
     /** @param ssl TLS context, or null for plain HTTP */
-    public HttpServer(NetRuntime net, PullThroughRegistry registry, boolean accessLog, SslContext ssl) {
+    public HttpServer(NetRuntime net, PullThroughRegistry registry, boolean accessLog, SslContext ssl, GantryMetrics metrics) {
         this.net = net;
-        this.endpoints = new RegistryEndpoints(registry.resolver(), registry.manifests(), registry.blobs(), registry.tags());
+        this.endpoints = new RegistryEndpoints(registry.resolver(), registry.manifests(), registry.blobs(), registry.tags(), metrics);
         this.accessLog = new AccessLog(accessLog);
         this.ssl = ssl;
+        this.metrics = metrics;
+        this.status = () -> registry.status();
+        metrics.gauge("gantry_http_connections", "Open client connections", () -> channels.size());
+        metrics.gauge("gantry_http_requests_in_flight", "Requests being answered", () -> inFlight.get());
     }
 
     /** Binds and starts serving; returns the bound address (port 0 picks a free one). */
@@ -130,6 +137,14 @@ public final class HttpServer implements AutoCloseable {
 
     AccessLog accessLog() {
         return accessLog;
+    }
+
+    GantryMetrics metrics() {
+        return metrics;
+    }
+
+    Object status() {
+        return status.get();
     }
 
     void requestStarted() {

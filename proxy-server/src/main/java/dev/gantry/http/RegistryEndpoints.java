@@ -2,6 +2,7 @@ package dev.gantry.http;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.gantry.metrics.GantryMetrics;
 import dev.gantry.oci.Digest;
 import dev.gantry.oci.ErrorCode;
 import dev.gantry.oci.Reference;
@@ -41,8 +42,11 @@ final class RegistryEndpoints {
     private final ManifestService manifests;
     private final BlobService blobs;
     private final TagService tags;
+    private final GantryMetrics metrics;
 
-    RegistryEndpoints(RepositoryResolver resolver, ManifestService manifests, BlobService blobs, TagService tags) {
+    RegistryEndpoints(RepositoryResolver resolver, ManifestService manifests, BlobService blobs, TagService tags,
+                      GantryMetrics metrics) {
+        this.metrics = Objects.requireNonNull(metrics, "metrics");
         this.resolver = Objects.requireNonNull(resolver, "resolver");
         this.manifests = Objects.requireNonNull(manifests, "manifests");
         this.blobs = Objects.requireNonNull(blobs, "blobs");
@@ -62,6 +66,10 @@ final class RegistryEndpoints {
                 return;
             }
             ex.outcome(label(m.outcome()), m.staleReason() == null ? null : "stale=" + m.staleReason());
+            metrics.cacheOutcome("manifest", label(m.outcome()));
+            if (m.staleReason() != null) {
+                metrics.staleServe(m.staleReason());
+            }
             FullHttpResponse response = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.OK,
                     Unpooled.wrappedBuffer(m.body()));
             response.headers()
@@ -84,6 +92,10 @@ final class RegistryEndpoints {
                 return;
             }
             ex.outcome(label(blob.outcome()), null);
+            metrics.cacheOutcome("blob", label(blob.outcome()));
+            if (blob.outcome() == CacheOutcome.JOINED) {
+                metrics.fillJoined();
+            }
             try {
                 sendBlob(ex, blob, rangeHeader);
             } catch (RuntimeException e) {

@@ -4,7 +4,12 @@ import dev.gantry.oci.ErrorCode;
 import dev.gantry.oci.RegistryException;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.buffer.Unpooled;
+import io.netty.handler.codec.http.DefaultFullHttpResponse;
+import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpContent;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponseStatus;
@@ -73,7 +78,7 @@ final class RequestHandler extends ChannelInboundHandlerAdapter implements Excha
 
     private void start(ChannelHandlerContext ctx, HttpRequest request) {
         bodyPending = !(request instanceof LastHttpContent);
-        Exchange ex = new Exchange(ctx, request, tls, server.accessLog(), this);
+        Exchange ex = new Exchange(ctx, request, tls, server.accessLog(), server.metrics(), this);
         current = ex;
         server.requestStarted();
         if (server.draining()) {
@@ -85,7 +90,9 @@ final class RequestHandler extends ChannelInboundHandlerAdapter implements Excha
                     "malformed request: " + request.decoderResult().cause().getMessage(), ex.isHead(), ctx.alloc()));
         } else {
             try {
-                route(ex, Route.parse(ex.rawPath()));
+                Route route = Route.parse(ex.rawPath());
+                ex.route(route.label());
+                route(ex, route);
             } catch (RuntimeException e) {
                 ex.fail(e);
             }
@@ -103,6 +110,17 @@ final class RequestHandler extends ChannelInboundHandlerAdapter implements Excha
             case READY -> ex.respond(server.ready()
                     ? RegistryEndpoints.json(HttpResponseStatus.OK, Map.of("status", "ready"))
                     : RegistryEndpoints.json(HttpResponseStatus.SERVICE_UNAVAILABLE, Map.of("status", "not ready")));
+            case METRICS -> {
+                requireRead(read, method);
+                byte[] body = server.metrics().scrape();
+                FullHttpResponse r = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.OK, Unpooled.wrappedBuffer(body));
+                r.headers().set(HttpHeaderNames.CONTENT_TYPE, server.metrics().contentType()).set(HttpHeaderNames.CONTENT_LENGTH, body.length);
+                ex.respond(r);
+            }
+            case STATUS -> {
+                requireRead(read, method);
+                ex.respond(RegistryEndpoints.json(HttpResponseStatus.OK, server.status()));
+            }
             case BASE -> {
                 requireRead(read, method);
                 ex.respond(RegistryEndpoints.json(HttpResponseStatus.OK, Map.of()));

@@ -14,7 +14,7 @@ import java.util.regex.Pattern;
 record Route(Kind kind, String name, String reference) {
 
     enum Kind {
-        HEALTH, READY, BASE, CATALOG, MANIFEST, BLOB, BLOB_UPLOAD, TAGS, REFERRERS, EXTENSION, UNKNOWN
+        HEALTH, READY, METRICS, STATUS, BASE, CATALOG, MANIFEST, BLOB, BLOB_UPLOAD, TAGS, REFERRERS, EXTENSION, UNKNOWN
     }
 
     private static final Pattern MANIFEST = Pattern.compile("^/v2/(.+)/manifests/([^/]+)$");
@@ -24,12 +24,21 @@ record Route(Kind kind, String name, String reference) {
     private static final Pattern REFERRERS = Pattern.compile("^/v2/(.+)/referrers/([^/]+)$");
     private static final Pattern EXTENSION = Pattern.compile("^/v2/(.+)/_([a-z]+/.*)$");
 
+    /** The route's name in metrics: a small fixed set, never anything from the request. */
+    String label() {
+        return kind.name().toLowerCase(java.util.Locale.ROOT);
+    }
+
     static Route parse(String rawPath) {
         switch (rawPath) {
             case "/healthz":
                 return new Route(Kind.HEALTH, null, null);
             case "/readyz":
                 return new Route(Kind.READY, null, null);
+            case "/metrics":
+                return new Route(Kind.METRICS, null, null);
+            case "/v2/_gantry/status":
+                return new Route(Kind.STATUS, null, null);
             case "/v2", "/v2/":
                 return new Route(Kind.BASE, null, null);
             case "/v2/_catalog":

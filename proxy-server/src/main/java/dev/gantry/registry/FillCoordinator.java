@@ -33,6 +33,7 @@ final class FillCoordinator {
     private final DiskBlobStore disk;
     private final Executor blocking;
     private final Map<Digest, BlobFill> inFlight = new ConcurrentHashMap<>();
+    private final Map<String, java.util.concurrent.atomic.AtomicInteger> perGroup = new ConcurrentHashMap<>();
     private final List<BiConsumer<Digest, BlobTiers.Origin>> onCommit = new CopyOnWriteArrayList<>();
     private final List<BiConsumer<Digest, BlobTiers.Origin>> onFailure = new CopyOnWriteArrayList<>();
 
@@ -50,6 +51,12 @@ final class FillCoordinator {
         return inFlight.size();
     }
 
+    /** Fills running for one group (upstream). */
+    int inFlight(String group) {
+        var n = perGroup.get(group);
+        return n == null ? 0 : n.get();
+    }
+
     /** Runs {@code listener} (on a blocking-work thread) each time a fill commits a blob. */
     void onCommit(BiConsumer<Digest, BlobTiers.Origin> listener) {
         onCommit.add(listener);
@@ -64,7 +71,7 @@ final class FillCoordinator {
      * Joins the fill of {@code digest} or starts one with {@code fetch}.
      * Returns null when the blob was committed in the meantime: read the store.
      */
-    Claim claim(Digest digest, Supplier<CompletableFuture<BlobTiers.Sourced>> fetch) {
+    Claim claim(Digest digest, String group, Supplier<CompletableFuture<BlobTiers.Sourced>> fetch) {
         boolean[] started = {false};
         BlobFill fill = inFlight.computeIfAbsent(digest, d -> {
             if (disk.statNow(d).isPresent()) {
@@ -77,7 +84,10 @@ final class FillCoordinator {
             return null;
         }
         if (started[0]) {
+            var count = perGroup.computeIfAbsent(group, g -> new java.util.concurrent.atomic.AtomicInteger());
+            count.incrementAndGet();
             fill.done().whenComplete((v, error) -> {
+                count.decrementAndGet();
                 inFlight.remove(digest, fill);
                 if (error == null) {
                     log.debug("fill of {} committed", digest);

@@ -26,9 +26,12 @@ final class PullThroughBlobs implements BlobService {
     private final UpstreamRegistry upstream;
     private final RepositoryLinks links;
     private final Cache<String, Boolean> notFound;
+    private final dev.gantry.metrics.GantryMetrics metrics;
+    private volatile java.util.function.Consumer<Digest> requested = d -> { };
 
     PullThroughBlobs(BlobTiers tiers, FillCoordinator fills, UpstreamRegistry upstream, RepositoryLinks links,
-                     Duration notFoundTtl, Clock clock) {
+                     Duration notFoundTtl, Clock clock, dev.gantry.metrics.GantryMetrics metrics) {
+        this.metrics = metrics;
         this.tiers = tiers;
         this.fills = fills;
         this.upstream = upstream;
@@ -40,14 +43,24 @@ final class PullThroughBlobs implements BlobService {
                 .build();
     }
 
+    /** Told of every blob a client asks for (prefetch counts what it fetched that was then used). */
+    void onRequested(java.util.function.Consumer<Digest> listener) {
+        this.requested = listener;
+    }
+
     @Override
     public CompletableFuture<BlobResult> get(Repository repo, Digest digest, boolean headOnly) {
+        requested.accept(digest);
         String negativeKey = repo + "@" + digest;
         if (notFound.getIfPresent(negativeKey) != null) {
             return CompletableFuture.failedFuture(new RegistryException(ErrorCode.BLOB_UNKNOWN,
                     "blob " + digest + " not found at " + repo.namespace() + " (remembered)"));
         }
         BlobTiers.Local local = tiers.local(digest);
+        metrics.tierRead("memory", local != null && local.memory());
+        if (local == null || !local.memory()) {
+            metrics.tierRead("disk", local != null);
+        }
         if (local != null) {
             return authorize(repo, digest).thenApply(v -> result(digest, local.size(), CacheOutcome.HIT,
                     (off, len) -> openStored(digest, local.size(), off, len)));
@@ -73,7 +86,7 @@ final class PullThroughBlobs implements BlobService {
      * serving it is what proves the repository may see it.
      */
     private CompletableFuture<BlobResult> fill(Repository repo, Digest digest, boolean linked) {
-        FillCoordinator.Claim claim = fills.claim(digest, () -> tiers.source(digest, linked,
+        FillCoordinator.Claim claim = fills.claim(digest, repo.namespace(), () -> tiers.source(digest, linked,
                 () -> upstream.getBlob(repo.upstream(), repo.name().toString(), digest)));
         if (claim == null) {
             return get(repo, digest, false);
@@ -91,6 +104,9 @@ final class PullThroughBlobs implements BlobService {
         return fill.sized().thenApply(size -> {
             CacheOutcome outcome = !started ? CacheOutcome.JOINED
                     : fill.origin() == BlobTiers.Origin.SHARED ? CacheOutcome.SHARED : CacheOutcome.MISS;
+            if (started && tiers.hasShared()) {
+                metrics.tierRead("s3", fill.origin() == BlobTiers.Origin.SHARED);
+            }
             return result(fill.digest(), size, outcome, (off, len) -> fills.open(fill, off, len));
         });
     }

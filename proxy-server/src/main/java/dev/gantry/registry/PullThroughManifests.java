@@ -47,6 +47,8 @@ final class PullThroughManifests implements ManifestService {
     private final SingleFlight<String, ManifestResult> byTag = new SingleFlight<>();
     private final SingleFlight<String, StoredManifest> byDigest = new SingleFlight<>();
     private volatile ManifestListener listener = ManifestListener.NONE;
+    /** When each repository last changed: a tag moved or was first seen. Prefetch's idea of "recent". */
+    private final Cache<String, Instant> updated = Caffeine.newBuilder().maximumSize(100_000).build();
 
     PullThroughManifests(ManifestStore manifests, TagStore tags, RepositoryLinks links, UpstreamRegistry upstream,
                          Clock clock, Duration tagTtl, Duration notFoundTtl) {
@@ -65,6 +67,17 @@ final class PullThroughManifests implements ManifestService {
 
     void setListener(ManifestListener l) {
         this.listener = l;
+    }
+
+    /** When the repository last changed as far as this replica knows, or null. */
+    Instant updatedAt(Repository repo) {
+        return updated.getIfPresent(repo.toString());
+    }
+
+    private void noteUpdate(Repository repo, Instant changedAt) {
+        if (changedAt != null) {
+            updated.asMap().merge(repo.toString(), changedAt, (a, b) -> a.isAfter(b) ? a : b);
+        }
     }
 
     @Override
@@ -143,6 +156,7 @@ final class PullThroughManifests implements ManifestService {
                     "manifest " + tag + " not found at " + repo.namespace() + " (remembered)"));
         }
         return tags.get(repo, tag).thenCompose(record -> {
+            record.ifPresent(r -> noteUpdate(repo, r.changedAt()));
             if (record.isPresent() && isFresh(record.get())) {
                 return manifests.get(record.get().parsedDigest()).thenCompose(m -> m.isPresent()
                         ? CompletableFuture.completedFuture(result(m.get(), CacheOutcome.HIT, null))
@@ -221,6 +235,7 @@ final class PullThroughManifests implements ManifestService {
                 return tags.get(repo, tag).thenCompose(previous -> {
                     Instant changedAt = previous.isPresent() && previous.get().digest().equals(digest.toString())
                             ? previous.get().changedAt() : now;
+                    noteUpdate(repo, changedAt);
                     return tags.put(repo, tag, new TagRecord(digest.toString(), m.mediaType(), now, changedAt));
                 }).thenApply(v -> result(m, CacheOutcome.MISS, null));
             });

@@ -1,21 +1,26 @@
 package dev.gantry.registry;
 
 import dev.gantry.config.CacheConfig;
+import dev.gantry.config.PrefetchConfig;
+import dev.gantry.metrics.GantryMetrics;
 import dev.gantry.storage.DiskBlobStore;
 import dev.gantry.storage.MemoryBlobStore;
 import dev.gantry.storage.MetadataStore;
 import dev.gantry.storage.RemoteHealth;
 import dev.gantry.storage.S3BlobStore;
+import dev.gantry.upstream.RateLimitState;
 import dev.gantry.upstream.Upstream;
 import dev.gantry.upstream.UpstreamRegistry;
 import java.time.Clock;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.Executor;
 
 /**
  * The registry as the HTTP layer sees it: repository resolution plus the
  * manifest, blob and tag services, all pull-through. Built once by the
- * application; owns the fills in flight.
+ * application; owns the fills in flight and the prefetcher.
  */
 public final class PullThroughRegistry {
 
@@ -28,33 +33,98 @@ public final class PullThroughRegistry {
     public record Storage(MemoryBlobStore memory, DiskBlobStore disk, S3BlobStore s3, RemoteHealth health, MetadataStore meta) {
     }
 
+    private final List<Upstream> upstreams;
     private final RepositoryResolver resolver;
     private final PullThroughManifests manifests;
     private final PullThroughBlobs blobs;
     private final PullThroughTags tags;
     private final FillCoordinator fills;
     private final BlobTiers tiers;
+    private final ManifestPrefetch prefetch;
+    private final Storage storage;
+    private final GantryMetrics metrics;
 
-    public PullThroughRegistry(List<Upstream> upstreams, UpstreamRegistry upstream, Storage storage,
-                               CacheConfig cache, Executor blocking, Clock clock) {
+    public PullThroughRegistry(List<Upstream> upstreams, UpstreamRegistry upstream, Storage storage, CacheConfig cache,
+                               PrefetchConfig prefetchConfig, Executor blocking, Clock clock, GantryMetrics metrics) {
+        this.upstreams = List.copyOf(upstreams);
+        this.storage = storage;
+        this.metrics = metrics;
         this.resolver = new RepositoryResolver(upstreams);
         ManifestStore manifestStore = new ManifestStore(storage.meta(), blocking, cache.manifestMemory().bytes());
         TagStore tagStore = new TagStore(storage.meta(), blocking, 50_000);
         RepositoryLinks links = new RepositoryLinks(storage.meta(), blocking, 100_000);
         this.tiers = new BlobTiers(storage.memory(), storage.disk(), storage.s3(), storage.health(), blocking);
         this.fills = new FillCoordinator(storage.disk(), blocking);
-        fills.onCommit(tiers::committed);
+        this.manifests = new PullThroughManifests(manifestStore, tagStore, links, upstream, clock,
+                cache.tagTtl(), cache.notFoundTtl());
+        this.blobs = new PullThroughBlobs(tiers, fills, upstream, links, cache.notFoundTtl(), clock, metrics);
+        this.tags = new PullThroughTags(upstream, tagStore);
+        Map<String, Upstream> byName = new LinkedHashMap<>();
+        upstreams.forEach(u -> byName.put(u.name(), u));
+        this.prefetch = new ManifestPrefetch(prefetchConfig, manifests, tiers, fills, upstream, byName::get, metrics, blocking, clock);
+
+        fills.onCommit((digest, origin) -> {
+            tiers.committed(digest, origin);
+            metrics.fillFinished(source(origin), true);
+            prefetch.fillFinished();
+        });
         fills.onFailure((digest, origin) -> {
             if (origin == BlobTiers.Origin.SHARED) {
                 tiers.sharedCopyFailed(digest, new IllegalStateException("the S3 copy failed verification or broke off"));
             }
+            metrics.fillFinished(source(origin), false);
+            prefetch.fillFinished();
         });
-        this.manifests = new PullThroughManifests(manifestStore, tagStore, links, upstream, clock,
-                cache.tagTtl(), cache.notFoundTtl());
-        // Manifests count as read for retention too: the sweep keeps what they name.
-        manifests.setListener((repo, m) -> tiers.touch(m.digest()));
-        this.blobs = new PullThroughBlobs(tiers, fills, upstream, links, cache.notFoundTtl(), clock);
-        this.tags = new PullThroughTags(upstream, tagStore);
+        manifests.setListener((repo, m) -> {
+            // Manifests count as read for retention too: the sweep keeps what they name.
+            tiers.touch(m.digest());
+            prefetch.served(repo, m);
+        });
+        blobs.onRequested(prefetch::requested);
+        storage.disk().onEviction(blob -> {
+            metrics.eviction("disk", blob.size());
+            prefetch.evicted(blob.digest());
+        });
+        registerGauges();
+    }
+
+    private static String source(BlobTiers.Origin origin) {
+        return origin == null ? "unknown" : origin.name().toLowerCase(java.util.Locale.ROOT);
+    }
+
+    private void registerGauges() {
+        metrics.gauge("gantry_fills_in_flight", "Blob fills running now", () -> fills.inFlightCount());
+        metrics.gauge("gantry_prefetch_queued", "Prefetch tasks waiting for capacity", () -> prefetch.scheduler().queued());
+        metrics.gauge("gantry_prefetch_running", "Prefetch fills running now", () -> prefetch.scheduler().running());
+        metrics.gauge("gantry_tier_bytes", "Bytes held per storage tier (S3: as of the last listing)", "tier", () -> {
+            Map<String, Double> m = new LinkedHashMap<>();
+            m.put("memory", (double) storage.memory().usedBytes());
+            m.put("disk", (double) storage.disk().usedBytes());
+            if (storage.s3() != null) {
+                m.put("s3", (double) storage.s3().usedBytes());
+            }
+            return m;
+        });
+        metrics.gauge("gantry_upstream_ratelimit_remaining", "Pulls left as the upstream last reported (ratelimit-remaining; -1: never reported)",
+                "upstream", () -> perUpstream(s -> (double) s.remaining()));
+        metrics.gauge("gantry_upstream_ratelimit_limit", "Pull limit as the upstream last reported (ratelimit-limit; -1: never reported)",
+                "upstream", () -> perUpstream(s -> (double) s.limit()));
+        metrics.gauge("gantry_upstream_retry_after_seconds", "Time left before the upstream wants to hear from Gantry again",
+                "upstream", () -> {
+                    Map<String, Double> m = new LinkedHashMap<>();
+                    upstreams.forEach(u -> m.put(u.name(), (double) u.rateLimit().retryAfter().toSeconds()));
+                    return m;
+                });
+        if (storage.health() != null) {
+            metrics.gauge("gantry_s3_errors", "S3 tier failures since start-up", () -> storage.health().failures());
+            metrics.gauge("gantry_s3_pending_uploads", "Uploads to S3 waiting for a retry", () -> tiers.pendingUploads());
+        }
+    }
+
+    private Map<String, Double> perUpstream(java.util.function.Function<RateLimitState.Snapshot, Double> f) {
+        Map<String, Double> m = new LinkedHashMap<>();
+        upstreams.forEach(u -> m.put(u.name(), f.apply(u.rateLimit().snapshot())));
+        return m;
     }
 
     public RepositoryResolver resolver() {
@@ -78,6 +148,11 @@ public final class PullThroughRegistry {
         return fills.inFlightCount();
     }
 
+    /** The most prefetch fills that ever ran at once. */
+    public int prefetchMaxRunning() {
+        return prefetch.scheduler().maxRunningSeen();
+    }
+
     /** Retries writes to the shared tier that failed. Blocks; call periodically. */
     public void retryPending() {
         tiers.retryPending();
@@ -86,5 +161,57 @@ public final class PullThroughRegistry {
     /** Uploads to the shared tier waiting for a retry. */
     public int pendingUploads() {
         return tiers.pendingUploads();
+    }
+
+    /** The operator's view: upstreams and their rate limits, tiers, fills, prefetch. */
+    public Map<String, Object> status() {
+        Map<String, Object> out = new LinkedHashMap<>();
+        List<Map<String, Object>> ups = upstreams.stream().map(u -> {
+            RateLimitState.Snapshot s = u.rateLimit().snapshot();
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("name", u.name());
+            m.put("url", u.base().toString());
+            m.put("default", u.isDefault());
+            m.put("authenticated", u.hasCredentials());
+            Map<String, Object> rl = new LinkedHashMap<>();
+            rl.put("limit", s.limit());
+            rl.put("remaining", s.remaining());
+            rl.put("windowSeconds", s.window() == null ? null : s.window().toSeconds());
+            rl.put("backingOff", u.rateLimit().backingOff());
+            rl.put("retryAfterSeconds", u.rateLimit().retryAfter().toSeconds());
+            rl.put("updatedAt", s.updatedAt() == null ? null : s.updatedAt().toString());
+            m.put("rateLimit", rl);
+            m.put("fillsInFlight", fills.inFlight(u.name()));
+            return m;
+        }).toList();
+        out.put("upstreams", ups);
+        Map<String, Object> tierStatus = new LinkedHashMap<>();
+        tierStatus.put("memory", tier(storage.memory().usedBytes(), storage.memory().maxBlobBytes() > 0 ? maxMemory() : 0, "memory"));
+        tierStatus.put("disk", tier(storage.disk().usedBytes(), storage.disk().maxBytes(), "disk"));
+        if (storage.s3() != null) {
+            Map<String, Object> s3 = tier(storage.s3().usedBytes(), -1, "s3");
+            s3.put("healthy", storage.health().available());
+            s3.put("failures", storage.health().failures());
+            s3.put("pendingUploads", tiers.pendingUploads());
+            tierStatus.put("s3", s3);
+        }
+        out.put("tiers", tierStatus);
+        out.put("fillsInFlight", fills.inFlightCount());
+        out.put("prefetch", prefetch.status());
+        return out;
+    }
+
+    private long maxMemory() {
+        return storage.memory().maxBytes();
+    }
+
+    private Map<String, Object> tier(long used, long max, String name) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("usedBytes", used);
+        m.put("maxBytes", max);
+        double hits = metrics.value("gantry_tier_reads_total", name, "hit");
+        double misses = metrics.value("gantry_tier_reads_total", name, "miss");
+        m.put("hitRatio", hits + misses == 0 ? null : hits / (hits + misses));
+        return m;
     }
 }

@@ -31,10 +31,12 @@ public final class MemoryBlobStore implements BlobStore {
 
     private final Cache<Digest, Entry> cache;
     private final long maxBlobBytes;
+    private final long maxBytes;
     private final Clock clock;
 
     public MemoryBlobStore(long maxBytes, long maxBlobBytes, Clock clock) {
         this.maxBlobBytes = maxBlobBytes;
+        this.maxBytes = maxBytes;
         this.clock = clock;
         this.cache = Caffeine.newBuilder()
                 .maximumWeight(maxBytes)
@@ -52,9 +54,13 @@ public final class MemoryBlobStore implements BlobStore {
         return maxBlobBytes;
     }
 
+    public long maxBytes() {
+        return maxBytes;
+    }
+
     /** Whether a blob of this size may be held at all. */
     public boolean admits(long size) {
-        return size <= maxBlobBytes;
+        return maxBytes > 0 && size <= maxBlobBytes;
     }
 
     @Override

@@ -1,0 +1,194 @@
+package dev.gantry.registry;
+
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
+import dev.gantry.config.PrefetchConfig;
+import dev.gantry.metrics.GantryMetrics;
+import dev.gantry.oci.Descriptor;
+import dev.gantry.oci.Digest;
+import dev.gantry.oci.Manifest;
+import dev.gantry.oci.Platform;
+import dev.gantry.oci.RegistryException;
+import dev.gantry.prefetch.PrefetchScheduler;
+import dev.gantry.upstream.RateLimitState;
+import dev.gantry.upstream.Upstream;
+import dev.gantry.upstream.UpstreamRegistry;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
+
+/**
+ * Manifest-triggered prefetch (Anwar et al., FAST'18: a manifest request for
+ * a recently updated repository predicts pulls of its layers). When an image
+ * manifest is served, the fills of its config and layers that no tier holds
+ * start at once, through the same {@link FillCoordinator} as client fills, so
+ * a client asking for one of them joins it. For an index, the platform the
+ * client asks for next is prefetched when it asks for that manifest, and the
+ * platforms in {@code prefetch.platforms} right away.
+ */
+final class ManifestPrefetch implements ManifestListener {
+
+    private final PrefetchConfig config;
+    private final PullThroughManifests manifests;
+    private final BlobTiers tiers;
+    private final FillCoordinator fills;
+    private final UpstreamRegistry upstream;
+    private final Function<String, Upstream> upstreams;
+    private final PrefetchScheduler scheduler;
+    private final GantryMetrics metrics;
+    private final Executor blocking;
+    private final Clock clock;
+    private final List<Platform> platforms;
+    /** Blobs this replica prefetched and no client has asked for yet. */
+    private final Cache<Digest, Boolean> unused = Caffeine.newBuilder().maximumSize(200_000)
+            .expireAfterWrite(7, TimeUnit.DAYS).build();
+
+    ManifestPrefetch(PrefetchConfig config, PullThroughManifests manifests, BlobTiers tiers, FillCoordinator fills,
+                     UpstreamRegistry upstream, Function<String, Upstream> upstreams, GantryMetrics metrics,
+                     Executor blocking, Clock clock) {
+        this.config = config;
+        this.manifests = manifests;
+        this.tiers = tiers;
+        this.fills = fills;
+        this.upstream = upstream;
+        this.upstreams = upstreams;
+        this.metrics = metrics;
+        this.blocking = blocking;
+        this.clock = clock;
+        this.platforms = config.platforms().stream().map(Platform::parse).toList();
+        this.scheduler = new PrefetchScheduler(config.maxConcurrent(), config.maxConcurrentPerUpstream(), 4096,
+                fills::inFlight, this::budgetLeft, reason -> metrics.prefetch("skipped_" + reason));
+    }
+
+    PrefetchScheduler scheduler() {
+        return scheduler;
+    }
+
+    /** Called with every manifest served; the work happens on a blocking thread, never on the caller's. */
+    @Override
+    public void served(Repository repo, ManifestResult m) {
+        if (config.mode() == PrefetchConfig.Mode.OFF) {
+            return;
+        }
+        if (config.mode() == PrefetchConfig.Mode.RECENT && !recent(repo)) {
+            return;
+        }
+        blocking.execute(() -> plan(repo, m));
+    }
+
+    private boolean recent(Repository repo) {
+        Instant updated = manifests.updatedAt(repo);
+        return updated != null && !updated.isBefore(clock.instant().minus(config.recentWithin()));
+    }
+
+    private void plan(Repository repo, ManifestResult m) {
+        Manifest parsed;
+        try {
+            parsed = Manifest.parse(m.body(), m.mediaType());
+        } catch (RegistryException e) {
+            return;
+        }
+        for (Descriptor d : parsed.blobs()) {
+            Digest digest = d.parsedDigest();
+            if (tiers.local(digest) == null && fills.inFlight(digest) == null) {
+                scheduler.submit(new BlobTask(repo, digest));
+            }
+        }
+        if (parsed.isIndex()) {
+            for (Platform p : platforms) {
+                parsed.manifestFor(p).ifPresent(child -> manifests.get(repo,
+                        dev.gantry.oci.Reference.of(child.parsedDigest()), List.of()));
+            }
+        }
+    }
+
+    /** Whether the upstream may be asked: not backing off, and not nearly out of its rate-limit budget. */
+    private boolean budgetLeft(String upstreamName) {
+        Upstream u = upstreams.apply(upstreamName);
+        if (u == null) {
+            return false;
+        }
+        RateLimitState limit = u.rateLimit();
+        if (limit.backingOff()) {
+            return false;
+        }
+        long remaining = limit.snapshot().remaining();
+        return remaining < 0 || remaining >= config.minRateLimitRemaining();
+    }
+
+    /** A client asked for a blob: if it was prefetched, the prefetch was used. */
+    void requested(Digest d) {
+        if (unused.asMap().remove(d) != null) {
+            metrics.prefetch("used");
+        }
+    }
+
+    /** A tier evicted a blob: if it was prefetched and never asked for, the prefetch was wasted. */
+    void evicted(Digest d) {
+        if (unused.asMap().remove(d) != null) {
+            metrics.prefetch("wasted");
+        }
+    }
+
+    /** Any fill finished: capacity may have freed up. */
+    void fillFinished() {
+        scheduler.poke();
+    }
+
+    Map<String, Object> status() {
+        return Map.of("mode", config.mode().name().toLowerCase(java.util.Locale.ROOT),
+                "queued", scheduler.queued(), "running", scheduler.running(),
+                "issued", metrics.prefetchCount("issued"), "used", metrics.prefetchCount("used"),
+                "wasted", metrics.prefetchCount("wasted"));
+    }
+
+    /** The fill of one blob the manifest names, unless some tier (S3 included) holds it by then. */
+    private final class BlobTask implements PrefetchScheduler.Task {
+        private final Repository repo;
+        private final Digest digest;
+
+        BlobTask(Repository repo, Digest digest) {
+            this.repo = repo;
+            this.digest = digest;
+        }
+
+        @Override
+        public String group() {
+            return repo.namespace();
+        }
+
+        @Override
+        public Object key() {
+            return digest;
+        }
+
+        @Override
+        public CompletableFuture<?> run() {
+            if (tiers.local(digest) != null || fills.inFlight(digest) != null) {
+                metrics.prefetch("skipped_cached");
+                return CompletableFuture.completedFuture(null);
+            }
+            return tiers.statShared(digest).thenCompose(shared -> {
+                if (shared.isPresent()) {
+                    metrics.prefetch("skipped_cached");
+                    return CompletableFuture.completedFuture(null);
+                }
+                // The manifest just served for this repository names the blob: upstream is the source.
+                FillCoordinator.Claim claim = fills.claim(digest, repo.namespace(), () -> tiers.source(digest, false,
+                        () -> upstream.getBlob(repo.upstream(), repo.name().toString(), digest)));
+                if (claim == null || !claim.started()) {
+                    metrics.prefetch("skipped_cached");
+                    return CompletableFuture.completedFuture(null);
+                }
+                metrics.prefetch("issued");
+                unused.put(digest, Boolean.TRUE);
+                return claim.fill().done().handle((v, e) -> null);
+            });
+        }
+    }
+}
