@@ -1,0 +1,219 @@
+package dev.gantry.prefetch;
+
+import static com.github.tomakehurst.wiremock.client.WireMock.aResponse;
+import static com.github.tomakehurst.wiremock.client.WireMock.get;
+import static com.github.tomakehurst.wiremock.client.WireMock.getRequestedFor;
+import static com.github.tomakehurst.wiremock.client.WireMock.urlPathEqualTo;
+import static com.github.tomakehurst.wiremock.client.WireMock.urlPathMatching;
+import static com.github.tomakehurst.wiremock.core.WireMockConfiguration.options;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.github.tomakehurst.wiremock.WireMockServer;
+import com.github.tomakehurst.wiremock.client.ResponseDefinitionBuilder;
+import dev.gantry.oci.Digest;
+import dev.gantry.oci.MediaTypes;
+import dev.gantry.testing.GantryServer;
+import dev.gantry.testing.Http;
+import dev.gantry.testing.MutableClock;
+import dev.gantry.testing.TestImage;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.function.BooleanSupplier;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Manifest-triggered prefetch, against an upstream played by WireMock (so delays and rate-limit headers are on cue). */
+class PrefetchTest {
+
+    @TempDir
+    Path tmp;
+
+    private WireMockServer upstream;
+    private GantryServer gantry;
+    private Http http;
+    private final MutableClock clock = MutableClock.startingNow();
+
+    @BeforeEach
+    void startUpstream() {
+        upstream = new WireMockServer(options().dynamicPort().bindAddress("127.0.0.1").containerThreads(40));
+        upstream.start();
+    }
+
+    @AfterEach
+    void stop() {
+        if (gantry != null) {
+            gantry.close();
+        }
+        upstream.stop();
+    }
+
+    private void startGantry(String prefetch) {
+        gantry = GantryServer.start("upstreams:\n  - name: docker.io\n    url: " + upstream.baseUrl() + "\n    default: true\n"
+                + "storage:\n  disk:\n    path: " + tmp.resolve("data") + "\n" + "prefetch:\n" + prefetch, tmp, clock);
+        http = new Http(gantry.url());
+    }
+
+    /** Stubs an image under a repository: manifest by tag and digest, blobs with an optional per-blob delay. */
+    private void serve(String repo, String tag, TestImage image, int blobMillis, ResponseDefinitionBuilder manifestExtras) {
+        ResponseDefinitionBuilder m = manifestExtras != null ? manifestExtras : aResponse();
+        m.withHeader("Content-Type", MediaTypes.OCI_MANIFEST).withHeader("Docker-Content-Digest", image.digest().toString())
+                .withBody(image.manifest().bytes());
+        upstream.stubFor(get(urlPathEqualTo("/v2/" + repo + "/manifests/" + tag)).willReturn(m));
+        upstream.stubFor(get(urlPathEqualTo("/v2/" + repo + "/manifests/" + image.digest())).willReturn(aResponse()
+                .withHeader("Content-Type", MediaTypes.OCI_MANIFEST).withBody(image.manifest().bytes())));
+        for (TestImage.Blob b : image.blobs()) {
+            ResponseDefinitionBuilder r = aResponse().withHeader("Content-Length", Integer.toString(b.bytes().length)).withBody(b.bytes());
+            if (blobMillis > 0) {
+                r.withChunkedDribbleDelay(10, blobMillis);
+            }
+            upstream.stubFor(get(urlPathEqualTo("/v2/" + repo + "/blobs/" + b.digest())).willReturn(r));
+        }
+    }
+
+    private int blobGets(String repo) {
+        return upstream.findAll(getRequestedFor(urlPathMatching("/v2/" + repo + "/blobs/.*"))).size();
+    }
+
+    private void await(String what, BooleanSupplier condition) throws InterruptedException {
+        long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+        while (!condition.getAsBoolean()) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("timed out waiting for " + what);
+            }
+            Thread.sleep(20);
+        }
+    }
+
+    private double prefetched(String result) {
+        return gantry.gantry().metrics().value("gantry_prefetch_total", result);
+    }
+
+    private boolean stored(Digest d) {
+        return gantry.gantry().disk().statNow(d).isPresent();
+    }
+
+    private Http.Response manifest(String repo, String reference) {
+        return http.get("/v2/" + repo + "/manifests/" + reference, "Accept", MediaTypes.OCI_MANIFEST);
+    }
+
+    @Test
+    void servingAManifestStartsTheFillsOfItsConfigAndLayers() throws Exception {
+        TestImage image = TestImage.builder().seed(1).layers(4, 200_000).build();
+        serve("test/app", "1", image, 0, null);
+        startGantry("  mode: recent\n");
+
+        assertThat(manifest("test/app", "1").status()).isEqualTo(200);
+        for (TestImage.Blob b : image.blobs()) {
+            await("prefetch of " + b.digest(), () -> stored(b.digest()));
+        }
+        assertThat(blobGets("test/app")).as("no client asked for a blob").isEqualTo(image.blobs().size());
+        assertThat(prefetched("issued")).isEqualTo(image.blobs().size());
+
+        Http.Response layer = http.get("/v2/test/app/blobs/" + image.layers().get(0).digest());
+        assertThat(layer.header("X-Gantry-Cache")).isEqualTo("hit");
+        assertThat(prefetched("used")).isEqualTo(1);
+        assertThat(new String(gantry.gantry().metrics().scrape())).contains("gantry_prefetch_total{result=\"issued\"} 5.0");
+    }
+
+    @Test
+    void aClientAskingForABlobBeingPrefetchedJoinsThatFill() throws Exception {
+        TestImage image = TestImage.builder().seed(2).layers(2, 1_000_000).build();
+        serve("test/slow", "1", image, 1500, null);
+        startGantry("  mode: always\n");
+
+        manifest("test/slow", "1");
+        TestImage.Blob layer = image.layers().get(1);
+        await("prefetch started", () -> gantry.gantry().registry().fillsInFlight() > 0);
+        Http.Response r = http.get("/v2/test/slow/blobs/" + layer.digest());
+        assertThat(Digest.sha256(r.body())).isEqualTo(layer.digest());
+        assertThat(r.header("X-Gantry-Cache")).isEqualTo("joined");
+        assertThat(upstream.findAll(getRequestedFor(urlPathEqualTo("/v2/test/slow/blobs/" + layer.digest())))).hasSize(1);
+        assertThat(prefetched("used")).isEqualTo(1);
+    }
+
+    @Test
+    void blobsAlreadyCachedAreNotFetchedAgain() throws Exception {
+        TestImage base = TestImage.builder().seed(3).layers(2, 100_000).build();
+        serve("test/base", "1", base, 0, null);
+        startGantry("  mode: always\n");
+        for (TestImage.Blob b : base.blobs()) {
+            http.get("/v2/test/base/manifests/1", "Accept", MediaTypes.OCI_MANIFEST);
+            assertThat(http.get("/v2/test/base/blobs/" + b.digest()).status()).isEqualTo(200);
+        }
+        await("prefetch done", () -> gantry.gantry().registry().fillsInFlight() == 0);
+        int before = blobGets("test/base");
+        upstream.resetRequests();
+
+        clock.advance(Duration.ofMinutes(5));
+        manifest("test/base", base.digest().toString());
+        manifest("test/base", "1");
+        Thread.sleep(500);
+        assertThat(blobGets("test/base")).as("everything the manifest names is cached").isZero();
+        assertThat(before).isEqualTo(base.blobs().size());
+    }
+
+    @Test
+    void prefetchStopsAtItsConcurrencyBound() throws Exception {
+        TestImage image = TestImage.builder().seed(4).layers(8, 300_000).build();
+        serve("test/wide", "1", image, 700, null);
+        startGantry("  mode: always\n  maxConcurrent: 2\n");
+
+        manifest("test/wide", "1");
+        for (TestImage.Blob b : image.blobs()) {
+            await("prefetch of " + b.digest(), () -> stored(b.digest()));
+        }
+        assertThat(gantry.gantry().registry().prefetchMaxRunning()).isEqualTo(2);
+        assertThat(prefetched("issued")).isEqualTo(image.blobs().size());
+    }
+
+    @Test
+    void offMeansNoPrefetch() throws Exception {
+        TestImage image = TestImage.builder().seed(5).layers(3, 100_000).build();
+        serve("test/off", "1", image, 0, null);
+        startGantry("  mode: \"off\"\n");
+        assertThat(manifest("test/off", "1").status()).isEqualTo(200);
+        Thread.sleep(700);
+        assertThat(blobGets("test/off")).isZero();
+        assertThat(prefetched("issued")).isZero();
+    }
+
+    @Test
+    void recentModeLeavesRepositoriesThatHaveNotChangedAlone() throws Exception {
+        TestImage first = TestImage.builder().seed(6).layers(1, 100_000).build();
+        TestImage second = TestImage.builder().seed(7).layers(2, 100_000).build();
+        serve("test/old", "1", first, 0, null);
+        serve("test/old", "2", second, 0, null);
+        startGantry("  mode: recent\n  recentWithin: 1h\n");
+        manifest("test/old", "1");
+        await("first prefetch", () -> stored(first.layers().get(0).digest()));
+        upstream.resetRequests();
+
+        clock.advance(Duration.ofHours(2));
+        assertThat(manifest("test/old", second.digest().toString()).status()).isEqualTo(200);
+        Thread.sleep(700);
+        assertThat(blobGets("test/old")).as("repository not updated within recentWithin").isZero();
+    }
+
+    @Test
+    void noPrefetchWhileTheUpstreamSaysToBackOffOrItsBudgetIsLow() throws Exception {
+        TestImage image = TestImage.builder().seed(8).layers(2, 100_000).build();
+        serve("test/limited", "1", image, 0, aResponse().withHeader("ratelimit-limit", "100;w=21600")
+                .withHeader("ratelimit-remaining", "3;w=21600"));
+        startGantry("  mode: always\n  minRateLimitRemaining: 10\n");
+        manifest("test/limited", "1");
+        Thread.sleep(700);
+        assertThat(blobGets("test/limited")).as("3 pulls left, 10 kept in reserve").isZero();
+        assertThat(prefetched("skipped_rate_limited")).isEqualTo(image.blobs().size());
+
+        upstream.stubFor(get(urlPathEqualTo("/v2/test/busy/manifests/1")).willReturn(aResponse().withStatus(429)
+                .withHeader("Retry-After", "300").withHeader("ratelimit-remaining", "80;w=21600")));
+        TestImage other = TestImage.builder().seed(9).layers(2, 100_000).build();
+        serve("test/limited", "2", other, 0, null);
+        assertThat(manifest("test/busy", "1").status()).isEqualTo(429);
+        assertThat(manifest("test/limited", other.digest().toString()).status()).isEqualTo(200);
+        Thread.sleep(700);
+        assertThat(upstream.findAll(getRequestedFor(urlPathMatching("/v2/test/limited/blobs/.*")))).as("Retry-After runs").isEmpty();
+    }
+}
