@@ -5,7 +5,7 @@ import dev.gantry.config.UpstreamConfig;
 import dev.gantry.http.HttpServer;
 import dev.gantry.metrics.GantryMetrics;
 import dev.gantry.net.NetRuntime;
-import dev.gantry.registry.PullThroughRegistry;
+import dev.gantry.registry.Registry;
 import dev.gantry.registry.RetentionSweep;
 import dev.gantry.storage.DiskBlobStore;
 import dev.gantry.upstream.HttpTransport;
@@ -38,7 +38,7 @@ public final class Gantry implements AutoCloseable {
     private final ExecutorService blocking;
     private final HttpTransport transport;
     private final DiskBlobStore disk;
-    private final PullThroughRegistry registry;
+    private final Registry registry;
     private final GantryMetrics metrics;
     private final StorageFactory.Opened storage;
     private final java.util.concurrent.ScheduledExecutorService maintenance;
@@ -62,10 +62,11 @@ public final class Gantry implements AutoCloseable {
         UpstreamRegistry upstream = new UpstreamRegistry(new RegistryClient(transport, clock, observer));
         this.storage = StorageFactory.open(config.storage(), blocking, clock);
         this.disk = storage.disk();
-        this.registry = new PullThroughRegistry(upstreams, upstream, storage.registryStorage(), config.cache(),
+        this.registry = new Registry(upstreams, config.hosted(), upstream, storage.registryStorage(), config.cache(),
                 config.prefetch(), blocking, clock, metrics);
         this.maintenance = java.util.concurrent.Executors.newSingleThreadScheduledExecutor(
                 new io.netty.util.concurrent.DefaultThreadFactory("gantry-maintenance", true));
+        maintenance.scheduleWithFixedDelay(registry::expireUploads, 1, 1, TimeUnit.MINUTES);
         if (storage.shared()) {
             maintenance.scheduleWithFixedDelay(this::retryShared, 30, 30, TimeUnit.SECONDS);
             long every = config.storage().s3().sweepInterval().toMillis();
@@ -111,7 +112,7 @@ public final class Gantry implements AutoCloseable {
         return config;
     }
 
-    public PullThroughRegistry registry() {
+    public Registry registry() {
         return registry;
     }
 

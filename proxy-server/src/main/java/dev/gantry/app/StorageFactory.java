@@ -2,7 +2,7 @@ package dev.gantry.app;
 
 import dev.gantry.config.ConfigException;
 import dev.gantry.config.StorageConfig;
-import dev.gantry.registry.PullThroughRegistry;
+import dev.gantry.registry.Registry;
 import dev.gantry.storage.DiskBlobStore;
 import dev.gantry.storage.DiskMetadataStore;
 import dev.gantry.storage.MemoryBlobStore;
@@ -33,8 +33,8 @@ final class StorageFactory {
     record Opened(MemoryBlobStore memory, DiskBlobStore disk, S3Bucket bucket, S3BlobStore s3, RemoteHealth health,
                   MetadataStore meta, TieredMetadataStore tiered, S3MetadataStore sharedMeta) implements AutoCloseable {
 
-        PullThroughRegistry.Storage registryStorage() {
-            return new PullThroughRegistry.Storage(memory, disk, s3, health, meta);
+        Registry.Storage registryStorage() {
+            return new Registry.Storage(memory, disk, s3, health, meta);
         }
 
         boolean shared() {

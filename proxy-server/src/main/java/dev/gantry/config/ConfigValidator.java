@@ -82,6 +82,35 @@ final class ConfigValidator {
         positive(c.prefetch().maxConcurrent(), source, "prefetch.maxConcurrent");
         positive(c.prefetch().maxConcurrentPerUpstream(), source, "prefetch.maxConcurrentPerUpstream");
         positive(c.prefetch().recentWithin().toMillis(), source, "prefetch.recentWithin");
+        for (int i = 0; i < c.hosted().size(); i++) {
+            String prefix = c.hosted().get(i).prefix();
+            String key = "hosted[" + i + "].prefix";
+            if (prefix == null || !prefix.endsWith("/") || prefix.length() < 2) {
+                throw new ConfigException(source + ": key '" + key + "': expected a repository prefix ending in '/', such as 'local/', got '"
+                        + prefix + "'");
+            }
+            try {
+                dev.gantry.oci.RepositoryName.of(prefix.substring(0, prefix.length() - 1));
+            } catch (dev.gantry.oci.RegistryException e) {
+                throw new ConfigException(source + ": key '" + key + "': " + e.getMessage());
+            }
+            String first = prefix.substring(0, prefix.indexOf('/'));
+            if (names.contains(first)) {
+                throw new ConfigException(source + ": key '" + key + "': '" + first + "' is also an upstream's name");
+            }
+        }
+        for (int i = 0; i < c.auth().rules().size(); i++) {
+            for (String action : c.auth().rules().get(i).actions()) {
+                if (!java.util.Set.of("pull", "push", "delete").contains(action)) {
+                    throw new ConfigException(source + ": key 'auth.rules[" + i + "].actions': expected pull, push or delete, got '" + action + "'");
+                }
+            }
+        }
+        // Files named here (htpasswd, certificates) are read at start-up, not now: a configuration
+        // rendered for a cluster is validated where those files do not exist.
+        if ((c.tls().certFile() == null) != (c.tls().keyFile() == null)) {
+            throw new ConfigException(source + ": keys 'tls.certFile' and 'tls.keyFile' go together");
+        }
         if (c.server().ioThreads() < 0 || c.server().blockingThreads() < 1) {
             throw new ConfigException(source + ": keys 'server.ioThreads' (>= 0) and 'server.blockingThreads' (>= 1) are out of range");
         }

@@ -18,14 +18,20 @@ public record GantryConfig(
         @JsonProperty("cache") CacheConfig cache,
         @JsonProperty("storage") StorageConfig storage,
         @JsonProperty("prefetch") PrefetchConfig prefetch,
+        @JsonProperty("hosted") List<HostedConfig> hosted,
+        @JsonProperty("auth") AuthConfig auth,
+        @JsonProperty("tls") TlsConfig tls,
         @JsonProperty("server") ServerConfig server) {
 
     public GantryConfig {
         listen = listen == null ? "127.0.0.1:5000" : listen;
         upstreams = upstreams == null ? List.of() : List.copyOf(upstreams);
-        cache = Objects.requireNonNullElseGet(cache, () -> new CacheConfig(null, null, null));
+        cache = Objects.requireNonNullElseGet(cache, () -> new CacheConfig(null, null, null, null));
         storage = Objects.requireNonNullElseGet(storage, () -> new StorageConfig(null, null, null));
         prefetch = Objects.requireNonNullElseGet(prefetch, () -> new PrefetchConfig(null, null, null, null, null, null));
+        hosted = hosted == null ? List.of() : List.copyOf(hosted);
+        auth = Objects.requireNonNullElseGet(auth, () -> new AuthConfig(null, null, null, null, null, null, null));
+        tls = Objects.requireNonNullElseGet(tls, () -> new TlsConfig(false, null, null, null));
         server = Objects.requireNonNullElseGet(server, () -> new ServerConfig(null, null, null, null));
     }
 
@@ -43,11 +49,11 @@ public record GantryConfig(
 
     /** A copy listening elsewhere (tests and benchmarks pick free ports). */
     public GantryConfig withListen(String newListen) {
-        return new GantryConfig(newListen, upstreams, cache, storage, prefetch, server);
+        return new GantryConfig(newListen, upstreams, cache, storage, prefetch, hosted, auth, tls, server);
     }
 
     /** A copy with another storage section. */
     public GantryConfig withStorage(StorageConfig newStorage) {
-        return new GantryConfig(listen, upstreams, cache, newStorage, prefetch, server);
+        return new GantryConfig(listen, upstreams, cache, newStorage, prefetch, hosted, auth, tls, server);
     }
 }

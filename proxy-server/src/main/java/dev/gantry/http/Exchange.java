@@ -12,6 +12,7 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.http.DefaultHttpContent;
 import io.netty.handler.codec.http.DefaultHttpResponse;
 import io.netty.handler.codec.http.FullHttpResponse;
+import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpRequest;
@@ -46,6 +47,11 @@ final class Exchange {
     private String route = "unknown";
     private boolean keepAlive;
     private boolean responded;
+    private final java.util.ArrayDeque<HttpContent> body = new java.util.ArrayDeque<>();
+    private dev.gantry.content.BodyConsumer sink;
+    private boolean sinkBusy;
+    private boolean bodyEnded;
+    private boolean sinkEnded;
     private int status;
     private long bytes;
     private String outcome = "-";
@@ -90,6 +96,125 @@ final class Exchange {
 
     ChannelHandlerContext ctx() {
         return ctx;
+    }
+
+    // ---- request body ---------------------------------------------------------------------
+
+    /**
+     * Takes one piece of the request body (this exchange now owns it). Pieces
+     * wait until a consumer is set; while they wait, or the consumer is busy,
+     * the connection stops reading: back-pressure up to the client.
+     */
+    void offerBody(HttpContent content) {
+        body.add(content);
+        if (content instanceof LastHttpContent) {
+            bodyEnded = true;
+        }
+        pumpBody();
+    }
+
+    /** Streams the request body to {@code consumer}; may be called once, on any thread. */
+    void readBody(dev.gantry.content.BodyConsumer consumer) {
+        if (!ctx.executor().inEventLoop()) {
+            ctx.executor().execute(() -> readBody(consumer));
+            return;
+        }
+        if (sink != null) {
+            throw new IllegalStateException("request body already taken");
+        }
+        sink = consumer;
+        pumpBody();
+    }
+
+    /**
+     * Reads the whole request body into memory, at most {@code max} bytes;
+     * more fails with {@code SIZE_INVALID} (413) and closes the connection afterwards.
+     */
+    java.util.concurrent.CompletableFuture<byte[]> readBodyFully(int max) {
+        java.util.concurrent.CompletableFuture<byte[]> result = new java.util.concurrent.CompletableFuture<>();
+        long declared = HttpUtil.getContentLength(request, -1L);
+        if (declared > max) {
+            closeAfterResponse();
+            result.completeExceptionally(tooLarge(max));
+            return result;
+        }
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream(declared > 0 ? (int) declared : 4096);
+        readBody(new dev.gantry.content.BodyConsumer() {
+            @Override
+            public java.util.concurrent.CompletionStage<?> onData(ByteBuf chunk) {
+                try {
+                    if (out.size() + chunk.readableBytes() > max) {
+                        closeAfterResponse();
+                        var e = tooLarge(max);
+                        result.completeExceptionally(e);
+                        return java.util.concurrent.CompletableFuture.failedFuture(e);
+                    }
+                    chunk.readBytes(out, chunk.readableBytes());
+                    return java.util.concurrent.CompletableFuture.completedFuture(null);
+                } catch (java.io.IOException e) {
+                    return java.util.concurrent.CompletableFuture.failedFuture(e);
+                } finally {
+                    chunk.release();
+                }
+            }
+
+            @Override
+            public void onEnd() {
+                result.complete(out.toByteArray());
+            }
+
+            @Override
+            public void onError(Throwable cause) {
+                result.completeExceptionally(cause);
+            }
+        });
+        return result;
+    }
+
+    private static dev.gantry.oci.RegistryException tooLarge(int max) {
+        return new dev.gantry.oci.RegistryException(dev.gantry.oci.ErrorCode.SIZE_INVALID, 413,
+                "request body is larger than the limit of " + max + " bytes", java.util.Map.of(), null);
+    }
+
+    private void pumpBody() {
+        while (sink != null && !sinkBusy && !body.isEmpty()) {
+            HttpContent piece = body.poll();
+            ByteBuf chunk = piece.content();
+            if (!chunk.isReadable()) {
+                piece.release();
+                continue;
+            }
+            sinkBusy = true;
+            sink.onData(chunk).whenComplete((v, error) -> ctx.executor().execute(() -> {
+                sinkBusy = false;
+                if (error != null) {
+                    bodyFailed(error);
+                } else {
+                    pumpBody();
+                }
+            }));
+        }
+        if (sink != null && !sinkBusy && body.isEmpty() && bodyEnded && !sinkEnded) {
+            sinkEnded = true;
+            sink.onEnd();
+        }
+        boolean waiting = !bodyEnded && (sinkBusy || sink == null || !body.isEmpty());
+        ctx.channel().config().setAutoRead(!waiting);
+    }
+
+    private void bodyFailed(Throwable error) {
+        sinkEnded = true;
+        while (!body.isEmpty()) {
+            body.poll().release();
+        }
+        closeAfterResponse();
+        sink.onError(error);
+        ctx.channel().config().setAutoRead(true);
+    }
+
+    /** Whether the whole request body has arrived. */
+    boolean bodyComplete() {
+        return bodyEnded;
     }
 
     /** Names the route for metrics. */
@@ -270,6 +395,10 @@ final class Exchange {
             return;
         }
         finished = true;
+        while (!body.isEmpty()) {
+            body.poll().release();
+        }
+        ctx.channel().config().setAutoRead(true);
         String ns = param("ns");
         long nanos = System.nanoTime() - startNanos;
         accessLog.record(request.method().name(), uri.rawPath(), ns, status, bytes, nanos, outcome,

@@ -2,7 +2,7 @@ package dev.gantry.http;
 
 import dev.gantry.metrics.GantryMetrics;
 import dev.gantry.net.NetRuntime;
-import dev.gantry.registry.PullThroughRegistry;
+import dev.gantry.registry.Registry;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelInitializer;
@@ -36,6 +36,7 @@ public final class HttpServer implements AutoCloseable {
 
     private final NetRuntime net;
     private final RegistryEndpoints endpoints;
+    private final PushEndpoints push;
     private final AccessLog accessLog;
     private final SslContext ssl;
     private final GantryMetrics metrics;
@@ -47,9 +48,10 @@ public final class HttpServer implements AutoCloseable {
     private Channel listener;
 
     /** @param ssl TLS context, or null for plain HTTP */
-    public HttpServer(NetRuntime net, PullThroughRegistry registry, boolean accessLog, SslContext ssl, GantryMetrics metrics) {
+    public HttpServer(NetRuntime net, Registry registry, boolean accessLog, SslContext ssl, GantryMetrics metrics) {
         this.net = net;
-        this.endpoints = new RegistryEndpoints(registry.resolver(), registry.manifests(), registry.blobs(), registry.tags(), metrics);
+        this.endpoints = new RegistryEndpoints(registry, metrics);
+        this.push = new PushEndpoints(registry);
         this.accessLog = new AccessLog(accessLog);
         this.ssl = ssl;
         this.metrics = metrics;
@@ -79,7 +81,7 @@ public final class HttpServer implements AutoCloseable {
                         p.addLast("continue", new HttpServerExpectContinueHandler());
                         p.addLast("idle", new IdleStateHandler(0, 0, IDLE.toSeconds(), TimeUnit.SECONDS));
                         p.addLast("chunked", new ChunkedWriteHandler());
-                        p.addLast("registry", new RequestHandler(HttpServer.this, endpoints, ssl != null));
+                        p.addLast("registry", new RequestHandler(HttpServer.this, endpoints, push, ssl != null));
                     }
                 });
         listener = b.bind(host, port).sync().channel();

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.gantry.metrics.GantryMetrics;
 import dev.gantry.oci.Digest;
+import dev.gantry.oci.MediaTypes;
 import dev.gantry.oci.ErrorCode;
 import dev.gantry.oci.Reference;
 import dev.gantry.oci.RegistryException;
@@ -11,7 +12,10 @@ import dev.gantry.registry.BlobResult;
 import dev.gantry.registry.BlobService;
 import dev.gantry.registry.CacheOutcome;
 import dev.gantry.registry.ManifestResult;
+import dev.gantry.registry.CatalogService;
 import dev.gantry.registry.ManifestService;
+import dev.gantry.registry.ReferrerService;
+import dev.gantry.registry.Registry;
 import dev.gantry.registry.Repository;
 import dev.gantry.registry.RepositoryResolver;
 import dev.gantry.registry.TagList;
@@ -42,24 +46,25 @@ final class RegistryEndpoints {
     private final ManifestService manifests;
     private final BlobService blobs;
     private final TagService tags;
+    private final ReferrerService referrers;
+    private final CatalogService catalog;
     private final GantryMetrics metrics;
 
-    RegistryEndpoints(RepositoryResolver resolver, ManifestService manifests, BlobService blobs, TagService tags,
-                      GantryMetrics metrics) {
+    RegistryEndpoints(Registry registry, GantryMetrics metrics) {
         this.metrics = Objects.requireNonNull(metrics, "metrics");
-        this.resolver = Objects.requireNonNull(resolver, "resolver");
-        this.manifests = Objects.requireNonNull(manifests, "manifests");
-        this.blobs = Objects.requireNonNull(blobs, "blobs");
-        this.tags = Objects.requireNonNull(tags, "tags");
+        this.resolver = registry.resolver();
+        this.manifests = registry.manifests();
+        this.blobs = registry.blobs();
+        this.tags = registry.tags();
+        this.referrers = registry.referrers();
+        this.catalog = registry.catalog();
     }
 
     Repository resolve(Exchange ex, String rawName) {
         return resolver.resolve(rawName, ex.param("ns"));
     }
 
-    void manifest(Exchange ex, Route route) {
-        Repository repo = resolve(ex, route.name());
-        Reference reference = Reference.parse(QueryStringDecoder.decodeComponent(route.reference()));
+    void manifest(Exchange ex, Repository repo, Reference reference) {
         manifests.get(repo, reference, accepted(ex)).whenComplete((m, error) -> {
             if (error != null) {
                 ex.fail(error);
@@ -82,9 +87,7 @@ final class RegistryEndpoints {
         });
     }
 
-    void blob(Exchange ex, Route route) {
-        Repository repo = resolve(ex, route.name());
-        Digest digest = Digest.parse(QueryStringDecoder.decodeComponent(route.reference()));
+    void blob(Exchange ex, Repository repo, Digest digest) {
         String rangeHeader = ex.request().headers().get(HttpHeaderNames.RANGE);
         blobs.get(repo, digest, ex.isHead()).whenComplete((blob, error) -> {
             if (error != null) {
@@ -132,8 +135,7 @@ final class RegistryEndpoints {
         });
     }
 
-    void tags(Exchange ex, Route route) {
-        Repository repo = resolve(ex, route.name());
+    void tags(Exchange ex, Repository repo, String rawName) {
         Integer n = pageSize(ex.param("n"));
         String last = ex.param("last");
         tags.list(repo, n, last).whenComplete((page, error) -> {
@@ -147,18 +149,53 @@ final class RegistryEndpoints {
             body.put("tags", page.tags());
             FullHttpResponse response = json(HttpResponseStatus.OK, body);
             if (page.next() != null) {
-                response.headers().set("Link", nextLink(ex, route.name(), n, page));
+                response.headers().set("Link", nextLink(ex, "/v2/" + rawName + "/tags/list", n, page.next()));
             }
             ex.respond(response);
         });
     }
 
-    private static String nextLink(Exchange ex, String rawName, Integer n, TagList page) {
-        StringBuilder link = new StringBuilder("</v2/").append(rawName).append("/tags/list?");
+    /** {@code GET /v2/<name>/referrers/<digest>}: always an index, filtered by {@code artifactType} on request. */
+    void referrers(Exchange ex, Repository repo, Digest subject) {
+        String artifactType = ex.param("artifactType");
+        referrers.list(repo, subject, artifactType).whenComplete((r, error) -> {
+            if (error != null) {
+                ex.fail(error);
+                return;
+            }
+            FullHttpResponse response = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.OK,
+                    Unpooled.wrappedBuffer(r.index()));
+            response.headers().set(HttpHeaderNames.CONTENT_TYPE, MediaTypes.OCI_INDEX)
+                    .set(HttpHeaderNames.CONTENT_LENGTH, r.index().length);
+            if (r.filtered()) {
+                response.headers().set("OCI-Filters-Applied", "artifactType");
+            }
+            ex.respond(response);
+        });
+    }
+
+    /** {@code GET /v2/_catalog}: hosted repositories, paged like tags. */
+    void catalog(Exchange ex) {
+        Integer n = pageSize(ex.param("n"));
+        catalog.list(n, ex.param("last")).whenComplete((page, error) -> {
+            if (error != null) {
+                ex.fail(error);
+                return;
+            }
+            FullHttpResponse response = json(HttpResponseStatus.OK, Map.of("repositories", page.repositories()));
+            if (page.next() != null) {
+                response.headers().set("Link", nextLink(ex, "/v2/_catalog", n, page.next()));
+            }
+            ex.respond(response);
+        });
+    }
+
+    private static String nextLink(Exchange ex, String path, Integer n, String next) {
+        StringBuilder link = new StringBuilder("<").append(path).append("?");
         if (n != null) {
             link.append("n=").append(n).append('&');
         }
-        link.append("last=").append(URLEncoder.encode(page.next(), StandardCharsets.UTF_8));
+        link.append("last=").append(URLEncoder.encode(next, StandardCharsets.UTF_8));
         String ns = ex.param("ns");
         if (ns != null) {
             link.append("&ns=").append(URLEncoder.encode(ns, StandardCharsets.UTF_8));

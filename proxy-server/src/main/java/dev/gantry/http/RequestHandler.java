@@ -1,6 +1,9 @@
 package dev.gantry.http;
 
+import dev.gantry.oci.Digest;
 import dev.gantry.oci.ErrorCode;
+import dev.gantry.oci.Reference;
+import dev.gantry.registry.Repository;
 import dev.gantry.oci.RegistryException;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
@@ -29,15 +32,17 @@ final class RequestHandler extends ChannelInboundHandlerAdapter implements Excha
 
     private final HttpServer server;
     private final RegistryEndpoints endpoints;
+    private final PushEndpoints push;
     private final boolean tls;
     private final ArrayDeque<Object> waiting = new ArrayDeque<>();
     private Exchange current;
     /** The current request's body has not fully arrived. */
     private boolean bodyPending;
 
-    RequestHandler(HttpServer server, RegistryEndpoints endpoints, boolean tls) {
+    RequestHandler(HttpServer server, RegistryEndpoints endpoints, PushEndpoints push, boolean tls) {
         this.server = server;
         this.endpoints = endpoints;
+        this.push = push;
         this.tls = tls;
     }
 
@@ -57,11 +62,15 @@ final class RequestHandler extends ChannelInboundHandlerAdapter implements Excha
             return;
         }
         if (msg instanceof HttpContent content) {
-            // Bodies of pull-side requests carry nothing we need.
-            if (bodyPending && content instanceof LastHttpContent) {
+            boolean last = content instanceof LastHttpContent;
+            if (bodyPending && current != null) {
+                current.offerBody(content);
+            } else {
+                content.release();
+            }
+            if (bodyPending && last) {
                 bodyPending = false;
             }
-            content.release();
             if (!bodyPending && current == null) {
                 next(ctx);
             }
@@ -98,6 +107,9 @@ final class RequestHandler extends ChannelInboundHandlerAdapter implements Excha
             }
         }
         if (request instanceof HttpContent content) {
+            if (current == ex) {
+                ex.offerBody(content.retain());
+            }
             content.release();
         }
     }
@@ -125,44 +137,97 @@ final class RequestHandler extends ChannelInboundHandlerAdapter implements Excha
                 requireRead(read, method);
                 ex.respond(RegistryEndpoints.json(HttpResponseStatus.OK, Map.of()));
             }
-            case MANIFEST -> {
+            case CATALOG -> {
                 requireRead(read, method);
-                endpoints.manifest(ex, route);
+                endpoints.catalog(ex);
+            }
+            case MANIFEST -> {
+                Repository repo = endpoints.resolve(ex, route.name());
+                Reference reference = Reference.parse(PushEndpoints.decode(route.reference()));
+                if (read) {
+                    endpoints.manifest(ex, repo, reference);
+                } else if (method.equals(HttpMethod.PUT)) {
+                    push.putManifest(ex, repo, reference);
+                } else if (method.equals(HttpMethod.DELETE)) {
+                    push.deleteManifest(ex, repo, reference);
+                } else {
+                    throw notAllowed(method);
+                }
             }
             case BLOB -> {
-                requireRead(read, method);
-                endpoints.blob(ex, route);
+                Repository repo = endpoints.resolve(ex, route.name());
+                Digest digest = Digest.parse(PushEndpoints.decode(route.reference()));
+                if (read) {
+                    endpoints.blob(ex, repo, digest);
+                } else if (method.equals(HttpMethod.DELETE)) {
+                    push.deleteBlob(ex, repo, digest);
+                } else {
+                    throw notAllowed(method);
+                }
             }
+            case BLOB_UPLOAD -> upload(ex, route, method);
             case TAGS -> {
                 requireRead(read, method);
-                endpoints.tags(ex, route);
+                endpoints.tags(ex, endpoints.resolve(ex, route.name()), route.name());
             }
-            case BLOB_UPLOAD -> {
-                endpoints.resolve(ex, route.name());
-                throw readOnly();
+            case REFERRERS -> {
+                requireRead(read, method);
+                Repository repo = endpoints.resolve(ex, route.name());
+                endpoints.referrers(ex, repo, Digest.parse(PushEndpoints.decode(route.reference())));
             }
-            case CATALOG -> throw new RegistryException(ErrorCode.UNSUPPORTED,
-                    "the catalog lists hosted repositories; this mirror has none configured");
-            case REFERRERS, EXTENSION -> throw new RegistryException(ErrorCode.UNSUPPORTED, 404,
+            case EXTENSION -> throw new RegistryException(ErrorCode.UNSUPPORTED, 404,
                     "endpoint not available on this server", Map.of(), null);
             default -> throw new RegistryException(ErrorCode.UNSUPPORTED, 404, "no such endpoint", Map.of(), null);
         }
     }
 
-    private static void requireRead(boolean read, HttpMethod method) {
-        if (!read) {
-            if (method.equals(HttpMethod.PUT) || method.equals(HttpMethod.POST)
-                    || method.equals(HttpMethod.PATCH) || method.equals(HttpMethod.DELETE)) {
-                throw readOnly();
+    private void upload(Exchange ex, Route route, HttpMethod method) {
+        Repository repo = endpoints.resolve(ex, route.name());
+        if (!repo.isHosted()) {
+            throw PushEndpoints.readOnly(repo);
+        }
+        String id = route.reference();
+        if (id == null || id.isEmpty()) {
+            if (!method.equals(HttpMethod.POST)) {
+                throw notAllowed(method);
             }
-            throw new RegistryException(ErrorCode.UNSUPPORTED, "method " + method + " is not supported here");
+            push.startUpload(ex, repo, mountSource(ex));
+            return;
+        }
+        if (method.equals(HttpMethod.PATCH)) {
+            push.appendUpload(ex, repo, id);
+        } else if (method.equals(HttpMethod.PUT)) {
+            push.completeUpload(ex, repo, id);
+        } else if (method.equals(HttpMethod.GET) || method.equals(HttpMethod.HEAD)) {
+            push.uploadState(ex, repo, id);
+        } else if (method.equals(HttpMethod.DELETE)) {
+            push.cancelUpload(ex, repo, id);
+        } else {
+            throw notAllowed(method);
         }
     }
 
-    private static RegistryException readOnly() {
-        return new RegistryException(ErrorCode.UNSUPPORTED,
-                "this repository is mirrored read-only from its upstream; pushes are accepted only under "
-                        + "hosted namespaces, and none is configured");
+    /** The repository named by {@code from=} of a mount, or null if it names none Gantry knows (then: upload). */
+    private Repository mountSource(Exchange ex) {
+        String from = ex.param("from");
+        if (from == null || ex.param("mount") == null) {
+            return null;
+        }
+        try {
+            return endpoints.resolve(ex, from);
+        } catch (RegistryException e) {
+            return null;
+        }
+    }
+
+    private static RegistryException notAllowed(HttpMethod method) {
+        return new RegistryException(ErrorCode.UNSUPPORTED, "method " + method + " is not supported here");
+    }
+
+    private static void requireRead(boolean read, HttpMethod method) {
+        if (!read) {
+            throw notAllowed(method);
+        }
     }
 
     /** Whether a request is being answered (a shutdown lets it finish). */

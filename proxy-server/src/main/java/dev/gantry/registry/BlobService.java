@@ -11,4 +11,7 @@ public interface BlobService {
      * ({@code headOnly}) an uncached blob is only looked up upstream, not fetched.
      */
     CompletableFuture<BlobResult> get(Repository repository, Digest digest, boolean headOnly);
+
+    /** Removes a blob from a hosted repository. */
+    CompletableFuture<Void> delete(Repository repository, Digest digest);
 }

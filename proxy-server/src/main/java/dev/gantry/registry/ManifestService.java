@@ -1,18 +1,33 @@
 package dev.gantry.registry;
 
+import dev.gantry.oci.Digest;
 import dev.gantry.oci.Reference;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 
-/** Manifests by tag or digest. */
+/** Manifests by tag or digest. Failures are {@link dev.gantry.oci.RegistryException}s the client sees as OCI errors. */
 public interface ManifestService {
 
     /**
-     * The manifest {@code reference} names, in a media type the client
-     * accepts. Fails with a {@link dev.gantry.oci.RegistryException} for
-     * anything the client should see as an OCI error.
+     * The manifest {@code reference} names, in a media type the client accepts.
      *
      * @param accepted media types from the client's {@code Accept} headers; empty means any
      */
     CompletableFuture<ManifestResult> get(Repository repository, Reference reference, List<String> accepted);
+
+    /**
+     * Stores a pushed manifest under a tag or its digest (hosted repositories
+     * only), after checking it: media type, JSON, size, that everything it
+     * references is present.
+     *
+     * @param contentType the request's {@code Content-Type}
+     */
+    CompletableFuture<PutResult> put(Repository repository, Reference reference, String contentType, byte[] body);
+
+    /** Deletes a manifest by digest, or a tag where allowed (hosted repositories only). */
+    CompletableFuture<Void> delete(Repository repository, Reference reference);
+
+    /** What a manifest push stored. {@code subject} is the digest of the manifest's subject, or null. */
+    record PutResult(Digest digest, Digest subject) {
+    }
 }

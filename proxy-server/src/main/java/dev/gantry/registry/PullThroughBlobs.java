@@ -19,7 +19,7 @@ import java.util.concurrent.TimeUnit;
  * source is the shared S3 tier when it holds the blob and the repository is
  * known to have it, else upstream.
  */
-final class PullThroughBlobs implements BlobService {
+final class PullThroughBlobs {
 
     private final BlobTiers tiers;
     private final FillCoordinator fills;
@@ -48,8 +48,7 @@ final class PullThroughBlobs implements BlobService {
         this.requested = listener;
     }
 
-    @Override
-    public CompletableFuture<BlobResult> get(Repository repo, Digest digest, boolean headOnly) {
+    CompletableFuture<BlobResult> get(Repository repo, Digest digest, boolean headOnly) {
         requested.accept(digest);
         String negativeKey = repo + "@" + digest;
         if (notFound.getIfPresent(negativeKey) != null) {
@@ -159,36 +158,7 @@ final class PullThroughBlobs implements BlobService {
         });
     }
 
-    /** Opens a range of a blob. */
-    @FunctionalInterface
-    private interface Opener {
-        CompletableFuture<Content> open(long offset, long length);
-    }
-
-    private static BlobResult result(Digest digest, long size, CacheOutcome outcome, Opener opener) {
-        return new BlobResult() {
-            @Override
-            public Digest digest() {
-                return digest;
-            }
-
-            @Override
-            public long size() {
-                return size;
-            }
-
-            @Override
-            public CacheOutcome outcome() {
-                return outcome;
-            }
-
-            @Override
-            public CompletableFuture<Content> open(long offset, long length) {
-                if (opener == null) {
-                    return CompletableFuture.failedFuture(new IllegalStateException("a HEAD result has no body"));
-                }
-                return opener.open(offset, length);
-            }
-        };
+    private static BlobResult result(Digest digest, long size, CacheOutcome outcome, HostedBlobs.Opener opener) {
+        return HostedBlobs.result(digest, size, outcome, opener);
     }
 }

@@ -31,11 +31,9 @@ import org.slf4j.LoggerFactory;
  * good manifest is served stale. Concurrent requests for the same tag or
  * digest share one upstream request.
  */
-final class PullThroughManifests implements ManifestService {
+final class PullThroughManifests {
 
     private static final Logger log = LoggerFactory.getLogger(PullThroughManifests.class);
-    /** The platform a client that cannot take an index gets, as Docker Hub does. */
-    private static final Platform DEFAULT_PLATFORM = new Platform("amd64", "linux", null);
 
     private final ManifestStore manifests;
     private final TagStore tags;
@@ -80,8 +78,7 @@ final class PullThroughManifests implements ManifestService {
         }
     }
 
-    @Override
-    public CompletableFuture<ManifestResult> get(Repository repo, Reference reference, List<String> accepted) {
+    CompletableFuture<ManifestResult> get(Repository repo, Reference reference, List<String> accepted) {
         CompletableFuture<ManifestResult> found = reference.isDigest()
                 ? byDigest(repo, reference.digest())
                 : byTag(repo, reference.tag());
@@ -93,22 +90,8 @@ final class PullThroughManifests implements ManifestService {
                 });
     }
 
-    /** Serves the manifest if the client accepts its type, else an index's default platform. */
     private CompletableFuture<ManifestResult> negotiate(Repository repo, ManifestResult m, List<String> accepted) {
-        if (accepts(accepted, m.mediaType())) {
-            return CompletableFuture.completedFuture(m);
-        }
-        Manifest parsed = Manifest.parse(m.body(), m.mediaType());
-        Optional<Descriptor> fallback = parsed.isIndex() ? parsed.manifestFor(DEFAULT_PLATFORM) : Optional.empty();
-        if (fallback.isPresent() && accepts(accepted, fallback.get().mediaType())) {
-            return byDigest(repo, fallback.get().parsedDigest()).thenApply(child -> child.withOutcome(m.outcome(), m.staleReason()));
-        }
-        return CompletableFuture.failedFuture(new RegistryException(ErrorCode.MANIFEST_UNKNOWN,
-                "manifest is " + m.mediaType() + ", which the client does not accept (Accept: " + String.join(", ", accepted) + ")"));
-    }
-
-    private static boolean accepts(List<String> accepted, String type) {
-        return accepted.isEmpty() || accepted.contains(type) || accepted.contains("*/*");
+        return ManifestNegotiation.negotiate(m, accepted, d -> byDigest(repo, d));
     }
 
     // ---- by digest --------------------------------------------------------------------------

@@ -49,6 +49,18 @@ final class RepositoryLinks {
         }, blocking);
     }
 
+    CompletableFuture<Void> unlink(Repository repo, Digest digest) {
+        String key = StorageLayout.linkKey(repo.namespace(), repo.name(), digest);
+        known.invalidate(key);
+        return CompletableFuture.runAsync(() -> {
+            try {
+                meta.delete(key);
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }, blocking);
+    }
+
     CompletableFuture<Void> link(Repository repo, Collection<Digest> digests) {
         return CompletableFuture.runAsync(() -> {
             for (Digest d : digests) {

@@ -1,5 +1,6 @@
 package dev.gantry.registry;
 
+import dev.gantry.config.HostedConfig;
 import dev.gantry.oci.ErrorCode;
 import dev.gantry.oci.RegistryException;
 import dev.gantry.oci.RepositoryName;
@@ -26,8 +27,14 @@ public final class RepositoryResolver {
 
     private final Map<String, Upstream> byName;
     private final Upstream defaultUpstream;
+    private final List<HostedConfig> hosted;
 
     public RepositoryResolver(List<Upstream> upstreams) {
+        this(upstreams, List.of());
+    }
+
+    public RepositoryResolver(List<Upstream> upstreams, List<HostedConfig> hosted) {
+        this.hosted = List.copyOf(hosted);
         this.byName = new LinkedHashMap<>();
         Upstream def = null;
         for (Upstream u : upstreams) {
@@ -52,7 +59,12 @@ public final class RepositoryResolver {
             if (u == null) {
                 throw unknownRegistry(ns);
             }
-            return new Repository(pathName, u, normalize(u, RepositoryName.of(pathName)));
+            return Repository.proxied(pathName, u, normalize(u, RepositoryName.of(pathName)));
+        }
+        for (HostedConfig h : hosted) {
+            if (pathName.startsWith(h.prefix())) {
+                return Repository.hosted(pathName, h, RepositoryName.of(pathName));
+            }
         }
         int slash = pathName.indexOf('/');
         if (slash > 0) {
@@ -60,7 +72,7 @@ public final class RepositoryResolver {
             Upstream u = byName.get(first);
             if (u != null) {
                 checkLength(pathName);
-                return new Repository(pathName, u, normalize(u, RepositoryName.of(pathName.substring(slash + 1))));
+                return Repository.proxied(pathName, u, normalize(u, RepositoryName.of(pathName.substring(slash + 1))));
             }
             if (looksLikeRegistry(first)) {
                 checkLength(pathName);
@@ -70,15 +82,21 @@ public final class RepositoryResolver {
         RepositoryName requested = RepositoryName.of(pathName);
         if (defaultUpstream == null) {
             throw new RegistryException(ErrorCode.NAME_UNKNOWN, "no default upstream is configured: name a registry "
-                    + "with ?ns=<registry> or a path prefix (configured: " + configured() + ")");
+                    + "with ?ns=<registry> or a path prefix (configured: " + configured() + ")"
+                    + (hosted.isEmpty() ? "" : ", or a hosted namespace (" + hostedPrefixes() + ")"));
         }
-        return new Repository(pathName, defaultUpstream, normalize(defaultUpstream, requested));
+        return Repository.proxied(pathName, defaultUpstream, normalize(defaultUpstream, requested));
     }
 
     private static void checkLength(String pathName) {
         if (pathName.length() > RepositoryName.MAX_LENGTH) {
             RepositoryName.of(pathName);
         }
+    }
+
+    /** The hosted prefixes, for messages: {@code local/, team/}. */
+    public String hostedPrefixes() {
+        return hosted.isEmpty() ? "none is configured" : hosted.stream().map(HostedConfig::prefix).collect(Collectors.joining(", "));
     }
 
     public List<Upstream> upstreams() {

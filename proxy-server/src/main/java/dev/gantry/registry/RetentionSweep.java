@@ -61,7 +61,7 @@ public final class RetentionSweep {
         Deque<Digest> toVisit = new ArrayDeque<>();
         for (String key : meta.listRecursive("repositories/")) {
             if (key.contains("/_tags/")) {
-                meta.get(key).flatMap(RetentionSweep::tagDigest).ifPresent(toVisit::add);
+                meta.get("repositories/" + key).flatMap(RetentionSweep::tagDigest).ifPresent(toVisit::add);
             }
         }
         Set<Digest> allManifests = new HashSet<>();
@@ -147,14 +147,14 @@ public final class RetentionSweep {
         }
     }
 
-    /** {@code manifests/<alg>/<hh>/<hex>} → digest, or null. */
+    /** {@code <alg>/<hh>/<hex>} (under {@code manifests/}) → digest, or null. */
     private static Digest manifestDigest(String key) {
         String[] parts = key.split("/");
-        if (parts.length != 4) {
+        if (parts.length != 3) {
             return null;
         }
         try {
-            return Digest.parse(parts[1] + ":" + parts[3]);
+            return Digest.parse(parts[0] + ":" + parts[2]);
         } catch (RegistryException e) {
             return null;
         }

@@ -179,7 +179,12 @@ public final class DiskBlobStore implements BlobStore {
 
     @Override
     public SpoolWriter newWriter(Digest expected, long expectedSize) throws IOException {
-        return new SpoolWriter(this, expected, expectedSize, spool);
+        return new SpoolWriter(this, java.util.Objects.requireNonNull(expected, "expected"), expectedSize, spool);
+    }
+
+    /** A write whose digest is named only when it completes (a push); commit it with {@link SpoolWriter#commitAs}. */
+    public SpoolWriter newUpload() throws IOException {
+        return new SpoolWriter(this, null, -1, spool);
     }
 
     /** Called by a {@link SpoolWriter} whose content was verified. */

@@ -75,6 +75,18 @@ public final class DiskMetadataStore implements MetadataStore {
         return names;
     }
 
+    @Override
+    public List<String> listRecursive(String prefix) throws IOException {
+        Path dir = resolve(prefix);
+        if (!Files.isDirectory(dir)) {
+            return List.of();
+        }
+        try (var files = Files.walk(dir)) {
+            return files.filter(Files::isRegularFile).map(p -> dir.relativize(p).toString().replace(java.io.File.separatorChar, '/'))
+                    .sorted().toList();
+        }
+    }
+
     /** Resolves a key, refusing any that would leave the metadata directory. */
     private Path resolve(String key) {
         Path p = meta.resolve(key).normalize();

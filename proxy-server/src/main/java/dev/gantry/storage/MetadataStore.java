@@ -31,4 +31,7 @@ public interface MetadataStore {
 
     /** The keys directly under {@code prefix} (which ends with {@code /}), as names relative to it, sorted. */
     List<String> list(String prefix) throws IOException;
+
+    /** Every key under {@code prefix} at any depth, relative to it, sorted. */
+    List<String> listRecursive(String prefix) throws IOException;
 }

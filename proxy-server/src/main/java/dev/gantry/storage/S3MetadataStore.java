@@ -86,7 +86,11 @@ public final class S3MetadataStore implements MetadataStore {
         try {
             bucket.client().listObjectsV2Paginator(ListObjectsV2Request.builder().bucket(bucket.bucket())
                     .prefix(full).delimiter("/").build()).contents()
-                    .subscribe((S3Object o) -> names.add(o.key().substring(full.length()))).join();
+                    .subscribe((S3Object o) -> {
+                        if (!o.key().endsWith("/")) {
+                            names.add(o.key().substring(full.length()));
+                        }
+                    }).join();
         } catch (CompletionException e) {
             throw new IOException("listing " + prefix + " in " + bucket + " failed", S3Bucket.unwrap(e));
         }
@@ -94,17 +98,23 @@ public final class S3MetadataStore implements MetadataStore {
         return names;
     }
 
-    /** Every key under {@code prefix}, at any depth, relative to the metadata root. */
+    /** Every key under {@code prefix}, at any depth, relative to it. */
+    @Override
     public List<String> listRecursive(String prefix) throws IOException {
-        String root = bucket.key("meta/");
+        String root = key(prefix);
         List<String> names = new ArrayList<>();
         try {
             bucket.client().listObjectsV2Paginator(ListObjectsV2Request.builder().bucket(bucket.bucket())
                     .prefix(key(prefix)).build()).contents()
-                    .subscribe((S3Object o) -> names.add(o.key().substring(root.length()))).join();
+                    .subscribe((S3Object o) -> {
+                        if (!o.key().endsWith("/")) {
+                            names.add(o.key().substring(root.length()));
+                        }
+                    }).join();
         } catch (CompletionException e) {
             throw new IOException("listing " + prefix + " in " + bucket + " failed", S3Bucket.unwrap(e));
         }
+        names.sort(String::compareTo);
         return names;
     }
 }

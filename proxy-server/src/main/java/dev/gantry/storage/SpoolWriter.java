@@ -29,13 +29,22 @@ public final class SpoolWriter implements BlobWriter {
     private volatile long written;
     private boolean finished;
 
+    /** @param expected the digest the content must have, or null when it is known only at commit (uploads) */
     SpoolWriter(DiskBlobStore store, Digest expected, long expectedSize, Path spoolDir) throws IOException {
         this.store = store;
         this.expected = expected;
         this.expectedSize = expectedSize;
         this.path = spoolDir.resolve(UUID.randomUUID() + ".part");
         this.channel = FileChannel.open(path, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
-        this.hash = expected.newMessageDigest();
+        this.hash = expected != null ? expected.newMessageDigest() : newSha256();
+    }
+
+    private static MessageDigest newSha256() {
+        try {
+            return MessageDigest.getInstance("SHA-256");
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     /** The spool file: readable while it grows. */
@@ -71,25 +80,51 @@ public final class SpoolWriter implements BlobWriter {
 
     @Override
     public Digest commit() throws IOException {
+        if (expected == null) {
+            throw new IOException("an upload is committed with commitAs(digest)");
+        }
+        return commitAs(expected);
+    }
+
+    /**
+     * Verifies the content against {@code claimed} (the digest a client named
+     * when completing an upload) and publishes it. Content hashed as sha256
+     * while written; another algorithm is checked by reading the file again.
+     */
+    public Digest commitAs(Digest claimed) throws IOException {
         if (finished) {
             throw new IOException("commit after commit or abort");
         }
         try {
             if (expectedSize >= 0 && written != expectedSize) {
-                throw new DigestMismatchException(expected + ": got " + written + " bytes, expected " + expectedSize);
+                throw new DigestMismatchException(claimed + ": got " + written + " bytes, expected " + expectedSize);
             }
-            if (!expected.matchesRaw(hash.digest())) {
-                throw new DigestMismatchException("content does not hash to " + expected);
+            boolean matches = claimed.algorithm().equals(hash.getAlgorithm().equals("SHA-256") ? "sha256" : "sha512")
+                    ? claimed.matchesRaw(hash.digest())
+                    : claimed.matchesRaw(rehash(claimed));
+            if (!matches) {
+                throw new DigestMismatchException("content does not hash to " + claimed);
             }
             channel.force(false);
             channel.close();
-            store.publish(expected, path, written);
+            store.publish(claimed, path, written);
             finished = true;
-            return expected;
+            return claimed;
         } catch (IOException | RuntimeException e) {
             abort();
             throw e;
         }
+    }
+
+    private byte[] rehash(Digest claimed) throws IOException {
+        MessageDigest other = claimed.newMessageDigest();
+        try (var in = java.nio.file.Files.newInputStream(path)) {
+            byte[] buf = new byte[64 * 1024];
+            for (int n = in.read(buf); n > 0; n = in.read(buf)) {
+                other.update(buf, 0, n);
+            }
+        }
+        return other.digest();
     }
 
     @Override

@@ -19,7 +19,9 @@ import java.nio.file.Path;
  *     ├── manifests/&lt;alg&gt;/&lt;hh&gt;/&lt;hex&gt;    media type line, then the manifest bytes
  *     └── repositories/&lt;upstream&gt;/&lt;repository...&gt;/
  *         ├── _tags/&lt;tag&gt;                 tag record (JSON): digest, media type, times
- *         └── _links/&lt;alg&gt;/&lt;hex&gt;          empty: this repository may serve that digest
+ *         ├── _links/&lt;alg&gt;/&lt;hex&gt;          empty: this repository may serve that digest
+ *         └── _referrers/&lt;alg&gt;/&lt;subject-hex&gt;/&lt;hex&gt;   descriptor (JSON) of a manifest whose subject that is
+ *     catalog/&lt;repository...&gt;/_repo        empty: a hosted repository exists
  * </pre>
  *
  * Repository path components cannot start with {@code _}, so {@code _tags}
@@ -61,6 +63,21 @@ public final class StorageLayout {
     /** Metadata key prefix under which a repository's tag records live. */
     public static String tagsPrefix(String namespace, RepositoryName repository) {
         return repositoryKey(namespace, repository) + "/_tags/";
+    }
+
+    /** Metadata key prefix of the referrers of {@code subject} in a repository. */
+    public static String referrersPrefix(String namespace, RepositoryName repository, Digest subject) {
+        return repositoryKey(namespace, repository) + "/_referrers/" + subject.algorithm() + "/" + subject.hex() + "/";
+    }
+
+    /** Metadata key of one referrer record. */
+    public static String referrerKey(String namespace, RepositoryName repository, Digest subject, Digest referrer) {
+        return referrersPrefix(namespace, repository, subject) + referrer.algorithm() + ":" + referrer.hex();
+    }
+
+    /** Metadata key marking that a hosted repository exists, for the catalog. */
+    public static String catalogKey(RepositoryName repository) {
+        return "catalog/" + repository + "/_repo";
     }
 
     /** Metadata key of a link: the repository may serve this digest. */

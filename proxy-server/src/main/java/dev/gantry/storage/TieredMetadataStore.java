@@ -115,6 +115,19 @@ public final class TieredMetadataStore implements MetadataStore {
         return new ArrayList<>(names);
     }
 
+    @Override
+    public List<String> listRecursive(String prefix) throws IOException {
+        TreeSet<String> names = new TreeSet<>(local.listRecursive(prefix));
+        if (health.available()) {
+            try {
+                names.addAll(remote.listRecursive(prefix));
+            } catch (IOException | RuntimeException e) {
+                health.failure("listing " + prefix, e);
+            }
+        }
+        return new ArrayList<>(names);
+    }
+
     /** Replays remote writes that failed; called periodically. Blocks. */
     public void retryPending() {
         for (Map.Entry<String, Optional<byte[]>> e : Map.copyOf(pending).entrySet()) {

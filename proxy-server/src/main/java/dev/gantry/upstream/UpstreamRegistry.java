@@ -91,6 +91,16 @@ public final class UpstreamRegistry {
                 });
     }
 
+    /**
+     * The upstream's referrers index for a digest (OCI 1.1). Fails with
+     * {@link UpstreamStatusException} 404 when the upstream has no referrers API.
+     */
+    public CompletableFuture<byte[]> referrers(Upstream up, String repository, Digest subject) {
+        HttpHeaders accept = new DefaultHttpHeaders().set(HttpHeaderNames.ACCEPT, MediaTypes.OCI_INDEX);
+        return client.call(up, RequestKind.REFERRERS, HttpMethod.GET, "/v2/" + repository + "/referrers/" + subject, repository, accept)
+                .thenCompose(r -> r.status() == 200 ? r.aggregate(Manifest.MAX_BYTES) : failure(up, r));
+    }
+
     /** One page of the repository's tags. */
     public CompletableFuture<TagPage> listTags(Upstream up, String repository, Integer n, String last) {
         StringBuilder path = new StringBuilder("/v2/").append(repository).append("/tags/list");

@@ -1,6 +1,11 @@
 package dev.gantry.registry;
 
 import dev.gantry.config.CacheConfig;
+import dev.gantry.config.HostedConfig;
+import dev.gantry.oci.Digest;
+import dev.gantry.oci.ErrorCode;
+import dev.gantry.oci.Reference;
+import dev.gantry.oci.RegistryException;
 import dev.gantry.config.PrefetchConfig;
 import dev.gantry.metrics.GantryMetrics;
 import dev.gantry.storage.DiskBlobStore;
@@ -15,14 +20,16 @@ import java.time.Clock;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 
 /**
  * The registry as the HTTP layer sees it: repository resolution plus the
- * manifest, blob and tag services, all pull-through. Built once by the
- * application; owns the fills in flight and the prefetcher.
+ * services, each dispatching to the pull-through or the hosted implementation
+ * by repository. Built once by the application on shared storage; owns the
+ * fills in flight, the upload sessions and the prefetcher.
  */
-public final class PullThroughRegistry {
+public final class Registry {
 
     /**
      * The storage the registry works on.
@@ -38,18 +45,26 @@ public final class PullThroughRegistry {
     private final PullThroughManifests manifests;
     private final PullThroughBlobs blobs;
     private final PullThroughTags tags;
+    private final HostedManifests hostedManifests;
+    private final HostedBlobs hostedBlobs;
+    private final HostedCatalog catalog;
+    private final Uploads uploads;
+    private final Referrers referrers;
+    private final ManifestService manifestService = new Manifests();
+    private final BlobService blobService = new Blobs();
+    private final TagService tagService = new Tags();
     private final FillCoordinator fills;
     private final BlobTiers tiers;
     private final ManifestPrefetch prefetch;
     private final Storage storage;
     private final GantryMetrics metrics;
 
-    public PullThroughRegistry(List<Upstream> upstreams, UpstreamRegistry upstream, Storage storage, CacheConfig cache,
-                               PrefetchConfig prefetchConfig, Executor blocking, Clock clock, GantryMetrics metrics) {
+    public Registry(List<Upstream> upstreams, List<HostedConfig> hosted, UpstreamRegistry upstream, Storage storage,
+                    CacheConfig cache, PrefetchConfig prefetchConfig, Executor blocking, Clock clock, GantryMetrics metrics) {
         this.upstreams = List.copyOf(upstreams);
         this.storage = storage;
         this.metrics = metrics;
-        this.resolver = new RepositoryResolver(upstreams);
+        this.resolver = new RepositoryResolver(upstreams, hosted);
         ManifestStore manifestStore = new ManifestStore(storage.meta(), blocking, cache.manifestMemory().bytes());
         TagStore tagStore = new TagStore(storage.meta(), blocking, 50_000);
         RepositoryLinks links = new RepositoryLinks(storage.meta(), blocking, 100_000);
@@ -59,6 +74,15 @@ public final class PullThroughRegistry {
                 cache.tagTtl(), cache.notFoundTtl());
         this.blobs = new PullThroughBlobs(tiers, fills, upstream, links, cache.notFoundTtl(), clock, metrics);
         this.tags = new PullThroughTags(upstream, tagStore);
+        ReferrerStore referrerStore = new ReferrerStore(storage.meta(), blocking);
+        this.hostedManifests = new HostedManifests(manifestStore, tagStore, links, referrerStore, storage.meta(), blocking, clock);
+        this.hostedBlobs = new HostedBlobs(tiers, fills, links);
+        this.catalog = new HostedCatalog(storage.meta(), blocking);
+        this.uploads = new Uploads(storage.disk(), links, blocking, clock, cache.uploadExpiry());
+        this.referrers = new Referrers(referrerStore, upstream, manifests, cache.tagTtl(), clock);
+        uploads.onCommitted((repo, digest) -> tiers.committed(digest, BlobTiers.Origin.UPSTREAM));
+        // A blob may be mounted from a repository that holds it; who may read it there is the HTTP layer's check.
+        uploads.mountCheck((target, from, digest) -> links.isLinked(from, digest));
         Map<String, Upstream> byName = new LinkedHashMap<>();
         upstreams.forEach(u -> byName.put(u.name(), u));
         this.prefetch = new ManifestPrefetch(prefetchConfig, manifests, tiers, fills, upstream, byName::get, metrics, blocking, clock);
@@ -132,15 +156,83 @@ public final class PullThroughRegistry {
     }
 
     public ManifestService manifests() {
-        return manifests;
+        return manifestService;
     }
 
     public BlobService blobs() {
-        return blobs;
+        return blobService;
     }
 
     public TagService tags() {
-        return tags;
+        return tagService;
+    }
+
+    public UploadService uploads() {
+        return uploads;
+    }
+
+    public ReferrerService referrers() {
+        return referrers;
+    }
+
+    public CatalogService catalog() {
+        return catalog;
+    }
+
+    /** Discards upload sessions idle too long; call periodically. */
+    public int expireUploads() {
+        return uploads.expire();
+    }
+
+    private static RegistryException readOnly(Repository repo) {
+        return new RegistryException(ErrorCode.UNSUPPORTED, repo.requestedName() + " is mirrored read-only from "
+                + repo.namespace() + "; pushes and deletes go to hosted namespaces");
+    }
+
+    /** Manifests, by repository kind. */
+    private final class Manifests implements ManifestService {
+        @Override
+        public CompletableFuture<ManifestResult> get(Repository repo, Reference reference, List<String> accepted) {
+            return repo.isHosted() ? hostedManifests.get(repo, reference, accepted) : manifests.get(repo, reference, accepted);
+        }
+
+        @Override
+        public CompletableFuture<PutResult> put(Repository repo, Reference reference, String contentType, byte[] body) {
+            return repo.isHosted() ? hostedManifests.put(repo, reference, contentType, body)
+                    : CompletableFuture.failedFuture(readOnly(repo));
+        }
+
+        @Override
+        public CompletableFuture<Void> delete(Repository repo, Reference reference) {
+            return repo.isHosted() ? hostedManifests.delete(repo, reference) : CompletableFuture.failedFuture(readOnly(repo));
+        }
+    }
+
+    /** Blobs, by repository kind. */
+    private final class Blobs implements BlobService {
+        @Override
+        public CompletableFuture<BlobResult> get(Repository repo, Digest digest, boolean headOnly) {
+            return repo.isHosted() ? hostedBlobs.get(repo, digest, headOnly) : blobs.get(repo, digest, headOnly);
+        }
+
+        @Override
+        public CompletableFuture<Void> delete(Repository repo, Digest digest) {
+            return repo.isHosted() ? hostedBlobs.delete(repo, digest) : CompletableFuture.failedFuture(readOnly(repo));
+        }
+    }
+
+    /** Tags lists, by repository kind; a hosted repository that never got a manifest is unknown. */
+    private final class Tags implements TagService {
+        @Override
+        public CompletableFuture<TagList> list(Repository repo, Integer n, String last) {
+            if (!repo.isHosted()) {
+                return tags.list(repo, n, last);
+            }
+            return catalog.exists(repo).thenCompose(exists -> exists
+                    ? hostedManifests.tags(repo, n, last)
+                    : CompletableFuture.failedFuture(new RegistryException(ErrorCode.NAME_UNKNOWN,
+                            "repository " + repo.name() + " is not known")));
+        }
     }
 
     /** Fills running now. */

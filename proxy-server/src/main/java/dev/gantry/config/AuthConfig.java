@@ -1,0 +1,63 @@
+package dev.gantry.config;
+
+import com.fasterxml.jackson.annotation.JsonProperty;
+import java.time.Duration;
+import java.util.List;
+
+/**
+ * Who may do what. Without {@code htpasswd} there are no users: pulls are
+ * anonymous (if allowed) and nothing can be pushed — anonymous push never is.
+ *
+ * @param htpasswd an htpasswd file of bcrypt entries ({@code htpasswd -B})
+ * @param anonymousPull whether callers without credentials may pull (never
+ *     content of upstreams configured with credentials)
+ * @param rules access rules by repository prefix, first match wins; when none
+ *     match, authenticated users may pull everything and push and delete in
+ *     hosted namespaces
+ * @param tokenTtl lifetime of the bearer tokens {@code /token} issues
+ * @param realm URL of the token endpoint advertised in challenges; by default
+ *     derived from the request's Host header
+ * @param service the token audience ({@code service} of the challenge)
+ * @param maxFailedLogins failed logins per client address per minute before it is refused for a minute
+ */
+public record AuthConfig(
+        @JsonProperty("htpasswd") String htpasswd,
+        @JsonProperty("anonymousPull") Boolean anonymousPull,
+        @JsonProperty("rules") List<AccessRule> rules,
+        @JsonProperty("tokenTtl") Duration tokenTtl,
+        @JsonProperty("realm") String realm,
+        @JsonProperty("service") String service,
+        @JsonProperty("maxFailedLogins") Integer maxFailedLogins) {
+
+    public AuthConfig {
+        anonymousPull = anonymousPull == null || anonymousPull;
+        rules = rules == null ? List.of() : List.copyOf(rules);
+        tokenTtl = tokenTtl != null ? tokenTtl : Duration.ofMinutes(5);
+        service = service != null ? service : "gantry";
+        maxFailedLogins = maxFailedLogins != null ? maxFailedLogins : 10;
+    }
+
+    public boolean hasUsers() {
+        return htpasswd != null && !htpasswd.isBlank();
+    }
+
+    /**
+     * One rule: for repositories whose full name starts with {@code prefix}
+     * ({@code local/}, {@code docker.io/library/}; proxied repositories are
+     * named with their upstream in front), {@code users} may do {@code actions}.
+     *
+     * @param users user names; {@code *} is any authenticated user, {@code anonymous} is everyone
+     * @param actions {@code pull}, {@code push}, {@code delete}
+     */
+    public record AccessRule(
+            @JsonProperty("prefix") String prefix,
+            @JsonProperty("users") List<String> users,
+            @JsonProperty("actions") List<String> actions) {
+
+        public AccessRule {
+            prefix = prefix == null ? "" : prefix;
+            users = users == null ? List.of() : List.copyOf(users);
+            actions = actions == null ? List.of() : List.copyOf(actions);
+        }
+    }
+}

@@ -1,0 +1,236 @@
+package dev.gantry.http;
+
+import dev.gantry.content.BodyConsumer;
+import dev.gantry.oci.Digest;
+import dev.gantry.oci.ErrorCode;
+import dev.gantry.oci.Manifest;
+import dev.gantry.oci.Reference;
+import dev.gantry.oci.RegistryException;
+import dev.gantry.registry.ManifestService;
+import dev.gantry.registry.Registry;
+import dev.gantry.registry.Repository;
+import dev.gantry.registry.UploadService;
+import dev.gantry.registry.UploadService.UploadState;
+import io.netty.buffer.Unpooled;
+import io.netty.handler.codec.http.DefaultFullHttpResponse;
+import io.netty.handler.codec.http.FullHttpResponse;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.codec.http.QueryStringDecoder;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * The push and content-management side of the distribution API, for hosted
+ * repositories: blob uploads (monolithic, streamed, chunked, cross-repository
+ * mounts), manifest pushes, deletes. Request bodies are streamed into the
+ * upload with back-pressure; only manifests (at most 4 MiB) are read whole.
+ */
+final class PushEndpoints {
+
+    private final Registry registry;
+
+    PushEndpoints(Registry registry) {
+        this.registry = registry;
+    }
+
+    // ---- uploads -------------------------------------------------------------------------------
+
+    /** {@code POST /v2/<name>/blobs/uploads/}: a session, a monolithic upload ({@code digest=}), or a mount. */
+    void startUpload(Exchange ex, Repository repo, Repository from) {
+        UploadService uploads = registry.uploads();
+        String digestParam = ex.param("digest");
+        String mount = ex.param("mount");
+        if (digestParam != null) {
+            Digest digest = Digest.parse(digestParam);
+            uploads.start(repo).whenComplete((state, error) -> {
+                if (error != null) {
+                    ex.fail(error);
+                    return;
+                }
+                finish(ex, repo, state.id(), digest);
+            });
+            return;
+        }
+        Digest mountDigest = mount != null ? Digest.parse(mount) : null;
+        CompletableFuture<Boolean> mounted = mountDigest != null && from != null
+                ? uploads.mount(repo, mountDigest, from)
+                : CompletableFuture.completedFuture(false);
+        mounted.thenCompose(ok -> {
+            if (ok) {
+                ex.respond(created("/v2/" + repo.requestedName() + "/blobs/" + mountDigest, mountDigest.toString()));
+                return CompletableFuture.completedFuture(null);
+            }
+            return uploads.start(repo).thenAccept(state -> ex.respond(uploadStatus(HttpResponseStatus.ACCEPTED, repo, state)));
+        }).exceptionally(e -> {
+            ex.fail(e);
+            return null;
+        });
+    }
+
+    /** {@code PATCH /v2/<name>/blobs/uploads/<id>}: a chunk, or the whole blob streamed. */
+    void appendUpload(Exchange ex, Repository repo, String id) {
+        long start = contentRangeStart(ex.request().headers().get("Content-Range"));
+        CompletableFuture<UploadState> done = new CompletableFuture<>();
+        BodyConsumer sink = registry.uploads().append(repo, id, start, done);
+        ex.readBody(sink);
+        done.whenComplete((state, error) -> {
+            if (error != null) {
+                ex.fail(error);
+            } else {
+                ex.respond(uploadStatus(HttpResponseStatus.ACCEPTED, repo, state));
+            }
+        });
+    }
+
+    /** {@code PUT /v2/<name>/blobs/uploads/<id>?digest=}: the last bytes (if any), then commit. */
+    void completeUpload(Exchange ex, Repository repo, String id) {
+        String digestParam = ex.param("digest");
+        if (digestParam == null) {
+            throw new RegistryException(ErrorCode.DIGEST_INVALID, "completing an upload needs ?digest=<digest>");
+        }
+        finish(ex, repo, id, Digest.parse(digestParam));
+    }
+
+    private void finish(Exchange ex, Repository repo, String id, Digest digest) {
+        CompletableFuture<Digest> done = new CompletableFuture<>();
+        BodyConsumer sink = registry.uploads().complete(repo, id, digest, done);
+        ex.readBody(sink);
+        done.whenComplete((d, error) -> {
+            if (error != null) {
+                ex.fail(error);
+            } else {
+                ex.respond(created("/v2/" + repo.requestedName() + "/blobs/" + d, d.toString()));
+            }
+        });
+    }
+
+    /** {@code GET /v2/<name>/blobs/uploads/<id>}: where the upload stands. */
+    void uploadState(Exchange ex, Repository repo, String id) {
+        ex.respond(uploadStatus(HttpResponseStatus.NO_CONTENT, repo, registry.uploads().state(repo, id)));
+    }
+
+    /** {@code DELETE /v2/<name>/blobs/uploads/<id>}. */
+    void cancelUpload(Exchange ex, Repository repo, String id) {
+        registry.uploads().cancel(repo, id);
+        ex.respond(empty(HttpResponseStatus.NO_CONTENT));
+    }
+
+    // ---- manifests and deletes -----------------------------------------------------------------
+
+    /** {@code PUT /v2/<name>/manifests/<reference>}. */
+    void putManifest(Exchange ex, Repository repo, Reference reference) {
+        if (!repo.isHosted()) {
+            throw readOnly(repo);
+        }
+        String contentType = mediaType(ex.request().headers().get(HttpHeaderNames.CONTENT_TYPE));
+        ex.readBodyFully(Manifest.MAX_BYTES)
+                .thenCompose(body -> registry.manifests().put(repo, reference, contentType, body))
+                .whenComplete((ManifestService.PutResult r, Throwable error) -> {
+                    if (error != null) {
+                        ex.fail(error);
+                        return;
+                    }
+                    FullHttpResponse response = created("/v2/" + repo.requestedName() + "/manifests/" + r.digest(), r.digest().toString());
+                    if (r.subject() != null) {
+                        response.headers().set("OCI-Subject", r.subject().toString());
+                    }
+                    ex.respond(response);
+                });
+    }
+
+    /** {@code DELETE /v2/<name>/manifests/<reference>}. */
+    void deleteManifest(Exchange ex, Repository repo, Reference reference) {
+        registry.manifests().delete(repo, reference).whenComplete((v, error) -> {
+            if (error != null) {
+                ex.fail(error);
+            } else {
+                ex.respond(empty(HttpResponseStatus.ACCEPTED));
+            }
+        });
+    }
+
+    /** {@code DELETE /v2/<name>/blobs/<digest>}. */
+    void deleteBlob(Exchange ex, Repository repo, Digest digest) {
+        registry.blobs().delete(repo, digest).whenComplete((v, error) -> {
+            if (error != null) {
+                ex.fail(error);
+            } else {
+                ex.respond(empty(HttpResponseStatus.ACCEPTED));
+            }
+        });
+    }
+
+    // ---- helpers -------------------------------------------------------------------------------
+
+    static RegistryException readOnly(Repository repo) {
+        return new RegistryException(ErrorCode.UNSUPPORTED, repo.requestedName() + " is mirrored read-only from "
+                + repo.namespace() + "; pushes go to hosted namespaces");
+    }
+
+    /**
+     * The start of a {@code Content-Range: <start>-<end>} (the spec's form;
+     * {@code bytes <start>-<end>/<size>} is read too), or -1 when absent.
+     */
+    static long contentRangeStart(String header) {
+        if (header == null || header.isBlank()) {
+            return -1;
+        }
+        String h = header.trim();
+        if (h.regionMatches(true, 0, "bytes", 0, 5)) {
+            h = h.substring(5).trim();
+            if (h.startsWith("=")) {
+                h = h.substring(1).trim();
+            }
+        }
+        int dash = h.indexOf('-');
+        try {
+            if (dash <= 0) {
+                throw new NumberFormatException();
+            }
+            long start = Long.parseLong(h.substring(0, dash).trim());
+            int slash = h.indexOf('/');
+            long end = Long.parseLong((slash < 0 ? h.substring(dash + 1) : h.substring(dash + 1, slash)).trim());
+            if (start < 0 || end < start) {
+                throw new NumberFormatException();
+            }
+            return start;
+        } catch (NumberFormatException e) {
+            throw new RegistryException(ErrorCode.RANGE_INVALID, 416, "malformed Content-Range '"
+                    + (header.length() > 64 ? header.substring(0, 64) : header).replaceAll("\\p{Cntrl}", "?") + "'", Map.of(), null);
+        }
+    }
+
+    private static String mediaType(String contentType) {
+        if (contentType == null) {
+            return null;
+        }
+        int semi = contentType.indexOf(';');
+        return (semi < 0 ? contentType : contentType.substring(0, semi)).trim();
+    }
+
+    private static FullHttpResponse uploadStatus(HttpResponseStatus status, Repository repo, UploadState state) {
+        FullHttpResponse r = empty(status);
+        r.headers().set(HttpHeaderNames.LOCATION, "/v2/" + repo.requestedName() + "/blobs/uploads/" + state.id())
+                .set(HttpHeaderNames.RANGE, "0-" + Math.max(0, state.offset() - 1))
+                .set("Docker-Upload-UUID", state.id());
+        return r;
+    }
+
+    private static FullHttpResponse created(String location, String digest) {
+        FullHttpResponse r = empty(HttpResponseStatus.CREATED);
+        r.headers().set(HttpHeaderNames.LOCATION, location).set("Docker-Content-Digest", digest);
+        return r;
+    }
+
+    static FullHttpResponse empty(HttpResponseStatus status) {
+        FullHttpResponse r = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, status, Unpooled.EMPTY_BUFFER);
+        r.headers().set(HttpHeaderNames.CONTENT_LENGTH, 0);
+        return r;
+    }
+
+    static String decode(String raw) {
+        return QueryStringDecoder.decodeComponent(raw);
+    }
+}

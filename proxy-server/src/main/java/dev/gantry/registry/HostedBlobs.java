@@ -1,0 +1,105 @@
+package dev.gantry.registry;
+
+import dev.gantry.content.Content;
+import dev.gantry.oci.Digest;
+import dev.gantry.oci.ErrorCode;
+import dev.gantry.oci.RegistryException;
+import dev.gantry.upstream.UpstreamStatusException;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * Blobs of hosted repositories: served from the tiers when the repository
+ * holds them (uploaded or mounted), never fetched from anywhere else.
+ * Deleting removes the blob from the repository; its bytes stay as long as
+ * another repository holds them.
+ */
+final class HostedBlobs {
+
+    private final BlobTiers tiers;
+    private final FillCoordinator fills;
+    private final RepositoryLinks links;
+
+    HostedBlobs(BlobTiers tiers, FillCoordinator fills, RepositoryLinks links) {
+        this.tiers = tiers;
+        this.fills = fills;
+        this.links = links;
+    }
+
+    CompletableFuture<BlobResult> get(Repository repo, Digest digest, boolean headOnly) {
+        return links.isLinked(repo, digest).thenCompose(linked -> {
+            if (!linked) {
+                return CompletableFuture.failedFuture(unknown(repo, digest));
+            }
+            BlobTiers.Local local = tiers.local(digest);
+            if (local != null) {
+                return CompletableFuture.completedFuture(result(digest, local.size(), CacheOutcome.HIT,
+                        (off, len) -> tiers.openLocal(digest, local.size(), off, len)));
+            }
+            BlobFill running = fills.inFlight(digest);
+            if (running != null) {
+                return running.sized().thenApply(size -> result(digest, size, CacheOutcome.JOINED, (off, len) -> fills.open(running, off, len)));
+            }
+            if (headOnly) {
+                return tiers.statShared(digest).thenApply(size -> {
+                    if (size.isEmpty()) {
+                        throw unknown(repo, digest);
+                    }
+                    return result(digest, size.getAsLong(), CacheOutcome.SHARED, null);
+                });
+            }
+            // Only the shared tier can hold what no local tier does; there is no upstream to ask.
+            FillCoordinator.Claim claim = fills.claim(digest, repo.namespace(), () -> tiers.source(digest, true,
+                    () -> CompletableFuture.failedFuture(new UpstreamStatusException(404, "not stored", null))));
+            if (claim == null) {
+                return get(repo, digest, false);
+            }
+            return claim.fill().sized()
+                    .thenApply(size -> result(digest, size, CacheOutcome.SHARED, (off, len) -> fills.open(claim.fill(), off, len)))
+                    .exceptionallyCompose(e -> CompletableFuture.failedFuture(UpstreamErrors.isNotFound(e)
+                            ? new RegistryException(ErrorCode.BLOB_UNKNOWN, "blob " + digest + " of " + repo.name()
+                                    + " is missing from storage; push it again")
+                            : UpstreamErrors.unwrap(e)));
+        });
+    }
+
+    CompletableFuture<Void> delete(Repository repo, Digest digest) {
+        return links.isLinked(repo, digest).thenCompose(linked -> linked
+                ? links.unlink(repo, digest)
+                : CompletableFuture.failedFuture(unknown(repo, digest)));
+    }
+
+    private static RegistryException unknown(Repository repo, Digest digest) {
+        return new RegistryException(ErrorCode.BLOB_UNKNOWN, "blob " + digest + " not found in " + repo.name());
+    }
+
+    @FunctionalInterface
+    interface Opener {
+        CompletableFuture<Content> open(long offset, long length);
+    }
+
+    static BlobResult result(Digest digest, long size, CacheOutcome outcome, Opener opener) {
+        return new BlobResult() {
+            @Override
+            public Digest digest() {
+                return digest;
+            }
+
+            @Override
+            public long size() {
+                return size;
+            }
+
+            @Override
+            public CacheOutcome outcome() {
+                return outcome;
+            }
+
+            @Override
+            public CompletableFuture<Content> open(long offset, long length) {
+                return opener == null
+                        ? CompletableFuture.failedFuture(new IllegalStateException("a HEAD result has no body"))
+                        : opener.open(offset, length);
+            }
+        };
+    }
+}

@@ -1,0 +1,54 @@
+package dev.gantry.registry;
+
+import dev.gantry.storage.MetadataStore;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
+
+/** The catalog: every hosted repository that has received a manifest, sorted, paged. */
+final class HostedCatalog implements CatalogService {
+
+    private static final String MARKER = "/_repo";
+
+    private final MetadataStore meta;
+    private final Executor blocking;
+
+    HostedCatalog(MetadataStore meta, Executor blocking) {
+        this.meta = meta;
+        this.blocking = blocking;
+    }
+
+    @Override
+    public CompletableFuture<CatalogPage> list(Integer n, String last) {
+        return CompletableFuture.supplyAsync(() -> {
+            try {
+                List<String> names = meta.listRecursive("catalog/").stream()
+                        .filter(k -> k.endsWith(MARKER))
+                        .map(k -> k.substring(0, k.length() - MARKER.length()))
+                        .sorted()
+                        .filter(name -> last == null || name.compareTo(last) > 0)
+                        .toList();
+                if (n != null && names.size() > n) {
+                    List<String> page = names.subList(0, n);
+                    return new CatalogPage(page, page.isEmpty() ? null : page.get(page.size() - 1));
+                }
+                return new CatalogPage(names, null);
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }, blocking);
+    }
+
+    /** Whether a hosted repository exists (it has received a manifest). */
+    CompletableFuture<Boolean> exists(Repository repo) {
+        return CompletableFuture.supplyAsync(() -> {
+            try {
+                return meta.exists(dev.gantry.storage.StorageLayout.catalogKey(repo.name()));
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }, blocking);
+    }
+}

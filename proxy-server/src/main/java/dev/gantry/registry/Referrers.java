@@ -1,0 +1,121 @@
+package dev.gantry.registry;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
+import dev.gantry.oci.Descriptor;
+import dev.gantry.oci.Digest;
+import dev.gantry.oci.Manifest;
+import dev.gantry.oci.MediaTypes;
+import dev.gantry.oci.Reference;
+import dev.gantry.oci.RegistryException;
+import dev.gantry.upstream.UpstreamRegistry;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The referrers API. Hosted repositories answer from the referrer records of
+ * their pushes. Proxied ones ask the upstream's referrers API, falling back
+ * to the {@code sha256-<hex>} tag scheme of registries without it, and
+ * remember the answer for {@code tagTtl}. Contributors (the hardware
+ * extension) add artifacts of their own. Always an index, never a 404.
+ */
+final class Referrers implements ReferrerService {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    /** Adds referrers Gantry itself produces for a subject. */
+    interface Contributor {
+        CompletableFuture<List<Descriptor>> referrers(Repository repo, Digest subject);
+    }
+
+    private final ReferrerStore store;
+    private final UpstreamRegistry upstream;
+    private final PullThroughManifests proxiedManifests;
+    private final Cache<String, List<Descriptor>> proxied;
+    private final List<Contributor> contributors = new CopyOnWriteArrayList<>();
+
+    Referrers(ReferrerStore store, UpstreamRegistry upstream, PullThroughManifests proxiedManifests, Duration ttl, Clock clock) {
+        this.store = store;
+        this.upstream = upstream;
+        this.proxiedManifests = proxiedManifests;
+        this.proxied = Caffeine.newBuilder().maximumSize(50_000)
+                .expireAfterWrite(ttl.toNanos(), TimeUnit.NANOSECONDS)
+                .ticker(() -> TimeUnit.MILLISECONDS.toNanos(clock.millis())).build();
+    }
+
+    void contribute(Contributor c) {
+        contributors.add(c);
+    }
+
+    @Override
+    public CompletableFuture<ReferrerService.Referrers> list(Repository repo, Digest subject, String artifactType) {
+        CompletableFuture<List<Descriptor>> found = repo.isHosted() ? store.list(repo, subject) : fromUpstream(repo, subject);
+        for (Contributor c : contributors) {
+            found = found.thenCompose(list -> c.referrers(repo, subject).exceptionally(e -> List.of()).thenApply(more -> {
+                List<Descriptor> all = new ArrayList<>(list);
+                all.addAll(more);
+                return all;
+            }));
+        }
+        return found.thenApply(list -> {
+            List<Descriptor> kept = artifactType == null ? list
+                    : list.stream().filter(d -> artifactType.equals(d.artifactType())).toList();
+            return new ReferrerService.Referrers(index(kept), artifactType != null);
+        });
+    }
+
+    private CompletableFuture<List<Descriptor>> fromUpstream(Repository repo, Digest subject) {
+        String key = repo + "@" + subject;
+        List<Descriptor> cached = proxied.getIfPresent(key);
+        if (cached != null) {
+            return CompletableFuture.completedFuture(cached);
+        }
+        return upstream.referrers(repo.upstream(), repo.name().toString(), subject)
+                .thenApply(bytes -> descriptors(bytes))
+                .exceptionallyCompose(e -> UpstreamErrors.isNotFound(e)
+                        ? tagScheme(repo, subject)
+                        : CompletableFuture.completedFuture(List.<Descriptor>of()))
+                .thenApply(list -> {
+                    proxied.put(key, list);
+                    return list;
+                });
+    }
+
+    /** Registries without the referrers API keep them in an index tagged {@code <alg>-<hex>}. */
+    private CompletableFuture<List<Descriptor>> tagScheme(Repository repo, Digest subject) {
+        Reference tag = Reference.parse(subject.algorithm() + "-" + subject.hex());
+        return proxiedManifests.get(repo, tag, List.of())
+                .thenApply(m -> MediaTypes.isIndex(m.mediaType()) ? Manifest.parse(m.body(), m.mediaType()).manifests() : List.<Descriptor>of())
+                .exceptionally(e -> List.of());
+    }
+
+    private static List<Descriptor> descriptors(byte[] index) {
+        try {
+            return Manifest.parse(index, MediaTypes.OCI_INDEX).manifests();
+        } catch (RegistryException e) {
+            return List.of();
+        }
+    }
+
+    static byte[] index(List<Descriptor> manifests) {
+        Map<String, Object> idx = new LinkedHashMap<>();
+        idx.put("schemaVersion", 2);
+        idx.put("mediaType", MediaTypes.OCI_INDEX);
+        idx.put("manifests", manifests);
+        try {
+            return JSON.writeValueAsBytes(idx);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+}
