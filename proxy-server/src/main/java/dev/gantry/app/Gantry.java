@@ -40,6 +40,7 @@ public final class Gantry implements AutoCloseable {
     private final DiskBlobStore disk;
     private final Registry registry;
     private final GantryMetrics metrics;
+    private final dev.gantry.auth.Authenticator authenticator;
     private final StorageFactory.Opened storage;
     private final java.util.concurrent.ScheduledExecutorService maintenance;
     private final HttpServer server;
@@ -81,7 +82,8 @@ public final class Gantry implements AutoCloseable {
                 }
             }, first, every, TimeUnit.MILLISECONDS);
         }
-        this.server = new HttpServer(net, registry, config.server().accessLog(), null, metrics);
+        this.authenticator = Security.authenticator(config, clock);
+        this.server = new HttpServer(net, registry, config.server().accessLog(), Security.tls(config), metrics, authenticator, config.auth());
     }
 
     /** Builds and starts a server for {@code config}. */
@@ -105,7 +107,7 @@ public final class Gantry implements AutoCloseable {
 
     /** {@code http://host:port} of the bound server. */
     public String url() {
-        return "http://" + address.getHostString() + ":" + address.getPort();
+        return (config.tls().enabled() ? "https://" : "http://") + address.getHostString() + ":" + address.getPort();
     }
 
     public GantryConfig config() {

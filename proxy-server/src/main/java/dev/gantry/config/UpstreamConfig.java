@@ -18,6 +18,9 @@ import java.time.Duration;
  * @param readTimeout longest silence on an open upstream connection
  * @param retries extra attempts for idempotent requests that failed before any byte arrived
  * @param maxConnections pooled connections per upstream host
+ * @param isPrivate whether content fetched with these credentials may be private: it is then never
+ *     served to anonymous callers. Defaults to true when credentials are set; set it to false when
+ *     the credentials only raise a rate limit (a Docker Hub account for public images)
  */
 public record UpstreamConfig(
         @JsonProperty("name") String name,
@@ -29,7 +32,8 @@ public record UpstreamConfig(
         @JsonProperty("connectTimeout") Duration connectTimeout,
         @JsonProperty("readTimeout") Duration readTimeout,
         @JsonProperty("retries") Integer retries,
-        @JsonProperty("maxConnections") Integer maxConnections) {
+        @JsonProperty("maxConnections") Integer maxConnections,
+        @JsonProperty("private") Boolean isPrivate) {
 
     public UpstreamConfig {
         isDefault = isDefault != null && isDefault;
@@ -38,10 +42,11 @@ public record UpstreamConfig(
         readTimeout = readTimeout != null ? readTimeout : Duration.ofSeconds(60);
         retries = retries != null ? retries : 2;
         maxConnections = maxConnections != null ? maxConnections : 32;
+        isPrivate = isPrivate != null ? isPrivate : (username != null && !username.isEmpty());
     }
 
     public UpstreamConfig(String name, String url, boolean isDefault) {
-        this(name, url, isDefault, null, null, null, null, null, null, null);
+        this(name, url, isDefault, null, null, null, null, null, null, null, null);
     }
 
     public boolean hasCredentials() {
@@ -53,6 +58,6 @@ public record UpstreamConfig(
     public String toString() {
         return "UpstreamConfig[name=" + name + ", url=" + url + ", default=" + isDefault
                 + ", username=" + (hasCredentials() ? username : "(anonymous)")
-                + ", password=" + (password == null ? "(none)" : "(set)") + "]";
+                + ", password=" + (password == null ? "(none)" : "(set)") + ", private=" + isPrivate + "]";
     }
 }

@@ -21,7 +21,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The one place failures become HTTP responses: an OCI error body
- * {@code {"errors":[{"code","message","detail"}]}} with the code's status and
+ * {@code {"errors":[{"code","message"}]}} (no {@code detail}: it is optional, and
+ * clients disagree on its type) with the code's status and
  * any headers the failure carries. Anything that is not a
  * {@link RegistryException} is a bug: it is logged with its stack trace and
  * answered 500 {@code UNKNOWN}, without internals in the body.
@@ -64,7 +65,6 @@ final class ErrorResponses {
         Map<String, Object> error = new LinkedHashMap<>();
         error.put("code", code);
         error.put("message", message == null ? code : message);
-        error.put("detail", Map.of());
         byte[] body;
         try {
             body = JSON.writeValueAsBytes(Map.of("errors", List.of(error)));

@@ -84,6 +84,22 @@ final class Exchange {
         return uri.rawPath();
     }
 
+    /** Every value of a query parameter, decoded. */
+    List<String> params(String name) {
+        List<String> values = uri.parameters().get(name);
+        return values == null ? List.of() : values;
+    }
+
+    private dev.gantry.auth.Authenticator.Caller caller;
+
+    dev.gantry.auth.Authenticator.Caller caller() {
+        return caller;
+    }
+
+    void caller(dev.gantry.auth.Authenticator.Caller c) {
+        this.caller = c;
+    }
+
     /** First value of a query parameter, decoded, or null. */
     String param(String name) {
         List<String> values = uri.parameters().get(name);

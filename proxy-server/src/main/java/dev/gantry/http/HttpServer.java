@@ -37,6 +37,7 @@ public final class HttpServer implements AutoCloseable {
     private final NetRuntime net;
     private final RegistryEndpoints endpoints;
     private final PushEndpoints push;
+    private final AuthGate auth;
     private final AccessLog accessLog;
     private final SslContext ssl;
     private final GantryMetrics metrics;
@@ -48,10 +49,12 @@ public final class HttpServer implements AutoCloseable {
     private Channel listener;
 
     /** @param ssl TLS context, or null for plain HTTP */
-    public HttpServer(NetRuntime net, Registry registry, boolean accessLog, SslContext ssl, GantryMetrics metrics) {
+    public HttpServer(NetRuntime net, Registry registry, boolean accessLog, SslContext ssl, GantryMetrics metrics,
+                      dev.gantry.auth.Authenticator authenticator, dev.gantry.config.AuthConfig authConfig) {
         this.net = net;
         this.endpoints = new RegistryEndpoints(registry, metrics);
         this.push = new PushEndpoints(registry);
+        this.auth = new AuthGate(authenticator, new dev.gantry.auth.AccessPolicy(authConfig), authConfig, registry.resolver(), ssl != null);
         this.accessLog = new AccessLog(accessLog);
         this.ssl = ssl;
         this.metrics = metrics;
@@ -81,7 +84,7 @@ public final class HttpServer implements AutoCloseable {
                         p.addLast("continue", new HttpServerExpectContinueHandler());
                         p.addLast("idle", new IdleStateHandler(0, 0, IDLE.toSeconds(), TimeUnit.SECONDS));
                         p.addLast("chunked", new ChunkedWriteHandler());
-                        p.addLast("registry", new RequestHandler(HttpServer.this, endpoints, push, ssl != null));
+                        p.addLast("registry", new RequestHandler(HttpServer.this, endpoints, push, auth, ssl != null));
                     }
                 });
         listener = b.bind(host, port).sync().channel();

@@ -60,6 +60,10 @@ final class RegistryEndpoints {
         this.catalog = registry.catalog();
     }
 
+    String hostedPrefixes() {
+        return resolver.hostedPrefixes();
+    }
+
     Repository resolve(Exchange ex, String rawName) {
         return resolver.resolve(rawName, ex.param("ns"));
     }
@@ -175,9 +179,9 @@ final class RegistryEndpoints {
     }
 
     /** {@code GET /v2/_catalog}: hosted repositories, paged like tags. */
-    void catalog(Exchange ex) {
+    void catalog(Exchange ex, java.util.function.Predicate<String> visible) {
         Integer n = pageSize(ex.param("n"));
-        catalog.list(n, ex.param("last")).whenComplete((page, error) -> {
+        catalog.list(n, ex.param("last"), visible).whenComplete((page, error) -> {
             if (error != null) {
                 ex.fail(error);
                 return;

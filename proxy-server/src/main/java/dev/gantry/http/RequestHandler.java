@@ -1,5 +1,6 @@
 package dev.gantry.http;
 
+import dev.gantry.auth.Access;
 import dev.gantry.oci.Digest;
 import dev.gantry.oci.ErrorCode;
 import dev.gantry.oci.Reference;
@@ -33,16 +34,18 @@ final class RequestHandler extends ChannelInboundHandlerAdapter implements Excha
     private final HttpServer server;
     private final RegistryEndpoints endpoints;
     private final PushEndpoints push;
+    private final AuthGate auth;
     private final boolean tls;
     private final ArrayDeque<Object> waiting = new ArrayDeque<>();
     private Exchange current;
     /** The current request's body has not fully arrived. */
     private boolean bodyPending;
 
-    RequestHandler(HttpServer server, RegistryEndpoints endpoints, PushEndpoints push, boolean tls) {
+    RequestHandler(HttpServer server, RegistryEndpoints endpoints, PushEndpoints push, AuthGate auth, boolean tls) {
         this.server = server;
         this.endpoints = endpoints;
         this.push = push;
+        this.auth = auth;
         this.tls = tls;
     }
 
@@ -133,22 +136,39 @@ final class RequestHandler extends ChannelInboundHandlerAdapter implements Excha
                 requireRead(read, method);
                 ex.respond(RegistryEndpoints.json(HttpResponseStatus.OK, server.status()));
             }
+            case TOKEN -> {
+                requireRead(read, method);
+                ex.respond(auth.token(ex));
+            }
             case BASE -> {
                 requireRead(read, method);
+                auth.requireBase(ex);
                 ex.respond(RegistryEndpoints.json(HttpResponseStatus.OK, Map.of()));
             }
             case CATALOG -> {
                 requireRead(read, method);
-                endpoints.catalog(ex);
+                var caller = auth.caller(ex);
+                endpoints.catalog(ex, name -> {
+                    try {
+                        return auth.permits(caller, endpoints.resolve(ex, name), Access.PULL);
+                    } catch (RegistryException e) {
+                        return false;
+                    }
+                });
             }
             case MANIFEST -> {
                 Repository repo = endpoints.resolve(ex, route.name());
                 Reference reference = Reference.parse(PushEndpoints.decode(route.reference()));
                 if (read) {
+                    auth.require(ex, repo, scopeName(ex, route), Access.PULL);
                     endpoints.manifest(ex, repo, reference);
                 } else if (method.equals(HttpMethod.PUT)) {
+                    requireHosted(repo);
+                    auth.require(ex, repo, scopeName(ex, route), Access.PUSH);
                     push.putManifest(ex, repo, reference);
                 } else if (method.equals(HttpMethod.DELETE)) {
+                    requireHosted(repo);
+                    auth.require(ex, repo, scopeName(ex, route), Access.DELETE);
                     push.deleteManifest(ex, repo, reference);
                 } else {
                     throw notAllowed(method);
@@ -158,8 +178,11 @@ final class RequestHandler extends ChannelInboundHandlerAdapter implements Excha
                 Repository repo = endpoints.resolve(ex, route.name());
                 Digest digest = Digest.parse(PushEndpoints.decode(route.reference()));
                 if (read) {
+                    auth.require(ex, repo, scopeName(ex, route), Access.PULL);
                     endpoints.blob(ex, repo, digest);
                 } else if (method.equals(HttpMethod.DELETE)) {
+                    requireHosted(repo);
+                    auth.require(ex, repo, scopeName(ex, route), Access.DELETE);
                     push.deleteBlob(ex, repo, digest);
                 } else {
                     throw notAllowed(method);
@@ -168,11 +191,14 @@ final class RequestHandler extends ChannelInboundHandlerAdapter implements Excha
             case BLOB_UPLOAD -> upload(ex, route, method);
             case TAGS -> {
                 requireRead(read, method);
-                endpoints.tags(ex, endpoints.resolve(ex, route.name()), route.name());
+                Repository repo = endpoints.resolve(ex, route.name());
+                auth.require(ex, repo, scopeName(ex, route), Access.PULL);
+                endpoints.tags(ex, repo, route.name());
             }
             case REFERRERS -> {
                 requireRead(read, method);
                 Repository repo = endpoints.resolve(ex, route.name());
+                auth.require(ex, repo, scopeName(ex, route), Access.PULL);
                 endpoints.referrers(ex, repo, Digest.parse(PushEndpoints.decode(route.reference())));
             }
             case EXTENSION -> throw new RegistryException(ErrorCode.UNSUPPORTED, 404,
@@ -183,9 +209,8 @@ final class RequestHandler extends ChannelInboundHandlerAdapter implements Excha
 
     private void upload(Exchange ex, Route route, HttpMethod method) {
         Repository repo = endpoints.resolve(ex, route.name());
-        if (!repo.isHosted()) {
-            throw PushEndpoints.readOnly(repo);
-        }
+        requireHosted(repo);
+        auth.require(ex, repo, scopeName(ex, route), Access.PUSH);
         String id = route.reference();
         if (id == null || id.isEmpty()) {
             if (!method.equals(HttpMethod.POST)) {
@@ -214,9 +239,26 @@ final class RequestHandler extends ChannelInboundHandlerAdapter implements Excha
             return null;
         }
         try {
-            return endpoints.resolve(ex, from);
+            Repository source = endpoints.resolve(ex, from);
+            // Mounting reads the blob in the source: the caller must be allowed to pull there.
+            return auth.permits(auth.caller(ex), source, Access.PULL) ? source : null;
         } catch (RegistryException e) {
             return null;
+        }
+    }
+
+    /** The repository as a challenge's scope names it: as the client named it, with {@code ns} folded in. */
+    private static String scopeName(Exchange ex, Route route) {
+        String ns = ex.param("ns");
+        return ns == null || ns.isEmpty() ? route.name() : ns + "/" + route.name();
+    }
+
+    /** Writes to a mirrored repository are refused whoever asks: there is nothing to authorize. */
+    private void requireHosted(Repository repo) {
+        if (!repo.isHosted()) {
+            RegistryException e = PushEndpoints.readOnly(repo);
+            throw new RegistryException(e.code(), e.status(), e.getMessage() + " (hosted namespaces: "
+                    + endpoints.hostedPrefixes() + ")", java.util.Map.of(), null);
         }
     }
 

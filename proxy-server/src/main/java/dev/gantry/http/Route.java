@@ -14,7 +14,7 @@ import java.util.regex.Pattern;
 record Route(Kind kind, String name, String reference) {
 
     enum Kind {
-        HEALTH, READY, METRICS, STATUS, BASE, CATALOG, MANIFEST, BLOB, BLOB_UPLOAD, TAGS, REFERRERS, EXTENSION, UNKNOWN
+        HEALTH, READY, METRICS, STATUS, TOKEN, BASE, CATALOG, MANIFEST, BLOB, BLOB_UPLOAD, TAGS, REFERRERS, EXTENSION, UNKNOWN
     }
 
     private static final Pattern MANIFEST = Pattern.compile("^/v2/(.+)/manifests/([^/]+)$");
@@ -37,6 +37,8 @@ record Route(Kind kind, String name, String reference) {
                 return new Route(Kind.READY, null, null);
             case "/metrics":
                 return new Route(Kind.METRICS, null, null);
+            case "/token":
+                return new Route(Kind.TOKEN, null, null);
             case "/v2/_gantry/status":
                 return new Route(Kind.STATUS, null, null);
             case "/v2", "/v2/":

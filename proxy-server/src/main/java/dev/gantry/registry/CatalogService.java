@@ -10,5 +10,6 @@ public interface CatalogService {
     record CatalogPage(List<String> repositories, String next) {
     }
 
-    CompletableFuture<CatalogPage> list(Integer n, String last);
+    /** @param visible keeps only the repositories the caller may see */
+    CompletableFuture<CatalogPage> list(Integer n, String last, java.util.function.Predicate<String> visible);
 }

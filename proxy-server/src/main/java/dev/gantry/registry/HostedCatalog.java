@@ -21,7 +21,7 @@ final class HostedCatalog implements CatalogService {
     }
 
     @Override
-    public CompletableFuture<CatalogPage> list(Integer n, String last) {
+    public CompletableFuture<CatalogPage> list(Integer n, String last, java.util.function.Predicate<String> visible) {
         return CompletableFuture.supplyAsync(() -> {
             try {
                 List<String> names = meta.listRecursive("catalog/").stream()
@@ -29,6 +29,7 @@ final class HostedCatalog implements CatalogService {
                         .map(k -> k.substring(0, k.length() - MARKER.length()))
                         .sorted()
                         .filter(name -> last == null || name.compareTo(last) > 0)
+                        .filter(visible)
                         .toList();
                 if (n != null && names.size() > n) {
                     List<String> page = names.subList(0, n);

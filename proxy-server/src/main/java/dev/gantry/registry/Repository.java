@@ -67,7 +67,7 @@ public final class Repository {
 
     /** Whether its content may be private: it comes from an upstream Gantry reaches with credentials. */
     public boolean fromPrivateUpstream() {
-        return upstream != null && upstream.hasCredentials();
+        return upstream != null && upstream.isPrivate();
     }
 
     Upstream upstream() {

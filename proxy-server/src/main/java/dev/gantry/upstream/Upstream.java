@@ -23,6 +23,7 @@ public final class Upstream {
     private final String password;
     private final Duration readTimeout;
     private final int retries;
+    private final boolean isPrivate;
     private final RateLimitState rateLimit;
     private final TokenCache tokens;
 
@@ -37,6 +38,7 @@ public final class Upstream {
         this.password = config.password() == null ? "" : config.password();
         this.readTimeout = config.readTimeout();
         this.retries = config.retries();
+        this.isPrivate = config.isPrivate();
         this.rateLimit = new RateLimitState(clock);
         this.tokens = new TokenCache(clock);
     }
@@ -66,6 +68,14 @@ public final class Upstream {
      */
     public boolean hasCredentials() {
         return username != null && !username.isEmpty();
+    }
+
+    /**
+     * Whether content fetched from it may be private (credentials configured,
+     * and not declared public): never served to anonymous callers.
+     */
+    public boolean isPrivate() {
+        return isPrivate;
     }
 
     public RateLimitState rateLimit() {

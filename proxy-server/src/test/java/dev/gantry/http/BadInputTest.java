@@ -103,6 +103,7 @@ class BadInputTest {
     void pushesToAMirroredRepositorySayWhichNamespacesAcceptThem() {
         Http.Response r = http.send("PUT", "/v2/library/alpine/manifests/latest");
         assertThat(r.text()).contains("mirrored read-only").contains("hosted namespaces");
+        assertThat(r.status()).isEqualTo(405);
     }
 
     @Test

@@ -74,7 +74,7 @@ class DockerHubProtocolTest {
     }
 
     private void startGantry(boolean withCredentials) {
-        String creds = withCredentials ? "    username: " + USER + "\n    password: ${GANTRY_TEST_PW:-" + PASSWORD + "}\n" : "";
+        String creds = withCredentials ? "    username: " + USER + "\n    password: ${GANTRY_TEST_PW:-" + PASSWORD + "}\n    private: false\n" : "";
         gantry = GantryServer.start("upstreams:\n  - name: docker.io\n    url: " + hub.baseUrl() + "\n    default: true\n" + creds,
                 tmp.resolve("data"), clock);
         http = new Http(gantry.url());

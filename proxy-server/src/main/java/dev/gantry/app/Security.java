@@ -1,0 +1,37 @@
+package dev.gantry.app;
+
+import dev.gantry.auth.Authenticator;
+import dev.gantry.auth.Htpasswd;
+import dev.gantry.auth.TokenIssuer;
+import dev.gantry.config.ConfigException;
+import dev.gantry.config.GantryConfig;
+import io.netty.handler.ssl.SslContext;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+
+/** Builds authentication and TLS from configuration; a missing file fails start-up naming its key. */
+final class Security {
+
+    private Security() {
+    }
+
+    static Authenticator authenticator(GantryConfig config, Clock clock) throws IOException {
+        Htpasswd users = null;
+        if (config.auth().hasUsers()) {
+            Path file = Path.of(config.auth().htpasswd());
+            if (!Files.isReadable(file)) {
+                throw new ConfigException("key 'auth.htpasswd': cannot read " + file);
+            }
+            users = new Htpasswd(file, clock);
+        }
+        Path key = Path.of(config.storage().disk().path(), "auth", "token-key.pem");
+        TokenIssuer tokens = TokenIssuer.open(key, config.auth().service(), config.auth().tokenTtl(), clock);
+        return new Authenticator(users, tokens, config.auth().maxFailedLogins(), clock);
+    }
+
+    static SslContext tls(GantryConfig config) throws IOException {
+        return config.tls().enabled() ? TlsSetup.context(config) : null;
+    }
+}

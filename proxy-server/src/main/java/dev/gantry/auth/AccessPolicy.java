@@ -1,0 +1,52 @@
+package dev.gantry.auth;
+
+import dev.gantry.config.AuthConfig;
+import java.util.List;
+
+/**
+ * Who may pull, push and delete what. Rules are tried in order; the first
+ * whose prefix matches the repository's full name and whose users include
+ * the caller decides. Without a matching rule: anyone may pull if anonymous
+ * pull is on, authenticated users may pull anything, and push and delete in
+ * hosted namespaces. Two things no rule can grant: anonymous push or delete,
+ * and anonymous reads of content Gantry fetched with an upstream's credentials.
+ */
+public final class AccessPolicy {
+
+    private final List<AuthConfig.AccessRule> rules;
+    private final boolean anonymousPull;
+
+    public AccessPolicy(AuthConfig config) {
+        this.rules = config.rules();
+        this.anonymousPull = config.anonymousPull();
+    }
+
+    /**
+     * @param user the authenticated user, or null for an anonymous caller
+     * @param fullName the repository as rules name it ({@code local/app}, {@code docker.io/library/alpine})
+     * @param hosted whether the repository is hosted
+     * @param privateUpstream whether its content came through an upstream Gantry reaches with credentials
+     */
+    public boolean allows(String user, String fullName, boolean hosted, boolean privateUpstream, String action) {
+        boolean anonymous = user == null;
+        if (anonymous && (!Access.PULL.equals(action) || privateUpstream)) {
+            return false;
+        }
+        for (AuthConfig.AccessRule rule : rules) {
+            if (fullName.startsWith(rule.prefix()) && covers(rule, user)) {
+                return rule.actions().contains(action);
+            }
+        }
+        if (anonymous) {
+            return anonymousPull;
+        }
+        return Access.PULL.equals(action) || hosted;
+    }
+
+    private static boolean covers(AuthConfig.AccessRule rule, String user) {
+        if (rule.users().contains("anonymous")) {
+            return true;
+        }
+        return user != null && (rule.users().contains("*") || rule.users().contains(user));
+    }
+}

@@ -1,0 +1,218 @@
+package dev.gantry.auth;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.io.Reader;
+import java.io.Writer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.security.GeneralSecurityException;
+import java.security.KeyPair;
+import java.security.KeyPairGenerator;
+import java.security.MessageDigest;
+import java.security.Signature;
+import java.security.spec.ECGenParameterSpec;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+import org.bouncycastle.asn1.ASN1Integer;
+import org.bouncycastle.asn1.ASN1Sequence;
+import org.bouncycastle.asn1.DERSequence;
+import org.bouncycastle.jce.provider.BouncyCastleProvider;
+import org.bouncycastle.openssl.PEMKeyPair;
+import org.bouncycastle.openssl.PEMParser;
+import org.bouncycastle.openssl.jcajce.JcaPEMKeyConverter;
+import org.bouncycastle.openssl.jcajce.JcaPEMWriter;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Issues and verifies the short-lived bearer tokens of Docker's token
+ * protocol: ES256 JWTs whose {@code access} claim lists what the holder may
+ * do. The signing key (EC P-256) is generated with Bouncy Castle at first
+ * start and kept, owner-readable only, beside the data, so tokens survive a
+ * restart and replicas sharing the key file accept each other's tokens.
+ *
+ * <p>Written by hand rather than with a JWT library: a JWT here is three
+ * base64url parts and one ECDSA signature, and every claim is checked below.
+ */
+public final class TokenIssuer {
+
+    private static final Logger log = LoggerFactory.getLogger(TokenIssuer.class);
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final Base64.Encoder B64 = Base64.getUrlEncoder().withoutPadding();
+    private static final Base64.Decoder B64D = Base64.getUrlDecoder();
+    private static final String ISSUER = "gantry";
+
+    /** A verified token: who holds it and what it grants. {@code subject} is empty for anonymous tokens. */
+    public record Verified(String subject, List<Access> access) {
+    }
+
+    private final KeyPair keys;
+    private final String keyId;
+    private final String service;
+    private final Duration ttl;
+    private final Clock clock;
+
+    private TokenIssuer(KeyPair keys, String service, Duration ttl, Clock clock) {
+        this.keys = keys;
+        this.service = service;
+        this.ttl = ttl;
+        this.clock = clock;
+        this.keyId = keyId(keys);
+    }
+
+    /** Loads the key at {@code keyFile}, generating and saving one on first start. */
+    public static TokenIssuer open(Path keyFile, String service, Duration ttl, Clock clock) throws IOException {
+        KeyPair keys;
+        if (Files.exists(keyFile)) {
+            try (Reader r = Files.newBufferedReader(keyFile); PEMParser parser = new PEMParser(r)) {
+                Object pem = parser.readObject();
+                if (!(pem instanceof PEMKeyPair pair)) {
+                    throw new IOException(keyFile + " does not hold an EC key pair");
+                }
+                keys = new JcaPEMKeyConverter().getKeyPair(pair);
+            }
+        } else {
+            try {
+                KeyPairGenerator gen = KeyPairGenerator.getInstance("EC", new BouncyCastleProvider());
+                gen.initialize(new ECGenParameterSpec("secp256r1"));
+                keys = gen.generateKeyPair();
+            } catch (GeneralSecurityException e) {
+                throw new IOException("cannot generate a token signing key", e);
+            }
+            Files.createDirectories(keyFile.getParent());
+            Path tmp = keyFile.resolveSibling(keyFile.getFileName() + ".tmp");
+            try (Writer w = Files.newBufferedWriter(tmp); JcaPEMWriter pem = new JcaPEMWriter(w)) {
+                pem.writeObject(keys);
+            }
+            try {
+                Files.setPosixFilePermissions(tmp, PosixFilePermissions.fromString("rw-------"));
+            } catch (UnsupportedOperationException ignored) {
+                // Not a POSIX file system.
+            }
+            Files.move(tmp, keyFile, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+            log.info("generated the token signing key {}", keyFile);
+        }
+        return new TokenIssuer(keys, service, ttl, clock);
+    }
+
+    public String service() {
+        return service;
+    }
+
+    public Duration ttl() {
+        return ttl;
+    }
+
+    /** A signed token for {@code subject} (empty: anonymous) granting {@code access}. */
+    public String issue(String subject, List<Access> access) {
+        Instant now = clock.instant();
+        Map<String, Object> header = new LinkedHashMap<>();
+        header.put("alg", "ES256");
+        header.put("typ", "JWT");
+        header.put("kid", keyId);
+        Map<String, Object> claims = new LinkedHashMap<>();
+        claims.put("iss", ISSUER);
+        claims.put("sub", subject);
+        claims.put("aud", service);
+        claims.put("iat", now.getEpochSecond());
+        claims.put("nbf", now.getEpochSecond() - 5);
+        claims.put("exp", now.plus(ttl).getEpochSecond());
+        claims.put("jti", UUID.randomUUID().toString());
+        List<Map<String, Object>> grants = new ArrayList<>();
+        for (Access a : access) {
+            grants.add(Map.of("type", a.type(), "name", a.name(), "actions", a.actions().stream().sorted().toList()));
+        }
+        claims.put("access", grants);
+        try {
+            String signingInput = B64.encodeToString(JSON.writeValueAsBytes(header)) + "." + B64.encodeToString(JSON.writeValueAsBytes(claims));
+            Signature s = Signature.getInstance("SHA256withECDSA");
+            s.initSign(keys.getPrivate());
+            s.update(signingInput.getBytes(StandardCharsets.US_ASCII));
+            return signingInput + "." + B64.encodeToString(derToJose(s.sign()));
+        } catch (IOException | GeneralSecurityException e) {
+            throw new IllegalStateException("cannot sign a token", e);
+        }
+    }
+
+    /**
+     * Checks a token: signature with our key, issuer, audience, not expired,
+     * not used before it is valid. Empty when any check fails.
+     */
+    public Optional<Verified> verify(String token) {
+        String[] parts = token.split("\\.", -1);
+        if (parts.length != 3 || token.length() > 16 * 1024) {
+            return Optional.empty();
+        }
+        try {
+            JsonNode header = JSON.readTree(B64D.decode(parts[0]));
+            if (!"ES256".equals(header.path("alg").asText())) {
+                return Optional.empty();
+            }
+            Signature s = Signature.getInstance("SHA256withECDSA");
+            s.initVerify(keys.getPublic());
+            s.update((parts[0] + "." + parts[1]).getBytes(StandardCharsets.US_ASCII));
+            byte[] sig = B64D.decode(parts[2]);
+            if (sig.length != 64 || !s.verify(joseToDer(sig))) {
+                return Optional.empty();
+            }
+            JsonNode claims = JSON.readTree(B64D.decode(parts[1]));
+            long now = clock.instant().getEpochSecond();
+            if (!ISSUER.equals(claims.path("iss").asText()) || !service.equals(claims.path("aud").asText())
+                    || claims.path("exp").asLong(0) <= now || claims.path("nbf").asLong(Long.MAX_VALUE) > now + 60) {
+                return Optional.empty();
+            }
+            List<Access> access = new ArrayList<>();
+            for (JsonNode a : claims.path("access")) {
+                List<String> actions = new ArrayList<>();
+                a.path("actions").forEach(x -> actions.add(x.asText()));
+                access.add(new Access(a.path("type").asText(), a.path("name").asText(), java.util.Set.copyOf(actions)));
+            }
+            return Optional.of(new Verified(claims.path("sub").asText(""), access));
+        } catch (IOException | GeneralSecurityException | IllegalArgumentException e) {
+            return Optional.empty();
+        }
+    }
+
+    /** JOSE wants R||S (32 bytes each); the JDK speaks DER. */
+    static byte[] derToJose(byte[] der) throws IOException {
+        ASN1Sequence seq = ASN1Sequence.getInstance(der);
+        byte[] out = new byte[64];
+        copyUnsigned(ASN1Integer.getInstance(seq.getObjectAt(0)).getValue().toByteArray(), out, 0);
+        copyUnsigned(ASN1Integer.getInstance(seq.getObjectAt(1)).getValue().toByteArray(), out, 32);
+        return out;
+    }
+
+    static byte[] joseToDer(byte[] jose) throws IOException {
+        var r = new java.math.BigInteger(1, java.util.Arrays.copyOfRange(jose, 0, 32));
+        var s = new java.math.BigInteger(1, java.util.Arrays.copyOfRange(jose, 32, 64));
+        return new DERSequence(new org.bouncycastle.asn1.ASN1Encodable[] {new ASN1Integer(r), new ASN1Integer(s)}).getEncoded();
+    }
+
+    private static void copyUnsigned(byte[] value, byte[] out, int offset) {
+        int start = value.length > 32 ? value.length - 32 : 0;
+        int length = value.length - start;
+        System.arraycopy(value, start, out, offset + 32 - length, length);
+    }
+
+    private static String keyId(KeyPair keys) {
+        try {
+            byte[] hash = MessageDigest.getInstance("SHA-256").digest(keys.getPublic().getEncoded());
+            return HexFormat.of().formatHex(hash, 0, 12);
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}

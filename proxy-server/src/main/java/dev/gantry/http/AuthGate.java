@@ -1,0 +1,203 @@
+package dev.gantry.http;
+
+import dev.gantry.auth.Access;
+import dev.gantry.auth.AccessPolicy;
+import dev.gantry.auth.Authenticator;
+import dev.gantry.auth.Authenticator.Caller;
+import dev.gantry.config.AuthConfig;
+import dev.gantry.oci.ErrorCode;
+import dev.gantry.oci.RegistryException;
+import dev.gantry.registry.Repository;
+import dev.gantry.registry.RepositoryResolver;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.handler.codec.http.FullHttpResponse;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import java.net.InetSocketAddress;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.regex.Pattern;
+
+/**
+ * Access control at the edge: who the caller is (Basic, a bearer token we
+ * issued, or nobody), whether the policy lets them do what the request does,
+ * and Docker's token protocol ({@code /token}) for clients that want tokens.
+ * A refused anonymous caller gets 401 with a challenge naming the scope to
+ * ask for; a refused user gets 403 {@code DENIED}.
+ */
+final class AuthGate {
+
+    private static final Pattern HOST = Pattern.compile("[A-Za-z0-9.-]+(:[0-9]{1,5})?|\\[[0-9A-Fa-f:.]+](:[0-9]{1,5})?");
+
+    private final Authenticator authenticator;
+    private final AccessPolicy policy;
+    private final AuthConfig config;
+    private final RepositoryResolver resolver;
+    private final boolean tls;
+
+    AuthGate(Authenticator authenticator, AccessPolicy policy, AuthConfig config, RepositoryResolver resolver, boolean tls) {
+        this.authenticator = authenticator;
+        this.policy = policy;
+        this.config = config;
+        this.resolver = resolver;
+        this.tls = tls;
+    }
+
+    /** Whether users exist: then {@code /v2/} asks who is calling, as {@code docker login} expects. */
+    boolean enabled() {
+        return authenticator.hasUsers();
+    }
+
+    Caller caller(Exchange ex) {
+        Caller cached = ex.caller();
+        if (cached != null) {
+            return cached;
+        }
+        try {
+            Caller c = authenticator.authenticate(ex.request().headers().get(HttpHeaderNames.AUTHORIZATION), client(ex.ctx()));
+            ex.caller(c);
+            return c;
+        } catch (Authenticator.Refused e) {
+            if (e.rateLimited()) {
+                throw new RegistryException(ErrorCode.TOOMANYREQUESTS, 429, e.getMessage(), Map.of("Retry-After", "60"), null);
+            }
+            throw new RegistryException(ErrorCode.UNAUTHORIZED, 401, e.getMessage(), challenge(ex, null), null);
+        }
+    }
+
+    /** {@code GET /v2/}: with users configured, callers must say who they are (or hold a token). */
+    void requireBase(Exchange ex) {
+        Caller c = caller(ex);
+        if (enabled() && c.anonymous() && c.grants() == null) {
+            throw new RegistryException(ErrorCode.UNAUTHORIZED, 401, "authentication required", challenge(ex, null), null);
+        }
+    }
+
+    /**
+     * Throws unless the caller may do {@code action} on {@code repo}.
+     *
+     * @param scopeName the repository as the challenge should name it (as the client named it)
+     */
+    void require(Exchange ex, Repository repo, String scopeName, String action) {
+        Caller c = caller(ex);
+        if (permits(c, repo, action)) {
+            return;
+        }
+        if (c.anonymous()) {
+            String scope = "repository:" + scopeName + ":" + (Access.PULL.equals(action) ? "pull" : "pull," + action);
+            String why = repo.fromPrivateUpstream() ? repo.requestedName() + " comes from an upstream with credentials: log in"
+                    : Access.PULL.equals(action) ? "authentication required to pull " + repo.requestedName()
+                    : "authentication required to " + action + " " + repo.requestedName() + (enabled() ? "" : " (no users are configured: set auth.htpasswd)");
+            throw new RegistryException(ErrorCode.UNAUTHORIZED, 401, why, challenge(ex, scope), null);
+        }
+        throw new RegistryException(ErrorCode.DENIED, 403, "user " + c.user() + " may not " + action + " " + repo.requestedName(),
+                Map.of(), null);
+    }
+
+    boolean permits(Caller c, Repository repo, String action) {
+        if (!policy.allows(c.user(), repo.fullName(), repo.isHosted(), repo.fromPrivateUpstream(), action)) {
+            return false;
+        }
+        if (c.grants() == null) {
+            return true;
+        }
+        for (Access a : c.grants()) {
+            if ("repository".equals(a.type()) && a.name().equals(repo.fullName()) && a.allows(action)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** {@code GET /token}: Docker's token protocol. Basic credentials optional; grants what the policy allows. */
+    FullHttpResponse token(Exchange ex) {
+        String authorization = ex.request().headers().get(HttpHeaderNames.AUTHORIZATION);
+        String user = null;
+        if (authorization != null && authorization.regionMatches(true, 0, "Basic ", 0, 6)) {
+            try {
+                user = authenticator.basic(authorization.substring(6).trim(), client(ex.ctx()));
+            } catch (Authenticator.Refused e) {
+                if (e.rateLimited()) {
+                    throw new RegistryException(ErrorCode.TOOMANYREQUESTS, 429, e.getMessage(), Map.of("Retry-After", "60"), null);
+                }
+                throw new RegistryException(ErrorCode.UNAUTHORIZED, 401, e.getMessage(),
+                        Map.of("WWW-Authenticate", "Basic realm=\"" + config.service() + "\""), null);
+            }
+        }
+        String service = ex.param("service");
+        if (service != null && !service.equals(authenticator.tokens().service())) {
+            throw new RegistryException(ErrorCode.DENIED, 400, "this token service is '" + authenticator.tokens().service() + "'",
+                    Map.of(), null);
+        }
+        List<Access> granted = new ArrayList<>();
+        for (String scope : ex.params("scope")) {
+            for (String one : scope.split(" ")) {
+                grant(user, one).ifPresent(granted::add);
+            }
+        }
+        String token = authenticator.tokens().issue(user == null ? "" : user, granted);
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("token", token);
+        body.put("access_token", token);
+        body.put("expires_in", authenticator.tokens().ttl().toSeconds());
+        body.put("issued_at", Instant.now().toString());
+        return RegistryEndpoints.json(HttpResponseStatus.OK, body);
+    }
+
+    private java.util.Optional<Access> grant(String user, String scope) {
+        Access asked;
+        try {
+            asked = Access.parseScope(scope);
+        } catch (IllegalArgumentException e) {
+            return java.util.Optional.empty();
+        }
+        if (!"repository".equals(asked.type())) {
+            return java.util.Optional.empty();
+        }
+        Repository repo;
+        try {
+            repo = resolver.resolve(asked.name(), null);
+        } catch (RegistryException e) {
+            return java.util.Optional.empty();
+        }
+        Set<String> allowed = new LinkedHashSet<>();
+        for (String action : asked.actions()) {
+            for (String a : "*".equals(action) ? List.of(Access.PULL, Access.PUSH, Access.DELETE) : List.of(action)) {
+                if (policy.allows(user, repo.fullName(), repo.isHosted(), repo.fromPrivateUpstream(), a)) {
+                    allowed.add(a);
+                }
+            }
+        }
+        return java.util.Optional.of(new Access("repository", repo.fullName(), allowed));
+    }
+
+    private Map<String, String> challenge(Exchange ex, String scope) {
+        StringBuilder c = new StringBuilder("Bearer realm=\"").append(realm(ex)).append("\",service=\"")
+                .append(authenticator.tokens().service()).append('"');
+        if (scope != null) {
+            c.append(",scope=\"").append(scope).append('"');
+        }
+        return Map.of("WWW-Authenticate", c.toString());
+    }
+
+    private String realm(Exchange ex) {
+        if (config.realm() != null) {
+            return config.realm();
+        }
+        String host = ex.request().headers().get(HttpHeaderNames.HOST);
+        if (host == null || !HOST.matcher(host).matches()) {
+            InetSocketAddress local = (InetSocketAddress) ex.ctx().channel().localAddress();
+            host = local.getHostString() + ":" + local.getPort();
+        }
+        return (tls ? "https://" : "http://") + host + "/token";
+    }
+
+    private static String client(ChannelHandlerContext ctx) {
+        return ctx.channel().remoteAddress() instanceof InetSocketAddress a ? a.getAddress().getHostAddress() : "unknown";
+    }
+}
