@@ -1,0 +1,49 @@
+package dev.gantry.auth;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.gantry.testing.MutableClock;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.bouncycastle.crypto.generators.OpenBSDBCrypt;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class HtpasswdTest {
+
+    @TempDir
+    Path tmp;
+
+    @Test
+    void checksBcryptEntriesOfEveryVersionAndIgnoresWeakHashes() throws Exception {
+        byte[] salt = new byte[16];
+        Path file = tmp.resolve("htpasswd");
+        Files.writeString(file, "# users\n"
+                + "a:" + OpenBSDBCrypt.generate("2a", "pa".toCharArray(), salt, 4) + "\n"
+                + "b:" + OpenBSDBCrypt.generate("2b", "pb".toCharArray(), salt, 4) + "\n"
+                + "y:" + OpenBSDBCrypt.generate("2y", "py".toCharArray(), salt, 4) + "\n"
+                + "md5:$apr1$abc$0123456789abcdefghijkl\n"
+                + "sha:{SHA}W6ph5Mm5Pz8GgiULbPgzG37mj9g=\n");
+        Htpasswd users = new Htpasswd(file, MutableClock.startingNow());
+        assertThat(users.size()).isEqualTo(3);
+        assertThat(users.verify("a", "pa")).isTrue();
+        assertThat(users.verify("b", "pb")).isTrue();
+        assertThat(users.verify("y", "py")).isTrue();
+        assertThat(users.verify("y", "pa")).isFalse();
+        assertThat(users.verify("nobody", "pa")).isFalse();
+        assertThat(users.verify("md5", "anything")).isFalse();
+    }
+
+    @Test
+    void picksUpNewUsersWhenTheFileChanges() throws Exception {
+        MutableClock clock = MutableClock.startingNow();
+        Path file = tmp.resolve("htpasswd");
+        Files.writeString(file, "a:" + OpenBSDBCrypt.generate("2y", "pa".toCharArray(), new byte[16], 4) + "\n");
+        Htpasswd users = new Htpasswd(file, clock);
+        Files.writeString(file, "c:" + OpenBSDBCrypt.generate("2y", "pc".toCharArray(), new byte[16], 4) + "\n");
+        Files.setLastModifiedTime(file, java.nio.file.attribute.FileTime.fromMillis(System.currentTimeMillis() + 10_000));
+        clock.advance(java.time.Duration.ofSeconds(6));
+        assertThat(users.verify("c", "pc")).isTrue();
+        assertThat(users.verify("a", "pa")).isFalse();
+    }
+}
