@@ -110,24 +110,20 @@ public final class ElfAnalyzer {
 
     private static long decodeX86(X86Decoder decoder, byte[] buf, int from, int to, Map<String, Long> firstUse,
             long seen, String[] dispatch) {
-        long found = seen;
-        int p = from;
-        while (p < to && decoder.decode(buf, p, to)) {
-            long f = decoder.features();
-            if (f != 0) {
-                long fresh = f & ~found;
-                if (fresh != 0) {
-                    found |= fresh;
-                    for (long m = fresh; m != 0; m &= m - 1) {
-                        firstUse.put(X86Feature.of(Long.numberOfTrailingZeros(m)).flag(), (long) p);
-                    }
+        long[] found = {seen};
+        decoder.scan(buf, from, to, (offset, features, cpuid) -> {
+            long fresh = features & ~found[0];
+            if (fresh != 0) {
+                found[0] |= fresh;
+                for (long m = fresh; m != 0; m &= m - 1) {
+                    firstUse.put(X86Feature.of(Long.numberOfTrailingZeros(m)).flag(), (long) offset);
                 }
-            } else if (dispatch[0] == null && (decoder.cpuid() || decoder.xgetbv())) {
-                dispatch[0] = (decoder.cpuid() ? "CPUID" : "XGETBV") + " at offset 0x" + Integer.toHexString(p);
             }
-            p += decoder.length();
-        }
-        return found;
+            if (cpuid && dispatch[0] == null) {
+                dispatch[0] = "CPUID or XGETBV at offset 0x" + Integer.toHexString(offset);
+            }
+        });
+        return found[0];
     }
 
     private static long classifyArm64(byte[] buf, int from, int to, ElfBytes b, Map<String, Long> firstUse,

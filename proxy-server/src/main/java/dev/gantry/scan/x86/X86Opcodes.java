@@ -39,6 +39,12 @@ final class X86Opcodes {
      */
     static final int[] FAST = new int[256];
     static final int[] FAST_0F = new int[256];
+    /**
+     * Bytes of ModRM, SIB and displacement by ModRM value (low 4 bits), plus
+     * 0x10 when a SIB byte follows with mod 0, whose base 5 adds a disp32.
+     * The SIB byte is the last byte counted, so the caller checks it there.
+     */
+    static final int[] MODRM_LENGTH = new int[256];
 
     static {
         int[] t = ONE_BYTE;
@@ -128,6 +134,24 @@ final class X86Opcodes {
         // 0F 0F is 3DNow!: ModRM, then the real opcode as an immediate byte.
         u[0x0F] = MODRM | IMM8;
 
+        for (int modrm = 0; modrm < 256; modrm++) {
+            int mod = modrm >>> 6;
+            int rm = modrm & 7;
+            int len = 1;
+            int flag = 0;
+            if (mod != 3) {
+                if (rm == 4) {
+                    len++;
+                    if (mod == 0) {
+                        flag = 0x10;
+                    }
+                } else if (mod == 0 && rm == 5) {
+                    len += 4;
+                }
+                len += mod == 1 ? 1 : mod == 2 ? 4 : 0;
+            }
+            MODRM_LENGTH[modrm] = len | flag;
+        }
         for (int op = 0; op < 256; op++) {
             FAST[op] = fast(ONE_BYTE[op]);
             FAST_0F[op] = fast(TWO_BYTE[op]);
