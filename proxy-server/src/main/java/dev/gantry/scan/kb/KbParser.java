@@ -62,7 +62,7 @@ final class KbParser {
                 if (hardware.containsKey(e.getKey())) {
                     throw new KnowledgeBaseException(at + ": defined twice");
                 }
-                hardware.put(e.getKey(), new HardwareClass(e.getKey(), text(e.getValue(), "description", at, true),
+                hardware.put(e.getKey(), new HardwareClass(e.getKey(), text(e.getValue(), "description", at, false),
                         strings(e.getValue().get("cdi"), at + ".cdi"),
                         strings(e.getValue().get("devices"), at + ".devices"),
                         strings(e.getValue().get("volumes"), at + ".volumes")));
