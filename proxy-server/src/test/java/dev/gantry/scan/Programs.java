@@ -19,7 +19,7 @@ public final class Programs {
         Files.writeString(c, source);
         Path out = dir.resolve(name);
         List<String> cmd = new ArrayList<>(List.of(compiler, "-O3", "-o", out.toString(), c.toString()));
-        cmd.addAll(2, List.of(flags));
+        cmd.addAll(List.of(flags)); // after the source, so -l options resolve its symbols
         TestTools.run(dir, cmd.toArray(String[]::new));
         return out;
     }
