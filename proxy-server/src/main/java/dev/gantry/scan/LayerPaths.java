@@ -9,6 +9,8 @@ import dev.gantry.scan.tar.ScanAbort;
 final class LayerPaths {
     static final String WHITEOUT = ".wh.";
     static final String OPAQUE = ".wh..wh..opq";
+    /** Linux's PATH_MAX: no engine can extract a longer name, and glob matching stays cheap below it. */
+    static final int MAX_PATH = 4096;
 
     private LayerPaths() {
     }
@@ -18,9 +20,13 @@ final class LayerPaths {
      * {@code /usr/bin}).
      *
      * @throws ScanAbort {@code PATH_TRAVERSAL} for a name with a {@code ..} component:
-     *     container engines refuse such layers, so a scan of one must not pass
+     *     container engines refuse such layers, so a scan of one must not pass;
+     *     {@code LIMIT} for a name longer than {@link #MAX_PATH}
      */
     static String normalise(String name) throws ScanAbort {
+        if (name.length() > MAX_PATH) {
+            throw new ScanAbort("LIMIT", "entry name longer than " + MAX_PATH + " bytes: " + printable(name));
+        }
         StringBuilder out = new StringBuilder(name.length() + 1);
         int i = 0;
         int n = name.length();

@@ -66,6 +66,10 @@ public final class LayerBuilder {
         return put(e, content);
     }
 
+    public LayerBuilder file(String name, String content, int mode) {
+        return file(name, content.getBytes(StandardCharsets.UTF_8), mode);
+    }
+
     public LayerBuilder file(String name, String content) {
         return file(name, content.getBytes(StandardCharsets.UTF_8), 0644);
     }

@@ -37,7 +37,7 @@ final class ConfigSignals {
             out.volume(v, new Evidence(Evidence.VOLUME, v, null, "config.volumes", null, null, null, null,
                     "Volumes", null));
             for (Rule r : kb.rules(Rule.Kind.VOLUME)) {
-                if (r.matchesName(v)) {
+                if (r.matchesPath(v)) {
                     imply(r, r.implies().level(), new At(null, null, null, "Volumes", v));
                 }
             }

@@ -113,7 +113,8 @@ public final class Glob {
 
     /** Whether the glob matches {@code text} as a whole (a name, a soname, an environment variable name). */
     public boolean matchesName(String name) {
-        if (!name.startsWith(literalPrefix) || !name.endsWith(literalSuffix)) {
+        // the literal prefix is the file name's, so it only applies to a whole text for file-name globs
+        if ((basename && !name.startsWith(literalPrefix)) || !name.endsWith(literalSuffix)) {
             return false;
         }
         return pattern.matcher(name).matches();

@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
 import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
+import org.apache.commons.compress.archivers.tar.TarUtils;
 
 /**
  * commons-compress's tar reader with the bounds a registry needs on hostile
@@ -35,6 +36,19 @@ public final class BoundedTarInputStream extends TarArchiveInputStream {
 
     public long entries() {
         return entries;
+    }
+
+    /**
+     * Verifies each header's checksum, which the library does not: on a plain
+     * (uncompressed) layer nothing else would notice a corrupt header.
+     */
+    @Override
+    protected byte[] readRecord() throws IOException {
+        byte[] record = super.readRecord();
+        if (record != null && !isEOFRecord(record) && !TarUtils.verifyCheckSum(record)) {
+            throw new IOException("corrupt tar header: checksum mismatch");
+        }
+        return record;
     }
 
     @Override

@@ -35,6 +35,12 @@ class GlobTest {
     }
 
     @Test
+    void aPathGlobMatchesAWholePathGivenAsAName() {
+        assertThat(Glob.compile("/dev/hugepages").matchesName("/dev/hugepages")).isTrue();
+        assertThat(Glob.compile("/mnt/huge*").matchesName("/mnt/huge1G")).isTrue();
+    }
+
+    @Test
     void regexCharactersAreLiteral() {
         assertThat(Glob.compile("a.b+c").matchesName("a.b+c")).isTrue();
         assertThat(Glob.compile("a.b+c").matchesName("axbbc")).isFalse();
