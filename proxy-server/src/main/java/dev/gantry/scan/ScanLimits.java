@@ -28,10 +28,10 @@ public record ScanLimits(long maxExpandedBytes, long maxRatio, long ratioFloorBy
 
     /**
      * 64 GiB expanded, ratio 200 past 256 MiB, a million entries, 1 MiB of
-     * metadata per entry, 256 MiB per ELF file (the largest CUDA libraries are
-     * several hundred MiB but are recognised by name), 64 KiB per text file.
+     * metadata per entry, 128 MiB per ELF file (libLLVM fits; the largest CUDA
+     * libraries do not, but are recognised by name), 64 KiB per text file.
      */
     public static ScanLimits defaults() {
-        return new ScanLimits(64L << 30, 200, 256L << 20, 1_000_000, 1 << 20, 256 << 20, 64 << 10);
+        return new ScanLimits(64L << 30, 200, 256L << 20, 1_000_000, 1 << 20, 128 << 20, 64 << 10);
     }
 }
