@@ -10,7 +10,6 @@ import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermission;
-import java.util.List;
 import java.util.Set;
 import java.util.stream.Stream;
 import java.util.zip.GZIPOutputStream;
@@ -153,9 +152,5 @@ public final class LayerBuilder {
             throw new UncheckedIOException(e);
         }
         return out.toByteArray();
-    }
-
-    static List<String> lines(String s) {
-        return s.lines().toList();
     }
 }
