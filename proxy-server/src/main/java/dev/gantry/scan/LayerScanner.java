@@ -1,0 +1,70 @@
+package dev.gantry.scan;
+
+import static java.util.Objects.requireNonNull;
+
+import dev.gantry.oci.Digest;
+import dev.gantry.scan.elf.ElfAnalyzer;
+import dev.gantry.scan.kb.KnowledgeBase;
+import java.io.InputStream;
+
+/**
+ * Scans one layer blob for hardware evidence: streams it (gzip, zstd or
+ * plain tar, detected from the bytes), matches every entry against the
+ * knowledge base, analyses every ELF file (dependencies, notes, Go build
+ * info, instructions) and records device nodes, links and whiteouts for the
+ * image-level merge.
+ *
+ * <p><b>Contract.</b> {@link #scan} blocks until the layer is read (run it on
+ * a bounded executor, never on an event loop); it never throws for bad
+ * input — a corrupt, hostile or oversized layer yields {@link LayerFindings}
+ * with status {@code failed} and the reason, and a reading error of the blob
+ * itself yields a {@linkplain LayerFindings#retryable() retryable} failure.
+ * It reads the blob until the end of the tar archive (and any trailer) but
+ * does not close it: the caller opened it and closes it. Memory is bounded
+ * by {@link ScanLimits#maxElfBytes()} plus small buffers per concurrent scan.
+ *
+ * <p><b>Thread-safety.</b> Immutable; {@link #scan} may be called from many
+ * threads at once.
+ */
+public final class LayerScanner {
+    /**
+     * Version of the scanning code. Bump it whenever a change would make a
+     * scan of the same bytes produce different findings, so stored findings
+     * are recognised as stale and rescanned.
+     */
+    public static final String VERSION = "1";
+
+    private final KnowledgeBase kb;
+    private final ScanLimits limits;
+    private final ElfAnalyzer elf;
+
+    public LayerScanner(KnowledgeBase kb, ScanLimits limits) {
+        this.kb = requireNonNull(kb, "kb");
+        this.limits = requireNonNull(limits, "limits");
+        this.elf = new ElfAnalyzer(kb.sectionNames());
+    }
+
+    /**
+     * Scans a layer.
+     *
+     * @param layer the layer's digest, recorded in the findings (the scanner does not verify it:
+     *     the fill path already did)
+     * @param mediaType the declared media type; informational only, since compression is
+     *     detected from the bytes (may be null)
+     * @param blob the blob's bytes; not closed
+     */
+    public LayerFindings scan(Digest layer, String mediaType, InputStream blob) {
+        requireNonNull(layer, "layer");
+        requireNonNull(blob, "blob");
+        return new LayerWalk(kb, limits, elf).run(layer, blob);
+    }
+
+    /** Whether findings were made by this scanner version with this knowledge base (else rescan). */
+    public boolean isCurrent(LayerFindings findings) {
+        return VERSION.equals(findings.scanner()) && kb.version().equals(findings.knowledgeBase());
+    }
+
+    public KnowledgeBase knowledgeBase() {
+        return kb;
+    }
+}

@@ -1,0 +1,234 @@
+package dev.gantry.scan;
+
+import dev.gantry.oci.Digest;
+import dev.gantry.scan.elf.ElfAnalyzer;
+import dev.gantry.scan.elf.ElfFile;
+import dev.gantry.scan.elf.ElfFormatException;
+import dev.gantry.scan.elf.ElfReport;
+import dev.gantry.scan.kb.KnowledgeBase;
+import dev.gantry.scan.kb.Rule;
+import dev.gantry.scan.tar.BoundedTarInputStream;
+import dev.gantry.scan.tar.LayerStreams;
+import dev.gantry.scan.tar.ScanAbort;
+import dev.gantry.scan.tar.SourceIOException;
+import dev.gantry.schema.ScanStatus;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
+
+/**
+ * One scan of one layer: walks the tar entries once, reading the bytes of
+ * ELF files and of the small files content rules ask for, and skipping every
+ * other body without copying it. Holds the scan's state, so it is used once,
+ * by one thread.
+ */
+final class LayerWalk {
+    private static final int HEADER = 64;
+
+    private final KnowledgeBase kb;
+    private final ScanLimits limits;
+    private final ElfAnalyzer elf;
+    private final Notes notes = new Notes();
+    private final List<FileFinding> files = new ArrayList<>();
+    private final List<CpuFinding> cpu = new ArrayList<>();
+    private final List<String> executables = new ArrayList<>();
+    private final List<String> elfFiles = new ArrayList<>();
+    private final Map<String, String> symlinks = new HashMap<>();
+    private final Map<String, String> hardlinks = new HashMap<>();
+    private final List<DeviceEntry> devices = new ArrayList<>();
+    private final List<String> whiteouts = new ArrayList<>();
+    private final List<String> opaqueDirs = new ArrayList<>();
+    private byte[] buf = new byte[64 * 1024];
+
+    LayerWalk(KnowledgeBase kb, ScanLimits limits, ElfAnalyzer elf) {
+        this.kb = kb;
+        this.limits = limits;
+        this.elf = elf;
+    }
+
+    LayerFindings run(Digest layer, InputStream blob) {
+        LayerStreams streams = null;
+        BoundedTarInputStream tar = null;
+        FailureKind failure = null;
+        String reason = null;
+        try {
+            streams = LayerStreams.open(blob, limits.maxExpandedBytes(), limits.maxRatio(), limits.ratioFloorBytes());
+            tar = new BoundedTarInputStream(streams.tar(), limits.maxMetadataBytes(), limits.maxEntries());
+            TarArchiveEntry entry;
+            while ((entry = tar.next()) != null) {
+                visit(tar, entry);
+            }
+            if (streams.expandedBytes() % 512 != 0) {
+                throw new IOException("truncated tar archive: it ends inside a 512-byte record");
+            }
+            drain(streams.tar());
+        } catch (ScanAbort e) {
+            failure = FailureKind.valueOf(e.kind());
+            reason = e.getMessage();
+        } catch (SourceIOException e) {
+            failure = FailureKind.IO;
+            reason = "reading the blob failed: " + e.getMessage();
+        } catch (IOException | RuntimeException e) {
+            // Decompressors and the tar reader signal corrupt input with any
+            // IOException or RuntimeException; none may escape the scanner.
+            failure = FailureKind.CORRUPT;
+            reason = describe(e);
+        }
+        ScanStatus status = failure != null ? ScanStatus.FAILED : notes.isEmpty() ? ScanStatus.COMPLETE
+                : ScanStatus.PARTIAL;
+        return new LayerFindings(LayerFindings.FORMAT, layer.toString(), LayerScanner.VERSION, kb.version(), status,
+                failure, reason, notes.toList(), streams == null ? null : streams.compression(),
+                streams == null ? 0 : streams.compressedBytes(), streams == null ? 0 : streams.expandedBytes(),
+                tar == null ? 0 : tar.entries(), files, cpu, executables, elfFiles, symlinks, hardlinks, devices,
+                whiteouts, opaqueDirs);
+    }
+
+    private static String describe(Throwable e) {
+        String m = e.getMessage();
+        String what = e instanceof IOException ? "corrupt layer" : "corrupt layer (" + e.getClass().getSimpleName() + ")";
+        return m == null || m.isBlank() ? what : what + ": " + m;
+    }
+
+    /** Reads what follows the tar end (padding, the gzip trailer) so checksums are verified and bytes counted. */
+    private void drain(InputStream in) throws IOException {
+        while (in.read(buf, 0, buf.length) >= 0) {
+            // discard
+        }
+    }
+
+    private void visit(BoundedTarInputStream tar, TarArchiveEntry entry) throws IOException {
+        String path = LayerPaths.normalise(entry.getName());
+        if (path.equals("/")) {
+            return;
+        }
+        String name = path.substring(path.lastIndexOf('/') + 1);
+        if (name.startsWith(LayerPaths.WHITEOUT)) {
+            String parent = LayerPaths.parent(path);
+            if (name.equals(LayerPaths.OPAQUE)) {
+                opaqueDirs.add(parent);
+            } else {
+                whiteouts.add(LayerPaths.join(parent, name.substring(LayerPaths.WHITEOUT.length())));
+            }
+            return;
+        }
+        boolean underDev = path.startsWith("/dev/");
+        if (entry.isSymbolicLink()) {
+            symlinks.put(path, entry.getLinkName());
+            if (underDev) {
+                devices.add(new DeviceEntry(path, "symlink", -1, -1));
+            }
+            matchPath(path);
+        } else if (entry.isLink()) {
+            hardlinks.put(path, LayerPaths.normalise(entry.getLinkName()));
+            matchPath(path);
+        } else if (entry.isCharacterDevice() || entry.isBlockDevice()) {
+            devices.add(new DeviceEntry(path, entry.isCharacterDevice() ? "char" : "block",
+                    entry.getDevMajor(), entry.getDevMinor()));
+        } else if (entry.isFIFO()) {
+            if (underDev) {
+                devices.add(new DeviceEntry(path, "fifo", -1, -1));
+            }
+        } else if (entry.isFile()) {
+            if (underDev) {
+                devices.add(new DeviceEntry(path, "file", -1, -1));
+            }
+            matchPath(path);
+            boolean executable = (entry.getMode() & 0111) != 0;
+            if (executable) {
+                executables.add(path);
+            }
+            regularFile(tar, path, entry.getSize(), executable);
+        }
+    }
+
+    private void matchPath(String path) {
+        for (Rule r : kb.matchPath(path)) {
+            files.add(new FileFinding(path, r.id(), null));
+        }
+    }
+
+    private void regularFile(InputStream tar, String path, long size, boolean executable) throws IOException {
+        if (size < 4) {
+            return;
+        }
+        int head = tar.readNBytes(buf, 0, (int) Math.min(size, HEADER));
+        if (ElfFile.isElf(buf, head)) {
+            elfFile(tar, path, size, head, executable);
+            return;
+        }
+        List<Rule> content = kb.matchContentPath(path);
+        if (!content.isEmpty() && size <= limits.maxTextBytes()) {
+            int n = head + tar.readNBytes(buf, head, (int) size - head);
+            for (Rule r : content) {
+                for (String literal : r.literals()) {
+                    if (contains(buf, n, literal.getBytes(StandardCharsets.UTF_8))) {
+                        files.add(new FileFinding(path, r.id(), literal));
+                        break;
+                    }
+                }
+            }
+        }
+    }
+
+    private void elfFile(InputStream tar, String path, long size, int head, boolean executable) throws IOException {
+        int want = (int) Math.min(size, limits.maxElfBytes());
+        if (buf.length < want) {
+            byte[] bigger = new byte[Math.max(want, Math.min(limits.maxElfBytes(), buf.length * 2))];
+            System.arraycopy(buf, 0, bigger, 0, head);
+            buf = bigger;
+        }
+        int n = head + tar.readNBytes(buf, head, want - head);
+        if (n < want) {
+            throw new IOException("truncated tar archive: " + path + " ends after " + n + " of " + size + " bytes");
+        }
+        ElfReport report;
+        try {
+            report = elf.analyze(buf, n, size);
+        } catch (ElfFormatException e) {
+            notes.add("ELF " + path + " not analysed: " + e.getMessage());
+            return;
+        }
+        if (executable && report.program()) {
+            elfFiles.add(path);
+        }
+        if (n < size) {
+            notes.add("ELF " + path + ": only the first " + n + " of " + size + " bytes analysed (per-file limit)");
+        }
+        for (String soname : report.needed()) {
+            for (Rule r : kb.rules(Rule.Kind.NEEDED)) {
+                if (r.matchesName(soname)) {
+                    files.add(new FileFinding(path, r.id(), soname));
+                }
+            }
+        }
+        for (String section : report.sections()) {
+            for (Rule r : kb.rules(Rule.Kind.SECTION)) {
+                if (r.sections().contains(section)) {
+                    files.add(new FileFinding(path, r.id(), section));
+                }
+            }
+        }
+        CpuFinding c = CpuFindings.of(path, report, kb.alwaysRequired());
+        if (c != null) {
+            cpu.add(c);
+        }
+    }
+
+    private static boolean contains(byte[] hay, int length, byte[] needle) {
+        outer:
+        for (int i = 0; i + needle.length <= length; i++) {
+            for (int j = 0; j < needle.length; j++) {
+                if (hay[i + j] != needle[j]) {
+                    continue outer;
+                }
+            }
+            return true;
+        }
+        return false;
+    }
+}

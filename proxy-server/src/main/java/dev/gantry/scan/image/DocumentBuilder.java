@@ -1,0 +1,150 @@
+package dev.gantry.scan.image;
+
+import dev.gantry.scan.kb.HardwareClass;
+import dev.gantry.scan.kb.KnowledgeBase;
+import dev.gantry.scan.x86.X86Feature;
+import dev.gantry.schema.Constraint;
+import dev.gantry.schema.Cpu;
+import dev.gantry.schema.Device;
+import dev.gantry.schema.Evidence;
+import dev.gantry.schema.Level;
+import dev.gantry.schema.Platform;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Accumulates findings with their evidence and turns them into the parts of
+ * a hardware document: feature and hardware levels (the strongest level any
+ * evidence gives), devices with CDI names, nodes and constraints,
+ * passthru-devices and volumes. Evidence is capped per rule and name, since
+ * one rule can match thousands of files of a toolkit directory.
+ */
+final class DocumentBuilder {
+    static final int EVIDENCE_PER_RULE = 5;
+
+    private final KnowledgeBase kb;
+    private final Map<String, Level> cpu = new LinkedHashMap<>();
+    private final Map<String, Level> hardware = new LinkedHashMap<>();
+    private final Map<String, List<Constraint>> constraints = new LinkedHashMap<>();
+    private final Set<String> volumes = new LinkedHashSet<>();
+    private final List<Evidence> evidence = new ArrayList<>();
+    private final Map<String, Integer> perRule = new HashMap<>();
+    private final List<String> notes = new ArrayList<>();
+    private int requiredLevel = 1;
+
+    DocumentBuilder(KnowledgeBase kb) {
+        this.kb = kb;
+    }
+
+    void cpu(String flag, Level level, Evidence why) {
+        cpu.merge(flag, level, Level::max);
+        add(why);
+    }
+
+    void hardware(String name, Level level, Evidence why) {
+        hardware.merge(name, level, Level::max);
+        add(why);
+    }
+
+    void volume(String path, Evidence why) {
+        volumes.add(path);
+        if (why != null) {
+            add(why);
+        }
+    }
+
+    void constraint(String hardwareName, Constraint c) {
+        constraints.computeIfAbsent(hardwareName, k -> new ArrayList<>()).add(c);
+    }
+
+    void requireLevel(int level, Evidence why) {
+        requiredLevel = Math.max(requiredLevel, level);
+        add(why);
+    }
+
+    void evidence(Evidence why) {
+        add(why);
+    }
+
+    void note(String note) {
+        notes.add(note);
+    }
+
+    List<String> notes() {
+        List<String> out = new ArrayList<>(notes);
+        perRule.forEach((key, count) -> {
+            if (count > EVIDENCE_PER_RULE) {
+                out.add((count - EVIDENCE_PER_RULE) + " more matches of " + key + " not listed as evidence");
+            }
+        });
+        out.sort(null);
+        return out;
+    }
+
+    private void add(Evidence e) {
+        String key = e.rule() + " (" + e.name() + ")";
+        int n = perRule.merge(key, 1, Integer::sum);
+        if (n <= EVIDENCE_PER_RULE) {
+            evidence.add(e);
+        }
+    }
+
+    List<Evidence> evidence() {
+        return evidence;
+    }
+
+    Platform platform(String architecture, String os, String variant, String unameArch, boolean x86) {
+        String level = null;
+        if (x86) {
+            long mask = 0;
+            for (Map.Entry<String, Level> e : cpu.entrySet()) {
+                if (e.getValue() == Level.REQUIRED) {
+                    for (X86Feature f : X86Feature.values()) {
+                        if (f.flag().equals(e.getKey())) {
+                            mask |= f.bit();
+                        }
+                    }
+                }
+            }
+            level = "x86-64-v" + Math.max(requiredLevel, X86Feature.levelOf(mask));
+        }
+        return new Platform(architecture, os, variant, new Cpu(unameArch, level, cpu), hardware);
+    }
+
+    List<Device> devices() {
+        List<Device> out = new ArrayList<>();
+        for (Map.Entry<String, Level> e : hardware.entrySet()) {
+            HardwareClass c = kb.hardware(e.getKey());
+            out.add(new Device(e.getKey(), e.getValue(), c == null ? List.of() : c.cdi(),
+                    c == null ? List.of() : c.devices(), constraints.getOrDefault(e.getKey(), List.of())));
+        }
+        return out;
+    }
+
+    List<String> passthruDevices() {
+        Set<String> out = new LinkedHashSet<>();
+        for (String name : hardware.keySet()) {
+            HardwareClass c = kb.hardware(name);
+            if (c != null) {
+                out.addAll(c.devices());
+            }
+        }
+        return List.copyOf(out);
+    }
+
+    List<String> volumes() {
+        Set<String> out = new LinkedHashSet<>(volumes);
+        for (String name : hardware.keySet()) {
+            HardwareClass c = kb.hardware(name);
+            if (c != null) {
+                out.addAll(c.volumes());
+            }
+        }
+        return List.copyOf(out);
+    }
+}

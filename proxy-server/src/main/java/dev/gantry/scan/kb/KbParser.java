@@ -1,0 +1,250 @@
+package dev.gantry.scan.kb;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import dev.gantry.scan.x86.X86Feature;
+import dev.gantry.schema.Level;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.regex.Pattern;
+import java.util.regex.PatternSyntaxException;
+
+/**
+ * Reads the YAML files of the knowledge base, strictly: an unknown key, a
+ * missing one, a bad glob or regex or level fails with a message naming the
+ * file, the rule and the key, so a typo cannot silently disable a rule.
+ */
+final class KbParser {
+    private static final Pattern FEATURE = Pattern.compile("[a-z0-9_]+");
+    private static final Pattern HARDWARE = Pattern.compile("[a-z0-9]+(?:[.-][a-z0-9]+)*");
+    private static final Set<String> FILE_KEYS = Set.of("cpu", "hardware", "rules");
+    private static final Set<String> RULE_KEYS = Set.of("id", "description", "match", "implies");
+    private static final Set<String> IMPLIES_KEYS = Set.of("hardware", "cpu", "level", "entrypoint", "volumes",
+            "constraint");
+    private static final Set<String> CONSTRAINTS = Set.of("nvidia-require", "cuda-version");
+
+    private final ObjectMapper yaml = new ObjectMapper(new YAMLFactory());
+
+    /** The parsed contents of one file, appended to the accumulators. */
+    void parse(String file, byte[] bytes, List<Rule> rules, Map<String, HardwareClass> hardware,
+            List<String> alwaysRequired) {
+        JsonNode root;
+        try {
+            root = yaml.readTree(bytes);
+        } catch (IOException e) {
+            throw new KnowledgeBaseException(file + ": not valid YAML: " + e.getMessage(), e);
+        }
+        if (root == null || root.isMissingNode() || root.isNull()) {
+            return;
+        }
+        String where = file;
+        requireKeys(root, FILE_KEYS, where);
+        JsonNode cpu = root.get("cpu");
+        if (cpu != null) {
+            requireKeys(cpu, Set.of("alwaysRequired"), where + ": cpu");
+            alwaysRequired.addAll(strings(cpu.get("alwaysRequired"), where + ": cpu.alwaysRequired"));
+        }
+        JsonNode classes = root.get("hardware");
+        if (classes != null) {
+            for (Iterator<Map.Entry<String, JsonNode>> it = classes.fields(); it.hasNext(); ) {
+                Map.Entry<String, JsonNode> e = it.next();
+                String at = where + ": hardware." + e.getKey();
+                if (!HARDWARE.matcher(e.getKey()).matches()) {
+                    throw new KnowledgeBaseException(at + ": name must be dotted lower-case words");
+                }
+                requireKeys(e.getValue(), Set.of("description", "cdi", "devices", "volumes"), at);
+                if (hardware.containsKey(e.getKey())) {
+                    throw new KnowledgeBaseException(at + ": defined twice");
+                }
+                hardware.put(e.getKey(), new HardwareClass(e.getKey(), text(e.getValue(), "description", at, false),
+                        strings(e.getValue().get("cdi"), at + ".cdi"),
+                        strings(e.getValue().get("devices"), at + ".devices"),
+                        strings(e.getValue().get("volumes"), at + ".volumes")));
+            }
+        }
+        JsonNode list = root.get("rules");
+        if (list != null) {
+            if (!list.isArray()) {
+                throw new KnowledgeBaseException(where + ": rules must be a list");
+            }
+            for (JsonNode r : list) {
+                rules.add(rule(r, where));
+            }
+        }
+    }
+
+    private Rule rule(JsonNode r, String file) {
+        String id = text(r, "id", file + ": a rule", true);
+        String at = file + ": rule " + id;
+        requireKeys(r, RULE_KEYS, at);
+        String description = text(r, "description", at, false);
+        JsonNode match = r.get("match");
+        if (match == null || !match.isObject() || match.size() != 1) {
+            throw new KnowledgeBaseException(at + ": match must have exactly one key of "
+                    + kindKeys());
+        }
+        Map.Entry<String, JsonNode> m = match.fields().next();
+        Rule.Kind kind = null;
+        for (Rule.Kind k : Rule.Kind.values()) {
+            if (k.key().equals(m.getKey())) {
+                kind = k;
+            }
+        }
+        if (kind == null) {
+            throw new KnowledgeBaseException(at + ": unknown match '" + m.getKey() + "' (one of " + kindKeys() + ")");
+        }
+        String mat = at + ": match." + m.getKey();
+        JsonNode v = m.getValue();
+        List<Glob> globs = List.of();
+        Set<String> sections = Set.of();
+        List<String> literals = List.of();
+        Pattern value = null;
+        Set<String> ignore = Set.of();
+        switch (kind) {
+            case PATH, NEEDED, DEVICE, COMMAND, VOLUME -> globs = globs(strings(v, mat), mat);
+            case SECTION -> sections = Set.copyOf(strings(v, mat));
+            case COMMAND_TEXT -> literals = strings(v, mat);
+            case CONTENT -> {
+                requireKeys(v, Set.of("path", "contains"), mat);
+                globs = globs(strings(v.get("path"), mat + ".path"), mat + ".path");
+                literals = strings(v.get("contains"), mat + ".contains");
+            }
+            case ENV, LABEL -> {
+                requireKeys(v, kind == Rule.Kind.ENV ? Set.of("name", "value", "ignore") : Set.of("name", "value"), mat);
+                globs = globs(List.of(text(v, "name", mat, true)), mat + ".name");
+                String re = text(v, "value", mat, false);
+                if (re != null) {
+                    try {
+                        value = Pattern.compile(re);
+                    } catch (PatternSyntaxException e) {
+                        throw new KnowledgeBaseException(mat + ".value: bad regular expression: " + e.getMessage(), e);
+                    }
+                }
+                ignore = Set.copyOf(strings(v.get("ignore"), mat + ".ignore").stream()
+                        .map(s -> s.toLowerCase(Locale.ROOT)).toList());
+            }
+            default -> throw new IllegalStateException(kind.toString());
+        }
+        if ((globs.isEmpty() && kind != Rule.Kind.SECTION && kind != Rule.Kind.COMMAND_TEXT)
+                || (kind == Rule.Kind.SECTION && sections.isEmpty())
+                || ((kind == Rule.Kind.COMMAND_TEXT || kind == Rule.Kind.CONTENT) && literals.isEmpty())) {
+            throw new KnowledgeBaseException(mat + ": nothing to match");
+        }
+        return new Rule(id, description, kind, globs, sections, literals, value, ignore, implies(r.get("implies"), at));
+    }
+
+    private Implication implies(JsonNode i, String at) {
+        String where = at + ": implies";
+        if (i == null || !i.isObject()) {
+            throw new KnowledgeBaseException(where + " is missing");
+        }
+        requireKeys(i, IMPLIES_KEYS, where);
+        String hardware = text(i, "hardware", where, false);
+        List<String> cpu = new ArrayList<>();
+        for (String f : strings(i.get("cpu"), where + ".cpu")) {
+            if (f.matches("x86-64-v[2-4]")) {
+                int level = f.charAt(8) - '0';
+                for (X86Feature x : X86Feature.values()) {
+                    if (x.level() > 1 && x.level() <= level) {
+                        cpu.add(x.flag());
+                    }
+                }
+            } else if (FEATURE.matcher(f).matches()) {
+                cpu.add(f);
+            } else {
+                throw new KnowledgeBaseException(where + ".cpu: '" + f + "' is not a /proc/cpuinfo flag or x86-64-vN");
+            }
+        }
+        List<String> volumes = strings(i.get("volumes"), where + ".volumes");
+        String levelText = text(i, "level", where, hardware != null || !cpu.isEmpty());
+        Level level = levelText == null ? Level.SUPPORTED : level(levelText, where + ".level");
+        String ep = text(i, "entrypoint", where, false);
+        String constraint = text(i, "constraint", where, false);
+        if (constraint != null && !CONSTRAINTS.contains(constraint)) {
+            throw new KnowledgeBaseException(where + ".constraint: '" + constraint + "' is not one of " + CONSTRAINTS);
+        }
+        if (hardware == null && cpu.isEmpty() && volumes.isEmpty()) {
+            throw new KnowledgeBaseException(where + ": implies nothing (give hardware, cpu or volumes)");
+        }
+        return new Implication(hardware, cpu, level, ep == null ? null : level(ep, where + ".entrypoint"), volumes,
+                constraint);
+    }
+
+    private static Level level(String text, String where) {
+        try {
+            return Level.of(text);
+        } catch (IllegalArgumentException e) {
+            throw new KnowledgeBaseException(where + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static List<Glob> globs(List<String> texts, String where) {
+        List<Glob> out = new ArrayList<>();
+        for (String t : texts) {
+            try {
+                out.add(Glob.compile(t));
+            } catch (IllegalArgumentException e) {
+                throw new KnowledgeBaseException(where + ": bad glob '" + t + "': " + e.getMessage(), e);
+            }
+        }
+        return out;
+    }
+
+    private static String kindKeys() {
+        List<String> keys = new ArrayList<>();
+        for (Rule.Kind k : Rule.Kind.values()) {
+            keys.add(k.key());
+        }
+        return String.join(", ", keys);
+    }
+
+    private static void requireKeys(JsonNode node, Set<String> allowed, String where) {
+        if (!node.isObject()) {
+            throw new KnowledgeBaseException(where + ": expected a mapping");
+        }
+        for (Iterator<String> it = node.fieldNames(); it.hasNext(); ) {
+            String key = it.next();
+            if (!allowed.contains(key)) {
+                throw new KnowledgeBaseException(where + ": unknown key '" + key + "' (expected one of "
+                        + allowed.stream().sorted().toList() + ")");
+            }
+        }
+    }
+
+    private static String text(JsonNode node, String key, String where, boolean required) {
+        JsonNode v = node.get(key);
+        if (v == null || v.isNull()) {
+            if (required) {
+                throw new KnowledgeBaseException(where + ": '" + key + "' is required");
+            }
+            return null;
+        }
+        if (!v.isValueNode()) {
+            throw new KnowledgeBaseException(where + ": '" + key + "' must be text");
+        }
+        return v.asText();
+    }
+
+    private static List<String> strings(JsonNode v, String where) {
+        if (v == null || v.isNull()) {
+            return List.of();
+        }
+        if (!v.isArray()) {
+            throw new KnowledgeBaseException(where + ": expected a list");
+        }
+        List<String> out = new ArrayList<>();
+        for (JsonNode e : v) {
+            if (!e.isValueNode()) {
+                throw new KnowledgeBaseException(where + ": expected a list of text");
+            }
+            out.add(e.asText());
+        }
+        return List.copyOf(out);
+    }
+}

@@ -1,0 +1,140 @@
+package dev.gantry.scan.kb;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.gantry.schema.Level;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class KnowledgeBaseTest {
+    static final Path CONF = Path.of("..", "conf", "hardware-kb");
+
+    @Test
+    void theEmbeddedCopyIsTheConfDirectory() {
+        assertThat(KnowledgeBase.embedded().version()).isEqualTo(KnowledgeBase.load(CONF).version());
+    }
+
+    @Test
+    void theVersionIsTheContentDigestAndChangesWithAnyByte(@TempDir Path dir) throws Exception {
+        KnowledgeBase original = KnowledgeBase.load(CONF);
+        assertThat(original.version()).matches("sha256:[0-9a-f]{64}");
+        copy(CONF, dir);
+        assertThat(KnowledgeBase.load(dir).version()).isEqualTo(original.version());
+        Path nvidia = dir.resolve("nvidia.yaml");
+        Files.writeString(nvidia, Files.readString(nvidia) + "\n# a comment is a change too\n");
+        assertThat(KnowledgeBase.load(dir).version()).isNotEqualTo(original.version());
+    }
+
+    @Test
+    void everySignalFamilyOfTheHardwareReferenceIsCovered() {
+        KnowledgeBase kb = KnowledgeBase.embedded();
+        Map<String, String> expected = new HashMap<>();
+        expected.put("/usr/local/cuda-12.2/lib64/libcudart.so.12", "gpu.nvidia");
+        expected.put("/usr/lib/x86_64-linux-gnu/libcudnn.so.8", "gpu.nvidia");
+        expected.put("/usr/lib/python3/site-packages/nvidia/cublas/lib/libcublas.so.12", "gpu.nvidia");
+        expected.put("/opt/rocm-5.7.0/lib/libamdhip64.so.5", "gpu.amd");
+        expected.put("/usr/lib/x86_64-linux-gnu/libze_loader.so.1", "gpu.intel");
+        expected.put("/etc/OpenCL/vendors/nvidia.icd", "opencl");
+        expected.put("/usr/lib/x86_64-linux-gnu/dri/iHD_drv_video.so", "gpu.dri");
+        expected.put("/usr/share/vulkan/icd.d/radeon_icd.x86_64.json", "gpu.dri");
+        expected.put("/usr/lib/x86_64-linux-gnu/libsgx_urts.so.2", "sgx");
+        expected.put("/app/python.manifest.sgx", "sgx");
+        expected.put("/opt/xilinx/xrt/lib/libxrt_coreutil.so.2", "fpga.xilinx");
+        expected.put("/usr/lib/libopae-c.so.2", "fpga.intel");
+        expected.put("/usr/lib/habanalabs/libSynapse.so", "accel.habana");
+        expected.put("/opt/aws/neuron/lib/libnrt.so.1", "accel.neuron");
+        expected.put("/usr/local/lib/python3.10/site-packages/libtpu/libtpu.so", "accel.tpu");
+        expected.put("/usr/lib/x86_64-linux-gnu/libibverbs.so.1", "rdma");
+        expected.put("/usr/lib/x86_64-linux-gnu/librte_eal.so.23", "dpdk");
+        expected.put("/usr/bin/qemu-system-x86_64", "kvm");
+        expected.put("/usr/lib/x86_64-linux-gnu/libtss2-esys.so.0", "tpm");
+        expected.put("/usr/lib/x86_64-linux-gnu/libusb-1.0.so.0", "usb");
+        expected.put("/usr/lib/x86_64-linux-gnu/libv4l2.so.0", "video4linux");
+        expected.put("/usr/lib/x86_64-linux-gnu/libasound.so.2", "alsa");
+        expected.forEach((path, hw) -> assertThat(kb.matchPath(path)).as(path)
+                .anySatisfy(r -> assertThat(r.implies().hardware()).isEqualTo(hw)));
+        for (String plain : new String[] {"/usr/bin/curl", "/usr/lib/x86_64-linux-gnu/libc.so.6",
+                "/usr/share/doc/curl/copyright", "/etc/nginx/nginx.conf", "/usr/bin/python3.11"}) {
+            assertThat(kb.matchPath(plain)).as(plain).isEmpty();
+        }
+    }
+
+    @Test
+    void everyRuleNamesADefinedHardwareClassAndEveryClassHasDevicesOrVolumes() {
+        KnowledgeBase kb = KnowledgeBase.embedded();
+        kb.hardwareClasses().values().forEach(c -> assertThat(c.devices().size() + c.volumes().size())
+                .as(c.name()).isPositive());
+        assertThat(kb.hardware("gpu.nvidia").cdi()).containsExactly("nvidia.com/gpu=all");
+        assertThat(kb.hardware("sgx").volumes()).contains("/var/run/aesmd");
+    }
+
+    @Test
+    void levelsAndEntrypointUpgradesComeFromTheData() {
+        KnowledgeBase kb = KnowledgeBase.embedded();
+        Rule linked = kb.rules(Rule.Kind.NEEDED).stream().filter(r -> r.matchesName("libcuda.so.1")).findFirst()
+                .orElseThrow();
+        assertThat(linked.implies().level()).isEqualTo(Level.SUPPORTED);
+        assertThat(linked.implies().entrypointLevel()).isEqualTo(Level.REQUIRED);
+        Rule hw = kb.rules(Rule.Kind.ENV).stream().filter(r -> r.id().equals("sgx.mode-hw")).findFirst().orElseThrow();
+        assertThat(hw.matchesValue("HW")).isTrue();
+        assertThat(hw.matchesValue("SIM")).isFalse();
+        assertThat(kb.alwaysRequired()).contains("sgx");
+    }
+
+    @Test
+    void hwcapsLevelsExpandToTheirFeatures() {
+        Rule v3 = KnowledgeBase.embedded().rules().stream().filter(r -> r.id().equals("cpu.glibc-hwcaps-v3"))
+                .findFirst().orElseThrow();
+        assertThat(v3.implies().cpu()).contains("avx2", "fma", "bmi2", "sse4_2", "popcnt").doesNotContain("avx512f");
+    }
+
+    @Test
+    void anUnknownKeyFailsNamingFileRuleAndKey(@TempDir Path dir) throws Exception {
+        write(dir, """
+                rules:
+                  - id: x.typo
+                    match: { paht: ["libx.so"] }
+                    implies: { hardware: kvm, level: supported }
+                """);
+        assertThatThrownBy(() -> KnowledgeBase.load(dir)).isInstanceOf(KnowledgeBaseException.class)
+                .hasMessageContaining("one.yaml").hasMessageContaining("x.typo").hasMessageContaining("paht");
+    }
+
+    @Test
+    void aBadLevelOrUndefinedHardwareOrDuplicateIdFails(@TempDir Path dir) throws Exception {
+        write(dir, "rules:\n  - id: a\n    match: { path: [x] }\n    implies: { hardware: kvm, level: maybe }\n");
+        assertThatThrownBy(() -> KnowledgeBase.load(dir)).hasMessageContaining("level");
+        write(dir, "rules:\n  - id: a\n    match: { path: [x] }\n    implies: { hardware: warp-drive, level: required }\n");
+        assertThatThrownBy(() -> KnowledgeBase.load(dir)).hasMessageContaining("warp-drive");
+        write(dir, "hardware:\n  kvm: { devices: [/dev/kvm] }\nrules:\n"
+                + "  - id: a\n    match: { path: [x] }\n    implies: { hardware: kvm, level: required }\n"
+                + "  - id: a\n    match: { path: [y] }\n    implies: { hardware: kvm, level: required }\n");
+        assertThatThrownBy(() -> KnowledgeBase.load(dir)).hasMessageContaining("'a' is used twice");
+    }
+
+    @Test
+    void anIndexThatPointsOutsideTheDirectoryIsRefused(@TempDir Path dir) throws Exception {
+        Files.writeString(dir.resolve("index.yaml"), "format: 1\nfiles: [../secret.yaml]\n");
+        assertThatThrownBy(() -> KnowledgeBase.load(dir)).isInstanceOf(KnowledgeBaseException.class)
+                .hasMessageContaining("same directory");
+    }
+
+    private static void write(Path dir, String yaml) throws Exception {
+        Files.writeString(dir.resolve("index.yaml"), "format: 1\nfiles: [one.yaml]\n");
+        Files.writeString(dir.resolve("one.yaml"), yaml, StandardCharsets.UTF_8);
+    }
+
+    private static void copy(Path from, Path to) throws Exception {
+        try (var s = Files.list(from)) {
+            for (Path p : s.toList()) {
+                Files.copy(p, to.resolve(p.getFileName()));
+            }
+        }
+    }
+}
