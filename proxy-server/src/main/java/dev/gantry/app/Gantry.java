@@ -2,7 +2,14 @@ package dev.gantry.app;
 
 import dev.gantry.config.GantryConfig;
 import dev.gantry.config.UpstreamConfig;
+import dev.gantry.hardware.HardwareService;
+import dev.gantry.hardware.LayerScans;
 import dev.gantry.http.HttpServer;
+import dev.gantry.scan.ImageAnalyzer;
+import dev.gantry.scan.LayerScanner;
+import dev.gantry.scan.ScanLimits;
+import dev.gantry.scan.kb.KnowledgeBase;
+import java.nio.file.Path;
 import dev.gantry.metrics.GantryMetrics;
 import dev.gantry.net.NetRuntime;
 import dev.gantry.registry.Registry;
@@ -41,6 +48,8 @@ public final class Gantry implements AutoCloseable {
     private final Registry registry;
     private final GantryMetrics metrics;
     private final dev.gantry.auth.Authenticator authenticator;
+    private final LayerScans scans;
+    private final HardwareService hardware;
     private final StorageFactory.Opened storage;
     private final java.util.concurrent.ScheduledExecutorService maintenance;
     private final HttpServer server;
@@ -83,7 +92,30 @@ public final class Gantry implements AutoCloseable {
             }, first, every, TimeUnit.MILLISECONDS);
         }
         this.authenticator = Security.authenticator(config, clock);
-        this.server = new HttpServer(net, registry, config.server().accessLog(), Security.tls(config), metrics, authenticator, config.auth());
+        KnowledgeBase kb = config.hardware().knowledgeBase() == null ? KnowledgeBase.embedded()
+                : KnowledgeBase.load(Path.of(config.hardware().knowledgeBase()));
+        this.scans = new LayerScans(new LayerScanner(kb, ScanLimits.defaults()), storage.meta(), blocking, metrics,
+                config.hardware().scanThreads(), config.hardware().scanQueue());
+        this.hardware = new HardwareService(registry, scans, new ImageAnalyzer(kb, clock), storage.meta(), blocking, clock);
+        registry.contributeReferrers(hardware::referrers);
+        if (config.hardware().scan()) {
+            // Scan layers as they arrive, in the background: pulls and pushes are never slowed by it.
+            registry.onBlobCommitted(digest -> {
+                String type = registry.layerMediaType(digest);
+                if (type != null && disk.statNow(digest).isPresent()) {
+                    scans.background(digest, type, disk.pathOf(digest));
+                }
+            });
+            registry.onPush((repo, layers) -> layers.forEach(l -> {
+                var d = l.parsedDigest();
+                if (disk.statNow(d).isPresent()) {
+                    scans.background(d, l.mediaType(), disk.pathOf(d));
+                }
+            }));
+        }
+        log.info("hardware knowledge base {}{}", kb.version(), config.hardware().scan() ? "; layers are scanned as they arrive" : "");
+        this.server = new HttpServer(net, registry, config.server().accessLog(), Security.tls(config), metrics, authenticator, config.auth(),
+                hardware, config.hardware().waitBudget());
     }
 
     /** Builds and starts a server for {@code config}. */
@@ -116,6 +148,10 @@ public final class Gantry implements AutoCloseable {
 
     public Registry registry() {
         return registry;
+    }
+
+    public HardwareService hardware() {
+        return hardware;
     }
 
     public GantryMetrics metrics() {
@@ -162,6 +198,7 @@ public final class Gantry implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
+        scans.close();
         storage.close();
         log.info("stopped");
     }

@@ -8,7 +8,7 @@ import picocli.CommandLine.Command;
         mixinStandardHelpOptions = true,
         versionProvider = VersionProvider.class,
         description = "A hardware-aware OCI registry mirror.",
-        subcommands = {ServeCommand.class, ConfigCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {ServeCommand.class, ConfigCommand.class, ScanCommand.class, CheckCommand.class, CommandLine.HelpCommand.class})
 public final class GantryCommand implements Runnable {
 
     @CommandLine.Spec
@@ -20,6 +20,11 @@ public final class GantryCommand implements Runnable {
     }
 
     public static void main(String[] args) {
+        if (args.length == 0 || !args[0].equals("serve")) {
+            // Commands print results on standard output: their log goes to standard error, warnings only.
+            System.setProperty("gantry.log.target", "System.err");
+            System.setProperty("gantry.log.level", "WARN");
+        }
         System.exit(new CommandLine(new GantryCommand()).execute(args));
     }
 }

@@ -30,7 +30,9 @@ import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
 /**
- * {@code gantry scan OCI-LAYOUT-DIR}: the scanner without a server. Scans
+ * {@code gantry scan IMAGE-REF|OCI-LAYOUT-DIR}: the scanner without a server.
+ * An image reference is fetched from its registry (once, through Gantry's own
+ * pull path, into a cache directory) and scanned; a layout is read from disk. Scans
  * every layer of every image manifest in an OCI image layout once (shared
  * layers once), and prints each platform's hardware document, for people by
  * default or as JSON with {@code --json} (one document, or an array when the
@@ -38,9 +40,21 @@ import picocli.CommandLine.Spec;
  * be read.
  */
 @Command(name = "scan", mixinStandardHelpOptions = true,
-        description = "Print the hardware an image needs, from an OCI image layout directory.")
+        description = "Print the hardware an image needs, from an image reference or an OCI image layout directory.")
 public final class ScanCommand implements Callable<Integer> {
-    @Parameters(index = "0", paramLabel = "OCI-LAYOUT-DIR", description = "An OCI image layout (skopeo copy ... oci:DIR).")
+    @Parameters(index = "0", paramLabel = "IMAGE-REF|OCI-LAYOUT-DIR",
+            description = "An image ([registry/]repository[:tag|@digest]) or an OCI image layout (skopeo copy ... oci:DIR).")
+    String target;
+
+    @Option(names = "--plain-http", description = "Reach the image's registry over HTTP (default for localhost and 127.*).")
+    boolean plainHttp;
+
+    @Option(names = "--creds", paramLabel = "USER:PASSWORD", description = "Credentials for the image's registry.")
+    String creds;
+
+    @Option(names = "--cache", paramLabel = "DIR", description = "Where fetched layers are kept (default: a temporary directory).")
+    Path cache;
+
     Path layout;
 
     @Option(names = "--json", description = "Print the hardware document(s) as JSON.")
@@ -60,6 +74,10 @@ public final class ScanCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
         ObjectMapper mapper = HardwareJson.mapper();
+        if (!java.nio.file.Files.isDirectory(Path.of(target))) {
+            return new RemoteScan(target, plainHttp, creds, cache, platform, kbDir).run(out, err, json);
+        }
+        layout = Path.of(target);
         try {
             ImagePlatform wanted = platform == null ? null : ImagePlatform.parse(platform);
             KnowledgeBase kb = kbDir == null ? KnowledgeBase.embedded() : KnowledgeBase.load(kbDir);

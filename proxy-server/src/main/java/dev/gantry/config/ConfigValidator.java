@@ -111,6 +111,8 @@ final class ConfigValidator {
         if ((c.tls().certFile() == null) != (c.tls().keyFile() == null)) {
             throw new ConfigException(source + ": keys 'tls.certFile' and 'tls.keyFile' go together");
         }
+        positive(c.hardware().scanThreads(), source, "hardware.scanThreads");
+        positive(c.hardware().scanQueue(), source, "hardware.scanQueue");
         if (c.server().ioThreads() < 0 || c.server().blockingThreads() < 1) {
             throw new ConfigException(source + ": keys 'server.ioThreads' (>= 0) and 'server.blockingThreads' (>= 1) are out of range");
         }

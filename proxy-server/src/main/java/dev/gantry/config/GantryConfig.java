@@ -21,6 +21,7 @@ public record GantryConfig(
         @JsonProperty("hosted") List<HostedConfig> hosted,
         @JsonProperty("auth") AuthConfig auth,
         @JsonProperty("tls") TlsConfig tls,
+        @JsonProperty("hardware") HardwareConfig hardware,
         @JsonProperty("server") ServerConfig server) {
 
     public GantryConfig {
@@ -32,6 +33,7 @@ public record GantryConfig(
         hosted = hosted == null ? List.of() : List.copyOf(hosted);
         auth = Objects.requireNonNullElseGet(auth, () -> new AuthConfig(null, null, null, null, null, null, null));
         tls = Objects.requireNonNullElseGet(tls, () -> new TlsConfig(false, null, null, null));
+        hardware = Objects.requireNonNullElseGet(hardware, () -> new HardwareConfig(null, null, null, null, null));
         server = Objects.requireNonNullElseGet(server, () -> new ServerConfig(null, null, null, null));
     }
 
@@ -49,11 +51,11 @@ public record GantryConfig(
 
     /** A copy listening elsewhere (tests and benchmarks pick free ports). */
     public GantryConfig withListen(String newListen) {
-        return new GantryConfig(newListen, upstreams, cache, storage, prefetch, hosted, auth, tls, server);
+        return new GantryConfig(newListen, upstreams, cache, storage, prefetch, hosted, auth, tls, hardware, server);
     }
 
     /** A copy with another storage section. */
     public GantryConfig withStorage(StorageConfig newStorage) {
-        return new GantryConfig(listen, upstreams, cache, newStorage, prefetch, hosted, auth, tls, server);
+        return new GantryConfig(listen, upstreams, cache, newStorage, prefetch, hosted, auth, tls, hardware, server);
     }
 }

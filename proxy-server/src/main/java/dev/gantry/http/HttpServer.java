@@ -38,6 +38,7 @@ public final class HttpServer implements AutoCloseable {
     private final RegistryEndpoints endpoints;
     private final PushEndpoints push;
     private final AuthGate auth;
+    private final HardwareEndpoints hardware;
     private final AccessLog accessLog;
     private final SslContext ssl;
     private final GantryMetrics metrics;
@@ -50,7 +51,9 @@ public final class HttpServer implements AutoCloseable {
 
     /** @param ssl TLS context, or null for plain HTTP */
     public HttpServer(NetRuntime net, Registry registry, boolean accessLog, SslContext ssl, GantryMetrics metrics,
-                      dev.gantry.auth.Authenticator authenticator, dev.gantry.config.AuthConfig authConfig) {
+                      dev.gantry.auth.Authenticator authenticator, dev.gantry.config.AuthConfig authConfig,
+                      dev.gantry.hardware.HardwareService hardwareService, java.time.Duration waitBudget) {
+        this.hardware = hardwareService == null ? null : new HardwareEndpoints(hardwareService, waitBudget);
         this.net = net;
         this.endpoints = new RegistryEndpoints(registry, metrics);
         this.push = new PushEndpoints(registry);
@@ -84,7 +87,7 @@ public final class HttpServer implements AutoCloseable {
                         p.addLast("continue", new HttpServerExpectContinueHandler());
                         p.addLast("idle", new IdleStateHandler(0, 0, IDLE.toSeconds(), TimeUnit.SECONDS));
                         p.addLast("chunked", new ChunkedWriteHandler());
-                        p.addLast("registry", new RequestHandler(HttpServer.this, endpoints, push, auth, ssl != null));
+                        p.addLast("registry", new RequestHandler(HttpServer.this, endpoints, push, auth, hardware, ssl != null));
                     }
                 });
         listener = b.bind(host, port).sync().channel();

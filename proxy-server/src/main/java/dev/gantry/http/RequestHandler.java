@@ -35,13 +35,16 @@ final class RequestHandler extends ChannelInboundHandlerAdapter implements Excha
     private final RegistryEndpoints endpoints;
     private final PushEndpoints push;
     private final AuthGate auth;
+    private final HardwareEndpoints hardware;
     private final boolean tls;
     private final ArrayDeque<Object> waiting = new ArrayDeque<>();
     private Exchange current;
     /** The current request's body has not fully arrived. */
     private boolean bodyPending;
 
-    RequestHandler(HttpServer server, RegistryEndpoints endpoints, PushEndpoints push, AuthGate auth, boolean tls) {
+    RequestHandler(HttpServer server, RegistryEndpoints endpoints, PushEndpoints push, AuthGate auth, HardwareEndpoints hardware,
+                   boolean tls) {
+        this.hardware = hardware;
         this.server = server;
         this.endpoints = endpoints;
         this.push = push;
@@ -201,8 +204,17 @@ final class RequestHandler extends ChannelInboundHandlerAdapter implements Excha
                 auth.require(ex, repo, scopeName(ex, route), Access.PULL);
                 endpoints.referrers(ex, repo, Digest.parse(PushEndpoints.decode(route.reference())));
             }
-            case EXTENSION -> throw new RegistryException(ErrorCode.UNSUPPORTED, 404,
-                    "endpoint not available on this server", Map.of(), null);
+            case DISCOVER -> {
+                requireRead(read, method);
+                ex.respond(RegistryEndpoints.json(HttpResponseStatus.OK, HardwareEndpoints.discovery()));
+            }
+            case EXTENSION -> {
+                if (hardware == null) {
+                    throw new RegistryException(ErrorCode.UNSUPPORTED, 404, "endpoint not available on this server", Map.of(), null);
+                }
+                Repository repo = endpoints.resolve(ex, route.name());
+                hardware.route(ex, repo, route.reference(), auth, scopeName(ex, route));
+            }
             default -> throw new RegistryException(ErrorCode.UNSUPPORTED, 404, "no such endpoint", Map.of(), null);
         }
     }

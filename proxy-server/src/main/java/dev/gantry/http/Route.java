@@ -14,7 +14,7 @@ import java.util.regex.Pattern;
 record Route(Kind kind, String name, String reference) {
 
     enum Kind {
-        HEALTH, READY, METRICS, STATUS, TOKEN, BASE, CATALOG, MANIFEST, BLOB, BLOB_UPLOAD, TAGS, REFERRERS, EXTENSION, UNKNOWN
+        HEALTH, READY, METRICS, STATUS, TOKEN, DISCOVER, BASE, CATALOG, MANIFEST, BLOB, BLOB_UPLOAD, TAGS, REFERRERS, EXTENSION, UNKNOWN
     }
 
     private static final Pattern MANIFEST = Pattern.compile("^/v2/(.+)/manifests/([^/]+)$");
@@ -22,7 +22,8 @@ record Route(Kind kind, String name, String reference) {
     private static final Pattern BLOB = Pattern.compile("^/v2/(.+)/blobs/([^/]+)$");
     private static final Pattern TAGS = Pattern.compile("^/v2/(.+)/tags/list$");
     private static final Pattern REFERRERS = Pattern.compile("^/v2/(.+)/referrers/([^/]+)$");
-    private static final Pattern EXTENSION = Pattern.compile("^/v2/(.+)/_([a-z]+/.*)$");
+    /** Repository components never start with {@code _}: the first {@code /_} starts an extension. */
+    private static final Pattern EXTENSION = Pattern.compile("^/v2/(.+?)/_([a-z]+/.*)$");
 
     /** The route's name in metrics: a small fixed set, never anything from the request. */
     String label() {
@@ -41,6 +42,8 @@ record Route(Kind kind, String name, String reference) {
                 return new Route(Kind.TOKEN, null, null);
             case "/v2/_gantry/status":
                 return new Route(Kind.STATUS, null, null);
+            case "/v2/_oci/ext/discover":
+                return new Route(Kind.DISCOVER, null, null);
             case "/v2", "/v2/":
                 return new Route(Kind.BASE, null, null);
             case "/v2/_catalog":
@@ -52,6 +55,9 @@ record Route(Kind kind, String name, String reference) {
             return new Route(Kind.UNKNOWN, null, null);
         }
         Matcher m;
+        if ((m = EXTENSION.matcher(rawPath)).matches()) {
+            return new Route(Kind.EXTENSION, m.group(1), m.group(2));
+        }
         if ((m = BLOB_UPLOAD.matcher(rawPath)).matches()) {
             return new Route(Kind.BLOB_UPLOAD, m.group(1), m.group(2));
         }
@@ -66,9 +72,6 @@ record Route(Kind kind, String name, String reference) {
         }
         if ((m = REFERRERS.matcher(rawPath)).matches()) {
             return new Route(Kind.REFERRERS, m.group(1), m.group(2));
-        }
-        if ((m = EXTENSION.matcher(rawPath)).matches()) {
-            return new Route(Kind.EXTENSION, m.group(1), m.group(2));
         }
         return new Route(Kind.UNKNOWN, null, null);
     }

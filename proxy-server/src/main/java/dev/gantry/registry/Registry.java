@@ -58,6 +58,9 @@ public final class Registry {
     private final ManifestPrefetch prefetch;
     private final Storage storage;
     private final GantryMetrics metrics;
+    private final Executor blocking;
+    private final ManifestStore manifestStore;
+    private final RepositoryLinks links;
 
     public Registry(List<Upstream> upstreams, List<HostedConfig> hosted, UpstreamRegistry upstream, Storage storage,
                     CacheConfig cache, PrefetchConfig prefetchConfig, Executor blocking, Clock clock, GantryMetrics metrics) {
@@ -65,9 +68,10 @@ public final class Registry {
         this.storage = storage;
         this.metrics = metrics;
         this.resolver = new RepositoryResolver(upstreams, hosted);
-        ManifestStore manifestStore = new ManifestStore(storage.meta(), blocking, cache.manifestMemory().bytes());
+        this.blocking = blocking;
+        this.manifestStore = new ManifestStore(storage.meta(), blocking, cache.manifestMemory().bytes());
         TagStore tagStore = new TagStore(storage.meta(), blocking, 50_000);
-        RepositoryLinks links = new RepositoryLinks(storage.meta(), blocking, 100_000);
+        this.links = new RepositoryLinks(storage.meta(), blocking, 100_000);
         this.tiers = new BlobTiers(storage.memory(), storage.disk(), storage.s3(), storage.health(), blocking);
         this.fills = new FillCoordinator(storage.disk(), blocking);
         this.manifests = new PullThroughManifests(manifestStore, tagStore, links, upstream, clock,
@@ -80,7 +84,10 @@ public final class Registry {
         this.catalog = new HostedCatalog(storage.meta(), blocking);
         this.uploads = new Uploads(storage.disk(), links, blocking, clock, cache.uploadExpiry());
         this.referrers = new Referrers(referrerStore, upstream, manifests, cache.tagTtl(), clock);
-        uploads.onCommitted((repo, digest) -> tiers.committed(digest, BlobTiers.Origin.UPSTREAM));
+        uploads.onCommitted((repo, digest) -> {
+            tiers.committed(digest, BlobTiers.Origin.UPSTREAM);
+            committedListeners.forEach(l -> l.accept(digest));
+        });
         // A blob may be mounted from a repository that holds it; who may read it there is the HTTP layer's check.
         uploads.mountCheck((target, from, digest) -> links.isLinked(from, digest));
         Map<String, Upstream> byName = new LinkedHashMap<>();
@@ -102,7 +109,14 @@ public final class Registry {
         manifests.setListener((repo, m) -> {
             // Manifests count as read for retention too: the sweep keeps what they name.
             tiers.touch(m.digest());
+            noteLayers(m);
             prefetch.served(repo, m);
+        });
+        hostedManifests.onPush((repo, digest, parsed) -> {
+            for (dev.gantry.oci.Descriptor d : parsed.layers()) {
+                layerTypes.put(d.parsedDigest(), d.mediaType());
+            }
+            pushListeners.forEach(l -> l.accept(repo, parsed.layers()));
         });
         blobs.onRequested(prefetch::requested);
         storage.disk().onEviction(blob -> {
@@ -178,6 +192,93 @@ public final class Registry {
     public CatalogService catalog() {
         return catalog;
     }
+
+    /**
+     * The local file of a blob the repository may read, fetching it through
+     * the normal fill path (once, whoever else asks) when no local tier holds
+     * it. For readers of whole blobs: the scanner, the hardware extension.
+     */
+    public CompletableFuture<java.nio.file.Path> blobFile(Repository repo, Digest digest) {
+        return blobService.get(repo, digest, false).thenCompose(result -> {
+            if (storage.disk().statNow(digest).isPresent()) {
+                return CompletableFuture.completedFuture(storage.disk().pathOf(digest));
+            }
+            BlobFill running = fills.inFlight(digest);
+            CompletableFuture<Void> done = running != null ? running.done()
+                    // Held in memory only, or the fill committed meanwhile: a full read through the result lands it on disk.
+                    : result.open(0, result.size()).thenAccept(c -> c.close());
+            return done.thenApply(v -> storage.disk().pathOf(digest));
+        });
+    }
+
+    /** Told of every blob committed to this replica's disk (fills and uploads), for background scans. */
+    public void onBlobCommitted(java.util.function.Consumer<Digest> listener) {
+        fills.onCommit((digest, origin) -> listener.accept(digest));
+        committedListeners.add(listener);
+    }
+
+    private final java.util.List<java.util.function.Consumer<Digest>> committedListeners = new java.util.concurrent.CopyOnWriteArrayList<>();
+
+    /**
+     * Stores a manifest Gantry made itself (a hardware artifact) with its
+     * blobs, linked to the repository, so the normal manifest and blob
+     * endpoints serve it. Blobs are verified against their digests like any other.
+     */
+    public CompletableFuture<Void> storeArtifact(Repository repo, Digest manifestDigest, String mediaType, byte[] manifest,
+                                                 java.util.Map<Digest, byte[]> blobs) {
+        return CompletableFuture.runAsync(() -> {
+            try {
+                for (var e : blobs.entrySet()) {
+                    if (storage.disk().statNow(e.getKey()).isEmpty()) {
+                        var w = storage.disk().newWriter(e.getKey(), e.getValue().length);
+                        w.write(java.nio.ByteBuffer.wrap(e.getValue()));
+                        w.commit();
+                    }
+                }
+            } catch (java.io.IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        }, blocking).thenCompose(v -> manifestStore.put(new ManifestStore.StoredManifest(manifestDigest, mediaType, manifest)))
+                .thenCompose(v -> {
+                    java.util.List<Digest> all = new java.util.ArrayList<>(blobs.keySet());
+                    all.add(manifestDigest);
+                    return links.link(repo, all);
+                });
+    }
+
+    /** Adds referrers Gantry produces itself (the hardware extension's artifacts) to every listing. */
+    public void contributeReferrers(ReferrerContributor contributor) {
+        referrers.contribute(contributor::referrers);
+    }
+
+    /**
+     * The media type of a layer some manifest served or pushed here names, or
+     * null for blobs not known as layers (configs, artifacts).
+     */
+    public String layerMediaType(Digest digest) {
+        return layerTypes.getIfPresent(digest);
+    }
+
+    private final com.github.benmanes.caffeine.cache.Cache<Digest, String> layerTypes =
+            com.github.benmanes.caffeine.cache.Caffeine.newBuilder().maximumSize(200_000).build();
+
+    private void noteLayers(ManifestResult m) {
+        try {
+            for (dev.gantry.oci.Descriptor d : dev.gantry.oci.Manifest.parse(m.body(), m.mediaType()).layers()) {
+                layerTypes.put(d.parsedDigest(), d.mediaType());
+            }
+        } catch (RegistryException ignored) {
+            // Not ours to judge here.
+        }
+    }
+
+    /** Told of every manifest pushed to a hosted repository (the scanner scans its new layers). */
+    public void onPush(java.util.function.BiConsumer<Repository, List<dev.gantry.oci.Descriptor>> listener) {
+        pushListeners.add(listener);
+    }
+
+    private final List<java.util.function.BiConsumer<Repository, List<dev.gantry.oci.Descriptor>>> pushListeners =
+            new java.util.concurrent.CopyOnWriteArrayList<>();
 
     /** Discards upload sessions idle too long; call periodically. */
     public int expireUploads() {

@@ -22,6 +22,8 @@ import java.nio.file.Path;
  *         ├── _links/&lt;alg&gt;/&lt;hex&gt;          empty: this repository may serve that digest
  *         └── _referrers/&lt;alg&gt;/&lt;subject-hex&gt;/&lt;hex&gt;   descriptor (JSON) of a manifest whose subject that is
  *     catalog/&lt;repository...&gt;/_repo        empty: a hosted repository exists
+ *     scans/&lt;alg&gt;/&lt;hh&gt;/&lt;hex&gt;         layer findings (JSON) of the scanner, by layer digest
+ *     hardware/&lt;alg&gt;/&lt;hh&gt;/&lt;hex&gt;      hardware record (JSON) of a platform manifest: document, artifacts
  * </pre>
  *
  * Repository path components cannot start with {@code _}, so {@code _tags}
@@ -73,6 +75,16 @@ public final class StorageLayout {
     /** Metadata key of one referrer record. */
     public static String referrerKey(String namespace, RepositoryName repository, Digest subject, Digest referrer) {
         return referrersPrefix(namespace, repository, subject) + referrer.algorithm() + ":" + referrer.hex();
+    }
+
+    /** Metadata key of the scanner's findings for a layer. */
+    public static String scanKey(Digest layer) {
+        return "scans/" + layer.algorithm() + "/" + layer.hex().substring(0, 2) + "/" + layer.hex();
+    }
+
+    /** Metadata key of the hardware record of a platform manifest. */
+    public static String hardwareKey(Digest manifest) {
+        return "hardware/" + manifest.algorithm() + "/" + manifest.hex().substring(0, 2) + "/" + manifest.hex();
     }
 
     /** Metadata key marking that a hosted repository exists, for the catalog. */

@@ -1,0 +1,28 @@
+package dev.gantry.config;
+
+import com.fasterxml.jackson.annotation.JsonProperty;
+import java.time.Duration;
+
+/**
+ * The hardware extension: layer scanning and the documents made from it.
+ *
+ * @param scan whether layers are scanned as they arrive (fills, pushes); queries scan on demand either way
+ * @param knowledgeBase a directory with an edited knowledge base; the embedded one when absent
+ * @param scanThreads layer scans at once (each is CPU-bound, streaming, with bounded memory)
+ * @param scanQueue scans waiting for a thread, at most; past it background scans are dropped
+ * @param waitBudget how long a query waits for scans before answering 202 with Retry-After
+ */
+public record HardwareConfig(
+        @JsonProperty("scan") Boolean scan,
+        @JsonProperty("knowledgeBase") String knowledgeBase,
+        @JsonProperty("scanThreads") Integer scanThreads,
+        @JsonProperty("scanQueue") Integer scanQueue,
+        @JsonProperty("waitBudget") Duration waitBudget) {
+
+    public HardwareConfig {
+        scan = scan == null || scan;
+        scanThreads = scanThreads != null ? scanThreads : 1;
+        scanQueue = scanQueue != null ? scanQueue : 512;
+        waitBudget = waitBudget != null ? waitBudget : Duration.ofSeconds(2);
+    }
+}

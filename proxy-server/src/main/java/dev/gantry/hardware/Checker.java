@@ -1,0 +1,174 @@
+package dev.gantry.hardware;
+
+import dev.gantry.schema.Device;
+import dev.gantry.schema.HardwareDocument;
+import dev.gantry.schema.Level;
+import java.nio.file.FileSystems;
+import java.nio.file.Path;
+import java.nio.file.PathMatcher;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * The paper's hardware-aware runner, as a function: a host profile against
+ * an image's documents gives a verdict with reasons and the exact
+ * {@code docker run} flags. A required feature the host lacks fails; a
+ * supported one degrades; a device the host has becomes a flag.
+ */
+final class Checker {
+
+    /** {@code /proc/cpuinfo} spells some features differently from instruction-set names. */
+    private static final Map<String, List<String>> ALIASES = Map.of(
+            "sse3", List.of("pni"), "lzcnt", List.of("abm"), "sha", List.of("sha_ni"), "sha_ni", List.of("sha"),
+            "pclmul", List.of("pclmulqdq"), "fma3", List.of("fma"));
+
+    /** PCI vendor IDs that stand for a device class when its nodes are absent (e.g. in a VM without drivers). */
+    private static final Map<String, String> VENDORS = Map.of("gpu.nvidia", "10de", "gpu.amd", "1002", "fpga.xilinx", "10ee",
+            "accel.habana", "1da3");
+
+    private Checker() {
+    }
+
+    static Verdict check(String image, List<HardwareService.PlatformDocument> docs, HostProfile host) {
+        String arch = host.ociArchitecture();
+        HardwareDocument doc = null;
+        for (HardwareService.PlatformDocument d : docs) {
+            var p = d.document().platform();
+            if (p.os().equals(host.os()) && (arch == null || p.architecture().equals(arch))) {
+                doc = d.document();
+                break;
+            }
+        }
+        List<Verdict.Reason> reasons = new ArrayList<>();
+        Set<String> flags = new LinkedHashSet<>();
+        if (doc == null) {
+            List<String> offered = docs.stream().map(d -> d.document().platform().os() + "/" + d.document().platform().architecture()).toList();
+            reasons.add(new Verdict.Reason("fail", "the image has no " + host.os() + "/" + arch + " platform (it has " + offered + ")",
+                    "run it on a " + String.join(" or ", offered) + " host, or publish a " + host.os() + "/" + arch + " build"));
+            return new Verdict(Verdict.WILL_FAIL, image, null, reasons, List.of());
+        }
+        cpu(doc, host, reasons);
+        devices(doc, host, reasons, flags);
+        for (String v : doc.volumes()) {
+            if (v.endsWith("docker.sock")) {
+                flags.add("-v /var/run/docker.sock:" + v);
+                reasons.add(new Verdict.Reason("info", "the image talks to the Docker engine through " + v,
+                        "bind-mount the socket (grants it control of the host's containers): -v /var/run/docker.sock:" + v));
+            } else {
+                flags.add("-v <host-dir>:" + v);
+                reasons.add(new Verdict.Reason("info", "the image keeps data in the volume " + v, "mount storage there: -v <host-dir>:" + v));
+            }
+        }
+        boolean fail = reasons.stream().anyMatch(r -> r.severity().equals("fail"));
+        boolean degraded = reasons.stream().anyMatch(r -> r.severity().equals("degraded"));
+        String platform = doc.platform().os() + "/" + doc.platform().architecture()
+                + (doc.platform().variant() == null ? "" : "/" + doc.platform().variant());
+        return new Verdict(fail ? Verdict.WILL_FAIL : degraded ? Verdict.DEGRADED : Verdict.RUNS, image, platform, reasons, List.copyOf(flags));
+    }
+
+    private static void cpu(HardwareDocument doc, HostProfile host, List<Verdict.Reason> reasons) {
+        String level = doc.platform().cpu().level();
+        if (level != null && level.startsWith("x86-64-v") && host.x86Level() > 0) {
+            int needed = level.charAt(level.length() - 1) - '0';
+            if (needed > host.x86Level()) {
+                reasons.add(new Verdict.Reason("fail", "the image needs an " + level + " CPU; this host's reaches x86-64-v" + host.x86Level(),
+                        "run it on a newer CPU (" + level + ": " + (needed >= 4 ? "AVX-512" : "AVX2, BMI2, FMA") + "), or use a build for x86-64-v"
+                                + host.x86Level()));
+            }
+        }
+        doc.platform().cpu().features().forEach((feature, lvl) -> {
+            if (hasFlag(host, feature)) {
+                return;
+            }
+            if (lvl == Level.REQUIRED) {
+                reasons.add(new Verdict.Reason("fail", "this host's CPU lacks " + feature + ", which the image uses without a fallback",
+                        "run it on a CPU with " + feature + ", or use a build that does not require it"));
+            } else {
+                reasons.add(new Verdict.Reason("degraded", "this host's CPU lacks " + feature + "; the image falls back to slower code",
+                        "expect lower performance, or run it on a CPU with " + feature));
+            }
+        });
+    }
+
+    private static boolean hasFlag(HostProfile host, String feature) {
+        if (host.cpuFlags().contains(feature)) {
+            return true;
+        }
+        for (String alias : ALIASES.getOrDefault(feature, List.of())) {
+            if (host.cpuFlags().contains(alias)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static void devices(HardwareDocument doc, HostProfile host, List<Verdict.Reason> reasons, Set<String> flags) {
+        Set<String> covered = new LinkedHashSet<>();
+        for (Device d : doc.devices()) {
+            List<String> present = matching(host.devices(), d.nodes());
+            String vendor = VENDORS.get(d.name());
+            boolean viaPci = vendor != null && host.pciVendors().contains(vendor);
+            String cdi = d.cdi().stream().filter(host.cdiDevices()::contains).findFirst().orElse(null);
+            boolean has = !present.isEmpty() || viaPci || cdi != null || (d.name().equals("sgx") && host.cpuFlags().contains("sgx"));
+            if (has) {
+                if (d.name().equals("gpu.nvidia") && cdi == null) {
+                    flags.add("--gpus all");
+                } else if (cdi != null) {
+                    flags.add("--device " + cdi);
+                } else {
+                    present.forEach(node -> flags.add("--device " + node));
+                }
+                if (present.isEmpty() && cdi == null && !d.name().equals("gpu.nvidia")) {
+                    reasons.add(new Verdict.Reason("info", "the host has " + d.name() + " hardware but no device node for it",
+                            "load its driver so " + d.nodes() + " appear"));
+                }
+                covered.addAll(d.nodes());
+                continue;
+            }
+            String need = d.nodes().isEmpty() ? d.name() : d.name() + " (" + String.join(", ", d.nodes()) + ")";
+            if (d.level() == Level.REQUIRED) {
+                reasons.add(new Verdict.Reason("fail", "this host has no " + need + ", which the image requires",
+                        "run it on a host with " + d.name() + (d.cdi().isEmpty() ? "" : " and its CDI spec (" + String.join(", ", d.cdi()) + ")")));
+            } else {
+                reasons.add(new Verdict.Reason("degraded", "this host has no " + need + "; the image can use it when present",
+                        "expect reduced functionality, or run it on a host with " + d.name()));
+            }
+            covered.addAll(d.nodes());
+        }
+        for (String node : doc.passthruDevices()) {
+            if (covered.contains(node)) {
+                continue;
+            }
+            List<String> present = matching(host.devices(), List.of(node));
+            if (present.isEmpty()) {
+                reasons.add(new Verdict.Reason("degraded", "this host has no " + node + ", which the image would use",
+                        "provide the device, or expect the feature it serves to be missing"));
+            } else {
+                present.forEach(n -> flags.add("--device " + n));
+            }
+        }
+    }
+
+    /** Host device nodes matching any of the (glob) patterns. */
+    private static List<String> matching(Set<String> hostDevices, List<String> patterns) {
+        List<String> out = new ArrayList<>();
+        for (String pattern : patterns) {
+            PathMatcher m;
+            try {
+                m = FileSystems.getDefault().getPathMatcher("glob:" + pattern);
+            } catch (IllegalArgumentException e) {
+                continue;
+            }
+            for (String node : hostDevices) {
+                if (m.matches(Path.of(node)) && !out.contains(node)) {
+                    out.add(node);
+                }
+            }
+        }
+        out.sort(String::compareTo);
+        return out;
+    }
+}

@@ -1,0 +1,276 @@
+package dev.gantry.hardware;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
+import dev.gantry.oci.Descriptor;
+import dev.gantry.oci.Digest;
+import dev.gantry.oci.ErrorCode;
+import dev.gantry.oci.Manifest;
+import dev.gantry.oci.MediaTypes;
+import dev.gantry.oci.Platform;
+import dev.gantry.oci.Reference;
+import dev.gantry.oci.RegistryException;
+import dev.gantry.registry.ManifestResult;
+import dev.gantry.registry.Registry;
+import dev.gantry.registry.Repository;
+import dev.gantry.scan.ImageAnalyzer;
+import dev.gantry.scan.ImagePlatform;
+import dev.gantry.scan.LayerFindings;
+import dev.gantry.scan.LayerScanner;
+import dev.gantry.schema.HardwareDocument;
+import dev.gantry.schema.HardwareJson;
+import dev.gantry.storage.MetadataStore;
+import dev.gantry.storage.StorageLayout;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executor;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * What an image needs, without anyone pulling it. For each platform manifest:
+ * its layers' findings (scanned once per layer, fetched once through the
+ * normal fill path when Gantry has never seen them), merged with the config
+ * into a {@link HardwareDocument}; kept per manifest with the referrer
+ * artifacts made from it. A query for an image costs upstream at most one GET
+ * per manifest and per blob, and nothing when it (or its layers) was seen before.
+ */
+public final class HardwareService {
+
+    private static final Logger log = LoggerFactory.getLogger(HardwareService.class);
+
+    /**
+     * One platform's document, with the platform manifest it describes.
+     *
+     * @param fromIndex whether the reference asked about named an index
+     */
+    public record PlatformDocument(Descriptor manifest, HardwareDocument document, boolean fromIndex) {
+    }
+
+    /** Whether these documents answer a reference to an index (then they are listed, even one). */
+    public boolean wasIndex(List<PlatformDocument> docs) {
+        return !docs.isEmpty() && docs.get(0).fromIndex();
+    }
+
+    private final Registry registry;
+    private final LayerScans scans;
+    private final ImageAnalyzer analyzer;
+    private final MetadataStore meta;
+    private final Executor blocking;
+    private final Clock clock;
+    private final ObjectMapper json = HardwareJson.mapper();
+    private final Cache<Digest, HardwareRecord> records = Caffeine.newBuilder().maximumSize(20_000).build();
+    private final Map<Digest, CompletableFuture<HardwareRecord>> inFlight = new ConcurrentHashMap<>();
+
+    public HardwareService(Registry registry, LayerScans scans, ImageAnalyzer analyzer, MetadataStore meta,
+                           Executor blocking, Clock clock) {
+        this.registry = registry;
+        this.scans = scans;
+        this.analyzer = analyzer;
+        this.meta = meta;
+        this.blocking = blocking;
+        this.clock = clock;
+    }
+
+    /**
+     * The documents of every platform {@code reference} names (one for an
+     * image manifest; one per image platform of an index, or only those
+     * matching {@code platform}).
+     */
+    public CompletableFuture<List<PlatformDocument>> documents(Repository repo, Reference reference, Platform platform) {
+        return registry.manifests().get(repo, reference, List.of()).thenCompose(m -> {
+            Manifest parsed = Manifest.parse(m.body(), m.mediaType());
+            if (!parsed.isIndex()) {
+                Descriptor self = new Descriptor(m.mediaType(), m.digest(), m.body().length);
+                return forManifest(repo, self, m, null, false).thenApply(d -> List.of(d));
+            }
+            List<Descriptor> entries = new ArrayList<>();
+            for (Descriptor d : parsed.manifests()) {
+                if (d.platform() != null && MediaTypes.isImageManifest(d.mediaType()) && !"unknown".equals(d.platform().os())
+                        && (platform == null || d.platform().satisfies(platform))) {
+                    entries.add(d);
+                }
+            }
+            if (entries.isEmpty()) {
+                return CompletableFuture.failedFuture(new RegistryException(ErrorCode.MANIFEST_UNKNOWN,
+                        platform != null ? "the index has no " + platform + " image" : "the index lists no image manifests"));
+            }
+            List<CompletableFuture<PlatformDocument>> all = new ArrayList<>();
+            for (Descriptor d : entries) {
+                all.add(registry.manifests().get(repo, Reference.of(d.parsedDigest()), List.of())
+                        .thenCompose(child -> forManifest(repo, d, child, d.platform(), true)));
+            }
+            return CompletableFuture.allOf(all.toArray(CompletableFuture[]::new))
+                    .thenApply(v -> all.stream().map(CompletableFuture::join).toList());
+        });
+    }
+
+    /** The document of one platform manifest, from memory, the store, or a merge of its layers' findings. */
+    private CompletableFuture<PlatformDocument> forManifest(Repository repo, Descriptor self, ManifestResult m, Platform platform,
+                                                            boolean fromIndex) {
+        return record(repo, self, m, platform).thenApply(r -> new PlatformDocument(self, r.document(), fromIndex));
+    }
+
+    CompletableFuture<HardwareRecord> record(Repository repo, Descriptor self, ManifestResult m, Platform platform) {
+        Digest digest = m.digest();
+        HardwareRecord hot = records.getIfPresent(digest);
+        if (hot != null && current(hot)) {
+            return CompletableFuture.completedFuture(hot);
+        }
+        CompletableFuture<HardwareRecord> mine = new CompletableFuture<>();
+        CompletableFuture<HardwareRecord> existing = inFlight.putIfAbsent(digest, mine);
+        if (existing != null) {
+            return existing;
+        }
+        stored(digest).thenCompose(found -> found.isPresent() && current(found.get())
+                        ? CompletableFuture.completedFuture(found.get())
+                        : build(repo, self, m, platform))
+                .thenCompose(r -> ensureArtifacts(repo, r).thenApply(v -> r))
+                .whenComplete((r, e) -> {
+                    inFlight.remove(digest, mine);
+                    if (e != null) {
+                        mine.completeExceptionally(e);
+                    } else {
+                        records.put(digest, r);
+                        mine.complete(r);
+                    }
+                });
+        return mine;
+    }
+
+    private boolean current(HardwareRecord r) {
+        return LayerScanner.VERSION.equals(r.scanner()) && scans.scanner().knowledgeBase().version().equals(r.knowledgeBase());
+    }
+
+    private CompletableFuture<Optional<HardwareRecord>> stored(Digest manifest) {
+        return CompletableFuture.supplyAsync(() -> {
+            try {
+                Optional<byte[]> bytes = meta.get(StorageLayout.hardwareKey(manifest));
+                return bytes.isEmpty() ? Optional.<HardwareRecord>empty() : Optional.of(json.readValue(bytes.get(), HardwareRecord.class));
+            } catch (IOException e) {
+                return Optional.<HardwareRecord>empty();
+            }
+        }, blocking);
+    }
+
+    /** Scans what is missing, merges, makes the artifacts, and keeps the record. */
+    private CompletableFuture<HardwareRecord> build(Repository repo, Descriptor self, ManifestResult m, Platform platform) {
+        Manifest parsed = Manifest.parse(m.body(), m.mediaType());
+        if (parsed.config() == null) {
+            return CompletableFuture.failedFuture(new RegistryException(ErrorCode.MANIFEST_INVALID, "not an image manifest: " + m.digest()));
+        }
+        List<CompletableFuture<LayerFindings>> layers = new ArrayList<>();
+        for (Descriptor layer : parsed.layers()) {
+            Digest d = layer.parsedDigest();
+            layers.add(scans.findings(d, layer.mediaType(), () -> registry.blobFile(repo, d)));
+        }
+        CompletableFuture<byte[]> config = registry.blobFile(repo, parsed.config().parsedDigest())
+                .thenApplyAsync(path -> {
+                    try {
+                        return Files.readAllBytes(path);
+                    } catch (IOException e) {
+                        throw new UncheckedIOException(e);
+                    }
+                }, blocking);
+        return CompletableFuture.allOf(layers.toArray(CompletableFuture[]::new)).thenCombine(config, (v, cfg) -> {
+            List<LayerFindings> findings = layers.stream().map(CompletableFuture::join).toList();
+            ImagePlatform p = platform == null ? null : new ImagePlatform(platform.os(), platform.architecture(), platform.variant());
+            HardwareDocument doc = analyzer.analyze(new dev.gantry.schema.Descriptor(self.mediaType(), self.digest(), self.size()),
+                    p, cfg, findings);
+            String created = clock.instant().toString();
+            Artifacts.Built hw = Artifacts.hardware(doc, self, created);
+            Artifacts.Built nfd = Artifacts.nfd(doc, self, created);
+            HardwareRecord r = new HardwareRecord(doc.scan().knowledgeBase(), doc.scan().scanner(), doc, hw.descriptor(), nfd.descriptor());
+            try {
+                meta.put(StorageLayout.hardwareKey(m.digest()), json.writeValueAsBytes(r));
+            } catch (IOException e) {
+                log.warn("cannot keep the hardware record of {}: {}", m.digest(), e.toString());
+            }
+            pending.put(m.digest(), List.of(hw, nfd));
+            return r;
+        });
+    }
+
+    /** Artifacts built but not yet stored, by platform manifest. */
+    private final Map<Digest, List<Artifacts.Built>> pending = new ConcurrentHashMap<>();
+
+    /** Repositories whose artifacts for a subject are stored and linked already: {@code repo@digest}. */
+    private final Cache<String, Boolean> ensured = Caffeine.newBuilder().maximumSize(100_000).build();
+
+    /** Stores (and links to this repository) the artifacts of a record, rebuilding their bytes from it. */
+    private CompletableFuture<Void> ensureArtifacts(Repository repo, HardwareRecord r) {
+        Descriptor subject = new Descriptor(r.document().subject().mediaType(), r.document().subject().digest(),
+                r.document().subject().size(), null, null, null);
+        String key = repo + "@" + subject.digest();
+        if (ensured.getIfPresent(key) != null) {
+            return CompletableFuture.completedFuture(null);
+        }
+        List<Artifacts.Built> built = pending.remove(subject.parsedDigest());
+        if (built == null) {
+            String created = r.hardwareArtifact().annotations().get("org.opencontainers.image.created");
+            built = List.of(Artifacts.hardware(r.document(), subject, created), Artifacts.nfd(r.document(), subject, created));
+        }
+        CompletableFuture<Void> chain = CompletableFuture.completedFuture(null);
+        for (Artifacts.Built b : built) {
+            chain = chain.thenCompose(v -> registry.storeArtifact(repo, b.digest(), MediaTypes.OCI_MANIFEST, b.manifest(), b.blobs()));
+        }
+        return chain.thenRun(() -> ensured.put(key, Boolean.TRUE));
+    }
+
+    /** The augmented view of a manifest or index (see {@link AugmentedView}); completes with its bytes. */
+    public CompletableFuture<byte[]> augmented(Repository repo, Reference reference) {
+        return registry.manifests().get(repo, reference, List.of()).thenCompose(m -> {
+            Manifest parsed = Manifest.parse(m.body(), m.mediaType());
+            Reference pinned = Reference.of(m.digest());
+            return documents(repo, pinned, null).thenApply(docs -> {
+                if (!parsed.isIndex()) {
+                    return AugmentedView.ofManifest(m.body(), docs.get(0).document());
+                }
+                Map<String, HardwareDocument> byDigest = new java.util.HashMap<>();
+                docs.forEach(d -> byDigest.put(d.manifest().digest(), d.document()));
+                return AugmentedView.ofIndex(m.body(), byDigest);
+            });
+        });
+    }
+
+    /** Whether a host can run the image, and how (the paper's hdocker, as a service). */
+    public CompletableFuture<Verdict> check(Repository repo, Reference reference, HostProfile host) {
+        return documents(repo, reference, null).thenApply(docs -> Checker.check(repo.requestedName() + ":" + reference, docs, host));
+    }
+
+    /** The media type of the augmented view. */
+    public static String augmentedMediaType() {
+        return AugmentedView.MEDIA_TYPE;
+    }
+
+    /**
+     * The artifacts to list among the referrers of {@code subject}: those of
+     * a platform manifest Gantry has scanned; nothing otherwise (listing
+     * referrers never starts a scan).
+     */
+    public CompletableFuture<List<Descriptor>> referrers(Repository repo, Digest subject) {
+        HardwareRecord hot = records.getIfPresent(subject);
+        CompletableFuture<Optional<HardwareRecord>> found = hot != null
+                ? CompletableFuture.completedFuture(Optional.of(hot)) : stored(subject);
+        return found.thenCompose(r -> {
+            if (r.isEmpty() || !current(r.get())) {
+                return CompletableFuture.completedFuture(List.<Descriptor>of());
+            }
+            return ensureArtifacts(repo, r.get()).thenApply(v -> List.of(descriptor(r.get().hardwareArtifact()),
+                    descriptor(r.get().nfdArtifact())));
+        });
+    }
+
+    private static Descriptor descriptor(HardwareRecord.Artifact a) {
+        return new Descriptor(a.mediaType(), a.digest(), a.size(), null, a.artifactType(), a.annotations());
+    }
+}

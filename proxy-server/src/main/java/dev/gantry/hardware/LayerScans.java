@@ -1,0 +1,185 @@
+package dev.gantry.hardware;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.gantry.metrics.GantryMetrics;
+import dev.gantry.oci.Digest;
+import dev.gantry.scan.LayerFindings;
+import dev.gantry.scan.LayerScanner;
+import dev.gantry.schema.HardwareJson;
+import dev.gantry.storage.MetadataStore;
+import dev.gantry.storage.StorageLayout;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Scans layers once each: findings are stored by layer digest in the
+ * metadata store (so replicas sharing S3 share them) with the scanner and
+ * knowledge-base versions that produced them, and a layer is scanned again
+ * only when those change. Scans run on their own bounded pool behind a
+ * bounded queue, never on an event loop; a background scan that does not fit
+ * is dropped (it will be done on demand), a scan someone waits for is
+ * reported as busy.
+ */
+public final class LayerScans implements AutoCloseable {
+
+    private static final Logger log = LoggerFactory.getLogger(LayerScans.class);
+
+    private final LayerScanner scanner;
+    private final MetadataStore meta;
+    private final Executor blocking;
+    private final GantryMetrics metrics;
+    private final ThreadPoolExecutor pool;
+    private final ObjectMapper json = HardwareJson.mapper();
+    private final Map<Digest, CompletableFuture<LayerFindings>> inFlight = new ConcurrentHashMap<>();
+
+    public LayerScans(LayerScanner scanner, MetadataStore meta, Executor blocking, GantryMetrics metrics,
+                      int concurrency, int queueCapacity) {
+        this.scanner = scanner;
+        this.meta = meta;
+        this.blocking = blocking;
+        this.metrics = metrics;
+        this.pool = new ThreadPoolExecutor(concurrency, concurrency, 60, TimeUnit.SECONDS,
+                new ArrayBlockingQueue<>(queueCapacity), new io.netty.util.concurrent.DefaultThreadFactory("gantry-scan", true),
+                new ThreadPoolExecutor.AbortPolicy());
+        metrics.gauge("gantry_scan_queue", "Layer scans waiting for a scanner thread", () -> pool.getQueue().size());
+        metrics.gauge("gantry_scans_running", "Layer scans running now", () -> pool.getActiveCount());
+    }
+
+    public LayerScanner scanner() {
+        return scanner;
+    }
+
+    /** Scans waiting for a thread. */
+    public int queued() {
+        return pool.getQueue().size();
+    }
+
+    /**
+     * The findings of a layer: stored ones if current, else a scan of the file
+     * {@code file} supplies (fetching it if need be). Concurrent callers for
+     * one layer share one scan.
+     */
+    public CompletableFuture<LayerFindings> findings(Digest layer, String mediaType, Supplier<CompletableFuture<Path>> file) {
+        CompletableFuture<LayerFindings> running = inFlight.get(layer);
+        if (running != null) {
+            return running;
+        }
+        return stored(layer).thenCompose(found -> {
+            if (found.isPresent()) {
+                return CompletableFuture.completedFuture(found.get());
+            }
+            CompletableFuture<LayerFindings> mine = new CompletableFuture<>();
+            CompletableFuture<LayerFindings> existing = inFlight.putIfAbsent(layer, mine);
+            if (existing != null) {
+                return existing;
+            }
+            file.get().thenCompose(path -> scanOnPool(layer, mediaType, path)).whenComplete((f, e) -> {
+                inFlight.remove(layer, mine);
+                if (e != null) {
+                    mine.completeExceptionally(e);
+                } else {
+                    mine.complete(f);
+                }
+            });
+            return mine;
+        });
+    }
+
+    /** Queues a scan of a layer that just arrived, unless its findings are stored and current. Never blocks. */
+    public void background(Digest layer, String mediaType, Path file) {
+        if (inFlight.containsKey(layer)) {
+            return;
+        }
+        stored(layer).thenAccept(found -> {
+            if (found.isEmpty()) {
+                findings(layer, mediaType, () -> CompletableFuture.completedFuture(file)).exceptionally(e -> {
+                    log.debug("background scan of {} not done: {}", layer, e.toString());
+                    return null;
+                });
+            }
+        });
+    }
+
+    /** Stored findings that the current scanner and knowledge base produced. */
+    CompletableFuture<Optional<LayerFindings>> stored(Digest layer) {
+        return CompletableFuture.supplyAsync(() -> {
+            try {
+                Optional<byte[]> bytes = meta.get(StorageLayout.scanKey(layer));
+                if (bytes.isEmpty()) {
+                    return Optional.<LayerFindings>empty();
+                }
+                LayerFindings f = json.readValue(bytes.get(), LayerFindings.class);
+                return scanner.isCurrent(f) ? Optional.of(f) : Optional.<LayerFindings>empty();
+            } catch (IOException e) {
+                return Optional.<LayerFindings>empty();
+            }
+        }, blocking);
+    }
+
+    private CompletableFuture<LayerFindings> scanOnPool(Digest layer, String mediaType, Path path) {
+        CompletableFuture<LayerFindings> result = new CompletableFuture<>();
+        try {
+            pool.execute(() -> {
+                long start = System.nanoTime();
+                LayerFindings f;
+                try (InputStream in = Files.newInputStream(path)) {
+                    f = scanner.scan(layer, mediaType, in);
+                } catch (IOException e) {
+                    result.completeExceptionally(e);
+                    return;
+                } catch (RuntimeException e) {
+                    result.completeExceptionally(e);
+                    return;
+                }
+                long bytes = sizeOf(path);
+                metrics.scanFinished(f.status().name().toLowerCase(java.util.Locale.ROOT), bytes, System.nanoTime() - start);
+                if (!f.retryable()) {
+                    try {
+                        meta.put(StorageLayout.scanKey(layer), json.writeValueAsBytes(f));
+                    } catch (IOException e) {
+                        log.warn("cannot store the findings of {}: {}", layer, e.toString());
+                    }
+                }
+                result.complete(f);
+            });
+        } catch (RejectedExecutionException e) {
+            metrics.scanFinished("rejected", 0, 0);
+            result.completeExceptionally(new ScannerBusyException());
+        }
+        return result;
+    }
+
+    private static long sizeOf(Path p) {
+        try {
+            return Files.size(p);
+        } catch (IOException e) {
+            return 0;
+        }
+    }
+
+    @Override
+    public void close() {
+        pool.shutdownNow();
+    }
+
+    /** The scan queue is full: come back later. */
+    public static final class ScannerBusyException extends RuntimeException {
+        ScannerBusyException() {
+            super("the scan queue is full", null, false, false);
+        }
+    }
+}

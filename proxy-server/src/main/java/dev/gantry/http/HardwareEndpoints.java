@@ -1,0 +1,162 @@
+package dev.gantry.http;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.gantry.auth.Access;
+import dev.gantry.hardware.HardwareService;
+import dev.gantry.hardware.HostProfile;
+import dev.gantry.hardware.LayerScans;
+import dev.gantry.oci.ErrorCode;
+import dev.gantry.oci.Platform;
+import dev.gantry.oci.Reference;
+import dev.gantry.oci.RegistryException;
+import dev.gantry.registry.Repository;
+import dev.gantry.schema.HardwareJson;
+import io.netty.buffer.Unpooled;
+import io.netty.handler.codec.http.DefaultFullHttpResponse;
+import io.netty.handler.codec.http.FullHttpResponse;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpVersion;
+import java.io.IOException;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+/**
+ * The {@code _gantry} extension (OCI extension style, advertised at
+ * {@code /v2/_oci/ext/discover}): hardware documents, the augmented manifest
+ * view, and the hardware-aware check. An answer that needs scans longer than
+ * the wait budget is 202 with {@code Retry-After}; the work goes on.
+ */
+final class HardwareEndpoints {
+
+    static final String DOCUMENT_TYPE = "application/vnd.gantry.hardware.v1+json";
+    static final String LIST_TYPE = "application/vnd.gantry.hardware.list.v1+json";
+    static final String VERDICT_TYPE = "application/vnd.gantry.check.v1+json";
+    private static final ObjectMapper JSON = HardwareJson.mapper();
+
+    private final HardwareService hardware;
+    private final Duration waitBudget;
+
+    HardwareEndpoints(HardwareService hardware, Duration waitBudget) {
+        this.hardware = hardware;
+        this.waitBudget = waitBudget;
+    }
+
+    /** The extensions this registry offers, in the OCI extension discovery format. */
+    static Map<String, Object> discovery() {
+        return Map.of("extensions", List.of(Map.of(
+                "name", "_gantry",
+                "description", "What an image needs from its host (CPU features, GPUs and accelerators, devices, volumes), "
+                        + "without pulling it; the augmented manifest view; a hardware-aware check",
+                "url", "https://gantry.dev/extensions/gantry",
+                "endpoints", List.of("_gantry/hardware", "_gantry/manifests", "_gantry/check"))));
+    }
+
+    /** {@code /v2/<name>/_<ext>} routes: {@code extension} is what follows the underscore. */
+    void route(Exchange ex, Repository repo, String extension, AuthGate auth, String scopeName) {
+        HttpMethod method = ex.request().method();
+        if (extension.equals("oci/ext/discover")) {
+            ex.respond(RegistryEndpoints.json(HttpResponseStatus.OK, discovery()));
+            return;
+        }
+        int slash = extension.indexOf('/', "gantry/".length());
+        if (!extension.startsWith("gantry/") || slash < 0) {
+            throw new RegistryException(ErrorCode.UNSUPPORTED, 404, "no such extension endpoint", Map.of(), null);
+        }
+        String component = extension.substring("gantry/".length(), slash);
+        Reference reference = Reference.parse(PushEndpoints.decode(extension.substring(slash + 1)));
+        auth.require(ex, repo, scopeName, Access.PULL);
+        switch (component) {
+            case "hardware" -> {
+                requireMethod(method, HttpMethod.GET);
+                Platform platform = platform(ex.param("platform"));
+                answer(ex, hardware.documents(repo, reference, platform).thenApply(docs -> {
+                    // One document for one platform (an image manifest, or an index narrowed by ?platform), else a list.
+                    boolean one = docs.size() == 1 && (platform != null || !hardware.wasIndex(docs));
+                    Object body = one ? docs.get(0).document() : docs.stream().map(HardwareService.PlatformDocument::document).toList();
+                    return bytes(HttpResponseStatus.OK, one ? DOCUMENT_TYPE : LIST_TYPE, write(body));
+                }));
+            }
+            case "manifests" -> {
+                requireMethod(method, HttpMethod.GET);
+                answer(ex, hardware.augmented(repo, reference).thenApply(view -> {
+                    FullHttpResponse r = bytes(HttpResponseStatus.OK, HardwareService.augmentedMediaType(), view);
+                    r.headers().set("X-Gantry-View", "augmented; not the manifest, whose bytes and digest are unchanged");
+                    return r;
+                }));
+            }
+            case "check" -> {
+                requireMethod(method, HttpMethod.POST);
+                answer(ex, ex.readBodyFully(256 * 1024)
+                        .thenApply(HardwareEndpoints::hostProfile)
+                        .thenCompose(host -> hardware.check(repo, reference, host))
+                        .thenApply(verdict -> bytes(HttpResponseStatus.OK, VERDICT_TYPE, write(verdict))));
+            }
+            default -> throw new RegistryException(ErrorCode.UNSUPPORTED, 404, "no such extension endpoint", Map.of(), null);
+        }
+    }
+
+    /** Sends the answer if it comes within the wait budget, else 202 with Retry-After (the work continues). */
+    private void answer(Exchange ex, CompletableFuture<FullHttpResponse> work) {
+        work.orTimeout(waitBudget.toMillis(), TimeUnit.MILLISECONDS).whenComplete((r, e) -> {
+            if (e == null) {
+                ex.respond(r);
+                return;
+            }
+            Throwable cause = ErrorResponses.cause(e);
+            if (cause instanceof TimeoutException || cause instanceof LayerScans.ScannerBusyException) {
+                FullHttpResponse accepted = RegistryEndpoints.json(HttpResponseStatus.ACCEPTED,
+                        Map.of("status", "scanning", "message", "the image's layers are being fetched and scanned; ask again"));
+                accepted.headers().set(HttpHeaderNames.RETRY_AFTER, "2");
+                ex.respond(accepted);
+                return;
+            }
+            ex.fail(e);
+        });
+    }
+
+    private static HostProfile hostProfile(byte[] body) {
+        try {
+            return JSON.readValue(body, HostProfile.class);
+        } catch (IOException e) {
+            throw new RegistryException(ErrorCode.UNSUPPORTED, 400, "the body must be a host profile in JSON "
+                    + "({\"architecture\":\"x86_64\",\"cpuFlags\":[...],\"devices\":[...],...})", Map.of(), null);
+        }
+    }
+
+    private static Platform platform(String text) {
+        if (text == null) {
+            return null;
+        }
+        try {
+            return Platform.parse(text);
+        } catch (IllegalArgumentException e) {
+            throw new RegistryException(ErrorCode.UNSUPPORTED, 400, "platform must be os/arch[/variant], e.g. linux/arm64", Map.of(), null);
+        }
+    }
+
+    private static void requireMethod(HttpMethod method, HttpMethod expected) {
+        if (!method.equals(expected) && !(expected.equals(HttpMethod.GET) && method.equals(HttpMethod.HEAD))) {
+            throw new RegistryException(ErrorCode.UNSUPPORTED, "this endpoint answers " + expected);
+        }
+    }
+
+    private static byte[] write(Object o) {
+        try {
+            return JSON.writeValueAsBytes(o);
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
+    private static FullHttpResponse bytes(HttpResponseStatus status, String type, byte[] body) {
+        FullHttpResponse r = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, status, Unpooled.wrappedBuffer(body));
+        r.headers().set(HttpHeaderNames.CONTENT_TYPE, type).set(HttpHeaderNames.CONTENT_LENGTH, body.length);
+        return r;
+    }
+}
