@@ -99,16 +99,17 @@ final class AugmentedView {
                     }
                     case START_OBJECT -> {
                         depth++;
-                        if (inManifests && depth == 3 && "platform".equals(field)) {
+                        // depth 1: the index; 2: its manifests array; 3: an entry; 4: the entry's platform
+                        if (inManifests && depth == 4 && "platform".equals(field)) {
                             inPlatform = true;
                         }
                     }
                     case END_OBJECT -> {
                         long at = p.currentTokenLocation().getByteOffset();
-                        if (inPlatform && depth == 3) {
+                        if (inPlatform && depth == 4) {
                             inPlatform = false;
                             pendingPlatformEnd = at;
-                        } else if (inManifests && depth == 2) {
+                        } else if (inManifests && depth == 3) {
                             HardwareDocument doc = entryDigest == null ? null : docs.get(entryDigest);
                             if (doc != null && pendingPlatformEnd >= 0) {
                                 inserts.add(new Insert(pendingPlatformEnd, ",\"cpu\":" + json(doc.platform().cpu())
@@ -121,7 +122,7 @@ final class AugmentedView {
                         depth--;
                     }
                     case VALUE_STRING -> {
-                        if (inManifests && depth == 2 && "digest".equals(field)) {
+                        if (inManifests && depth == 3 && "digest".equals(field)) {
                             entryDigest = p.getText();
                         }
                     }

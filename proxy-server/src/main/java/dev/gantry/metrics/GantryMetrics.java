@@ -133,6 +133,7 @@ public final class GantryMetrics {
             case "gantry_upstream_requests_total" -> upstreamRequests.labelValues(labels).get();
             case "gantry_prefetch_total" -> prefetch.labelValues(labels).get();
             case "gantry_fills_total" -> fills.labelValues(labels).get();
+            case "gantry_scans_total" -> scans.labelValues(labels).get();
             default -> throw new IllegalArgumentException("unknown metric " + metric);
         };
     }

@@ -89,6 +89,8 @@ public final class TestImage {
         private String architecture = "amd64";
         private boolean docker;
         private List<String> env = List.of("PATH=/usr/bin:/bin");
+        private final List<byte[]> rawLayers = new ArrayList<>();
+        private final Map<String, Object> extraConfig = new LinkedHashMap<>();
 
         public Builder seed(long s) {
             this.seed = s;
@@ -124,6 +126,18 @@ public final class TestImage {
             return this;
         }
 
+        /** A layer of given (already compressed) bytes, after the random ones. */
+        public Builder rawLayer(byte[] gzippedTar) {
+            rawLayers.add(gzippedTar);
+            return this;
+        }
+
+        /** A key of the config's {@code config} object: {@code Entrypoint}, {@code Volumes}, {@code Labels}… */
+        public Builder config(String key, Object value) {
+            extraConfig.put(key, value);
+            return this;
+        }
+
         public TestImage build() {
             Random random = new Random(seed);
             List<Blob> layers = new ArrayList<>();
@@ -136,10 +150,18 @@ public final class TestImage {
                 diffIds.add(Digest.sha256(tar).toString());
                 layers.add(Blob.of(layerType, gzip(tar)));
             }
+            for (byte[] raw : rawLayers) {
+                diffIds.add(Digest.sha256(gunzip(raw)).toString());
+                layers.add(Blob.of(layerType, raw));
+            }
             Map<String, Object> cfg = new LinkedHashMap<>();
             cfg.put("architecture", architecture);
             cfg.put("os", os);
-            cfg.put("config", Map.of("Env", env, "Cmd", List.of("/bin/true")));
+            Map<String, Object> runtime = new LinkedHashMap<>();
+            runtime.put("Env", env);
+            runtime.put("Cmd", List.of("/bin/true"));
+            runtime.putAll(extraConfig);
+            cfg.put("config", runtime);
             cfg.put("rootfs", Map.of("type", "layers", "diff_ids", diffIds));
             Blob config = Blob.of(docker ? MediaTypes.DOCKER_CONFIG : MediaTypes.OCI_CONFIG, json(cfg));
             Map<String, Object> m = new LinkedHashMap<>();
@@ -186,6 +208,34 @@ public final class TestImage {
             throw new UncheckedIOException(e);
         }
         return out.toByteArray();
+    }
+
+    static byte[] gunzip(byte[] data) {
+        try (var in = new java.util.zip.GZIPInputStream(new java.io.ByteArrayInputStream(data))) {
+            return in.readAllBytes();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** A gzip'd tar of the given files (path → content). */
+    public static byte[] layerOf(Map<String, byte[]> files) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        try (TarArchiveOutputStream tar = new TarArchiveOutputStream(out)) {
+            tar.setLongFileMode(TarArchiveOutputStream.LONGFILE_POSIX);
+            for (Map.Entry<String, byte[]> f : files.entrySet()) {
+                TarArchiveEntry e = new TarArchiveEntry(f.getKey());
+                e.setSize(f.getValue().length);
+                e.setMode(0755);
+                e.setModTime(0);
+                tar.putArchiveEntry(e);
+                tar.write(f.getValue());
+                tar.closeArchiveEntry();
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return gzip(out.toByteArray());
     }
 
     static byte[] gzip(byte[] data) {
