@@ -31,6 +31,11 @@ final class HostedGantry implements AutoCloseable {
     }
 
     static HostedGantry start(Path dir) {
+        return start(dir, "");
+    }
+
+    /** @param hostedKeys more keys of the {@code local/} hosted entry, e.g. {@code "    allowTagDelete: false\n"} */
+    static HostedGantry start(Path dir, String hostedKeys) {
         SecureRandom random = new SecureRandom();
         byte[] secret = new byte[12];
         random.nextBytes(secret);
@@ -45,7 +50,7 @@ final class HostedGantry implements AutoCloseable {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
-        String yaml = "hosted:\n  - prefix: local/\n"
+        String yaml = "hosted:\n  - prefix: local/\n" + hostedKeys
                 + "auth:\n  htpasswd: " + htpasswd + "\n";
         return new HostedGantry(GantryServer.start(yaml, dir.resolve("data"), MutableClock.startingNow()), password);
     }
