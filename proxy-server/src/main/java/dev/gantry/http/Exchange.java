@@ -437,11 +437,21 @@ final class Exchange {
     }
 
     private void decorate(HttpResponse response) {
+        if (!bodyEnded && declaresBody(request)) {
+            // Answered before its body was read (refused, 416…): the connection closes after this
+            // response, and must say so, or a client pools it and its next request (often the retry
+            // with credentials) fails on a socket we closed (RFC 9112 §9.6).
+            keepAlive = false;
+        }
         response.headers().set("Docker-Distribution-API-Version", API_VERSION);
         if (!"-".equals(outcome)) {
             response.headers().set("X-Gantry-Cache", outcome);
         }
         HttpUtil.setKeepAlive(response, keepAlive);
+    }
+
+    private static boolean declaresBody(HttpRequest request) {
+        return HttpUtil.isTransferEncodingChunked(request) || HttpUtil.getContentLength(request, 0L) > 0;
     }
 
     /** A response head with the registry's usual headers. */

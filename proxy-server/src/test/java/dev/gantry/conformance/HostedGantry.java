@@ -1,0 +1,72 @@
+package dev.gantry.conformance;
+
+import dev.gantry.testing.GantryServer;
+import dev.gantry.testing.MutableClock;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.util.HexFormat;
+import org.bouncycastle.crypto.generators.OpenBSDBCrypt;
+
+/**
+ * Gantry as the conformance suite is pointed at it: hosted repositories under
+ * {@code local/}, one user in a bcrypt htpasswd file, anonymous pull on (the
+ * default) and anonymous push refused. No upstream is ever contacted.
+ */
+final class HostedGantry implements AutoCloseable {
+
+    static final String NAMESPACE = "local/conformance";
+    static final String CROSSMOUNT_NAMESPACE = "local/crossmount";
+    static final String USER = "conformance";
+
+    private final GantryServer server;
+    private final String password;
+
+    private HostedGantry(GantryServer server, String password) {
+        this.server = server;
+        this.password = password;
+    }
+
+    static HostedGantry start(Path dir) {
+        return start(dir, "");
+    }
+
+    /** @param hostedKeys more keys of the {@code local/} hosted entry, e.g. {@code "    allowTagDelete: false\n"} */
+    static HostedGantry start(Path dir, String hostedKeys) {
+        SecureRandom random = new SecureRandom();
+        byte[] secret = new byte[12];
+        random.nextBytes(secret);
+        String password = HexFormat.of().formatHex(secret);
+        byte[] salt = new byte[16];
+        random.nextBytes(salt);
+        Path htpasswd = dir.resolve("htpasswd");
+        try {
+            Files.createDirectories(dir);
+            Files.writeString(htpasswd, USER + ":" + OpenBSDBCrypt.generate("2y", password.toCharArray(), salt, 10) + "\n",
+                    StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        String yaml = "hosted:\n  - prefix: local/\n" + hostedKeys
+                + "auth:\n  htpasswd: " + htpasswd + "\n";
+        return new HostedGantry(GantryServer.start(yaml, dir.resolve("data"), MutableClock.startingNow()), password);
+    }
+
+    /** {@code OCI_ROOT_URL} */
+    String url() {
+        return server.url();
+    }
+
+    /** A client with {@code OCI_USERNAME}/{@code OCI_PASSWORD}, following challenges as the suite does. */
+    ConformanceClient client() {
+        return new ConformanceClient(server.url(), USER, password);
+    }
+
+    @Override
+    public void close() {
+        server.close();
+    }
+}
