@@ -84,12 +84,22 @@ final class AuthGate {
      * @param scopeName the repository as the challenge should name it (as the client named it)
      */
     void require(Exchange ex, Repository repo, String scopeName, String action) {
+        require(ex, repo, scopeName, action, null);
+    }
+
+    /**
+     * As {@link #require(Exchange, Repository, String, String)}, with one more
+     * scope to ask for in the challenge (a mount reads its source repository:
+     * as Distribution does, the client is told to get a token covering both).
+     */
+    void require(Exchange ex, Repository repo, String scopeName, String action, String extraScope) {
         Caller c = caller(ex);
         if (permits(c, repo, action)) {
             return;
         }
         if (c.anonymous()) {
-            String scope = "repository:" + scopeName + ":" + (Access.PULL.equals(action) ? "pull" : "pull," + action);
+            String scope = "repository:" + scopeName + ":" + (Access.PULL.equals(action) ? "pull" : "pull," + action)
+                    + (extraScope == null ? "" : " " + extraScope);
             String why = repo.fromPrivateUpstream() ? repo.requestedName() + " comes from an upstream with credentials: log in"
                     : Access.PULL.equals(action) ? "authentication required to pull " + repo.requestedName()
                     : "authentication required to " + action + " " + repo.requestedName() + (enabled() ? "" : " (no users are configured: set auth.htpasswd)");

@@ -222,7 +222,10 @@ final class RequestHandler extends ChannelInboundHandlerAdapter implements Excha
     private void upload(Exchange ex, Route route, HttpMethod method) {
         Repository repo = endpoints.resolve(ex, route.name());
         requireHosted(repo);
-        auth.require(ex, repo, scopeName(ex, route), Access.PUSH);
+        String from = ex.param("from");
+        String mountScope = ex.param("mount") != null && from != null && from.matches("[a-z0-9._/-]{1,255}")
+                ? "repository:" + from + ":pull" : null;
+        auth.require(ex, repo, scopeName(ex, route), Access.PUSH, mountScope);
         String id = route.reference();
         if (id == null || id.isEmpty()) {
             if (!method.equals(HttpMethod.POST)) {
