@@ -154,9 +154,14 @@ final class BlobTiers {
         }
     }
 
+    /** Whether a blob is on its way to the shared tier but not there yet (it must then stay on disk). */
+    boolean notYetShared(Digest d) {
+        return s3 == null || pendingUploads.containsKey(d);
+    }
+
     private void upload(Digest d) {
+        pendingUploads.put(d, Boolean.TRUE);
         if (!health.available()) {
-            pendingUploads.put(d, Boolean.TRUE);
             return;
         }
         s3.putFile(d, disk.pathOf(d)).whenComplete((v, e) -> {

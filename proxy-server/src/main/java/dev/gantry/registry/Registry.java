@@ -123,6 +123,13 @@ public final class Registry {
             metrics.eviction("disk", blob.size());
             prefetch.evicted(blob.digest());
         });
+        try {
+            links.loadHosted();
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException("cannot read which blobs hosted repositories hold", e);
+        }
+        // Pushed content may exist only on this disk: never evict it before a shared tier has it.
+        storage.disk().pin(d -> links.heldByHostedRepository(d) && tiers.notYetShared(d));
         registerGauges();
     }
 

@@ -3,12 +3,15 @@ package dev.gantry.registry;
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import dev.gantry.oci.Digest;
+import dev.gantry.oci.RegistryException;
 import dev.gantry.storage.MetadataStore;
 import dev.gantry.storage.StorageLayout;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.Collection;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
 
 /**
@@ -24,6 +27,8 @@ final class RepositoryLinks {
     private final MetadataStore meta;
     private final Executor blocking;
     private final Cache<String, Boolean> known;
+    /** Digests some hosted repository holds: content that may exist nowhere but here. */
+    private final Set<Digest> hosted = ConcurrentHashMap.newKeySet();
 
     RepositoryLinks(MetadataStore meta, Executor blocking, long maxCached) {
         this.meta = meta;
@@ -61,7 +66,29 @@ final class RepositoryLinks {
         }, blocking);
     }
 
+    boolean heldByHostedRepository(Digest d) {
+        return hosted.contains(d);
+    }
+
+    /** Reads which digests hosted repositories hold, at start-up. Blocks. */
+    void loadHosted() throws IOException {
+        for (String key : meta.listRecursive("repositories/" + Repository.HOSTED_NAMESPACE + "/")) {
+            int at = key.indexOf("/_links/");
+            if (at >= 0) {
+                String rest = key.substring(at + "/_links/".length());
+                try {
+                    hosted.add(Digest.parse(rest.replace('/', ':')));
+                } catch (RegistryException ignored) {
+                    // Not a link.
+                }
+            }
+        }
+    }
+
     CompletableFuture<Void> link(Repository repo, Collection<Digest> digests) {
+        if (repo.isHosted()) {
+            hosted.addAll(digests);
+        }
         return CompletableFuture.runAsync(() -> {
             for (Digest d : digests) {
                 String key = StorageLayout.linkKey(repo.namespace(), repo.name(), d);

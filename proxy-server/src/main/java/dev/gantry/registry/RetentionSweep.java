@@ -59,9 +59,20 @@ public final class RetentionSweep {
 
         Set<Digest> retained = new HashSet<>();
         Deque<Digest> toVisit = new ArrayDeque<>();
+        Set<Digest> hostedContent = new HashSet<>();
         for (String key : meta.listRecursive("repositories/")) {
             if (key.contains("/_tags/")) {
                 meta.get("repositories/" + key).flatMap(RetentionSweep::tagDigest).ifPresent(toVisit::add);
+            } else if (key.startsWith(Repository.HOSTED_NAMESPACE + "/") && key.contains("/_links/")) {
+                // Pushed content exists nowhere else: retention never applies to it.
+                String rest = key.substring(key.indexOf("/_links/") + "/_links/".length());
+                try {
+                    Digest d = Digest.parse(rest.replace('/', ':'));
+                    hostedContent.add(d);
+                    toVisit.add(d);
+                } catch (RegistryException ignored) {
+                    // Not a link.
+                }
             }
         }
         Set<Digest> allManifests = new HashSet<>();
@@ -97,7 +108,7 @@ public final class RetentionSweep {
         long bytes = 0;
         for (StoredBlob blob : s3.list()) {
             Instant last = access.getOrDefault(blob.digest(), blob.lastAccess());
-            if (referenced.contains(blob.digest()) || recent(last, cutoff)) {
+            if (referenced.contains(blob.digest()) || hostedContent.contains(blob.digest()) || recent(last, cutoff)) {
                 kept++;
                 s3.pruneMarkers(blob.digest());
                 continue;

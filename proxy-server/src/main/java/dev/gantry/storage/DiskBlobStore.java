@@ -27,6 +27,7 @@ import java.util.concurrent.Executor;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
+import java.util.function.Predicate;
 import java.util.stream.Stream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -65,6 +66,7 @@ public final class DiskBlobStore implements BlobStore {
     private final AtomicLong used = new AtomicLong();
     private final AtomicBoolean evicting = new AtomicBoolean();
     private volatile Consumer<StoredBlob> evictionListener = b -> { };
+    private volatile Predicate<Digest> pinned = d -> false;
 
     private DiskBlobStore(Path root, long maxBytes, Executor blocking, Clock clock, int openFileCacheSize) {
         this.root = root;
@@ -240,6 +242,14 @@ public final class DiskBlobStore implements BlobStore {
         return maxBytes;
     }
 
+    /**
+     * Blobs eviction must leave alone: content that exists nowhere else
+     * (pushed to a hosted repository and not yet in a shared tier).
+     */
+    public void pin(Predicate<Digest> predicate) {
+        this.pinned = Objects.requireNonNull(predicate, "predicate");
+    }
+
     /** Called (on the blocking executor) for each blob evicted; for metrics and prefetch accounting. */
     public void onEviction(Consumer<StoredBlob> listener) {
         this.evictionListener = Objects.requireNonNull(listener, "listener");
@@ -285,6 +295,9 @@ public final class DiskBlobStore implements BlobStore {
         for (StoredBlob blob : byAge) {
             if (used.get() <= target) {
                 break;
+            }
+            if (pinned.test(blob.digest())) {
+                continue;
             }
             if (deleteNow(blob.digest())) {
                 freed += blob.size();

@@ -51,6 +51,7 @@ class RetentionSweepIT {
         TestImage.Index index = TestImage.Index.of(List.of(amd), false);
         TestImage.Blob stray = TestImage.builder().seed(5).layer(1000).build().layers().get(0);
         TestImage.Blob readStray = TestImage.builder().seed(6).layer(1000).build().layers().get(0);
+        TestImage.Blob pushed = TestImage.builder().seed(7).layer(1000).build().layers().get(0);
 
         for (TestImage img : List.of(tagged, recentlyRead, forgotten, amd)) {
             for (TestImage.Blob b : img.blobs()) {
@@ -61,6 +62,10 @@ class RetentionSweepIT {
         storeManifest(meta, index.manifest());
         upload(s3, stray);
         upload(s3, readStray);
+        upload(s3, pushed);
+        // Pushed to a hosted repository and never tagged: it exists nowhere else.
+        meta.put(StorageLayout.linkKey(Repository.HOSTED_NAMESPACE,
+                dev.gantry.oci.RepositoryName.of("team/tool"), pushed.digest()), new byte[0]);
         tag(meta, "test/tagged", "1", tagged.manifest());
         tag(meta, "test/multi", "1", index.manifest());
 
@@ -77,6 +82,7 @@ class RetentionSweepIT {
         }
         assertThat(s3.stat(readStray.digest()).join()).as("kept: read within the retention").isPresent();
         assertThat(s3.stat(stray.digest()).join()).as("removed: unread and unreferenced").isEmpty();
+        assertThat(s3.stat(pushed.digest()).join()).as("kept: held by a hosted repository").isPresent();
         for (TestImage.Blob b : forgotten.blobs()) {
             assertThat(s3.stat(b.digest()).join()).as("removed: only an old untagged manifest names it").isEmpty();
         }

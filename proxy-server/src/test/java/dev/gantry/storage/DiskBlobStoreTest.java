@@ -85,6 +85,24 @@ class DiskBlobStoreTest extends BlobStoreContract {
     }
 
     @Test
+    void evictionLeavesPinnedBlobsAloneAndTakesTheNextLeastRecentlyUsed() throws Exception {
+        store.close();
+        DiskBlobStore small = DiskBlobStore.open(root, 25_000, Runnable::run, clock);
+        store = small;
+        Digest pushed = put(random(10_000, 60));
+        clock.advance(Duration.ofSeconds(1));
+        Digest cached = put(random(10_000, 61));
+        clock.advance(Duration.ofSeconds(1));
+        small.pin(pushed::equals);
+        Digest latest = put(random(10_000, 62));
+
+        assertThat(small.statNow(pushed)).as("pinned, though least recently used").isPresent();
+        assertThat(small.statNow(cached)).as("next least recently used").isEmpty();
+        assertThat(small.statNow(latest)).isPresent();
+        assertThat(small.usedBytes()).isLessThanOrEqualTo(25_000);
+    }
+
+    @Test
     void aReaderKeepsReadingABlobEvictedUnderIt() throws Exception {
         byte[] bytes = random(50_000, 50);
         Digest d = put(bytes);
