@@ -31,7 +31,8 @@ CONC_PULLS=8
 CACHES="gantry distribution nginx-proxy nginx-static"
 PORT_BASE=${BENCH_PORT_BASE:-17300}
 OUT=$HERE/out
-GANTRY_JAVA_OPTS=${GANTRY_JAVA_OPTS:-"-Xms64m -Xmx192m -XX:MaxDirectMemorySize=64m -XX:+UseSerialGC -XX:TieredStopAtLevel=4"}
+# Gantry runs through bin/gantry, with the JVM flags operators get; these are added to them.
+export GANTRY_JAVA_OPTS=${GANTRY_JAVA_OPTS:-}
 MAX_SERVER_SECONDS=7200   # no server outlives this, whatever happens to the script
 
 usage() {
@@ -41,8 +42,9 @@ usage() {
 Options (defaults in brackets):
   --runs N          suite repetitions; medians are taken over them [$RUNS]
   --quick           one run, 3 s wrk runs, 64 MB big blob: checks the harness
-  --caches LIST     comma-separated from gantry, gantry-nolog, distribution,
-                    nginx-proxy, nginx-static [${CACHES// /,}]
+  --caches LIST     comma-separated from gantry, gantry-nolog (access log off),
+                    gantry-nomem (memory tier off), distribution, nginx-proxy,
+                    nginx-static [${CACHES// /,}]
   --duration S      measured wrk seconds [$DURATION]
   --big-mb N        size of the big blob [$BIG_MB]
   --rtt-ms N        round trip the forwarder adds [$RTT_MS]
@@ -50,7 +52,7 @@ Options (defaults in brackets):
   --tag-ttl S       tag TTL of Gantry and nginx [$TAG_TTL]
   --out DIR         where data, logs and results go [$OUT]
 Environment: BENCH_PORT_BASE [17300] (ports BASE..BASE+20),
-  GANTRY_JAVA_OPTS [$GANTRY_JAVA_OPTS]
+  GANTRY_JAVA_OPTS (JVM flags added to bin/gantry's) [$GANTRY_JAVA_OPTS]
 EOF
 }
 
@@ -78,8 +80,8 @@ done
 UP_PORT=$PORT_BASE
 FWD_PORT=$((PORT_BASE + 1))
 CTL_PORT=$((PORT_BASE + 2))
-declare -A CACHE_PORT=([gantry]=$((PORT_BASE + 10)) [gantry-nolog]=$((PORT_BASE + 11)) [distribution]=$((PORT_BASE + 12))
-                       [nginx-proxy]=$((PORT_BASE + 13)) [nginx-static]=$((PORT_BASE + 14)))
+declare -A CACHE_PORT=([gantry]=$((PORT_BASE + 10)) [gantry-nolog]=$((PORT_BASE + 11)) [gantry-nomem]=$((PORT_BASE + 15))
+                       [distribution]=$((PORT_BASE + 12)) [nginx-proxy]=$((PORT_BASE + 13)) [nginx-static]=$((PORT_BASE + 14)))
 WORKERS=$(nproc)
 
 DATA=$OUT/data-${BIG_MB}mb
@@ -279,13 +281,13 @@ start_cache() {
     rm -rf "$dir"
     mkdir -p "$dir/tmp"
     case "$name" in
-        gantry|gantry-nolog)
-            local access=true
+        gantry|gantry-nolog|gantry-nomem)
+            local access=true memory=32MiB
             [ "$name" = gantry-nolog ] && access=false
+            [ "$name" = gantry-nomem ] && memory=0
             sed -e "s|@PORT@|$port|" -e "s|@FWD@|$FWD_PORT|" -e "s|@DIR@|$dir|" -e "s|@TAG_TTL@|$TAG_TTL|" \
-                -e "s|@ACCESS_LOG@|$access|g" "$HERE/conf/gantry.yaml" > "$dir/gantry.yaml"
-            # shellcheck disable=SC2086
-            start "$name" "$dir/server.log" java $GANTRY_JAVA_OPTS -jar "$GANTRY_JAR" serve --config "$dir/gantry.yaml"
+                -e "s|@ACCESS_LOG@|$access|g" -e "s|@MEMORY@|$memory|g" "$HERE/conf/gantry.yaml" > "$dir/gantry.yaml"
+            start "$name" "$dir/server.log" "$ROOT/bin/gantry" serve --config "$dir/gantry.yaml"
             wait_http "http://127.0.0.1:$port/readyz" 60 ;;
         distribution)
             sed -e "s|@PORT@|$port|" -e "s|@FWD@|$FWD_PORT|" -e "s|@DIR@|$dir|" "$HERE/conf/distribution-proxy.yml" > "$dir/config.yml"
@@ -449,6 +451,7 @@ concurrent_cold() {
 # ---- main -------------------------------------------------------------------------------------
 
 if [[ " $CACHES " == *" gantry"* ]] && [ ! -f "$GANTRY_JAR" ]; then
+    # bin/gantry would build it too, but inside a timed start-up.
     log "building Gantry"
     (cd "$ROOT" && mvn -B -q -DskipTests package)
 fi
@@ -457,7 +460,7 @@ fi
     echo "date $(date -Is)"
     echo "host $(nproc) cores, $(free -m | awk '/Mem:/ {print $2}') MB; load at start: $(cut -d' ' -f1-3 /proc/loadavg)"
     echo "gantry $(cd "$ROOT" && git rev-parse --short HEAD 2>/dev/null) $(stat -c %y "$GANTRY_JAR" 2>/dev/null | cut -d. -f1)"
-    echo "java $(java -version 2>&1 | head -1); GANTRY_JAVA_OPTS=$GANTRY_JAVA_OPTS"
+    echo "java $(java -version 2>&1 | head -1); bin/gantry $(grep -A1 '^default_opts=' "$ROOT/bin/gantry" | tr -s ' \n' ' ' | sed 's/default_opts=//'); GANTRY_JAVA_OPTS=$GANTRY_JAVA_OPTS"
     echo "$(nginx -v 2>&1); $(docker-registry --version); $(skopeo --version); $(wrk --version 2>&1 | head -1)"
     echo "runs $RUNS, wrk ${DURATION}s (+${WARMUP}s warm-up) -t2 -c$CONNS (big blob -c$BIG_CONNS), big blob ${BIG_MB} MB,"
     echo "hub: +${RTT_MS} ms RTT, ${MBIT} Mbit/s; tagTtl ${TAG_TTL}s; caches: $CACHES"

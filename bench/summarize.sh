@@ -66,8 +66,8 @@ function row(label, metric, kind, ref, aim,    line, c, g, r, ratio, ok) {
 }
 END {
     # Columns in a fixed order, whichever caches ran.
-    split("gantry gantry-nolog distribution nginx-proxy nginx-static", all, " ")
-    for (i = 1; i <= 5; i++) if (all[i] in seen) caches[++ncaches] = all[i]
+    split("gantry gantry-nolog gantry-nomem distribution nginx-proxy nginx-static", all, " ")
+    for (i = 1; i <= 6; i++) if (all[i] in seen) caches[++ncaches] = all[i]
     head = sprintf("%-34s", "median of " runs " run(s)")
     for (c = 1; c <= ncaches; c++) head = head sprintf(" %14s", caches[c])
     print head sprintf(" %8s  %s", "gantry/", "aim")
