@@ -19,7 +19,7 @@ ROOT=$(dirname "$HERE")
 
 RUNS=3
 DURATION=10        # seconds of each measured wrk run
-WARMUP=3           # seconds of an unmeasured wrk run before each measured one
+WARMUP=5           # seconds of an unmeasured wrk run before each measured one (the JIT needs them)
 BIG_MB=512
 RTT_MS=50
 MBIT=100
@@ -59,7 +59,7 @@ EOF
 while [ $# -gt 0 ]; do
     case "$1" in
         --runs) RUNS=$2; shift ;;
-        --quick) RUNS=1; DURATION=3; WARMUP=1; BIG_MB=64 ;;
+        --quick) RUNS=1; DURATION=3; WARMUP=2; BIG_MB=64 ;;
         --caches) CACHES=${2//,/ }; shift ;;
         --duration) DURATION=$2; shift ;;
         --big-mb) BIG_MB=$2; shift ;;
