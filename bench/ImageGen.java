@@ -29,6 +29,8 @@ import java.util.zip.GZIPOutputStream;
  * <li>{@code bench/pull:1} — 20 layers shaped like Docker Hub's (Anwar et al.:
  *     most layers under 1 MB, a few of tens of MB), about 64 MB in all</li>
  * <li>{@code bench/blobs:1} — three layers: 100 KB, 1 MB and 512 MB (--big-mb)</li>
+ * <li>{@code bench/warmup:1} — six small layers, pulled through every cache before
+ *     the cold pull so that no server is measured on its very first requests</li>
  * </ul>
  *
  * Writes every blob to {@code OUT/blobs/sha256/<hex>} and every manifest to
@@ -93,6 +95,12 @@ public final class ImageGen {
                 gen.layer("1MB", 1000 * 1000L),
                 gen.layer(bigMb + "MB", bigMb * 1024 * 1024));
         gen.image("bench/blobs", "1", hot);
+
+        List<Blob> warmup = new ArrayList<>();
+        for (int i = 0; i < 6; i++) {
+            warmup.add(gen.layer("warmup-" + i, (16L << (2 * i)) * 1024 / 4));
+        }
+        gen.image("bench/warmup", "1", warmup);
 
         Files.write(out.resolve("images.tsv"), gen.table, StandardCharsets.UTF_8);
         System.out.println("images pushed to " + registry + "; described in " + out.resolve("images.tsv"));

@@ -96,6 +96,7 @@ END {
     row("errors, 1 MB", "blob1m_errors", "zero", "", "")
     row("errors, big blob c8", "blobbig_errors", "zero", "", "")
     row("errors, big blob c64", "big64_errors", "zero", "", "")
+    row("100 KB req/s, first 10 s of load", "first10s_blob100k_rps", "higher", "nginx-static", "")
     print "-- tags: manifest by tag, c64, hub RTT on every revalidation"
     row("manifest req/s", "manifest_rps", "higher", "nginx-proxy", 0.5)
     row("manifest: server CPU µs per request", "manifest_cpu_us", "", "", "")
