@@ -54,23 +54,26 @@ record Route(Kind kind, String name, String reference) {
         if (!rawPath.startsWith("/v2/")) {
             return new Route(Kind.UNKNOWN, null, null);
         }
+        // Each pattern needs its literal in the path; checking for it first spares a blob or
+        // manifest request the backtracking of the patterns that cannot match (the hot path).
         Matcher m;
-        if ((m = EXTENSION.matcher(rawPath)).matches()) {
+        // Extensions first: /v2/<name>/_gantry/hardware/<ref> must not read as a manifest route.
+        if (rawPath.contains("/_") && (m = EXTENSION.matcher(rawPath)).matches()) {
             return new Route(Kind.EXTENSION, m.group(1), m.group(2));
         }
-        if ((m = BLOB_UPLOAD.matcher(rawPath)).matches()) {
+        if (rawPath.contains("/blobs/uploads") && (m = BLOB_UPLOAD.matcher(rawPath)).matches()) {
             return new Route(Kind.BLOB_UPLOAD, m.group(1), m.group(2));
         }
-        if ((m = MANIFEST.matcher(rawPath)).matches()) {
+        if (rawPath.contains("/manifests/") && (m = MANIFEST.matcher(rawPath)).matches()) {
             return new Route(Kind.MANIFEST, m.group(1), m.group(2));
         }
-        if ((m = BLOB.matcher(rawPath)).matches()) {
+        if (rawPath.contains("/blobs/") && (m = BLOB.matcher(rawPath)).matches()) {
             return new Route(Kind.BLOB, m.group(1), m.group(2));
         }
-        if ((m = TAGS.matcher(rawPath)).matches()) {
+        if (rawPath.endsWith("/tags/list") && (m = TAGS.matcher(rawPath)).matches()) {
             return new Route(Kind.TAGS, m.group(1), null);
         }
-        if ((m = REFERRERS.matcher(rawPath)).matches()) {
+        if (rawPath.contains("/referrers/") && (m = REFERRERS.matcher(rawPath)).matches()) {
             return new Route(Kind.REFERRERS, m.group(1), m.group(2));
         }
         return new Route(Kind.UNKNOWN, null, null);

@@ -1,0 +1,352 @@
+import com.sun.net.httpserver.HttpServer;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * A TCP forwarder that makes a local registry look like a remote hub: every
+ * byte is delayed by half the round-trip time in each direction, a new
+ * connection costs one extra round trip, and the bytes coming back from the
+ * upstream share one link of capped bandwidth. It also records the request
+ * line of every HTTP request it carries, so a benchmark can count exactly
+ * what a cache asked the upstream for.
+ *
+ * <pre>
+ * java Forwarder.java --listen 127.0.0.1:17301 --target 127.0.0.1:17300 \
+ *      --control 127.0.0.1:17302 --rtt-ms 50 --mbit 100
+ * </pre>
+ *
+ * Control (plain HTTP on --control):
+ * <ul>
+ * <li>{@code GET /log} — one line per request since the last reset:
+ *     {@code <millis> <connection> <METHOD> <path>}</li>
+ * <li>{@code GET /reset} — forget the log and the byte counters</li>
+ * <li>{@code GET /stats} — connections, requests, bytes each way</li>
+ * <li>{@code GET /set?rtt-ms=N&mbit=M} — change the emulation (mbit=0: no cap)</li>
+ * </ul>
+ *
+ * Only the Java 17 standard library: runs with {@code java Forwarder.java}.
+ * Blocking sockets, four threads per connection: the connections a cache
+ * opens to its upstream are few.
+ */
+public final class Forwarder {
+
+    private static final int CHUNK = 64 * 1024;
+    /** Chunks in flight per direction (up to 16 MiB): an autotuned TCP window, never the bottleneck. */
+    private static final int QUEUE_CHUNKS = 256;
+
+    private volatile long oneWayNanos;
+    private volatile long bytesPerSecond; // 0: unlimited
+    private final Object link = new Object();
+    private long linkFreeAt; // nanoTime when the capped link is next idle
+
+    private final AtomicInteger connections = new AtomicInteger();
+    private final AtomicInteger open = new AtomicInteger();
+    private final AtomicLong down = new AtomicLong();
+    private final AtomicLong up = new AtomicLong();
+    private final List<String> log = new ArrayList<>();
+
+    Forwarder(long rttMs, long mbit) {
+        set(rttMs, mbit);
+    }
+
+    void set(long rttMs, long mbit) {
+        this.oneWayNanos = rttMs * 1_000_000L / 2;
+        this.bytesPerSecond = mbit * 1_000_000L / 8;
+    }
+
+    public static void main(String[] args) throws Exception {
+        String listen = "127.0.0.1:17301";
+        String target = null;
+        String control = null;
+        long rtt = 50;
+        long mbit = 100;
+        for (int i = 0; i < args.length; i++) {
+            switch (args[i]) {
+                case "--listen" -> listen = args[++i];
+                case "--target" -> target = args[++i];
+                case "--control" -> control = args[++i];
+                case "--rtt-ms" -> rtt = Long.parseLong(args[++i]);
+                case "--mbit" -> mbit = Long.parseLong(args[++i]);
+                default -> throw new IllegalArgumentException("unknown option " + args[i]);
+            }
+        }
+        if (target == null) {
+            throw new IllegalArgumentException("--target host:port is required");
+        }
+        Forwarder f = new Forwarder(rtt, mbit);
+        if (control != null) {
+            f.control(address(control));
+        }
+        f.serve(address(listen), address(target));
+    }
+
+    private static InetSocketAddress address(String hostPort) throws IOException {
+        int colon = hostPort.lastIndexOf(':');
+        return new InetSocketAddress(InetAddress.getByName(hostPort.substring(0, colon)),
+                Integer.parseInt(hostPort.substring(colon + 1)));
+    }
+
+    private void serve(InetSocketAddress listen, InetSocketAddress target) throws IOException {
+        try (ServerSocket server = new ServerSocket()) {
+            server.setReuseAddress(true);
+            server.bind(listen, 512);
+            System.out.printf("forwarding %s -> %s, rtt %d ms, %s%n", listen, target, oneWayNanos * 2 / 1_000_000,
+                    bytesPerSecond == 0 ? "no bandwidth cap" : (bytesPerSecond * 8 / 1_000_000) + " Mbit/s");
+            while (true) {
+                Socket client = server.accept();
+                int id = connections.incrementAndGet();
+                start("accept-" + id, () -> connect(id, client, target));
+            }
+        }
+    }
+
+    private void connect(int id, Socket client, InetSocketAddress target) {
+        open.incrementAndGet();
+        try {
+            // The TCP handshake with a remote hub costs a round trip before the first request can go.
+            sleepNanos(2 * oneWayNanos);
+            Socket server = new Socket();
+            server.connect(target, 10_000);
+            for (Socket s : new Socket[] {client, server}) {
+                s.setTcpNoDelay(true);
+            }
+            Pipe toServer = new Pipe(id, client, server, false);
+            Pipe toClient = new Pipe(id, server, client, true);
+            toServer.start();
+            toClient.start();
+        } catch (IOException | InterruptedException e) {
+            close(client);
+            open.decrementAndGet();
+        }
+    }
+
+    /** One direction of a connection: a reader stamps chunks, a writer sends each after the delay and the link allow. */
+    private final class Pipe {
+        private final int id;
+        private final Socket from;
+        private final Socket to;
+        private final boolean download;
+        private final BlockingQueue<Chunk> queue = new ArrayBlockingQueue<>(QUEUE_CHUNKS);
+        private final RequestLines requests;
+
+        Pipe(int id, Socket from, Socket to, boolean download) {
+            this.id = id;
+            this.from = from;
+            this.to = to;
+            this.download = download;
+            this.requests = download ? null : new RequestLines(line -> record(id, line));
+        }
+
+        void start() {
+            Forwarder.start("read-" + id + (download ? "-down" : "-up"), this::read);
+            Forwarder.start("write-" + id + (download ? "-down" : "-up"), this::write);
+        }
+
+        private void read() {
+            try (InputStream in = from.getInputStream()) {
+                byte[] buf = new byte[CHUNK];
+                int n;
+                while ((n = in.read(buf)) > 0) {
+                    byte[] data = java.util.Arrays.copyOf(buf, n);
+                    if (requests != null) {
+                        requests.feed(data);
+                    }
+                    queue.put(new Chunk(data, System.nanoTime()));
+                }
+            } catch (IOException | InterruptedException e) {
+                // Either side went away: the writer closes both.
+            }
+            try {
+                queue.put(Chunk.END);
+            } catch (InterruptedException ignored) {
+                Thread.currentThread().interrupt();
+            }
+        }
+
+        private void write() {
+            try (OutputStream out = to.getOutputStream()) {
+                while (true) {
+                    Chunk c = queue.take();
+                    if (c == Chunk.END) {
+                        break;
+                    }
+                    sleepNanos(c.stamp + oneWayNanos - System.nanoTime());
+                    if (download) {
+                        throttle(c.data.length);
+                    }
+                    out.write(c.data);
+                    (download ? down : up).addAndGet(c.data.length);
+                }
+                to.shutdownOutput();
+            } catch (IOException | InterruptedException e) {
+                close(from);
+                close(to);
+            }
+            if (download) {
+                // The download side ends last in the usual case (server closes after the client).
+                close(from);
+                close(to);
+                open.decrementAndGet();
+            }
+        }
+    }
+
+    /** Waits until the shared capped link has carried {@code n} more bytes. */
+    private void throttle(int n) throws InterruptedException {
+        long rate = bytesPerSecond;
+        if (rate <= 0) {
+            return;
+        }
+        long done;
+        synchronized (link) {
+            long now = System.nanoTime();
+            long start = Math.max(now, linkFreeAt);
+            done = start + n * 1_000_000_000L / rate;
+            linkFreeAt = done;
+        }
+        sleepNanos(done - System.nanoTime());
+    }
+
+    private record Chunk(byte[] data, long stamp) {
+        static final Chunk END = new Chunk(new byte[0], 0);
+    }
+
+    /**
+     * Finds request lines in a client's byte stream. Caches ask their upstream
+     * for manifests and blobs only, so a request is a head without a body
+     * (a Content-Length, if any, is skipped).
+     */
+    static final class RequestLines {
+        private final java.util.function.Consumer<String> sink;
+        private final StringBuilder head = new StringBuilder();
+        private long bodyLeft;
+
+        RequestLines(java.util.function.Consumer<String> sink) {
+            this.sink = sink;
+        }
+
+        void feed(byte[] data) {
+            for (byte b : data) {
+                if (bodyLeft > 0) {
+                    bodyLeft--;
+                    continue;
+                }
+                head.append((char) (b & 0xff));
+                int len = head.length();
+                if (len >= 4 && head.charAt(len - 1) == '\n' && head.charAt(len - 2) == '\r'
+                        && head.charAt(len - 3) == '\n' && head.charAt(len - 4) == '\r') {
+                    String text = head.toString();
+                    head.setLength(0);
+                    int eol = text.indexOf("\r\n");
+                    String[] parts = text.substring(0, eol).split(" ");
+                    sink.accept(parts.length >= 2 ? parts[0] + " " + parts[1] : text.substring(0, eol));
+                    for (String line : text.split("\r\n")) {
+                        if (line.regionMatches(true, 0, "content-length:", 0, 15)) {
+                            bodyLeft = Long.parseLong(line.substring(15).trim());
+                        }
+                    }
+                } else if (len > 64 * 1024) {
+                    head.setLength(0); // not HTTP; stop growing
+                }
+            }
+        }
+    }
+
+    private void record(int id, String requestLine) {
+        synchronized (log) {
+            log.add(System.currentTimeMillis() + " " + id + " " + requestLine);
+        }
+    }
+
+    private void control(InetSocketAddress address) throws IOException {
+        HttpServer http = HttpServer.create(address, 16);
+        http.createContext("/", exchange -> {
+            URI uri = exchange.getRequestURI();
+            String body;
+            switch (uri.getPath()) {
+                case "/log" -> {
+                    synchronized (log) {
+                        body = log.isEmpty() ? "" : String.join("\n", log) + "\n";
+                    }
+                }
+                case "/reset" -> {
+                    synchronized (log) {
+                        log.clear();
+                    }
+                    up.set(0);
+                    down.set(0);
+                    body = "ok\n";
+                }
+                case "/stats" -> {
+                    int requests;
+                    synchronized (log) {
+                        requests = log.size();
+                    }
+                    body = "connections " + connections.get() + "\nopen " + open.get() + "\nrequests " + requests
+                            + "\nbytes_up " + up.get() + "\nbytes_down " + down.get() + "\n";
+                }
+                case "/set" -> {
+                    long rtt = oneWayNanos * 2 / 1_000_000;
+                    long mbit = bytesPerSecond * 8 / 1_000_000;
+                    String q = uri.getQuery() == null ? "" : uri.getQuery();
+                    for (String kv : q.split("&")) {
+                        String[] p = kv.split("=", 2);
+                        if (p.length == 2 && p[0].equals("rtt-ms")) {
+                            rtt = Long.parseLong(p[1]);
+                        } else if (p.length == 2 && p[0].equals("mbit")) {
+                            mbit = Long.parseLong(p[1]);
+                        }
+                    }
+                    set(rtt, mbit);
+                    body = "rtt-ms " + rtt + "\nmbit " + mbit + "\n";
+                }
+                default -> body = null;
+            }
+            byte[] bytes = (body == null ? "not found\n" : body).getBytes(StandardCharsets.UTF_8);
+            exchange.getResponseHeaders().set("Content-Type", "text/plain");
+            exchange.sendResponseHeaders(body == null ? 404 : 200, bytes.length);
+            try (OutputStream out = exchange.getResponseBody()) {
+                out.write(bytes);
+            }
+        });
+        http.start();
+    }
+
+    private static void start(String name, Runnable r) {
+        Thread t = new Thread(r, name);
+        t.setDaemon(true);
+        t.start();
+    }
+
+    /** Thread.sleep rounds to milliseconds; parking is precise to tens of microseconds. */
+    private static void sleepNanos(long nanos) throws InterruptedException {
+        long deadline = System.nanoTime() + nanos;
+        for (long left = nanos; left > 0; left = deadline - System.nanoTime()) {
+            java.util.concurrent.locks.LockSupport.parkNanos(left);
+            if (Thread.interrupted()) {
+                throw new InterruptedException();
+            }
+        }
+    }
+
+    private static void close(Socket s) {
+        try {
+            s.close();
+        } catch (IOException ignored) {
+            // closing either way
+        }
+    }
+}
