@@ -6,6 +6,7 @@ import dev.gantry.hardware.Verdict;
 import dev.gantry.schema.HardwareJson;
 import java.io.IOException;
 import java.io.PrintWriter;
+import java.net.ConnectException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -70,8 +71,12 @@ public final class CheckCommand implements Callable<Integer> {
             }
             out.flush();
             return verdict.exitStatus();
+        } catch (ConnectException e) {
+            err.println("gantry check: cannot reach Gantry at " + registry + " (give --registry URL or set GANTRY_REGISTRY)");
+            err.flush();
+            return 3;
         } catch (IOException | IllegalArgumentException | IllegalStateException e) {
-            err.println("gantry check: " + e.getMessage());
+            err.println("gantry check: " + (e.getMessage() != null ? e.getMessage() : e.toString()));
             err.flush();
             return 3;
         } catch (InterruptedException e) {

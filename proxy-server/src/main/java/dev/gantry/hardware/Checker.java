@@ -79,6 +79,9 @@ final class Checker {
                                 + host.x86Level()));
             }
         }
+        // Each missing required feature is its own failure; the optional ones (behind run-time
+        // dispatch) are one reason, since a modern library easily names twenty of them.
+        List<String> optional = new ArrayList<>();
         doc.platform().cpu().features().forEach((feature, lvl) -> {
             if (hasFlag(host, feature)) {
                 return;
@@ -87,10 +90,14 @@ final class Checker {
                 reasons.add(new Verdict.Reason("fail", "this host's CPU lacks " + feature + ", which the image uses without a fallback",
                         "run it on a CPU with " + feature + ", or use a build that does not require it"));
             } else {
-                reasons.add(new Verdict.Reason("degraded", "this host's CPU lacks " + feature + "; the image falls back to slower code",
-                        "expect lower performance, or run it on a CPU with " + feature));
+                optional.add(feature);
             }
         });
+        if (!optional.isEmpty()) {
+            String list = String.join(", ", optional);
+            reasons.add(new Verdict.Reason("degraded", "this host's CPU lacks " + list + "; the image falls back to slower code",
+                    "expect lower performance, or run it on a CPU with " + list));
+        }
     }
 
     private static boolean hasFlag(HostProfile host, String feature) {

@@ -153,7 +153,7 @@ class CheckIT {
         int exit = new CommandLine(new GantryCommand()).setErr(new PrintWriter(err))
                 .execute("check", "test/gpu:1", "--registry", "http://127.0.0.1:9", "--profile", profile("gpu-host").toString());
         assertThat(exit).isEqualTo(3);
-        assertThat(err.toString()).startsWith("gantry check:");
+        assertThat(err.toString()).startsWith("gantry check: cannot reach Gantry at http://127.0.0.1:9");
     }
 
     @Test
