@@ -1,20 +1,21 @@
 package dev.gantry.app;
 
+import dev.gantry.auth.Authenticator;
 import dev.gantry.config.GantryConfig;
 import dev.gantry.config.UpstreamConfig;
 import dev.gantry.hardware.HardwareService;
 import dev.gantry.hardware.LayerScans;
 import dev.gantry.http.HttpServer;
-import dev.gantry.scan.ImageAnalyzer;
-import dev.gantry.scan.LayerScanner;
-import dev.gantry.scan.ScanLimits;
-import dev.gantry.scan.kb.KnowledgeBase;
-import java.nio.file.Path;
 import dev.gantry.metrics.GantryMetrics;
 import dev.gantry.net.NetRuntime;
 import dev.gantry.registry.Registry;
 import dev.gantry.registry.RetentionSweep;
+import dev.gantry.scan.ImageAnalyzer;
+import dev.gantry.scan.LayerScanner;
+import dev.gantry.scan.ScanLimits;
+import dev.gantry.scan.kb.KnowledgeBase;
 import dev.gantry.storage.DiskBlobStore;
+import dev.gantry.storage.MemoryBlobStore;
 import dev.gantry.upstream.HttpTransport;
 import dev.gantry.upstream.RegistryClient;
 import dev.gantry.upstream.Upstream;
@@ -22,11 +23,16 @@ import dev.gantry.upstream.UpstreamObserver;
 import dev.gantry.upstream.UpstreamRegistry;
 import java.io.IOException;
 import java.net.InetSocketAddress;
+import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
+import java.util.Locale;
 import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
@@ -47,11 +53,11 @@ public final class Gantry implements AutoCloseable {
     private final DiskBlobStore disk;
     private final Registry registry;
     private final GantryMetrics metrics;
-    private final dev.gantry.auth.Authenticator authenticator;
+    private final Authenticator authenticator;
     private final LayerScans scans;
     private final HardwareService hardware;
     private final StorageFactory.Opened storage;
-    private final java.util.concurrent.ScheduledExecutorService maintenance;
+    private final ScheduledExecutorService maintenance;
     private final HttpServer server;
     private final List<Upstream> upstreams;
     private InetSocketAddress address;
@@ -68,20 +74,20 @@ public final class Gantry implements AutoCloseable {
         this.upstreams = config.upstreams().stream().map(u -> new Upstream(u, clock)).toList();
         this.metrics = new GantryMetrics();
         UpstreamObserver observer = (u, kind, status) ->
-                metrics.upstreamRequest(u.name(), kind.name().toLowerCase(java.util.Locale.ROOT), status);
+                metrics.upstreamRequest(u.name(), kind.name().toLowerCase(Locale.ROOT), status);
         UpstreamRegistry upstream = new UpstreamRegistry(new RegistryClient(transport, clock, observer));
         this.storage = StorageFactory.open(config.storage(), blocking, clock);
         this.disk = storage.disk();
         this.registry = new Registry(upstreams, config.hosted(), upstream, storage.registryStorage(), config.cache(),
                 config.prefetch(), blocking, clock, metrics);
-        this.maintenance = java.util.concurrent.Executors.newSingleThreadScheduledExecutor(
+        this.maintenance = Executors.newSingleThreadScheduledExecutor(
                 new io.netty.util.concurrent.DefaultThreadFactory("gantry-maintenance", true));
         maintenance.scheduleWithFixedDelay(registry::expireUploads, 1, 1, TimeUnit.MINUTES);
         if (storage.shared()) {
             maintenance.scheduleWithFixedDelay(this::retryShared, 30, 30, TimeUnit.SECONDS);
             long every = config.storage().s3().sweepInterval().toMillis();
             // Replicas start at different moments; a random first delay spreads their sweeps further.
-            long first = java.util.concurrent.ThreadLocalRandom.current().nextLong(Math.min(every, 600_000), every + 1);
+            long first = ThreadLocalRandom.current().nextLong(Math.min(every, 600_000), every + 1);
             RetentionSweep sweep = new RetentionSweep(storage.s3(), storage.sharedMeta(), config.storage().s3().retention(), clock);
             maintenance.scheduleWithFixedDelay(() -> {
                 try {
@@ -162,7 +168,7 @@ public final class Gantry implements AutoCloseable {
         return disk;
     }
 
-    public dev.gantry.storage.MemoryBlobStore memory() {
+    public MemoryBlobStore memory() {
         return storage.memory();
     }
 

@@ -17,6 +17,7 @@ import java.security.GeneralSecurityException;
 import java.security.KeyPair;
 import java.security.KeyPairGenerator;
 import java.security.PrivateKey;
+import java.security.PublicKey;
 import java.security.SecureRandom;
 import java.security.cert.X509Certificate;
 import java.security.spec.ECGenParameterSpec;
@@ -170,7 +171,7 @@ final class TlsSetup {
         return gen.generateKeyPair();
     }
 
-    private static X509Certificate sign(X500Name issuer, KeyPair issuerKey, X500Name subject, java.security.PublicKey subjectKey,
+    private static X509Certificate sign(X500Name issuer, KeyPair issuerKey, X500Name subject, PublicKey subjectKey,
                                         Set<String> names, Duration validity, boolean isCa)
             throws GeneralSecurityException, OperatorCreationException, IOException {
         Instant now = Instant.now();

@@ -5,6 +5,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.FileTime;
+import java.security.SecureRandom;
 import java.time.Clock;
 import java.util.HashMap;
 import java.util.Map;
@@ -23,7 +24,7 @@ public final class Htpasswd {
     private static final Logger log = LoggerFactory.getLogger(Htpasswd.class);
     /** A well-formed bcrypt hash to check against when the user does not exist, so timing tells nothing. */
     private static final String DUMMY = OpenBSDBCrypt.generate("2y", "not a password".toCharArray(),
-            new java.security.SecureRandom().generateSeed(16), 10);
+            new SecureRandom().generateSeed(16), 10);
 
     private final Path file;
     private final Clock clock;

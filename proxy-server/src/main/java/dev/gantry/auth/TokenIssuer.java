@@ -5,9 +5,11 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.io.Reader;
 import java.io.Writer;
+import java.math.BigInteger;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.security.GeneralSecurityException;
 import java.security.KeyPair;
@@ -19,12 +21,14 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Base64;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.UUID;
 import org.bouncycastle.asn1.ASN1Integer;
 import org.bouncycastle.asn1.ASN1Sequence;
@@ -102,7 +106,7 @@ public final class TokenIssuer {
             } catch (UnsupportedOperationException ignored) {
                 // Not a POSIX file system.
             }
-            Files.move(tmp, keyFile, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+            Files.move(tmp, keyFile, StandardCopyOption.ATOMIC_MOVE);
             log.info("generated the token signing key {}", keyFile);
         }
         return new TokenIssuer(keys, service, ttl, clock);
@@ -178,7 +182,7 @@ public final class TokenIssuer {
             for (JsonNode a : claims.path("access")) {
                 List<String> actions = new ArrayList<>();
                 a.path("actions").forEach(x -> actions.add(x.asText()));
-                access.add(new Access(a.path("type").asText(), a.path("name").asText(), java.util.Set.copyOf(actions)));
+                access.add(new Access(a.path("type").asText(), a.path("name").asText(), Set.copyOf(actions)));
             }
             return Optional.of(new Verified(claims.path("sub").asText(""), access));
         } catch (IOException | GeneralSecurityException | IllegalArgumentException e) {
@@ -196,8 +200,8 @@ public final class TokenIssuer {
     }
 
     static byte[] joseToDer(byte[] jose) throws IOException {
-        var r = new java.math.BigInteger(1, java.util.Arrays.copyOfRange(jose, 0, 32));
-        var s = new java.math.BigInteger(1, java.util.Arrays.copyOfRange(jose, 32, 64));
+        var r = new BigInteger(1, Arrays.copyOfRange(jose, 0, 32));
+        var s = new BigInteger(1, Arrays.copyOfRange(jose, 32, 64));
         return new DERSequence(new org.bouncycastle.asn1.ASN1Encodable[] {new ASN1Integer(r), new ASN1Integer(s)}).getEncoded();
     }
 

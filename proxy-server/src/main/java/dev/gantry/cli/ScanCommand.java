@@ -16,6 +16,7 @@ import dev.gantry.schema.HardwareJson;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintWriter;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.util.ArrayList;
@@ -74,7 +75,7 @@ public final class ScanCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
         ObjectMapper mapper = HardwareJson.mapper();
-        if (!java.nio.file.Files.isDirectory(Path.of(target))) {
+        if (!Files.isDirectory(Path.of(target))) {
             return new RemoteScan(target, plainHttp, creds, cache, platform, kbDir).run(out, err, json);
         }
         layout = Path.of(target);

@@ -1,5 +1,8 @@
 package dev.gantry.config;
 
+import dev.gantry.oci.Platform;
+import dev.gantry.oci.RegistryException;
+import dev.gantry.oci.RepositoryName;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.util.HashSet;
@@ -73,7 +76,7 @@ final class ConfigValidator {
         for (int i = 0; i < c.prefetch().platforms().size(); i++) {
             String platform = c.prefetch().platforms().get(i);
             try {
-                dev.gantry.oci.Platform.parse(platform);
+                Platform.parse(platform);
             } catch (IllegalArgumentException e) {
                 throw new ConfigException(source + ": key 'prefetch.platforms[" + i + "]': expected os/arch[/variant] such as linux/arm64, got '"
                         + platform + "'");
@@ -90,8 +93,8 @@ final class ConfigValidator {
                         + prefix + "'");
             }
             try {
-                dev.gantry.oci.RepositoryName.of(prefix.substring(0, prefix.length() - 1));
-            } catch (dev.gantry.oci.RegistryException e) {
+                RepositoryName.of(prefix.substring(0, prefix.length() - 1));
+            } catch (RegistryException e) {
                 throw new ConfigException(source + ": key '" + key + "': " + e.getMessage());
             }
             String first = prefix.substring(0, prefix.indexOf('/'));
@@ -101,7 +104,7 @@ final class ConfigValidator {
         }
         for (int i = 0; i < c.auth().rules().size(); i++) {
             for (String action : c.auth().rules().get(i).actions()) {
-                if (!java.util.Set.of("pull", "push", "delete").contains(action)) {
+                if (!Set.of("pull", "push", "delete").contains(action)) {
                     throw new ConfigException(source + ": key 'auth.rules[" + i + "].actions': expected pull, push or delete, got '" + action + "'");
                 }
             }

@@ -3,6 +3,7 @@ package dev.gantry.hardware;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import com.fasterxml.jackson.dataformat.yaml.YAMLGenerator;
+import dev.gantry.oci.Descriptor;
 import dev.gantry.oci.Digest;
 import dev.gantry.oci.MediaTypes;
 import dev.gantry.schema.HardwareDocument;
@@ -43,7 +44,7 @@ final class Artifacts {
     private Artifacts() {
     }
 
-    static Built hardware(HardwareDocument doc, dev.gantry.oci.Descriptor subject, String created) {
+    static Built hardware(HardwareDocument doc, Descriptor subject, String created) {
         byte[] body;
         try {
             body = JSON.writeValueAsBytes(doc);
@@ -53,7 +54,7 @@ final class Artifacts {
         return build(HARDWARE_TYPE, HARDWARE_TYPE, body, subject, created, "hardware requirements of " + subject.digest());
     }
 
-    static Built nfd(HardwareDocument doc, dev.gantry.oci.Descriptor subject, String created) {
+    static Built nfd(HardwareDocument doc, Descriptor subject, String created) {
         byte[] spec;
         try {
             spec = YAML.writeValueAsBytes(nfdSpec(doc));
@@ -63,7 +64,7 @@ final class Artifacts {
         return build(NFD_TYPE, NFD_SPEC_TYPE, spec, subject, created, "node feature discovery compatibility of " + subject.digest());
     }
 
-    private static Built build(String artifactType, String layerType, byte[] layer, dev.gantry.oci.Descriptor subject,
+    private static Built build(String artifactType, String layerType, byte[] layer, Descriptor subject,
                                String created, String description) {
         Digest layerDigest = Digest.sha256(layer);
         Digest configDigest = Digest.sha256(EMPTY_CONFIG);

@@ -27,6 +27,7 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.time.Clock;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -235,7 +236,7 @@ public final class HardwareService {
                 if (!parsed.isIndex()) {
                     return AugmentedView.ofManifest(m.body(), docs.get(0).document());
                 }
-                Map<String, HardwareDocument> byDigest = new java.util.HashMap<>();
+                Map<String, HardwareDocument> byDigest = new HashMap<>();
                 docs.forEach(d -> byDigest.put(d.manifest().digest(), d.document()));
                 return AugmentedView.ofIndex(m.body(), byDigest);
             });

@@ -12,6 +12,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ArrayBlockingQueue;
@@ -146,7 +147,7 @@ public final class LayerScans implements AutoCloseable {
                     return;
                 }
                 long bytes = sizeOf(path);
-                metrics.scanFinished(f.status().name().toLowerCase(java.util.Locale.ROOT), bytes, System.nanoTime() - start);
+                metrics.scanFinished(f.status().name().toLowerCase(Locale.ROOT), bytes, System.nanoTime() - start);
                 if (!f.retryable()) {
                     try {
                         meta.put(StorageLayout.scanKey(layer), json.writeValueAsBytes(f));

@@ -2,8 +2,8 @@ package dev.gantry.http;
 
 import dev.gantry.auth.Access;
 import dev.gantry.auth.AccessPolicy;
-import dev.gantry.auth.Authenticator;
 import dev.gantry.auth.Authenticator.Caller;
+import dev.gantry.auth.Authenticator;
 import dev.gantry.config.AuthConfig;
 import dev.gantry.oci.ErrorCode;
 import dev.gantry.oci.RegistryException;
@@ -20,6 +20,7 @@ import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.regex.Pattern;
 
@@ -159,21 +160,21 @@ final class AuthGate {
         return RegistryEndpoints.json(HttpResponseStatus.OK, body);
     }
 
-    private java.util.Optional<Access> grant(String user, String scope) {
+    private Optional<Access> grant(String user, String scope) {
         Access asked;
         try {
             asked = Access.parseScope(scope);
         } catch (IllegalArgumentException e) {
-            return java.util.Optional.empty();
+            return Optional.empty();
         }
         if (!"repository".equals(asked.type())) {
-            return java.util.Optional.empty();
+            return Optional.empty();
         }
         Repository repo;
         try {
             repo = resolver.resolve(asked.name(), null);
         } catch (RegistryException e) {
-            return java.util.Optional.empty();
+            return Optional.empty();
         }
         Set<String> allowed = new LinkedHashSet<>();
         for (String action : asked.actions()) {
@@ -183,7 +184,7 @@ final class AuthGate {
                 }
             }
         }
-        return java.util.Optional.of(new Access("repository", repo.fullName(), allowed));
+        return Optional.of(new Access("repository", repo.fullName(), allowed));
     }
 
     private Map<String, String> challenge(Exchange ex, String scope) {

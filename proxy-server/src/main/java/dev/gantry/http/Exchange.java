@@ -1,11 +1,15 @@
 package dev.gantry.http;
 
+import dev.gantry.auth.Authenticator;
+import dev.gantry.content.BodyConsumer;
 import dev.gantry.content.BufferContent;
 import dev.gantry.content.Content;
 import dev.gantry.content.FileContent;
 import dev.gantry.content.GrowingContent;
 import dev.gantry.content.StreamContent;
 import dev.gantry.metrics.GantryMetrics;
+import dev.gantry.oci.ErrorCode;
+import dev.gantry.oci.RegistryException;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
@@ -22,7 +26,13 @@ import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.handler.codec.http.QueryStringDecoder;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.util.ArrayDeque;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 
 /**
  * One request and its response. Responses may be started from any thread;
@@ -47,8 +57,8 @@ final class Exchange {
     private String route = "unknown";
     private boolean keepAlive;
     private boolean responded;
-    private final java.util.ArrayDeque<HttpContent> body = new java.util.ArrayDeque<>();
-    private dev.gantry.content.BodyConsumer sink;
+    private final ArrayDeque<HttpContent> body = new ArrayDeque<>();
+    private BodyConsumer sink;
     private boolean sinkBusy;
     private boolean bodyEnded;
     private boolean sinkEnded;
@@ -90,13 +100,13 @@ final class Exchange {
         return values == null ? List.of() : values;
     }
 
-    private dev.gantry.auth.Authenticator.Caller caller;
+    private Authenticator.Caller caller;
 
-    dev.gantry.auth.Authenticator.Caller caller() {
+    Authenticator.Caller caller() {
         return caller;
     }
 
-    void caller(dev.gantry.auth.Authenticator.Caller c) {
+    void caller(Authenticator.Caller c) {
         this.caller = c;
     }
 
@@ -130,7 +140,7 @@ final class Exchange {
     }
 
     /** Streams the request body to {@code consumer}; may be called once, on any thread. */
-    void readBody(dev.gantry.content.BodyConsumer consumer) {
+    void readBody(BodyConsumer consumer) {
         if (!ctx.executor().inEventLoop()) {
             ctx.executor().execute(() -> readBody(consumer));
             return;
@@ -146,29 +156,29 @@ final class Exchange {
      * Reads the whole request body into memory, at most {@code max} bytes;
      * more fails with {@code SIZE_INVALID} (413) and closes the connection afterwards.
      */
-    java.util.concurrent.CompletableFuture<byte[]> readBodyFully(int max) {
-        java.util.concurrent.CompletableFuture<byte[]> result = new java.util.concurrent.CompletableFuture<>();
+    CompletableFuture<byte[]> readBodyFully(int max) {
+        CompletableFuture<byte[]> result = new CompletableFuture<>();
         long declared = HttpUtil.getContentLength(request, -1L);
         if (declared > max) {
             closeAfterResponse();
             result.completeExceptionally(tooLarge(max));
             return result;
         }
-        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream(declared > 0 ? (int) declared : 4096);
-        readBody(new dev.gantry.content.BodyConsumer() {
+        ByteArrayOutputStream out = new ByteArrayOutputStream(declared > 0 ? (int) declared : 4096);
+        readBody(new BodyConsumer() {
             @Override
-            public java.util.concurrent.CompletionStage<?> onData(ByteBuf chunk) {
+            public CompletionStage<?> onData(ByteBuf chunk) {
                 try {
                     if (out.size() + chunk.readableBytes() > max) {
                         closeAfterResponse();
                         var e = tooLarge(max);
                         result.completeExceptionally(e);
-                        return java.util.concurrent.CompletableFuture.failedFuture(e);
+                        return CompletableFuture.failedFuture(e);
                     }
                     chunk.readBytes(out, chunk.readableBytes());
-                    return java.util.concurrent.CompletableFuture.completedFuture(null);
-                } catch (java.io.IOException e) {
-                    return java.util.concurrent.CompletableFuture.failedFuture(e);
+                    return CompletableFuture.completedFuture(null);
+                } catch (IOException e) {
+                    return CompletableFuture.failedFuture(e);
                 } finally {
                     chunk.release();
                 }
@@ -187,9 +197,9 @@ final class Exchange {
         return result;
     }
 
-    private static dev.gantry.oci.RegistryException tooLarge(int max) {
-        return new dev.gantry.oci.RegistryException(dev.gantry.oci.ErrorCode.SIZE_INVALID, 413,
-                "request body is larger than the limit of " + max + " bytes", java.util.Map.of(), null);
+    private static RegistryException tooLarge(int max) {
+        return new RegistryException(ErrorCode.SIZE_INVALID, 413,
+                "request body is larger than the limit of " + max + " bytes", Map.of(), null);
     }
 
     private void pumpBody() {

@@ -1,5 +1,9 @@
 package dev.gantry.http;
 
+import dev.gantry.auth.AccessPolicy;
+import dev.gantry.auth.Authenticator;
+import dev.gantry.config.AuthConfig;
+import dev.gantry.hardware.HardwareService;
 import dev.gantry.metrics.GantryMetrics;
 import dev.gantry.net.NetRuntime;
 import dev.gantry.registry.Registry;
@@ -21,6 +25,7 @@ import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -42,7 +47,7 @@ public final class HttpServer implements AutoCloseable {
     private final AccessLog accessLog;
     private final SslContext ssl;
     private final GantryMetrics metrics;
-    private final java.util.function.Supplier<Object> status;
+    private final Supplier<Object> status;
     private final ChannelGroup channels = new DefaultChannelGroup("gantry-http", GlobalEventExecutor.INSTANCE);
     private final AtomicInteger inFlight = new AtomicInteger();
     private volatile boolean draining;
@@ -51,13 +56,13 @@ public final class HttpServer implements AutoCloseable {
 
     /** @param ssl TLS context, or null for plain HTTP */
     public HttpServer(NetRuntime net, Registry registry, boolean accessLog, SslContext ssl, GantryMetrics metrics,
-                      dev.gantry.auth.Authenticator authenticator, dev.gantry.config.AuthConfig authConfig,
-                      dev.gantry.hardware.HardwareService hardwareService, java.time.Duration waitBudget) {
+                      Authenticator authenticator, AuthConfig authConfig,
+                      HardwareService hardwareService, Duration waitBudget) {
         this.hardware = hardwareService == null ? null : new HardwareEndpoints(hardwareService, waitBudget);
         this.net = net;
         this.endpoints = new RegistryEndpoints(registry, metrics);
         this.push = new PushEndpoints(registry);
-        this.auth = new AuthGate(authenticator, new dev.gantry.auth.AccessPolicy(authConfig), authConfig, registry.resolver(), ssl != null);
+        this.auth = new AuthGate(authenticator, new AccessPolicy(authConfig), authConfig, registry.resolver(), ssl != null);
         this.accessLog = new AccessLog(accessLog);
         this.ssl = ssl;
         this.metrics = metrics;

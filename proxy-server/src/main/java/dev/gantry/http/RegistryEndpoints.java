@@ -4,21 +4,20 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.gantry.metrics.GantryMetrics;
 import dev.gantry.oci.Digest;
-import dev.gantry.oci.MediaTypes;
 import dev.gantry.oci.ErrorCode;
+import dev.gantry.oci.MediaTypes;
 import dev.gantry.oci.Reference;
 import dev.gantry.oci.RegistryException;
 import dev.gantry.registry.BlobResult;
 import dev.gantry.registry.BlobService;
 import dev.gantry.registry.CacheOutcome;
-import dev.gantry.registry.ManifestResult;
 import dev.gantry.registry.CatalogService;
+import dev.gantry.registry.ManifestResult;
 import dev.gantry.registry.ManifestService;
 import dev.gantry.registry.ReferrerService;
 import dev.gantry.registry.Registry;
 import dev.gantry.registry.Repository;
 import dev.gantry.registry.RepositoryResolver;
-import dev.gantry.registry.TagList;
 import dev.gantry.registry.TagService;
 import io.netty.buffer.Unpooled;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
@@ -27,7 +26,6 @@ import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpVersion;
-import io.netty.handler.codec.http.QueryStringDecoder;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -36,6 +34,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
+import java.util.function.Predicate;
 
 /** The pull side of the distribution API: manifests, blobs, tags. */
 final class RegistryEndpoints {
@@ -179,7 +178,7 @@ final class RegistryEndpoints {
     }
 
     /** {@code GET /v2/_catalog}: hosted repositories, paged like tags. */
-    void catalog(Exchange ex, java.util.function.Predicate<String> visible) {
+    void catalog(Exchange ex, Predicate<String> visible) {
         Integer n = pageSize(ex.param("n"));
         catalog.list(n, ex.param("last"), visible).whenComplete((page, error) -> {
             if (error != null) {

@@ -4,19 +4,19 @@ import dev.gantry.auth.Access;
 import dev.gantry.oci.Digest;
 import dev.gantry.oci.ErrorCode;
 import dev.gantry.oci.Reference;
-import dev.gantry.registry.Repository;
 import dev.gantry.oci.RegistryException;
+import dev.gantry.registry.Repository;
+import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
-import io.netty.buffer.Unpooled;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpHeaderNames;
-import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.util.ReferenceCountUtil;
@@ -273,7 +273,7 @@ final class RequestHandler extends ChannelInboundHandlerAdapter implements Excha
         if (!repo.isHosted()) {
             RegistryException e = PushEndpoints.readOnly(repo);
             throw new RegistryException(e.code(), e.status(), e.getMessage() + " (hosted namespaces: "
-                    + endpoints.hostedPrefixes() + ")", java.util.Map.of(), null);
+                    + endpoints.hostedPrefixes() + ")", Map.of(), null);
         }
     }
 

@@ -1,5 +1,6 @@
 package dev.gantry.http;
 
+import java.util.Locale;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -27,7 +28,7 @@ record Route(Kind kind, String name, String reference) {
 
     /** The route's name in metrics: a small fixed set, never anything from the request. */
     String label() {
-        return kind.name().toLowerCase(java.util.Locale.ROOT);
+        return kind.name().toLowerCase(Locale.ROOT);
     }
 
     static Route parse(String rawPath) {

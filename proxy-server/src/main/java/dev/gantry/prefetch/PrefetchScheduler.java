@@ -1,8 +1,10 @@
 package dev.gantry.prefetch;
 
 import java.util.ArrayDeque;
+import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.Iterator;
+import java.util.List;
 import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
@@ -79,7 +81,7 @@ public final class PrefetchScheduler {
 
     /** Starts whatever queued tasks the limits now allow. */
     public void poke() {
-        java.util.List<Task> start = new java.util.ArrayList<>();
+        List<Task> start = new ArrayList<>();
         synchronized (this) {
             for (Iterator<Task> it = queue.iterator(); it.hasNext() && running < maxRunning; ) {
                 Task t = it.next();
@@ -115,7 +117,7 @@ public final class PrefetchScheduler {
         }
     }
 
-    private static int countStarting(java.util.List<Task> start, String group) {
+    private static int countStarting(List<Task> start, String group) {
         int n = 0;
         for (Task t : start) {
             if (t.group().equals(group)) {

@@ -1,15 +1,16 @@
 package dev.gantry.registry;
 
+import dev.gantry.content.BodyConsumer;
 import dev.gantry.content.GrowingContent;
 import dev.gantry.oci.Digest;
 import dev.gantry.storage.DiskBlobStore;
 import dev.gantry.storage.SpoolWriter;
-import dev.gantry.content.BodyConsumer;
 import io.netty.buffer.ByteBuf;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.Iterator;
@@ -114,13 +115,13 @@ final class BlobFill {
 
     /**
      * Opens a reader of the spool for a range. Fails with
-     * {@link java.nio.file.NoSuchFileException} once the spool was committed
+     * {@link NoSuchFileException} once the spool was committed
      * (renamed) or discarded: the caller then reads the store.
      */
     GrowingContent open(long offset, long length) throws IOException {
         SpoolWriter w = writer;
         if (w == null || committed) {
-            throw new java.nio.file.NoSuchFileException("spool of " + digest);
+            throw new NoSuchFileException("spool of " + digest);
         }
         FileChannel channel = FileChannel.open(w.path(), StandardOpenOption.READ);
         return new SpoolReader(channel, offset, length);

@@ -2,6 +2,7 @@ package dev.gantry.registry;
 
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.function.Predicate;
 
 /** {@code /v2/_catalog}: the hosted repositories, in lexical order, paged like tags. */
 public interface CatalogService {
@@ -11,5 +12,5 @@ public interface CatalogService {
     }
 
     /** @param visible keeps only the repositories the caller may see */
-    CompletableFuture<CatalogPage> list(Integer n, String last, java.util.function.Predicate<String> visible);
+    CompletableFuture<CatalogPage> list(Integer n, String last, Predicate<String> visible);
 }

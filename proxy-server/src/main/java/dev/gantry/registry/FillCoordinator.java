@@ -4,13 +4,16 @@ import dev.gantry.content.Content;
 import dev.gantry.oci.Digest;
 import dev.gantry.storage.DiskBlobStore;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.NoSuchFileException;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executor;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.BiConsumer;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
@@ -33,7 +36,7 @@ final class FillCoordinator {
     private final DiskBlobStore disk;
     private final Executor blocking;
     private final Map<Digest, BlobFill> inFlight = new ConcurrentHashMap<>();
-    private final Map<String, java.util.concurrent.atomic.AtomicInteger> perGroup = new ConcurrentHashMap<>();
+    private final Map<String, AtomicInteger> perGroup = new ConcurrentHashMap<>();
     private final List<BiConsumer<Digest, BlobTiers.Origin>> onCommit = new CopyOnWriteArrayList<>();
     private final List<BiConsumer<Digest, BlobTiers.Origin>> onFailure = new CopyOnWriteArrayList<>();
 
@@ -84,7 +87,7 @@ final class FillCoordinator {
             return null;
         }
         if (started[0]) {
-            var count = perGroup.computeIfAbsent(group, g -> new java.util.concurrent.atomic.AtomicInteger());
+            var count = perGroup.computeIfAbsent(group, g -> new AtomicInteger());
             count.incrementAndGet();
             fill.done().whenComplete((v, error) -> {
                 count.decrementAndGet();
@@ -94,7 +97,7 @@ final class FillCoordinator {
                     onCommit.forEach(l -> blocking.execute(() -> l.accept(digest, fill.origin())));
                 } else {
                     log.warn("fill of {} from {} failed; nothing was stored: {}", digest,
-                            fill.origin() == null ? "its source" : fill.origin().name().toLowerCase(java.util.Locale.ROOT),
+                            fill.origin() == null ? "its source" : fill.origin().name().toLowerCase(Locale.ROOT),
                             UpstreamErrors.unwrap(error).toString());
                     onFailure.forEach(l -> l.accept(digest, fill.origin()));
                 }
@@ -115,7 +118,7 @@ final class FillCoordinator {
             } catch (NoSuchFileException e) {
                 return null;
             } catch (IOException e) {
-                throw new java.io.UncheckedIOException(e);
+                throw new UncheckedIOException(e);
             }
         }, blocking).thenCompose(content -> content != null
                 ? CompletableFuture.completedFuture(content)

@@ -1,11 +1,13 @@
 package dev.gantry.registry;
 
 import dev.gantry.storage.MetadataStore;
+import dev.gantry.storage.StorageLayout;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
+import java.util.function.Predicate;
 
 /** The catalog: every hosted repository that has received a manifest, sorted, paged. */
 final class HostedCatalog implements CatalogService {
@@ -21,7 +23,7 @@ final class HostedCatalog implements CatalogService {
     }
 
     @Override
-    public CompletableFuture<CatalogPage> list(Integer n, String last, java.util.function.Predicate<String> visible) {
+    public CompletableFuture<CatalogPage> list(Integer n, String last, Predicate<String> visible) {
         return CompletableFuture.supplyAsync(() -> {
             try {
                 List<String> names = meta.listRecursive("catalog/").stream()
@@ -46,7 +48,7 @@ final class HostedCatalog implements CatalogService {
     CompletableFuture<Boolean> exists(Repository repo) {
         return CompletableFuture.supplyAsync(() -> {
             try {
-                return meta.exists(dev.gantry.storage.StorageLayout.catalogKey(repo.name()));
+                return meta.exists(StorageLayout.catalogKey(repo.name()));
             } catch (IOException e) {
                 throw new UncheckedIOException(e);
             }

@@ -8,6 +8,7 @@ import dev.gantry.oci.Descriptor;
 import dev.gantry.oci.Digest;
 import dev.gantry.oci.Manifest;
 import dev.gantry.oci.Platform;
+import dev.gantry.oci.Reference;
 import dev.gantry.oci.RegistryException;
 import dev.gantry.prefetch.PrefetchScheduler;
 import dev.gantry.upstream.RateLimitState;
@@ -16,6 +17,7 @@ import dev.gantry.upstream.UpstreamRegistry;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
@@ -102,7 +104,7 @@ final class ManifestPrefetch implements ManifestListener {
         if (parsed.isIndex()) {
             for (Platform p : platforms) {
                 parsed.manifestFor(p).ifPresent(child -> manifests.get(repo,
-                        dev.gantry.oci.Reference.of(child.parsedDigest()), List.of()));
+                        Reference.of(child.parsedDigest()), List.of()));
             }
         }
     }
@@ -141,7 +143,7 @@ final class ManifestPrefetch implements ManifestListener {
     }
 
     Map<String, Object> status() {
-        return Map.of("mode", config.mode().name().toLowerCase(java.util.Locale.ROOT),
+        return Map.of("mode", config.mode().name().toLowerCase(Locale.ROOT),
                 "queued", scheduler.queued(), "running", scheduler.running(),
                 "issued", metrics.prefetchCount("issued"), "used", metrics.prefetchCount("used"),
                 "wasted", metrics.prefetchCount("wasted"));

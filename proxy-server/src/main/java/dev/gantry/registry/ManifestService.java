@@ -2,10 +2,11 @@ package dev.gantry.registry;
 
 import dev.gantry.oci.Digest;
 import dev.gantry.oci.Reference;
+import dev.gantry.oci.RegistryException;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 
-/** Manifests by tag or digest. Failures are {@link dev.gantry.oci.RegistryException}s the client sees as OCI errors. */
+/** Manifests by tag or digest. Failures are {@link RegistryException}s the client sees as OCI errors. */
 public interface ManifestService {
 
     /**

@@ -3,6 +3,7 @@ package dev.gantry.registry;
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import dev.gantry.content.Content;
+import dev.gantry.metrics.GantryMetrics;
 import dev.gantry.oci.Digest;
 import dev.gantry.oci.ErrorCode;
 import dev.gantry.oci.RegistryException;
@@ -10,8 +11,10 @@ import dev.gantry.upstream.UpstreamRegistry;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
+import java.util.OptionalLong;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 
 /**
  * Blobs of proxied repositories, read in tier order: memory and disk (when
@@ -26,11 +29,11 @@ final class PullThroughBlobs {
     private final UpstreamRegistry upstream;
     private final RepositoryLinks links;
     private final Cache<String, Boolean> notFound;
-    private final dev.gantry.metrics.GantryMetrics metrics;
-    private volatile java.util.function.Consumer<Digest> requested = d -> { };
+    private final GantryMetrics metrics;
+    private volatile Consumer<Digest> requested = d -> { };
 
     PullThroughBlobs(BlobTiers tiers, FillCoordinator fills, UpstreamRegistry upstream, RepositoryLinks links,
-                     Duration notFoundTtl, Clock clock, dev.gantry.metrics.GantryMetrics metrics) {
+                     Duration notFoundTtl, Clock clock, GantryMetrics metrics) {
         this.metrics = metrics;
         this.tiers = tiers;
         this.fills = fills;
@@ -44,7 +47,7 @@ final class PullThroughBlobs {
     }
 
     /** Told of every blob a client asks for (prefetch counts what it fetched that was then used). */
-    void onRequested(java.util.function.Consumer<Digest> listener) {
+    void onRequested(Consumer<Digest> listener) {
         this.requested = listener;
     }
 
@@ -125,8 +128,8 @@ final class PullThroughBlobs {
 
     /** A HEAD for an uncached blob: the shared tier may answer if the repository holds it; else upstream. */
     private CompletableFuture<BlobResult> head(Repository repo, Digest digest, boolean linked) {
-        CompletableFuture<java.util.OptionalLong> shared = linked
-                ? tiers.statShared(digest) : CompletableFuture.completedFuture(java.util.OptionalLong.empty());
+        CompletableFuture<OptionalLong> shared = linked
+                ? tiers.statShared(digest) : CompletableFuture.completedFuture(OptionalLong.empty());
         return shared.thenCompose(size -> {
             if (size.isPresent()) {
                 return CompletableFuture.completedFuture(result(digest, size.getAsLong(), CacheOutcome.SHARED, null));

@@ -6,17 +6,17 @@ import dev.gantry.oci.Descriptor;
 import dev.gantry.oci.Digest;
 import dev.gantry.oci.ErrorCode;
 import dev.gantry.oci.Manifest;
-import dev.gantry.oci.Platform;
 import dev.gantry.oci.Reference;
 import dev.gantry.oci.RegistryException;
 import dev.gantry.registry.ManifestStore.StoredManifest;
-import dev.gantry.upstream.UpstreamRegistry;
 import dev.gantry.upstream.UpstreamRegistry.FetchedManifest;
+import dev.gantry.upstream.UpstreamRegistry;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -124,7 +124,7 @@ final class PullThroughManifests {
                     if (!digest.matches(fetched.body())) {
                         return CompletableFuture.failedFuture(new RegistryException(ErrorCode.MANIFEST_INVALID, 502,
                                 repo.namespace() + " served a manifest that does not match " + digest + "; not cached",
-                                java.util.Map.of(), null));
+                                Map.of(), null));
                     }
                     return store(repo, digest, fetched);
                 });
@@ -209,7 +209,7 @@ final class PullThroughManifests {
             if (claimed != null && claimed.algorithm().equals("sha256") && !claimed.equals(actual)) {
                 return CompletableFuture.failedFuture(new RegistryException(ErrorCode.MANIFEST_INVALID, 502,
                         repo.namespace() + " served " + tag + " with digest " + actual + " but announced " + claimed
-                                + "; not cached", java.util.Map.of(), null));
+                                + "; not cached", Map.of(), null));
             }
             Digest digest = claimed != null && !claimed.algorithm().equals("sha256") && claimed.matches(fetched.body())
                     ? claimed : actual;
@@ -235,7 +235,7 @@ final class PullThroughManifests {
         } catch (RegistryException e) {
             return CompletableFuture.failedFuture(new RegistryException(ErrorCode.MANIFEST_INVALID, 502,
                     repo.namespace() + " served an invalid manifest for " + repo.name() + ": " + e.getMessage(),
-                    java.util.Map.of(), e));
+                    Map.of(), e));
         }
         StoredManifest m = new StoredManifest(digest, parsed.mediaType(), fetched.body());
         return manifests.put(m).thenCompose(v -> linkManifest(repo, m, parsed)).thenApply(v -> m);

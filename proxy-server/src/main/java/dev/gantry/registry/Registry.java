@@ -1,13 +1,17 @@
 package dev.gantry.registry;
 
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
 import dev.gantry.config.CacheConfig;
 import dev.gantry.config.HostedConfig;
-import dev.gantry.oci.Digest;
-import dev.gantry.oci.ErrorCode;
-import dev.gantry.oci.Reference;
-import dev.gantry.oci.RegistryException;
 import dev.gantry.config.PrefetchConfig;
 import dev.gantry.metrics.GantryMetrics;
+import dev.gantry.oci.Descriptor;
+import dev.gantry.oci.Digest;
+import dev.gantry.oci.ErrorCode;
+import dev.gantry.oci.Manifest;
+import dev.gantry.oci.Reference;
+import dev.gantry.oci.RegistryException;
 import dev.gantry.storage.DiskBlobStore;
 import dev.gantry.storage.MemoryBlobStore;
 import dev.gantry.storage.MetadataStore;
@@ -16,12 +20,22 @@ import dev.gantry.storage.S3BlobStore;
 import dev.gantry.upstream.RateLimitState;
 import dev.gantry.upstream.Upstream;
 import dev.gantry.upstream.UpstreamRegistry;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.file.Path;
 import java.time.Clock;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executor;
+import java.util.function.BiConsumer;
+import java.util.function.Consumer;
+import java.util.function.Function;
 
 /**
  * The registry as the HTTP layer sees it: repository resolution plus the
@@ -61,6 +75,11 @@ public final class Registry {
     private final Executor blocking;
     private final ManifestStore manifestStore;
     private final RepositoryLinks links;
+    private final List<Consumer<Digest>> committedListeners = new CopyOnWriteArrayList<>();
+    private final Cache<Digest, String> layerTypes =
+            Caffeine.newBuilder().maximumSize(200_000).build();
+    private final List<BiConsumer<Repository, List<Descriptor>>> pushListeners =
+            new CopyOnWriteArrayList<>();
 
     public Registry(List<Upstream> upstreams, List<HostedConfig> hosted, UpstreamRegistry upstream, Storage storage,
                     CacheConfig cache, PrefetchConfig prefetchConfig, Executor blocking, Clock clock, GantryMetrics metrics) {
@@ -113,7 +132,7 @@ public final class Registry {
             prefetch.served(repo, m);
         });
         hostedManifests.onPush((repo, digest, parsed) -> {
-            for (dev.gantry.oci.Descriptor d : parsed.layers()) {
+            for (Descriptor d : parsed.layers()) {
                 layerTypes.put(d.parsedDigest(), d.mediaType());
             }
             pushListeners.forEach(l -> l.accept(repo, parsed.layers()));
@@ -125,8 +144,8 @@ public final class Registry {
         });
         try {
             links.loadHosted();
-        } catch (java.io.IOException e) {
-            throw new java.io.UncheckedIOException("cannot read which blobs hosted repositories hold", e);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read which blobs hosted repositories hold", e);
         }
         // Pushed content may exist only on this disk: never evict it before a shared tier has it.
         storage.disk().pin(d -> links.heldByHostedRepository(d) && tiers.notYetShared(d));
@@ -134,7 +153,7 @@ public final class Registry {
     }
 
     private static String source(BlobTiers.Origin origin) {
-        return origin == null ? "unknown" : origin.name().toLowerCase(java.util.Locale.ROOT);
+        return origin == null ? "unknown" : origin.name().toLowerCase(Locale.ROOT);
     }
 
     private void registerGauges() {
@@ -166,7 +185,7 @@ public final class Registry {
         }
     }
 
-    private Map<String, Double> perUpstream(java.util.function.Function<RateLimitState.Snapshot, Double> f) {
+    private Map<String, Double> perUpstream(Function<RateLimitState.Snapshot, Double> f) {
         Map<String, Double> m = new LinkedHashMap<>();
         upstreams.forEach(u -> m.put(u.name(), f.apply(u.rateLimit().snapshot())));
         return m;
@@ -205,7 +224,7 @@ public final class Registry {
      * the normal fill path (once, whoever else asks) when no local tier holds
      * it. For readers of whole blobs: the scanner, the hardware extension.
      */
-    public CompletableFuture<java.nio.file.Path> blobFile(Repository repo, Digest digest) {
+    public CompletableFuture<Path> blobFile(Repository repo, Digest digest) {
         return blobService.get(repo, digest, false).thenCompose(result -> {
             if (storage.disk().statNow(digest).isPresent()) {
                 return CompletableFuture.completedFuture(storage.disk().pathOf(digest));
@@ -219,12 +238,10 @@ public final class Registry {
     }
 
     /** Told of every blob committed to this replica's disk (fills and uploads), for background scans. */
-    public void onBlobCommitted(java.util.function.Consumer<Digest> listener) {
+    public void onBlobCommitted(Consumer<Digest> listener) {
         fills.onCommit((digest, origin) -> listener.accept(digest));
         committedListeners.add(listener);
     }
-
-    private final java.util.List<java.util.function.Consumer<Digest>> committedListeners = new java.util.concurrent.CopyOnWriteArrayList<>();
 
     /**
      * Stores a manifest Gantry made itself (a hardware artifact) with its
@@ -232,22 +249,22 @@ public final class Registry {
      * endpoints serve it. Blobs are verified against their digests like any other.
      */
     public CompletableFuture<Void> storeArtifact(Repository repo, Digest manifestDigest, String mediaType, byte[] manifest,
-                                                 java.util.Map<Digest, byte[]> blobs) {
+                                                 Map<Digest, byte[]> blobs) {
         return CompletableFuture.runAsync(() -> {
             try {
                 for (var e : blobs.entrySet()) {
                     if (storage.disk().statNow(e.getKey()).isEmpty()) {
                         var w = storage.disk().newWriter(e.getKey(), e.getValue().length);
-                        w.write(java.nio.ByteBuffer.wrap(e.getValue()));
+                        w.write(ByteBuffer.wrap(e.getValue()));
                         w.commit();
                     }
                 }
-            } catch (java.io.IOException e) {
-                throw new java.io.UncheckedIOException(e);
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
             }
         }, blocking).thenCompose(v -> manifestStore.put(new ManifestStore.StoredManifest(manifestDigest, mediaType, manifest)))
                 .thenCompose(v -> {
-                    java.util.List<Digest> all = new java.util.ArrayList<>(blobs.keySet());
+                    List<Digest> all = new ArrayList<>(blobs.keySet());
                     all.add(manifestDigest);
                     return links.link(repo, all);
                 });
@@ -266,12 +283,9 @@ public final class Registry {
         return layerTypes.getIfPresent(digest);
     }
 
-    private final com.github.benmanes.caffeine.cache.Cache<Digest, String> layerTypes =
-            com.github.benmanes.caffeine.cache.Caffeine.newBuilder().maximumSize(200_000).build();
-
     private void noteLayers(ManifestResult m) {
         try {
-            for (dev.gantry.oci.Descriptor d : dev.gantry.oci.Manifest.parse(m.body(), m.mediaType()).layers()) {
+            for (Descriptor d : Manifest.parse(m.body(), m.mediaType()).layers()) {
                 layerTypes.put(d.parsedDigest(), d.mediaType());
             }
         } catch (RegistryException ignored) {
@@ -280,12 +294,9 @@ public final class Registry {
     }
 
     /** Told of every manifest pushed to a hosted repository (the scanner scans its new layers). */
-    public void onPush(java.util.function.BiConsumer<Repository, List<dev.gantry.oci.Descriptor>> listener) {
+    public void onPush(BiConsumer<Repository, List<Descriptor>> listener) {
         pushListeners.add(listener);
     }
-
-    private final List<java.util.function.BiConsumer<Repository, List<dev.gantry.oci.Descriptor>>> pushListeners =
-            new java.util.concurrent.CopyOnWriteArrayList<>();
 
     /** Discards upload sessions idle too long; call periodically. */
     public int expireUploads() {

@@ -21,6 +21,7 @@ import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
 import java.util.function.BiConsumer;
+import java.util.function.Consumer;
 import java.util.regex.Pattern;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -237,9 +238,9 @@ final class Uploads implements UploadService {
     private final class Appender implements BodyConsumer {
         private final Session session;
         private final Runnable onEnd;
-        private final java.util.function.Consumer<Throwable> onError;
+        private final Consumer<Throwable> onError;
 
-        Appender(Session session, Runnable onEnd, java.util.function.Consumer<Throwable> onError) {
+        Appender(Session session, Runnable onEnd, Consumer<Throwable> onError) {
             this.session = session;
             this.onEnd = onEnd;
             this.onError = onError;

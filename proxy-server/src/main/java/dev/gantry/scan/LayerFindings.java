@@ -5,7 +5,9 @@ import static java.util.Objects.requireNonNull;
 import com.fasterxml.jackson.annotation.JsonIgnore;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyOrder;
+import dev.gantry.schema.HardwareJson;
 import dev.gantry.schema.ScanStatus;
+import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -17,7 +19,7 @@ import java.util.TreeMap;
  * build an image's document, so a layer shared by many images is scanned once.
  *
  * <p>Serialise with Jackson ({@link #MEDIA_TYPE}; any {@code ObjectMapper}
- * works, {@link dev.gantry.schema.HardwareJson#mapper()} gives sorted,
+ * works, {@link HardwareJson#mapper()} gives sorted,
  * compact output). {@link #scanner} and {@link #knowledgeBase} say which code
  * and knowledge base produced it; {@link LayerScanner#isCurrent} tells whether
  * it is stale. A {@link ScanStatus#FAILED failed} scan still carries what was
@@ -84,7 +86,7 @@ public record LayerFindings(
     }
 
     private static Map<String, String> sorted(Map<String, String> map) {
-        return java.util.Collections.unmodifiableSortedMap(map == null ? new TreeMap<>() : new TreeMap<>(map));
+        return Collections.unmodifiableSortedMap(map == null ? new TreeMap<>() : new TreeMap<>(map));
     }
 
     /** Whether the scan stopped for a reason another attempt could avoid (reading the blob failed). */

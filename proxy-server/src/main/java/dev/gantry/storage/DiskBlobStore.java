@@ -1,7 +1,6 @@
 package dev.gantry.storage;
 
 import dev.gantry.content.Content;
-import dev.gantry.content.FileContent;
 import dev.gantry.oci.Digest;
 import dev.gantry.oci.RegistryException;
 import java.io.IOException;
@@ -10,6 +9,7 @@ import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.FileTime;
 import java.time.Clock;
@@ -181,7 +181,7 @@ public final class DiskBlobStore implements BlobStore {
 
     @Override
     public SpoolWriter newWriter(Digest expected, long expectedSize) throws IOException {
-        return new SpoolWriter(this, java.util.Objects.requireNonNull(expected, "expected"), expectedSize, spool);
+        return new SpoolWriter(this, Objects.requireNonNull(expected, "expected"), expectedSize, spool);
     }
 
     /** A write whose digest is named only when it completes (a push); commit it with {@link SpoolWriter#commitAs}. */
@@ -194,7 +194,7 @@ public final class DiskBlobStore implements BlobStore {
         Path target = StorageLayout.blobPath(root, digest);
         Files.createDirectories(target.getParent());
         // rename(2) replaces atomically: a concurrent writer of the same digest stored the same bytes.
-        Files.move(verified, target, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+        Files.move(verified, target, StandardCopyOption.ATOMIC_MOVE);
         long now = clock.millis();
         Entry previous = index.put(digest, new Entry(size, now, now));
         if (previous == null) {

@@ -1,5 +1,6 @@
 package dev.gantry.storage;
 
+import java.io.File;
 import java.io.IOException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
@@ -82,7 +83,7 @@ public final class DiskMetadataStore implements MetadataStore {
             return List.of();
         }
         try (var files = Files.walk(dir)) {
-            return files.filter(Files::isRegularFile).map(p -> dir.relativize(p).toString().replace(java.io.File.separatorChar, '/'))
+            return files.filter(Files::isRegularFile).map(p -> dir.relativize(p).toString().replace(File.separatorChar, '/'))
                     .sorted().toList();
         }
     }

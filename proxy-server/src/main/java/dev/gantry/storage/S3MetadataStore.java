@@ -1,10 +1,12 @@
 package dev.gantry.storage;
 
 import java.io.IOException;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletionException;
+import java.util.function.Consumer;
 import software.amazon.awssdk.core.async.AsyncRequestBody;
 import software.amazon.awssdk.core.async.AsyncResponseTransformer;
 import software.amazon.awssdk.services.s3.model.ListObjectsV2Request;
@@ -17,8 +19,8 @@ import software.amazon.awssdk.services.s3.model.S3Object;
 public final class S3MetadataStore implements MetadataStore {
 
     /** Metadata calls sit on request paths: fail fast and let the local tier answer. */
-    private static final java.util.function.Consumer<software.amazon.awssdk.awscore.AwsRequestOverrideConfiguration.Builder> TIMEOUT =
-            o -> o.apiCallTimeout(java.time.Duration.ofSeconds(10));
+    private static final Consumer<software.amazon.awssdk.awscore.AwsRequestOverrideConfiguration.Builder> TIMEOUT =
+            o -> o.apiCallTimeout(Duration.ofSeconds(10));
 
     private final S3Bucket bucket;
 

@@ -8,6 +8,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.util.UUID;
 
 /**
@@ -42,7 +43,7 @@ public final class SpoolWriter implements BlobWriter {
     private static MessageDigest newSha256() {
         try {
             return MessageDigest.getInstance("SHA-256");
-        } catch (java.security.NoSuchAlgorithmException e) {
+        } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException(e);
         }
     }
@@ -118,7 +119,7 @@ public final class SpoolWriter implements BlobWriter {
 
     private byte[] rehash(Digest claimed) throws IOException {
         MessageDigest other = claimed.newMessageDigest();
-        try (var in = java.nio.file.Files.newInputStream(path)) {
+        try (var in = Files.newInputStream(path)) {
             byte[] buf = new byte[64 * 1024];
             for (int n = in.read(buf); n > 0; n = in.read(buf)) {
                 other.update(buf, 0, n);

@@ -1,12 +1,13 @@
 package dev.gantry.storage;
 
 import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.List;
-import java.util.ArrayList;
+import java.util.concurrent.Executor;
 
 /**
  * Metadata on local disk in front of the shared S3 copy. Reads try the local
@@ -22,11 +23,11 @@ public final class TieredMetadataStore implements MetadataStore {
     /** Remote writes that failed: key → value, or empty for a delete. */
     private final Map<String, Optional<byte[]>> pending = new ConcurrentHashMap<>();
 
-    private final java.util.concurrent.Executor background;
+    private final Executor background;
 
     /** @param background runs remote writes, so a slow S3 never delays a response */
     public TieredMetadataStore(MetadataStore local, MetadataStore remote, RemoteHealth health,
-                               java.util.concurrent.Executor background) {
+                               Executor background) {
         this.local = local;
         this.remote = remote;
         this.health = health;

@@ -10,6 +10,7 @@ import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpMethod;
 import java.io.IOException;
+import java.net.URLDecoder;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -148,7 +149,7 @@ public final class UpstreamRegistry {
         while (end < link.length() && link.charAt(end) != '&' && link.charAt(end) != '>') {
             end++;
         }
-        return java.net.URLDecoder.decode(link.substring(at + 5, end), StandardCharsets.UTF_8);
+        return URLDecoder.decode(link.substring(at + 5, end), StandardCharsets.UTF_8);
     }
 
     /**

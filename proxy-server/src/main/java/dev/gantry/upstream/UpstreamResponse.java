@@ -5,6 +5,7 @@ import dev.gantry.content.ByteStream;
 import io.netty.buffer.ByteBuf;
 import io.netty.handler.codec.http.HttpHeaders;
 import java.io.ByteArrayOutputStream;
+import java.io.IOException;
 import java.net.URI;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
@@ -89,7 +90,7 @@ public final class UpstreamResponse implements ByteStream {
                     }
                     chunk.readBytes(out, chunk.readableBytes());
                     return CompletableFuture.completedFuture(null);
-                } catch (java.io.IOException e) {
+                } catch (IOException e) {
                     return CompletableFuture.failedFuture(e);
                 } finally {
                     chunk.release();

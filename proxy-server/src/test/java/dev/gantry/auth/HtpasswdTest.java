@@ -5,6 +5,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.gantry.testing.MutableClock;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
+import java.time.Duration;
 import org.bouncycastle.crypto.generators.OpenBSDBCrypt;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -41,8 +43,8 @@ class HtpasswdTest {
         Files.writeString(file, "a:" + OpenBSDBCrypt.generate("2y", "pa".toCharArray(), new byte[16], 4) + "\n");
         Htpasswd users = new Htpasswd(file, clock);
         Files.writeString(file, "c:" + OpenBSDBCrypt.generate("2y", "pc".toCharArray(), new byte[16], 4) + "\n");
-        Files.setLastModifiedTime(file, java.nio.file.attribute.FileTime.fromMillis(System.currentTimeMillis() + 10_000));
-        clock.advance(java.time.Duration.ofSeconds(6));
+        Files.setLastModifiedTime(file, FileTime.fromMillis(System.currentTimeMillis() + 10_000));
+        clock.advance(Duration.ofSeconds(6));
         assertThat(users.verify("c", "pc")).isTrue();
         assertThat(users.verify("a", "pa")).isFalse();
     }

@@ -15,6 +15,7 @@ import java.util.ArrayList;
 import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.regex.Matcher;
@@ -166,7 +167,7 @@ final class ConformanceClient {
         Map<String, String> params = new TreeMap<>();
         Matcher m = PARAM.matcher(challenge);
         while (m.find()) {
-            params.put(m.group(1).toLowerCase(java.util.Locale.ROOT), m.group(2));
+            params.put(m.group(1).toLowerCase(Locale.ROOT), m.group(2));
         }
         Map<String, String> tokenQuery = new TreeMap<>();
         tokenQuery.put("service", params.getOrDefault("service", ""));

@@ -7,6 +7,7 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.security.SecureRandom;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -103,8 +104,8 @@ final class ConformanceData {
         testBlobA = Blob.of(randomBytes(42, seed + 1));
         testBlobB = Blob.of(randomBytes(42, seed + 2));
         int split = 42 / 2 + 1;
-        testBlobBChunk1 = java.util.Arrays.copyOfRange(testBlobB.bytes(), 0, split);
-        testBlobBChunk2 = java.util.Arrays.copyOfRange(testBlobB.bytes(), split, 42);
+        testBlobBChunk1 = Arrays.copyOfRange(testBlobB.bytes(), 0, split);
+        testBlobBChunk2 = Arrays.copyOfRange(testBlobB.bytes(), split, 42);
         testBlobBChunk1Range = "0-" + (split - 1);
         testBlobBChunk2Range = split + "-" + (42 - 1);
 

@@ -12,7 +12,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.gantry.conformance.ConformanceClient.Response;
 import dev.gantry.conformance.ConformanceData.Blob;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -276,7 +278,7 @@ class ContentEdgeCasesTest {
         assertThat(delete(manifestPath(repo, data.refsALayer.digest())).status()).isEqualTo(202);
 
         Response r = get(referrersPath(repo, subject.digest()));
-        List<String> digests = new java.util.ArrayList<>();
+        List<String> digests = new ArrayList<>();
         r.json().path("manifests").forEach(d -> digests.add(d.path("digest").asText()));
         assertThat(digests).containsExactlyInAnyOrder(data.refsAConfig.digest(), data.refsIndex.digest());
     }
@@ -318,7 +320,7 @@ class ContentEdgeCasesTest {
 
         Response r = client.request("GET", manifestPath(repo, m.digest())).header("Accept", OCI_MANIFEST).send();
 
-        assertThat(new String(m.bytes(), java.nio.charset.StandardCharsets.UTF_8))
+        assertThat(new String(m.bytes(), StandardCharsets.UTF_8))
                 .contains("\"newUnspecifiedField\": null").contains("\"data\": ");
         assertThat(r.body()).isEqualTo(m.bytes());
     }

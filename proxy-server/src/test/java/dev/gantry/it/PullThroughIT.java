@@ -13,6 +13,7 @@ import dev.gantry.testing.TestImage;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ExecutorService;
@@ -246,12 +247,12 @@ class PullThroughIT {
 
         Http.Response cold = http.get(path, "Range", "bytes=100-199");
         assertThat(cold.status()).isEqualTo(206);
-        assertThat(cold.body()).isEqualTo(java.util.Arrays.copyOfRange(layer.bytes(), 100, 200));
+        assertThat(cold.body()).isEqualTo(Arrays.copyOfRange(layer.bytes(), 100, 200));
         Http.Response warm = http.get(path, "Range", "bytes=-50");
         assertThat(warm.status()).isEqualTo(206);
         assertThat(warm.header("Content-Range")).isEqualTo("bytes " + (layer.bytes().length - 50) + "-"
                 + (layer.bytes().length - 1) + "/" + layer.bytes().length);
-        assertThat(warm.body()).isEqualTo(java.util.Arrays.copyOfRange(layer.bytes(), layer.bytes().length - 50, layer.bytes().length));
+        assertThat(warm.body()).isEqualTo(Arrays.copyOfRange(layer.bytes(), layer.bytes().length - 50, layer.bytes().length));
         Http.Response beyond = http.get(path, "Range", "bytes=" + layer.bytes().length + "-");
         assertThat(beyond.status()).isEqualTo(416);
         assertThat(beyond.header("Content-Range")).isEqualTo("bytes */" + layer.bytes().length);

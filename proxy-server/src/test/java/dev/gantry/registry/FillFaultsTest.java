@@ -14,6 +14,7 @@ import dev.gantry.testing.Http;
 import dev.gantry.testing.MutableClock;
 import dev.gantry.testing.RawClient;
 import dev.gantry.testing.ScriptedUpstream;
+import dev.gantry.testing.Tools;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
@@ -194,7 +195,7 @@ class FillFaultsTest {
 
     @Test
     void anUnreachableUpstreamIsUnavailableNotAServerError() throws Exception {
-        mirror("http://127.0.0.1:" + dev.gantry.testing.Tools.freePort());
+        mirror("http://127.0.0.1:" + Tools.freePort());
         Http.Response r = http().get("/v2/test/x/blobs/sha256:" + "a".repeat(64));
         assertThat(r.status()).isEqualTo(503);
         assertThat(r.text()).contains("UNAVAILABLE").contains("unreachable");

@@ -2,12 +2,15 @@ package dev.gantry.registry;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.gantry.oci.RepositoryName;
 import dev.gantry.storage.S3BlobStore;
+import dev.gantry.storage.S3Bucket;
 import dev.gantry.storage.S3MetadataStore;
 import dev.gantry.storage.StorageLayout;
 import dev.gantry.testing.MutableClock;
 import dev.gantry.testing.S3ProxyServer;
 import dev.gantry.testing.TestImage;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -40,7 +43,7 @@ class RetentionSweepIT {
     @Test
     void removesOnlyBlobsUnreadForTheRetentionThatNoRetainedManifestReferences() throws Exception {
         MutableClock clock = MutableClock.startingNow();
-        var bucket = dev.gantry.storage.S3Bucket.open(server.config("sweep", "r/"));
+        var bucket = S3Bucket.open(server.config("sweep", "r/"));
         S3BlobStore s3 = new S3BlobStore(bucket, tmp.resolve("spool"), clock);
         S3MetadataStore meta = new S3MetadataStore(bucket);
 
@@ -65,7 +68,7 @@ class RetentionSweepIT {
         upload(s3, pushed);
         // Pushed to a hosted repository and never tagged: it exists nowhere else.
         meta.put(StorageLayout.linkKey(Repository.HOSTED_NAMESPACE,
-                dev.gantry.oci.RepositoryName.of("team/tool"), pushed.digest()), new byte[0]);
+                RepositoryName.of("team/tool"), pushed.digest()), new byte[0]);
         tag(meta, "test/tagged", "1", tagged.manifest());
         tag(meta, "test/multi", "1", index.manifest());
 
@@ -95,7 +98,7 @@ class RetentionSweepIT {
 
     private static void upload(S3BlobStore s3, TestImage.Blob b) throws Exception {
         var w = s3.newWriter(b.digest(), b.bytes().length);
-        w.write(java.nio.ByteBuffer.wrap(b.bytes()));
+        w.write(ByteBuffer.wrap(b.bytes()));
         w.commit();
     }
 

@@ -11,6 +11,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.Random;
 import java.util.zip.GZIPOutputStream;
 import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
 import org.apache.commons.compress.archivers.tar.TarArchiveOutputStream;
@@ -202,7 +203,7 @@ class BadLayersTest {
 
     @Test
     void randomBytesNeverEscapeAsAnException() {
-        java.util.Random random = new java.util.Random(42);
+        Random random = new Random(42);
         for (int i = 0; i < 200; i++) {
             byte[] junk = new byte[random.nextInt(4096)];
             random.nextBytes(junk);

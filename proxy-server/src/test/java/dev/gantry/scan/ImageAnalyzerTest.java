@@ -17,6 +17,7 @@ import java.time.Clock;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -229,7 +230,7 @@ class ImageAnalyzerTest {
 
     @Test
     void aFailedLayerMakesTheDocumentFailedAndNamesTheLayer() {
-        byte[] broken = java.util.Arrays.copyOf(new LayerBuilder().file("a", "x".repeat(4000)).gzip(), 30);
+        byte[] broken = Arrays.copyOf(new LayerBuilder().file("a", "x".repeat(4000)).gzip(), 30);
         LayerFindings bad = Scans.scan(broken);
         HardwareDocument d = analyzer.analyze(SUBJECT, AMD64, config("").getBytes(StandardCharsets.UTF_8),
                 List.of(bad));

@@ -9,9 +9,11 @@ import dev.gantry.content.FileContent;
 import dev.gantry.content.StreamContent;
 import dev.gantry.oci.Digest;
 import io.netty.buffer.ByteBuf;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Random;
 import java.util.concurrent.CompletionException;
@@ -84,7 +86,7 @@ public abstract class BlobStoreContract {
                 }
             }
             if (c instanceof StreamContent s) {
-                java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+                ByteArrayOutputStream out = new ByteArrayOutputStream();
                 for (ByteBuf chunk = s.next().join(); chunk != null; chunk = s.next().join()) {
                     try {
                         chunk.readBytes(out, chunk.readableBytes());
@@ -112,7 +114,7 @@ public abstract class BlobStoreContract {
         Digest d = put(bytes);
         assertThat(store.stat(d).join()).hasValue(bytes.length);
         assertThat(read(store.open(d, 0, bytes.length).join())).isEqualTo(bytes);
-        assertThat(read(store.open(d, 1000, 10).join())).isEqualTo(java.util.Arrays.copyOfRange(bytes, 1000, 1010));
+        assertThat(read(store.open(d, 1000, 10).join())).isEqualTo(Arrays.copyOfRange(bytes, 1000, 1010));
         assertThat(read(store.open(d, bytes.length - 1, 1).join())).containsExactly(bytes[bytes.length - 1]);
     }
 

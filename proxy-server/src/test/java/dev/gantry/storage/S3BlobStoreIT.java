@@ -9,6 +9,7 @@ import dev.gantry.testing.MutableClock;
 import dev.gantry.testing.S3ProxyServer;
 import io.netty.buffer.ByteBuf;
 import java.io.ByteArrayOutputStream;
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -77,7 +78,7 @@ class S3BlobStoreIT extends BlobStoreContract {
                 try {
                     chunk.readBytes(out, chunk.readableBytes());
                     return CompletableFuture.completedFuture(null);
-                } catch (java.io.IOException e) {
+                } catch (IOException e) {
                     return CompletableFuture.failedFuture(e);
                 } finally {
                     chunk.release();

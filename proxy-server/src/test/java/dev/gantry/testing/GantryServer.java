@@ -2,7 +2,9 @@ package dev.gantry.testing;
 
 import dev.gantry.app.Gantry;
 import dev.gantry.config.ConfigLoader;
+import dev.gantry.config.DiskConfig;
 import dev.gantry.config.GantryConfig;
+import dev.gantry.config.StorageConfig;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -27,8 +29,8 @@ public final class GantryServer implements AutoCloseable {
         GantryConfig config = ConfigLoader.withSystemEnvironment()
                 .load(new ByteArrayInputStream(full.getBytes(StandardCharsets.UTF_8)), "test configuration");
         if (!yaml.contains("storage:")) {
-            config = config.withStorage(new dev.gantry.config.StorageConfig(
-                    new dev.gantry.config.DiskConfig(dataDir.toString(), null)));
+            config = config.withStorage(new StorageConfig(
+                    new DiskConfig(dataDir.toString(), null)));
         }
         try {
             return new GantryServer(Gantry.start(config, clock));

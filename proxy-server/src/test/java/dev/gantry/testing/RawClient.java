@@ -5,6 +5,7 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
+import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashMap;
@@ -36,7 +37,7 @@ public final class RawClient implements AutoCloseable {
             if (receiveBuffer > 0) {
                 s.setReceiveBufferSize(receiveBuffer);
             }
-            s.connect(new java.net.InetSocketAddress(hp[0], Integer.parseInt(hp[1])), 5000);
+            s.connect(new InetSocketAddress(hp[0], Integer.parseInt(hp[1])), 5000);
             s.setSoTimeout(30_000);
             s.getOutputStream().write(("GET " + path + " HTTP/1.1\r\nHost: " + hostPort + "\r\n\r\n").getBytes(StandardCharsets.ISO_8859_1));
             RawClient c = new RawClient(s);

@@ -3,6 +3,7 @@ package dev.gantry.testing;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.gantry.oci.Digest;
 import dev.gantry.oci.MediaTypes;
+import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -11,6 +12,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
+import java.util.zip.GZIPInputStream;
 import java.util.zip.GZIPOutputStream;
 import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
 import org.apache.commons.compress.archivers.tar.TarArchiveOutputStream;
@@ -211,7 +213,7 @@ public final class TestImage {
     }
 
     static byte[] gunzip(byte[] data) {
-        try (var in = new java.util.zip.GZIPInputStream(new java.io.ByteArrayInputStream(data))) {
+        try (var in = new GZIPInputStream(new ByteArrayInputStream(data))) {
             return in.readAllBytes();
         } catch (IOException e) {
             throw new UncheckedIOException(e);

@@ -1,5 +1,7 @@
 package dev.gantry.scan.elf;
 
+import dev.gantry.scan.arm64.Arm64Feature;
+import dev.gantry.scan.x86.X86Feature;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -14,9 +16,9 @@ import java.util.Set;
  * @param sections the sections of interest (asked for by the caller) present in the file
  * @param properties the GNU property note
  * @param go Go build information, or null for a binary not built by Go 1.18+
- * @param x86Features the {@link dev.gantry.scan.x86.X86Feature} mask of the instructions used and register
+ * @param x86Features the {@link X86Feature} mask of the instructions used and register
  *     states declared in {@code X86_FEATURE_2_USED}; 0 for other machines
- * @param arm64Features the {@link dev.gantry.scan.arm64.Arm64Feature} mask of the instructions used
+ * @param arm64Features the {@link Arm64Feature} mask of the instructions used
  * @param dispatch the first evidence of run-time CPU dispatch (CPUID, XGETBV, IFUNC, IRELATIVE,
  *     CPU-probing imports, ID-register reads), or null when there is none
  * @param firstUse feature flag name to the file offset of its first instruction, for evidence

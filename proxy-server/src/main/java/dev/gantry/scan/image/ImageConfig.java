@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -23,8 +24,8 @@ public record ImageConfig(String architecture, String os, String variant, Map<St
             List.of(), List.of(), null);
 
     public ImageConfig {
-        env = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(env));
-        labels = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(labels));
+        env = Collections.unmodifiableMap(new LinkedHashMap<>(env));
+        labels = Collections.unmodifiableMap(new LinkedHashMap<>(labels));
         volumes = List.copyOf(volumes);
         entrypoint = List.copyOf(entrypoint);
         cmd = List.copyOf(cmd);

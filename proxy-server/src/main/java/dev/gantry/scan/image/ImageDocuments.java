@@ -1,5 +1,6 @@
 package dev.gantry.scan.image;
 
+import dev.gantry.scan.ImageAnalyzer;
 import dev.gantry.scan.ImagePlatform;
 import dev.gantry.scan.LayerFindings;
 import dev.gantry.scan.kb.KnowledgeBase;
@@ -14,7 +15,7 @@ import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.List;
 
-/** Assembles one hardware document; see {@code dev.gantry.scan.ImageAnalyzer}. Used once per document. */
+/** Assembles one hardware document; see {@code ImageAnalyzer}. Used once per document. */
 public final class ImageDocuments {
     private final KnowledgeBase kb;
     private final String scannerVersion;

@@ -6,6 +6,7 @@ import dev.gantry.scan.FileFinding;
 import dev.gantry.scan.LayerFindings;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.Collections;
 import java.util.List;
 import java.util.NavigableMap;
 import java.util.TreeMap;
@@ -131,7 +132,7 @@ public final class MergedFilesystem {
 
     /** Every known path with its node, in path order. */
     public NavigableMap<String, Node> nodes() {
-        return java.util.Collections.unmodifiableNavigableMap(nodes);
+        return Collections.unmodifiableNavigableMap(nodes);
     }
 
     /** The nodes themselves. */

@@ -1,6 +1,7 @@
 package dev.gantry.scan.kb;
 
 import java.util.List;
+import java.util.Locale;
 import java.util.Set;
 import java.util.regex.Pattern;
 
@@ -64,7 +65,7 @@ public record Rule(String id, String description, Kind kind, List<Glob> globs, S
     /** For env and label rules: whether the value counts. */
     public boolean matchesValue(String v) {
         String text = v == null ? "" : v;
-        if (ignore.contains(text.trim().toLowerCase(java.util.Locale.ROOT))) {
+        if (ignore.contains(text.trim().toLowerCase(Locale.ROOT))) {
             return false;
         }
         return value == null || value.matcher(text.trim()).matches();

@@ -12,6 +12,7 @@ import dev.gantry.testing.MutableClock;
 import dev.gantry.testing.Pusher;
 import dev.gantry.testing.TestImage;
 import dev.gantry.testing.Tools;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -107,7 +108,7 @@ class HostedClientsIT {
                 "docker://" + gantry.hostPort() + "/local/multi:1"), TIMEOUT);
         Tools.Result raw = Tools.runOk(List.of(skopeo.toString(), "inspect", "--raw", "--tls-verify=false",
                 "docker://" + gantry.hostPort() + "/local/multi:1"), TIMEOUT);
-        assertThat(Digest.sha256(raw.stdout().getBytes(java.nio.charset.StandardCharsets.UTF_8))).isEqualTo(index.digest());
+        assertThat(Digest.sha256(raw.stdout().getBytes(StandardCharsets.UTF_8))).isEqualTo(index.digest());
 
         Path out = tmp.resolve("back");
         Tools.runOk(List.of(skopeo.toString(), "copy", "--all", "--preserve-digests", "--src-tls-verify=false",

@@ -16,6 +16,7 @@ import java.io.StringWriter;
 import java.net.URISyntaxException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -74,7 +75,7 @@ class CheckIT {
         StringWriter out = new StringWriter();
         StringWriter err = new StringWriter();
         CommandLine cli = new CommandLine(new GantryCommand()).setOut(new PrintWriter(out)).setErr(new PrintWriter(err));
-        List<String> args = new java.util.ArrayList<>(List.of("check", image, "--registry", gantry.url()));
+        List<String> args = new ArrayList<>(List.of("check", image, "--registry", gantry.url()));
         if (profile != null) {
             args.addAll(List.of("--profile", profile(profile).toString()));
         }

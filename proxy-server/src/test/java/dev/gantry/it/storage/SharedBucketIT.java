@@ -13,6 +13,7 @@ import dev.gantry.testing.TestImage;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -115,8 +116,8 @@ class SharedBucketIT {
         a.get("/v2/test/race/manifests/1", "Accept", ACCEPT);
         b.get("/v2/test/race/manifests/1", "Accept", ACCEPT);
 
-        var fa = java.util.concurrent.CompletableFuture.supplyAsync(() -> a.get("/v2/test/race/blobs/" + layer.digest()));
-        var fb = java.util.concurrent.CompletableFuture.supplyAsync(() -> b.get("/v2/test/race/blobs/" + layer.digest()));
+        var fa = CompletableFuture.supplyAsync(() -> a.get("/v2/test/race/blobs/" + layer.digest()));
+        var fb = CompletableFuture.supplyAsync(() -> b.get("/v2/test/race/blobs/" + layer.digest()));
         assertThat(Digest.sha256(fa.get().body())).isEqualTo(layer.digest());
         assertThat(Digest.sha256(fb.get().body())).isEqualTo(layer.digest());
 

@@ -3,6 +3,7 @@ package dev.gantry.scan.x86;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
+import java.util.regex.Pattern;
 
 /**
  * The test's own, independent idea of which features an instruction needs,
@@ -45,7 +46,7 @@ final class MnemonicFeatures {
     }
 
     /** Mnemonics that only EVEX encodes (AVX-512 additions), whatever their vector length. */
-    private static final java.util.regex.Pattern EVEX_ONLY = java.util.regex.Pattern.compile(
+    private static final Pattern EVEX_ONLY = Pattern.compile(
             "vpternlog[dq]|valign[dq]|vperm[it]2.*|vpro[lr]v?[dq]|vmovdq[au](8|16|32|64)|vpmovu?s?[qdw][bwd]"
             + "|v(extract|insert)[if](32x4|32x8|64x2|64x4)|vbroadcast[if](32x2|32x4|32x8|64x2|64x4)"
             + "|vp(min|max)[su]q|vpabsq|vpsraq|vpmullq|vcvt.*u?qq.*|vcvt.*2u.*|vpcmpu?[bwdq]"
