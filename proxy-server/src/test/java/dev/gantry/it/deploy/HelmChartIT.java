@@ -182,6 +182,7 @@ class HelmChartIT {
         assertThat(r.all("HorizontalPodAutoscaler")).isEmpty();
         assertThat(r.all("ServiceMonitor")).isEmpty();
         assertThat(r.config().path("storage").has("s3")).isFalse();
+        assertThat(r.service().path("spec").path("sessionAffinity").asText()).isEqualTo("None");
     }
 
     @Test
@@ -197,6 +198,9 @@ class HelmChartIT {
         assertThat(hpa.path("spec").path("maxReplicas").asInt()).isGreaterThanOrEqualTo(3);
         assertThat(hpa.path("spec").path("scaleTargetRef").path("kind").asText()).isEqualTo("Deployment");
         assertThat(hpa.path("spec").path("scaleTargetRef").path("name").asText()).isEqualTo(deployment.path("metadata").path("name").asText());
+
+        // Upload sessions live on one replica: a pushing client must keep reaching it.
+        assertThat(r.service().path("spec").path("sessionAffinity").asText()).isEqualTo("ClientIP");
 
         JsonNode pdb = r.one("PodDisruptionBudget");
         assertThat(pdb.path("spec").path("minAvailable").asInt()).isEqualTo(2);
