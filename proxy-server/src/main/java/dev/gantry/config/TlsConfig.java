@@ -33,6 +33,15 @@ public record TlsConfig(
         };
     }
 
+    /** {@code tls: off} read as YAML 1.1 reads a bare {@code off}: the boolean false. */
+    @JsonCreator(mode = JsonCreator.Mode.DELEGATING)
+    public static TlsConfig of(boolean on) {
+        if (on) {
+            throw new IllegalArgumentException("expected 'auto', 'off', or certFile and keyFile, got 'true'");
+        }
+        return new TlsConfig(false, null, null, null);
+    }
+
     public boolean enabled() {
         return auto || certFile != null;
     }

@@ -61,6 +61,15 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void tlsWrittenAsABareWordIsReadAsMeant() {
+        // YAML 1.1 reads a bare off as false; the README writes tls: off.
+        assertThat(load("tls: off\n").tls().enabled()).isFalse();
+        assertThat(load("tls: auto\n").tls().auto()).isTrue();
+        assertThatThrownBy(() -> load("tls: on\n")).isInstanceOf(ConfigException.class).hasMessageContaining("'tls'");
+        assertThatThrownBy(() -> load("tls: automatic\n")).isInstanceOf(ConfigException.class).hasMessageContaining("auto");
+    }
+
+    @Test
     void anUnknownKeyIsNamedWithItsPath() {
         assertThatThrownBy(() -> load("upstreams:\n  - name: docker.io\n    urll: https://x\n"))
                 .isInstanceOf(ConfigException.class)
