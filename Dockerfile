@@ -2,7 +2,7 @@
 # Gantry's container image for hosts with Docker (BuildKit) or Podman:
 #
 #   docker build -t gantry \
-#     --build-arg VERSION="$(sed -n 's:.*<version>\(.*\)</version>.*:\1:p' pom.xml | head -1)" \
+#     --build-arg VERSION="$(mvn -q help:evaluate -Dexpression=project.version -DforceStdout)" \
 #     --build-arg REVISION="$(git rev-parse HEAD)" \
 #     --build-arg CREATED="$(date -u +%Y-%m-%dT%H:%M:%SZ)" .
 #
@@ -50,6 +50,7 @@ WORKDIR /var/lib/gantry
 VOLUME ["/var/lib/gantry"]
 EXPOSE 5000
 # bin/gantry's JVM flags (ContainerImageIT and DockerfileTest check they stay
-# the same); add more with JAVA_TOOL_OPTIONS, which the JVM reads itself.
+# the same). JAVA_TOOL_OPTIONS adds others; changing one of these takes
+# --entrypoint, as flags on the command line win (docs/image.md).
 ENTRYPOINT ["/usr/bin/java", "-Xms64m", "-Xmx192m", "-XX:MaxDirectMemorySize=64m", "-XX:+UseG1GC", "-XX:+ExitOnOutOfMemoryError", "-Dio.netty.allocator.maxOrder=9", "-Djava.net.preferIPv4Stack=true", "-jar", "/opt/gantry/gantry.jar"]
 CMD ["serve", "--config", "/etc/gantry/gantry.yaml"]
