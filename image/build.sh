@@ -116,7 +116,7 @@ mm_args=(
   --essential-hook='mkdir -p "$1/usr/share/man/man1"'
   # The runtime mounts its own resolv.conf and hostname; logs and -old
   # files are build leftovers.
-  --customize-hook='rm -rf "$1/usr/share/man" "$1"/var/log/* "$1"/var/cache/apt/* "$1"/var/lib/apt/lists/* "$1"/var/cache/debconf/*-old "$1"/var/lib/dpkg/*-old "$1/etc/resolv.conf" "$1/etc/hostname"'
+  --customize-hook='rm -rf "$1/usr/share/man" "$1"/var/log/* "$1"/var/cache/debconf/*-old "$1"/var/lib/dpkg/*-old "$1/etc/resolv.conf" "$1/etc/hostname"'
   # The user the image runs as (no shadow file: like base-passwd's users, it has no password).
   --customize-hook="echo 'gantry:*:$uid:$uid:Gantry:$data_dir:/usr/sbin/nologin' >>\"\$1/etc/passwd\"; echo 'gantry:*:$uid:' >>\"\$1/etc/group\""
   --customize-hook="install -d -o $uid -g $uid -m 0750 \"\$1$data_dir\""
@@ -125,7 +125,10 @@ mm_args=(
   "deb $mirror $suite-updates main"
   "deb $security_mirror $suite-security main"
 )
-key="$(printf '%s\n' "${mm_args[@]}" | sha256sum | cut -c1-16)"
+# Left out of the tarball: mmdebstrap populates /dev for its chroot (the
+# runtime brings its own), and apt leaves its lock files behind.
+filter_args=(--path-exclude='/dev/*' --path-exclude='/var/lib/apt/lists/*' --path-exclude='/var/cache/apt/*')
+key="$(printf '%s\n' "${mm_args[@]}" "${filter_args[@]}" | sha256sum | cut -c1-16)"
 cache="${GANTRY_IMAGE_CACHE:-$here/image/.cache}"
 rootfs="$cache/rootfs-$suite-$arch-$key.tar"
 max_age_days="${GANTRY_ROOTFS_MAX_AGE_DAYS:-7}"
@@ -137,8 +140,7 @@ flock 9
 if $refresh || [ ! -f "$rootfs" ] || [ -n "$(find "$rootfs" -mtime +"$max_age_days")" ]; then
   log "root filesystem: mmdebstrap $suite/$arch with $packages (from $mirror)"
   start=$SECONDS
-  # mmdebstrap populates /dev for its chroot; the runtime brings its own.
-  if ! mmdebstrap "${mm_args[@]}" 2>"$cache/mmdebstrap.log" | mmtarfilter --path-exclude='/dev/*' >"$rootfs.partial"; then
+  if ! mmdebstrap "${mm_args[@]}" 2>"$cache/mmdebstrap.log" | mmtarfilter "${filter_args[@]}" >"$rootfs.partial"; then
     tail -n 40 "$cache/mmdebstrap.log" >&2
     log "mmdebstrap failed (whole log: $cache/mmdebstrap.log)"
     exit 1
