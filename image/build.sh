@@ -141,6 +141,7 @@ if $refresh || [ ! -f "$rootfs" ] || [ -n "$(find "$rootfs" -mtime +"$max_age_da
   log "root filesystem: mmdebstrap $suite/$arch with $packages (from $mirror)"
   start=$SECONDS
   if ! mmdebstrap "${mm_args[@]}" 2>"$cache/mmdebstrap.log" | mmtarfilter "${filter_args[@]}" >"$rootfs.partial"; then
+    rm -f "$rootfs.partial"
     tail -n 40 "$cache/mmdebstrap.log" >&2
     log "mmdebstrap failed (whole log: $cache/mmdebstrap.log)"
     exit 1
