@@ -30,9 +30,23 @@ spec:
     - name: gantry
       image: {{ include "gantry.image" . | quote }}
       imagePullPolicy: {{ .Values.image.pullPolicy }}
-      {{- with .Values.command }}
+      {{- if .Values.command }}
       command:
-        {{- toYaml . | nindent 8 }}
+        {{- toYaml .Values.command | nindent 8 }}
+      {{- else }}
+      # The image's entrypoint, spelt out so that javaOpts come after its flags and win.
+      command:
+        - {{ .Values.jvm.java | quote }}
+        {{- range .Values.jvm.flags }}
+        - {{ . | quote }}
+        {{- end }}
+        {{- range splitList " " .Values.javaOpts }}
+        {{- if . }}
+        - {{ . | quote }}
+        {{- end }}
+        {{- end }}
+        - "-jar"
+        - {{ .Values.jvm.jar | quote }}
       {{- end }}
       args: ["serve", "--config", "{{ include "gantry.configDir" . }}/gantry.yaml"]
       ports:
@@ -40,8 +54,6 @@ spec:
           containerPort: {{ .Values.containerPort }}
           protocol: TCP
       env:
-        - name: GANTRY_JAVA_OPTS
-          value: {{ .Values.javaOpts | quote }}
         - name: GANTRY_LOG_LEVEL
           value: {{ .Values.logLevel | quote }}
         {{- with .Values.secrets.s3 }}

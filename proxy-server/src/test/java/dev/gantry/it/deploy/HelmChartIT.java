@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.dataformat.yaml.YAMLGenerator;
 import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
 import dev.gantry.testing.GantryProcess;
+import dev.gantry.testing.Launcher;
 import dev.gantry.testing.Tools;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -170,6 +171,23 @@ class HelmChartIT {
     }
 
     // ---- what each CI values file is for ----------------------------------------------------
+
+    @Test
+    void theJvmCommandIsTheImagesEntrypointAndJavaOptsOverrideItsFlags() {
+        // The image's entrypoint is java with bin/gantry's flags (ContainerImageIT checks the image side).
+        List<String> entrypoint = new ArrayList<>();
+        entrypoint.add("/usr/bin/java");
+        entrypoint.addAll(Launcher.jvmFlags());
+        List<String> expected = new ArrayList<>(entrypoint);
+        expected.addAll(List.of("-jar", "/opt/gantry/gantry.jar"));
+        assertThat(texts(render("default-values.yaml").container().path("command"))).isEqualTo(expected);
+
+        List<String> raised = new ArrayList<>(entrypoint);
+        raised.addAll(List.of("-Xmx512m", "-XX:MaxDirectMemorySize=128m", "-jar", "/opt/gantry/gantry.jar"));
+        Rendered r = render("default-values.yaml", "javaOpts=-Xmx512m -XX:MaxDirectMemorySize=128m");
+        assertThat(texts(r.container().path("command"))).as("a later -Xmx wins").isEqualTo(raised);
+        assertThat(texts(r.container().path("args"))).containsExactly("serve", "--config", "/etc/gantry/config/gantry.yaml");
+    }
 
     @Test
     void defaultIsOneDeploymentReplicaOnAnEmptyDir() {
