@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -87,6 +88,50 @@ class CompiledProgramLayersTest {
         assertThat(c.supported()).contains("avx2");
         assertThat(c.required()).isEmpty();
         assertThat(c.dispatch()).isNotNull();
+    }
+
+    /** A library exporting one vector loop per instruction set, SVML-style; which one runs is its caller's choice. */
+    private static final String PER_ISA_LIBRARY = """
+            #include <immintrin.h>
+            __attribute__((target("avx2"))) void add_l9(int *a, const int *b, int n) {
+                for (int i = 0; i + 8 <= n; i += 8) {
+                    __m256i x = _mm256_loadu_si256((const __m256i *) (a + i)), y = _mm256_loadu_si256((const __m256i *) (b + i));
+                    _mm256_storeu_si256((__m256i *) (a + i), _mm256_add_epi32(x, y));
+                }
+            }
+            __attribute__((target("avx512f"))) void add_z0(int *a, const int *b, int n) {
+                for (int i = 0; i + 16 <= n; i += 16) {
+                    __m512i x = _mm512_loadu_si512(a + i), y = _mm512_loadu_si512(b + i);
+                    _mm512_storeu_si512(a + i, _mm512_add_epi32(x, y));
+                }
+            }
+            """;
+
+    @Test
+    void aLibraryExportingPerIsaVariantsLeavesTheChoiceToItsCaller() throws Exception {
+        CpuFinding c = only(layerOf(Programs.gcc(tmp, "libvariants.so", PER_ISA_LIBRARY, "-shared", "-fPIC"), "/usr/lib/libvariants.so"));
+        assertThat(c.supported()).contains("avx2", "avx512f");
+        assertThat(c.required()).doesNotContain("avx2", "avx512f");
+        assertThat(c.dispatch()).contains("add_l9").contains("add_z0");
+    }
+
+    @Test
+    void oneIsaVariantAloneIsStillRequired() throws Exception {
+        String single = PER_ISA_LIBRARY.substring(0, PER_ISA_LIBRARY.indexOf("__attribute__((target(\"avx512f\")))"));
+        CpuFinding c = only(layerOf(Programs.gcc(tmp, "libsingle.so", single, "-shared", "-fPIC"), "/usr/lib/libsingle.so"));
+        assertThat(c.required()).contains("avx2");
+        assertThat(c.dispatch()).isNull();
+    }
+
+    @Test
+    void theJdksVectorMathLibraryIsDispatchedByTheJvmNotRequired() throws Exception {
+        // libjsvml exports __jsvml_*_ex/_e9/_l9/_z0 and has no CPUID of its own: libjvm picks the entry points.
+        Path jsvml = Path.of(System.getProperty("java.home"), "lib", "libjsvml.so");
+        Assumptions.assumeTrue(Files.exists(jsvml), "this JDK has no libjsvml.so");
+        CpuFinding c = only(layerOf(jsvml, "/usr/lib/jvm/java-17-openjdk-amd64/lib/libjsvml.so"));
+        assertThat(c.required()).as("required features of libjsvml").doesNotContain("avx2", "avx512f", "avx");
+        assertThat(c.supported()).contains("avx2");
+        assertThat(c.dispatch()).startsWith("exports per-instruction-set variants __jsvml_");
     }
 
     @Test

@@ -2,7 +2,9 @@ package dev.gantry.scan.elf;
 
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * Dynamic linking facts of an ELF file: the {@code DT_NEEDED} sonames and the
@@ -14,6 +16,7 @@ final class ElfSymbols {
     static final int DT_NEEDED = 1;
     static final int DT_STRTAB = 5;
     static final int DT_STRSZ = 10;
+    static final int STT_FUNC = 2;
     static final int STT_GNU_IFUNC = 10;
     static final int R_386_IRELATIVE = 42;
     static final int R_X86_64_IRELATIVE = 37;
@@ -118,6 +121,60 @@ final class ElfSymbols {
             if ((s.type() == ElfFile.SHT_RELA || s.type() == ElfFile.SHT_REL) && elf.contentsAvailable(s)
                     && hasIrelative(elf, b, s)) {
                 return "IRELATIVE relocation in " + s.name();
+            }
+        }
+        for (ElfFile.Section s : sections) {
+            if (s.type() == ElfFile.SHT_DYNSYM && elf.contentsAvailable(s) && s.link() > 0 && s.link() < sections.size()
+                    && elf.contentsAvailable(sections.get(s.link()))) {
+                String found = isaVariants(elf, b, s, sections.get(s.link()));
+                if (found != null) {
+                    return found;
+                }
+            }
+        }
+        return null;
+    }
+
+    /**
+     * Suffixes that name one instruction-set variant of an exported function:
+     * Intel SVML's ({@code _ex} SSE4.2, {@code _e9} AVX, {@code _l9} AVX2,
+     * {@code _z0} AVX-512; the JDK's libjsvml) and the spelled-out ones.
+     */
+    private static final List<String> ISA_SUFFIXES = List.of(
+            "_ex", "_e9", "_l9", "_z0", "_sse2", "_ssse3", "_sse41", "_sse42", "_avx", "_avx2", "_avx512", "_avx512f",
+            "_avx512bw", "_avx512vl", "_neon", "_sve", "_sve2");
+
+    /**
+     * A library that exports the same function once per instruction set leaves
+     * the choice to its caller (libjvm picks libjsvml's {@code _l9} or
+     * {@code _z0} entry points after its own CPUID): its instructions are used
+     * behind a dispatch that lives in another file. Two variants of one name
+     * are the evidence.
+     */
+    private static String isaVariants(ElfFile elf, ElfBytes b, ElfFile.Section symtab, ElfFile.Section str) {
+        int entry = elf.is64() ? 24 : 16;
+        long strEnd = str.offset() + str.size();
+        Map<String, String> firstVariant = new HashMap<>();
+        for (long p = symtab.offset() + entry; p + entry <= symtab.offset() + symtab.size(); p += entry) {
+            long name = b.u32(p);
+            int info = elf.is64() ? b.u8(p + 4) : b.u8(p + 12);
+            int shndx = elf.is64() ? b.u16(p + 6) : b.u16(p + 14);
+            if ((info & 0xF) != STT_FUNC || shndx == 0 || name == 0 || name >= str.size()) {
+                continue;
+            }
+            String n = b.cString(str.offset() + name, strEnd, 256);
+            if (n == null) {
+                continue;
+            }
+            for (String suffix : ISA_SUFFIXES) {
+                if (n.length() > suffix.length() && n.endsWith(suffix)) {
+                    String base = n.substring(0, n.length() - suffix.length());
+                    String other = firstVariant.putIfAbsent(base, n);
+                    if (other != null && !other.equals(n)) {
+                        return "exports per-instruction-set variants " + other + " and " + n + ": the caller chooses at run time";
+                    }
+                    break;
+                }
             }
         }
         return null;
