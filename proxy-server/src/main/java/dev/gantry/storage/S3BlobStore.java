@@ -298,7 +298,6 @@ public final class S3BlobStore implements BlobStore {
         }
     }
 
-    /** Bytes held as of the last {@link #list()} (a full listing is too costly to do on demand). */
     /** Aborts multipart uploads started before {@code cutoff} (a replica died mid-upload). Blocks; returns how many. */
     public int abortStaleUploads(Instant cutoff) {
         var uploads = bucket.client().listMultipartUploads(b -> b.bucket(bucket.bucket()).prefix(bucket.key("blobs/"))).join().uploads();
@@ -312,6 +311,7 @@ public final class S3BlobStore implements BlobStore {
         return n;
     }
 
+    /** Bytes held as of the last {@link #list()} (a full listing is too costly to do on demand). */
     @Override
     public long usedBytes() {
         return listedBytes;

@@ -8,6 +8,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.github.tomakehurst.wiremock.WireMockServer;
 import dev.gantry.oci.Digest;
+import dev.gantry.oci.RegistryException;
 import dev.gantry.testing.GantryProcess;
 import dev.gantry.testing.Http;
 import dev.gantry.testing.RawClient;
@@ -112,8 +113,16 @@ class KillDuringFillIT {
                 if (o.key().endsWith("/")) {
                     continue; // a directory placeholder of S3Proxy's filesystem backend
                 }
+                Digest d;
+                try {
+                    d = Digest.parse(o.key().substring("blobs/".length()).replace('/', ':'));
+                } catch (RegistryException e) {
+                    // S3Proxy's filesystem backend writes "<key>-<uuid>" beside the key and renames it
+                    // into place; a listing taken while the restarted Gantry copies a blob up shows it.
+                    // Real S3 never lists an object before it is whole; the key itself is checked below.
+                    continue;
+                }
                 byte[] bytes = c.getObject(r -> r.bucket("gantry").key(o.key()), AsyncResponseTransformer.toBytes()).join().asByteArray();
-                Digest d = Digest.parse(o.key().substring("blobs/".length()).replace('/', ':'));
                 assertThat(d.matches(bytes)).as("S3 blob %s", d).isTrue();
             }
         }
