@@ -249,7 +249,7 @@ class ContainerImageIT {
     }
 
     @Test
-    void gantryScanOfItsOwnImageNamesThePlatformAndTheVolume() throws IOException {
+    void gantryScanOfItsOwnImageNamesThePlatformTheVolumeAndNoRequiredCpuFeature() throws IOException {
         List<String> scan = List.of(javaBinary(), "-jar", jar.toString(), "scan", "--json", "--cache",
                 tmp.resolve("scan").toString(), pushed);
         JsonNode doc = JSON.readTree(Tools.runOk(scan, TIMEOUT).stdout());
@@ -257,6 +257,16 @@ class ContainerImageIT {
         assertThat(doc.at("/platform/architecture").asText()).isEqualTo("amd64");
         assertThat(strings(doc.get("volumes"))).containsExactly("/var/lib/gantry");
         assertThat(doc.at("/scan/status").asText()).isEqualTo("complete");
+        // A JRE runs on any x86-64: everything past the baseline (glibc, OpenSSL, libjsvml's
+        // per-ISA entry points that libjvm picks) sits behind run-time dispatch.
+        assertThat(doc.at("/platform/cpu/level").asText()).isEqualTo("x86-64-v1");
+        List<String> required = new ArrayList<>();
+        doc.at("/platform/cpu/features").properties().forEach(f -> {
+            if (f.getValue().asText().equals("required")) {
+                required.add(f.getKey());
+            }
+        });
+        assertThat(required).as("CPU features the image cannot run without").isEmpty();
         assertThat(doc.at("/subject/digest").asText())
                 .isEqualTo(Digest.sha256(Tools.runOk(List.of(Tools.require("skopeo").toString(), "inspect", "--raw",
                         "--tls-verify=false", "docker://" + pushed), TIMEOUT).stdout().getBytes()).toString());
