@@ -43,8 +43,9 @@ Options (defaults in brackets):
   --runs N          suite repetitions; medians are taken over them [$RUNS]
   --quick           one run, 3 s wrk runs, 64 MB big blob: checks the harness
   --caches LIST     comma-separated from gantry, gantry-nolog (access log off),
-                    gantry-nomem (memory tier off), distribution, nginx-proxy,
-                    nginx-static [${CACHES// /,}]
+                    gantry-nomem (memory tier off), gantry-serial (Serial GC
+                    instead of G1), distribution, nginx-proxy, nginx-static
+                    [${CACHES// /,}]
   --duration S      measured wrk seconds [$DURATION]
   --big-mb N        size of the big blob [$BIG_MB]
   --rtt-ms N        round trip the forwarder adds [$RTT_MS]
@@ -81,6 +82,7 @@ UP_PORT=$PORT_BASE
 FWD_PORT=$((PORT_BASE + 1))
 CTL_PORT=$((PORT_BASE + 2))
 declare -A CACHE_PORT=([gantry]=$((PORT_BASE + 10)) [gantry-nolog]=$((PORT_BASE + 11)) [gantry-nomem]=$((PORT_BASE + 15))
+                       [gantry-serial]=$((PORT_BASE + 16))
                        [distribution]=$((PORT_BASE + 12)) [nginx-proxy]=$((PORT_BASE + 13)) [nginx-static]=$((PORT_BASE + 14)))
 WORKERS=$(nproc)
 
@@ -205,7 +207,8 @@ record() { printf '%s\t%s\t%s\t%s\n' "$RUN" "$CACHE" "$1" "$2" >> "$RESULTS"; lo
 # CPU time (user + system, clock ticks) of the cache's processes.
 cpu_ticks() { local t=0 p; for p in $(pids_of "$CACHE"); do t=$((t + $(awk '{print $14 + $15}' "/proc/$p/stat" 2>/dev/null || echo 0))); done; echo $t; }
 
-# wrk_run LABEL URL CONNS SECONDS [wrk args...]: prints "req/s MB/s errors cpu-µs-per-request" for $CACHE.
+# wrk_run LABEL URL CONNS SECONDS [wrk args...]: prints "req/s MB/s errors cpu-µs-per-request
+# cpu-ms-per-GB" for $CACHE.
 # CPU per request is the server's own CPU time over the requests it completed: unlike req/s it
 # hardly depends on what else the machine is doing.
 wrk_run() {
@@ -220,11 +223,12 @@ wrk_run() {
     awk -v ticks=$((c1 - c0)) -v hz="$(getconf CLK_TCK)" '/^WRK / {
             for (i = 2; i <= NF; i++) { split($i, kv, "="); v[kv[1]] = kv[2] }
             s = v["duration_us"] / 1e6
-            printf "%.0f %.1f %d %.1f\n", v["requests"] / s, v["bytes"] / s / 1e6,
+            printf "%.0f %.1f %d %.1f %.0f\n", v["requests"] / s, v["bytes"] / s / 1e6,
                 v["connect"] + v["read"] + v["write"] + v["timeout"] + v["status"],
-                (v["requests"] > 0 ? ticks / hz * 1e6 / v["requests"] : 0)
+                (v["requests"] > 0 ? ticks / hz * 1e6 / v["requests"] : 0),
+                (v["bytes"] > 0 ? ticks / hz * 1e3 / (v["bytes"] / 1e9) : 0)
             found = 1 }
-         END { if (!found) print "0 0 -1 0" }' "$out"
+         END { if (!found) print "0 0 -1 0 0" }' "$out"
 }
 
 measure() { # LABEL URL CONNS SECONDS [wrk args] : warm-up, then the measured run
@@ -280,13 +284,14 @@ start_cache() {
     rm -rf "$dir"
     mkdir -p "$dir/tmp"
     case "$name" in
-        gantry|gantry-nolog|gantry-nomem)
-            local access=true memory=32MiB
+        gantry|gantry-nolog|gantry-nomem|gantry-serial)
+            local access=true memory=32MiB opts=$GANTRY_JAVA_OPTS
             [ "$name" = gantry-nolog ] && access=false
             [ "$name" = gantry-nomem ] && memory=0
+            [ "$name" = gantry-serial ] && opts="$opts -XX:-UseG1GC -XX:+UseSerialGC"
             sed -e "s|@PORT@|$port|" -e "s|@FWD@|$FWD_PORT|" -e "s|@DIR@|$dir|" -e "s|@TAG_TTL@|$TAG_TTL|" \
                 -e "s|@ACCESS_LOG@|$access|g" -e "s|@MEMORY@|$memory|g" "$HERE/conf/gantry.yaml" > "$dir/gantry.yaml"
-            start "$name" "$dir/server.log" "$ROOT/bin/gantry" serve --config "$dir/gantry.yaml"
+            GANTRY_JAVA_OPTS=$opts start "$name" "$dir/server.log" "$ROOT/bin/gantry" serve --config "$dir/gantry.yaml"
             wait_http "http://127.0.0.1:$port/readyz" 60 ;;
         distribution)
             sed -e "s|@PORT@|$port|" -e "s|@FWD@|$FWD_PORT|" -e "s|@DIR@|$dir|" "$HERE/conf/distribution-proxy.yml" > "$dir/config.yml"
@@ -395,8 +400,8 @@ hot_paths() {
         note_peak "$CACHE"
     done
     for CACHE in "${order[@]}"; do
-        read -r rps mbps err cpu <<< "$(measure blobbig "$(base_of "$CACHE")/bench/blobs/blobs/$BLOB_BIG" "$BIG_CONNS" "$DURATION")"
-        record blobbig_mbps "$mbps"; record blobbig_errors "$err"
+        read -r rps mbps err cpu cpugb <<< "$(measure blobbig "$(base_of "$CACHE")/bench/blobs/blobs/$BLOB_BIG" "$BIG_CONNS" "$DURATION")"
+        record blobbig_mbps "$mbps"; record blobbig_errors "$err"; record blobbig_cpu_ms_per_gb "$cpugb"
         note_peak "$CACHE"
     done
     # Tags through the emulated hub, so each revalidation costs what it would.
@@ -421,8 +426,8 @@ memory_and_connections() {
     local name=$1 base round
     base=$(base_of "$1")
     reset_peak "$name"
-    read -r rps mbps err cpu <<< "$(wrk_run big64 "$base/bench/blobs/blobs/$BLOB_BIG" 64 $((DURATION * 2)))"
-    record big64_mbps "$mbps"; record big64_errors "$err"
+    read -r rps mbps err cpu cpugb <<< "$(wrk_run big64 "$base/bench/blobs/blobs/$BLOB_BIG" 64 $((DURATION * 2)))"
+    record big64_mbps "$mbps"; record big64_errors "$err"; record big64_cpu_ms_per_gb "$cpugb"
     record big64_peak_rss_mb "$(status_mb "$name" VmHWM)"
     note_peak "$name"
     sleep 1

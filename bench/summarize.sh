@@ -1,13 +1,19 @@
 #!/usr/bin/env bash
-# Prints the benchmark table of a run directory (bench/out/run-*/): the median
-# of every metric over the runs, its spread, Gantry's ratio against the
-# reference the issue names, and whether Gantry meets the aim.
-#   bench/summarize.sh bench/out/run-20260101T120000
+# Prints the benchmark table of one or more run directories (bench/out/run-*/):
+# the median of every metric over all their runs, its spread, Gantry's ratio
+# against the reference the issue names, and whether Gantry meets the aim.
+#   bench/summarize.sh bench/out/run-20260101T120000 [bench/out/run-... ...]
 set -euo pipefail
-DIR=${1:?usage: summarize.sh RUN_DIR}
-RESULTS=$DIR/results.tsv
-[ -s "$RESULTS" ] || { echo "no results in $RESULTS" >&2; exit 1; }
-[ -f "$DIR/env.txt" ] && cat "$DIR/env.txt" && echo
+[ $# -ge 1 ] || { echo "usage: summarize.sh RUN_DIR [RUN_DIR...]" >&2; exit 2; }
+RESULTS=$(mktemp)
+trap 'rm -f "$RESULTS"' EXIT
+n=0
+for DIR in "$@"; do
+    [ -s "$DIR/results.tsv" ] || { echo "no results in $DIR/results.tsv" >&2; exit 1; }
+    [ -f "$DIR/env.txt" ] && { echo "== $DIR"; cat "$DIR/env.txt"; echo; }
+    n=$((n + 1))
+    awk -F'\t' -v OFS='\t' -v d="$n" '{ $1 = d "." $1; print }' "$DIR/results.tsv" >> "$RESULTS"
+done
 
 awk -F'\t' '
 function median(key,    n, i, j, t, v) {
@@ -62,12 +68,12 @@ function row(label, metric, kind, ref, aim,    line, c, g, r, ratio, ok) {
     if (!($2 in seen)) { seen[$2] = 1; order[++norder] = $2 }
     if ($4 == "fail") failed[key] = 1
     else val[key, ++cnt[key]] = $4
-    if ($1 > runs) runs = $1
+    if (!($1 in runseen)) { runseen[$1] = 1; runs++ }
 }
 END {
     # Columns in a fixed order, whichever caches ran.
-    split("gantry gantry-nolog gantry-nomem distribution nginx-proxy nginx-static", all, " ")
-    for (i = 1; i <= 6; i++) if (all[i] in seen) caches[++ncaches] = all[i]
+    split("gantry gantry-serial gantry-nolog gantry-nomem distribution nginx-proxy nginx-static", all, " ")
+    for (i = 1; i <= 7; i++) if (all[i] in seen) caches[++ncaches] = all[i]
     head = sprintf("%-34s", "median of " runs " run(s)")
     for (c = 1; c <= ncaches; c++) head = head sprintf(" %14s", caches[c])
     print head sprintf(" %8s  %s", "gantry/", "aim")
@@ -92,6 +98,8 @@ END {
     row("big blob MB/s (c64)", "big64_mbps", "higher", "nginx-static", 0.8)
     row("100 KB: server CPU µs per request", "blob100k_cpu_us", "", "", "")
     row("1 MB: server CPU µs per request", "blob1m_cpu_us", "", "", "")
+    row("big c8: server CPU ms per GB", "blobbig_cpu_ms_per_gb", "", "", "")
+    row("big c64: server CPU ms per GB", "big64_cpu_ms_per_gb", "", "", "")
     row("errors, 100 KB", "blob100k_errors", "zero", "", "")
     row("errors, 1 MB", "blob1m_errors", "zero", "", "")
     row("errors, big blob c8", "blobbig_errors", "zero", "", "")
