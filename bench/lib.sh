@@ -299,7 +299,8 @@ wrk_run() {
 # table.spec lines (tab-separated): LABEL METRIC REF BETTER AIM
 #   REF    a metric measured in the same run, or "-"; the ratio is METRIC/REF per run, then
 #          the median of those ratios (so machine load that changes between runs cancels out)
-#   BETTER higher|lower (for the value), AIM e.g. ">=0.8" or "<=0.1" on the ratio, or "-"
+#   BETTER higher|lower (for the value), AIM e.g. ">=0.8" or "<=0.1" on the ratio (on the value
+#          itself when REF is "-"), or "-"
 #   a line "# text" prints a section heading.
 table() {
     local dir=$1
@@ -351,9 +352,10 @@ table() {
             }
             delete rr
         }
-        if (aim != "-" && ratio != "") {
+        if (aim != "-" && ref == "-" && n) ratio_or_value = vm; else ratio_or_value = ratio
+        if (aim != "-" && ratio_or_value != "") {
             op = substr(aim, 1, 2); lim = substr(aim, 3) + 0
-            verdict = ((op == ">=" && ratio >= lim) || (op == "<=" && ratio <= lim)) ? "met" : "MISSED"
+            verdict = ((op == ">=" && ratio_or_value >= lim) || (op == "<=" && ratio_or_value <= lim)) ? "met" : "MISSED"
             verdict = verdict " (" aim ")"
         }
         printf "%-44s %10s %-6s %10s %8s%-16s %s\n", label, (n ? fmt(vm) : "-"), vs, (ref == "-" ? "" : fmt(rm)),
