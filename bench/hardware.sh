@@ -40,6 +40,7 @@ Options (defaults in brackets):
   --rtt-ms N      round trip the forwarder adds [$RTT_MS]
   --mbit N        the forwarder's bandwidth cap [$MBIT]
 Environment: BENCH_PORT_BASE [17420] (ports BASE..BASE+9), GANTRY_JAVA_OPTS,
+  JFR=1 (CPU profiles of Gantry during the measured wrk runs; diagnostic only),
   OTHER_BENCH_PATTERN [bench/run.sh] (waited for before each run, at most 40 min).
 EOF
 }
@@ -260,7 +261,9 @@ warm() {
         for name in "${order[@]}"; do
             url=${URL[$name]}
             wrk_run "$RUN_DIR/wrk-$RUN-$name-c$conns-warmup.txt" "$url" "$conns" "$WARMUP" "" -H "$accept" >/dev/null
+            [ "$name" = nginx ] || jfr_start "${PID[$name]}" "$name-c$conns-$RUN"
             read -r rps mbps err p50 p90 p99 p999 cpu <<< "$(wrk_run "$RUN_DIR/wrk-$RUN-$name-c$conns.txt" "$url" "$conns" "$DURATION" "${PID[$name]}" -H "$accept")"
+            [ "$name" = nginx ] || jfr_stop "${PID[$name]}" "$name-c$conns-$RUN"
             record "a.$name.c$conns.rps" "$rps"; record "a.$name.c$conns.p50_ms" "$p50"; record "a.$name.c$conns.p90_ms" "$p90"
             record "a.$name.c$conns.p99_ms" "$p99"; record "a.$name.c$conns.p999_ms" "$p999"
             record "a.$name.c$conns.errors" "$err"; record "a.$name.c$conns.cpu_us" "$cpu"

@@ -157,6 +157,18 @@ cpu_ticks() {
     echo $t
 }
 
+# With JFR=1 in the environment, jfr_start/jfr_stop record a CPU profile of a Gantry process
+# (read it with `java bench/JfrTop.java FILE 40`); it perturbs what it measures, so use it for a
+# diagnostic run, not for the figures.
+jfr_start() { # PID NAME
+    [ "${JFR:-0}" = 1 ] || return 0
+    jcmd "$1" JFR.start name="$2" settings=profile filename="$RUN_DIR/$2.jfr" >/dev/null
+}
+jfr_stop() { # PID NAME
+    [ "${JFR:-0}" = 1 ] || return 0
+    jcmd "$1" JFR.stop name="$2" >/dev/null && log "profile: $RUN_DIR/$2.jfr"
+}
+
 now() { date +%s.%N; }
 since() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.3f\n", b - a }'; }
 

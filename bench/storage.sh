@@ -37,6 +37,7 @@ Options (defaults in brackets):
   --s3-blobs N    blobs per S3 measurement [$S3_BLOBS]
   --s3-mb N       size of each S3 blob in MB [$S3_MB]
 Environment: BENCH_PORT_BASE [17400] (ports BASE..BASE+9), GANTRY_JAVA_OPTS,
+  JFR=1 (CPU profiles of the measured small-blob runs and of the first reads; diagnostic only),
   OTHER_BENCH_PATTERN [bench/run.sh] (waited for before each run, at most 40 min).
 EOF
 }
@@ -152,7 +153,9 @@ small_blobs() {
             pid=${SERVER_PID[$name]}
             wrk_run "$RUN_DIR/wrk-$RUN-$name-$size-warmup.txt" "$url" "$CONNS" "$WARMUP" >/dev/null
             h0=$(gantry_metric "${PORT[$name]}" gantry_tier_reads_total tier=memory result=hit)
+            jfr_start "$pid" "$name-$size-$RUN"
             read -r rps mbps err p50 p90 p99 p999 cpu <<< "$(wrk_run "$RUN_DIR/wrk-$RUN-$name-$size.txt" "$url" "$CONNS" "$DURATION" "$pid")"
+            jfr_stop "$pid" "$name-$size-$RUN"
             h1=$(gantry_metric "${PORT[$name]}" gantry_tier_reads_total tier=memory result=hit)
             record "a.$name.$size.rps" "$rps"
             record "a.$name.$size.cpu_us" "$cpu"
@@ -254,7 +257,9 @@ s3_reads() {
         # First reads, one stream: S3 -> fill (hash, spool to disk) -> client. Then the same blobs
         # again: disk hits.
         fresh_reader first 20GiB
+        jfr_start "${SERVER_PID[reader]}" "first-read-$RUN"
         read -r mbps ttfb err <<< "$(reads gantry_get 1 first-c1 "${S3_NAMES[@]}")"
+        jfr_stop "${SERVER_PID[reader]}" "first-read-$RUN"
         record b.first_c1.mbps "$mbps"; record b.first_c1.ttfb_ms "$ttfb"; record b.first_c1.errors "$err"
         read -r mbps ttfb err <<< "$(reads gantry_get 1 disk-c1 "${S3_NAMES[@]}")"
         record b.disk_c1.mbps "$mbps"; record b.disk_c1.errors "$err"
