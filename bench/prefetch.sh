@@ -21,6 +21,7 @@ RUNS=3
 RTT_MS=50
 MBIT=100
 MODES="off recent"
+PAUSE_MS=0           # wait this long between the manifest and the small-layer GETs
 PORT_BASE=${BENCH_PORT_BASE:-17440}
 export GANTRY_JAVA_OPTS=${GANTRY_JAVA_OPTS:-}
 EXTRA_PREFETCH=${EXTRA_PREFETCH:-}   # more prefetch keys for the `recent` instance, e.g. "maxConcurrentPerUpstream: 24"
@@ -35,6 +36,8 @@ Options (defaults in brackets):
   --rtt-ms N      round trip the forwarder adds [$RTT_MS]
   --mbit N        the forwarder's bandwidth cap [$MBIT]
   --modes LIST    prefetch modes compared, the first is the reference [${MODES// /,}]
+  --pause-ms N    wait N ms after the manifest before the small-layer GETs
+                  (a diagnostic: how much time prefetch needs) [$PAUSE_MS]
 Environment: BENCH_PORT_BASE [17440] (ports BASE..BASE+9), GANTRY_JAVA_OPTS,
   EXTRA_PREFETCH (YAML lines added under prefetch: for modes other than off),
   OTHER_BENCH_PATTERN [bench/run.sh] (waited for before each run, at most 40 min).
@@ -48,6 +51,7 @@ while [ $# -gt 0 ]; do
         --rtt-ms) RTT_MS=$2; shift ;;
         --mbit) MBIT=$2; shift ;;
         --modes) MODES=${2//,/ }; shift ;;
+        --pause-ms) PAUSE_MS=$2; shift ;;
         -h|--help) usage; exit 0 ;;
         *) echo "unknown option $1 (see --help)" >&2; exit 2 ;;
     esac
@@ -67,7 +71,7 @@ OCI_MANIFEST=application/vnd.oci.image.manifest.v1+json
 SMALL_MAX=$((1024 * 1024))
 
 build_gantry
-env_header "runs $RUNS; hub: +${RTT_MS} ms per request, ${MBIT} Mbit/s (Forwarder.java); modes: $MODES${EXTRA_PREFETCH:+; extra prefetch keys: $EXTRA_PREFETCH}" \
+env_header "runs $RUNS; hub: +${RTT_MS} ms per request, ${MBIT} Mbit/s (Forwarder.java); modes: $MODES${EXTRA_PREFETCH:+; extra prefetch keys: $EXTRA_PREFETCH}; pause after the manifest ${PAUSE_MS} ms" \
     "$(skopeo --version); $(curl --version | head -1 | cut -d' ' -f1-2)"
 
 # ---- data: ImageGen's images (made and pushed once; a small bench/blobs:1, unused here) -------------
@@ -142,10 +146,16 @@ cold_pull() { # MODE
 small_layers() { # MODE
     local base=http://127.0.0.1:$GANTRY_PORT/v2/bench/pull args=() d out=$RUN_DIR/small-$RUN-$1.txt
     fresh_gantry "$1" small
-    args=(-H "Accept: $OCI_MANIFEST" -o /dev/null "$base/manifests/1")
+    local w='%{http_code} %{size_download} %{time_total} %{time_starttransfer} %{url_effective}\n'
     for d in "${SMALL[@]}"; do args+=(-o /dev/null "$base/blobs/$d"); done
     echo "start $(date +%s%3N)" > "$out.t0"
-    curl -s -w '%{http_code} %{size_download} %{time_total} %{time_starttransfer} %{url_effective}\n' "${args[@]}" > "$out" || true
+    if [ "$PAUSE_MS" -gt 0 ]; then
+        curl -s -w "$w" -H "Accept: $OCI_MANIFEST" -o /dev/null "$base/manifests/1" > "$out" || true
+        sleep "$(awk -v ms="$PAUSE_MS" 'BEGIN { print ms / 1000 }')"
+        curl -s -w "$w" "${args[@]}" >> "$out" || true
+    else
+        curl -s -w "$w" -H "Accept: $OCI_MANIFEST" -o /dev/null "$base/manifests/1" "${args[@]}" > "$out" || true
+    fi
     awk -v want=$((${#SMALL[@]} + 1)) '$1 == 200 { ok++ } END { if (ok != want) exit 1 }' "$out" \
         || die "small-layer GETs through $1 failed: $(cat "$out")"
     # Line 1 is the manifest; per layer in ms: median, mean, max, and the first one.
