@@ -8,7 +8,9 @@
 #      objects straight from the same S3Proxy (curl with SigV4) - ratio
 #      Gantry/direct; first reads (S3 -> client while the disk fills), reads
 #      with a 1 MiB disk tier (every read comes from S3 again), and second
-#      reads (disk hits) for scale.
+#      reads (disk hits) for scale;
+#  (c) for scale, the same first read filled from the upstream (Distribution
+#      on loopback) instead of S3, against GETs straight from Distribution.
 #
 #   bench/storage.sh            # 3 runs, medians (~10 min on 2 cores)
 #   bench/storage.sh --quick    # 1 short run with small blobs: checks the script (~3 min)
@@ -27,7 +29,7 @@ PORT_BASE=${BENCH_PORT_BASE:-17400}
 export GANTRY_JAVA_OPTS=${GANTRY_JAVA_OPTS:-}
 
 usage() {
-    sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//'
+    sed -n '2,18p' "$0" | sed 's/^# \{0,1\}//'
     cat <<EOF
 
 Options (defaults in brackets):
@@ -66,6 +68,7 @@ MEM_PORT=$((PORT_BASE + 2))
 DISK_PORT=$((PORT_BASE + 3))
 WRITER_PORT=$((PORT_BASE + 4))
 READER_PORT=$((PORT_BASE + 5))
+UPFILL_PORT=$((PORT_BASE + 6))
 DEAD_PORT=$((PORT_BASE + 9))   # nothing listens here: the readers' "upstream"
 BUCKET=gantry
 REPO=bench/storage
@@ -223,6 +226,22 @@ reads() {
             printf "%.1f %.1f %d\n", bytes / secs / 1e6, ttfb * 1000, err }' "$out"
 }
 
+# For scale: the same kind of fill from the upstream (Distribution on loopback, no forwarder) into
+# a fresh Gantry without S3, against GETs of the same blobs straight from Distribution.
+upstream_fill() {
+    local mbps ttfb err dir=$RUN_DIR/$RUN-upfill
+    start_gantry upfill "$UPFILL_PORT" "$(gantry_conf "$dir" "$UPFILL_PORT" "$UP_PORT" 0 20GiB)"
+    curl -sf -o /dev/null "$(blob_url "$UPFILL_PORT" s3-warmup)" || die "upfill could not read the warm-up blob"
+    read -r mbps ttfb err <<< "$(reads upfill_get 1 upfill-c1 "${S3_NAMES[@]}")"
+    record c.fill_c1.mbps "$mbps"; record c.fill_c1.ttfb_ms "$ttfb"; record c.fill_c1.errors "$err"
+    stop upfill
+    rm -rf "$dir/data"
+    read -r mbps ttfb err <<< "$(reads upstream_get 1 upstream-c1 "${S3_NAMES[@]}")"
+    record c.upstream_c1.mbps "$mbps"; record c.upstream_c1.ttfb_ms "$ttfb"; record c.upstream_c1.errors "$err"
+}
+upfill_get() { curl -s "$(blob_url "$UPFILL_PORT" "$1")" "${@:2}"; }
+upstream_get() { curl -s "$(blob_url "$UP_PORT" "$1")" "${@:2}"; }
+
 direct_get() { s3_curl "http://127.0.0.1:$S3_PORT/$BUCKET/blobs/sha256/${DIGEST[$1]#sha256:}" "${@:2}"; }
 gantry_get() { curl -s "$(blob_url "$READER_PORT" "$1")" "${@:2}"; }
 
@@ -308,6 +327,9 @@ S3 fills, first-read replica (= blobs + warm-up)	b.first.s3_reads	-	higher	-
 S3 fills, 1 MiB-disk replica (= 2 x blobs + warm-up)	b.tiny.s3_reads	-	higher	-
 upstream requests of the readers	b.first.upstream_requests	-	lower	-
 errors: first read, 1 MiB disk, direct	b.first_c1.errors	-	lower	-
+# (c) for scale: a fill from the upstream (Distribution, loopback, no forwarder), 1 stream, MB/s: Gantry (value) vs GET from Distribution (ref)
+first read through Gantry, from the upstream	c.fill_c1.mbps	c.upstream_c1.mbps	higher	-
+time to first byte ms	c.fill_c1.ttfb_ms	c.upstream_c1.ttfb_ms	lower	-
 EOF
 
 load_bucket
@@ -315,6 +337,7 @@ for RUN in $(seq "$RUNS"); do
     wait_other_bench
     log "run $RUN/$RUNS"
     if [ $((RUN % 2)) -eq 1 ]; then small_blobs mem disk; s3_reads direct; else small_blobs disk mem; s3_reads gantry; fi
+    upstream_fill
     check_overlap
 done
 
