@@ -1,8 +1,10 @@
 package dev.gantry.config;
 
+import com.fasterxml.jackson.annotation.JsonCreator;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import java.time.Duration;
 import java.util.List;
+import java.util.Locale;
 
 /**
  * Manifest-triggered prefetch: when an image manifest is served, start the
@@ -27,9 +29,23 @@ public record PrefetchConfig(
 
     /** When to prefetch. */
     public enum Mode {
-        @JsonProperty("off") OFF,
-        @JsonProperty("recent") RECENT,
-        @JsonProperty("always") ALWAYS
+        OFF,
+        RECENT,
+        ALWAYS;
+
+        /**
+         * Reads {@code off}, {@code recent} or {@code always}. YAML 1.1 reads a bare {@code off}
+         * (as the documentation writes it) as the boolean false, which arrives here as "false".
+         */
+        @JsonCreator
+        public static Mode parse(String text) {
+            return switch (text.trim().toLowerCase(Locale.ROOT)) {
+                case "off", "false" -> OFF;
+                case "recent" -> RECENT;
+                case "always" -> ALWAYS;
+                default -> throw new IllegalArgumentException("expected off, recent or always, not '" + text + "'");
+            };
+        }
     }
 
     public PrefetchConfig {

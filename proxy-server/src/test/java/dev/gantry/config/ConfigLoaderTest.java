@@ -160,6 +160,18 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void prefetchModeOffMayBeWrittenBareAsTheDocumentationWritesIt() {
+        // YAML 1.1 reads a bare `off` as the boolean false.
+        assertThat(load("prefetch:\n  mode: off\n").prefetch().mode()).isEqualTo(PrefetchConfig.Mode.OFF);
+        assertThat(load("prefetch:\n  mode: \"off\"\n").prefetch().mode()).isEqualTo(PrefetchConfig.Mode.OFF);
+        assertThat(load("prefetch:\n  mode: always\n").prefetch().mode()).isEqualTo(PrefetchConfig.Mode.ALWAYS);
+        assertThat(load("prefetch:\n  mode: recent\n").prefetch().mode()).isEqualTo(PrefetchConfig.Mode.RECENT);
+        assertThatThrownBy(() -> load("prefetch:\n  mode: on\n")).hasMessageContaining("key 'prefetch.mode'");
+        assertThatThrownBy(() -> load("prefetch:\n  mode: sometimes\n"))
+                .hasMessageContaining("key 'prefetch.mode'").hasMessageContaining("off, recent or always");
+    }
+
+    @Test
     void sizesAndDurationsReadTheWayOperatorsWriteThem() {
         assertThat(ByteSize.parse("512MiB").bytes()).isEqualTo(512L << 20);
         assertThat(ByteSize.parse("4MB").bytes()).isEqualTo(4_000_000L);
