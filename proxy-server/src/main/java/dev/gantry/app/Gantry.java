@@ -196,6 +196,7 @@ public final class Gantry implements AutoCloseable {
         maintenance.shutdownNow();
         transport.close();
         net.shutdown(Duration.ofSeconds(5));
+        scans.close();
         blocking.shutdown();
         try {
             if (!blocking.awaitTermination(10, TimeUnit.SECONDS)) {
@@ -204,7 +205,6 @@ public final class Gantry implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-        scans.close();
         storage.close();
         log.info("stopped");
     }

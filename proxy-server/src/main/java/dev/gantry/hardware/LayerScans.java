@@ -174,7 +174,13 @@ public final class LayerScans implements AutoCloseable {
 
     @Override
     public void close() {
+        // Interrupts scans (their file reads stop at once) and waits, so nothing writes results after close.
         pool.shutdownNow();
+        try {
+            pool.awaitTermination(10, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     /** The scan queue is full: come back later. */

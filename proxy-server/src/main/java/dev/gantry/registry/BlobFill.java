@@ -12,6 +12,7 @@ import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.StandardOpenOption;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
@@ -34,6 +35,9 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * went away.
  */
 final class BlobFill {
+
+    /** How far spool writes may fall behind the source before it is paused. */
+    static final int WRITE_BEHIND_BYTES = 256 * 1024;
 
     private final Digest digest;
     private final DiskBlobStore disk;
@@ -203,32 +207,128 @@ final class BlobFill {
         }
     }
 
-    /** Writes chunks to the spool on the blocking executor; asks for the next only after the write. */
+    /**
+     * Writes chunks to the spool on the blocking executor, up to
+     * {@link #WRITE_BEHIND_BYTES} behind the source: the source is asked for
+     * more at once while the queue is short, and waits only when it is full.
+     * One drain task writes whatever queued, in order, so a stream of small
+     * chunks is not one thread hop per chunk (that held fills to a fifth of
+     * the source's rate on loopback). Calls from the source are sequential;
+     * the drain runs on one blocking thread at a time.
+     */
     private final class SpoolingConsumer implements BodyConsumer {
+        private final ArrayDeque<ByteBuf> queue = new ArrayDeque<>();
+        private long queuedBytes;
+        private boolean draining;
+        private boolean ended;
+        private boolean broken;
+        private CompletableFuture<Void> room;
+
         @Override
         public CompletionStage<?> onData(ByteBuf chunk) {
-            return CompletableFuture.runAsync(() -> {
+            boolean schedule = false;
+            CompletableFuture<Void> wait = null;
+            synchronized (this) {
+                if (broken) {
+                    chunk.release();
+                    return CompletableFuture.failedFuture(failure != null ? failure : new IOException("spool write failed"));
+                }
+                queue.add(chunk);
+                queuedBytes += chunk.readableBytes();
+                if (!draining) {
+                    draining = true;
+                    schedule = true;
+                }
+                if (queuedBytes >= WRITE_BEHIND_BYTES) {
+                    wait = room = new CompletableFuture<>();
+                }
+            }
+            if (schedule) {
+                blocking.execute(this::drain);
+            }
+            return wait != null ? wait : CompletableFuture.completedFuture(null);
+        }
+
+        private void drain() {
+            while (true) {
+                ByteBuf chunk;
+                synchronized (this) {
+                    chunk = queue.poll();
+                    if (chunk == null) {
+                        draining = false;
+                        if (!ended) {
+                            return;
+                        }
+                    }
+                }
+                if (chunk == null) {
+                    commit();
+                    return;
+                }
+                int size = chunk.readableBytes();
                 try {
                     for (ByteBuffer b : chunk.nioBuffers()) {
                         writer.write(b);
                     }
                     written = writer.written();
-                } catch (IOException e) {
-                    throw new UncheckedIOException(e);
+                } catch (IOException | RuntimeException e) {
+                    breakOff(e);
+                    return;
                 } finally {
                     chunk.release();
                 }
+                CompletableFuture<Void> resume = null;
+                synchronized (this) {
+                    queuedBytes -= size;
+                    if (room != null && queuedBytes < WRITE_BEHIND_BYTES / 2) {
+                        resume = room;
+                        room = null;
+                    }
+                }
+                if (resume != null) {
+                    resume.complete(null);
+                }
                 progress();
-            }, blocking);
+            }
+        }
+
+        /** A spool write failed: drop what queued, stop the source, fail the fill. */
+        private void breakOff(Throwable error) {
+            CompletableFuture<Void> stop;
+            synchronized (this) {
+                broken = true;
+                draining = false;
+                queue.forEach(ByteBuf::release);
+                queue.clear();
+                stop = room;
+                room = null;
+            }
+            fail(error);
+            if (stop != null) {
+                stop.completeExceptionally(error);
+            }
         }
 
         @Override
         public void onEnd() {
-            blocking.execute(BlobFill.this::commit);
+            boolean commitNow;
+            synchronized (this) {
+                ended = true;
+                commitNow = !draining && !broken;
+            }
+            if (commitNow) {
+                blocking.execute(BlobFill.this::commit);
+            }
         }
 
         @Override
         public void onError(Throwable cause) {
+            synchronized (this) {
+                broken = true;
+                // The drain releases what it holds; what still queues is dropped here.
+                queue.forEach(ByteBuf::release);
+                queue.clear();
+            }
             fail(cause);
         }
     }

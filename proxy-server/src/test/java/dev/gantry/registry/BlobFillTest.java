@@ -1,0 +1,131 @@
+package dev.gantry.registry;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.gantry.content.BodyConsumer;
+import dev.gantry.content.ByteStream;
+import dev.gantry.oci.Digest;
+import dev.gantry.storage.DiskBlobStore;
+import io.netty.buffer.Unpooled;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.ArrayDeque;
+import java.util.Random;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.Executor;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The fill's spool writes: behind the source by a bounded amount, in order, verified. */
+class BlobFillTest {
+
+    @TempDir
+    Path tmp;
+
+    /** Runs tasks only when told to, so the test decides when the disk "catches up". */
+    static final class ManualExecutor implements Executor {
+        final ArrayDeque<Runnable> tasks = new ArrayDeque<>();
+
+        @Override
+        public void execute(Runnable r) {
+            tasks.add(r);
+        }
+
+        void runAll() {
+            Runnable r;
+            while ((r = tasks.poll()) != null) {
+                r.run();
+            }
+        }
+    }
+
+    /** A source whose chunks the test pushes; records the consumer. */
+    static final class PushedStream implements ByteStream {
+        final long length;
+        BodyConsumer consumer;
+
+        PushedStream(long length) {
+            this.length = length;
+        }
+
+        @Override
+        public long contentLength() {
+            return length;
+        }
+
+        @Override
+        public void subscribe(BodyConsumer c) {
+            consumer = c;
+        }
+
+        @Override
+        public void discard() {
+        }
+    }
+
+    private static final int CHUNK = 16 * 1024;
+
+    @Test
+    void theSourceIsNotPausedPerChunkOnlyWhenTheWritesFallTooFarBehind() throws Exception {
+        ManualExecutor blocking = new ManualExecutor();
+        DiskBlobStore disk = DiskBlobStore.open(tmp, 1L << 30, blocking, Clock.systemUTC());
+        byte[] blob = new byte[4 * BlobFill.WRITE_BEHIND_BYTES];
+        new Random(1).nextBytes(blob);
+        Digest digest = Digest.sha256(blob);
+        BlobFill fill = new BlobFill(digest, disk, blocking);
+        PushedStream source = new PushedStream(blob.length);
+        fill.start(CompletableFuture.completedFuture(new BlobTiers.Sourced(BlobTiers.Origin.UPSTREAM, source)));
+        blocking.runAll(); // opens the spool writer, subscribes
+
+        int offset = 0;
+        int acceptedWithoutWaiting = 0;
+        CompletionStage<?> stage;
+        // Nothing is written yet: the source may run ahead until the write-behind bound.
+        do {
+            stage = source.consumer.onData(Unpooled.wrappedBuffer(blob, offset, CHUNK));
+            offset += CHUNK;
+            if (stage.toCompletableFuture().isDone()) {
+                acceptedWithoutWaiting++;
+            }
+        } while (stage.toCompletableFuture().isDone());
+        assertThat(acceptedWithoutWaiting).as("chunks taken before the source had to wait")
+                .isEqualTo(BlobFill.WRITE_BEHIND_BYTES / CHUNK - 1);
+
+        blocking.runAll(); // the disk catches up
+        assertThat(stage.toCompletableFuture()).isCompleted();
+
+        while (offset < blob.length) {
+            source.consumer.onData(Unpooled.wrappedBuffer(blob, offset, CHUNK));
+            offset += CHUNK;
+            blocking.runAll();
+        }
+        source.consumer.onEnd();
+        blocking.runAll();
+        fill.done().get();
+        assertThat(fill.committed()).isTrue();
+        assertThat(disk.statNow(digest)).hasValue(blob.length);
+    }
+
+    @Test
+    void aCorruptBodyFailsTheFillAndCommitsNothing() throws Exception {
+        ManualExecutor blocking = new ManualExecutor();
+        DiskBlobStore disk = DiskBlobStore.open(tmp, 1L << 30, blocking, Clock.systemUTC());
+        byte[] blob = new byte[20 * CHUNK];
+        new Random(2).nextBytes(blob);
+        Digest digest = Digest.sha256(blob);
+        blob[blob.length / 2] ^= 1;
+        BlobFill fill = new BlobFill(digest, disk, blocking);
+        PushedStream source = new PushedStream(blob.length);
+        fill.start(CompletableFuture.completedFuture(new BlobTiers.Sourced(BlobTiers.Origin.UPSTREAM, source)));
+        blocking.runAll();
+        for (int offset = 0; offset < blob.length; offset += CHUNK) {
+            source.consumer.onData(Unpooled.wrappedBuffer(blob, offset, CHUNK));
+        }
+        source.consumer.onEnd();
+        blocking.runAll();
+        assertThat(fill.done()).isCompletedExceptionally();
+        assertThat(fill.committed()).isFalse();
+        assertThat(disk.statNow(digest)).isEmpty();
+    }
+}
