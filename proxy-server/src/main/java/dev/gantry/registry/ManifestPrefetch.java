@@ -16,6 +16,8 @@ import dev.gantry.upstream.Upstream;
 import dev.gantry.upstream.UpstreamRegistry;
 import java.time.Clock;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -28,7 +30,7 @@ import java.util.function.Function;
  * Manifest-triggered prefetch (Anwar et al., FAST'18: a manifest request for
  * a recently updated repository predicts pulls of its layers). When an image
  * manifest is served, the fills of its config and layers that no tier holds
- * start at once, through the same {@link FillCoordinator} as client fills, so
+ * start at once (smallest first), through the same {@link FillCoordinator} as client fills, so
  * a client asking for one of them joins it. For an index, the platform the
  * client asks for next is prefetched when it asks for that manifest, and the
  * platforms in {@code prefetch.platforms} right away.
@@ -95,7 +97,11 @@ final class ManifestPrefetch implements ManifestListener {
         } catch (RegistryException e) {
             return;
         }
-        for (Descriptor d : parsed.blobs()) {
+        // Smallest first: prefetch shares the upstream link, and a small layer that starts behind the
+        // base layers waits for their bytes; started first, it is cached before a client asks for it.
+        List<Descriptor> blobs = new ArrayList<>(parsed.blobs());
+        blobs.sort(Comparator.comparingLong(Descriptor::size));
+        for (Descriptor d : blobs) {
             Digest digest = d.parsedDigest();
             if (tiers.local(digest) == null && fills.inFlight(digest) == null) {
                 scheduler.submit(new BlobTask(repo, digest));

@@ -21,6 +21,9 @@ import java.time.Duration;
 import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
+import java.util.Comparator;
+import java.util.List;
+import com.github.tomakehurst.wiremock.verification.LoggedRequest;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -166,6 +169,27 @@ class PrefetchTest {
         }
         assertThat(gantry.gantry().registry().prefetchMaxRunning()).isEqualTo(2);
         assertThat(prefetched("issued")).isEqualTo(image.blobs().size());
+    }
+
+    @Test
+    void smallBlobsArePrefetchedFirst() throws Exception {
+        TestImage image = TestImage.builder().seed(8).layer(600_000).layer(300_000).layer(40_000).layer(150_000).build();
+        serve("test/order", "1", image, 200, null);
+        startGantry("  mode: always\n  maxConcurrent: 1\n");
+
+        manifest("test/order", "1");
+        for (TestImage.Blob b : image.blobs()) {
+            await("prefetch of " + b.digest(), () -> stored(b.digest()));
+        }
+        List<String> fetched = upstream.findAll(getRequestedFor(urlPathMatching("/v2/test/order/blobs/.*"))).stream()
+                .sorted(Comparator.comparing(LoggedRequest::getLoggedDate))
+                .map(r -> r.getUrl().substring(r.getUrl().lastIndexOf('/') + 1))
+                .toList();
+        List<String> smallestFirst = image.blobs().stream()
+                .sorted(Comparator.comparingInt(b -> b.bytes().length))
+                .map(b -> b.digest().toString())
+                .toList();
+        assertThat(fetched).isEqualTo(smallestFirst);
     }
 
     @Test
