@@ -25,6 +25,7 @@ import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -72,12 +73,23 @@ public final class Registry {
     private final ManifestPrefetch prefetch;
     private final Storage storage;
     private final GantryMetrics metrics;
+    /** How long a served manifest's layer bookkeeping and prefetch plan stand before it is redone. */
+    static final Duration REPLAN_AFTER = Duration.ofSeconds(10);
+
     private final Executor blocking;
     private final ManifestStore manifestStore;
     private final RepositoryLinks links;
     private final List<Consumer<Digest>> committedListeners = new CopyOnWriteArrayList<>();
     private final Cache<Digest, String> layerTypes =
             Caffeine.newBuilder().maximumSize(200_000).build();
+    /**
+     * Manifests (per repository) whose layers were noted and prefetch planned
+     * within the last {@link #REPLAN_AFTER}: a warm tag is served thousands
+     * of times a second, and parsing it twice per request for work already
+     * done tripled the CPU of a manifest GET.
+     */
+    private final Cache<String, Boolean> recentlyServed =
+            Caffeine.newBuilder().maximumSize(50_000).expireAfterWrite(REPLAN_AFTER).build();
     private final List<BiConsumer<Repository, List<Descriptor>>> pushListeners =
             new CopyOnWriteArrayList<>();
 
@@ -128,8 +140,10 @@ public final class Registry {
         manifests.setListener((repo, m) -> {
             // Manifests count as read for retention too: the sweep keeps what they name.
             tiers.touch(m.digest());
-            noteLayers(m);
-            prefetch.served(repo, m);
+            if (recentlyServed.asMap().putIfAbsent(repo + "@" + m.digest(), Boolean.TRUE) == null) {
+                noteLayers(m);
+                prefetch.served(repo, m);
+            }
         });
         hostedManifests.onPush((repo, digest, parsed) -> {
             for (Descriptor d : parsed.layers()) {
