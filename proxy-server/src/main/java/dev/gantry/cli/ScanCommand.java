@@ -56,8 +56,6 @@ public final class ScanCommand implements Callable<Integer> {
     @Option(names = "--cache", paramLabel = "DIR", description = "Where fetched layers are kept (default: a temporary directory).")
     Path cache;
 
-    Path layout;
-
     @Option(names = "--json", description = "Print the hardware document(s) as JSON.")
     boolean json;
 
@@ -78,7 +76,7 @@ public final class ScanCommand implements Callable<Integer> {
         if (!Files.isDirectory(Path.of(target))) {
             return new RemoteScan(target, plainHttp, creds, cache, platform, kbDir).run(out, err, json);
         }
-        layout = Path.of(target);
+        Path layout = Path.of(target);
         try {
             ImagePlatform wanted = platform == null ? null : ImagePlatform.parse(platform);
             KnowledgeBase kb = kbDir == null ? KnowledgeBase.embedded() : KnowledgeBase.load(kbDir);

@@ -8,8 +8,6 @@ import dev.gantry.content.FileContent;
 import dev.gantry.content.GrowingContent;
 import dev.gantry.content.StreamContent;
 import dev.gantry.metrics.GantryMetrics;
-import dev.gantry.oci.ErrorCode;
-import dev.gantry.oci.RegistryException;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
@@ -26,13 +24,8 @@ import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.handler.codec.http.QueryStringDecoder;
-import java.io.ByteArrayOutputStream;
-import java.io.IOException;
-import java.util.ArrayDeque;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionStage;
 
 /**
  * One request and its response. Responses may be started from any thread;
@@ -57,11 +50,7 @@ final class Exchange {
     private String route = "unknown";
     private boolean keepAlive;
     private boolean responded;
-    private final ArrayDeque<HttpContent> body = new ArrayDeque<>();
-    private BodyConsumer sink;
-    private boolean sinkBusy;
-    private boolean bodyEnded;
-    private boolean sinkEnded;
+    private final RequestBody requestBody;
     private int status;
     private long bytes;
     private String outcome = "-";
@@ -84,6 +73,7 @@ final class Exchange {
         this.metrics = metrics;
         this.listener = listener;
         this.keepAlive = HttpUtil.isKeepAlive(request);
+        this.requestBody = new RequestBody(ctx, request, this::closeAfterResponse);
     }
 
     HttpRequest request() {
@@ -124,32 +114,16 @@ final class Exchange {
         return ctx;
     }
 
-    // ---- request body ---------------------------------------------------------------------
+    // ---- request body: see RequestBody -----------------------------------------------------
 
-    /**
-     * Takes one piece of the request body (this exchange now owns it). Pieces
-     * wait until a consumer is set; while they wait, or the consumer is busy,
-     * the connection stops reading: back-pressure up to the client.
-     */
+    /** Takes one piece of the request body (this exchange now owns it). */
     void offerBody(HttpContent content) {
-        body.add(content);
-        if (content instanceof LastHttpContent) {
-            bodyEnded = true;
-        }
-        pumpBody();
+        requestBody.offer(content);
     }
 
     /** Streams the request body to {@code consumer}; may be called once, on any thread. */
     void readBody(BodyConsumer consumer) {
-        if (!ctx.executor().inEventLoop()) {
-            ctx.executor().execute(() -> readBody(consumer));
-            return;
-        }
-        if (sink != null) {
-            throw new IllegalStateException("request body already taken");
-        }
-        sink = consumer;
-        pumpBody();
+        requestBody.read(consumer);
     }
 
     /**
@@ -157,90 +131,12 @@ final class Exchange {
      * more fails with {@code SIZE_INVALID} (413) and closes the connection afterwards.
      */
     CompletableFuture<byte[]> readBodyFully(int max) {
-        CompletableFuture<byte[]> result = new CompletableFuture<>();
-        long declared = HttpUtil.getContentLength(request, -1L);
-        if (declared > max) {
-            closeAfterResponse();
-            result.completeExceptionally(tooLarge(max));
-            return result;
-        }
-        ByteArrayOutputStream out = new ByteArrayOutputStream(declared > 0 ? (int) declared : 4096);
-        readBody(new BodyConsumer() {
-            @Override
-            public CompletionStage<?> onData(ByteBuf chunk) {
-                try {
-                    if (out.size() + chunk.readableBytes() > max) {
-                        closeAfterResponse();
-                        var e = tooLarge(max);
-                        result.completeExceptionally(e);
-                        return CompletableFuture.failedFuture(e);
-                    }
-                    chunk.readBytes(out, chunk.readableBytes());
-                    return CompletableFuture.completedFuture(null);
-                } catch (IOException e) {
-                    return CompletableFuture.failedFuture(e);
-                } finally {
-                    chunk.release();
-                }
-            }
-
-            @Override
-            public void onEnd() {
-                result.complete(out.toByteArray());
-            }
-
-            @Override
-            public void onError(Throwable cause) {
-                result.completeExceptionally(cause);
-            }
-        });
-        return result;
-    }
-
-    private static RegistryException tooLarge(int max) {
-        return new RegistryException(ErrorCode.SIZE_INVALID, 413,
-                "request body is larger than the limit of " + max + " bytes", Map.of(), null);
-    }
-
-    private void pumpBody() {
-        while (sink != null && !sinkBusy && !body.isEmpty()) {
-            HttpContent piece = body.poll();
-            ByteBuf chunk = piece.content();
-            if (!chunk.isReadable()) {
-                piece.release();
-                continue;
-            }
-            sinkBusy = true;
-            sink.onData(chunk).whenComplete((v, error) -> ctx.executor().execute(() -> {
-                sinkBusy = false;
-                if (error != null) {
-                    bodyFailed(error);
-                } else {
-                    pumpBody();
-                }
-            }));
-        }
-        if (sink != null && !sinkBusy && body.isEmpty() && bodyEnded && !sinkEnded) {
-            sinkEnded = true;
-            sink.onEnd();
-        }
-        boolean waiting = !bodyEnded && (sinkBusy || sink == null || !body.isEmpty());
-        ctx.channel().config().setAutoRead(!waiting);
-    }
-
-    private void bodyFailed(Throwable error) {
-        sinkEnded = true;
-        while (!body.isEmpty()) {
-            body.poll().release();
-        }
-        closeAfterResponse();
-        sink.onError(error);
-        ctx.channel().config().setAutoRead(true);
+        return requestBody.readFully(max);
     }
 
     /** Whether the whole request body has arrived. */
     boolean bodyComplete() {
-        return bodyEnded;
+        return requestBody.complete();
     }
 
     /** Names the route for metrics. */
@@ -421,10 +317,7 @@ final class Exchange {
             return;
         }
         finished = true;
-        while (!body.isEmpty()) {
-            body.poll().release();
-        }
-        ctx.channel().config().setAutoRead(true);
+        requestBody.discard();
         String ns = param("ns");
         long nanos = System.nanoTime() - startNanos;
         accessLog.record(request.method().name(), uri.rawPath(), ns, status, bytes, nanos, outcome,
@@ -447,7 +340,7 @@ final class Exchange {
     }
 
     private void decorate(HttpResponse response) {
-        if (!bodyEnded && declaresBody(request)) {
+        if (!requestBody.complete() && declaresBody(request)) {
             // Answered before its body was read (refused, 416…): the connection closes after this
             // response, and must say so, or a client pools it and its next request (often the retry
             // with credentials) fails on a socket we closed (RFC 9112 §9.6).

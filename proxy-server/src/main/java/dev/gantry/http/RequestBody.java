@@ -1,0 +1,167 @@
+package dev.gantry.http;
+
+import dev.gantry.content.BodyConsumer;
+import dev.gantry.oci.ErrorCode;
+import dev.gantry.oci.RegistryException;
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.handler.codec.http.HttpContent;
+import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http.HttpUtil;
+import io.netty.handler.codec.http.LastHttpContent;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.util.ArrayDeque;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+
+/**
+ * The request body of one exchange, handed to one consumer with
+ * back-pressure: pieces wait until a consumer is set; while they wait, or
+ * the consumer is busy, the connection stops reading. Runs on the
+ * connection's event loop.
+ */
+final class RequestBody {
+
+    private final ChannelHandlerContext ctx;
+    private final HttpRequest request;
+    /** Marks the connection to close once the response is out (a body was refused or broke). */
+    private final Runnable closeAfterResponse;
+    private final ArrayDeque<HttpContent> body = new ArrayDeque<>();
+    private BodyConsumer sink;
+    private boolean sinkBusy;
+    private boolean bodyEnded;
+    private boolean sinkEnded;
+
+    RequestBody(ChannelHandlerContext ctx, HttpRequest request, Runnable closeAfterResponse) {
+        this.ctx = ctx;
+        this.request = request;
+        this.closeAfterResponse = closeAfterResponse;
+    }
+
+    /**
+     * Takes one piece of the request body (this exchange now owns it). Pieces
+     * wait until a consumer is set; while they wait, or the consumer is busy,
+     * the connection stops reading: back-pressure up to the client.
+     */
+    void offer(HttpContent content) {
+        body.add(content);
+        if (content instanceof LastHttpContent) {
+            bodyEnded = true;
+        }
+        pump();
+    }
+
+    /** Streams the request body to {@code consumer}; may be called once, on any thread. */
+    void read(BodyConsumer consumer) {
+        if (!ctx.executor().inEventLoop()) {
+            ctx.executor().execute(() -> read(consumer));
+            return;
+        }
+        if (sink != null) {
+            throw new IllegalStateException("request body already taken");
+        }
+        sink = consumer;
+        pump();
+    }
+
+    /**
+     * Reads the whole request body into memory, at most {@code max} bytes;
+     * more fails with {@code SIZE_INVALID} (413) and closes the connection afterwards.
+     */
+    CompletableFuture<byte[]> readFully(int max) {
+        CompletableFuture<byte[]> result = new CompletableFuture<>();
+        long declared = HttpUtil.getContentLength(request, -1L);
+        if (declared > max) {
+            closeAfterResponse.run();
+            result.completeExceptionally(tooLarge(max));
+            return result;
+        }
+        ByteArrayOutputStream out = new ByteArrayOutputStream(declared > 0 ? (int) declared : 4096);
+        read(new BodyConsumer() {
+            @Override
+            public CompletionStage<?> onData(ByteBuf chunk) {
+                try {
+                    if (out.size() + chunk.readableBytes() > max) {
+                        closeAfterResponse.run();
+                        var e = tooLarge(max);
+                        result.completeExceptionally(e);
+                        return CompletableFuture.failedFuture(e);
+                    }
+                    chunk.readBytes(out, chunk.readableBytes());
+                    return CompletableFuture.completedFuture(null);
+                } catch (IOException e) {
+                    return CompletableFuture.failedFuture(e);
+                } finally {
+                    chunk.release();
+                }
+            }
+
+            @Override
+            public void onEnd() {
+                result.complete(out.toByteArray());
+            }
+
+            @Override
+            public void onError(Throwable cause) {
+                result.completeExceptionally(cause);
+            }
+        });
+        return result;
+    }
+
+    private static RegistryException tooLarge(int max) {
+        return new RegistryException(ErrorCode.SIZE_INVALID, 413,
+                "request body is larger than the limit of " + max + " bytes", Map.of(), null);
+    }
+
+    private void pump() {
+        while (sink != null && !sinkBusy && !body.isEmpty()) {
+            HttpContent piece = body.poll();
+            ByteBuf chunk = piece.content();
+            if (!chunk.isReadable()) {
+                piece.release();
+                continue;
+            }
+            sinkBusy = true;
+            sink.onData(chunk).whenComplete((v, error) -> ctx.executor().execute(() -> {
+                sinkBusy = false;
+                if (error != null) {
+                    failed(error);
+                } else {
+                    pump();
+                }
+            }));
+        }
+        if (sink != null && !sinkBusy && body.isEmpty() && bodyEnded && !sinkEnded) {
+            sinkEnded = true;
+            sink.onEnd();
+        }
+        boolean waiting = !bodyEnded && (sinkBusy || sink == null || !body.isEmpty());
+        ctx.channel().config().setAutoRead(!waiting);
+    }
+
+    private void failed(Throwable error) {
+        sinkEnded = true;
+        while (!body.isEmpty()) {
+            body.poll().release();
+        }
+        closeAfterResponse.run();
+        sink.onError(error);
+        ctx.channel().config().setAutoRead(true);
+    }
+
+    /** Whether the whole request body has arrived. */
+    boolean complete() {
+        return bodyEnded;
+    }
+
+    /** The exchange is over: drops what was not read and lets the connection read again. */
+    void discard() {
+        while (!body.isEmpty()) {
+            body.poll().release();
+        }
+        ctx.channel().config().setAutoRead(true);
+    }
+}
