@@ -52,5 +52,5 @@ EXPOSE 5000
 # bin/gantry's JVM flags (ContainerImageIT and DockerfileTest check they stay
 # the same). JAVA_TOOL_OPTIONS adds others; changing one of these takes
 # --entrypoint, as flags on the command line win (docs/image.md).
-ENTRYPOINT ["/usr/bin/java", "-Xms64m", "-Xmx192m", "-XX:MaxDirectMemorySize=64m", "-XX:+UseG1GC", "-XX:+ExitOnOutOfMemoryError", "-Dio.netty.allocator.maxOrder=9", "-Djava.net.preferIPv4Stack=true", "-jar", "/opt/gantry/gantry.jar"]
+ENTRYPOINT ["/usr/bin/java", "-Xms64m", "-Xmx192m", "-XX:MaxDirectMemorySize=96m", "-XX:+UseG1GC", "-XX:+ExitOnOutOfMemoryError", "-Dio.netty.allocator.maxOrder=9", "-Djava.net.preferIPv4Stack=true", "-jar", "/opt/gantry/gantry.jar"]
 CMD ["serve", "--config", "/etc/gantry/gantry.yaml"]

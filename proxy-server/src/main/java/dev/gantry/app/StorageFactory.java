@@ -13,6 +13,7 @@ import dev.gantry.storage.S3Bucket;
 import dev.gantry.storage.S3MetadataStore;
 import dev.gantry.storage.StorageLayout;
 import dev.gantry.storage.TieredMetadataStore;
+import io.netty.util.internal.PlatformDependent;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -57,13 +58,17 @@ final class StorageFactory {
         }
     }
 
+    /** Direct memory kept free of the memory tier for network and spool buffers. */
+    static final long NETWORK_DIRECT_RESERVE = 32L << 20;
+
     static Opened open(StorageConfig config, Executor blocking, Clock clock) throws IOException {
-        long heap = Runtime.getRuntime().maxMemory();
         long memoryBytes = config.memory().maxBytes().bytes();
-        if (memoryBytes > heap / 2) {
+        long direct = PlatformDependent.maxDirectMemory();
+        if (memoryBytes > direct - NETWORK_DIRECT_RESERVE) {
             throw new ConfigException("key 'storage.memory.maxBytes' is " + config.memory().maxBytes()
-                    + " but the JVM heap is only " + (heap >> 20) + "MiB: give the heap at least twice that "
-                    + "(GANTRY_JAVA_OPTS=-Xmx" + Math.max(256, 2 * (memoryBytes >> 20) + 128) + "m) or lower the key");
+                    + " but the JVM's direct memory is only " + (direct >> 20) + "MiB: the memory tier lives there, beside "
+                    + (NETWORK_DIRECT_RESERVE >> 20) + "MiB of network buffers: raise it (GANTRY_JAVA_OPTS=-XX:MaxDirectMemorySize="
+                    + ((memoryBytes + NETWORK_DIRECT_RESERVE) >> 20) + "m) or lower the key");
         }
         MemoryBlobStore memory = new MemoryBlobStore(memoryBytes, config.memory().maxBlobBytes().bytes(), clock);
         Path root = Path.of(config.disk().path());

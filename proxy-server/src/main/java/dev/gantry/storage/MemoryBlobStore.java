@@ -2,10 +2,13 @@ package dev.gantry.storage;
 
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
+import com.github.benmanes.caffeine.cache.RemovalCause;
 import dev.gantry.content.BufferContent;
 import dev.gantry.content.Content;
 import dev.gantry.oci.Digest;
+import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
+import io.netty.util.IllegalReferenceCountException;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -16,6 +19,9 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.OptionalLong;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The memory tier: small hot blobs in a Caffeine cache weighed in bytes.
@@ -23,16 +29,29 @@ import java.util.concurrent.CompletableFuture;
  * where most layers are under a megabyte and a few are very hot: a one-off
  * blob does not push out a popular one. Blobs over {@code maxBlobBytes} are
  * never held. Never blocks.
+ *
+ * <p>Blobs live in direct memory, outside the heap: a response sends a
+ * retained slice of the held buffer, so a hit costs neither a copy nor a
+ * buffer allocation (a heap array would be copied into a fresh direct buffer
+ * on every send, and buffers over 64 KiB are not pooled). The cache holds one
+ * reference per blob and gives it up when Caffeine evicts or replaces the
+ * blob; a response in flight keeps its own.
  */
 public final class MemoryBlobStore implements BlobStore {
 
-    private record Entry(byte[] bytes, long storedAt) {
+    private static final Logger log = LoggerFactory.getLogger(MemoryBlobStore.class);
+
+    private record Entry(ByteBuf bytes, long storedAt) {
+        int size() {
+            return bytes.capacity();
+        }
     }
 
     private final Cache<Digest, Entry> cache;
     private final long maxBlobBytes;
     private final long maxBytes;
     private final Clock clock;
+    private final AtomicBoolean warnedOutOfDirectMemory = new AtomicBoolean();
 
     public MemoryBlobStore(long maxBytes, long maxBlobBytes, Clock clock) {
         this.maxBlobBytes = maxBlobBytes;
@@ -40,7 +59,12 @@ public final class MemoryBlobStore implements BlobStore {
         this.clock = clock;
         this.cache = Caffeine.newBuilder()
                 .maximumWeight(maxBytes)
-                .<Digest, Entry>weigher((d, e) -> e.bytes.length + 96)
+                .<Digest, Entry>weigher((d, e) -> e.size() + 96)
+                .removalListener((Digest d, Entry e, RemovalCause cause) -> {
+                    if (e != null) {
+                        e.bytes.release();
+                    }
+                })
                 .executor(Runnable::run)
                 .build();
     }
@@ -75,7 +99,7 @@ public final class MemoryBlobStore implements BlobStore {
      */
     public OptionalLong statNow(Digest digest) {
         Entry e = cache.getIfPresent(digest);
-        return e == null ? OptionalLong.empty() : OptionalLong.of(e.bytes.length);
+        return e == null ? OptionalLong.empty() : OptionalLong.of(e.size());
     }
 
     @Override
@@ -84,14 +108,33 @@ public final class MemoryBlobStore implements BlobStore {
         if (e == null) {
             return CompletableFuture.failedFuture(new BlobNotFoundException(digest));
         }
-        return CompletableFuture.completedFuture(new BufferContent(Unpooled.wrappedBuffer(e.bytes, (int) offset, (int) length)));
+        try {
+            return CompletableFuture.completedFuture(new BufferContent(e.bytes.retainedSlice((int) offset, (int) length)));
+        } catch (IllegalReferenceCountException evictedMeanwhile) {
+            return CompletableFuture.failedFuture(new BlobNotFoundException(digest));
+        }
     }
 
     /** Offers verified bytes; Caffeine may decline to keep them. */
     public void offer(Digest digest, byte[] verified) {
         if (admits(verified.length)) {
-            cache.put(digest, new Entry(verified, clock.millis()));
+            put(digest, verified);
         }
+    }
+
+    private void put(Digest digest, byte[] verified) {
+        ByteBuf held;
+        try {
+            held = Unpooled.directBuffer(verified.length, verified.length).writeBytes(verified);
+        } catch (OutOfMemoryError e) {
+            // Direct memory is shared with the network buffers: a full tier must never starve them.
+            if (warnedOutOfDirectMemory.compareAndSet(false, true)) {
+                log.warn("memory tier: no direct memory left for a {}-byte blob ({}); blobs are served from disk "
+                        + "until some is free: lower storage.memory.maxBytes or raise -XX:MaxDirectMemorySize", verified.length, e.getMessage());
+            }
+            return;
+        }
+        cache.put(digest, new Entry(held, clock.millis()));
     }
 
     @Override
@@ -134,7 +177,7 @@ public final class MemoryBlobStore implements BlobStore {
                 if (!expected.matchesRaw(hash.digest())) {
                     throw new DigestMismatchException("content does not hash to " + expected);
                 }
-                cache.put(expected, new Entry(buffer.toByteArray(), clock.millis()));
+                put(expected, buffer.toByteArray());
                 return expected;
             }
 
@@ -153,7 +196,7 @@ public final class MemoryBlobStore implements BlobStore {
     @Override
     public List<StoredBlob> list() {
         List<StoredBlob> out = new ArrayList<>();
-        cache.asMap().forEach((d, e) -> out.add(new StoredBlob(d, e.bytes.length, Instant.ofEpochMilli(e.storedAt))));
+        cache.asMap().forEach((d, e) -> out.add(new StoredBlob(d, e.size(), Instant.ofEpochMilli(e.storedAt))));
         return out;
     }
 

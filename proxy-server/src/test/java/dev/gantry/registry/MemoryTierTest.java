@@ -13,6 +13,7 @@ import dev.gantry.oci.Digest;
 import dev.gantry.testing.GantryServer;
 import dev.gantry.testing.Http;
 import dev.gantry.testing.MutableClock;
+import io.netty.util.internal.PlatformDependent;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Random;
@@ -98,11 +99,11 @@ class MemoryTierTest {
     }
 
     @Test
-    void aMemoryTierLargerThanHalfTheHeapIsRefusedAtStartUpByName() {
-        long tooMuch = Runtime.getRuntime().maxMemory() / (1 << 20);
+    void aMemoryTierThatLeavesNoDirectMemoryForTheNetworkIsRefusedAtStartUpByName() {
+        long tooMuch = PlatformDependent.maxDirectMemory() / (1 << 20) - 16;
         assertThatThrownBy(() -> startGantry("{maxBytes: " + tooMuch + "MiB}"))
                 .isInstanceOf(ConfigException.class)
                 .hasMessageContaining("storage.memory.maxBytes")
-                .hasMessageContaining("GANTRY_JAVA_OPTS=-Xmx");
+                .hasMessageContaining("GANTRY_JAVA_OPTS=-XX:MaxDirectMemorySize=");
     }
 }
