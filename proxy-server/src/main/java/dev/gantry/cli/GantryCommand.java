@@ -1,5 +1,7 @@
 package dev.gantry.cli;
 
+import ch.qos.logback.classic.LoggerContext;
+import org.slf4j.LoggerFactory;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -25,6 +27,11 @@ public final class GantryCommand implements Runnable {
             System.setProperty("gantry.log.target", "System.err");
             System.setProperty("gantry.log.level", "WARN");
         }
-        System.exit(new CommandLine(new GantryCommand()).execute(args));
+        int exit = new CommandLine(new GantryCommand()).execute(args);
+        // Log lines are written by a daemon thread: let it finish before the JVM goes.
+        if (LoggerFactory.getILoggerFactory() instanceof LoggerContext logging) {
+            logging.stop();
+        }
+        System.exit(exit);
     }
 }

@@ -1,5 +1,6 @@
 package dev.gantry.cli;
 
+import ch.qos.logback.classic.LoggerContext;
 import dev.gantry.app.Gantry;
 import dev.gantry.config.ConfigException;
 import dev.gantry.config.ConfigLoader;
@@ -8,6 +9,7 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
+import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -46,6 +48,10 @@ final class ServeCommand implements Callable<Integer> {
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             gantry.shutdown();
             stopped.countDown();
+            // The log writer is a daemon thread: let it write the last lines before the JVM goes.
+            if (LoggerFactory.getILoggerFactory() instanceof LoggerContext logging) {
+                logging.stop();
+            }
         }, "gantry-shutdown"));
         stopped.await();
         return 0;
