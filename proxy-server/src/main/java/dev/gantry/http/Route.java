@@ -18,9 +18,7 @@ record Route(Kind kind, String name, String reference) {
         HEALTH, READY, METRICS, STATUS, TOKEN, DISCOVER, BASE, CATALOG, MANIFEST, BLOB, BLOB_UPLOAD, TAGS, REFERRERS, EXTENSION, UNKNOWN
     }
 
-    private static final Pattern MANIFEST = Pattern.compile("^/v2/(.+)/manifests/([^/]+)$");
     private static final Pattern BLOB_UPLOAD = Pattern.compile("^/v2/(.+)/blobs/uploads/?([^/]*)$");
-    private static final Pattern BLOB = Pattern.compile("^/v2/(.+)/blobs/([^/]+)$");
     private static final Pattern TAGS = Pattern.compile("^/v2/(.+)/tags/list$");
     private static final Pattern REFERRERS = Pattern.compile("^/v2/(.+)/referrers/([^/]+)$");
     /** Repository components never start with {@code _}: the first {@code /_} starts an extension. */
@@ -65,11 +63,12 @@ record Route(Kind kind, String name, String reference) {
         if (rawPath.contains("/blobs/uploads") && (m = BLOB_UPLOAD.matcher(rawPath)).matches()) {
             return new Route(Kind.BLOB_UPLOAD, m.group(1), m.group(2));
         }
-        if (rawPath.contains("/manifests/") && (m = MANIFEST.matcher(rawPath)).matches()) {
-            return new Route(Kind.MANIFEST, m.group(1), m.group(2));
+        Route r;
+        if ((r = lastSegment(rawPath, "/manifests/", Kind.MANIFEST)) != null) {
+            return r;
         }
-        if (rawPath.contains("/blobs/") && (m = BLOB.matcher(rawPath)).matches()) {
-            return new Route(Kind.BLOB, m.group(1), m.group(2));
+        if ((r = lastSegment(rawPath, "/blobs/", Kind.BLOB)) != null) {
+            return r;
         }
         if (rawPath.endsWith("/tags/list") && (m = TAGS.matcher(rawPath)).matches()) {
             return new Route(Kind.TAGS, m.group(1), null);
@@ -78,5 +77,33 @@ record Route(Kind kind, String name, String reference) {
             return new Route(Kind.REFERRERS, m.group(1), m.group(2));
         }
         return new Route(Kind.UNKNOWN, null, null);
+    }
+
+    /**
+     * {@code /v2/<name><infix><reference>}, what {@code ^/v2/(.+)<infix>([^/]+)$}
+     * matches, without a regular expression: manifests and blobs are the hot
+     * routes. The last {@code infix} splits, as the greedy group would.
+     */
+    private static Route lastSegment(String rawPath, String infix, Kind kind) {
+        int at = rawPath.lastIndexOf(infix);
+        if (at <= 4 || at + infix.length() == rawPath.length() || rawPath.indexOf('/', at + infix.length()) >= 0) {
+            return null;
+        }
+        String name = rawPath.substring(4, at);
+        String reference = rawPath.substring(at + infix.length());
+        if (hasLineBreak(name) || hasLineBreak(reference)) {
+            return null; // "." never matched one
+        }
+        return new Route(kind, name, reference);
+    }
+
+    private static boolean hasLineBreak(String s) {
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (c == '\n' || c == '\r' || c == '\u0085' || c == '\u2028' || c == '\u2029') {
+                return true;
+            }
+        }
+        return false;
     }
 }

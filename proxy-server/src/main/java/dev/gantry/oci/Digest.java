@@ -3,7 +3,6 @@ package dev.gantry.oci;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
-import java.util.Objects;
 import java.util.regex.Pattern;
 
 /**
@@ -24,10 +23,13 @@ public final class Digest implements Comparable<Digest> {
 
     private final String algorithm;
     private final String hex;
+    /** {@code algorithm:hex}, made once: digests are keys and header values on every request. */
+    private final String text;
 
     private Digest(String algorithm, String hex) {
         this.algorithm = algorithm;
         this.hex = hex;
+        this.text = algorithm + ":" + hex;
     }
 
     /**
@@ -128,22 +130,22 @@ public final class Digest implements Comparable<Digest> {
 
     @Override
     public boolean equals(Object o) {
-        return o instanceof Digest d && algorithm.equals(d.algorithm) && hex.equals(d.hex);
+        return o instanceof Digest d && text.equals(d.text);
     }
 
     @Override
     public int hashCode() {
-        return Objects.hash(algorithm, hex);
+        return text.hashCode();
     }
 
     @Override
     public int compareTo(Digest o) {
-        return toString().compareTo(o.toString());
+        return text.compareTo(o.text);
     }
 
     @Override
     public String toString() {
-        return algorithm + ":" + hex;
+        return text;
     }
 
     /** Text safe to echo in an error message: bounded and without control characters. */

@@ -16,7 +16,8 @@ public final class RepositoryName {
     /** The distribution spec's limit for the whole name. */
     public static final int MAX_LENGTH = 255;
 
-    private static final Pattern COMPONENT = Pattern.compile("[a-z0-9]+(?:(?:\\.|_|__|-+)[a-z0-9]+)*");
+    /** The grammar of one component, as the spec writes it; {@link #valid} implements it. */
+    static final Pattern COMPONENT = Pattern.compile("[a-z0-9]+(?:(?:\\.|_|__|-+)[a-z0-9]+)*");
 
     private final String value;
 
@@ -37,14 +38,60 @@ public final class RepositoryName {
             throw new RegistryException(ErrorCode.NAME_INVALID,
                     "repository name is " + text.length() + " characters; the limit is " + MAX_LENGTH);
         }
-        for (String component : text.split("/", -1)) {
-            if (!COMPONENT.matcher(component).matches()) {
-                throw new RegistryException(ErrorCode.NAME_INVALID, "invalid repository name '"
-                        + Digest.printable(text) + "': each path component must match "
-                        + "[a-z0-9]+((.|_|__|-+)[a-z0-9]+)*");
-            }
+        if (!valid(text)) {
+            throw new RegistryException(ErrorCode.NAME_INVALID, "invalid repository name '"
+                    + Digest.printable(text) + "': each path component must match "
+                    + "[a-z0-9]+((.|_|__|-+)[a-z0-9]+)*");
         }
         return new RepositoryName(text);
+    }
+
+    /**
+     * The grammar above, one pass over the characters (a name is parsed on
+     * every request; splitting it and matching each component was a visible
+     * share of a cache hit's CPU). RepositoryNameTest checks it against the
+     * regular expression.
+     */
+    static boolean valid(String text) {
+        int i = 0;
+        int n = text.length();
+        while (true) {
+            // A component: alphanumerics, then any number of (separator, alphanumerics).
+            if (i == n || !alnum(text.charAt(i))) {
+                return false;
+            }
+            while (i < n && alnum(text.charAt(i))) {
+                i++;
+            }
+            while (i < n && text.charAt(i) != '/') {
+                char c = text.charAt(i);
+                if (c == '.') {
+                    i++;
+                } else if (c == '_') {
+                    i += i + 1 < n && text.charAt(i + 1) == '_' ? 2 : 1;
+                } else if (c == '-') {
+                    while (i < n && text.charAt(i) == '-') {
+                        i++;
+                    }
+                } else {
+                    return false;
+                }
+                if (i == n || !alnum(text.charAt(i))) {
+                    return false;
+                }
+                while (i < n && alnum(text.charAt(i))) {
+                    i++;
+                }
+            }
+            if (i == n) {
+                return true;
+            }
+            i++; // the slash: another component must follow
+        }
+    }
+
+    private static boolean alnum(char c) {
+        return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');
     }
 
     /** The path components, first to last. */

@@ -7,6 +7,7 @@ import dev.gantry.metrics.GantryMetrics;
 import dev.gantry.oci.Digest;
 import dev.gantry.oci.ErrorCode;
 import dev.gantry.oci.RegistryException;
+import dev.gantry.oci.RepositoryName;
 import dev.gantry.upstream.UpstreamRegistry;
 import java.time.Clock;
 import java.time.Duration;
@@ -28,7 +29,8 @@ final class PullThroughBlobs {
     private final FillCoordinator fills;
     private final UpstreamRegistry upstream;
     private final RepositoryLinks links;
-    private final Cache<String, Boolean> notFound;
+    /** Blobs upstream said a repository does not have, for a short while. */
+    private final Cache<NotFound, Boolean> notFound;
     private final GantryMetrics metrics;
     private volatile Consumer<Digest> requested = d -> { };
 
@@ -51,9 +53,12 @@ final class PullThroughBlobs {
         this.requested = listener;
     }
 
+    private record NotFound(String namespace, RepositoryName repository, Digest digest) {
+    }
+
     CompletableFuture<BlobResult> get(Repository repo, Digest digest, boolean headOnly) {
         requested.accept(digest);
-        String negativeKey = repo + "@" + digest;
+        NotFound negativeKey = new NotFound(repo.namespace(), repo.name(), digest);
         if (notFound.getIfPresent(negativeKey) != null) {
             return CompletableFuture.failedFuture(new RegistryException(ErrorCode.BLOB_UNKNOWN,
                     "blob " + digest + " not found at " + repo.namespace() + " (remembered)"));

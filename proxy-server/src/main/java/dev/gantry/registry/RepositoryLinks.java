@@ -3,6 +3,7 @@ package dev.gantry.registry;
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import dev.gantry.oci.Digest;
+import dev.gantry.oci.RepositoryName;
 import dev.gantry.oci.RegistryException;
 import dev.gantry.storage.MetadataStore;
 import dev.gantry.storage.StorageLayout;
@@ -26,7 +27,8 @@ final class RepositoryLinks {
 
     private final MetadataStore meta;
     private final Executor blocking;
-    private final Cache<String, Boolean> known;
+    /** Links known to exist. Keyed by parts, not by the store key: a lookup builds no string. */
+    private final Cache<Link, Boolean> known;
     /** Digests some hosted repository holds: content that may exist nowhere but here. */
     private final Set<Digest> hosted = ConcurrentHashMap.newKeySet();
 
@@ -36,16 +38,26 @@ final class RepositoryLinks {
         this.known = Caffeine.newBuilder().maximumSize(maxCached).build();
     }
 
+    private record Link(String namespace, RepositoryName repository, Digest digest) {
+        Link(Repository repo, Digest digest) {
+            this(repo.namespace(), repo.name(), digest);
+        }
+
+        String key() {
+            return StorageLayout.linkKey(namespace, repository, digest);
+        }
+    }
+
     CompletableFuture<Boolean> isLinked(Repository repo, Digest digest) {
-        String key = StorageLayout.linkKey(repo.namespace(), repo.name(), digest);
-        if (Boolean.TRUE.equals(known.getIfPresent(key))) {
+        Link link = new Link(repo, digest);
+        if (Boolean.TRUE.equals(known.getIfPresent(link))) {
             return CompletableFuture.completedFuture(true);
         }
         return CompletableFuture.supplyAsync(() -> {
             try {
-                boolean linked = meta.exists(key);
+                boolean linked = meta.exists(link.key());
                 if (linked) {
-                    known.put(key, true);
+                    known.put(link, true);
                 }
                 return linked;
             } catch (IOException e) {
@@ -55,11 +67,11 @@ final class RepositoryLinks {
     }
 
     CompletableFuture<Void> unlink(Repository repo, Digest digest) {
-        String key = StorageLayout.linkKey(repo.namespace(), repo.name(), digest);
-        known.invalidate(key);
+        Link link = new Link(repo, digest);
+        known.invalidate(link);
         return CompletableFuture.runAsync(() -> {
             try {
-                meta.delete(key);
+                meta.delete(link.key());
             } catch (IOException e) {
                 throw new UncheckedIOException(e);
             }
@@ -91,15 +103,16 @@ final class RepositoryLinks {
         }
         return CompletableFuture.runAsync(() -> {
             for (Digest d : digests) {
-                String key = StorageLayout.linkKey(repo.namespace(), repo.name(), d);
-                if (Boolean.TRUE.equals(known.getIfPresent(key))) {
+                Link link = new Link(repo, d);
+                if (Boolean.TRUE.equals(known.getIfPresent(link))) {
                     continue;
                 }
                 try {
+                    String key = link.key();
                     if (!meta.exists(key)) {
                         meta.put(key, new byte[0]);
                     }
-                    known.put(key, true);
+                    known.put(link, true);
                 } catch (IOException e) {
                     throw new UncheckedIOException(e);
                 }

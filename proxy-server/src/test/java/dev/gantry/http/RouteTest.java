@@ -23,6 +23,16 @@ class RouteTest {
     void aRepositoryMayBeCalledLikeAnEndpoint() {
         assertThat(Route.parse("/v2/manifests/manifests/latest")).isEqualTo(new Route(Route.Kind.MANIFEST, "manifests", "latest"));
         assertThat(Route.parse("/v2/blobs/blobs/" + DIGEST)).isEqualTo(new Route(Route.Kind.BLOB, "blobs", DIGEST));
+        assertThat(Route.parse("/v2/a/manifests/x/blobs/" + DIGEST)).isEqualTo(new Route(Route.Kind.BLOB, "a/manifests/x", DIGEST));
+    }
+
+    @Test
+    void theReferenceIsTheLastSegmentAndTheNameIsNeverEmpty() {
+        assertThat(Route.parse("/v2//manifests/x").kind()).isEqualTo(Route.Kind.UNKNOWN);
+        assertThat(Route.parse("/v2/manifests/x").kind()).isEqualTo(Route.Kind.UNKNOWN);
+        assertThat(Route.parse("/v2/a/manifests/x/y").kind()).isEqualTo(Route.Kind.UNKNOWN);
+        assertThat(Route.parse("/v2/a/blobs/").kind()).isEqualTo(Route.Kind.UNKNOWN);
+        assertThat(Route.parse("/v2/a\nb/blobs/" + DIGEST).kind()).isEqualTo(Route.Kind.UNKNOWN);
     }
 
     @Test

@@ -32,6 +32,34 @@ class RepositoryNameTest {
     }
 
     @Test
+    void theScannerAcceptsExactlyWhatTheSpecsExpressionAccepts() {
+        // Every string up to 5 characters over an alphabet of each character class the grammar knows.
+        char[] alphabet = {'a', '0', '.', '_', '-', '/', 'A', '%'};
+        int checked = 0;
+        for (int len = 1; len <= 5; len++) {
+            int[] idx = new int[len];
+            while (true) {
+                StringBuilder b = new StringBuilder();
+                for (int i : idx) {
+                    b.append(alphabet[i]);
+                }
+                String s = b.toString();
+                boolean expected = java.util.Arrays.stream(s.split("/", -1)).allMatch(c -> RepositoryName.COMPONENT.matcher(c).matches());
+                assertThat(RepositoryName.valid(s)).as("'%s'", s).isEqualTo(expected);
+                checked++;
+                int k = len - 1;
+                while (k >= 0 && ++idx[k] == alphabet.length) {
+                    idx[k--] = 0;
+                }
+                if (k < 0) {
+                    break;
+                }
+            }
+        }
+        assertThat(checked).isEqualTo(8 + 64 + 512 + 4096 + 32768);
+    }
+
+    @Test
     void prefixingRevalidates() {
         assertThat(RepositoryName.of("alpine").withPrefix("library").toString()).isEqualTo("library/alpine");
         assertThat(RepositoryName.of("alpine").depth()).isEqualTo(1);
