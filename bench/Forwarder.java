@@ -19,13 +19,15 @@ import java.util.concurrent.atomic.AtomicLong;
  * A TCP forwarder that makes a local registry look like a remote hub: every
  * byte is delayed by half the round-trip time in each direction, a new
  * connection costs one extra round trip, and the bytes coming back from the
- * upstream share one link of capped bandwidth. It also records the request
+ * upstream share one link of capped bandwidth — or, with {@code --per-connection},
+ * each connection has the cap to itself (a CDN or a long fat pipe, where one
+ * TCP flow, not the link, is the limit). It also records the request
  * line of every HTTP request it carries, so a benchmark can count exactly
  * what a cache asked the upstream for.
  *
  * <pre>
  * java Forwarder.java --listen 127.0.0.1:17301 --target 127.0.0.1:17300 \
- *      --control 127.0.0.1:17302 --rtt-ms 50 --mbit 100
+ *      --control 127.0.0.1:17302 --rtt-ms 50 --mbit 100 [--per-connection]
  * </pre>
  *
  * Control (plain HTTP on --control):
@@ -34,7 +36,7 @@ import java.util.concurrent.atomic.AtomicLong;
  *     {@code <millis> <connection> <METHOD> <path>}</li>
  * <li>{@code GET /reset} — forget the log and the byte counters</li>
  * <li>{@code GET /stats} — connections, requests, bytes each way</li>
- * <li>{@code GET /set?rtt-ms=N&mbit=M} — change the emulation (mbit=0: no cap)</li>
+ * <li>{@code GET /set?rtt-ms=N&mbit=M&per-connection=true|false} — change the emulation (mbit=0: no cap)</li>
  * </ul>
  *
  * Only the Java 17 standard library: runs with {@code java Forwarder.java}.
@@ -49,6 +51,7 @@ public final class Forwarder {
 
     private volatile long oneWayNanos;
     private volatile long bytesPerSecond; // 0: unlimited
+    private volatile boolean perConnection; // the cap applies to each connection, not to all of them together
     private final Object link = new Object();
     private long linkFreeAt; // nanoTime when the capped link is next idle
 
@@ -73,6 +76,7 @@ public final class Forwarder {
         String control = null;
         long rtt = 50;
         long mbit = 100;
+        boolean perConnection = false;
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "--listen" -> listen = args[++i];
@@ -80,6 +84,7 @@ public final class Forwarder {
                 case "--control" -> control = args[++i];
                 case "--rtt-ms" -> rtt = Long.parseLong(args[++i]);
                 case "--mbit" -> mbit = Long.parseLong(args[++i]);
+                case "--per-connection" -> perConnection = true;
                 default -> throw new IllegalArgumentException("unknown option " + args[i]);
             }
         }
@@ -87,6 +92,7 @@ public final class Forwarder {
             throw new IllegalArgumentException("--target host:port is required");
         }
         Forwarder f = new Forwarder(rtt, mbit);
+        f.perConnection = perConnection;
         if (control != null) {
             f.control(address(control));
         }
@@ -104,7 +110,8 @@ public final class Forwarder {
             server.setReuseAddress(true);
             server.bind(listen, 512);
             System.out.printf("forwarding %s -> %s, rtt %d ms, %s%n", listen, target, oneWayNanos * 2 / 1_000_000,
-                    bytesPerSecond == 0 ? "no bandwidth cap" : (bytesPerSecond * 8 / 1_000_000) + " Mbit/s");
+                    bytesPerSecond == 0 ? "no bandwidth cap" : (bytesPerSecond * 8 / 1_000_000) + " Mbit/s"
+                            + (perConnection ? " per connection" : " shared"));
             while (true) {
                 Socket client = server.accept();
                 int id = connections.incrementAndGet();
@@ -141,6 +148,8 @@ public final class Forwarder {
         private final boolean download;
         private final BlockingQueue<Chunk> queue = new ArrayBlockingQueue<>(QUEUE_CHUNKS);
         private final RequestLines requests;
+        /** When this connection's own capped link is next idle (--per-connection). */
+        private long freeAt;
 
         Pipe(int id, Socket from, Socket to, boolean download) {
             this.id = id;
@@ -185,7 +194,7 @@ public final class Forwarder {
                     }
                     sleepNanos(c.stamp + oneWayNanos - System.nanoTime());
                     if (download) {
-                        throttle(c.data.length);
+                        throttle(this, c.data.length);
                     }
                     out.write(c.data);
                     (download ? down : up).addAndGet(c.data.length);
@@ -204,13 +213,20 @@ public final class Forwarder {
         }
     }
 
-    /** Waits until the shared capped link has carried {@code n} more bytes. */
-    private void throttle(int n) throws InterruptedException {
+    /** Waits until the capped link (shared, or the pipe's own) has carried {@code n} more bytes. */
+    private void throttle(Pipe pipe, int n) throws InterruptedException {
         long rate = bytesPerSecond;
         if (rate <= 0) {
             return;
         }
         long done;
+        if (perConnection) {
+            long start = Math.max(System.nanoTime(), pipe.freeAt);
+            done = start + n * 1_000_000_000L / rate;
+            pipe.freeAt = done;
+            sleepNanos(done - System.nanoTime());
+            return;
+        }
         synchronized (link) {
             long now = System.nanoTime();
             long start = Math.max(now, linkFreeAt);
@@ -308,10 +324,12 @@ public final class Forwarder {
                             rtt = Long.parseLong(p[1]);
                         } else if (p.length == 2 && p[0].equals("mbit")) {
                             mbit = Long.parseLong(p[1]);
+                        } else if (p.length == 2 && p[0].equals("per-connection")) {
+                            perConnection = Boolean.parseBoolean(p[1]);
                         }
                     }
                     set(rtt, mbit);
-                    body = "rtt-ms " + rtt + "\nmbit " + mbit + "\n";
+                    body = "rtt-ms " + rtt + "\nmbit " + mbit + "\nper-connection " + perConnection + "\n";
                 }
                 default -> body = null;
             }

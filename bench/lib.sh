@@ -184,12 +184,12 @@ start_upstream() {
     wait_http "http://127.0.0.1:$port/v2/" 30 "$name"
 }
 
-# start_forwarder NAME LISTEN_PORT TARGET_PORT CONTROL_PORT RTT_MS MBIT (see Forwarder.java).
+# start_forwarder NAME LISTEN_PORT TARGET_PORT CONTROL_PORT RTT_MS MBIT [FLAG...] (see Forwarder.java).
 start_forwarder() {
     local name=$1 port=$2 target=$3 ctl=$4 rtt=$5 mbit=$6
     need_port "$port"; need_port "$ctl"
     start "$name" "$RUN_DIR/$name.log" java -Xmx256m "$LIB_HERE/Forwarder.java" --listen "127.0.0.1:$port" \
-        --target "127.0.0.1:$target" --control "127.0.0.1:$ctl" --rtt-ms "$rtt" --mbit "$mbit"
+        --target "127.0.0.1:$target" --control "127.0.0.1:$ctl" --rtt-ms "$rtt" --mbit "$mbit" "${@:7}"
     wait_http "http://127.0.0.1:$ctl/stats" 60
     wait_http "http://127.0.0.1:$port/v2/" 30
 }

@@ -2,7 +2,9 @@
 # Manifest-triggered prefetch (issue 7): Gantry with `prefetch.mode: off`
 # against `recent`, a fresh instance with empty storage for every
 # measurement, the upstream behind Forwarder.java (+50 ms per request,
-# 100 Mbit/s shared):
+# 100 Mbit/s shared by all connections, or with --per-connection 100 Mbit/s
+# for each: a hub reached over a long fat pipe, where one TCP flow and not
+# the mirror's link is the limit):
 #  - cold pull: `skopeo copy` of ImageGen's 20-layer, 64 MB image
 #    (bench/pull:1, layer sizes shaped like Docker Hub's);
 #  - small layers right after the manifest: one client (curl, one
@@ -22,12 +24,13 @@ RTT_MS=50
 MBIT=100
 MODES="off recent"
 PAUSE_MS=0           # wait this long between the manifest and the small-layer GETs
+PER_CONNECTION=false # the forwarder's cap: shared by all connections (false) or per connection
 PORT_BASE=${BENCH_PORT_BASE:-17440}
 export GANTRY_JAVA_OPTS=${GANTRY_JAVA_OPTS:-}
 EXTRA_PREFETCH=${EXTRA_PREFETCH:-}   # more prefetch keys for the `recent` instance, e.g. "maxConcurrentPerUpstream: 24"
 
 usage() {
-    sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//'
+    sed -n '2,18p' "$0" | sed 's/^# \{0,1\}//'
     cat <<EOF
 
 Options (defaults in brackets):
@@ -38,6 +41,8 @@ Options (defaults in brackets):
   --modes LIST    prefetch modes compared, the first is the reference [${MODES// /,}]
   --pause-ms N    wait N ms after the manifest before the small-layer GETs
                   (a diagnostic: how much time prefetch needs) [$PAUSE_MS]
+  --per-connection  the bandwidth cap applies to each upstream connection,
+                  not to all of them together [shared]
 Environment: BENCH_PORT_BASE [17440] (ports BASE..BASE+9), GANTRY_JAVA_OPTS,
   EXTRA_PREFETCH (YAML lines added under prefetch: for modes other than off),
   OTHER_BENCH_PATTERN [bench/run.sh] (waited for before each run, at most 40 min).
@@ -52,6 +57,7 @@ while [ $# -gt 0 ]; do
         --mbit) MBIT=$2; shift ;;
         --modes) MODES=${2//,/ }; shift ;;
         --pause-ms) PAUSE_MS=$2; shift ;;
+        --per-connection) PER_CONNECTION=true ;;
         -h|--help) usage; exit 0 ;;
         *) echo "unknown option $1 (see --help)" >&2; exit 2 ;;
     esac
@@ -71,7 +77,7 @@ OCI_MANIFEST=application/vnd.oci.image.manifest.v1+json
 SMALL_MAX=$((1024 * 1024))
 
 build_gantry
-env_header "runs $RUNS; hub: +${RTT_MS} ms per request, ${MBIT} Mbit/s (Forwarder.java); modes: $MODES${EXTRA_PREFETCH:+; extra prefetch keys: $EXTRA_PREFETCH}; pause after the manifest ${PAUSE_MS} ms" \
+env_header "runs $RUNS; hub: +${RTT_MS} ms per request, ${MBIT} Mbit/s $([ "$PER_CONNECTION" = true ] && echo "per connection" || echo "shared") (Forwarder.java); modes: $MODES${EXTRA_PREFETCH:+; extra prefetch keys: $EXTRA_PREFETCH}; pause after the manifest ${PAUSE_MS} ms" \
     "$(skopeo --version); $(curl --version | head -1 | cut -d' ' -f1-2)"
 
 # ---- data: ImageGen's images (made and pushed once; a small bench/blobs:1, unused here) -------------
@@ -92,7 +98,7 @@ $(awk -F'\t' '$2 == "bench/pull" && $1 != "manifest" {s += $5} END {printf "%.1f
 
 start_forwarder forwarder "$FWD_PORT" "$UP_PORT" "$CTL_PORT" "$RTT_MS" "$MBIT"
 fwd() { curl -sf --max-time 10 "http://127.0.0.1:$CTL_PORT/$1"; }
-hub_like() { fwd "set?rtt-ms=$RTT_MS&mbit=$MBIT" >/dev/null; }
+hub_like() { fwd "set?rtt-ms=$RTT_MS&mbit=$MBIT&per-connection=$PER_CONNECTION" >/dev/null; }
 fast_link() { fwd "set?rtt-ms=0&mbit=0" >/dev/null; }
 # Blob GETs the upstream saw since the last reset: "total distinct most-per-digest".
 upstream_blob_gets() {
