@@ -28,6 +28,7 @@ PER_CONNECTION=false # the forwarder's cap: shared by all connections (false) or
 PORT_BASE=${BENCH_PORT_BASE:-17440}
 export GANTRY_JAVA_OPTS=${GANTRY_JAVA_OPTS:-}
 EXTRA_PREFETCH=${EXTRA_PREFETCH:-}   # more prefetch keys for the `recent` instance, e.g. "maxConcurrentPerUpstream: 24"
+EXTRA_CONFIG=${EXTRA_CONFIG:-}       # more top-level YAML for every instance, e.g. "hardware: {scan: false}"
 
 usage() {
     sed -n '2,18p' "$0" | sed 's/^# \{0,1\}//'
@@ -45,6 +46,7 @@ Options (defaults in brackets):
                   not to all of them together [shared]
 Environment: BENCH_PORT_BASE [17440] (ports BASE..BASE+9), GANTRY_JAVA_OPTS,
   EXTRA_PREFETCH (YAML lines added under prefetch: for modes other than off),
+  EXTRA_CONFIG (top-level YAML added for every instance, e.g. "hardware: {scan: false}"),
   OTHER_BENCH_PATTERN [bench/run.sh] (waited for before each run, at most 40 min).
 EOF
 }
@@ -115,6 +117,7 @@ fresh_gantry() {
         printf 'listen: 127.0.0.1:%s\nupstreams:\n  - name: hub\n    url: http://127.0.0.1:%s\n    default: true\n' "$GANTRY_PORT" "$FWD_PORT"
         printf 'storage:\n  disk: {path: %s/data}\nprefetch:\n  mode: "%s"\n' "$dir" "$mode"
         if [ "$mode" != off ] && [ -n "$EXTRA_PREFETCH" ]; then printf '  %s\n' "$EXTRA_PREFETCH"; fi
+        if [ -n "$EXTRA_CONFIG" ]; then printf '%s\n' "$EXTRA_CONFIG"; fi
     } > "$dir/gantry.yaml"
     start_gantry gantry "$GANTRY_PORT" "$dir/gantry.yaml"
     fast_link

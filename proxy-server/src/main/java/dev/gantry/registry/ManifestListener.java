@@ -6,4 +6,8 @@ interface ManifestListener {
     ManifestListener NONE = (repo, manifest) -> { };
 
     void served(Repository repository, ManifestResult manifest);
+
+    /** A manifest is being fetched from upstream (a tag moved or was never seen): its blobs may follow. */
+    default void fetching(Repository repository) {
+    }
 }

@@ -85,6 +85,21 @@ final class ManifestPrefetch implements ManifestListener {
         blocking.execute(() -> plan(repo, m));
     }
 
+    /**
+     * A manifest is on its way from upstream: open the connections its
+     * blobs' fills will need while it travels, so that neither prefetch nor
+     * the client's first blob requests pay a handshake round trip each. A
+     * manifest GET goes upstream only when a tag moved or is new — the
+     * moments blob fetches follow — and no request is sent on them.
+     */
+    @Override
+    public void fetching(Repository repo) {
+        if (config.mode() == PrefetchConfig.Mode.OFF || repo.isHosted()) {
+            return;
+        }
+        upstream.preconnect(repo.upstream(), config.maxConcurrentPerUpstream());
+    }
+
     private boolean recent(Repository repo) {
         Instant updated = manifests.updatedAt(repo);
         return updated != null && !updated.isBefore(clock.instant().minus(config.recentWithin()));

@@ -117,6 +117,7 @@ final class PullThroughManifests {
     }
 
     private CompletableFuture<StoredManifest> fetchByDigest(Repository repo, Digest digest) {
+        listener.fetching(repo);
         return upstream.getManifest(repo.upstream(), repo.name().toString(), digest.toString())
                 .exceptionallyCompose(e -> CompletableFuture.failedFuture(
                         UpstreamErrors.map(e, repo, ErrorCode.MANIFEST_UNKNOWN, "manifest " + digest)))
@@ -203,6 +204,7 @@ final class PullThroughManifests {
     }
 
     private CompletableFuture<ManifestResult> fetchTag(Repository repo, String tag, Digest advertised) {
+        listener.fetching(repo);
         return upstream.getManifest(repo.upstream(), repo.name().toString(), tag).thenCompose(fetched -> {
             Digest actual = Digest.sha256(fetched.body());
             Digest claimed = fetched.digestHeader() != null ? fetched.digestHeader() : advertised;

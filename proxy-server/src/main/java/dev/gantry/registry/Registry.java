@@ -137,12 +137,20 @@ public final class Registry {
             metrics.fillFinished(source(origin), false);
             prefetch.fillFinished();
         });
-        manifests.setListener((repo, m) -> {
-            // Manifests count as read for retention too: the sweep keeps what they name.
-            tiers.touch(m.digest());
-            if (recentlyServed.asMap().putIfAbsent(repo + "@" + m.digest(), Boolean.TRUE) == null) {
-                noteLayers(m);
-                prefetch.served(repo, m);
+        manifests.setListener(new ManifestListener() {
+            @Override
+            public void served(Repository repo, ManifestResult m) {
+                // Manifests count as read for retention too: the sweep keeps what they name.
+                tiers.touch(m.digest());
+                if (recentlyServed.asMap().putIfAbsent(repo + "@" + m.digest(), Boolean.TRUE) == null) {
+                    noteLayers(m);
+                    prefetch.served(repo, m);
+                }
+            }
+
+            @Override
+            public void fetching(Repository repo) {
+                prefetch.fetching(repo);
             }
         });
         hostedManifests.onPush((repo, digest, parsed) -> {

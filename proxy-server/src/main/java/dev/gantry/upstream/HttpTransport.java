@@ -26,8 +26,11 @@ import io.netty.util.concurrent.Future;
 import java.net.ConnectException;
 import java.net.URI;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicInteger;
 import javax.net.ssl.SSLEngine;
 import javax.net.ssl.SSLException;
 import javax.net.ssl.SSLParameters;
@@ -47,12 +50,14 @@ public final class HttpTransport implements AutoCloseable {
     private final ChannelPoolMap<Origin, FixedChannelPool> pools;
     private final AbstractChannelPoolMap<Origin, FixedChannelPool> poolMap;
     private final DnsAddressResolverGroup resolver;
+    private final int maxConnectionsPerOrigin;
 
     /**
      * @param connectTimeout TCP plus TLS handshake budget per new connection
      * @param maxConnectionsPerOrigin pooled connections per scheme/host/port
      */
     public HttpTransport(NetRuntime net, Duration connectTimeout, int maxConnectionsPerOrigin) {
+        this.maxConnectionsPerOrigin = maxConnectionsPerOrigin;
         SslContext ssl;
         try {
             ssl = SslContextBuilder.forClient().build();
@@ -115,6 +120,42 @@ public final class HttpTransport implements AutoCloseable {
             });
         });
         return result;
+    }
+
+    /**
+     * Opens connections to the origin of {@code uri} ahead of requests known
+     * to follow, so that they do not each pay a TCP (and TLS) handshake: the
+     * pool ends up with at least {@code n} idle connections, never more than
+     * it has room for beside those in use. No request is sent. Completes with
+     * the number of connections the pool held for it (idle ones included);
+     * a connection that fails is left out, never reported as an error.
+     */
+    public CompletableFuture<Integer> preconnect(URI uri, int n) {
+        FixedChannelPool pool = pools.get(Origin.of(uri));
+        int wanted = Math.min(n, maxConnectionsPerOrigin - pool.acquiredChannelCount());
+        if (wanted <= 0) {
+            return CompletableFuture.completedFuture(0);
+        }
+        // Hold every channel until all are acquired: releasing one at once would hand it straight back.
+        List<Channel> held = new ArrayList<>(wanted);
+        CompletableFuture<Integer> done = new CompletableFuture<>();
+        AtomicInteger pending = new AtomicInteger(wanted);
+        for (int i = 0; i < wanted; i++) {
+            pool.acquire().addListener((Future<Channel> acquired) -> {
+                if (acquired.isSuccess()) {
+                    synchronized (held) {
+                        held.add(acquired.getNow());
+                    }
+                }
+                if (pending.decrementAndGet() == 0) {
+                    synchronized (held) {
+                        held.forEach(pool::release);
+                        done.complete(held.size());
+                    }
+                }
+            });
+        }
+        return done;
     }
 
     private static UpstreamException connectFailure(URI uri, Throwable cause) {

@@ -47,6 +47,11 @@ public final class RegistryClient {
         this.observer = Objects.requireNonNull(observer, "observer");
     }
 
+    /** Opens up to {@code n} connections to the upstream ahead of requests known to follow (see {@link HttpTransport#preconnect}). */
+    public CompletableFuture<Integer> preconnect(Upstream upstream, int n) {
+        return transport.preconnect(upstream.base(), n);
+    }
+
     /**
      * One registry call: authenticates, follows redirects, retries transport
      * failures and 502/503/504 a bounded number of times. Completes with the

@@ -47,6 +47,11 @@ public final class UpstreamRegistry {
         this.client = Objects.requireNonNull(client, "client");
     }
 
+    /** Warms the connection pool to the upstream: blob fetches are about to follow. */
+    public CompletableFuture<Integer> preconnect(Upstream up, int connections) {
+        return client.preconnect(up, connections);
+    }
+
     public CompletableFuture<ManifestHead> headManifest(Upstream up, String repository, String reference) {
         return client.call(up, RequestKind.MANIFEST_HEAD, HttpMethod.HEAD, manifestPath(repository, reference), repository, accept())
                 .thenCompose(r -> {

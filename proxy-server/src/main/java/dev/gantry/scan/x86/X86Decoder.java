@@ -1,13 +1,11 @@
 package dev.gantry.scan.x86;
 
-import static dev.gantry.scan.x86.X86Opcodes.GROUP3;
 import static dev.gantry.scan.x86.X86Opcodes.IMM16;
 import static dev.gantry.scan.x86.X86Opcodes.IMM8;
 import static dev.gantry.scan.x86.X86Opcodes.IMMV;
 import static dev.gantry.scan.x86.X86Opcodes.IMMZ;
 import static dev.gantry.scan.x86.X86Opcodes.INVALID;
 import static dev.gantry.scan.x86.X86Opcodes.MODRM;
-import static dev.gantry.scan.x86.X86Opcodes.MOFFS;
 import static dev.gantry.scan.x86.X86Opcodes.ONE_BYTE;
 import static dev.gantry.scan.x86.X86Opcodes.PREFIX;
 import static dev.gantry.scan.x86.X86Opcodes.REG_ONLY;
@@ -93,10 +91,10 @@ public final class X86Decoder {
                 p++;
                 if ((a & X86Opcodes.F_MODRM) != 0) {
                     int modrm = code[p] & 0xFF;
-                    if ((a & X86Opcodes.F_CHECK) != 0 && (modrm == 0xF8 || isUndefinedGroupMember(b, modrm))) {
+                    if ((a & X86Opcodes.F_CHECK) != 0 && (modrm == 0xF8 || X86Operands.isUndefinedGroupMember(b, modrm))) {
                         return decodeSlow(code, pos, end);
                     }
-                    p += modrmLength(code, p, end);
+                    p += X86Operands.modrmLength(code, p, end);
                 }
                 p += (a & X86Opcodes.F_IMM) + ((a & X86Opcodes.F_IMMV) != 0 && rexW ? 4 : 0);
                 length = p - pos;
@@ -150,7 +148,7 @@ public final class X86Decoder {
                     q++;
                     if ((a & X86Opcodes.F_MODRM) != 0) {
                         int modrm = code[q] & 0xFF;
-                        if ((a & X86Opcodes.F_CHECK) == 0 || (modrm != 0xF8 && !isUndefinedGroupMember(b, modrm))) {
+                        if ((a & X86Opcodes.F_CHECK) == 0 || (modrm != 0xF8 && !X86Operands.isUndefinedGroupMember(b, modrm))) {
                             int m = modrmLen[modrm];
                             q += m & 0xF;
                             if ((m & 0x10) != 0 && (code[q - 1] & 7) == 5) {
@@ -241,16 +239,16 @@ public final class X86Decoder {
                 return truncated(pos, end, limit);
             }
             modrm = code[p] & 0xFF;
-            if (isUndefinedGroupMember(b, modrm)) {
+            if (X86Operands.isUndefinedGroupMember(b, modrm)) {
                 return badThrough(pos, p);
             }
-            int m = modrmLength(code, p, limit);
+            int m = X86Operands.modrmLength(code, p, limit);
             if (m < 0) {
                 return truncated(pos, end, limit);
             }
             p += m;
         }
-        int imm = immediateSize(attr, b, modrm, has66, has67, rexW);
+        int imm = X86Operands.immediateSize(attr, b, modrm, has66, has67, rexW);
         p += imm;
         if (p > limit) {
             return truncated(pos, end, limit);
@@ -300,7 +298,7 @@ public final class X86Decoder {
             if ((attr & REG_ONLY) != 0) {
                 p++;
             } else {
-                int m = modrmLength(code, p, limit);
+                int m = X86Operands.modrmLength(code, p, limit);
                 if (m < 0) {
                     return truncated(pos, end, limit);
                 }
@@ -385,13 +383,13 @@ public final class X86Decoder {
                 return truncated(pos, end, limit);
             }
             modrm = code[p] & 0xFF;
-            int m = modrmLength(code, p, limit);
+            int m = X86Operands.modrmLength(code, p, limit);
             if (m < 0) {
                 return truncated(pos, end, limit);
             }
             p += m;
         }
-        if (map == 3 || (map == 1 && hasImm8Map1(op))) {
+        if (map == 3 || (map == 1 && X86Operands.hasImm8Map1(op))) {
             p++;
         }
         if (p > limit) {
@@ -404,11 +402,6 @@ public final class X86Decoder {
         return true;
     }
 
-    /** VEX/EVEX 0F-map opcodes that take an immediate byte (shuffles, shifts by immediate, compares, inserts). */
-    private static boolean hasImm8Map1(int op) {
-        return (op >= 0x70 && op <= 0x73) || op == 0xC2 || op == 0xC4 || op == 0xC5 || op == 0xC6;
-    }
-
     private boolean xop(byte[] code, int pos, int p, int limit, int end, boolean has67) {
         if (p + 2 >= limit) {
             return truncated(pos, end, limit);
@@ -419,7 +412,7 @@ public final class X86Decoder {
         }
         p += 2;
         int op = code[p++] & 0xFF;
-        int m = modrmLength(code, p, limit);
+        int m = X86Operands.modrmLength(code, p, limit);
         if (m < 0) {
             return truncated(pos, end, limit);
         }
@@ -431,74 +424,6 @@ public final class X86Decoder {
         boolean tbm = (map == 9 && (op == 0x01 || op == 0x02)) || (map == 10 && op == 0x10);
         features = (tbm ? X86Feature.TBM : X86Feature.XOP).bit();
         return true;
-    }
-
-    /** ModRM + SIB + displacement length starting at the ModRM byte, or -1 when it runs past {@code limit}. */
-    private static int modrmLength(byte[] code, int p, int limit) {
-        int modrm = code[p] & 0xFF;
-        int mod = modrm >>> 6;
-        if (mod == 3) {
-            return 1;
-        }
-        int len = 1;
-        int rm = modrm & 7;
-        if (rm == 4) {
-            if (p + 1 >= limit) {
-                return -1;
-            }
-            len = 2;
-            if (mod == 0 && (code[p + 1] & 7) == 5) {
-                len += 4;
-            }
-        } else if (mod == 0 && rm == 5) {
-            len += 4; // RIP-relative
-        }
-        if (mod == 1) {
-            len += 1;
-        } else if (mod == 2) {
-            len += 4;
-        }
-        return len;
-    }
-
-    private static int immediateSize(int attr, int opcode, int modrm, boolean has66, boolean has67, boolean rexW) {
-        int size = 0;
-        if ((attr & IMM8) != 0) {
-            size += 1;
-        }
-        if ((attr & IMM16) != 0) {
-            size += 2;
-        }
-        if ((attr & IMMZ) != 0) {
-            size += has66 && !rexW ? 2 : 4;
-        }
-        if ((attr & IMMV) != 0) {
-            size += rexW ? 8 : has66 ? 2 : 4;
-        }
-        if ((attr & MOFFS) != 0) {
-            size += has67 ? 4 : 8;
-        }
-        if ((attr & GROUP3) != 0 && ((modrm >>> 3) & 7) <= 1) {
-            size += opcode == 0xF6 ? 1 : has66 && !rexW ? 2 : 4;
-        }
-        return size;
-    }
-
-    /**
-     * One-byte-map ModRM forms the SDM leaves undefined: C6/C7 other than /0
-     * and the XABORT/XBEGIN encodings, LEA and 8F POP with a register operand,
-     * FE /2-/7 and FF /7.
-     */
-    private static boolean isUndefinedGroupMember(int opcode, int modrm) {
-        int reg = (modrm >>> 3) & 7;
-        boolean register = (modrm >>> 6) == 3;
-        return switch (opcode) {
-            case 0xC6, 0xC7 -> reg != 0 && modrm != 0xF8;
-            case 0x8D -> register;
-            case 0xFE -> reg >= 2;
-            case 0xFF -> reg == 7;
-            default -> false;
-        };
     }
 
     /** An undefined instruction, consumed through its opcode byte (ending before {@code next}), as objdump does. */
