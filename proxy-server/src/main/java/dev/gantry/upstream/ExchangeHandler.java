@@ -237,6 +237,12 @@ final class ExchangeHandler extends ChannelInboundHandlerAdapter implements Upst
         if (channel.pipeline().get(NAME) == this) {
             channel.pipeline().remove(this);
         }
+        if (channel.eventLoop().isShuttingDown()) {
+            // The process is stopping: there is no pool to give the connection back to, and the
+            // pool's notification would be refused by the stopping event loop (an ERROR line).
+            channel.close();
+            return;
+        }
         pool.release(channel);
     }
 

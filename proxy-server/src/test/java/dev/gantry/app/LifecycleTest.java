@@ -19,6 +19,8 @@ import dev.gantry.testing.RawClient;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Random;
 import java.util.concurrent.CompletableFuture;
 import org.junit.jupiter.api.AfterEach;
@@ -118,5 +120,38 @@ class LifecycleTest {
         assertThat(Digest.sha256(body)).as("the response in flight completed").isEqualTo(digest);
         shutdown.get();
         assertThatThrownBy(() -> new Http(gantry.url()).get("/healthz")).isInstanceOf(UncheckedIOException.class);
+    }
+
+    @Test
+    void stoppingWithFillsInFlightLogsNoError() throws Exception {
+        // Upstreams dribble their blobs over 2 s: the fills are in flight when the process stops.
+        List<Digest> digests = new ArrayList<>();
+        for (int i = 0; i < 8; i++) {
+            byte[] b = new byte[500_000];
+            new Random(100 + i).nextBytes(b);
+            Digest d = Digest.sha256(b);
+            digests.add(d);
+            upstream.stubFor(get(urlPathEqualTo("/v2/test/x/blobs/" + d)).willReturn(aResponse()
+                    .withHeader("Content-Length", Integer.toString(b.length)).withBody(b).withChunkedDribbleDelay(20, 2000)));
+        }
+        Logger root = (Logger) LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME);
+        ListAppender<ILoggingEvent> lines = new ListAppender<>();
+        lines.start();
+        root.addAppender(lines);
+        try {
+            List<RawClient> clients = new ArrayList<>();
+            for (Digest d : digests) {
+                clients.add(RawClient.get(gantry.hostPort(), "/v2/test/x/blobs/" + d, 0));
+            }
+            gantry.gantry().shutdown(Duration.ZERO);
+            for (RawClient c : clients) {
+                c.close();
+            }
+            Thread.sleep(500);
+        } finally {
+            root.detachAppender(lines);
+        }
+        assertThat(lines.list).filteredOn(e -> e.getLevel() == ch.qos.logback.classic.Level.ERROR)
+                .extracting(e -> e.getLoggerName() + ": " + e.getFormattedMessage()).isEmpty();
     }
 }
