@@ -34,6 +34,10 @@ public final class PrefetchScheduler {
 
         /** Starts the work; the future completes when it is over (however it ended). */
         CompletableFuture<?> run();
+
+        /** Told when the task leaves the queue without running (its group may not be asked now). */
+        default void dropped() {
+        }
     }
 
     private final int maxRunning;
@@ -82,6 +86,7 @@ public final class PrefetchScheduler {
     /** Starts whatever queued tasks the limits now allow. */
     public void poke() {
         List<Task> start = new ArrayList<>();
+        List<Task> dropped = new ArrayList<>();
         synchronized (this) {
             for (Iterator<Task> it = queue.iterator(); it.hasNext() && running < maxRunning; ) {
                 Task t = it.next();
@@ -89,6 +94,7 @@ public final class PrefetchScheduler {
                     it.remove();
                     keys.remove(t.key());
                     onSkip.accept("rate_limited");
+                    dropped.add(t);
                     continue;
                 }
                 if (groupLoad.applyAsInt(t.group()) + countStarting(start, t.group()) >= maxPerGroup) {
@@ -100,6 +106,7 @@ public final class PrefetchScheduler {
                 start.add(t);
             }
         }
+        dropped.forEach(Task::dropped);
         for (Task t : start) {
             CompletableFuture<?> f;
             try {

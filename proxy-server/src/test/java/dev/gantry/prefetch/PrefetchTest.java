@@ -10,6 +10,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.github.tomakehurst.wiremock.WireMockServer;
 import com.github.tomakehurst.wiremock.client.ResponseDefinitionBuilder;
+import com.github.tomakehurst.wiremock.verification.LoggedRequest;
 import dev.gantry.oci.Digest;
 import dev.gantry.oci.MediaTypes;
 import dev.gantry.testing.GantryServer;
@@ -18,12 +19,13 @@ import dev.gantry.testing.MutableClock;
 import dev.gantry.testing.TestImage;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
 import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
-import java.util.Comparator;
-import java.util.List;
-import com.github.tomakehurst.wiremock.verification.LoggedRequest;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -190,6 +192,29 @@ class PrefetchTest {
                 .map(b -> b.digest().toString())
                 .toList();
         assertThat(fetched).isEqualTo(smallestFirst);
+    }
+
+    @Test
+    void largeBlobsWaitUntilTheSmallOnesAreDone() throws Exception {
+        // Each blob takes 400 ms to arrive; the large ones must not start before the small ones ended.
+        TestImage image = TestImage.builder().seed(9).layer(3_000_000).layer(20_000).layer(2_000_000).layer(60_000).build();
+        serve("test/phases", "1", image, 400, null);
+        startGantry("  mode: always\n");
+
+        manifest("test/phases", "1");
+        for (TestImage.Blob b : image.blobs()) {
+            await("prefetch of " + b.digest(), () -> stored(b.digest()));
+        }
+        Map<String, Long> requestedAt = new HashMap<>();
+        for (LoggedRequest r : upstream.findAll(getRequestedFor(urlPathMatching("/v2/test/phases/blobs/.*")))) {
+            requestedAt.put(r.getUrl().substring(r.getUrl().lastIndexOf('/') + 1), r.getLoggedDate().getTime());
+        }
+        long lastSmallStart = image.blobs().stream().filter(b -> b.bytes().length < (1 << 20))
+                .mapToLong(b -> requestedAt.get(b.digest().toString())).max().orElseThrow();
+        long firstLargeStart = image.blobs().stream().filter(b -> b.bytes().length >= (1 << 20))
+                .mapToLong(b -> requestedAt.get(b.digest().toString())).min().orElseThrow();
+        assertThat(firstLargeStart - lastSmallStart).as("ms between the last small and the first large blob request")
+                .isGreaterThanOrEqualTo(350);
     }
 
     @Test
