@@ -15,6 +15,7 @@ import dev.gantry.upstream.RateLimitState;
 import dev.gantry.upstream.Upstream;
 import dev.gantry.upstream.UpstreamRegistry;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -39,6 +40,8 @@ final class ManifestPrefetch implements ManifestListener {
 
     /** Blobs under this size are prefetched first; larger ones once those are done. */
     static final long SMALL_BLOB = 1L << 20;
+    /** The large blobs start at the latest this long after the small ones. */
+    static final Duration SMALL_PHASE_MAX = Duration.ofSeconds(2);
 
     private final PrefetchConfig config;
     private final PullThroughManifests manifests;
@@ -136,7 +139,9 @@ final class ManifestPrefetch implements ManifestListener {
             }
         }
         if (!large.isEmpty()) {
+            // A small fill that stalls must not hold the large ones back for as long as its timeout.
             CompletableFuture.allOf(smallDone.toArray(CompletableFuture[]::new))
+                    .completeOnTimeout(null, SMALL_PHASE_MAX.toMillis(), TimeUnit.MILLISECONDS)
                     .whenComplete((v, e) -> large.forEach(this::submit));
         }
         if (parsed.isIndex()) {

@@ -218,6 +218,27 @@ class PrefetchTest {
     }
 
     @Test
+    void aStalledSmallBlobHoldsTheLargeOnesBackTwoSecondsAtMost() throws Exception {
+        TestImage image = TestImage.builder().seed(10).layer(30_000).layer(2_000_000).build();
+        serve("test/stall", "1", image, 0, null);
+        TestImage.Blob small = image.layers().get(0);
+        TestImage.Blob large = image.layers().get(1);
+        upstream.stubFor(get(urlPathEqualTo("/v2/test/stall/blobs/" + small.digest())).willReturn(aResponse()
+                .withHeader("Content-Length", Integer.toString(small.bytes().length)).withBody(small.bytes())
+                .withFixedDelay(8_000)));
+        startGantry("  mode: always\n");
+
+        long asked = System.currentTimeMillis();
+        manifest("test/stall", "1");
+        await("prefetch of the large blob", () -> stored(large.digest()));
+        long largeRequested = upstream.findAll(getRequestedFor(urlPathEqualTo("/v2/test/stall/blobs/" + large.digest())))
+                .get(0).getLoggedDate().getTime();
+        assertThat(largeRequested - asked).as("ms from the manifest to the large blob's request")
+                .isBetween(1_900L, 5_000L);
+        assertThat(stored(small.digest())).as("the small one is still on its way").isFalse();
+    }
+
+    @Test
     void offMeansNoPrefetch() throws Exception {
         TestImage image = TestImage.builder().seed(5).layers(3, 100_000).build();
         serve("test/off", "1", image, 0, null);
