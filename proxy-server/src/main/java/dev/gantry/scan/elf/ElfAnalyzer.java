@@ -2,7 +2,7 @@ package dev.gantry.scan.elf;
 
 import dev.gantry.scan.arm64.Arm64Classifier;
 import dev.gantry.scan.arm64.Arm64Feature;
-import dev.gantry.scan.x86.X86Decoder;
+import dev.gantry.scan.x86.X86CodeScanner;
 import dev.gantry.scan.x86.X86Feature;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
@@ -59,10 +59,10 @@ public final class ElfAnalyzer {
         long decoded = 0;
         List<long[]> code = codeRanges(elf);
         if (elf.machine() == ElfFile.EM_X86_64) {
-            X86Decoder decoder = new X86Decoder();
+            X86CodeScanner scanner = new X86CodeScanner();
             String[] cpuDispatch = {null};
             for (long[] r : code) {
-                x86 |= decodeX86(decoder, buf, (int) r[0], (int) r[1], firstUse, x86, cpuDispatch);
+                x86 |= decodeX86(scanner, buf, (int) r[0], (int) r[1], firstUse, x86, cpuDispatch);
                 decoded += r[1] - r[0];
             }
             if (dispatch == null) {
@@ -108,10 +108,10 @@ public final class ElfAnalyzer {
         return ranges;
     }
 
-    private static long decodeX86(X86Decoder decoder, byte[] buf, int from, int to, Map<String, Long> firstUse,
+    private static long decodeX86(X86CodeScanner scanner, byte[] buf, int from, int to, Map<String, Long> firstUse,
             long seen, String[] dispatch) {
         long[] found = {seen};
-        decoder.scan(buf, from, to, (offset, features, cpuid) -> {
+        scanner.scan(buf, from, to, (offset, features, cpuid) -> {
             long fresh = features & ~found[0];
             if (fresh != 0) {
                 found[0] |= fresh;

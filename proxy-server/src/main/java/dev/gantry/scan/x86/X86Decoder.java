@@ -106,76 +106,8 @@ public final class X86Decoder {
         return decodeSlow(code, pos, end);
     }
 
-    /** Receives the instructions of a {@link #scan} that need a feature, probe the CPU, or are undefined. */
-    @FunctionalInterface
-    public interface Sink {
-        /**
-         * @param offset where the instruction starts
-         * @param features its {@link X86Feature} mask (0 for CPUID, XGETBV or undefined)
-         * @param cpuid whether it is CPUID or XGETBV
-         */
-        void instruction(int offset, long features, boolean cpuid);
-    }
-
-    /**
-     * Decodes {@code [from, to)} instruction by instruction and reports to
-     * {@code sink} only the instructions that need a feature or probe the CPU.
-     * Equivalent to calling {@link #decode} in a loop, but the common
-     * instructions never leave this method's registers, which is what makes
-     * disassembling whole layers affordable.
-     *
-     * @return the number of instructions decoded
-     */
-    public long scan(byte[] code, int from, int to, Sink sink) {
-        int[] fast = X86Opcodes.FAST;
-        int[] fast0f = X86Opcodes.FAST_0F;
-        int[] modrmLen = X86Opcodes.MODRM_LENGTH;
-        long count = 0;
-        int p = from;
-        int safe = to - MAX_LENGTH;
-        while (p < to) {
-            count++;
-            if (p <= safe) {
-                int q = p;
-                int b = code[q] & 0xFF;
-                int rexW = 0;
-                if ((b & 0xF0) == 0x40) {
-                    rexW = (b >>> 3) & 1;
-                    b = code[++q] & 0xFF;
-                }
-                int a = b == 0x0F ? fast0f[code[++q] & 0xFF] : fast[b];
-                if (a >= 0) {
-                    q++;
-                    if ((a & X86Opcodes.F_MODRM) != 0) {
-                        int modrm = code[q] & 0xFF;
-                        if ((a & X86Opcodes.F_CHECK) == 0 || (modrm != 0xF8 && !X86Operands.isUndefinedGroupMember(b, modrm))) {
-                            int m = modrmLen[modrm];
-                            q += m & 0xF;
-                            if ((m & 0x10) != 0 && (code[q - 1] & 7) == 5) {
-                                q += 4; // SIB with no base: disp32
-                            }
-                            q += (a & X86Opcodes.F_IMM) + (((a & X86Opcodes.F_IMMV) >>> 4) & rexW) * 4;
-                            p = q;
-                            continue;
-                        }
-                    } else {
-                        p = q + (a & X86Opcodes.F_IMM) + (((a & X86Opcodes.F_IMMV) >>> 4) & rexW) * 4;
-                        continue;
-                    }
-                }
-            }
-            if (!decodeSlow(code, p, to)) {
-                break;
-            }
-            if (features != 0 || (flags & (FLAG_CPUID | FLAG_XGETBV)) != 0) {
-                sink.instruction(p, features, (flags & (FLAG_CPUID | FLAG_XGETBV)) != 0);
-            }
-            p += length;
-        }
-        return count;
-    }
-
-    private boolean decodeSlow(byte[] code, int pos, int end) {
+    /** The general decoder: prefixes, every opcode map, operands; {@link #decode} tries a table first. */
+    boolean decodeSlow(byte[] code, int pos, int end) {
         features = 0;
         flags = 0;
         int limit = Math.min(end, pos + MAX_LENGTH);

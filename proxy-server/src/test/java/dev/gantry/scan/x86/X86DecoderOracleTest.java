@@ -122,7 +122,7 @@ class X86DecoderOracleTest {
         assertThat(problems).as("feature disagreements").isEmpty();
 
         long[] union = {0};
-        long count = d.scan(text.code(), 0, text.code().length, (off, f, cpuid) -> union[0] |= f);
+        long count = new X86CodeScanner().scan(text.code(), 0, text.code().length, (off, f, cpuid) -> union[0] |= f);
         long all = 0;
         for (long f : features) {
             all |= f;

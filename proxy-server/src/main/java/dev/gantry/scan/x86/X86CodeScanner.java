@@ -1,0 +1,86 @@
+package dev.gantry.scan.x86;
+
+/**
+ * Walks a code section instruction by instruction and reports only what
+ * matters for hardware requirements: instructions that need a CPU feature,
+ * probe the CPU (CPUID, XGETBV) or are undefined. The common instructions
+ * are sized by table inside the loop; everything else goes to
+ * {@link X86Decoder}.
+ *
+ * <p>Not thread-safe, like the decoder it holds: one instance per analysis.
+ */
+public final class X86CodeScanner {
+
+    private final X86Decoder decoder = new X86Decoder();
+
+    /** Receives the instructions of a {@link #scan} that need a feature, probe the CPU, or are undefined. */
+    @FunctionalInterface
+    public interface Sink {
+        /**
+         * @param offset where the instruction starts
+         * @param features its {@link X86Feature} mask (0 for CPUID, XGETBV or undefined)
+         * @param cpuid whether it is CPUID or XGETBV
+         */
+        void instruction(int offset, long features, boolean cpuid);
+    }
+
+    /**
+     * Decodes {@code [from, to)} instruction by instruction and reports to
+     * {@code sink} only the instructions that need a feature or probe the CPU.
+     * Equivalent to calling {@link X86Decoder#decode} in a loop, but the common
+     * instructions never leave this method's registers, which is what makes
+     * disassembling whole layers affordable.
+     *
+     * @return the number of instructions decoded
+     */
+    public long scan(byte[] code, int from, int to, Sink sink) {
+        int[] fast = X86Opcodes.FAST;
+        int[] fast0f = X86Opcodes.FAST_0F;
+        int[] modrmLen = X86Opcodes.MODRM_LENGTH;
+        long count = 0;
+        int p = from;
+        int safe = to - X86Decoder.MAX_LENGTH;
+        while (p < to) {
+            count++;
+            if (p <= safe) {
+                int q = p;
+                int b = code[q] & 0xFF;
+                int rexW = 0;
+                if ((b & 0xF0) == 0x40) {
+                    rexW = (b >>> 3) & 1;
+                    b = code[++q] & 0xFF;
+                }
+                int a = b == 0x0F ? fast0f[code[++q] & 0xFF] : fast[b];
+                if (a >= 0) {
+                    q++;
+                    if ((a & X86Opcodes.F_MODRM) != 0) {
+                        int modrm = code[q] & 0xFF;
+                        if ((a & X86Opcodes.F_CHECK) == 0 || (modrm != 0xF8 && !X86Operands.isUndefinedGroupMember(b, modrm))) {
+                            int m = modrmLen[modrm];
+                            q += m & 0xF;
+                            if ((m & 0x10) != 0 && (code[q - 1] & 7) == 5) {
+                                q += 4; // SIB with no base: disp32
+                            }
+                            q += (a & X86Opcodes.F_IMM) + (((a & X86Opcodes.F_IMMV) >>> 4) & rexW) * 4;
+                            p = q;
+                            continue;
+                        }
+                    } else {
+                        p = q + (a & X86Opcodes.F_IMM) + (((a & X86Opcodes.F_IMMV) >>> 4) & rexW) * 4;
+                        continue;
+                    }
+                }
+            }
+            if (!decoder.decodeSlow(code, p, to)) {
+                break;
+            }
+            long features = decoder.features();
+            boolean probe = decoder.cpuid() || decoder.xgetbv();
+            if (features != 0 || probe) {
+                sink.instruction(p, features, probe);
+            }
+            p += decoder.length();
+        }
+        return count;
+    }
+}
