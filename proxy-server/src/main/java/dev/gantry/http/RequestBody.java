@@ -1,5 +1,6 @@
 package dev.gantry.http;
 
+import dev.gantry.content.BodyCollector;
 import dev.gantry.content.BodyConsumer;
 import dev.gantry.oci.ErrorCode;
 import dev.gantry.oci.RegistryException;
@@ -9,12 +10,9 @@ import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.LastHttpContent;
-import java.io.ByteArrayOutputStream;
-import java.io.IOException;
 import java.util.ArrayDeque;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionStage;
 
 /**
  * The request body of one exchange, handed to one consumer with
@@ -71,44 +69,17 @@ final class RequestBody {
      * more fails with {@code SIZE_INVALID} (413) and closes the connection afterwards.
      */
     CompletableFuture<byte[]> readFully(int max) {
-        CompletableFuture<byte[]> result = new CompletableFuture<>();
         long declared = HttpUtil.getContentLength(request, -1L);
         if (declared > max) {
             closeAfterResponse.run();
-            result.completeExceptionally(tooLarge(max));
-            return result;
+            return CompletableFuture.failedFuture(tooLarge(max));
         }
-        ByteArrayOutputStream out = new ByteArrayOutputStream(declared > 0 ? (int) declared : 4096);
-        read(new BodyConsumer() {
-            @Override
-            public CompletionStage<?> onData(ByteBuf chunk) {
-                try {
-                    if (out.size() + chunk.readableBytes() > max) {
-                        closeAfterResponse.run();
-                        var e = tooLarge(max);
-                        result.completeExceptionally(e);
-                        return CompletableFuture.failedFuture(e);
-                    }
-                    chunk.readBytes(out, chunk.readableBytes());
-                    return CompletableFuture.completedFuture(null);
-                } catch (IOException e) {
-                    return CompletableFuture.failedFuture(e);
-                } finally {
-                    chunk.release();
-                }
-            }
-
-            @Override
-            public void onEnd() {
-                result.complete(out.toByteArray());
-            }
-
-            @Override
-            public void onError(Throwable cause) {
-                result.completeExceptionally(cause);
-            }
+        BodyCollector collector = new BodyCollector(declared, max, size -> {
+            closeAfterResponse.run();
+            return tooLarge(max);
         });
-        return result;
+        read(collector);
+        return collector.result();
     }
 
     private static RegistryException tooLarge(int max) {

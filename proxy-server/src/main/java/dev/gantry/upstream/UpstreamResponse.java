@@ -1,14 +1,11 @@
 package dev.gantry.upstream;
 
+import dev.gantry.content.BodyCollector;
 import dev.gantry.content.BodyConsumer;
 import dev.gantry.content.ByteStream;
-import io.netty.buffer.ByteBuf;
 import io.netty.handler.codec.http.HttpHeaders;
-import java.io.ByteArrayOutputStream;
-import java.io.IOException;
 import java.net.URI;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionStage;
 
 /**
  * The head of an upstream response, with its body still on the wire. The
@@ -71,43 +68,14 @@ public final class UpstreamResponse implements ByteStream {
      * if it exceeds {@code maxBytes} (the connection is then closed).
      */
     public CompletableFuture<byte[]> aggregate(int maxBytes) {
-        CompletableFuture<byte[]> result = new CompletableFuture<>();
         long declared = bodyless ? 0 : contentLength();
         if (declared > maxBytes) {
             body.abort();
-            result.completeExceptionally(UpstreamException.tooLarge(uri, declared, maxBytes));
-            return result;
+            return CompletableFuture.failedFuture(UpstreamException.tooLarge(uri, declared, maxBytes));
         }
-        ByteArrayOutputStream out = new ByteArrayOutputStream(declared > 0 ? (int) declared : 1024);
-        subscribe(new BodyConsumer() {
-            @Override
-            public CompletionStage<?> onData(ByteBuf chunk) {
-                try {
-                    if (out.size() + chunk.readableBytes() > maxBytes) {
-                        UpstreamException e = UpstreamException.tooLarge(uri, out.size() + chunk.readableBytes(), maxBytes);
-                        result.completeExceptionally(e);
-                        return CompletableFuture.failedFuture(e);
-                    }
-                    chunk.readBytes(out, chunk.readableBytes());
-                    return CompletableFuture.completedFuture(null);
-                } catch (IOException e) {
-                    return CompletableFuture.failedFuture(e);
-                } finally {
-                    chunk.release();
-                }
-            }
-
-            @Override
-            public void onEnd() {
-                result.complete(out.toByteArray());
-            }
-
-            @Override
-            public void onError(Throwable cause) {
-                result.completeExceptionally(cause);
-            }
-        });
-        return result;
+        BodyCollector collector = new BodyCollector(declared, maxBytes, size -> UpstreamException.tooLarge(uri, size, maxBytes));
+        subscribe(collector);
+        return collector.result();
     }
 
     /**
