@@ -142,7 +142,8 @@ final class ManifestPrefetch implements ManifestListener {
             // A small fill that stalls must not hold the large ones back for as long as its timeout.
             CompletableFuture.allOf(smallDone.toArray(CompletableFuture[]::new))
                     .completeOnTimeout(null, SMALL_PHASE_MAX.toMillis(), TimeUnit.MILLISECONDS)
-                    .whenComplete((v, e) -> large.forEach(this::submit));
+                    // Whoever completes the last small fill may be an event loop: plan on a blocking thread.
+                    .whenCompleteAsync((v, e) -> large.forEach(this::submit), blocking);
         }
         if (parsed.isIndex()) {
             for (Platform p : platforms) {
