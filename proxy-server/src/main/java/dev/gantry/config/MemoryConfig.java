@@ -3,10 +3,11 @@ package dev.gantry.config;
 import com.fasterxml.jackson.annotation.JsonProperty;
 
 /**
- * The memory tier: small hot blobs on the heap.
+ * The memory tier: small hot blobs in direct (off-heap) memory.
  *
- * @param maxBytes bytes of blobs held; 0 turns the tier off. The heap must
- *     be large enough: start-up refuses a value over half the maximum heap
+ * @param maxBytes bytes of blobs held; 0 turns the tier off. Direct memory
+ *     must be large enough: start-up refuses a value over
+ *     {@code -XX:MaxDirectMemorySize} less 32 MiB for network buffers
  * @param maxBlobBytes only blobs up to this size are held
  */
 public record MemoryConfig(@JsonProperty("maxBytes") ByteSize maxBytes, @JsonProperty("maxBlobBytes") ByteSize maxBlobBytes) {

@@ -122,7 +122,9 @@ final class FillCoordinator {
             }
         }, blocking).thenCompose(content -> content != null
                 ? CompletableFuture.completedFuture(content)
-                // Committed (renamed into the store) or discarded since we looked: try the store.
-                : disk.open(fill.digest(), offset, length));
+                // The spool was renamed into the store or discarded since we looked. Either way the
+                // fill is about to finish: read the store once it committed, or fail as the fill did
+                // (not "not stored", which would hide why).
+                : fill.done().thenCompose(v -> disk.open(fill.digest(), offset, length)));
     }
 }

@@ -5,6 +5,7 @@ import dev.gantry.oci.Digest;
 import dev.gantry.oci.ErrorCode;
 import dev.gantry.oci.RegistryException;
 import dev.gantry.upstream.UpstreamStatusException;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 
 /**
@@ -33,11 +34,12 @@ final class HostedBlobs {
             BlobTiers.Local local = tiers.local(digest);
             if (local != null) {
                 return CompletableFuture.completedFuture(result(digest, local.size(), CacheOutcome.HIT,
-                        (off, len) -> tiers.openLocal(digest, local.size(), off, len)));
+                        (off, len) -> openStored(repo, digest, local.size(), off, len)));
             }
             BlobFill running = fills.inFlight(digest);
             if (running != null) {
-                return running.sized().thenApply(size -> result(digest, size, CacheOutcome.JOINED, (off, len) -> fills.open(running, off, len)));
+                return running.sized().thenApply(size -> result(digest, size, CacheOutcome.JOINED,
+                        (off, len) -> openFill(repo, running, off, len)));
             }
             if (headOnly) {
                 return tiers.statShared(digest).thenApply(size -> {
@@ -47,19 +49,51 @@ final class HostedBlobs {
                     return result(digest, size.getAsLong(), CacheOutcome.SHARED, null);
                 });
             }
-            // Only the shared tier can hold what no local tier does; there is no upstream to ask.
-            FillCoordinator.Claim claim = fills.claim(digest, repo.namespace(), () -> tiers.source(digest, true,
-                    () -> CompletableFuture.failedFuture(new UpstreamStatusException(404, "not stored", null))));
+            FillCoordinator.Claim claim = claim(repo, digest);
             if (claim == null) {
                 return get(repo, digest, false);
             }
             return claim.fill().sized()
-                    .thenApply(size -> result(digest, size, CacheOutcome.SHARED, (off, len) -> fills.open(claim.fill(), off, len)))
-                    .exceptionallyCompose(e -> CompletableFuture.failedFuture(UpstreamErrors.isNotFound(e)
-                            ? new RegistryException(ErrorCode.BLOB_UNKNOWN, "blob " + digest + " of " + repo.name()
-                                    + " is missing from storage; push it again")
-                            : UpstreamErrors.unwrap(e)));
+                    .thenApply(size -> result(digest, size, CacheOutcome.SHARED, (off, len) -> openFill(repo, claim.fill(), off, len)))
+                    .exceptionallyCompose(e -> CompletableFuture.failedFuture(missing(repo, digest, e)));
         });
+    }
+
+    /** Only the shared tier can hold what no local tier does; there is no upstream to ask. */
+    private FillCoordinator.Claim claim(Repository repo, Digest digest) {
+        return fills.claim(digest, repo.namespace(), () -> tiers.source(digest, true,
+                () -> CompletableFuture.failedFuture(new UpstreamStatusException(404, "not stored", null))));
+    }
+
+    /** A stored blob that went missing since it was found is brought back from the shared tier, if it holds it. */
+    private CompletableFuture<Content> openStored(Repository repo, Digest digest, long size, long offset, long length) {
+        return tiers.openLocal(digest, size, offset, length).exceptionallyCompose(e -> {
+            if (!BlobTiers.isNotFound(e)) {
+                return CompletableFuture.failedFuture(e);
+            }
+            FillCoordinator.Claim claim = claim(repo, digest);
+            return claim == null
+                    ? tiers.openLocal(digest, size, offset, length)
+                    : openFill(repo, claim.fill(), offset, length);
+        });
+    }
+
+    private CompletableFuture<Content> openFill(Repository repo, BlobFill fill, long offset, long length) {
+        return fills.open(fill, offset, length)
+                .exceptionallyCompose(e -> CompletableFuture.failedFuture(missing(repo, fill.digest(), e)));
+    }
+
+    private static RegistryException missing(Repository repo, Digest digest, Throwable failure) {
+        Throwable t = UpstreamErrors.unwrap(failure);
+        if (t instanceof RegistryException r) {
+            return r;
+        }
+        if (UpstreamErrors.isNotFound(t) || BlobTiers.isNotFound(t)) {
+            return new RegistryException(ErrorCode.BLOB_UNKNOWN, "blob " + digest + " of " + repo.name()
+                    + " is missing from storage; push it again");
+        }
+        return new RegistryException(ErrorCode.UNAVAILABLE, 503, "reading blob " + digest + " from shared storage failed: " + t,
+                Map.of("Retry-After", "5"), t);
     }
 
     CompletableFuture<Void> delete(Repository repo, Digest digest) {

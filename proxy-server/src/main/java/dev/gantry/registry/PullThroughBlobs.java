@@ -70,11 +70,11 @@ final class PullThroughBlobs {
         }
         if (local != null) {
             return authorize(repo, digest).thenApply(v -> result(digest, local.size(), CacheOutcome.HIT,
-                    (off, len) -> openStored(digest, local.size(), off, len)));
+                    (off, len) -> openStored(repo, digest, local.size(), off, len)));
         }
         BlobFill running = fills.inFlight(digest);
         if (running != null) {
-            return authorize(repo, digest).thenCompose(v -> fromFill(running, false));
+            return authorize(repo, digest).thenCompose(v -> fromFill(repo, running, false));
         }
         CompletableFuture<BlobResult> result = links.isLinked(repo, digest).thenCompose(linked -> headOnly
                 ? head(repo, digest, linked)
@@ -93,41 +93,60 @@ final class PullThroughBlobs {
      * serving it is what proves the repository may see it.
      */
     private CompletableFuture<BlobResult> fill(Repository repo, Digest digest, boolean linked) {
-        FillCoordinator.Claim claim = fills.claim(digest, repo.namespace(), () -> tiers.source(digest, linked,
-                () -> upstream.getBlob(repo.upstream(), repo.name().toString(), digest)));
+        FillCoordinator.Claim claim = claim(repo, digest, linked);
         if (claim == null) {
             return get(repo, digest, false);
         }
         if (!claim.started()) {
             return (linked ? CompletableFuture.<Void>completedFuture(null) : authorize(repo, digest))
-                    .thenCompose(v -> fromFill(claim.fill(), false));
+                    .thenCompose(v -> fromFill(repo, claim.fill(), false));
         }
-        return fromFill(claim.fill(), true).thenCompose(r -> linked
+        return fromFill(repo, claim.fill(), true).thenCompose(r -> linked
                 ? CompletableFuture.completedFuture(r)
                 : links.link(repo, List.of(digest)).thenApply(v -> r));
     }
 
-    private CompletableFuture<BlobResult> fromFill(BlobFill fill, boolean started) {
+    private FillCoordinator.Claim claim(Repository repo, Digest digest, boolean linked) {
+        return fills.claim(digest, repo.namespace(), () -> tiers.source(digest, linked,
+                () -> upstream.getBlob(repo.upstream(), repo.name().toString(), digest)));
+    }
+
+    private CompletableFuture<BlobResult> fromFill(Repository repo, BlobFill fill, boolean started) {
         return fill.sized().thenApply(size -> {
             CacheOutcome outcome = !started ? CacheOutcome.JOINED
                     : fill.origin() == BlobTiers.Origin.SHARED ? CacheOutcome.SHARED : CacheOutcome.MISS;
             if (started && tiers.hasShared()) {
                 metrics.tierRead("s3", fill.origin() == BlobTiers.Origin.SHARED);
             }
-            return result(fill.digest(), size, outcome, (off, len) -> fills.open(fill, off, len));
+            return result(fill.digest(), size, outcome, (off, len) -> openFill(repo, fill, off, len));
         });
     }
 
-    /** Opens a stored blob; if it was evicted since it was found, the fill that brings it back serves it. */
-    private CompletableFuture<Content> openStored(Digest digest, long size, long offset, long length) {
+    /**
+     * Opens a range of a blob being filled. The fill may have failed between
+     * the size and this open (a fast upstream that cut off): the client then
+     * gets the upstream's failure, before any header was sent.
+     */
+    private CompletableFuture<Content> openFill(Repository repo, BlobFill fill, long offset, long length) {
+        return fills.open(fill, offset, length).exceptionallyCompose(e -> CompletableFuture.failedFuture(
+                UpstreamErrors.map(e, repo, ErrorCode.BLOB_UNKNOWN, "blob " + fill.digest())));
+    }
+
+    /**
+     * Opens a stored blob. If it went missing since it was found (evicted, or
+     * its file removed under the store), the fill that brings it back serves
+     * it: joined if one runs, else started. The repository was authorized for
+     * the hit, so the repository may see what the fill brings.
+     */
+    private CompletableFuture<Content> openStored(Repository repo, Digest digest, long size, long offset, long length) {
         return tiers.openLocal(digest, size, offset, length).exceptionallyCompose(e -> {
-            if (BlobTiers.isNotFound(e)) {
-                BlobFill running = fills.inFlight(digest);
-                if (running != null) {
-                    return fills.open(running, offset, length);
-                }
+            if (!BlobTiers.isNotFound(e)) {
+                return CompletableFuture.failedFuture(e);
             }
-            return CompletableFuture.failedFuture(e);
+            FillCoordinator.Claim claim = claim(repo, digest, true);
+            return claim == null
+                    ? tiers.openLocal(digest, size, offset, length) // committed again meanwhile
+                    : openFill(repo, claim.fill(), offset, length);
         });
     }
 

@@ -13,11 +13,13 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.gantry.conformance.ConformanceClient.Response;
 import dev.gantry.conformance.ConformanceData.Blob;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Random;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -200,6 +202,22 @@ class ContentEdgeCasesTest {
         assertThat(get(blobPath(repo, data.testBlobA.digest())).status()).isEqualTo(404);
         assertThat(client.request("HEAD", blobPath(repo, data.testBlobA.digest())).send().status()).isEqualTo(404);
         assertThat(delete(blobPath(repo, data.testBlobA.digest())).status()).isEqualTo(404);
+    }
+
+    @Test
+    void aPushedBlobWhoseFileWentMissingIs404BlobUnknownNotAServerError() throws Exception {
+        String repo = newRepository();
+        byte[] bytes = new byte[5 << 20]; // over the memory tier's 4 MiB: only the disk holds it
+        new Random(repos.get()).nextBytes(bytes);
+        Blob blob = Blob.of(bytes);
+        push(repo, blob);
+        Files.delete(gantry.blobFile(blob.digest()));
+
+        Response r = get(blobPath(repo, blob.digest()));
+
+        assertThat(r.status()).as(r.describe()).isEqualTo(404);
+        assertThat(r.json().path("errors").path(0).path("code").asText()).isEqualTo("BLOB_UNKNOWN");
+        assertThat(r.json().path("errors").path(0).path("message").asText()).contains("push it again");
     }
 
     // ---- referrers ---------------------------------------------------------------------------------

@@ -1,5 +1,6 @@
 package dev.gantry.conformance;
 
+import dev.gantry.oci.Digest;
 import dev.gantry.testing.GantryServer;
 import dev.gantry.testing.MutableClock;
 import java.io.IOException;
@@ -63,6 +64,11 @@ final class HostedGantry implements AutoCloseable {
     /** A client with {@code OCI_USERNAME}/{@code OCI_PASSWORD}, following challenges as the suite does. */
     ConformanceClient client() {
         return new ConformanceClient(server.url(), USER, password);
+    }
+
+    /** Where the disk tier keeps {@code digest}. */
+    Path blobFile(String digest) {
+        return server.gantry().disk().pathOf(Digest.parse(digest));
     }
 
     @Override

@@ -1,12 +1,14 @@
 package dev.gantry.registry;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.gantry.content.BodyConsumer;
 import dev.gantry.content.ByteStream;
 import dev.gantry.oci.Digest;
 import dev.gantry.storage.DiskBlobStore;
 import io.netty.buffer.Unpooled;
+import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.util.ArrayDeque;
@@ -126,6 +128,33 @@ class BlobFillTest {
         blocking.runAll();
         assertThat(fill.done()).isCompletedExceptionally();
         assertThat(fill.committed()).isFalse();
+        assertThat(disk.statNow(digest)).isEmpty();
+    }
+
+    @Test
+    void aReaderArrivingAfterTheFillFailedGetsTheFillsFailureNotNotStored() throws Exception {
+        ManualExecutor blocking = new ManualExecutor();
+        DiskBlobStore disk = DiskBlobStore.open(tmp, 1L << 30, blocking, Clock.systemUTC());
+        byte[] blob = new byte[20 * CHUNK];
+        new Random(3).nextBytes(blob);
+        Digest digest = Digest.sha256(blob);
+        FillCoordinator fills = new FillCoordinator(disk, blocking);
+        PushedStream source = new PushedStream(blob.length);
+        FillCoordinator.Claim claim = fills.claim(digest, "upstream",
+                () -> CompletableFuture.completedFuture(new BlobTiers.Sourced(BlobTiers.Origin.UPSTREAM, source)));
+        blocking.runAll(); // spool opened: the size is known, a response could start
+        assertThat(claim.fill().sized()).isCompletedWithValue((long) blob.length);
+
+        // The upstream cuts off before the client's open: the fill fails and its spool is removed.
+        source.consumer.onData(Unpooled.wrappedBuffer(blob, 0, CHUNK));
+        IOException cut = new IOException("connection closed after 16384 of " + blob.length + " bytes");
+        source.consumer.onError(cut);
+        blocking.runAll();
+
+        CompletableFuture<?> open = fills.open(claim.fill(), 0, blob.length);
+        blocking.runAll();
+        assertThat(open).isCompletedExceptionally();
+        assertThatThrownBy(open::join).hasCause(cut);
         assertThat(disk.statNow(digest)).isEmpty();
     }
 }

@@ -20,6 +20,7 @@ import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.Map;
 import java.util.Random;
+import java.util.concurrent.CompletableFuture;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -81,12 +82,17 @@ class FillFaultsTest {
     void aBodyCutOffBeforeItsLengthIsNeverCommittedAndTheClientSeesItShort() throws Exception {
         byte[] blob = random(2_000_000, 1);
         Digest d = Digest.sha256(blob);
+        // The cut comes once the client's response has begun (before it, the client gets the
+        // upstream's failure as an error: BlobFillTest.aReaderArrivingAfterTheFillFailed…).
+        CompletableFuture<Void> responseBegun = new CompletableFuture<>();
         scripted = new ScriptedUpstream(req -> ScriptedUpstream.Answer.of(200,
-                Map.of("Content-Length", Integer.toString(blob.length)), Arrays.copyOf(blob, 700_000), true));
+                Map.of("Content-Length", Integer.toString(blob.length)), Arrays.copyOf(blob, 700_000), true)
+                .closingAfter(responseBegun));
         mirror(scripted.url());
 
         try (RawClient c = RawClient.get(gantry.hostPort(), "/v2/test/x/blobs/" + d, 0)) {
             assertThat(c.status()).isEqualTo(200);
+            responseBegun.complete(null);
             assertThat(c.contentLength()).isEqualTo(blob.length);
             byte[] got = c.readRest(0);
             assertThat(got.length).as("bytes before the cut").isLessThan(blob.length);
@@ -102,6 +108,29 @@ class FillFaultsTest {
         assertThat(ok.status()).isEqualTo(200);
         assertThat(Digest.sha256(ok.body())).isEqualTo(d);
         assertThat(stored(d)).isTrue();
+    }
+
+    @Test
+    void aStoredBlobWhoseFileWentMissingIsFetchedAgainNotAnError() throws Exception {
+        byte[] blob = random(6_000_000, 7); // over the memory tier's 4 MiB: only the disk holds it
+        Digest d = Digest.sha256(blob);
+        scripted = new ScriptedUpstream(req -> ScriptedUpstream.Answer.of(200,
+                Map.of("Content-Length", Integer.toString(blob.length)), blob, false));
+        mirror(scripted.url());
+        Http http = new Http(gantry.url());
+        assertThat(Digest.sha256(http.get("/v2/test/x/blobs/" + d).body())).isEqualTo(d);
+        assertThat(stored(d)).isTrue();
+
+        // An operator (or a full disk's cleanup) removes the file under the store's index.
+        Files.delete(gantry.gantry().disk().pathOf(d));
+
+        Http.Response again = http.get("/v2/test/x/blobs/" + d);
+        assertThat(again.status()).isEqualTo(200);
+        assertThat(Digest.sha256(again.body())).isEqualTo(d);
+        assertThat(scripted.requests().stream().filter(r -> r.method().equals("GET") && r.path().endsWith(d.toString())))
+                .as("upstream fetches of the blob").hasSize(2);
+        assertThat(stored(d)).isTrue();
+        assertThat(Files.exists(gantry.gantry().disk().pathOf(d))).isTrue();
     }
 
     @Test

@@ -13,7 +13,11 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.function.Function;
 
 /**
@@ -28,8 +32,21 @@ public final class ScriptedUpstream implements AutoCloseable {
     public record Request(String method, String path, Map<String, String> headers) {
     }
 
-    /** What to do with a request: write {@code bytes}, then close the connection if {@code close}. */
-    public record Answer(byte[] bytes, boolean close) {
+    /**
+     * What to do with a request: write {@code bytes}, then close the
+     * connection if {@code close}, once {@code closeAfter} completed (null:
+     * at once).
+     */
+    public record Answer(byte[] bytes, boolean close, CompletableFuture<?> closeAfter) {
+        public Answer(byte[] bytes, boolean close) {
+            this(bytes, close, null);
+        }
+
+        /** The same answer, but the connection stays open until {@code gate} completes. */
+        public Answer closingAfter(CompletableFuture<?> gate) {
+            return new Answer(bytes, close, gate);
+        }
+
         public static Answer of(int status, Map<String, String> headers, byte[] body, boolean close) {
             StringBuilder head = new StringBuilder("HTTP/1.1 ").append(status).append(" X\r\n");
             headers.forEach((k, v) -> head.append(k).append(": ").append(v).append("\r\n"));
@@ -100,6 +117,13 @@ public final class ScriptedUpstream implements AutoCloseable {
                 out.write(answer.bytes());
                 out.flush();
                 if (answer.close()) {
+                    if (answer.closeAfter() != null) {
+                        try {
+                            answer.closeAfter().get(30, TimeUnit.SECONDS);
+                        } catch (InterruptedException | ExecutionException | TimeoutException e) {
+                            // Close anyway.
+                        }
+                    }
                     return;
                 }
             }
