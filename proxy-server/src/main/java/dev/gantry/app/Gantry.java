@@ -101,7 +101,8 @@ public final class Gantry implements AutoCloseable {
         KnowledgeBase kb = config.hardware().knowledgeBase() == null ? KnowledgeBase.embedded()
                 : KnowledgeBase.load(Path.of(config.hardware().knowledgeBase()));
         this.scans = new LayerScans(new LayerScanner(kb, ScanLimits.defaults()), storage.meta(), blocking, metrics,
-                config.hardware().scanThreads(), config.hardware().scanQueue());
+                config.hardware().scanThreads(), config.hardware().scanQueue(),
+                () -> registry.fillsInFlight() > 0, config.hardware().yieldToFills());
         this.hardware = new HardwareService(registry, scans, new ImageAnalyzer(kb, clock), storage.meta(), blocking, clock);
         registry.contributeReferrers(hardware::referrers);
         if (config.hardware().scan()) {

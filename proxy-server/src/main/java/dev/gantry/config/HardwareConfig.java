@@ -11,18 +11,22 @@ import java.time.Duration;
  * @param scanThreads layer scans at once (each is CPU-bound, streaming, with bounded memory)
  * @param scanQueue scans waiting for a thread, at most; past it background scans are dropped
  * @param waitBudget how long a query waits for scans before answering 202 with Retry-After
+ * @param yieldToFills how long a background scan waits, at most, while blob fills run (so a pull's CPU
+ *     goes to the pull); a query that needs a scan never waits for it. Zero: scans start at once
  */
 public record HardwareConfig(
         @JsonProperty("scan") Boolean scan,
         @JsonProperty("knowledgeBase") String knowledgeBase,
         @JsonProperty("scanThreads") Integer scanThreads,
         @JsonProperty("scanQueue") Integer scanQueue,
-        @JsonProperty("waitBudget") Duration waitBudget) {
+        @JsonProperty("waitBudget") Duration waitBudget,
+        @JsonProperty("yieldToFills") Duration yieldToFills) {
 
     public HardwareConfig {
         scan = scan == null || scan;
         scanThreads = scanThreads != null ? scanThreads : 1;
         scanQueue = scanQueue != null ? scanQueue : 512;
         waitBudget = waitBudget != null ? waitBudget : Duration.ofSeconds(2);
+        yieldToFills = yieldToFills != null ? yieldToFills : Duration.ofSeconds(5);
     }
 }

@@ -12,6 +12,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
@@ -22,6 +23,8 @@ import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.BooleanSupplier;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -34,10 +37,18 @@ import org.slf4j.LoggerFactory;
  * bounded queue, never on an event loop; a background scan that does not fit
  * is dropped (it will be done on demand), a scan someone waits for is
  * reported as busy.
+ *
+ * <p>A background scan yields to fills: while any blob fill runs, it waits,
+ * at most {@code yieldToFills} after it was queued, unless someone waits for
+ * a scan. Scanning is CPU work that nobody is waiting for; on a small host it
+ * competed with the hashing and copying of the very pull that brought the
+ * layers (the prefetch benchmark's small layers were twice as slow with it).
  */
 public final class LayerScans implements AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(LayerScans.class);
+    /** How often a yielding scan looks again: short next to a scan, long next to a context switch. */
+    private static final long YIELD_POLL_MS = 20;
 
     private final LayerScanner scanner;
     private final MetadataStore meta;
@@ -46,10 +57,20 @@ public final class LayerScans implements AutoCloseable {
     private final ThreadPoolExecutor pool;
     private final ObjectMapper json = HardwareJson.mapper();
     private final Map<Digest, CompletableFuture<LayerFindings>> inFlight = new ConcurrentHashMap<>();
+    private final BooleanSupplier filling;
+    private final long yieldNanos;
+    /** Callers waiting for a scan: while there are any, no background scan yields. */
+    private final AtomicInteger awaited = new AtomicInteger();
 
+    /**
+     * @param filling whether blob fills are running now
+     * @param yieldToFills how long a background scan may wait for fills to end; zero: never waits
+     */
     public LayerScans(LayerScanner scanner, MetadataStore meta, Executor blocking, GantryMetrics metrics,
-                      int concurrency, int queueCapacity) {
+                      int concurrency, int queueCapacity, BooleanSupplier filling, Duration yieldToFills) {
         this.scanner = scanner;
+        this.filling = filling;
+        this.yieldNanos = yieldToFills.toNanos();
         this.meta = meta;
         this.blocking = blocking;
         this.metrics = metrics;
@@ -75,6 +96,16 @@ public final class LayerScans implements AutoCloseable {
      * one layer share one scan.
      */
     public CompletableFuture<LayerFindings> findings(Digest layer, String mediaType, Supplier<CompletableFuture<Path>> file) {
+        CompletableFuture<LayerFindings> f = findings(layer, mediaType, file, false);
+        if (!f.isDone()) {
+            awaited.incrementAndGet();
+            f.whenComplete((v, e) -> awaited.decrementAndGet());
+        }
+        return f;
+    }
+
+    private CompletableFuture<LayerFindings> findings(Digest layer, String mediaType, Supplier<CompletableFuture<Path>> file,
+                                                      boolean background) {
         CompletableFuture<LayerFindings> running = inFlight.get(layer);
         if (running != null) {
             return running;
@@ -88,7 +119,7 @@ public final class LayerScans implements AutoCloseable {
             if (existing != null) {
                 return existing;
             }
-            file.get().thenCompose(path -> scanOnPool(layer, mediaType, path)).whenComplete((f, e) -> {
+            file.get().thenCompose(path -> scanOnPool(layer, mediaType, path, background)).whenComplete((f, e) -> {
                 inFlight.remove(layer, mine);
                 if (e != null) {
                     mine.completeExceptionally(e);
@@ -107,7 +138,7 @@ public final class LayerScans implements AutoCloseable {
         }
         stored(layer).thenAccept(found -> {
             if (found.isEmpty()) {
-                findings(layer, mediaType, () -> CompletableFuture.completedFuture(file)).exceptionally(e -> {
+                findings(layer, mediaType, () -> CompletableFuture.completedFuture(file), true).exceptionally(e -> {
                     log.debug("background scan of {} not done: {}", layer, e.toString());
                     return null;
                 });
@@ -131,10 +162,14 @@ public final class LayerScans implements AutoCloseable {
         }, blocking);
     }
 
-    private CompletableFuture<LayerFindings> scanOnPool(Digest layer, String mediaType, Path path) {
+    private CompletableFuture<LayerFindings> scanOnPool(Digest layer, String mediaType, Path path, boolean background) {
         CompletableFuture<LayerFindings> result = new CompletableFuture<>();
+        long queuedAt = System.nanoTime();
         try {
             pool.execute(() -> {
+                if (background) {
+                    yieldToFills(queuedAt);
+                }
                 long start = System.nanoTime();
                 LayerFindings f;
                 try (InputStream in = Files.newInputStream(path)) {
@@ -162,6 +197,19 @@ public final class LayerScans implements AutoCloseable {
             result.completeExceptionally(new ScannerBusyException());
         }
         return result;
+    }
+
+    /** Waits while fills run and nobody waits for a scan, until {@code yieldToFills} after {@code queuedAt}. */
+    private void yieldToFills(long queuedAt) {
+        long deadline = queuedAt + yieldNanos;
+        while (awaited.get() == 0 && filling.getAsBoolean() && System.nanoTime() - deadline < 0) {
+            try {
+                Thread.sleep(YIELD_POLL_MS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+        }
     }
 
     private static long sizeOf(Path p) {

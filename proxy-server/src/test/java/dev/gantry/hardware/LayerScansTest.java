@@ -1,0 +1,130 @@
+package dev.gantry.hardware;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.gantry.metrics.GantryMetrics;
+import dev.gantry.oci.Digest;
+import dev.gantry.scan.LayerBuilder;
+import dev.gantry.scan.LayerFindings;
+import dev.gantry.scan.LayerScanner;
+import dev.gantry.scan.ScanLimits;
+import dev.gantry.scan.kb.KnowledgeBase;
+import dev.gantry.storage.DiskMetadataStore;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Background scans yield to fills, for a bounded time, and never to a caller who waits. */
+class LayerScansTest {
+
+    private static final String GZIP_LAYER = "application/vnd.oci.image.layer.v1.tar+gzip";
+
+    @TempDir
+    Path tmp;
+
+    private final ExecutorService blocking = Executors.newFixedThreadPool(2);
+    private final AtomicBoolean filling = new AtomicBoolean();
+    private LayerScans scans;
+
+    @AfterEach
+    void stop() {
+        if (scans != null) {
+            scans.close();
+        }
+        blocking.shutdownNow();
+    }
+
+    private LayerScans scans(Duration yieldToFills) throws Exception {
+        scans = new LayerScans(new LayerScanner(KnowledgeBase.embedded(), ScanLimits.defaults()),
+                new DiskMetadataStore(tmp.resolve("meta")), blocking, new GantryMetrics(), 1, 16, filling::get, yieldToFills);
+        return scans;
+    }
+
+    private record Layer(Digest digest, Path file) {
+    }
+
+    private Layer layer(String name) throws Exception {
+        byte[] gz = new LayerBuilder().file("etc/" + name, "content of " + name).gzip();
+        Digest d = Digest.sha256(gz);
+        Path file = tmp.resolve(name + ".tar.gz");
+        Files.write(file, gz);
+        return new Layer(d, file);
+    }
+
+    private boolean scanned(Layer l) {
+        return scans.stored(l.digest()).join().isPresent();
+    }
+
+    private static void waitUntil(java.util.function.BooleanSupplier condition, long millis) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(millis);
+        while (!condition.getAsBoolean() && System.nanoTime() < deadline) {
+            Thread.sleep(10);
+        }
+    }
+
+    @Test
+    void aBackgroundScanWaitsWhileFillsRunAndStartsWhenTheyEnd() throws Exception {
+        scans(Duration.ofSeconds(30));
+        Layer l = layer("a");
+        filling.set(true);
+
+        scans.background(l.digest(), GZIP_LAYER, l.file());
+        Thread.sleep(500);
+        assertThat(scanned(l)).as("scanned while a fill runs").isFalse();
+
+        filling.set(false);
+        waitUntil(() -> scanned(l), 5_000);
+        assertThat(scanned(l)).as("scanned once the fills ended").isTrue();
+    }
+
+    @Test
+    void aBackgroundScanWaitsNoLongerThanTheBound() throws Exception {
+        scans(Duration.ofMillis(300));
+        Layer l = layer("b");
+        filling.set(true); // and never ends
+
+        long start = System.nanoTime();
+        scans.background(l.digest(), GZIP_LAYER, l.file());
+        waitUntil(() -> scanned(l), 5_000);
+
+        assertThat(scanned(l)).isTrue();
+        assertThat(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start)).as("ms until scanned").isGreaterThanOrEqualTo(300);
+    }
+
+    @Test
+    void aCallerWaitingForAScanEndsTheYield() throws Exception {
+        scans(Duration.ofSeconds(30));
+        Layer held = layer("c");
+        Layer wanted = layer("d");
+        filling.set(true);
+        scans.background(held.digest(), GZIP_LAYER, held.file());
+        Thread.sleep(200);
+
+        // A query needs another layer: it queues behind the held scan, which must now go ahead.
+        CompletableFuture<LayerFindings> f = scans.findings(wanted.digest(), GZIP_LAYER,
+                () -> CompletableFuture.completedFuture(wanted.file()));
+
+        assertThat(f.get(5, TimeUnit.SECONDS).layer()).isEqualTo(wanted.digest().toString());
+        assertThat(scanned(held)).isTrue();
+    }
+
+    @Test
+    void withoutYieldABackgroundScanStartsAtOnceWhileFillsRun() throws Exception {
+        scans(Duration.ZERO);
+        Layer l = layer("e");
+        filling.set(true);
+
+        scans.background(l.digest(), GZIP_LAYER, l.file());
+        waitUntil(() -> scanned(l), 5_000);
+
+        assertThat(scanned(l)).isTrue();
+    }
+}
