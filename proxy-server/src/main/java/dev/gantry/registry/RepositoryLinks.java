@@ -9,11 +9,15 @@ import dev.gantry.storage.MetadataStore;
 import dev.gantry.storage.StorageLayout;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.util.ArrayList;
 import java.util.Collection;
+import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Which repositories may serve which digests. Storage is content-addressed
@@ -24,6 +28,8 @@ import java.util.concurrent.Executor;
  * credentials for another.
  */
 final class RepositoryLinks {
+
+    private static final Logger log = LoggerFactory.getLogger(RepositoryLinks.class);
 
     private final MetadataStore meta;
     private final Executor blocking;
@@ -97,26 +103,50 @@ final class RepositoryLinks {
         }
     }
 
+    /**
+     * Links digests to a repository. A hosted repository's links are written
+     * before the future completes: they are what a push acknowledged. A
+     * mirrored repository's links hold from the moment this returns (the
+     * upstream just showed the repository holds the digests) and are written
+     * behind: a manifest miss waited for one file per layer before its
+     * response, and on a tiered store for a shared read of each.
+     */
     CompletableFuture<Void> link(Repository repo, Collection<Digest> digests) {
+        List<Link> missing = new ArrayList<>(digests.size());
+        for (Digest d : digests) {
+            Link link = new Link(repo, d);
+            if (!Boolean.TRUE.equals(known.getIfPresent(link))) {
+                missing.add(link);
+            }
+        }
         if (repo.isHosted()) {
             hosted.addAll(digests);
+            return missing.isEmpty() ? CompletableFuture.completedFuture(null)
+                    : CompletableFuture.runAsync(() -> persist(missing), blocking);
         }
-        return CompletableFuture.runAsync(() -> {
-            for (Digest d : digests) {
-                Link link = new Link(repo, d);
-                if (Boolean.TRUE.equals(known.getIfPresent(link))) {
-                    continue;
-                }
-                try {
-                    String key = link.key();
-                    if (!meta.exists(key)) {
-                        meta.put(key, new byte[0]);
-                    }
-                    known.put(link, true);
-                } catch (IOException e) {
-                    throw new UncheckedIOException(e);
-                }
+        if (missing.isEmpty()) {
+            return CompletableFuture.completedFuture(null);
+        }
+        missing.forEach(l -> known.put(l, true));
+        blocking.execute(() -> {
+            try {
+                persist(missing);
+            } catch (UncheckedIOException e) {
+                // Still linked in memory; after a restart the upstream is asked again (a HEAD).
+                log.warn("cannot record that {} holds {} digests: {}", repo, missing.size(), e.getCause().toString());
             }
-        }, blocking);
+        });
+        return CompletableFuture.completedFuture(null);
+    }
+
+    private void persist(List<Link> links) {
+        for (Link link : links) {
+            try {
+                meta.putIfAbsent(link.key(), new byte[0]);
+                known.put(link, true);
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }
     }
 }

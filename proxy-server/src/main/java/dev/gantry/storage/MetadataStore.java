@@ -26,6 +26,17 @@ public interface MetadataStore {
 
     void put(String key, byte[] value) throws IOException;
 
+    /**
+     * {@link #put} unless this store already holds the key. A tiered store
+     * looks at its local copy only: a redundant shared write, made in the
+     * background, costs less than a shared read on the request path.
+     */
+    default void putIfAbsent(String key, byte[] value) throws IOException {
+        if (!exists(key)) {
+            put(key, value);
+        }
+    }
+
     /** Removes a key; returns whether it existed. */
     boolean delete(String key) throws IOException;
 

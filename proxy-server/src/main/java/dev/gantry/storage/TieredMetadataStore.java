@@ -79,6 +79,13 @@ public final class TieredMetadataStore implements MetadataStore {
     }
 
     @Override
+    public void putIfAbsent(String key, byte[] value) throws IOException {
+        if (!local.exists(key)) {
+            put(key, value);
+        }
+    }
+
+    @Override
     public boolean delete(String key) throws IOException {
         boolean here = local.delete(key);
         pending.put(key, Optional.empty());

@@ -1,0 +1,134 @@
+package dev.gantry.registry;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.gantry.config.HostedConfig;
+import dev.gantry.config.UpstreamConfig;
+import dev.gantry.oci.Digest;
+import dev.gantry.oci.RepositoryName;
+import dev.gantry.registry.BlobFillTest.ManualExecutor;
+import dev.gantry.storage.DiskMetadataStore;
+import dev.gantry.storage.MetadataStore;
+import dev.gantry.storage.RemoteHealth;
+import dev.gantry.storage.StorageLayout;
+import dev.gantry.storage.TieredMetadataStore;
+import dev.gantry.upstream.Upstream;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** When links hold, and when the response that made them waits for the store. */
+class RepositoryLinksTest {
+
+    @TempDir
+    Path tmp;
+
+    private static final List<Digest> DIGESTS = List.of(
+            Digest.sha256("one".getBytes(StandardCharsets.UTF_8)),
+            Digest.sha256("two".getBytes(StandardCharsets.UTF_8)));
+
+    private static Repository mirrored() {
+        UpstreamConfig c = new UpstreamConfig("hub", "http://127.0.0.1:1", true, null, null, null, null, null, null, null, null);
+        return Repository.proxied("library/x", new Upstream(c, Clock.systemUTC()), RepositoryName.of("library/x"));
+    }
+
+    private static Repository hosted() {
+        return Repository.hosted("local/x", new HostedConfig("local/", null), RepositoryName.of("local/x"));
+    }
+
+    private static String key(Repository repo, Digest d) {
+        return StorageLayout.linkKey(repo.namespace(), repo.name(), d);
+    }
+
+    @Test
+    void aMirroredRepositorysLinksHoldAtOnceAndAreWrittenBehind() throws Exception {
+        ManualExecutor blocking = new ManualExecutor();
+        MetadataStore meta = new DiskMetadataStore(tmp);
+        RepositoryLinks links = new RepositoryLinks(meta, blocking, 1000);
+        Repository repo = mirrored();
+
+        CompletableFuture<Void> linked = links.link(repo, DIGESTS);
+
+        assertThat(linked).as("the manifest response does not wait for the store").isCompleted();
+        assertThat(links.isLinked(repo, DIGESTS.get(1))).isCompletedWithValue(true);
+        assertThat(meta.exists(key(repo, DIGESTS.get(0)))).isFalse();
+        blocking.runAll();
+        for (Digest d : DIGESTS) {
+            assertThat(meta.exists(key(repo, d))).as("written behind").isTrue();
+        }
+        // A restart (an empty memory) still finds them.
+        RepositoryLinks restarted = new RepositoryLinks(meta, Runnable::run, 1000);
+        assertThat(restarted.isLinked(repo, DIGESTS.get(0)).get()).isTrue();
+    }
+
+    @Test
+    void aHostedRepositorysLinksAreWrittenBeforeTheyAreAcknowledged() throws Exception {
+        ManualExecutor blocking = new ManualExecutor();
+        MetadataStore meta = new DiskMetadataStore(tmp);
+        RepositoryLinks links = new RepositoryLinks(meta, blocking, 1000);
+        Repository repo = hosted();
+
+        CompletableFuture<Void> linked = links.link(repo, DIGESTS);
+
+        assertThat(linked).as("a push is acknowledged only once its links are stored").isNotDone();
+        blocking.runAll();
+        assertThat(linked).isCompleted();
+        assertThat(meta.exists(key(repo, DIGESTS.get(0)))).isTrue();
+    }
+
+    @Test
+    void linkingOnATieredStoreNeverReadsTheSharedCopy() throws Exception {
+        AtomicInteger remoteReads = new AtomicInteger();
+        MetadataStore shared = new DiskMetadataStore(tmp.resolve("shared"));
+        MetadataStore countingShared = new MetadataStore() {
+            @Override
+            public Optional<byte[]> get(String key) throws IOException {
+                remoteReads.incrementAndGet();
+                return shared.get(key);
+            }
+
+            @Override
+            public boolean exists(String key) throws IOException {
+                remoteReads.incrementAndGet();
+                return shared.exists(key);
+            }
+
+            @Override
+            public void put(String key, byte[] value) throws IOException {
+                shared.put(key, value);
+            }
+
+            @Override
+            public boolean delete(String key) throws IOException {
+                return shared.delete(key);
+            }
+
+            @Override
+            public List<String> list(String prefix) throws IOException {
+                return shared.list(prefix);
+            }
+
+            @Override
+            public List<String> listRecursive(String prefix) throws IOException {
+                return shared.listRecursive(prefix);
+            }
+        };
+        TieredMetadataStore tiered = new TieredMetadataStore(new DiskMetadataStore(tmp.resolve("local")), countingShared,
+                new RemoteHealth("S3", Clock.systemUTC(), Duration.ofSeconds(30)), Runnable::run);
+        RepositoryLinks links = new RepositoryLinks(tiered, Runnable::run, 1000);
+        Repository repo = mirrored();
+
+        links.link(repo, DIGESTS).get();
+
+        assertThat(remoteReads).as("shared reads while linking").hasValue(0);
+        assertThat(shared.exists(key(repo, DIGESTS.get(1)))).as("written to the shared copy too").isTrue();
+    }
+}
