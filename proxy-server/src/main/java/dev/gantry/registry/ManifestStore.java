@@ -12,6 +12,8 @@ import java.util.Arrays;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Manifests by digest: immutable, so cached forever (in memory, weighed in
@@ -19,6 +21,8 @@ import java.util.concurrent.Executor;
  * newline, then the manifest's exact bytes.
  */
 final class ManifestStore {
+
+    private static final Logger log = LoggerFactory.getLogger(ManifestStore.class);
 
     record StoredManifest(Digest digest, String mediaType, byte[] body) {
     }
@@ -53,19 +57,34 @@ final class ManifestStore {
         }, blocking);
     }
 
-    /** Stores a manifest whose bytes were verified against its digest. */
+    /** Stores a manifest whose bytes were verified against its digest (a push: complete once written). */
     CompletableFuture<Void> put(StoredManifest m) {
         memory.put(m.digest(), m);
-        return CompletableFuture.runAsync(() -> {
+        return CompletableFuture.runAsync(() -> write(m), blocking);
+    }
+
+    /**
+     * Caches a manifest fetched from upstream (and verified): served from
+     * memory at once, written behind. A write that fails costs a fetch after
+     * a restart, which is all a lost cache entry may cost.
+     */
+    void cache(StoredManifest m) {
+        memory.put(m.digest(), m);
+        blocking.execute(() -> {
             try {
-                String key = StorageLayout.manifestKey(m.digest());
-                if (!meta.exists(key)) {
-                    meta.put(key, encode(m));
-                }
-            } catch (IOException e) {
-                throw new UncheckedIOException(e);
+                write(m);
+            } catch (UncheckedIOException e) {
+                log.warn("cannot store manifest {}; it stays cached in memory: {}", m.digest(), e.getCause().toString());
             }
-        }, blocking);
+        });
+    }
+
+    private void write(StoredManifest m) {
+        try {
+            meta.putIfAbsent(StorageLayout.manifestKey(m.digest()), encode(m));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 
     private static byte[] encode(StoredManifest m) {

@@ -229,7 +229,11 @@ final class PullThroughManifests {
 
     // ---- shared -----------------------------------------------------------------------------
 
-    /** Validates, stores and links a manifest fetched (and digest-checked) from upstream. */
+    /**
+     * Validates, caches and links a manifest fetched (and digest-checked)
+     * from upstream. Both hold in memory at once and are written behind: the
+     * response does not wait for the disk (or S3).
+     */
     private CompletableFuture<StoredManifest> store(Repository repo, Digest digest, FetchedManifest fetched) {
         Manifest parsed;
         try {
@@ -240,7 +244,8 @@ final class PullThroughManifests {
                     Map.of(), e));
         }
         StoredManifest m = new StoredManifest(digest, parsed.mediaType(), fetched.body());
-        return manifests.put(m).thenCompose(v -> linkManifest(repo, m, parsed)).thenApply(v -> m);
+        manifests.cache(m);
+        return linkManifest(repo, m, parsed).thenApply(v -> m);
     }
 
     private CompletableFuture<Void> linkManifest(Repository repo, StoredManifest m) {
