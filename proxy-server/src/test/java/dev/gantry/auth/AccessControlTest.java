@@ -23,8 +23,11 @@ import dev.gantry.testing.TestImage;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Base64;
+import java.util.List;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -216,11 +219,26 @@ class AccessControlTest {
         http.get("/token?service=gantry&scope=repository:local/app:pull", "Authorization", basic("bob", "wrong-Secret"));
         String t = token(basic("bob", BOB_PW), "repository:local/app:push");
         pushStart("local/app", "Authorization", "Bearer " + t);
-        for (ILoggingEvent e : logs.list) {
+        // Lines are appended from server threads while this reads: wait for the access line, then
+        // read a copy taken under the appender's lock.
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+        List<ILoggingEvent> events;
+        do {
+            synchronized (logs) {
+                events = new ArrayList<>(logs.list);
+            }
+        } while (events.stream().noneMatch(e -> e.getFormattedMessage().contains("/v2/private.example/team/app/manifests/1 200"))
+                && System.nanoTime() < deadline && sleep(20));
+        for (ILoggingEvent e : events) {
             String line = e.getFormattedMessage() + (e.getThrowableProxy() == null ? "" : e.getThrowableProxy().getMessage());
             assertThat(line).doesNotContain(ALICE_PW).doesNotContain(BOB_PW).doesNotContain("wrong-Secret")
                     .doesNotContain(UPSTREAM_PW).doesNotContain(t).doesNotContain("robot:");
         }
-        assertThat(logs.list).anyMatch(e -> e.getFormattedMessage().contains("/v2/private.example/team/app/manifests/1 200"));
+        assertThat(events).anyMatch(e -> e.getFormattedMessage().contains("/v2/private.example/team/app/manifests/1 200"));
+    }
+
+    private static boolean sleep(long millis) throws InterruptedException {
+        Thread.sleep(millis);
+        return true;
     }
 }
