@@ -2,21 +2,16 @@ package dev.gantry.storage;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.gantry.content.BodyConsumer;
+import dev.gantry.content.BodyCollector;
 import dev.gantry.content.ByteStream;
 import dev.gantry.oci.Digest;
 import dev.gantry.testing.MutableClock;
 import dev.gantry.testing.S3ProxyServer;
-import io.netty.buffer.ByteBuf;
-import java.io.ByteArrayOutputStream;
-import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.UUID;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionStage;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -70,33 +65,10 @@ class S3BlobStoreIT extends BlobStoreContract {
         Digest d = put(bytes);
         ByteStream stream = ((S3BlobStore) store).read(d).join();
         assertThat(stream.contentLength()).isEqualTo(bytes.length);
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        CompletableFuture<Void> done = new CompletableFuture<>();
-        stream.subscribe(new BodyConsumer() {
-            @Override
-            public CompletionStage<?> onData(ByteBuf chunk) {
-                try {
-                    chunk.readBytes(out, chunk.readableBytes());
-                    return CompletableFuture.completedFuture(null);
-                } catch (IOException e) {
-                    return CompletableFuture.failedFuture(e);
-                } finally {
-                    chunk.release();
-                }
-            }
-
-            @Override
-            public void onEnd() {
-                done.complete(null);
-            }
-
-            @Override
-            public void onError(Throwable cause) {
-                done.completeExceptionally(cause);
-            }
-        });
-        done.join();
-        assertThat(out.toByteArray()).isEqualTo(bytes);
+        BodyCollector collector = new BodyCollector(stream.contentLength(), bytes.length,
+                size -> new AssertionError("more bytes than stored: " + size));
+        stream.subscribe(collector);
+        assertThat(collector.result().join()).isEqualTo(bytes);
     }
 
     @Test
