@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -127,7 +126,7 @@ class CompiledProgramLayersTest {
     void theJdksVectorMathLibraryIsDispatchedByTheJvmNotRequired() throws Exception {
         // libjsvml exports __jsvml_*_ex/_e9/_l9/_z0 and has no CPUID of its own: libjvm picks the entry points.
         Path jsvml = Path.of(System.getProperty("java.home"), "lib", "libjsvml.so");
-        Assumptions.assumeTrue(Files.exists(jsvml), "this JDK has no libjsvml.so");
+        TestTools.requireThat(Files.exists(jsvml), "this JDK has no libjsvml.so");
         CpuFinding c = only(layerOf(jsvml, "/usr/lib/jvm/java-17-openjdk-amd64/lib/libjsvml.so"));
         assertThat(c.required()).as("required features of libjsvml").doesNotContain("avx2", "avx512f", "avx");
         assertThat(c.supported()).contains("avx2");

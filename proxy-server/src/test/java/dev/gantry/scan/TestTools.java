@@ -1,8 +1,8 @@
 package dev.gantry.scan;
 
 import static org.junit.jupiter.api.Assertions.fail;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import dev.gantry.testing.Tools;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -13,8 +13,7 @@ import java.util.concurrent.TimeUnit;
  * External tools the scanner's tests use as oracles or to build real inputs
  * (gcc, objdump, dpkg-deb, apt-get...). A missing tool fails the test with a
  * message saying what to install when {@code CI=true}; elsewhere the test is
- * skipped. The Debian packages are listed in
- * {@code src/test/resources/scan/debian-packages.txt}.
+ * skipped ({@link Tools#cannotRun}). bin/test-deps installs them.
  */
 public final class TestTools {
     private TestTools() {
@@ -24,12 +23,7 @@ public final class TestTools {
     public static void require(String... commands) {
         for (String c : commands) {
             if (!onPath(c)) {
-                String message = "'" + c + "' is not installed; install the Debian packages in "
-                        + "proxy-server/src/test/resources/scan/debian-packages.txt";
-                if ("true".equals(System.getenv("CI"))) {
-                    fail(message);
-                }
-                assumeTrue(false, message);
+                Tools.cannotRun("'" + c + "' is not installed (bin/test installs it as root: see bin/test-deps)");
             }
         }
     }
@@ -37,10 +31,7 @@ public final class TestTools {
     /** Requires a condition the environment provides (a file, network to the Debian archive...). */
     public static void requireThat(boolean condition, String what) {
         if (!condition) {
-            if ("true".equals(System.getenv("CI"))) {
-                fail(what);
-            }
-            assumeTrue(false, what);
+            Tools.cannotRun(what);
         }
     }
 
