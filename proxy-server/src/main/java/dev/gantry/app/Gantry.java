@@ -18,6 +18,7 @@ import dev.gantry.storage.DiskBlobStore;
 import dev.gantry.storage.MemoryBlobStore;
 import dev.gantry.upstream.HttpTransport;
 import dev.gantry.upstream.RegistryClient;
+import dev.gantry.upstream.RequestKind;
 import dev.gantry.upstream.Upstream;
 import dev.gantry.upstream.UpstreamObserver;
 import dev.gantry.upstream.UpstreamRegistry;
@@ -26,6 +27,7 @@ import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.ExecutorService;
@@ -60,10 +62,13 @@ public final class Gantry implements AutoCloseable {
     private final ScheduledExecutorService maintenance;
     private final HttpServer server;
     private final List<Upstream> upstreams;
+    private final DataDirectoryLock dataLock;
     private InetSocketAddress address;
 
     private Gantry(GantryConfig config, Clock clock) throws IOException {
         this.config = config;
+        // Before anything else opens the directory: a second process must not touch the first's files.
+        this.dataLock = DataDirectoryLock.acquire(Path.of(config.storage().disk().path()).toAbsolutePath().normalize());
         this.net = NetRuntime.create(config.server().ioThreads());
         this.blocking = new ThreadPoolExecutor(config.server().blockingThreads(), config.server().blockingThreads(),
                 60, TimeUnit.SECONDS, new LinkedBlockingQueue<>(), new io.netty.util.concurrent.DefaultThreadFactory("gantry-blocking", true));
@@ -73,6 +78,8 @@ public final class Gantry implements AutoCloseable {
         this.transport = new HttpTransport(net, connectTimeout, maxConnections);
         this.upstreams = config.upstreams().stream().map(u -> new Upstream(u, clock)).toList();
         this.metrics = new GantryMetrics();
+        List<String> kinds = Arrays.stream(RequestKind.values()).map(k -> k.name().toLowerCase(Locale.ROOT)).toList();
+        upstreams.forEach(u -> metrics.upstreamKnown(u.name(), kinds));
         UpstreamObserver observer = (u, kind, status) ->
                 metrics.upstreamRequest(u.name(), kind.name().toLowerCase(Locale.ROOT), status);
         UpstreamRegistry upstream = new UpstreamRegistry(new RegistryClient(transport, clock, observer));
@@ -121,18 +128,31 @@ public final class Gantry implements AutoCloseable {
             }));
         }
         log.info("hardware knowledge base {}{}", kb.version(), config.hardware().scan() ? "; layers are scanned as they arrive" : "");
+        StatusPage status = new StatusPage(registry, scans, metrics);
         this.server = new HttpServer(net, registry, config.server().accessLog(), Security.tls(config), metrics, authenticator, config.auth(),
-                hardware, config.hardware().waitBudget());
+                hardware, config.hardware().waitBudget(), status::render);
     }
 
-    /** Builds and starts a server for {@code config}. */
+    /**
+     * Checks, then builds and starts a server for {@code config}. Nothing is
+     * written before the checks pass and the listen address is known to be free.
+     *
+     * @throws dev.gantry.config.ConfigException listing every problem of the configuration on this machine
+     * @throws StartupException when the address or the data directory is taken
+     */
     public static Gantry start(GantryConfig config, Clock clock) throws IOException, InterruptedException {
+        Preflight.check(config);
+        ListenAddress.checkFree(config.listenHost(), config.listenPort());
         Gantry g = new Gantry(config, clock);
         try {
             g.address = g.server.start(config.listenHost(), config.listenPort());
-        } catch (RuntimeException | InterruptedException e) {
+        } catch (Exception e) {
+            // Netty rethrows a failed bind's IOException undeclared.
             g.close();
-            throw e;
+            if (e instanceof InterruptedException interrupted) {
+                throw interrupted;
+            }
+            throw ListenAddress.explain(e, config.listenHost(), config.listenPort());
         }
         for (Upstream u : g.upstreams) {
             log.info("upstream {}{}", u, u.isDefault() ? " (default)" : "");
@@ -207,6 +227,11 @@ public final class Gantry implements AutoCloseable {
             Thread.currentThread().interrupt();
         }
         storage.close();
+        try {
+            dataLock.close();
+        } catch (IOException e) {
+            log.debug("releasing the data directory lock", e);
+        }
         log.info("stopped");
     }
 

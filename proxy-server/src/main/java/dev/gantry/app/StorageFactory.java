@@ -1,6 +1,5 @@
 package dev.gantry.app;
 
-import dev.gantry.config.ConfigException;
 import dev.gantry.config.StorageConfig;
 import dev.gantry.registry.Registry;
 import dev.gantry.storage.DiskBlobStore;
@@ -13,7 +12,6 @@ import dev.gantry.storage.S3Bucket;
 import dev.gantry.storage.S3MetadataStore;
 import dev.gantry.storage.StorageLayout;
 import dev.gantry.storage.TieredMetadataStore;
-import io.netty.util.internal.PlatformDependent;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -58,18 +56,8 @@ final class StorageFactory {
         }
     }
 
-    /** Direct memory kept free of the memory tier for network and spool buffers. */
-    static final long NETWORK_DIRECT_RESERVE = 32L << 20;
-
     static Opened open(StorageConfig config, Executor blocking, Clock clock) throws IOException {
         long memoryBytes = config.memory().maxBytes().bytes();
-        long direct = PlatformDependent.maxDirectMemory();
-        if (memoryBytes > direct - NETWORK_DIRECT_RESERVE) {
-            throw new ConfigException("key 'storage.memory.maxBytes' is " + config.memory().maxBytes()
-                    + " but the JVM's direct memory is only " + (direct >> 20) + "MiB: the memory tier lives there, beside "
-                    + (NETWORK_DIRECT_RESERVE >> 20) + "MiB of network buffers: raise it (GANTRY_JAVA_OPTS=-XX:MaxDirectMemorySize="
-                    + ((memoryBytes + NETWORK_DIRECT_RESERVE) >> 20) + "m) or lower the key");
-        }
         MemoryBlobStore memory = new MemoryBlobStore(memoryBytes, config.memory().maxBlobBytes().bytes(), clock);
         Path root = Path.of(config.disk().path());
         DiskBlobStore disk = DiskBlobStore.open(root, config.disk().maxBytes().bytes(), blocking, clock);

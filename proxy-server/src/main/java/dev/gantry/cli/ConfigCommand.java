@@ -3,38 +3,54 @@ package dev.gantry.cli;
 import dev.gantry.config.ConfigException;
 import dev.gantry.config.ConfigLoader;
 import dev.gantry.config.GantryConfig;
+import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
 
 /** {@code gantry config validate FILE}: checks a configuration without starting anything. */
 @Command(name = "config", mixinStandardHelpOptions = true, description = "Work with configuration files.",
         subcommands = {ConfigCommand.Validate.class})
 final class ConfigCommand implements Runnable {
 
+    @Spec
+    CommandSpec spec;
+
     @Override
     public void run() {
-        new picocli.CommandLine(this).usage(System.out);
+        spec.commandLine().usage(spec.commandLine().getOut());
     }
 
     @Command(name = "validate", mixinStandardHelpOptions = true,
-            description = "Check a configuration file; exit 0 if Gantry would start with it, 2 with the reason if not.")
+            description = "Check a configuration file as 'serve' would before starting (keys, values, the files it "
+                    + "names, the JVM's memory limits, the knowledge base); exit 0 if Gantry would start with it, "
+                    + "2 with every problem if not.")
     static final class Validate implements Callable<Integer> {
 
         @Parameters(paramLabel = "FILE", description = "configuration file (YAML); '-' reads standard input")
         String file;
 
+        @Spec
+        CommandSpec spec;
+
         @Override
         public Integer call() {
+            PrintWriter out = spec.commandLine().getOut();
+            PrintWriter err = spec.commandLine().getErr();
             try {
-                ConfigLoader loader = ConfigLoader.withSystemEnvironment();
-                GantryConfig c = "-".equals(file) ? loader.load(System.in, "standard input") : loader.load(Path.of(file));
-                System.out.println("ok: listen " + c.listen() + ", " + c.upstreams().size() + " upstream(s), disk "
+                GantryConfig c = Configs.validate(() -> "-".equals(file)
+                        ? ConfigLoader.withSystemEnvironment().load(System.in, "standard input")
+                        : Configs.load(Path.of(file)));
+                out.println("ok: listen " + c.listen() + ", " + c.upstreams().size() + " upstream(s), disk "
                         + c.storage().disk().path() + " (" + c.storage().disk().maxBytes() + ")");
+                out.flush();
                 return 0;
             } catch (ConfigException e) {
-                System.err.println("gantry: " + e.getMessage());
+                Configs.print(err, e);
+                err.flush();
                 return 2;
             }
         }

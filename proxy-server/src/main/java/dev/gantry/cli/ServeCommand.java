@@ -2,21 +2,32 @@ package dev.gantry.cli;
 
 import ch.qos.logback.classic.LoggerContext;
 import dev.gantry.app.Gantry;
+import dev.gantry.app.StartupException;
 import dev.gantry.config.ConfigException;
-import dev.gantry.config.ConfigLoader;
 import dev.gantry.config.GantryConfig;
+import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
+import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
-/** {@code gantry serve}: runs the mirror until SIGTERM/SIGINT, then shuts down gracefully. */
+/**
+ * {@code gantry serve}: runs the mirror until SIGTERM/SIGINT, then shuts down
+ * gracefully. A start that fails prints one line per problem and a hint on
+ * standard error, never a stack trace (that is logged at debug level), and
+ * exits 2 for a configuration that cannot work, 1 for anything else.
+ */
 @Command(name = "serve", mixinStandardHelpOptions = true,
         description = "Run the registry mirror (embedded default configuration unless --config is given).")
 final class ServeCommand implements Callable<Integer> {
+
+    private static final Logger log = LoggerFactory.getLogger(ServeCommand.class);
 
     @Option(names = {"-c", "--config"}, paramLabel = "FILE", description = "configuration file (YAML)")
     Path config;
@@ -24,25 +35,36 @@ final class ServeCommand implements Callable<Integer> {
     @Option(names = "--listen", paramLabel = "HOST:PORT", description = "overrides 'listen' from the configuration")
     String listen;
 
+    @Spec
+    CommandSpec spec;
+
     @Override
     public Integer call() throws Exception {
-        GantryConfig c;
-        try {
-            ConfigLoader loader = ConfigLoader.withSystemEnvironment();
-            c = config == null ? loader.loadEmbedded() : loader.load(config);
-            if (listen != null) {
-                c = c.withListen(listen);
-            }
-        } catch (ConfigException e) {
-            System.err.println("gantry: " + e.getMessage());
-            return 2;
-        }
+        PrintWriter err = spec.commandLine().getErr();
         Gantry gantry;
         try {
+            GantryConfig c = Configs.validate(() -> {
+                GantryConfig read = Configs.load(config);
+                return listen == null ? read : read.withListen(listen);
+            });
             gantry = Gantry.start(c, Clock.systemUTC());
         } catch (ConfigException e) {
-            System.err.println("gantry: " + e.getMessage());
+            Configs.print(err, e);
+            err.println("  hint: 'gantry config validate FILE' checks a configuration without starting anything");
+            err.flush();
             return 2;
+        } catch (StartupException e) {
+            log.debug("start-up failed", e);
+            err.println("gantry: " + e.getMessage());
+            err.println("  hint: " + e.hint());
+            err.flush();
+            return 1;
+        } catch (Exception e) {
+            log.debug("start-up failed", e);
+            err.println("gantry: cannot start: " + e);
+            err.println("  hint: GANTRY_LOG_LEVEL=debug logs the stack trace");
+            err.flush();
+            return 1;
         }
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {

@@ -1,6 +1,9 @@
 package dev.gantry.config;
 
+import com.fasterxml.jackson.core.JsonLocation;
 import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonStreamContext;
+import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.DeserializationContext;
 import com.fasterxml.jackson.databind.DeserializationFeature;
@@ -8,7 +11,7 @@ import com.fasterxml.jackson.databind.JsonDeserializer;
 import com.fasterxml.jackson.databind.JsonMappingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
+import com.fasterxml.jackson.databind.deser.DeserializationProblemHandler;
 import com.fasterxml.jackson.databind.module.SimpleModule;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -19,8 +22,12 @@ import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collection;
 import java.util.Iterator;
+import java.util.List;
 import java.util.Map;
+import java.util.TreeSet;
 import java.util.function.Function;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -81,8 +88,12 @@ public final class ConfigLoader {
         JsonNode tree;
         try {
             tree = yaml.readTree(in);
+        } catch (JsonProcessingException e) {
+            JsonLocation at = e.getLocation();
+            String where = at == null || at.getLineNr() < 0 ? source : source + ":" + at.getLineNr() + ":" + at.getColumnNr();
+            throw new ConfigException(where + ": not valid YAML: " + yamlProblem(e), e);
         } catch (IOException e) {
-            throw new ConfigException(source + ": not valid YAML: " + firstLine(e), e);
+            throw new ConfigException(source + ": cannot read: " + e.getMessage(), e);
         }
         if (tree == null || tree.isMissingNode() || tree.isNull()) {
             tree = yaml.createObjectNode();
@@ -91,18 +102,26 @@ public final class ConfigLoader {
             throw new ConfigException(source + ": the top level must be a mapping of keys");
         }
         expand(tree, "");
+        List<String> problems = new ArrayList<>();
         GantryConfig config;
         try {
-            config = yaml.treeToValue(tree, GantryConfig.class);
-        } catch (UnrecognizedPropertyException e) {
-            throw new ConfigException(source + ": unknown key '" + path(e) + "'; expected one of "
-                    + e.getKnownPropertyIds(), e);
+            config = yaml.reader().withHandler(new UnknownKeys(source, problems)).treeToValue(tree, GantryConfig.class);
         } catch (JsonMappingException e) {
-            throw new ConfigException(source + ": key '" + path(e) + "': " + firstLine(e), e);
+            problems.add(source + ": key '" + path(e) + "': " + firstLine(e));
+            throw new ConfigException(problems);
         } catch (JsonProcessingException e) {
-            throw new ConfigException(source + ": " + firstLine(e), e);
+            problems.add(source + ": " + firstLine(e));
+            throw new ConfigException(problems);
         }
-        return ConfigValidator.validate(config, source);
+        try {
+            ConfigValidator.validate(config, source);
+        } catch (ConfigException e) {
+            problems.addAll(e.problems());
+        }
+        if (!problems.isEmpty()) {
+            throw new ConfigException(problems, config);
+        }
+        return config;
     }
 
     private void expand(JsonNode node, String where) {
@@ -161,6 +180,18 @@ public final class ConfigLoader {
         return sb.toString();
     }
 
+    /**
+     * SnakeYAML's message without its source excerpts: "while parsing a flow
+     * sequence; expected ',' or ']', but got ':'".
+     */
+    private static String yamlProblem(JsonProcessingException e) {
+        String m = e.getOriginalMessage();
+        if (m == null) {
+            return e.getClass().getSimpleName();
+        }
+        return String.join("; ", m.lines().filter(l -> !l.isBlank() && !Character.isWhitespace(l.charAt(0))).toList());
+    }
+
     private static String firstLine(JsonProcessingException e) {
         Throwable cause = e.getCause();
         if (cause instanceof IllegalArgumentException iae && iae.getMessage() != null) {
@@ -172,6 +203,42 @@ public final class ConfigLoader {
 
     private static String firstLine(IOException e) {
         return e instanceof JsonProcessingException j ? firstLine(j) : String.valueOf(e.getMessage());
+    }
+
+    /**
+     * Records every unknown key and skips it, so one run names them all (Jackson
+     * would stop at the first).
+     */
+    private static final class UnknownKeys extends DeserializationProblemHandler {
+        private final String source;
+        private final List<String> problems;
+
+        UnknownKeys(String source, List<String> problems) {
+            this.source = source;
+            this.problems = problems;
+        }
+
+        @Override
+        public boolean handleUnknownProperty(DeserializationContext ctx, JsonParser p, JsonDeserializer<?> deserializer,
+                                             Object bean, String name) throws IOException {
+            StringBuilder key = new StringBuilder(name);
+            JsonStreamContext holder = p.getParsingContext();
+            if (p.currentToken() == JsonToken.START_OBJECT || p.currentToken() == JsonToken.START_ARRAY) {
+                holder = holder.getParent();
+            }
+            for (JsonStreamContext c = holder.getParent(); c != null && !c.inRoot(); c = c.getParent()) {
+                if (c.inArray()) {
+                    key.insert(0, "[" + c.getCurrentIndex() + "]" + (key.charAt(0) == '[' ? "" : "."));
+                } else if (c.getCurrentName() != null) {
+                    key.insert(0, c.getCurrentName() + (key.charAt(0) == '[' ? "" : "."));
+                }
+            }
+            Collection<Object> known = deserializer.getKnownPropertyNames();
+            problems.add(source + ": unknown key '" + key + "'" + (known == null ? "" : "; expected one of " + new TreeSet<>(
+                    known.stream().map(String::valueOf).toList())));
+            p.skipChildren();
+            return true;
+        }
     }
 
     /** Reads a scalar through a parse function whose IllegalArgumentException message says what was expected. */

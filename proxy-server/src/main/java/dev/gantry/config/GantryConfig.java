@@ -51,7 +51,8 @@ public record GantryConfig(
 
     /** A copy listening elsewhere (tests and benchmarks pick free ports). */
     public GantryConfig withListen(String newListen) {
-        return new GantryConfig(newListen, upstreams, cache, storage, prefetch, hosted, auth, tls, hardware, server);
+        return ConfigValidator.validate(
+                new GantryConfig(newListen, upstreams, cache, storage, prefetch, hosted, auth, tls, hardware, server), "--listen");
     }
 
     /** A copy with another storage section. */

@@ -90,6 +90,16 @@ public final class LayerScans implements AutoCloseable {
         return pool.getQueue().size();
     }
 
+    /** Scans running now. */
+    public int running() {
+        return pool.getActiveCount();
+    }
+
+    /** The queue's capacity: background scans beyond it are dropped. */
+    public int capacity() {
+        return pool.getQueue().size() + pool.getQueue().remainingCapacity();
+    }
+
     /**
      * The findings of a layer: stored ones if current, else a scan of the file
      * {@code file} supplies (fetching it if need be). Concurrent callers for

@@ -3,6 +3,7 @@ package dev.gantry.http;
 import dev.gantry.auth.AccessPolicy;
 import dev.gantry.auth.Authenticator;
 import dev.gantry.config.AuthConfig;
+import dev.gantry.config.Durations;
 import dev.gantry.hardware.HardwareService;
 import dev.gantry.metrics.GantryMetrics;
 import dev.gantry.net.NetRuntime;
@@ -54,10 +55,13 @@ public final class HttpServer implements AutoCloseable {
     private volatile boolean ready;
     private Channel listener;
 
-    /** @param ssl TLS context, or null for plain HTTP */
+    /**
+     * @param ssl    TLS context, or null for plain HTTP
+     * @param status renders {@code /v2/_gantry/status}
+     */
     public HttpServer(NetRuntime net, Registry registry, boolean accessLog, SslContext ssl, GantryMetrics metrics,
                       Authenticator authenticator, AuthConfig authConfig,
-                      HardwareService hardwareService, Duration waitBudget) {
+                      HardwareService hardwareService, Duration waitBudget, Supplier<Object> status) {
         this.hardware = hardwareService == null ? null : new HardwareEndpoints(hardwareService, waitBudget);
         this.net = net;
         this.endpoints = new RegistryEndpoints(registry, metrics);
@@ -66,7 +70,7 @@ public final class HttpServer implements AutoCloseable {
         this.accessLog = new AccessLog(accessLog);
         this.ssl = ssl;
         this.metrics = metrics;
-        this.status = () -> registry.status();
+        this.status = status;
         metrics.gauge("gantry_http_connections", "Open client connections", () -> channels.size());
         metrics.gauge("gantry_http_requests_in_flight", "Requests being answered", () -> inFlight.get());
     }
@@ -87,6 +91,8 @@ public final class HttpServer implements AutoCloseable {
                         ChannelPipeline p = ch.pipeline();
                         if (ssl != null) {
                             p.addLast("tls", ssl.newHandler(ch.alloc()));
+                        } else {
+                            p.addLast("tls-probe", new TlsOnPlainPort(accessLog));
                         }
                         p.addLast("codec", new HttpServerCodec(8192, 16 * 1024, 64 * 1024));
                         p.addLast("continue", new HttpServerExpectContinueHandler());
@@ -104,16 +110,20 @@ public final class HttpServer implements AutoCloseable {
     }
 
     /**
-     * Stops accepting, waits up to {@code grace} for responses in flight,
-     * then closes every connection.
+     * Drains, then closes: readiness probes answer 503 at once, responses in
+     * flight get up to {@code grace} to finish, and the listener stays open
+     * meanwhile, so a probe or a late request is answered (503, or served with
+     * {@code Connection: close}) rather than refused. Then every connection closes.
      */
     public void shutdown(Duration grace) {
         draining = true;
         ready = false;
-        if (listener != null) {
-            listener.close().awaitUninterruptibly();
-        }
         long deadline = System.nanoTime() + grace.toNanos();
+        int busy = inFlight.get();
+        if (listener != null) {
+            log.info("shutting down: /readyz answers 503; {} response(s) in flight have up to {} to finish", busy,
+                    Durations.format(grace));
+        }
         // Idle keep-alive connections can go now; busy ones close after their response.
         channels.forEach(ch -> ch.eventLoop().execute(() -> {
             RequestHandler h = ch.pipeline().get(RequestHandler.class);
@@ -131,6 +141,9 @@ public final class HttpServer implements AutoCloseable {
         }
         if (inFlight.get() > 0) {
             log.warn("shutdown grace of {} over with {} responses still in flight; closing them", grace, inFlight.get());
+        }
+        if (listener != null) {
+            listener.close().awaitUninterruptibly();
         }
         channels.close().awaitUninterruptibly(5, TimeUnit.SECONDS);
     }

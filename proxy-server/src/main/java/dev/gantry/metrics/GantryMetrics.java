@@ -4,10 +4,12 @@ import io.prometheus.metrics.core.metrics.Counter;
 import io.prometheus.metrics.core.metrics.GaugeWithCallback;
 import io.prometheus.metrics.core.metrics.Histogram;
 import io.prometheus.metrics.expositionformats.PrometheusTextFormatWriter;
+import io.prometheus.metrics.instrumentation.jvm.JvmMetrics;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.util.List;
 import java.util.Map;
 import java.util.function.DoubleSupplier;
 import java.util.function.Supplier;
@@ -60,6 +62,44 @@ public final class GantryMetrics {
             .help("Compressed layer bytes scanned").register(registry);
     private final Histogram scanDuration = Histogram.builder().name("gantry_scan_duration_seconds")
             .help("Time to scan one layer").classicOnly().classicUpperBounds(DURATION_BUCKETS).register(registry);
+
+    /** Results a layer scan ends with; also the status page's keys. */
+    public static final List<String> SCAN_RESULTS = List.of("complete", "partial", "failed", "rejected");
+
+    /**
+     * Registers the JVM's and the process's own series (memory pools, GC,
+     * threads, CPU, open file descriptors, resident memory) beside Gantry's,
+     * and puts every counter whose labels are known in advance at zero, so
+     * dashboards and {@code rate()} see a series from the start rather than
+     * from its first event.
+     */
+    public GantryMetrics() {
+        JvmMetrics.builder().register(registry);
+        for (String kind : List.of("manifest", "blob")) {
+            for (String outcome : List.of("hit", "shared", "miss", "joined", "revalidated", "stale", "negative", "upstream")) {
+                cache.labelValues(kind, outcome);
+            }
+        }
+        for (String tier : List.of("memory", "disk", "s3")) {
+            tierReads.labelValues(tier, "hit");
+            tierReads.labelValues(tier, "miss");
+            evictions.labelValues(tier);
+            evictedBytes.labelValues(tier);
+        }
+        for (String source : List.of("upstream", "shared")) {
+            fills.labelValues(source, "committed");
+            fills.labelValues(source, "failed");
+        }
+        for (String result : List.of("issued", "used", "wasted", "skipped_cached")) {
+            prefetch.labelValues(result);
+        }
+        SCAN_RESULTS.forEach(scans::labelValues);
+    }
+
+    /** Puts an upstream's request counters at zero for the request kinds Gantry sends, before the first request. */
+    public void upstreamKnown(String upstream, List<String> kinds) {
+        kinds.forEach(kind -> upstreamRequests.labelValues(upstream, kind, "200"));
+    }
 
     /** One completed HTTP exchange. */
     public void httpRequest(String route, String method, int status, long bytes, long nanos) {

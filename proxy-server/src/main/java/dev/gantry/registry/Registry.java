@@ -438,13 +438,29 @@ public final class Registry {
         return storage.memory().maxBytes();
     }
 
+    /**
+     * A tier's use and how well it answers. Every blob read asks the memory tier
+     * first, then disk, then S3, so {@code hitRatio} is the share of all blob
+     * reads answered by this tier or a faster one (the disk tier holds every
+     * blob the memory tier does), and {@code servedRatio} the share this tier
+     * answered itself; both null before the first read.
+     */
     private Map<String, Object> tier(long used, long max, String name) {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("usedBytes", used);
         m.put("maxBytes", max);
-        double hits = metrics.value("gantry_tier_reads_total", name, "hit");
-        double misses = metrics.value("gantry_tier_reads_total", name, "miss");
-        m.put("hitRatio", hits + misses == 0 ? null : hits / (hits + misses));
+        double reads = metrics.value("gantry_tier_reads_total", "memory", "hit")
+                + metrics.value("gantry_tier_reads_total", "memory", "miss");
+        double answeredUpTo = 0;
+        for (String t : List.of("memory", "disk", "s3")) {
+            answeredUpTo += metrics.value("gantry_tier_reads_total", t, "hit");
+            if (t.equals(name)) {
+                break;
+            }
+        }
+        double served = metrics.value("gantry_tier_reads_total", name, "hit");
+        m.put("hitRatio", reads == 0 ? null : answeredUpTo / reads);
+        m.put("servedRatio", reads == 0 ? null : served / reads);
         return m;
     }
 }

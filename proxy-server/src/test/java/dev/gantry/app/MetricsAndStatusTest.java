@@ -108,4 +108,49 @@ class MetricsAndStatusTest {
         assertThat(status.path("fillsInFlight").asInt()).isZero();
         assertThat(status.path("prefetch").path("mode").asText()).isEqualTo("off");
     }
+
+    @Test
+    void metricsCarryJvmAndProcessSeriesAndEveryKnownCounterFromTheStart() {
+        String text = http.get("/metrics").text();
+        assertThat(text)
+                .contains("jvm_memory_used_bytes{area=\"heap\"}")
+                .contains("jvm_threads_current ")
+                .contains("jvm_gc_collection_seconds_count{")
+                .contains("process_cpu_seconds_total ")
+                .contains("process_open_fds ")
+                .contains("process_resident_memory_bytes ")
+                // Nothing has been requested yet, and yet the series exist, at zero.
+                .contains("gantry_cache_requests_total{kind=\"blob\",outcome=\"hit\"} 0.0")
+                .contains("gantry_tier_reads_total{result=\"hit\",tier=\"disk\"} 0.0")
+                .contains("gantry_fills_total{result=\"failed\",source=\"upstream\"} 0.0")
+                .contains("gantry_scans_total{result=\"complete\"} 0.0")
+                .contains("gantry_prefetch_total{result=\"wasted\"} 0.0")
+                .contains("gantry_evictions_total{tier=\"disk\"} 0.0")
+                .contains("gantry_upstream_requests_total{kind=\"manifest_get\",status=\"200\",upstream=\"docker.io\"} 0.0");
+    }
+
+    @Test
+    void statusShowsTheVersionAndTheScanQueue() throws Exception {
+        JsonNode status = new ObjectMapper().readTree(http.get("/v2/_gantry/status").body());
+        assertThat(status.path("version").asText()).isNotEmpty();
+        JsonNode scans = status.path("scans");
+        assertThat(scans.path("queued").isInt()).as(scans.toString()).isTrue();
+        assertThat(scans.path("running").isInt()).as(scans.toString()).isTrue();
+        assertThat(scans.path("queueCapacity").asInt()).isEqualTo(512);
+        assertThat(scans.path("finished").path("complete").isNumber()).as(scans.toString()).isTrue();
+    }
+
+    @Test
+    void aBlobServedFromMemoryCountsAsADiskTierHitToo() throws Exception {
+        // First read: a miss in every tier (filled from upstream); then the memory tier answers.
+        http.get("/v2/app/blobs/" + image.config().digest());
+        http.get("/v2/app/blobs/" + image.config().digest());
+        http.get("/v2/app/blobs/" + image.config().digest());
+        JsonNode tiers = new ObjectMapper().readTree(http.get("/v2/_gantry/status").body()).path("tiers");
+        assertThat(tiers.path("memory").path("hitRatio").asDouble()).as(tiers.toString()).isEqualTo(2.0 / 3);
+        assertThat(tiers.path("memory").path("servedRatio").asDouble()).isEqualTo(2.0 / 3);
+        assertThat(tiers.path("disk").path("hitRatio").asDouble()).as("memory or disk answered 2 of 3 reads")
+                .isEqualTo(2.0 / 3);
+        assertThat(tiers.path("disk").path("servedRatio").asDouble()).as("disk itself answered none").isEqualTo(0.0);
+    }
 }

@@ -1,0 +1,43 @@
+package dev.gantry.app;
+
+import dev.gantry.hardware.LayerScans;
+import dev.gantry.metrics.GantryMetrics;
+import dev.gantry.registry.Registry;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * {@code GET /v2/_gantry/status}: the operator's one-page view, put together
+ * from the parts that know each figure: the version, the registry's upstreams
+ * (rate limits), tiers, fills and prefetch, and the layer scanner's queue.
+ */
+final class StatusPage {
+
+    private final Registry registry;
+    private final LayerScans scans;
+    private final GantryMetrics metrics;
+
+    StatusPage(Registry registry, LayerScans scans, GantryMetrics metrics) {
+        this.registry = registry;
+        this.scans = scans;
+        this.metrics = metrics;
+    }
+
+    Map<String, Object> render() {
+        Map<String, Object> out = new LinkedHashMap<>();
+        String version = StatusPage.class.getPackage().getImplementationVersion();
+        out.put("version", version == null ? "dev" : version);
+        out.putAll(registry.status());
+        Map<String, Object> s = new LinkedHashMap<>();
+        s.put("queued", scans.queued());
+        s.put("running", scans.running());
+        s.put("queueCapacity", scans.capacity());
+        Map<String, Object> finished = new LinkedHashMap<>();
+        for (String result : GantryMetrics.SCAN_RESULTS) {
+            finished.put(result, (long) metrics.value("gantry_scans_total", result));
+        }
+        s.put("finished", finished);
+        out.put("scans", s);
+        return out;
+    }
+}
