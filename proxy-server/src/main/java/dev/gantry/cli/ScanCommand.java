@@ -16,7 +16,6 @@ import dev.gantry.schema.HardwareJson;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintWriter;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.util.ArrayList;
@@ -31,7 +30,8 @@ import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
 /**
- * {@code gantry scan IMAGE-REF|OCI-LAYOUT-DIR}: the scanner without a server.
+ * {@code gantry scan IMAGE}: the scanner without a server. IMAGE is written
+ * as skopeo users write it ({@link ScanTarget}).
  * An image reference is fetched from its registry (once, through Gantry's own
  * pull path, into a cache directory) and scanned; a layout is read from disk. Scans
  * every layer of every image manifest in an OCI image layout once (shared
@@ -43,8 +43,9 @@ import picocli.CommandLine.Spec;
 @Command(name = "scan", mixinStandardHelpOptions = true,
         description = "Print the hardware an image needs, from an image reference or an OCI image layout directory.")
 public final class ScanCommand implements Callable<Integer> {
-    @Parameters(index = "0", paramLabel = "IMAGE-REF|OCI-LAYOUT-DIR",
-            description = "An image ([registry/]repository[:tag|@digest]) or an OCI image layout (skopeo copy ... oci:DIR).")
+    @Parameters(index = "0", paramLabel = "IMAGE",
+            description = "An image as skopeo names it: [docker://][registry/]repository[:tag|@digest], oci:DIR[:TAG], "
+                    + "dir:DIR, or the path of an OCI layout or dir: directory.")
     String target;
 
     @Option(names = "--plain-http", description = "Reach the image's registry over HTTP (default for localhost and 127.*).")
@@ -73,10 +74,18 @@ public final class ScanCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
         ObjectMapper mapper = HardwareJson.mapper();
-        if (!Files.isDirectory(Path.of(target))) {
-            return new RemoteScan(target, plainHttp, creds, cache, platform, kbDir).run(out, err, json);
+        ScanTarget what;
+        try {
+            what = ScanTarget.parse(target);
+            if (!what.isLocal()) {
+                return new RemoteScan(what.remote(), plainHttp, creds, cache, platform, kbDir).run(out, err, json);
+            }
+        } catch (IllegalArgumentException | RegistryException e) {
+            err.println("gantry scan: " + e.getMessage());
+            err.flush();
+            return 1;
         }
-        Path layout = Path.of(target);
+        Path layout = what.layout();
         try {
             ImagePlatform wanted = platform == null ? null : ImagePlatform.parse(platform);
             KnowledgeBase kb = kbDir == null ? KnowledgeBase.embedded() : KnowledgeBase.load(kbDir);
@@ -85,7 +94,7 @@ public final class ScanCommand implements Callable<Integer> {
             OciLayout oci = new OciLayout(layout, mapper);
             Map<Digest, LayerFindings> scanned = new HashMap<>();
             List<HardwareDocument> documents = new ArrayList<>();
-            for (OciLayout.Image image : oci.images()) {
+            for (OciLayout.Image image : oci.images(what.tag())) {
                 if (wanted != null && image.platform() != null && !matches(wanted, image.platform())) {
                     continue;
                 }

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.gantry.oci.Digest;
 import dev.gantry.scan.LayerBuilder;
 import dev.gantry.schema.HardwareSchema;
@@ -12,6 +13,11 @@ import java.io.StringWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -109,6 +115,99 @@ class ScanCommandTest {
     @Test
     void aDirectoryThatIsNotALayoutExitsOneWithAReason(@TempDir Path empty) {
         assertThat(run(empty.toString())).isEqualTo(1);
-        assertThat(err.toString()).contains("not an OCI image layout");
+        assertThat(err.toString().strip()).isEqualTo("gantry scan: " + empty
+                + " is neither an OCI image layout (no index.json) nor a skopeo dir: image (no manifest.json)");
+    }
+
+    // ---- image names as skopeo users write them ------------------------------------------------
+
+    @Test
+    void ociTransportWithATagScansTheImageTaggedSoInTheLayoutsIndex() throws Exception {
+        tagTheIndex("v1");
+        assertThat(run("oci:" + layout + ":v1", "--json", "--platform", "linux/arm64")).as(err.toString()).isZero();
+        assertThat(new ObjectMapper().readTree(out.toString()).at("/platform/architecture").asText()).isEqualTo("arm64");
+    }
+
+    @Test
+    void ociTransportWithoutATagScansTheWholeLayout() throws Exception {
+        assertThat(run("oci:" + layout, "--json")).as(err.toString()).isZero();
+        assertThat(new ObjectMapper().readTree(out.toString())).hasSize(2);
+    }
+
+    @Test
+    void ociTransportWithATagTheLayoutLacksNamesTheTagsThereAre() throws Exception {
+        tagTheIndex("v1");
+        assertThat(run("oci:" + layout + ":v2")).isEqualTo(1);
+        assertThat(err.toString().strip()).isEqualTo("gantry scan: no image tagged 'v2' in " + layout + " (tags: v1)");
+    }
+
+    @Test
+    void ociTransportNamingNoDirectorySaysSo() {
+        assertThat(run("oci:/nonexistent/layout:v1")).isEqualTo(1);
+        assertThat(err.toString().strip()).isEqualTo("gantry scan: 'oci:/nonexistent/layout:v1': no OCI image layout directory "
+                + "'/nonexistent/layout'");
+    }
+
+    @Test
+    void dirTransportReadsSkopeosDirFormat(@TempDir Path dir) throws Exception {
+        // skopeo copy ... dir:DIR writes manifest.json, a version file and blobs named by their hex digest.
+        ObjectMapper json = new ObjectMapper();
+        JsonNode top = json.readTree(layout.resolve("index.json").toFile());
+        String indexHex = top.at("/manifests/0/digest").asText().substring("sha256:".length());
+        JsonNode index = json.readTree(layout.resolve("blobs/sha256").resolve(indexHex).toFile());
+        String armHex = index.at("/manifests/1/digest").asText().substring("sha256:".length());
+        byte[] arm = Files.readAllBytes(layout.resolve("blobs/sha256").resolve(armHex));
+        Files.write(dir.resolve("manifest.json"), arm);
+        Files.writeString(dir.resolve("version"), "Directory Transport Version: 1.1\n");
+        JsonNode m = json.readTree(arm);
+        List<String> digests = new ArrayList<>(List.of(m.at("/config/digest").asText()));
+        m.path("layers").forEach(l -> digests.add(l.path("digest").asText()));
+        for (String d : digests) {
+            String hex = d.substring("sha256:".length());
+            Files.copy(layout.resolve("blobs/sha256").resolve(hex), dir.resolve(hex));
+        }
+        assertThat(run("dir:" + dir, "--json")).as(err.toString()).isZero();
+        JsonNode doc = json.readTree(out.toString());
+        assertThat(doc.at("/platform/architecture").asText()).isEqualTo("arm64");
+        assertThat(doc.at("/platform/hardware/alsa").asText()).isEqualTo("supported");
+    }
+
+    @Test
+    void transportsAScanCannotReadSayHowToCopyTheImageFirst() {
+        assertThat(run("docker-archive:/tmp/x.tar")).isEqualTo(1);
+        assertThat(err.toString().strip()).isEqualTo("gantry scan: 'docker-archive:/tmp/x.tar': docker-archive images cannot "
+                + "be scanned directly; copy the image first (skopeo copy docker-archive:/tmp/x.tar oci:DIR) and scan oci:DIR");
+    }
+
+    @Test
+    void anInvalidReferenceIsRefusedBeforeAnythingIsFetched() {
+        Set<String> before = scanTempDirs();
+        assertThat(run("docker://127.0.0.1:1/UPPER/case:1")).isEqualTo(1);
+        assertThat(err.toString()).startsWith("gantry scan: ").contains("UPPER/case");
+        assertThat(scanTempDirs()).isSubsetOf(before);
+    }
+
+    @Test
+    void aRegistryScanThatFailsLeavesNoTemporaryFilesBehind() {
+        Set<String> before = scanTempDirs();
+        // Nothing listens on port 1: the fetch fails after the scan's mirror has started in a temporary directory.
+        assertThat(run("docker://127.0.0.1:1/test/app:1")).isEqualTo(1);
+        assertThat(err.toString()).startsWith("gantry scan 127.0.0.1:1/test/app:1: ");
+        assertThat(scanTempDirs()).as("no /tmp/gantry-scan* directory left").isSubsetOf(before);
+    }
+
+    private static Set<String> scanTempDirs() {
+        try (Stream<Path> entries = Files.list(Path.of(System.getProperty("java.io.tmpdir")))) {
+            return entries.map(p -> p.getFileName().toString()).filter(n -> n.startsWith("gantry-scan")).collect(Collectors.toSet());
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
+    private void tagTheIndex(String tag) throws Exception {
+        ObjectMapper json = new ObjectMapper();
+        ObjectNode top = (ObjectNode) json.readTree(layout.resolve("index.json").toFile());
+        ((ObjectNode) top.path("manifests").get(0)).putObject("annotations").put("org.opencontainers.image.ref.name", tag);
+        json.writeValue(layout.resolve("index.json").toFile(), top);
     }
 }
