@@ -10,6 +10,7 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicReference;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Command;
@@ -41,40 +42,53 @@ final class ServeCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         PrintWriter err = spec.commandLine().getErr();
-        Gantry gantry;
-        try {
-            GantryConfig c = Configs.validate(() -> {
-                GantryConfig read = Configs.load(config);
-                return listen == null ? read : read.withListen(listen);
-            });
-            gantry = Gantry.start(c, Clock.systemUTC());
-        } catch (ConfigException e) {
-            Configs.print(err, e);
-            err.println("  hint: 'gantry config validate FILE' checks a configuration without starting anything");
-            err.flush();
-            return 2;
-        } catch (StartupException e) {
-            log.debug("start-up failed", e);
-            err.println("gantry: " + e.getMessage());
-            err.println("  hint: " + e.hint());
-            err.flush();
-            return 1;
-        } catch (Exception e) {
-            log.debug("start-up failed", e);
-            err.println("gantry: cannot start: " + e);
-            err.println("  hint: GANTRY_LOG_LEVEL=debug logs the stack trace");
-            err.flush();
-            return 1;
-        }
+        // The hook goes in before the server answers /readyz: a SIGTERM right after readiness
+        // (a rolling deploy, a test) must still drain rather than kill the JVM mid-response.
+        AtomicReference<Gantry> running = new AtomicReference<>();
         CountDownLatch stopped = new CountDownLatch(1);
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            gantry.shutdown();
+        Thread hook = new Thread(() -> {
+            Gantry g = running.get();
+            if (g != null) {
+                g.shutdown();
+            }
             stopped.countDown();
             // The log writer is a daemon thread: let it write the last lines before the JVM goes.
             if (LoggerFactory.getILoggerFactory() instanceof LoggerContext logging) {
                 logging.stop();
             }
-        }, "gantry-shutdown"));
+        }, "gantry-shutdown");
+        Runtime.getRuntime().addShutdownHook(hook);
+        int failed = 0;
+        try {
+            GantryConfig c = Configs.validate(() -> {
+                GantryConfig read = Configs.load(config);
+                return listen == null ? read : read.withListen(listen);
+            });
+            running.set(Gantry.start(c, Clock.systemUTC()));
+        } catch (ConfigException e) {
+            Configs.print(err, e);
+            err.println("  hint: 'gantry config validate FILE' checks a configuration without starting anything");
+            failed = 2;
+        } catch (StartupException e) {
+            log.debug("start-up failed", e);
+            err.println("gantry: " + e.getMessage());
+            err.println("  hint: " + e.hint());
+            failed = 1;
+        } catch (Exception e) {
+            log.debug("start-up failed", e);
+            err.println("gantry: cannot start: " + e);
+            err.println("  hint: GANTRY_LOG_LEVEL=debug logs the stack trace");
+            failed = 1;
+        }
+        if (failed != 0) {
+            err.flush();
+            try {
+                Runtime.getRuntime().removeShutdownHook(hook);
+            } catch (IllegalStateException shuttingDownAlready) {
+                // The hook runs anyway; there is nothing for it to stop.
+            }
+            return failed;
+        }
         stopped.await();
         return 0;
     }

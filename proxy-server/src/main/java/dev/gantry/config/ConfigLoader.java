@@ -43,6 +43,7 @@ public final class ConfigLoader {
     /** The embedded default configuration: a copy of {@code conf/gantry.yaml}. */
     public static final String EMBEDDED = "/gantry.yaml";
 
+    private static final Pattern YAML_MARK = Pattern.compile("line (\\d+), column (\\d+)");
     private static final Pattern ENV = Pattern.compile("\\$\\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?}");
 
     private final ObjectMapper yaml;
@@ -89,8 +90,7 @@ public final class ConfigLoader {
         try {
             tree = yaml.readTree(in);
         } catch (JsonProcessingException e) {
-            JsonLocation at = e.getLocation();
-            String where = at == null || at.getLineNr() < 0 ? source : source + ":" + at.getLineNr() + ":" + at.getColumnNr();
+            String where = source + yamlPosition(e);
             throw new ConfigException(where + ": not valid YAML: " + yamlProblem(e), e);
         } catch (IOException e) {
             throw new ConfigException(source + ": cannot read: " + e.getMessage(), e);
@@ -178,6 +178,23 @@ public final class ConfigLoader {
             }
         }
         return sb.toString();
+    }
+
+    /**
+     * ":line:column" of the problem, as SnakeYAML's message states it (its last
+     * mark is the problem's; Jackson's own location is one column off for YAML).
+     */
+    private static String yamlPosition(JsonProcessingException e) {
+        Matcher m = YAML_MARK.matcher(String.valueOf(e.getOriginalMessage()));
+        String found = "";
+        while (m.find()) {
+            found = ":" + m.group(1) + ":" + m.group(2);
+        }
+        JsonLocation at = e.getLocation();
+        if (found.isEmpty() && at != null && at.getLineNr() > 0) {
+            found = ":" + at.getLineNr() + ":" + at.getColumnNr();
+        }
+        return found;
     }
 
     /**

@@ -36,7 +36,7 @@ final class TlsOnPlainPort extends ChannelInboundHandlerAdapter {
         if (msg instanceof ByteBuf in && in.isReadable() && in.getByte(in.readerIndex()) == HANDSHAKE) {
             long started = System.nanoTime();
             in.release();
-            accessLog.record("-", "(TLS handshake on the plain-HTTP port)", null, 400, ANSWER.length,
+            accessLog.record("-", "(tls-handshake-on-plain-http-port)", null, 400, ANSWER.length,
                     System.nanoTime() - started, "tls-on-plain-http", null);
             ctx.writeAndFlush(ctx.alloc().buffer(ANSWER.length).writeBytes(ANSWER)).addListener(ChannelFutureListener.CLOSE);
             return;

@@ -182,4 +182,35 @@ class ConfigLoaderTest {
         assertThat(Durations.parse("500ms")).isEqualTo(Duration.ofMillis(500));
         assertThat(Durations.format(Duration.ofSeconds(90))).isEqualTo("90s");
     }
+
+    @Test
+    void everyProblemOfAFileIsReportedAtOnceEachWithItsKey() {
+        assertThatThrownBy(() -> load("""
+                listen: 127.0.0.1:5000
+                upstreams:
+                  - name: docker.io
+                    url: https://registry-1.docker.io
+                    urll: x
+                    retries: 99
+                prefetch:
+                  bogus: 1
+                  nested: {deeper: true}
+                """))
+                .isInstanceOfSatisfying(ConfigException.class, e -> assertThat(e.problems()).containsExactly(
+                        "test.yaml: unknown key 'upstreams[0].urll'; expected one of [connectTimeout, default, library, "
+                                + "maxConnections, name, password, private, readTimeout, retries, url, username]",
+                        "test.yaml: unknown key 'prefetch.bogus'; expected one of [maxConcurrent, maxConcurrentPerUpstream, "
+                                + "minRateLimitRemaining, mode, platforms, recentWithin]",
+                        "test.yaml: unknown key 'prefetch.nested'; expected one of [maxConcurrent, maxConcurrentPerUpstream, "
+                                + "minRateLimitRemaining, mode, platforms, recentWithin]",
+                        "test.yaml: key 'upstreams[0].retries': expected 0 to 10, got 99"))
+                .satisfies(e -> assertThat(((ConfigException) e).parsed()).as("the rest can still be checked").isPresent());
+    }
+
+    @Test
+    void aYamlSyntaxErrorNamesItsLineAndColumn() {
+        assertThatThrownBy(() -> load("listen: 127.0.0.1:5000\nupstreams: [\n  a: b: c\n"))
+                .isInstanceOf(ConfigException.class)
+                .hasMessage("test.yaml:3:7: not valid YAML: while parsing a flow sequence; expected ',' or ']', but got :");
+    }
 }

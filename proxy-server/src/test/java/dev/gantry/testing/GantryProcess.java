@@ -132,7 +132,9 @@ public final class GantryProcess implements AutoCloseable {
     /** SIGTERM and wait: a graceful shutdown. */
     public void stop() {
         if (process != null && process.isAlive()) {
-            process.destroy();
+            // Through the handle: Process.destroy() also closes our end of the output pipe,
+            // and the lines the server logs while it drains would be lost.
+            process.toHandle().destroy();
             try {
                 if (!process.waitFor(30, TimeUnit.SECONDS)) {
                     kill9();

@@ -70,7 +70,7 @@ public final class S3ProxyServer implements AutoCloseable {
         }
     }
 
-    static String javaBinary() {
+    public static String javaBinary() {
         return Path.of(System.getProperty("java.home"), "bin", "java").toString();
     }
 
