@@ -181,6 +181,22 @@ class AccessControlTest {
     }
 
     @Test
+    void mountingABlobFromAPrivateRepositoryNeedsPullThere() {
+        String digest = image.layers().get(0).digest().toString();
+        assertThat(http.get("/v2/private.example/team/app/blobs/" + digest, "Authorization", basic("alice", ALICE_PW)).status())
+                .isEqualTo(200);
+        String mount = "/blobs/uploads/?mount=" + digest + "&from=private.example/team/app";
+
+        Http.Response bob = http.send("POST", "/v2/local/bob" + mount, "Authorization", basic("bob", BOB_PW));
+        assertThat(bob.status()).as("an upload session, not a mount").isEqualTo(202);
+        assertThat(http.get("/v2/local/bob/blobs/" + digest, "Authorization", basic("bob", BOB_PW)).status()).isEqualTo(404);
+
+        Http.Response alice = http.send("POST", "/v2/local/alice" + mount, "Authorization", basic("alice", ALICE_PW));
+        assertThat(alice.status()).isEqualTo(201);
+        assertThat(http.get("/v2/local/alice/blobs/" + digest, "Authorization", basic("alice", ALICE_PW)).status()).isEqualTo(200);
+    }
+
+    @Test
     void tamperedExpiredAndForeignTokensAreRefused() throws Exception {
         String t = token(basic("alice", ALICE_PW), "repository:local/app:pull,push");
         assertThat(pushStart("local/app", "Authorization", "Bearer " + t).status()).isEqualTo(202);
