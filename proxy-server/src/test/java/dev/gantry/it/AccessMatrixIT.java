@@ -38,9 +38,10 @@ import org.junit.jupiter.params.provider.MethodSource;
  * rules name; bob, whom they do not; admin, whose rule covers every
  * repository) × three repositories (mirrored from a public upstream, mirrored
  * from a private one reached with credentials, hosted) × what can be read
- * (the manifest, a layer, the tags, the referrers, the hardware document, and
- * the same subject's content asked for under another, public, repository
- * name), with Basic credentials and with bearer tokens from {@code /token}.
+ * (the manifest, a layer, the tags, the referrers, the hardware document,
+ * the augmented view, and the same subject's content asked for under
+ * another, public, repository name), with Basic credentials and with bearer
+ * tokens from {@code /token}.
  * Upstreams are two real Distribution registries. The expected table is
  * written out below: any cell that changes fails.
  */
@@ -48,31 +49,31 @@ class AccessMatrixIT {
 
     /**
      * One row per repository and caller; columns: under the repository itself
-     * (manifest, layer blob, tags list, referrers, hardware document), then
-     * under the public name {@value #OTHER} (the layer blob, the referrers of
-     * the subject, a Gantry artifact of the subject, that artifact's document
-     * blob, the hardware document by subject digest). {@code 200:n}: an OCI
-     * index listing n referrers.
+     * (manifest, layer blob, tags list, referrers, hardware document,
+     * augmented view), then under the public name {@value #OTHER} (the layer
+     * blob, the referrers of the subject, a Gantry artifact of the subject,
+     * that artifact's document blob, the hardware document and the augmented
+     * view by subject digest). {@code 200:n}: an OCI index listing n referrers.
      */
     private static final String[] TABLE = {
-        "#          caller     manifest blob tags referrers hardware | other: blob referrers artifact document hardware",
-        "public     anonymous  200      200  200  200:2     200        404         200:0     404      404      404",
-        "public     alice      200      200  200  200:2     200        404         200:0     404      404      404",
-        "public     bob        200      200  200  200:2     200        404         200:0     404      404      404",
-        "public     admin      200      200  200  200:2     200        404         200:0     404      404      404",
-        "private    anonymous  401      401  401  401       401        404         200:0     404      404      404",
-        "private    alice      200      200  200  200:2     200        404         200:0     404      404      404",
-        "private    bob        403      403  403  403       403        404         200:0     404      404      404",
-        "private    admin      200      200  200  200:2     200        404         200:0     404      404      404",
-        "hosted     anonymous  401      401  401  401       401        404         200:0     404      404      404",
-        "hosted     alice      200      200  200  200:2     200        404         200:0     404      404      404",
-        "hosted     bob        403      403  403  403       403        404         200:0     404      404      404",
-        "hosted     admin      200      200  200  200:2     200        404         200:0     404      404      404",
+        "#repo      caller     manifest blob tags referrers hardware view | other: blob referrers artifact document hardware view",
+        "public     anonymous  200      200  200  200:2     200      200    404         200:0     404      404      404      404",
+        "public     alice      200      200  200  200:2     200      200    404         200:0     404      404      404      404",
+        "public     bob        200      200  200  200:2     200      200    404         200:0     404      404      404      404",
+        "public     admin      200      200  200  200:2     200      200    404         200:0     404      404      404      404",
+        "private    anonymous  401      401  401  401       401      401    404         200:0     404      404      404      404",
+        "private    alice      200      200  200  200:2     200      200    404         200:0     404      404      404      404",
+        "private    bob        403      403  403  403       403      403    404         200:0     404      404      404      404",
+        "private    admin      200      200  200  200:2     200      200    404         200:0     404      404      404      404",
+        "hosted     anonymous  401      401  401  401       401      401    404         200:0     404      404      404      404",
+        "hosted     alice      200      200  200  200:2     200      200    404         200:0     404      404      404      404",
+        "hosted     bob        403      403  403  403       403      403    404         200:0     404      404      404      404",
+        "hosted     admin      200      200  200  200:2     200      200    404         200:0     404      404      404      404",
     };
 
     private static final String[] OPERATIONS = {
-        "manifest", "blob", "tags", "referrers", "hardware",
-        "other blob", "other referrers", "other artifact", "other document", "other hardware",
+        "manifest", "blob", "tags", "referrers", "hardware", "view",
+        "other blob", "other referrers", "other artifact", "other document", "other hardware", "other view",
     };
 
     /** A public name everyone may pull that holds none of the subjects' content. */
@@ -179,9 +180,11 @@ class AccessMatrixIT {
             case "tags" -> "/tags/list";
             case "referrers", "other referrers" -> "/referrers/" + s.image().digest();
             case "hardware" -> "/_gantry/hardware/1";
+            case "view" -> "/_gantry/manifests/1";
             case "other artifact" -> "/manifests/" + s.artifact();
             case "other document" -> "/blobs/" + s.document();
             case "other hardware" -> "/_gantry/hardware/" + s.image().digest();
+            case "other view" -> "/_gantry/manifests/" + s.image().digest();
             default -> throw new IllegalArgumentException(operation);
         };
         String authorization = authorization(scheme, caller, repo);
