@@ -6,10 +6,15 @@ import java.util.List;
 /**
  * Who may pull, push and delete what. Rules are tried in order; the first
  * whose prefix matches the repository's full name and whose users include
- * the caller decides. Without a matching rule: anyone may pull if anonymous
- * pull is on, authenticated users may pull anything, and push and delete in
- * hosted namespaces. Two things no rule can grant: anonymous push or delete,
- * and anonymous reads of content Gantry fetched with an upstream's credentials.
+ * the caller decides: the caller may do its actions there, nothing more.
+ * Once any rule's prefix matches a repository, a caller no matching rule
+ * names gets nothing there, not even the defaults. Only a repository no
+ * rule matches gets the defaults: anyone may pull if anonymous pull is on,
+ * authenticated users may pull and may push and delete in hosted
+ * namespaces. Content of a private upstream (one Gantry reaches with
+ * credentials) has no defaults: only a rule grants it. And two things no
+ * rule can grant: anonymous push or delete, and anonymous reads of a
+ * private upstream's content. Thread-safe (immutable).
  */
 public final class AccessPolicy {
 
@@ -32,10 +37,19 @@ public final class AccessPolicy {
         if (anonymous && (!Access.PULL.equals(action) || privateUpstream)) {
             return false;
         }
+        boolean matched = false;
         for (AuthConfig.AccessRule rule : rules) {
-            if (fullName.startsWith(rule.prefix()) && covers(rule, user)) {
+            if (!fullName.startsWith(rule.prefix())) {
+                continue;
+            }
+            matched = true;
+            if (covers(rule, user)) {
                 return rule.actions().contains(action);
             }
+        }
+        if (matched || privateUpstream) {
+            // Rules speak for this repository (or it is private): what they do not grant is refused.
+            return false;
         }
         if (anonymous) {
             return anonymousPull;

@@ -9,11 +9,12 @@ import java.util.List;
  * anonymous (if allowed) and nothing can be pushed — anonymous push never is.
  *
  * @param htpasswd an htpasswd file of bcrypt entries ({@code htpasswd -B})
- * @param anonymousPull whether callers without credentials may pull (never
- *     content of upstreams configured with credentials)
- * @param rules access rules by repository prefix, first match wins; when none
- *     match, authenticated users may pull everything and push and delete in
- *     hosted namespaces
+ * @param anonymousPull whether callers without credentials may pull from
+ *     repositories no rule matches (never content of private upstreams)
+ * @param rules access rules by repository prefix: the first rule matching the
+ *     repository and naming the caller decides; a caller no matching rule
+ *     names gets nothing. Where no rule matches, authenticated users may pull
+ *     (except from private upstreams) and push and delete in hosted namespaces
  * @param tokenTtl lifetime of the bearer tokens {@code /token} issues
  * @param realm URL of the token endpoint advertised in challenges; by default
  *     derived from the request's Host header

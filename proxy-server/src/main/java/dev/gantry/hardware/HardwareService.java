@@ -256,7 +256,9 @@ public final class HardwareService {
     /**
      * The artifacts to list among the referrers of {@code subject}: those of
      * a platform manifest Gantry has scanned; nothing otherwise (listing
-     * referrers never starts a scan).
+     * referrers never starts a scan). They are stored and linked to
+     * {@code repo}: the registry asks only about a subject the repository
+     * holds, so the artifacts reach no repository their subject did not.
      */
     public CompletableFuture<List<Descriptor>> referrers(Repository repo, Digest subject) {
         HardwareRecord hot = records.getIfPresent(subject);

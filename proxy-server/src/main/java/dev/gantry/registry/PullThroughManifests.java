@@ -116,6 +116,20 @@ final class PullThroughManifests {
                         .thenCompose(head -> linkManifest(repo, m)));
     }
 
+    /**
+     * Whether the repository may serve a manifest Gantry holds: it is linked,
+     * or its upstream confirms with a HEAD that the repository has it (then
+     * it is linked). Never fetches a body; false for a manifest not stored
+     * here, and when the upstream cannot confirm (unknown there, or unreachable).
+     */
+    CompletableFuture<Boolean> holds(Repository repo, Digest digest) {
+        return links.isLinked(repo, digest).thenCompose(linked -> linked
+                ? CompletableFuture.completedFuture(true)
+                : manifests.get(digest).thenCompose(stored -> stored.isEmpty()
+                        ? CompletableFuture.completedFuture(false)
+                        : authorize(repo, stored.get()).handle((v, e) -> e == null)));
+    }
+
     private CompletableFuture<StoredManifest> fetchByDigest(Repository repo, Digest digest) {
         listener.fetching(repo);
         return upstream.getManifest(repo.upstream(), repo.name().toString(), digest.toString())

@@ -27,7 +27,12 @@ import java.util.concurrent.TimeUnit;
  * their pushes. Proxied ones ask the upstream's referrers API, falling back
  * to the {@code sha256-<hex>} tag scheme of registries without it, and
  * remember the answer for {@code tagTtl}. Contributors (the hardware
- * extension) add artifacts of their own. Always an index, never a 404.
+ * extension) add artifacts of their own, but only for a subject the
+ * repository itself holds (linked to it, or confirmed by its upstream):
+ * what Gantry derived from a private upstream's manifest is listed, and
+ * linked, only under the repositories that manifest came through. Always an
+ * index, never a 404: asked about a subject it does not hold, a repository
+ * answers as for a digest never seen (an empty index), which reveals nothing.
  */
 final class Referrers implements ReferrerService {
 
@@ -39,13 +44,16 @@ final class Referrers implements ReferrerService {
     }
 
     private final ReferrerStore store;
+    private final RepositoryLinks links;
     private final UpstreamRegistry upstream;
     private final PullThroughManifests proxiedManifests;
     private final Cache<String, List<Descriptor>> proxied;
     private final List<Contributor> contributors = new CopyOnWriteArrayList<>();
 
-    Referrers(ReferrerStore store, UpstreamRegistry upstream, PullThroughManifests proxiedManifests, Duration ttl, Clock clock) {
+    Referrers(ReferrerStore store, RepositoryLinks links, UpstreamRegistry upstream, PullThroughManifests proxiedManifests,
+              Duration ttl, Clock clock) {
         this.store = store;
+        this.links = links;
         this.upstream = upstream;
         this.proxiedManifests = proxiedManifests;
         this.proxied = Caffeine.newBuilder().maximumSize(50_000)
@@ -60,6 +68,26 @@ final class Referrers implements ReferrerService {
     @Override
     public CompletableFuture<ReferrerService.Referrers> list(Repository repo, Digest subject, String artifactType) {
         CompletableFuture<List<Descriptor>> found = repo.isHosted() ? store.list(repo, subject) : fromUpstream(repo, subject);
+        if (!contributors.isEmpty()) {
+            found = found.thenCompose(list -> holdsSubject(repo, subject).thenCompose(holds -> holds
+                    ? contributed(repo, subject, list)
+                    : CompletableFuture.completedFuture(list)));
+        }
+        return found.thenApply(list -> {
+            List<Descriptor> kept = artifactType == null ? list
+                    : list.stream().filter(d -> artifactType.equals(d.artifactType())).toList();
+            return new ReferrerService.Referrers(index(kept), artifactType != null);
+        });
+    }
+
+    /** Whether the repository holds the subject manifest; false when that cannot be told (nothing is listed then). */
+    private CompletableFuture<Boolean> holdsSubject(Repository repo, Digest subject) {
+        CompletableFuture<Boolean> holds = repo.isHosted() ? links.isLinked(repo, subject) : proxiedManifests.holds(repo, subject);
+        return holds.exceptionally(e -> false);
+    }
+
+    private CompletableFuture<List<Descriptor>> contributed(Repository repo, Digest subject, List<Descriptor> listed) {
+        CompletableFuture<List<Descriptor>> found = CompletableFuture.completedFuture(listed);
         for (Contributor c : contributors) {
             found = found.thenCompose(list -> c.referrers(repo, subject).exceptionally(e -> List.of()).thenApply(more -> {
                 List<Descriptor> all = new ArrayList<>(list);
@@ -67,11 +95,7 @@ final class Referrers implements ReferrerService {
                 return all;
             }));
         }
-        return found.thenApply(list -> {
-            List<Descriptor> kept = artifactType == null ? list
-                    : list.stream().filter(d -> artifactType.equals(d.artifactType())).toList();
-            return new ReferrerService.Referrers(index(kept), artifactType != null);
-        });
+        return found;
     }
 
     private CompletableFuture<List<Descriptor>> fromUpstream(Repository repo, Digest subject) {

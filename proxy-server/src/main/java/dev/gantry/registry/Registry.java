@@ -114,7 +114,7 @@ public final class Registry {
         this.hostedBlobs = new HostedBlobs(tiers, fills, links);
         this.catalog = new HostedCatalog(storage.meta(), blocking);
         this.uploads = new Uploads(storage.disk(), links, blocking, clock, cache.uploadExpiry());
-        this.referrers = new Referrers(referrerStore, upstream, manifests, cache.tagTtl(), clock);
+        this.referrers = new Referrers(referrerStore, links, upstream, manifests, cache.tagTtl(), clock);
         uploads.onCommitted((repo, digest) -> {
             tiers.committed(digest, BlobTiers.Origin.UPSTREAM);
             committedListeners.forEach(l -> l.accept(digest));

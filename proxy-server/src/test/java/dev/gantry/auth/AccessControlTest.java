@@ -85,7 +85,6 @@ class AccessControlTest {
                   maxFailedLogins: 5
                   rules:
                     - {prefix: private.example/, users: [alice], actions: [pull]}
-                    - {prefix: private.example/, users: ["*"], actions: []}
                     - {prefix: local/readonly/, users: ["*"], actions: [pull]}
                 prefetch: {mode: "off"}
                 """.formatted(privateHub.baseUrl(), UPSTREAM_PW, htpasswd), tmp.resolve("data"), clock);
@@ -167,6 +166,34 @@ class AccessControlTest {
 
         String aliceToken = token(basic("alice", ALICE_PW), "repository:private.example/team/app:pull");
         assertThat(http.get(layer, "Authorization", "Bearer " + aliceToken).status()).isEqualTo(200);
+    }
+
+    @Test
+    void aTokenForAUserNoMatchingRuleNamesGrantsNothingThere() throws Exception {
+        String bobToken = token(basic("bob", BOB_PW), "repository:private.example/team/app:pull");
+        JsonNode claims = new ObjectMapper().readTree(Base64.getUrlDecoder().decode(bobToken.split("\\.")[1]));
+        assertThat(claims.path("sub").asText()).isEqualTo("bob");
+        assertThat(claims.path("access").path(0).path("name").asText()).isEqualTo("private.example/team/app");
+        assertThat(claims.path("access").path(0).path("actions")).as("no pull: the rule names only alice").isEmpty();
+        String aliceToken = token(basic("alice", ALICE_PW), "repository:private.example/team/app:pull");
+        JsonNode alice = new ObjectMapper().readTree(Base64.getUrlDecoder().decode(aliceToken.split("\\.")[1]));
+        assertThat(alice.path("access").path(0).path("actions").toString()).isEqualTo("[\"pull\"]");
+    }
+
+    @Test
+    void mountingABlobFromAPrivateRepositoryNeedsPullThere() {
+        String digest = image.layers().get(0).digest().toString();
+        assertThat(http.get("/v2/private.example/team/app/blobs/" + digest, "Authorization", basic("alice", ALICE_PW)).status())
+                .isEqualTo(200);
+        String mount = "/blobs/uploads/?mount=" + digest + "&from=private.example/team/app";
+
+        Http.Response bob = http.send("POST", "/v2/local/bob" + mount, "Authorization", basic("bob", BOB_PW));
+        assertThat(bob.status()).as("an upload session, not a mount").isEqualTo(202);
+        assertThat(http.get("/v2/local/bob/blobs/" + digest, "Authorization", basic("bob", BOB_PW)).status()).isEqualTo(404);
+
+        Http.Response alice = http.send("POST", "/v2/local/alice" + mount, "Authorization", basic("alice", ALICE_PW));
+        assertThat(alice.status()).isEqualTo(201);
+        assertThat(http.get("/v2/local/alice/blobs/" + digest, "Authorization", basic("alice", ALICE_PW)).status()).isEqualTo(200);
     }
 
     @Test

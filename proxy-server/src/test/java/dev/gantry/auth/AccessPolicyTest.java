@@ -46,4 +46,51 @@ class AccessPolicyTest {
         assertThat(p.allows("bob", "local/other", true, false, "pull")).isFalse();
         assertThat(p.allows("bob", "docker.io/library/alpine", false, false, "pull")).as("no rule: defaults").isTrue();
     }
+
+    @Test
+    void aUserNoMatchingRuleNamesGetsNothingNotEvenTheDefaults() {
+        AccessPolicy p = policy(true, new AccessRule("priv.example/", List.of("alice"), List.of("pull")));
+        assertThat(p.allows("alice", "priv.example/team/app", false, true, "pull")).isTrue();
+        assertThat(p.allows("bob", "priv.example/team/app", false, true, "pull")).isFalse();
+        assertThat(p.allows(null, "priv.example/team/app", false, true, "pull")).isFalse();
+        // The same rule over a public upstream or a hosted namespace: still nothing for bob, nor for anonymous.
+        AccessPolicy local = policy(true, new AccessRule("local/team/", List.of("alice"), List.of("pull", "push")));
+        assertThat(local.allows("bob", "local/team/app", true, false, "pull")).isFalse();
+        assertThat(local.allows("bob", "local/team/app", true, false, "push")).isFalse();
+        assertThat(local.allows(null, "local/team/app", true, false, "pull")).isFalse();
+        assertThat(local.allows("bob", "local/other", true, false, "push")).as("no rule matches: defaults").isTrue();
+        assertThat(local.allows(null, "local/other", true, false, "pull")).as("no rule matches: anonymousPull").isTrue();
+    }
+
+    @Test
+    void privateUpstreamContentNeedsARuleThatGrantsIt() {
+        AccessPolicy none = policy(true);
+        assertThat(none.allows("alice", "priv.example/team/app", false, true, "pull")).isFalse();
+        assertThat(none.allows(null, "priv.example/team/app", false, true, "pull")).isFalse();
+        AccessPolicy everyone = policy(true, new AccessRule("", List.of("anonymous"), List.of("pull")));
+        assertThat(everyone.allows("alice", "priv.example/team/app", false, true, "pull")).isTrue();
+        assertThat(everyone.allows(null, "priv.example/team/app", false, true, "pull"))
+                .as("anonymous never reads a private upstream").isFalse();
+    }
+
+    @Test
+    void aLaterRuleStillDecidesForUsersAnEarlierOneDoesNotName() {
+        AccessPolicy p = policy(false,
+                new AccessRule("local/", List.of("ci"), List.of("pull", "push", "delete")),
+                new AccessRule("", List.of("*"), List.of("pull")));
+        assertThat(p.allows("ci", "local/app", true, false, "push")).isTrue();
+        assertThat(p.allows("bob", "local/app", true, false, "pull")).isTrue();
+        assertThat(p.allows("bob", "local/app", true, false, "push")).isFalse();
+        assertThat(p.allows("bob", "priv.example/team/app", false, true, "pull")).isTrue();
+        assertThat(p.allows(null, "docker.io/library/alpine", false, false, "pull")).isFalse();
+    }
+
+    @Test
+    void anEmptyPrefixMatchesEveryRepositorySoDefaultsApplyNowhere() {
+        AccessPolicy p = policy(true, new AccessRule("", List.of("admin"), List.of("pull", "push", "delete")));
+        assertThat(p.allows("admin", "priv.example/team/app", false, true, "pull")).isTrue();
+        assertThat(p.allows("admin", "local/app", true, false, "delete")).isTrue();
+        assertThat(p.allows(null, "docker.io/library/alpine", false, false, "pull")).isFalse();
+        assertThat(p.allows("bob", "local/app", true, false, "push")).isFalse();
+    }
 }
