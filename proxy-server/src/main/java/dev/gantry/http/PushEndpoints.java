@@ -130,8 +130,13 @@ final class PushEndpoints {
 
     /** {@code DELETE /v2/<name>/blobs/uploads/<id>}. */
     void cancelUpload(Exchange ex, Repository repo, String id) {
-        registry.uploads().cancel(repo, id);
-        ex.respond(empty(HttpResponseStatus.NO_CONTENT));
+        registry.uploads().cancel(repo, id).whenComplete((v, error) -> {
+            if (error != null) {
+                ex.fail(error);
+            } else {
+                ex.respond(empty(HttpResponseStatus.NO_CONTENT));
+            }
+        });
     }
 
     // ---- manifests and deletes -----------------------------------------------------------------

@@ -65,6 +65,10 @@ public interface UploadService {
      */
     BodyConsumer complete(Repository repository, String id, ChunkRange range, Digest digest, CompletableFuture<Digest> done);
 
-    /** Cancels a session and discards what it received; fails with {@code BLOB_UPLOAD_UNKNOWN}. */
-    void cancel(Repository repository, String id);
+    /**
+     * Cancels a session: later requests on it are {@code BLOB_UPLOAD_UNKNOWN},
+     * and what it received is deleted before the future completes. Throws
+     * {@code BLOB_UPLOAD_UNKNOWN} for a session that does not exist.
+     */
+    CompletableFuture<Void> cancel(Repository repository, String id);
 }

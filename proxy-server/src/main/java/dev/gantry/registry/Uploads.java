@@ -154,10 +154,10 @@ final class Uploads implements UploadService {
     }
 
     @Override
-    public void cancel(Repository repo, String id) {
+    public CompletableFuture<Void> cancel(Repository repo, String id) {
         Session s = session(repo, id);
         sessions.remove(id);
-        blocking.execute(s.writer::abort);
+        return CompletableFuture.runAsync(s.writer::abort, blocking);
     }
 
     /**
