@@ -268,6 +268,9 @@ final class RequestHandler extends ChannelInboundHandlerAdapter implements Excha
         } catch (RegistryException e) {
             return null;
         }
+        if (source.fromPrivateUpstream()) {
+            return null; // never mounted (see Mounts): no point asking for a wider token
+        }
         // Mounting reads the blob in the source: the caller must be allowed to pull there.
         String sourceScopeName = mountScopeName(ex);
         return sourceScopeName != null && auth.permitsMountSource(ex, source, targetScopeName, sourceScopeName) ? source : null;

@@ -16,8 +16,9 @@ import java.util.function.Predicate;
  * names none looks among the hosted repositories holding the blob for one the
  * caller may read. Mirrored repositories are never searched, so content
  * fetched with an upstream's credentials cannot surface through a guessed
- * digest. Whether the caller may read a source is decided by the caller of
- * this class (the HTTP layer's access rules).
+ * digest, and a named source of a private upstream is refused the same way.
+ * Whether the caller may read a source is decided by the caller of this class
+ * (the HTTP layer's access rules).
  */
 final class Mounts {
 
@@ -31,9 +32,14 @@ final class Mounts {
         this.resolver = resolver;
     }
 
-    /** Links {@code digest} into {@code target} if {@code from} holds it; false otherwise (then: upload). */
+    /**
+     * Links {@code digest} into {@code target} if {@code from} holds it; false
+     * otherwise (then: upload). Never from a repository of a private upstream:
+     * the link would let whoever may pull {@code target} read content fetched
+     * with that upstream's credentials.
+     */
     CompletableFuture<Boolean> mount(Repository target, Digest digest, Repository from) {
-        if (disk.statNow(digest).isEmpty()) {
+        if (from.fromPrivateUpstream() || disk.statNow(digest).isEmpty()) {
             return CompletableFuture.completedFuture(false);
         }
         return links.isLinked(from, digest).thenCompose(held -> held ? link(target, digest) : CompletableFuture.completedFuture(false));

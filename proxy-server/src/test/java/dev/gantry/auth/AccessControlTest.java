@@ -170,6 +170,25 @@ class AccessControlTest {
     }
 
     @Test
+    void privateUpstreamContentIsNeverMountedIntoAHostedRepository() throws Exception {
+        String digest = image.layers().get(0).digest().toString();
+        assertThat(http.get("/v2/private.example/team/app/blobs/" + digest, "Authorization", basic("alice", ALICE_PW)).status())
+                .as("cached for alice").isEqualTo(200);
+        String aliceToken = token(basic("alice", ALICE_PW),
+                "repository:local/app:pull,push&scope=repository:private.example/team/app:pull");
+
+        for (String auth : new String[] {basic("alice", ALICE_PW), "Bearer " + aliceToken}) {
+            Http.Response named = http.send("POST", "/v2/local/app/blobs/uploads/?mount=" + digest + "&from=private.example/team/app",
+                    "Authorization", auth);
+            Http.Response unnamed = http.send("POST", "/v2/local/app/blobs/uploads/?mount=" + digest, "Authorization", auth);
+
+            assertThat(named.status()).as("an upload starts, no challenge: " + named.text()).isEqualTo(202);
+            assertThat(unnamed.status()).as(unnamed.text()).isEqualTo(202);
+        }
+        assertThat(http.get("/v2/local/app/blobs/" + digest, "Authorization", basic("alice", ALICE_PW)).status()).isEqualTo(404);
+    }
+
+    @Test
     void tamperedExpiredAndForeignTokensAreRefused() throws Exception {
         String t = token(basic("alice", ALICE_PW), "repository:local/app:pull,push");
         assertThat(pushStart("local/app", "Authorization", "Bearer " + t).status()).isEqualTo(202);
