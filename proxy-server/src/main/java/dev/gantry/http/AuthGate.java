@@ -110,6 +110,32 @@ final class AuthGate {
                 Map.of(), null);
     }
 
+    /**
+     * Whether a mount may read its source repository. A caller whose token
+     * lacks pull there, though the policy would grant it, is challenged (401)
+     * for both repositories' scopes, as Distribution does, so the client comes
+     * back with a token that covers the mount; the challenge depends only on
+     * the caller's rights, never on whether the source holds the blob. A
+     * caller the policy refuses gets false: the mount becomes an upload.
+     *
+     * @param targetScopeName the mount's target as the challenge names it
+     * @param sourceScopeName the mount's source ({@code from=}) as the client named it
+     */
+    boolean permitsMountSource(Exchange ex, Repository source, String targetScopeName, String sourceScopeName) {
+        Caller c = caller(ex);
+        if (permits(c, source, Access.PULL)) {
+            return true;
+        }
+        boolean tokenTooNarrow = c.grants() != null
+                && policy.allows(c.user(), source.fullName(), source.isHosted(), source.fromPrivateUpstream(), Access.PULL);
+        if (!tokenTooNarrow) {
+            return false;
+        }
+        String scope = "repository:" + targetScopeName + ":pull,push repository:" + sourceScopeName + ":pull";
+        throw new RegistryException(ErrorCode.UNAUTHORIZED, 401, "the token does not cover pulling " + source.requestedName()
+                + ", which this mount reads: get one for " + scope, challenge(ex, scope), null);
+    }
+
     boolean permits(Caller c, Repository repo, String action) {
         if (!policy.allows(c.user(), repo.fullName(), repo.isHosted(), repo.fromPrivateUpstream(), action)) {
             return false;

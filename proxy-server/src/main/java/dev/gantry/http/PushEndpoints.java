@@ -10,16 +10,21 @@ import dev.gantry.registry.ManifestService;
 import dev.gantry.registry.Registry;
 import dev.gantry.registry.Repository;
 import dev.gantry.registry.UploadService;
+import dev.gantry.registry.UploadService.ChunkRange;
 import dev.gantry.registry.UploadService.UploadState;
 import io.netty.buffer.Unpooled;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.QueryStringDecoder;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.function.Predicate;
 
 /**
  * The push and content-management side of the distribution API, for hosted
@@ -37,8 +42,13 @@ final class PushEndpoints {
 
     // ---- uploads -------------------------------------------------------------------------------
 
-    /** {@code POST /v2/<name>/blobs/uploads/}: a session, a monolithic upload ({@code digest=}), or a mount. */
-    void startUpload(Exchange ex, Repository repo, Repository from) {
+    /**
+     * {@code POST /v2/<name>/blobs/uploads/}: a session, a monolithic upload ({@code digest=}), or a mount.
+     *
+     * @param from the mount's source when {@code from=} names one the caller may read, else null
+     * @param readable for a mount without {@code from=}: which repositories the caller may read
+     */
+    void startUpload(Exchange ex, Repository repo, Repository from, Predicate<Repository> readable) {
         UploadService uploads = registry.uploads();
         String digestParam = ex.param("digest");
         String mount = ex.param("mount");
@@ -49,14 +59,22 @@ final class PushEndpoints {
                     ex.fail(error);
                     return;
                 }
-                finish(ex, repo, state.id(), digest);
+                finish(ex, repo, state.id(), null, digest);
             });
             return;
         }
         Digest mountDigest = mount != null ? Digest.parse(mount) : null;
-        CompletableFuture<Boolean> mounted = mountDigest != null && from != null
-                ? uploads.mount(repo, mountDigest, from)
-                : CompletableFuture.completedFuture(false);
+        CompletableFuture<Boolean> mounted;
+        if (mountDigest == null) {
+            mounted = CompletableFuture.completedFuture(false);
+        } else if (from != null) {
+            mounted = uploads.mount(repo, mountDigest, from);
+        } else if (ex.param("from") == null) {
+            // The spec lets a registry find the blob itself when the client names no source.
+            mounted = uploads.mountFromAny(repo, mountDigest, readable);
+        } else {
+            mounted = CompletableFuture.completedFuture(false);
+        }
         mounted.thenCompose(ok -> {
             if (ok) {
                 ex.respond(created("/v2/" + repo.requestedName() + "/blobs/" + mountDigest, mountDigest.toString()));
@@ -71,9 +89,8 @@ final class PushEndpoints {
 
     /** {@code PATCH /v2/<name>/blobs/uploads/<id>}: a chunk, or the whole blob streamed. */
     void appendUpload(Exchange ex, Repository repo, String id) {
-        long start = contentRangeStart(ex.request().headers().get("Content-Range"));
         CompletableFuture<UploadState> done = new CompletableFuture<>();
-        BodyConsumer sink = registry.uploads().append(repo, id, start, done);
+        BodyConsumer sink = registry.uploads().append(repo, id, chunkRange(ex), done);
         ex.readBody(sink);
         done.whenComplete((state, error) -> {
             if (error != null) {
@@ -90,12 +107,12 @@ final class PushEndpoints {
         if (digestParam == null) {
             throw new RegistryException(ErrorCode.DIGEST_INVALID, "completing an upload needs ?digest=<digest>");
         }
-        finish(ex, repo, id, Digest.parse(digestParam));
+        finish(ex, repo, id, chunkRange(ex), Digest.parse(digestParam));
     }
 
-    private void finish(Exchange ex, Repository repo, String id, Digest digest) {
+    private void finish(Exchange ex, Repository repo, String id, ChunkRange range, Digest digest) {
         CompletableFuture<Digest> done = new CompletableFuture<>();
-        BodyConsumer sink = registry.uploads().complete(repo, id, digest, done);
+        BodyConsumer sink = registry.uploads().complete(repo, id, range, digest, done);
         ex.readBody(sink);
         done.whenComplete((d, error) -> {
             if (error != null) {
@@ -113,8 +130,13 @@ final class PushEndpoints {
 
     /** {@code DELETE /v2/<name>/blobs/uploads/<id>}. */
     void cancelUpload(Exchange ex, Repository repo, String id) {
-        registry.uploads().cancel(repo, id);
-        ex.respond(empty(HttpResponseStatus.NO_CONTENT));
+        registry.uploads().cancel(repo, id).whenComplete((v, error) -> {
+            if (error != null) {
+                ex.fail(error);
+            } else {
+                ex.respond(empty(HttpResponseStatus.NO_CONTENT));
+            }
+        });
     }
 
     // ---- manifests and deletes -----------------------------------------------------------------
@@ -125,8 +147,10 @@ final class PushEndpoints {
             throw readOnly(repo);
         }
         String contentType = mediaType(ex.request().headers().get(HttpHeaderNames.CONTENT_TYPE));
+        // Tags given as parameters are the spec's multi-tag push: by digest only, as a push by tag names its own.
+        List<String> tags = reference.isDigest() ? ex.params("tag") : List.of();
         ex.readBodyFully(Manifest.MAX_BYTES)
-                .thenCompose(body -> registry.manifests().put(repo, reference, contentType, body))
+                .thenCompose(body -> registry.manifests().put(repo, reference, tags, contentType, body))
                 .whenComplete((ManifestService.PutResult r, Throwable error) -> {
                     if (error != null) {
                         ex.fail(error);
@@ -135,6 +159,9 @@ final class PushEndpoints {
                     FullHttpResponse response = created("/v2/" + repo.requestedName() + "/manifests/" + r.digest(), r.digest().toString());
                     if (r.subject() != null) {
                         response.headers().set("OCI-Subject", r.subject().toString());
+                    }
+                    for (String tag : r.tags()) {
+                        response.headers().add("OCI-Tag", tag);
                     }
                     ex.respond(response);
                 });
@@ -170,13 +197,31 @@ final class PushEndpoints {
     }
 
     /**
-     * The start of a {@code Content-Range: <start>-<end>} (the spec's form;
-     * {@code bytes <start>-<end>/<size>} is read too), or -1 when absent.
+     * The request's {@code Content-Range}, or null when it has none. A
+     * {@code Content-Length} that disagrees with the range is refused here,
+     * before any byte is read ({@code SIZE_INVALID}, as Distribution answers).
      */
-    static long contentRangeStart(String header) {
+    static ChunkRange chunkRange(Exchange ex) {
+        HttpHeaders headers = ex.request().headers();
+        String header = headers.get("Content-Range");
         if (header == null || header.isBlank()) {
-            return -1;
+            return null;
         }
+        long[] range = contentRange(header);
+        ChunkRange chunk = new ChunkRange(range[0], range[1] - range[0] + 1);
+        long declared = HttpUtil.getContentLength(ex.request(), -1L);
+        if (declared >= 0 && declared != chunk.length()) {
+            throw new RegistryException(ErrorCode.SIZE_INVALID, "Content-Range " + range[0] + "-" + range[1] + " is "
+                    + chunk.length() + " bytes but Content-Length is " + declared + "; nothing was appended");
+        }
+        return chunk;
+    }
+
+    /**
+     * The start and end (inclusive) of a {@code Content-Range: <start>-<end>}
+     * (the spec's form; {@code bytes <start>-<end>/<size>} is read too).
+     */
+    static long[] contentRange(String header) {
         String h = header.trim();
         if (h.regionMatches(true, 0, "bytes", 0, 5)) {
             h = h.substring(5).trim();
@@ -195,7 +240,7 @@ final class PushEndpoints {
             if (start < 0 || end < start) {
                 throw new NumberFormatException();
             }
-            return start;
+            return new long[] {start, end};
         } catch (NumberFormatException e) {
             throw new RegistryException(ErrorCode.RANGE_INVALID, 416, "malformed Content-Range '"
                     + (header.length() > 64 ? header.substring(0, 64) : header).replaceAll("\\p{Cntrl}", "?") + "'", Map.of(), null);

@@ -222,16 +222,15 @@ final class RequestHandler extends ChannelInboundHandlerAdapter implements Excha
     private void upload(Exchange ex, Route route, HttpMethod method) {
         Repository repo = endpoints.resolve(ex, route.name());
         requireHosted(repo);
-        String from = ex.param("from");
-        String mountScope = ex.param("mount") != null && from != null && from.matches("[a-z0-9._/-]{1,255}")
-                ? "repository:" + from + ":pull" : null;
+        String mountScope = mountScopeName(ex) != null ? "repository:" + mountScopeName(ex) + ":pull" : null;
         auth.require(ex, repo, scopeName(ex, route), Access.PUSH, mountScope);
         String id = route.reference();
         if (id == null || id.isEmpty()) {
             if (!method.equals(HttpMethod.POST)) {
                 throw notAllowed(method);
             }
-            push.startUpload(ex, repo, mountSource(ex));
+            var caller = auth.caller(ex);
+            push.startUpload(ex, repo, mountSource(ex, scopeName(ex, route)), source -> auth.permits(caller, source, Access.PULL));
             return;
         }
         if (method.equals(HttpMethod.PATCH)) {
@@ -247,19 +246,34 @@ final class RequestHandler extends ChannelInboundHandlerAdapter implements Excha
         }
     }
 
-    /** The repository named by {@code from=} of a mount, or null if it names none Gantry knows (then: upload). */
-    private Repository mountSource(Exchange ex) {
+    /** The {@code from=} of a mount, when it is a name a scope can carry; else null. */
+    private static String mountScopeName(Exchange ex) {
+        String from = ex.param("from");
+        return ex.param("mount") != null && from != null && from.matches("[a-z0-9._/-]{1,255}") ? from : null;
+    }
+
+    /**
+     * The repository named by {@code from=} of a mount, or null if it names
+     * none Gantry knows or the caller may not read there (then: upload). A
+     * token that could be widened to read there is challenged instead.
+     */
+    private Repository mountSource(Exchange ex, String targetScopeName) {
         String from = ex.param("from");
         if (from == null || ex.param("mount") == null) {
             return null;
         }
+        Repository source;
         try {
-            Repository source = endpoints.resolve(ex, from);
-            // Mounting reads the blob in the source: the caller must be allowed to pull there.
-            return auth.permits(auth.caller(ex), source, Access.PULL) ? source : null;
+            source = endpoints.resolve(ex, from);
         } catch (RegistryException e) {
             return null;
         }
+        if (source.fromPrivateUpstream()) {
+            return null; // never mounted (see Mounts): no point asking for a wider token
+        }
+        // Mounting reads the blob in the source: the caller must be allowed to pull there.
+        String sourceScopeName = mountScopeName(ex);
+        return sourceScopeName != null && auth.permitsMountSource(ex, source, targetScopeName, sourceScopeName) ? source : null;
     }
 
     /** The repository as a challenge's scope names it: as the client named it, with {@code ns} folded in. */

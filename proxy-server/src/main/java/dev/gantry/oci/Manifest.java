@@ -66,13 +66,15 @@ public record Manifest(
             throw new RegistryException(ErrorCode.MANIFEST_INVALID,
                     "manifest mediaType " + declared + " does not match Content-Type " + contentType);
         }
-        int schemaVersion = root.path("schemaVersion").asInt(-1);
-        if (schemaVersion == 1 || type.startsWith("application/vnd.docker.distribution.manifest.v1")) {
+        JsonNode version = root.get("schemaVersion");
+        if (type.startsWith("application/vnd.docker.distribution.manifest.v1")) {
             // Docker schema 1: served as is, never interpreted beyond its layers' digests.
             return new Manifest(type, null, schema1Layers(root), List.of(), null, null, Map.of());
         }
-        if (schemaVersion != 2) {
-            throw new RegistryException(ErrorCode.MANIFEST_INVALID, "manifest schemaVersion must be 2");
+        // Every other type is schema 2 whatever it declares: an OCI manifest saying 1 is not Docker schema 1.
+        if (version == null || !version.isIntegralNumber() || version.asInt() != 2) {
+            throw new RegistryException(ErrorCode.MANIFEST_INVALID, "a " + type + " must have schemaVersion 2, not "
+                    + (version == null ? "none" : version.toString().length() > 20 ? "that" : version.toString()));
         }
         Descriptor config = root.has("config") ? descriptor(root.get("config"), "config") : null;
         List<Descriptor> layers = descriptors(root, "layers");

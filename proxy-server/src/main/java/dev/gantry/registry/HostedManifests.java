@@ -23,7 +23,9 @@ import java.util.concurrent.Executor;
  * Manifests of hosted repositories: pushed, checked, stored, served and
  * deleted here. A push is accepted only if everything it references is
  * already in the repository (blobs uploaded or mounted, child manifests
- * pushed), so a stored manifest is always complete.
+ * pushed) with the size its descriptor names, so a stored manifest is always
+ * complete. A push by digest may name more tags; they are checked before
+ * anything is stored.
  */
 final class HostedManifests {
 
@@ -32,6 +34,7 @@ final class HostedManifests {
     private final RepositoryLinks links;
     private final ReferrerStore referrers;
     private final MetadataStore meta;
+    private final PushedReferences references;
     private final Executor blocking;
     private final Clock clock;
     private volatile PushListener pushed = (repo, digest, manifest) -> { };
@@ -42,7 +45,8 @@ final class HostedManifests {
     }
 
     HostedManifests(ManifestStore manifests, TagStore tags, RepositoryLinks links, ReferrerStore referrers,
-                    MetadataStore meta, Executor blocking, Clock clock) {
+                    MetadataStore meta, HostedBlobs blobs, Executor blocking, Clock clock) {
+        this.references = new PushedReferences(blobs, manifests, links);
         this.manifests = manifests;
         this.tags = tags;
         this.links = links;
@@ -80,14 +84,25 @@ final class HostedManifests {
         return new RegistryException(ErrorCode.MANIFEST_UNKNOWN, "manifest " + reference + " not found in " + repo.name());
     }
 
-    CompletableFuture<ManifestService.PutResult> put(Repository repo, Reference reference, String contentType, byte[] body) {
+    CompletableFuture<ManifestService.PutResult> put(Repository repo, Reference reference, List<String> extraTags,
+                                                     String contentType, byte[] body) {
         Manifest parsed;
+        List<String> tagged = new ArrayList<>();
         try {
             if (contentType == null || !MediaTypes.isManifest(contentType)) {
                 throw new RegistryException(ErrorCode.MANIFEST_INVALID, "Content-Type must be a manifest media type ("
                         + String.join(", ", MediaTypes.MANIFEST_TYPES) + "), got " + (contentType == null ? "none" : contentType));
             }
             parsed = Manifest.parse(body, contentType);
+            for (String tag : extraTags) {
+                if (!Reference.isValidTag(tag)) {
+                    throw new RegistryException(ErrorCode.MANIFEST_INVALID, "tag parameter '" + printable(tag)
+                            + "' is not a tag: tags match [a-zA-Z0-9_][a-zA-Z0-9._-]{0,127}");
+                }
+                if (!tagged.contains(tag)) {
+                    tagged.add(tag);
+                }
+            }
         } catch (RegistryException e) {
             return CompletableFuture.failedFuture(e);
         }
@@ -97,18 +112,7 @@ final class HostedManifests {
             return CompletableFuture.failedFuture(new RegistryException(ErrorCode.DIGEST_INVALID,
                     "manifest body does not hash to " + reference.digest()));
         }
-        List<Digest> required = new ArrayList<>();
-        for (Descriptor d : parsed.blobs()) {
-            required.add(d.parsedDigest());
-        }
-        for (Descriptor d : parsed.manifests()) {
-            required.add(d.parsedDigest());
-        }
-        return allLinked(repo, required).thenCompose(missing -> {
-            if (missing != null) {
-                return CompletableFuture.failedFuture(new RegistryException(ErrorCode.MANIFEST_BLOB_UNKNOWN,
-                        "manifest references " + missing + ", which is not in " + repo.name() + ": push it first"));
-            }
+        return references.check(repo, parsed).thenCompose(checked -> {
             StoredManifest m = new StoredManifest(digest, parsed.mediaType(), body);
             Instant now = clock.instant();
             CompletableFuture<Void> stored = manifests.put(m)
@@ -117,6 +121,9 @@ final class HostedManifests {
             if (!reference.isDigest()) {
                 stored = stored.thenCompose(v -> tags.put(repo, reference.tag(), new TagRecord(digest.toString(), m.mediaType(), now, now)));
             }
+            for (String tag : tagged) {
+                stored = stored.thenCompose(v -> tags.put(repo, tag, new TagRecord(digest.toString(), m.mediaType(), now, now)));
+            }
             Digest subject = parsed.subject() != null ? parsed.subject().parsedDigest() : null;
             if (subject != null) {
                 Descriptor self = ReferrerStore.describe(digest, parsed.mediaType(), body.length, parsed);
@@ -124,20 +131,14 @@ final class HostedManifests {
             }
             return stored.thenApply(v -> {
                 pushed.pushed(repo, digest, parsed);
-                return new ManifestService.PutResult(digest, subject);
+                return new ManifestService.PutResult(digest, subject, tagged);
             });
         });
     }
 
-    /** Completes with the first of {@code digests} not linked to the repository, or null when all are. */
-    private CompletableFuture<Digest> allLinked(Repository repo, List<Digest> digests) {
-        CompletableFuture<Digest> chain = CompletableFuture.completedFuture(null);
-        for (Digest d : digests) {
-            chain = chain.thenCompose(missing -> missing != null
-                    ? CompletableFuture.completedFuture(missing)
-                    : links.isLinked(repo, d).thenApply(linked -> linked ? null : d));
-        }
-        return chain;
+    private static String printable(String text) {
+        String t = text.length() > 64 ? text.substring(0, 64) + "…" : text;
+        return t.replaceAll("\\p{Cntrl}", "?");
     }
 
     private CompletableFuture<Void> markRepository(Repository repo) {

@@ -18,17 +18,26 @@ public interface ManifestService {
 
     /**
      * Stores a pushed manifest under a tag or its digest (hosted repositories
-     * only), after checking it: media type, JSON, size, that everything it
-     * references is present.
+     * only), after checking it: media type, JSON, schema version, size, that
+     * everything it references is present with the size its descriptor names.
      *
+     * @param tags more tags to point at the manifest, all or none (the {@code tag}
+     *     query parameters of a push by digest); each must be a valid tag
      * @param contentType the request's {@code Content-Type}
      */
-    CompletableFuture<PutResult> put(Repository repository, Reference reference, String contentType, byte[] body);
+    CompletableFuture<PutResult> put(Repository repository, Reference reference, List<String> tags, String contentType, byte[] body);
 
     /** Deletes a manifest by digest, or a tag where allowed (hosted repositories only). */
     CompletableFuture<Void> delete(Repository repository, Reference reference);
 
-    /** What a manifest push stored. {@code subject} is the digest of the manifest's subject, or null. */
-    record PutResult(Digest digest, Digest subject) {
+    /**
+     * What a manifest push stored. {@code subject} is the digest of the
+     * manifest's subject, or null; {@code tags} the tags the push's {@code tag}
+     * parameters created.
+     */
+    record PutResult(Digest digest, Digest subject, List<String> tags) {
+        public PutResult {
+            tags = List.copyOf(tags);
+        }
     }
 }

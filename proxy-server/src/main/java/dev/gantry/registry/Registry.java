@@ -110,17 +110,17 @@ public final class Registry {
         this.blobs = new PullThroughBlobs(tiers, fills, upstream, links, cache.notFoundTtl(), clock, metrics);
         this.tags = new PullThroughTags(upstream, tagStore);
         ReferrerStore referrerStore = new ReferrerStore(storage.meta(), blocking);
-        this.hostedManifests = new HostedManifests(manifestStore, tagStore, links, referrerStore, storage.meta(), blocking, clock);
         this.hostedBlobs = new HostedBlobs(tiers, fills, links);
+        this.hostedManifests = new HostedManifests(manifestStore, tagStore, links, referrerStore, storage.meta(), hostedBlobs,
+                blocking, clock);
         this.catalog = new HostedCatalog(storage.meta(), blocking);
-        this.uploads = new Uploads(storage.disk(), links, blocking, clock, cache.uploadExpiry());
+        this.uploads = new Uploads(storage.disk(), links, new Mounts(storage.disk(), links, resolver), blocking, clock,
+                cache.uploadExpiry());
         this.referrers = new Referrers(referrerStore, links, upstream, manifests, cache.tagTtl(), clock);
         uploads.onCommitted((repo, digest) -> {
             tiers.committed(digest, BlobTiers.Origin.UPSTREAM);
             committedListeners.forEach(l -> l.accept(digest));
         });
-        // A blob may be mounted from a repository that holds it; who may read it there is the HTTP layer's check.
-        uploads.mountCheck((target, from, digest) -> links.isLinked(from, digest));
         Map<String, Upstream> byName = new LinkedHashMap<>();
         upstreams.forEach(u -> byName.put(u.name(), u));
         this.prefetch = new ManifestPrefetch(prefetchConfig, manifests, tiers, fills, upstream, byName::get, metrics, blocking, clock);
@@ -338,8 +338,9 @@ public final class Registry {
         }
 
         @Override
-        public CompletableFuture<PutResult> put(Repository repo, Reference reference, String contentType, byte[] body) {
-            return repo.isHosted() ? hostedManifests.put(repo, reference, contentType, body)
+        public CompletableFuture<PutResult> put(Repository repo, Reference reference, List<String> tags, String contentType,
+                                                byte[] body) {
+            return repo.isHosted() ? hostedManifests.put(repo, reference, tags, contentType, body)
                     : CompletableFuture.failedFuture(readOnly(repo));
         }
 

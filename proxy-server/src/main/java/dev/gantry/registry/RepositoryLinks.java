@@ -12,6 +12,7 @@ import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
@@ -37,6 +38,8 @@ final class RepositoryLinks {
     private final Cache<Link, Boolean> known;
     /** Digests some hosted repository holds: content that may exist nowhere but here. */
     private final Set<Digest> hosted = ConcurrentHashMap.newKeySet();
+    /** Which hosted repositories hold each digest, as this replica knows: where a mount without a source looks. */
+    private final Map<Digest, Set<RepositoryName>> hostedHolders = new ConcurrentHashMap<>();
 
     RepositoryLinks(MetadataStore meta, Executor blocking, long maxCached) {
         this.meta = meta;
@@ -75,6 +78,12 @@ final class RepositoryLinks {
     CompletableFuture<Void> unlink(Repository repo, Digest digest) {
         Link link = new Link(repo, digest);
         known.invalidate(link);
+        if (repo.isHosted()) {
+            hostedHolders.computeIfPresent(digest, (d, holders) -> {
+                holders.remove(repo.name());
+                return holders.isEmpty() ? null : holders;
+            });
+        }
         return CompletableFuture.runAsync(() -> {
             try {
                 meta.delete(link.key());
@@ -88,6 +97,20 @@ final class RepositoryLinks {
         return hosted.contains(d);
     }
 
+    /**
+     * The hosted repositories this replica knows to hold {@code d}: candidates
+     * only (a link is confirmed with {@link #isLinked} before it is used), and
+     * links another replica wrote since start-up are not among them.
+     */
+    List<RepositoryName> hostedHolders(Digest d) {
+        Set<RepositoryName> holders = hostedHolders.get(d);
+        return holders == null ? List.of() : List.copyOf(holders);
+    }
+
+    private void holds(RepositoryName repo, Digest d) {
+        hostedHolders.computeIfAbsent(d, k -> ConcurrentHashMap.newKeySet()).add(repo);
+    }
+
     /** Reads which digests hosted repositories hold, at start-up. Blocks. */
     void loadHosted() throws IOException {
         for (String key : meta.listRecursive("repositories/" + Repository.HOSTED_NAMESPACE + "/")) {
@@ -95,7 +118,9 @@ final class RepositoryLinks {
             if (at >= 0) {
                 String rest = key.substring(at + "/_links/".length());
                 try {
-                    hosted.add(Digest.parse(rest.replace('/', ':')));
+                    Digest d = Digest.parse(rest.replace('/', ':'));
+                    hosted.add(d);
+                    holds(RepositoryName.of(key.substring(0, at)), d);
                 } catch (RegistryException ignored) {
                     // Not a link.
                 }
@@ -121,6 +146,7 @@ final class RepositoryLinks {
         }
         if (repo.isHosted()) {
             hosted.addAll(digests);
+            digests.forEach(d -> holds(repo.name(), d));
             return missing.isEmpty() ? CompletableFuture.completedFuture(null)
                     : CompletableFuture.runAsync(() -> persist(missing), blocking);
         }

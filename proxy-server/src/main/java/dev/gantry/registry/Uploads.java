@@ -22,6 +22,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
 import java.util.function.BiConsumer;
 import java.util.function.Consumer;
+import java.util.function.Predicate;
 import java.util.regex.Pattern;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -30,9 +31,10 @@ import org.slf4j.LoggerFactory;
  * Upload sessions of hosted repositories. Each session spools to the disk
  * tier while hashing; completing it commits the blob only if it hashes to the
  * digest the client names (else the session is discarded). A chunk must start
- * where the session stands (a repeated or out-of-order chunk is a 416 and
- * leaves the session as it was). Sessions idle longer than the expiry are
- * discarded by {@link #expire()}.
+ * where the session stands (a repeated or out-of-order chunk is a 416) and be
+ * as long as its {@code Content-Range} says (else {@code SIZE_INVALID}); a
+ * refused chunk leaves the session as it was. Sessions idle longer than the
+ * expiry are discarded by {@link #expire()}.
  */
 final class Uploads implements UploadService {
 
@@ -44,14 +46,9 @@ final class Uploads implements UploadService {
     private final Executor blocking;
     private final Clock clock;
     private final Duration expiry;
+    private final Mounts mounts;
     private final Map<String, Session> sessions = new ConcurrentHashMap<>();
     private volatile BiConsumer<Repository, Digest> committed = (r, d) -> { };
-    private volatile MountCheck mountCheck = (target, from, digest) -> CompletableFuture.completedFuture(false);
-
-    /** Whether a blob may be mounted from another repository (it holds it and the caller may read it there). */
-    interface MountCheck {
-        CompletableFuture<Boolean> allowed(Repository target, Repository from, Digest digest);
-    }
 
     private final class Session {
         final String id;
@@ -68,9 +65,10 @@ final class Uploads implements UploadService {
         }
     }
 
-    Uploads(DiskBlobStore disk, RepositoryLinks links, Executor blocking, Clock clock, Duration expiry) {
+    Uploads(DiskBlobStore disk, RepositoryLinks links, Mounts mounts, Executor blocking, Clock clock, Duration expiry) {
         this.disk = disk;
         this.links = links;
+        this.mounts = mounts;
         this.blocking = blocking;
         this.clock = clock;
         this.expiry = expiry;
@@ -79,10 +77,6 @@ final class Uploads implements UploadService {
     /** Told of every blob an upload committed to a repository (S3 replication, scanning). */
     void onCommitted(BiConsumer<Repository, Digest> listener) {
         this.committed = listener;
-    }
-
-    void mountCheck(MountCheck check) {
-        this.mountCheck = check;
     }
 
     @Override
@@ -102,12 +96,13 @@ final class Uploads implements UploadService {
     @Override
     public CompletableFuture<Boolean> mount(Repository repo, Digest digest, Repository from) {
         requireHosted(repo);
-        if (disk.statNow(digest).isEmpty()) {
-            return CompletableFuture.completedFuture(false);
-        }
-        return mountCheck.allowed(repo, from, digest).thenCompose(ok -> ok
-                ? links.link(repo, List.of(digest)).thenApply(v -> true)
-                : CompletableFuture.completedFuture(false));
+        return mounts.mount(repo, digest, from);
+    }
+
+    @Override
+    public CompletableFuture<Boolean> mountFromAny(Repository repo, Digest digest, Predicate<Repository> readable) {
+        requireHosted(repo);
+        return mounts.mountFromAny(repo, digest, readable);
     }
 
     @Override
@@ -118,20 +113,9 @@ final class Uploads implements UploadService {
     }
 
     @Override
-    public BodyConsumer append(Repository repo, String id, long rangeStart, CompletableFuture<UploadState> done) {
-        Session s = session(repo, id);
-        synchronized (s) {
-            if (s.busy) {
-                throw new RegistryException(ErrorCode.RANGE_INVALID, 416, "another request is writing to upload " + id,
-                        Map.of("Range", range(s.writer.written())), null);
-            }
-            if (rangeStart >= 0 && rangeStart != s.writer.written()) {
-                throw new RegistryException(ErrorCode.RANGE_INVALID, 416, "chunk starts at " + rangeStart + " but upload " + id
-                        + " holds " + s.writer.written() + " bytes", Map.of("Range", range(s.writer.written())), null);
-            }
-            s.busy = true;
-        }
-        return new Appender(s, () -> {
+    public BodyConsumer append(Repository repo, String id, ChunkRange range, CompletableFuture<UploadState> done) {
+        Session s = claim(repo, id, range);
+        return new Appender(s, range, () -> {
             release(s);
             done.complete(new UploadState(id, s.writer.written()));
         }, e -> {
@@ -141,16 +125,9 @@ final class Uploads implements UploadService {
     }
 
     @Override
-    public BodyConsumer complete(Repository repo, String id, Digest digest, CompletableFuture<Digest> done) {
-        Session s = session(repo, id);
-        synchronized (s) {
-            if (s.busy) {
-                throw new RegistryException(ErrorCode.RANGE_INVALID, 416, "another request is writing to upload " + id,
-                        Map.of("Range", range(s.writer.written())), null);
-            }
-            s.busy = true;
-        }
-        return new Appender(s, () -> blocking.execute(() -> {
+    public BodyConsumer complete(Repository repo, String id, ChunkRange range, Digest digest, CompletableFuture<Digest> done) {
+        Session s = claim(repo, id, range);
+        return new Appender(s, range, () -> blocking.execute(() -> {
             sessions.remove(id);
             try {
                 s.writer.commitAs(digest);
@@ -177,10 +154,32 @@ final class Uploads implements UploadService {
     }
 
     @Override
-    public void cancel(Repository repo, String id) {
+    public CompletableFuture<Void> cancel(Repository repo, String id) {
         Session s = session(repo, id);
         sessions.remove(id);
-        blocking.execute(s.writer::abort);
+        return CompletableFuture.runAsync(s.writer::abort, blocking);
+    }
+
+    /**
+     * The session, marked busy for one request, if that request may write to
+     * it: no other request is writing, and its chunk starts where the session
+     * stands. Refusals are 416 with the session's {@code Range}.
+     */
+    private Session claim(Repository repo, String id, ChunkRange chunk) {
+        Session s = session(repo, id);
+        synchronized (s) {
+            long held = s.writer.written();
+            if (s.busy) {
+                throw new RegistryException(ErrorCode.RANGE_INVALID, 416, "another request is writing to upload " + id,
+                        Map.of("Range", range(held)), null);
+            }
+            if (chunk != null && chunk.start() != held) {
+                throw new RegistryException(ErrorCode.RANGE_INVALID, 416, "chunk starts at " + chunk.start() + " but upload " + id
+                        + " holds " + held + " bytes; continue at " + held, Map.of("Range", range(held)), null);
+            }
+            s.busy = true;
+        }
+        return s;
     }
 
     /** Discards sessions idle longer than the expiry. Returns how many. */
@@ -234,14 +233,23 @@ final class Uploads implements UploadService {
         return id == null ? "(none)" : id.length() > 40 ? id.substring(0, 40) + "…" : id.replaceAll("[^A-Za-z0-9-]", "?");
     }
 
-    /** Writes a request body into a session on a blocking thread, asking for more only after each write. */
+    /**
+     * Writes a request body into a session on a blocking thread, asking for
+     * more only after each write. With a declared range, a body that turns out
+     * longer or shorter than declared is cut back off the session and refused.
+     */
     private final class Appender implements BodyConsumer {
         private final Session session;
+        private final ChunkRange range;
+        private final long startedAt;
         private final Runnable onEnd;
         private final Consumer<Throwable> onError;
+        private long received;
 
-        Appender(Session session, Runnable onEnd, Consumer<Throwable> onError) {
+        Appender(Session session, ChunkRange range, Runnable onEnd, Consumer<Throwable> onError) {
             this.session = session;
+            this.range = range;
+            this.startedAt = session.writer.written();
             this.onEnd = onEnd;
             this.onError = onError;
         }
@@ -250,6 +258,10 @@ final class Uploads implements UploadService {
         public CompletionStage<?> onData(ByteBuf chunk) {
             return CompletableFuture.runAsync(() -> {
                 try {
+                    received += chunk.readableBytes();
+                    if (range != null && received > range.length()) {
+                        throw undo();
+                    }
                     for (ByteBuffer b : chunk.nioBuffers()) {
                         session.writer.write(b);
                     }
@@ -263,12 +275,28 @@ final class Uploads implements UploadService {
 
         @Override
         public void onEnd() {
-            onEnd.run();
+            if (range == null || received == range.length()) {
+                onEnd.run();
+                return;
+            }
+            blocking.execute(() -> onError.accept(undo()));
         }
 
         @Override
         public void onError(Throwable cause) {
             onError.accept(cause);
+        }
+
+        /** Takes this request's bytes back off the session; the refusal to answer with. Blocks. */
+        private RuntimeException undo() {
+            try {
+                session.writer.truncate(startedAt);
+            } catch (IOException e) {
+                return new UncheckedIOException(e);
+            }
+            return new RegistryException(ErrorCode.SIZE_INVALID, "Content-Range " + range.start() + "-"
+                    + (range.start() + range.length() - 1) + " declares " + range.length() + " bytes but the body "
+                    + (received > range.length() ? "is longer" : "has " + received) + "; nothing was appended");
         }
     }
 }

@@ -79,6 +79,37 @@ public final class SpoolWriter implements BlobWriter {
         return written;
     }
 
+    /**
+     * Drops everything past the first {@code size} bytes and hashes what stays
+     * again: an upload request whose body was not what its {@code Content-Range}
+     * declared must leave the session as it found it. Reads the kept bytes once;
+     * only a refused request pays for it.
+     */
+    public void truncate(long size) throws IOException {
+        if (finished) {
+            throw new IOException("truncate after commit or abort");
+        }
+        if (size < 0 || size > written) {
+            throw new IllegalArgumentException("cannot truncate " + written + " bytes to " + size);
+        }
+        channel.truncate(size);
+        channel.position(size);
+        hash.reset();
+        try (var in = Files.newInputStream(path)) {
+            byte[] buf = new byte[64 * 1024];
+            long left = size;
+            while (left > 0) {
+                int n = in.read(buf, 0, (int) Math.min(buf.length, left));
+                if (n < 0) {
+                    throw new IOException("spool file " + path + " is shorter than " + size + " bytes");
+                }
+                hash.update(buf, 0, n);
+                left -= n;
+            }
+        }
+        written = size;
+    }
+
     @Override
     public Digest commit() throws IOException {
         if (expected == null) {

@@ -1,6 +1,7 @@
 package dev.gantry.conformance;
 
 import dev.gantry.oci.Digest;
+import dev.gantry.storage.StorageLayout;
 import dev.gantry.testing.GantryServer;
 import dev.gantry.testing.MutableClock;
 import java.io.IOException;
@@ -9,7 +10,11 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.SecureRandom;
+import java.util.Base64;
 import java.util.HexFormat;
+import java.util.Set;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
 import org.bouncycastle.crypto.generators.OpenBSDBCrypt;
 
 /**
@@ -25,10 +30,12 @@ final class HostedGantry implements AutoCloseable {
 
     private final GantryServer server;
     private final String password;
+    private final Path dataDir;
 
-    private HostedGantry(GantryServer server, String password) {
+    private HostedGantry(GantryServer server, String password, Path dataDir) {
         this.server = server;
         this.password = password;
+        this.dataDir = dataDir;
     }
 
     static HostedGantry start(Path dir) {
@@ -37,6 +44,11 @@ final class HostedGantry implements AutoCloseable {
 
     /** @param hostedKeys more keys of the {@code local/} hosted entry, e.g. {@code "    allowTagDelete: false\n"} */
     static HostedGantry start(Path dir, String hostedKeys) {
+        return start(dir, hostedKeys, "");
+    }
+
+    /** @param authKeys more keys of {@code auth:}, e.g. {@code "  rules:\n    - prefix: ...\n"} */
+    static HostedGantry start(Path dir, String hostedKeys, String authKeys) {
         SecureRandom random = new SecureRandom();
         byte[] secret = new byte[12];
         random.nextBytes(secret);
@@ -52,8 +64,9 @@ final class HostedGantry implements AutoCloseable {
             throw new UncheckedIOException(e);
         }
         String yaml = "hosted:\n  - prefix: local/\n" + hostedKeys
-                + "auth:\n  htpasswd: " + htpasswd + "\n";
-        return new HostedGantry(GantryServer.start(yaml, dir.resolve("data"), MutableClock.startingNow()), password);
+                + "auth:\n  htpasswd: " + htpasswd + "\n" + authKeys;
+        Path data = dir.resolve("data");
+        return new HostedGantry(GantryServer.start(yaml, data, MutableClock.startingNow()), password, data);
     }
 
     /** {@code OCI_ROOT_URL} */
@@ -66,9 +79,23 @@ final class HostedGantry implements AutoCloseable {
         return new ConformanceClient(server.url(), USER, password);
     }
 
+    /** An {@code Authorization} header value with the user's Basic credentials, for requests written by hand. */
+    String basicAuthorization() {
+        return "Basic " + Base64.getEncoder().encodeToString((USER + ":" + password).getBytes(StandardCharsets.UTF_8));
+    }
+
     /** Where the disk tier keeps {@code digest}. */
     Path blobFile(String digest) {
         return server.gantry().disk().pathOf(Digest.parse(digest));
+    }
+
+    /** The spool files on disk now: uploads in progress and fills being written. */
+    Set<Path> spoolFiles() {
+        try (Stream<Path> files = Files.list(StorageLayout.spoolDir(dataDir))) {
+            return files.collect(Collectors.toSet());
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 
     @Override

@@ -13,9 +13,12 @@ import java.net.Socket;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -99,6 +102,8 @@ class UploadEdgeCasesTest {
         Response early = patch(client, session, data.testBlobBChunk2Range, data.testBlobBChunk2);
 
         assertThat(early.status()).as(early.describe()).isEqualTo(416);
+        assertThat(early.json().path("errors").path(0).path("code").asText()).isEqualTo("RANGE_INVALID");
+        assertThat(early.header("Range")).as("where the upload stands").isEqualTo("0-0");
         Response first = patch(client, session, data.testBlobBChunk1Range, data.testBlobBChunk1);
         assertThat(first.status()).as(first.describe()).isEqualTo(202);
         assertThat(first.header("Range")).isEqualTo("0-21");
@@ -148,6 +153,117 @@ class UploadEdgeCasesTest {
 
         assertThat(put.status()).as(put.describe()).isEqualTo(201);
         assertThat(client.request("GET", blobPath(repo, data.testBlobB.digest())).send().body()).isEqualTo(data.testBlobB.bytes());
+    }
+
+    @Test
+    void aClosingPutWhoseRangeDoesNotContinueTheUploadIs416AndAppendsNothing() {
+        String repo = newRepository();
+        Response chunk = patch(client, start(repo).relativeLocation(), data.testBlobBChunk1Range, data.testBlobBChunk1);
+
+        Response put = client.request("PUT", chunk.relativeLocation()).query("digest", data.testBlobB.digest())
+                .header("Content-Type", "application/octet-stream").header("Content-Range", data.testBlobBChunk1Range)
+                .body(data.testBlobBChunk1).send();
+
+        assertThat(put.status()).as(put.describe()).isEqualTo(416);
+        assertThat(put.json().path("errors").path(0).path("code").asText()).isEqualTo("RANGE_INVALID");
+        assertThat(put.header("Range")).isEqualTo("0-21");
+        assertThat(status(chunk.relativeLocation()).header("Range")).as("nothing was appended").isEqualTo("0-21");
+        Response right = client.request("PUT", chunk.relativeLocation()).query("digest", data.testBlobB.digest())
+                .header("Content-Type", "application/octet-stream").header("Content-Range", data.testBlobBChunk2Range)
+                .body(data.testBlobBChunk2).send();
+        assertThat(right.status()).as("the session survives: " + right.describe()).isEqualTo(201);
+        assertThat(client.request("GET", blobPath(repo, data.testBlobB.digest())).send().body()).isEqualTo(data.testBlobB.bytes());
+    }
+
+    @Test
+    void aContentRangeThatDisagreesWithContentLengthIsSizeInvalidAndAppendsNothing() {
+        String repo = newRepository();
+        String session = start(repo).relativeLocation();
+
+        Response wrong = patch(client, session, "0-41", data.testBlobBChunk1);
+
+        assertThat(wrong.status()).as(wrong.describe()).isEqualTo(400);
+        assertThat(wrong.json().path("errors").path(0).path("code").asText()).isEqualTo("SIZE_INVALID");
+        Response first = patch(client, session, data.testBlobBChunk1Range, data.testBlobBChunk1);
+        assertThat(first.status()).as("the chunk at 0 is still expected: " + first.describe()).isEqualTo(202);
+        assertThat(first.header("Range")).isEqualTo("0-21");
+    }
+
+    @Test
+    void aStreamedBodyLongerThanItsContentRangeIsSizeInvalidAndTakenBackOff() throws IOException {
+        assertChunkedBodyRefusedAndUndone(10);
+    }
+
+    @Test
+    void aStreamedBodyShorterThanItsContentRangeIsSizeInvalidAndTakenBackOff() throws IOException {
+        assertChunkedBodyRefusedAndUndone(100);
+    }
+
+    /** A chunk sent without Content-Length (chunked transfer coding), whose length only shows as it arrives. */
+    private static void assertChunkedBodyRefusedAndUndone(long declaredLength) throws IOException {
+        String repo = newRepository();
+        String session = start(repo).relativeLocation();
+        Response chunk = patch(client, session, data.testBlobBChunk1Range, data.testBlobBChunk1);
+        assertThat(chunk.status()).isEqualTo(202);
+        long at = data.testBlobBChunk1.length;
+        String range = at + "-" + (at + declaredLength - 1);
+
+        Map<String, String> answer = chunkedPatch(session, range, data.testBlobBChunk2);
+
+        assertThat(answer.get(":status")).as(answer.toString()).isEqualTo("400");
+        assertThat(answer.get(":body")).contains("SIZE_INVALID");
+        assertThat(status(session).header("Range")).as("the refused bytes were taken back").isEqualTo("0-21");
+        Response rest = patch(client, session, data.testBlobBChunk2Range, data.testBlobBChunk2);
+        assertThat(rest.status()).as(rest.describe()).isEqualTo(202);
+        Response put = client.request("PUT", rest.relativeLocation()).query("digest", data.testBlobB.digest()).send();
+        assertThat(put.status()).as("the session hashes only what it kept: " + put.describe()).isEqualTo(201);
+    }
+
+    private static Map<String, String> chunkedPatch(String path, String contentRange, byte[] body) throws IOException {
+        URI root = URI.create(gantry.url());
+        try (Socket s = new Socket(root.getHost(), root.getPort())) {
+            s.setSoTimeout(10_000);
+            OutputStream out = s.getOutputStream();
+            String head = "PATCH " + path + " HTTP/1.1\r\nHost: " + root.getHost() + ":" + root.getPort() + "\r\n"
+                    + "Authorization: " + gantry.basicAuthorization() + "\r\n"
+                    + "Content-Type: application/octet-stream\r\nContent-Range: " + contentRange + "\r\n"
+                    + "Transfer-Encoding: chunked\r\n\r\n";
+            out.write(head.getBytes(StandardCharsets.US_ASCII));
+            int half = body.length / 2;
+            for (byte[] piece : new byte[][] {Arrays.copyOf(body, half), Arrays.copyOfRange(body, half, body.length)}) {
+                out.write((Integer.toHexString(piece.length) + "\r\n").getBytes(StandardCharsets.US_ASCII));
+                out.write(piece);
+                out.write("\r\n".getBytes(StandardCharsets.US_ASCII));
+            }
+            out.write("0\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+            out.flush();
+            InputStream in = s.getInputStream();
+            Map<String, String> headers = readHead(in);
+            headers.put(":body", new String(in.readNBytes(Integer.parseInt(headers.getOrDefault("content-length", "0"))),
+                    StandardCharsets.UTF_8));
+            return headers;
+        }
+    }
+
+    @Test
+    void cancellingAnUploadIs204ThenItIsUnknownAndItsSpoolFileIsGone() {
+        String repo = newRepository();
+        Set<Path> before = gantry.spoolFiles();
+        String session = start(repo).relativeLocation();
+        assertThat(patch(client, session, data.testBlobBChunk1Range, data.testBlobBChunk1).status()).isEqualTo(202);
+        Set<Path> spooled = new HashSet<>(gantry.spoolFiles());
+        spooled.removeAll(before);
+        assertThat(spooled).as("the session's spool file").hasSize(1);
+
+        Response cancel = client.request("DELETE", session).send();
+
+        assertThat(cancel.status()).as(cancel.describe()).isEqualTo(204);
+        for (Response after : new Response[] {status(session), patch(client, session, data.testBlobBChunk2Range, data.testBlobBChunk2),
+                client.request("PUT", session).query("digest", data.testBlobB.digest()).send(), client.request("DELETE", session).send()}) {
+            assertThat(after.status()).as(after.describe()).isEqualTo(404);
+            assertThat(after.json().path("errors").path(0).path("code").asText()).isEqualTo("BLOB_UPLOAD_UNKNOWN");
+        }
+        assertThat(spooled.iterator().next()).as("the spool file is removed").doesNotExist();
     }
 
     @Test

@@ -56,6 +56,19 @@ class ManifestTest {
     }
 
     @Test
+    void onlyDockerSchema1MayDeclareSchemaVersion1() {
+        String config = "\"config\":{\"mediaType\":\"x\",\"digest\":\"" + D1 + "\",\"size\":1},\"layers\":[]";
+        assertInvalid("{\"schemaVersion\":1,\"mediaType\":\"" + MediaTypes.OCI_MANIFEST + "\"," + config + "}");
+        assertInvalid("{\"schemaVersion\":1,\"mediaType\":\"" + MediaTypes.OCI_INDEX + "\",\"manifests\":[]}");
+        assertInvalid("{\"mediaType\":\"" + MediaTypes.OCI_INDEX + "\",\"manifests\":[]}");
+        assertInvalid("{\"schemaVersion\":\"2\",\"mediaType\":\"" + MediaTypes.OCI_INDEX + "\",\"manifests\":[]}");
+
+        Manifest schema1 = Manifest.parse(bytes("{\"schemaVersion\":1,\"name\":\"x\",\"tag\":\"1\",\"fsLayers\":[{\"blobSum\":\""
+                + D1 + "\"}]}"), MediaTypes.DOCKER_SCHEMA1_SIGNED);
+        assertThat(schema1.layers()).extracting(Descriptor::digest).containsExactly(D1.toString());
+    }
+
+    @Test
     void rejectsManifestsOverFourMebibytes() {
         byte[] big = new byte[Manifest.MAX_BYTES + 1];
         assertThatThrownBy(() -> Manifest.parse(big, null)).hasMessageContaining("the limit is 4194304");

@@ -131,4 +131,26 @@ class RepositoryLinksTest {
         assertThat(remoteReads).as("shared reads while linking").hasValue(0);
         assertThat(shared.exists(key(repo, DIGESTS.get(1)))).as("written to the shared copy too").isTrue();
     }
+
+    @Test
+    void theHostedHoldersOfADigestAreKnownAfterLinkForgottenAfterUnlinkAndFoundAgainAfterARestart() throws Exception {
+        MetadataStore meta = new DiskMetadataStore(tmp);
+        RepositoryLinks links = new RepositoryLinks(meta, Runnable::run, 1000);
+        Repository a = hosted();
+        Repository b = Repository.hosted("local/y", new HostedConfig("local/", null), RepositoryName.of("local/y"));
+        links.link(a, DIGESTS).get();
+        links.link(b, List.of(DIGESTS.get(0))).get();
+        links.link(mirrored(), List.of(DIGESTS.get(1))).get();
+
+        assertThat(links.hostedHolders(DIGESTS.get(0))).containsExactlyInAnyOrder(a.name(), b.name());
+        assertThat(links.hostedHolders(DIGESTS.get(1))).as("mirrored repositories are never holders").containsExactly(a.name());
+
+        links.unlink(a, DIGESTS.get(0)).get();
+        assertThat(links.hostedHolders(DIGESTS.get(0))).containsExactly(b.name());
+
+        RepositoryLinks restarted = new RepositoryLinks(meta, Runnable::run, 1000);
+        restarted.loadHosted();
+        assertThat(restarted.hostedHolders(DIGESTS.get(0))).containsExactly(b.name());
+        assertThat(restarted.hostedHolders(DIGESTS.get(1))).containsExactly(a.name());
+    }
 }

@@ -85,6 +85,12 @@ class HostedClientsIT {
         Matcher m = Pattern.compile("digest: (sha256:[0-9a-f]{64})").matcher(push.stdout());
         assertThat(m.find()).as(push.stdout()).isTrue();
         String pushed = m.group(1);
+        // The same layers to another repository: Docker mounts them (its token names both repositories).
+        String copy = gantry.hostPort() + "/local/copy:1";
+        docker.dockerOk("tag", hosted, copy);
+        Tools.Result mounted = docker.dockerOk("push", copy);
+        assertThat(mounted.stdout()).as(mounted.stdout()).contains("Mounted from local/app");
+        docker.dockerOk("rmi", copy);
 
         docker.dockerOk("rmi", hosted, "test/base:1");
         docker.dockerOk("pull", hosted);
