@@ -218,29 +218,95 @@ final class Exchange {
         sendBody(content);
     }
 
+    /**
+     * Sends {@code response} (which must carry Content-Length) and then the
+     * contents of {@code parts} in turn, asking for the next only once the one
+     * before it was handed to the connection. This exchange owns {@code parts}
+     * and every content it yields. A part that fails to open cuts the body short.
+     */
+    void respond(HttpResponse response, PartSequence parts) {
+        if (!ctx.executor().inEventLoop()) {
+            ctx.executor().execute(() -> respond(response, parts));
+            return;
+        }
+        if (responded || !ctx.channel().isActive()) {
+            parts.close();
+            if (!responded) {
+                responded = true;
+                finish(false);
+            }
+            return;
+        }
+        responded = true;
+        decorate(response);
+        status = response.status().code();
+        ctx.write(response);
+        if (head) {
+            parts.close();
+            endBody();
+            return;
+        }
+        sendParts(parts);
+    }
+
+    private void sendParts(PartSequence parts) {
+        CompletableFuture<Content> next;
+        try {
+            next = parts.next();
+        } catch (RuntimeException e) {
+            next = CompletableFuture.failedFuture(e);
+        }
+        if (next == null) {
+            parts.close();
+            endBody();
+            return;
+        }
+        ctx.flush();
+        next.whenComplete((content, error) -> ctx.executor().execute(() -> {
+            if (error != null || !ctx.channel().isActive()) {
+                if (content != null) {
+                    content.close();
+                }
+                parts.close();
+                abort();
+                return;
+            }
+            sendPart(content, () -> sendParts(parts));
+        }));
+    }
+
     private void sendBody(Content content) {
+        sendPart(content, this::endBody);
+    }
+
+    private void endBody() {
+        ctx.writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT).addListener(f -> finish(f.isSuccess()));
+    }
+
+    /** Writes one content, then runs {@code then} (on the event loop) unless the write failed. */
+    private void sendPart(Content content, Runnable then) {
         if (content instanceof FileContent file) {
             Object body = tls
                     ? new PositionalChunkedFile(file.channel(), file.offset(), file.length(), file::close)
                     : new SharedFileRegion(file.channel(), file.offset(), file.length(), file::close);
             ctx.write(body).addListener(counting(file.length()));
-            ctx.writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT).addListener(f -> finish(f.isSuccess()));
+            then.run();
         } else if (content instanceof BufferContent buffer) {
             long n = buffer.length();
             ctx.write(new DefaultHttpContent(buffer.take())).addListener(counting(n));
-            ctx.writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT).addListener(f -> finish(f.isSuccess()));
+            then.run();
         } else if (content instanceof GrowingContent growing) {
-            pump(growing, growing.offset(), growing.offset() + growing.length());
+            pump(growing, growing.offset(), growing.offset() + growing.length(), then);
         } else if (content instanceof StreamContent stream) {
-            pump(stream);
+            pump(stream, then);
         }
     }
 
     /** Sends a growing spool as it becomes readable; reads on only after each write completed. */
-    private void pump(GrowingContent g, long position, long end) {
+    private void pump(GrowingContent g, long position, long end, Runnable then) {
         if (position >= end) {
             g.close();
-            ctx.writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT).addListener(f -> finish(f.isSuccess()));
+            then.run();
             return;
         }
         g.readableAfter(position).whenComplete((limit, error) -> ctx.executor().execute(() -> {
@@ -257,7 +323,7 @@ final class Exchange {
             ctx.writeAndFlush(piece).addListener(f -> {
                 if (f.isSuccess()) {
                     bytes += count;
-                    pump(g, upTo, end);
+                    pump(g, upTo, end, then);
                 } else {
                     g.close();
                     abort();
@@ -266,7 +332,7 @@ final class Exchange {
         }));
     }
 
-    private void pump(StreamContent s) {
+    private void pump(StreamContent s, Runnable then) {
         s.next().whenComplete((chunk, error) -> ctx.executor().execute(() -> {
             if (error != null || !ctx.channel().isActive()) {
                 if (chunk != null) {
@@ -278,14 +344,14 @@ final class Exchange {
             }
             if (chunk == null) {
                 s.close();
-                ctx.writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT).addListener(f -> finish(f.isSuccess()));
+                then.run();
                 return;
             }
             int n = chunk.readableBytes();
             ctx.writeAndFlush(new DefaultHttpContent(chunk)).addListener(f -> {
                 if (f.isSuccess()) {
                     bytes += n;
-                    pump(s);
+                    pump(s, then);
                 } else {
                     s.close();
                     abort();

@@ -112,18 +112,25 @@ final class RegistryEndpoints {
 
     private static void sendBlob(Exchange ex, BlobResult blob, String rangeHeader) {
         long size = blob.size();
-        ByteRange range = ex.isHead() ? null : ByteRange.parse(rangeHeader, size);
-        long offset = range == null ? 0 : range.start();
-        long length = range == null ? size : range.length();
-        HttpResponse response = Exchange.head(range == null ? HttpResponseStatus.OK : HttpResponseStatus.PARTIAL_CONTENT,
-                length, "application/octet-stream");
+        List<ByteRange> ranges = ex.isHead() ? List.of() : ByteRange.parse(rangeHeader, size);
+        HttpResponse response = Exchange.head(ranges.isEmpty() ? HttpResponseStatus.OK : HttpResponseStatus.PARTIAL_CONTENT,
+                0, "application/octet-stream");
         response.headers()
                 .set("Docker-Content-Digest", blob.digest().toString())
                 .set(HttpHeaderNames.ETAG, "\"" + blob.digest() + "\"")
                 .set(HttpHeaderNames.ACCEPT_RANGES, "bytes")
                 .set(HttpHeaderNames.CACHE_CONTROL, "max-age=31536000");
+        if (ranges.size() > 1) {
+            response.headers().remove(HttpHeaderNames.CONTENT_TYPE).remove(HttpHeaderNames.CONTENT_LENGTH);
+            MultipartByteRanges.send(ex, blob, ranges, response.headers());
+            return;
+        }
+        ByteRange range = ranges.isEmpty() ? null : ranges.get(0);
+        long offset = range == null ? 0 : range.start();
+        long length = range == null ? size : range.length();
+        response.headers().set(HttpHeaderNames.CONTENT_LENGTH, length);
         if (range != null) {
-            response.headers().set(HttpHeaderNames.CONTENT_RANGE, "bytes " + range.start() + "-" + range.endInclusive() + "/" + size);
+            response.headers().set(HttpHeaderNames.CONTENT_RANGE, range.contentRange(size));
         }
         if (ex.isHead() || length == 0) {
             ex.respond(fullOf(response));

@@ -118,7 +118,7 @@ final class PullThroughBlobs {
             if (started && tiers.hasShared()) {
                 metrics.tierRead("s3", fill.origin() == BlobTiers.Origin.SHARED);
             }
-            return result(fill.digest(), size, outcome, (off, len) -> openFill(repo, fill, off, len));
+            return result(fill.digest(), size, outcome, (off, len) -> openFill(repo, fill, size, off, len));
         });
     }
 
@@ -126,9 +126,16 @@ final class PullThroughBlobs {
      * Opens a range of a blob being filled. The fill may have failed between
      * the size and this open (a fast upstream that cut off): the client then
      * gets the upstream's failure, before any header was sent.
+     *
+     * <p>A range that ends before the blob's last byte waits until the fill
+     * verified the digest. A range that reaches the end may follow the spool,
+     * because the fill releases the last byte only after verification, so a
+     * corrupt blob reaches such a reader cut short; a range that stops earlier
+     * would arrive complete and wrong, so it gets the fill's failure instead.
      */
-    private CompletableFuture<Content> openFill(Repository repo, BlobFill fill, long offset, long length) {
-        return fills.open(fill, offset, length).exceptionallyCompose(e -> CompletableFuture.failedFuture(
+    private CompletableFuture<Content> openFill(Repository repo, BlobFill fill, long size, long offset, long length) {
+        CompletableFuture<Void> verified = offset + length < size ? fill.done() : CompletableFuture.completedFuture(null);
+        return verified.thenCompose(v -> fills.open(fill, offset, length)).exceptionallyCompose(e -> CompletableFuture.failedFuture(
                 UpstreamErrors.map(e, repo, ErrorCode.BLOB_UNKNOWN, "blob " + fill.digest())));
     }
 
@@ -146,7 +153,7 @@ final class PullThroughBlobs {
             FillCoordinator.Claim claim = claim(repo, digest, true);
             return claim == null
                     ? tiers.openLocal(digest, size, offset, length) // committed again meanwhile
-                    : openFill(repo, claim.fill(), offset, length);
+                    : openFill(repo, claim.fill(), size, offset, length);
         });
     }
 
