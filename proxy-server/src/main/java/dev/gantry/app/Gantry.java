@@ -122,7 +122,7 @@ public final class Gantry implements AutoCloseable {
         }
         log.info("hardware knowledge base {}{}", kb.version(), config.hardware().scan() ? "; layers are scanned as they arrive" : "");
         this.server = new HttpServer(net, registry, config.server().accessLog(), Security.tls(config), metrics, authenticator, config.auth(),
-                hardware, config.hardware().waitBudget());
+                hardware, config.hardware().waitBudget(), config.server().headerTimeout());
     }
 
     /** Builds and starts a server for {@code config}. */

@@ -119,6 +119,10 @@ final class ConfigValidator {
         if (c.server().ioThreads() < 0 || c.server().blockingThreads() < 1) {
             throw new ConfigException(source + ": keys 'server.ioThreads' (>= 0) and 'server.blockingThreads' (>= 1) are out of range");
         }
+        if (c.server().headerTimeout().isNegative() || c.server().headerTimeout().isZero()) {
+            throw new ConfigException(source + ": key 'server.headerTimeout': expected a positive duration such as 10s, got "
+                    + Durations.format(c.server().headerTimeout()));
+        }
         return c;
     }
 

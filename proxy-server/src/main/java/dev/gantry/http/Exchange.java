@@ -139,6 +139,16 @@ final class Exchange {
         return requestBody.complete();
     }
 
+    private String namespace;
+
+    /**
+     * The upstream the request's {@code ns} parameter selected: responses
+     * carry it as {@code OCI-Namespace} (distribution-spec, "Registry Proxying").
+     */
+    void namespace(String ns) {
+        this.namespace = ns;
+    }
+
     /** Names the route for metrics. */
     void route(String label) {
         this.route = label;
@@ -413,6 +423,9 @@ final class Exchange {
             keepAlive = false;
         }
         response.headers().set("Docker-Distribution-API-Version", API_VERSION);
+        if (namespace != null) {
+            response.headers().set("OCI-Namespace", namespace);
+        }
         if (!"-".equals(outcome)) {
             response.headers().set("X-Gantry-Cache", outcome);
         }

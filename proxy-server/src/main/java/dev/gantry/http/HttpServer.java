@@ -48,16 +48,21 @@ public final class HttpServer implements AutoCloseable {
     private final SslContext ssl;
     private final GantryMetrics metrics;
     private final Supplier<Object> status;
+    private final Duration headerTimeout;
     private final ChannelGroup channels = new DefaultChannelGroup("gantry-http", GlobalEventExecutor.INSTANCE);
     private final AtomicInteger inFlight = new AtomicInteger();
     private volatile boolean draining;
     private volatile boolean ready;
     private Channel listener;
 
-    /** @param ssl TLS context, or null for plain HTTP */
+    /**
+     * @param ssl TLS context, or null for plain HTTP
+     * @param headerTimeout how long a request's head may take to arrive once its first byte did
+     */
     public HttpServer(NetRuntime net, Registry registry, boolean accessLog, SslContext ssl, GantryMetrics metrics,
                       Authenticator authenticator, AuthConfig authConfig,
-                      HardwareService hardwareService, Duration waitBudget) {
+                      HardwareService hardwareService, Duration waitBudget, Duration headerTimeout) {
+        this.headerTimeout = java.util.Objects.requireNonNull(headerTimeout, "headerTimeout");
         this.hardware = hardwareService == null ? null : new HardwareEndpoints(hardwareService, waitBudget);
         this.net = net;
         this.endpoints = new RegistryEndpoints(registry, metrics);
@@ -88,7 +93,10 @@ public final class HttpServer implements AutoCloseable {
                         if (ssl != null) {
                             p.addLast("tls", ssl.newHandler(ch.alloc()));
                         }
+                        HeaderDeadline deadline = new HeaderDeadline(headerTimeout);
+                        p.addLast("head-deadline", deadline.bytes());
                         p.addLast("codec", new HttpServerCodec(8192, 16 * 1024, 64 * 1024));
+                        p.addLast("head-decoded", deadline.heads());
                         p.addLast("continue", new HttpServerExpectContinueHandler());
                         p.addLast("idle", new IdleStateHandler(0, 0, IDLE.toSeconds(), TimeUnit.SECONDS));
                         p.addLast("chunked", new ChunkedWriteHandler());

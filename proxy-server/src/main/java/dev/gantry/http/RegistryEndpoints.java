@@ -63,8 +63,14 @@ final class RegistryEndpoints {
         return resolver.hostedPrefixes();
     }
 
+    /** The repository a request names; an {@code ns} that selected the upstream is echoed in the response. */
     Repository resolve(Exchange ex, String rawName) {
-        return resolver.resolve(rawName, ex.param("ns"));
+        String ns = ex.param("ns");
+        Repository repo = resolver.resolve(rawName, ns);
+        if (ns != null && !ns.isEmpty()) {
+            ex.namespace(ns);
+        }
+        return repo;
     }
 
     void manifest(Exchange ex, Repository repo, Reference reference) {
