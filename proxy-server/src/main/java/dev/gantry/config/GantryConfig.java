@@ -29,7 +29,7 @@ public record GantryConfig(
         upstreams = upstreams == null ? List.of() : List.copyOf(upstreams);
         cache = Objects.requireNonNullElseGet(cache, () -> new CacheConfig(null, null, null, null));
         storage = Objects.requireNonNullElseGet(storage, () -> new StorageConfig(null, null, null));
-        prefetch = Objects.requireNonNullElseGet(prefetch, () -> new PrefetchConfig(null, null, null, null, null, null));
+        prefetch = Objects.requireNonNullElseGet(prefetch, () -> new PrefetchConfig(null, null, null, null, null, null, null));
         hosted = hosted == null ? List.of() : List.copyOf(hosted);
         auth = Objects.requireNonNullElseGet(auth, () -> new AuthConfig(null, null, null, null, null, null, null));
         tls = Objects.requireNonNullElseGet(tls, () -> new TlsConfig(false, null, null, null));

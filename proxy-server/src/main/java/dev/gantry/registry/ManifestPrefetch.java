@@ -26,6 +26,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
+import java.util.function.LongSupplier;
 
 /**
  * Manifest-triggered prefetch (Anwar et al., FAST'18: a manifest request for
@@ -54,14 +55,17 @@ final class ManifestPrefetch implements ManifestListener {
     private final Executor blocking;
     private final Clock clock;
     private final List<Platform> platforms;
+    /** Free bytes on the disk tier's file system (blocking: asked on a blocking thread). */
+    private final LongSupplier diskFree;
     /** Blobs this replica prefetched and no client has asked for yet. */
     private final Cache<Digest, Boolean> unused = Caffeine.newBuilder().maximumSize(200_000)
             .expireAfterWrite(7, TimeUnit.DAYS).build();
 
     ManifestPrefetch(PrefetchConfig config, PullThroughManifests manifests, BlobTiers tiers, FillCoordinator fills,
                      UpstreamRegistry upstream, Function<String, Upstream> upstreams, GantryMetrics metrics,
-                     Executor blocking, Clock clock) {
+                     Executor blocking, Clock clock, LongSupplier diskFree) {
         this.config = config;
+        this.diskFree = diskFree;
         this.manifests = manifests;
         this.tiers = tiers;
         this.fills = fills;
@@ -129,7 +133,7 @@ final class ManifestPrefetch implements ManifestListener {
         for (Descriptor d : blobs) {
             Digest digest = d.parsedDigest();
             if (tiers.local(digest) == null && fills.inFlight(digest) == null) {
-                BlobTask task = new BlobTask(repo, digest);
+                BlobTask task = new BlobTask(repo, digest, d.size());
                 if (d.size() >= SMALL_BLOB) {
                     large.add(task);
                 } else {
@@ -203,12 +207,14 @@ final class ManifestPrefetch implements ManifestListener {
     private final class BlobTask implements PrefetchScheduler.Task {
         private final Repository repo;
         private final Digest digest;
+        private final long size;
         /** Completes when the task is over: ran, skipped or dropped. */
         final CompletableFuture<Void> finished = new CompletableFuture<>();
 
-        BlobTask(Repository repo, Digest digest) {
+        BlobTask(Repository repo, Digest digest, long size) {
             this.repo = repo;
             this.digest = digest;
+            this.size = size;
         }
 
         @Override
@@ -244,6 +250,17 @@ final class ManifestPrefetch implements ManifestListener {
                 metrics.prefetch("skipped_cached");
                 return CompletableFuture.completedFuture(null);
             }
+            // A guess that fills a nearly full disk would take the space a client's pull needs next.
+            return CompletableFuture.supplyAsync(diskFree::getAsLong, blocking).thenCompose(free -> {
+                if (free - Math.max(size, 0) < config.diskReserve().bytes()) {
+                    metrics.prefetch("skipped_disk_reserve");
+                    return CompletableFuture.completedFuture(null);
+                }
+                return fill();
+            });
+        }
+
+        private CompletableFuture<?> fill() {
             return tiers.statShared(digest).thenCompose(shared -> {
                 if (shared.isPresent()) {
                     metrics.prefetch("skipped_cached");
