@@ -2,16 +2,10 @@ package dev.gantry.http;
 
 import dev.gantry.auth.Authenticator;
 import dev.gantry.content.BodyConsumer;
-import dev.gantry.content.BufferContent;
 import dev.gantry.content.Content;
-import dev.gantry.content.FileContent;
-import dev.gantry.content.GrowingContent;
-import dev.gantry.content.StreamContent;
 import dev.gantry.metrics.GantryMetrics;
 import io.netty.buffer.ByteBuf;
-import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
-import io.netty.handler.codec.http.DefaultHttpContent;
 import io.netty.handler.codec.http.DefaultHttpResponse;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpContent;
@@ -51,6 +45,7 @@ final class Exchange {
     private boolean keepAlive;
     private boolean responded;
     private final RequestBody requestBody;
+    private final BodyWriter body;
     private int status;
     private long bytes;
     private String outcome = "-";
@@ -74,6 +69,7 @@ final class Exchange {
         this.listener = listener;
         this.keepAlive = HttpUtil.isKeepAlive(request);
         this.requestBody = new RequestBody(ctx, request, this::closeAfterResponse);
+        this.body = new BodyWriter(ctx, tls, n -> bytes += n, this::abort);
     }
 
     HttpRequest request() {
@@ -260,122 +256,15 @@ final class Exchange {
     }
 
     private void sendParts(PartSequence parts) {
-        CompletableFuture<Content> next;
-        try {
-            next = parts.next();
-        } catch (RuntimeException e) {
-            next = CompletableFuture.failedFuture(e);
-        }
-        if (next == null) {
-            parts.close();
-            endBody();
-            return;
-        }
-        ctx.flush();
-        next.whenComplete((content, error) -> ctx.executor().execute(() -> {
-            if (error != null || !ctx.channel().isActive()) {
-                if (content != null) {
-                    content.close();
-                }
-                parts.close();
-                abort();
-                return;
-            }
-            sendPart(content, () -> sendParts(parts));
-        }));
+        body.write(parts, this::endBody);
     }
 
     private void sendBody(Content content) {
-        sendPart(content, this::endBody);
+        body.write(content, this::endBody);
     }
 
     private void endBody() {
         ctx.writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT).addListener(f -> finish(f.isSuccess()));
-    }
-
-    /** Writes one content, then runs {@code then} (on the event loop) unless the write failed. */
-    private void sendPart(Content content, Runnable then) {
-        if (content instanceof FileContent file) {
-            Object body = tls
-                    ? new PositionalChunkedFile(file.channel(), file.offset(), file.length(), file::close)
-                    : new SharedFileRegion(file.channel(), file.offset(), file.length(), file::close);
-            ctx.write(body).addListener(counting(file.length()));
-            then.run();
-        } else if (content instanceof BufferContent buffer) {
-            long n = buffer.length();
-            ctx.write(new DefaultHttpContent(buffer.take())).addListener(counting(n));
-            then.run();
-        } else if (content instanceof GrowingContent growing) {
-            pump(growing, growing.offset(), growing.offset() + growing.length(), then);
-        } else if (content instanceof StreamContent stream) {
-            pump(stream, then);
-        }
-    }
-
-    /** Sends a growing spool as it becomes readable; reads on only after each write completed. */
-    private void pump(GrowingContent g, long position, long end, Runnable then) {
-        if (position >= end) {
-            g.close();
-            then.run();
-            return;
-        }
-        g.readableAfter(position).whenComplete((limit, error) -> ctx.executor().execute(() -> {
-            if (error != null || !ctx.channel().isActive()) {
-                g.close();
-                abort();
-                return;
-            }
-            long upTo = Math.min(limit, end);
-            long count = upTo - position;
-            Object piece = tls
-                    ? new PositionalChunkedFile(g.channel(), position, count, () -> { })
-                    : new SharedFileRegion(g.channel(), position, count, () -> { });
-            ctx.writeAndFlush(piece).addListener(f -> {
-                if (f.isSuccess()) {
-                    bytes += count;
-                    pump(g, upTo, end, then);
-                } else {
-                    g.close();
-                    abort();
-                }
-            });
-        }));
-    }
-
-    private void pump(StreamContent s, Runnable then) {
-        s.next().whenComplete((chunk, error) -> ctx.executor().execute(() -> {
-            if (error != null || !ctx.channel().isActive()) {
-                if (chunk != null) {
-                    chunk.release();
-                }
-                s.close();
-                abort();
-                return;
-            }
-            if (chunk == null) {
-                s.close();
-                then.run();
-                return;
-            }
-            int n = chunk.readableBytes();
-            ctx.writeAndFlush(new DefaultHttpContent(chunk)).addListener(f -> {
-                if (f.isSuccess()) {
-                    bytes += n;
-                    pump(s, then);
-                } else {
-                    s.close();
-                    abort();
-                }
-            });
-        }));
-    }
-
-    private ChannelFutureListener counting(long n) {
-        return f -> {
-            if (f.isSuccess()) {
-                bytes += n;
-            }
-        };
     }
 
     /** Cuts the response short: the client sees a body shorter than announced. */
