@@ -50,6 +50,8 @@ final class Exchange {
     private long bytes;
     private String outcome = "-";
     private String note;
+    /** The {@code ns} that selected the upstream, echoed as {@code OCI-Namespace}; null if none did. */
+    private String namespace;
 
     /** Told when the exchange is over, on the event loop. */
     interface Listener {
@@ -134,8 +136,6 @@ final class Exchange {
     boolean bodyComplete() {
         return requestBody.complete();
     }
-
-    private String namespace;
 
     /**
      * The upstream the request's {@code ns} parameter selected: responses

@@ -23,6 +23,7 @@ import io.netty.handler.timeout.IdleStateHandler;
 import io.netty.util.concurrent.GlobalEventExecutor;
 import java.net.InetSocketAddress;
 import java.time.Duration;
+import java.util.Objects;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Supplier;
@@ -62,7 +63,7 @@ public final class HttpServer implements AutoCloseable {
     public HttpServer(NetRuntime net, Registry registry, boolean accessLog, SslContext ssl, GantryMetrics metrics,
                       Authenticator authenticator, AuthConfig authConfig,
                       HardwareService hardwareService, Duration waitBudget, Duration headerTimeout) {
-        this.headerTimeout = java.util.Objects.requireNonNull(headerTimeout, "headerTimeout");
+        this.headerTimeout = Objects.requireNonNull(headerTimeout, "headerTimeout");
         this.hardware = hardwareService == null ? null : new HardwareEndpoints(hardwareService, waitBudget);
         this.net = net;
         this.endpoints = new RegistryEndpoints(registry, metrics);

@@ -7,6 +7,7 @@ import dev.gantry.oci.Reference;
 import dev.gantry.oci.RegistryException;
 import dev.gantry.registry.Repository;
 import io.netty.buffer.Unpooled;
+import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
@@ -345,7 +346,7 @@ final class RequestHandler extends ChannelInboundHandlerAdapter implements Excha
         }
         var response = ErrorResponses.of(ErrorCode.UNSUPPORTED, 408, "the request head did not arrive in time", false, ctx.alloc());
         response.headers().set(HttpHeaderNames.CONNECTION, "close");
-        ctx.writeAndFlush(response).addListener(io.netty.channel.ChannelFutureListener.CLOSE);
+        ctx.writeAndFlush(response).addListener(ChannelFutureListener.CLOSE);
     }
 
     @Override
