@@ -123,19 +123,13 @@ final class PullThroughBlobs {
     }
 
     /**
-     * Opens a range of a blob being filled. The fill may have failed between
-     * the size and this open (a fast upstream that cut off): the client then
-     * gets the upstream's failure, before any header was sent.
-     *
-     * <p>A range that ends before the blob's last byte waits until the fill
-     * verified the digest. A range that reaches the end may follow the spool,
-     * because the fill releases the last byte only after verification, so a
-     * corrupt blob reaches such a reader cut short; a range that stops earlier
-     * would arrive complete and wrong, so it gets the fill's failure instead.
+     * Opens a range of a blob being filled (see {@link FillCoordinator#openVerified}).
+     * The fill may have failed between the size and this open (a fast upstream
+     * that cut off, a blob that did not verify): the client then gets the
+     * upstream's failure, before any header was sent.
      */
     private CompletableFuture<Content> openFill(Repository repo, BlobFill fill, long size, long offset, long length) {
-        CompletableFuture<Void> verified = offset + length < size ? fill.done() : CompletableFuture.completedFuture(null);
-        return verified.thenCompose(v -> fills.open(fill, offset, length)).exceptionallyCompose(e -> CompletableFuture.failedFuture(
+        return fills.openVerified(fill, size, offset, length).exceptionallyCompose(e -> CompletableFuture.failedFuture(
                 UpstreamErrors.map(e, repo, ErrorCode.BLOB_UNKNOWN, "blob " + fill.digest())));
     }
 
