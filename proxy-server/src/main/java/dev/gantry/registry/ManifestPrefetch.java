@@ -10,6 +10,7 @@ import dev.gantry.oci.Manifest;
 import dev.gantry.oci.Platform;
 import dev.gantry.oci.Reference;
 import dev.gantry.oci.RegistryException;
+import dev.gantry.prefetch.DiskReserve;
 import dev.gantry.prefetch.PrefetchScheduler;
 import dev.gantry.upstream.RateLimitState;
 import dev.gantry.upstream.Upstream;
@@ -55,8 +56,8 @@ final class ManifestPrefetch implements ManifestListener {
     private final Executor blocking;
     private final Clock clock;
     private final List<Platform> platforms;
-    /** Free bytes on the disk tier's file system (blocking: asked on a blocking thread). */
-    private final LongSupplier diskFree;
+    /** Room on the disk tier's file system that prefetch leaves to clients. */
+    private final DiskReserve diskReserve;
     /** Blobs this replica prefetched and no client has asked for yet. */
     private final Cache<Digest, Boolean> unused = Caffeine.newBuilder().maximumSize(200_000)
             .expireAfterWrite(7, TimeUnit.DAYS).build();
@@ -65,7 +66,7 @@ final class ManifestPrefetch implements ManifestListener {
                      UpstreamRegistry upstream, Function<String, Upstream> upstreams, GantryMetrics metrics,
                      Executor blocking, Clock clock, LongSupplier diskFree) {
         this.config = config;
-        this.diskFree = diskFree;
+        this.diskReserve = new DiskReserve(config.diskReserve().bytes(), diskFree);
         this.manifests = manifests;
         this.tiers = tiers;
         this.fills = fills;
@@ -251,12 +252,18 @@ final class ManifestPrefetch implements ManifestListener {
                 return CompletableFuture.completedFuture(null);
             }
             // A guess that fills a nearly full disk would take the space a client's pull needs next.
-            return CompletableFuture.supplyAsync(diskFree::getAsLong, blocking).thenCompose(free -> {
-                if (free - Math.max(size, 0) < config.diskReserve().bytes()) {
+            return CompletableFuture.supplyAsync(() -> diskReserve.claim(size), blocking).thenCompose(room -> {
+                if (!room) {
                     metrics.prefetch("skipped_disk_reserve");
                     return CompletableFuture.completedFuture(null);
                 }
-                return fill();
+                CompletableFuture<?> filled;
+                try {
+                    filled = fill();
+                } catch (RuntimeException e) {
+                    filled = CompletableFuture.failedFuture(e);
+                }
+                return filled.whenComplete((v, e) -> diskReserve.release(size));
             });
         }
 
