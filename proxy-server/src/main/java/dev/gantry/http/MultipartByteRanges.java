@@ -65,7 +65,7 @@ final class MultipartByteRanges implements PartSequence {
             MultipartByteRanges body = new MultipartByteRanges(blob, ranges, boundary, content);
             HttpResponse response = Exchange.head(HttpResponseStatus.PARTIAL_CONTENT, body.contentLength(),
                     "multipart/byteranges; boundary=" + boundary);
-            headers.forEach(h -> response.headers().set(h.getKey(), h.getValue()));
+            response.headers().add(headers);
             ex.respond(response, body);
         });
     }

@@ -21,8 +21,10 @@ import dev.gantry.registry.RepositoryResolver;
 import dev.gantry.registry.TagService;
 import io.netty.buffer.Unpooled;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
+import io.netty.handler.codec.http.DefaultHttpHeaders;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpVersion;
@@ -119,22 +121,21 @@ final class RegistryEndpoints {
     private static void sendBlob(Exchange ex, BlobResult blob, String rangeHeader) {
         long size = blob.size();
         List<ByteRange> ranges = ex.isHead() ? List.of() : ByteRange.parse(rangeHeader, size);
-        HttpResponse response = Exchange.head(ranges.isEmpty() ? HttpResponseStatus.OK : HttpResponseStatus.PARTIAL_CONTENT,
-                0, "application/octet-stream");
-        response.headers()
+        HttpHeaders blobHeaders = new DefaultHttpHeaders()
                 .set("Docker-Content-Digest", blob.digest().toString())
                 .set(HttpHeaderNames.ETAG, "\"" + blob.digest() + "\"")
                 .set(HttpHeaderNames.ACCEPT_RANGES, "bytes")
                 .set(HttpHeaderNames.CACHE_CONTROL, "max-age=31536000");
         if (ranges.size() > 1) {
-            response.headers().remove(HttpHeaderNames.CONTENT_TYPE).remove(HttpHeaderNames.CONTENT_LENGTH);
-            MultipartByteRanges.send(ex, blob, ranges, response.headers());
+            MultipartByteRanges.send(ex, blob, ranges, blobHeaders);
             return;
         }
         ByteRange range = ranges.isEmpty() ? null : ranges.get(0);
         long offset = range == null ? 0 : range.start();
         long length = range == null ? size : range.length();
-        response.headers().set(HttpHeaderNames.CONTENT_LENGTH, length);
+        HttpResponse response = Exchange.head(range == null ? HttpResponseStatus.OK : HttpResponseStatus.PARTIAL_CONTENT,
+                length, "application/octet-stream");
+        response.headers().add(blobHeaders);
         if (range != null) {
             response.headers().set(HttpHeaderNames.CONTENT_RANGE, range.contentRange(size));
         }
