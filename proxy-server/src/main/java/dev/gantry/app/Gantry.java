@@ -130,7 +130,7 @@ public final class Gantry implements AutoCloseable {
         log.info("hardware knowledge base {}{}", kb.version(), config.hardware().scan() ? "; layers are scanned as they arrive" : "");
         StatusPage status = new StatusPage(registry, scans, metrics);
         this.server = new HttpServer(net, registry, config.server().accessLog(), Security.tls(config), metrics, authenticator, config.auth(),
-                hardware, config.hardware().waitBudget(), status::render);
+                hardware, config.hardware().waitBudget(), config.server().headerTimeout(), status::render);
     }
 
     /**

@@ -136,6 +136,10 @@ final class ConfigValidator {
         if (c.server().ioThreads() < 0 || c.server().blockingThreads() < 1) {
             problems.add(source + ": keys 'server.ioThreads' (>= 0) and 'server.blockingThreads' (>= 1) are out of range");
         }
+        if (c.server().headerTimeout().isNegative() || c.server().headerTimeout().isZero()) {
+            problems.add(source + ": key 'server.headerTimeout': expected a positive duration such as 10s, got "
+                    + Durations.format(c.server().headerTimeout()));
+        }
     }
 
     private void checkListen(String listen, String source) {

@@ -29,12 +29,12 @@ public record GantryConfig(
         upstreams = upstreams == null ? List.of() : List.copyOf(upstreams);
         cache = Objects.requireNonNullElseGet(cache, () -> new CacheConfig(null, null, null, null));
         storage = Objects.requireNonNullElseGet(storage, () -> new StorageConfig(null, null, null));
-        prefetch = Objects.requireNonNullElseGet(prefetch, () -> new PrefetchConfig(null, null, null, null, null, null));
+        prefetch = Objects.requireNonNullElseGet(prefetch, () -> new PrefetchConfig(null, null, null, null, null, null, null));
         hosted = hosted == null ? List.of() : List.copyOf(hosted);
         auth = Objects.requireNonNullElseGet(auth, () -> new AuthConfig(null, null, null, null, null, null, null));
         tls = Objects.requireNonNullElseGet(tls, () -> new TlsConfig(false, null, null, null));
         hardware = Objects.requireNonNullElseGet(hardware, () -> new HardwareConfig(null, null, null, null, null, null));
-        server = Objects.requireNonNullElseGet(server, () -> new ServerConfig(null, null, null, null));
+        server = Objects.requireNonNullElseGet(server, () -> new ServerConfig(null, null, null, null, null));
     }
 
     /** The {@code host} part of {@link #listen()}; {@code 0.0.0.0} when only a port is given. */

@@ -18,6 +18,8 @@ import java.util.Locale;
  * @param maxConcurrentPerUpstream fills (client and prefetch together) per upstream above which prefetch waits:
  *     client fills are never held back, so prefetch only uses spare capacity
  * @param minRateLimitRemaining no prefetch while the upstream reports fewer pulls left than this
+ * @param diskReserve free space on the disk tier's file system that prefetch leaves to clients: a
+ *     prefetch fill starts only if this much would still be free after it
  */
 public record PrefetchConfig(
         @JsonProperty("mode") Mode mode,
@@ -25,7 +27,8 @@ public record PrefetchConfig(
         @JsonProperty("platforms") List<String> platforms,
         @JsonProperty("maxConcurrent") Integer maxConcurrent,
         @JsonProperty("maxConcurrentPerUpstream") Integer maxConcurrentPerUpstream,
-        @JsonProperty("minRateLimitRemaining") Integer minRateLimitRemaining) {
+        @JsonProperty("minRateLimitRemaining") Integer minRateLimitRemaining,
+        @JsonProperty("diskReserve") ByteSize diskReserve) {
 
     /** When to prefetch. */
     public enum Mode {
@@ -55,5 +58,6 @@ public record PrefetchConfig(
         maxConcurrent = maxConcurrent != null ? maxConcurrent : 16;
         maxConcurrentPerUpstream = maxConcurrentPerUpstream != null ? maxConcurrentPerUpstream : 12;
         minRateLimitRemaining = minRateLimitRemaining != null ? minRateLimitRemaining : 10;
+        diskReserve = diskReserve != null ? diskReserve : ByteSize.parse("1GiB");
     }
 }

@@ -10,17 +10,21 @@ import java.time.Duration;
  * @param accessLog one log line per request
  * @param ioThreads event-loop threads; 0 means one per core
  * @param blockingThreads threads for disk work that may block
+ * @param headerTimeout how long a request's head (request line and headers) may
+ *     take to arrive once its first byte did; then 408 and the connection closes
  */
 public record ServerConfig(
         @JsonProperty("shutdownGrace") Duration shutdownGrace,
         @JsonProperty("accessLog") Boolean accessLog,
         @JsonProperty("ioThreads") Integer ioThreads,
-        @JsonProperty("blockingThreads") Integer blockingThreads) {
+        @JsonProperty("blockingThreads") Integer blockingThreads,
+        @JsonProperty("headerTimeout") Duration headerTimeout) {
 
     public ServerConfig {
         shutdownGrace = shutdownGrace != null ? shutdownGrace : Duration.ofSeconds(30);
         accessLog = accessLog == null || accessLog;
         ioThreads = ioThreads != null ? ioThreads : 0;
         blockingThreads = blockingThreads != null ? blockingThreads : 16;
+        headerTimeout = headerTimeout != null ? headerTimeout : Duration.ofSeconds(10);
     }
 }

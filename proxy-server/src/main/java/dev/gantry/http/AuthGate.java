@@ -16,6 +16,7 @@ import io.netty.handler.codec.http.HttpResponseStatus;
 import java.net.InetSocketAddress;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -60,7 +61,7 @@ final class AuthGate {
             return cached;
         }
         try {
-            Caller c = authenticator.authenticate(ex.request().headers().get(HttpHeaderNames.AUTHORIZATION), client(ex.ctx()));
+            Caller c = authenticator.authenticate(authorization(ex), client(ex.ctx()));
             ex.caller(c);
             return c;
         } catch (Authenticator.Refused e) {
@@ -153,7 +154,7 @@ final class AuthGate {
 
     /** {@code GET /token}: Docker's token protocol. Basic credentials optional; grants what the policy allows. */
     FullHttpResponse token(Exchange ex) {
-        String authorization = ex.request().headers().get(HttpHeaderNames.AUTHORIZATION);
+        String authorization = authorization(ex);
         String user = null;
         if (authorization != null && authorization.regionMatches(true, 0, "Basic ", 0, 6)) {
             try {
@@ -211,6 +212,25 @@ final class AuthGate {
             }
         }
         return Optional.of(new Access("repository", repo.fullName(), allowed));
+    }
+
+    /**
+     * The request's {@code Authorization}, or null when it names nobody:
+     * {@code Basic} with an empty user and an empty password ({@code Basic Og==},
+     * what some clients send when they have no credentials for a host) is an
+     * anonymous caller, not a failed login.
+     */
+    private static String authorization(Exchange ex) {
+        String header = ex.request().headers().get(HttpHeaderNames.AUTHORIZATION);
+        if (header == null || !header.regionMatches(true, 0, "Basic ", 0, 6)) {
+            return header;
+        }
+        try {
+            byte[] decoded = Base64.getDecoder().decode(header.substring(6).trim());
+            return decoded.length == 1 && decoded[0] == ':' ? null : header;
+        } catch (IllegalArgumentException e) {
+            return header; // malformed: the authenticator refuses it
+        }
     }
 
     private Map<String, String> challenge(Exchange ex, String scope) {

@@ -11,6 +11,8 @@ import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.codec.http.TooLongHttpHeaderException;
+import io.netty.handler.codec.http.TooLongHttpLineException;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -54,6 +56,20 @@ final class ErrorResponses {
             return build(500, "UNKNOWN", "internal error; see the server log", Map.of(), head, alloc);
         }
         return build(e.status(), e.code().name(), e.getMessage(), e.headers(), head, alloc);
+    }
+
+    /**
+     * The response to a request the HTTP decoder could not read: 414 for a
+     * request line over the limit, 431 for a header block over it, else 400.
+     */
+    static FullHttpResponse malformed(Throwable cause, boolean head, ByteBufAllocator alloc) {
+        if (cause instanceof TooLongHttpLineException) {
+            return of(ErrorCode.UNSUPPORTED, 414, "request line too long (URI Too Long): " + cause.getMessage(), head, alloc);
+        }
+        if (cause instanceof TooLongHttpHeaderException) {
+            return of(ErrorCode.UNSUPPORTED, 431, "request header fields too large: " + cause.getMessage(), head, alloc);
+        }
+        return of(ErrorCode.UNSUPPORTED, 400, "malformed request: " + cause.getMessage(), head, alloc);
     }
 
     static FullHttpResponse of(ErrorCode code, int status, String message, boolean head, ByteBufAllocator alloc) {

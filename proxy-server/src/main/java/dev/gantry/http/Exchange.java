@@ -2,16 +2,10 @@ package dev.gantry.http;
 
 import dev.gantry.auth.Authenticator;
 import dev.gantry.content.BodyConsumer;
-import dev.gantry.content.BufferContent;
 import dev.gantry.content.Content;
-import dev.gantry.content.FileContent;
-import dev.gantry.content.GrowingContent;
-import dev.gantry.content.StreamContent;
 import dev.gantry.metrics.GantryMetrics;
 import io.netty.buffer.ByteBuf;
-import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
-import io.netty.handler.codec.http.DefaultHttpContent;
 import io.netty.handler.codec.http.DefaultHttpResponse;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpContent;
@@ -51,10 +45,13 @@ final class Exchange {
     private boolean keepAlive;
     private boolean responded;
     private final RequestBody requestBody;
+    private final BodyWriter body;
     private int status;
     private long bytes;
     private String outcome = "-";
     private String note;
+    /** The {@code ns} that selected the upstream, echoed as {@code OCI-Namespace}; null if none did. */
+    private String namespace;
 
     /** Told when the exchange is over, on the event loop. */
     interface Listener {
@@ -74,6 +71,7 @@ final class Exchange {
         this.listener = listener;
         this.keepAlive = HttpUtil.isKeepAlive(request);
         this.requestBody = new RequestBody(ctx, request, this::closeAfterResponse);
+        this.body = new BodyWriter(ctx, tls, n -> bytes += n, this::abort);
     }
 
     HttpRequest request() {
@@ -137,6 +135,14 @@ final class Exchange {
     /** Whether the whole request body has arrived. */
     boolean bodyComplete() {
         return requestBody.complete();
+    }
+
+    /**
+     * The upstream the request's {@code ns} parameter selected: responses
+     * carry it as {@code OCI-Namespace} (distribution-spec, "Registry Proxying").
+     */
+    void namespace(String ns) {
+        this.namespace = ns;
     }
 
     /** Names the route for metrics. */
@@ -218,88 +224,47 @@ final class Exchange {
         sendBody(content);
     }
 
-    private void sendBody(Content content) {
-        if (content instanceof FileContent file) {
-            Object body = tls
-                    ? new PositionalChunkedFile(file.channel(), file.offset(), file.length(), file::close)
-                    : new SharedFileRegion(file.channel(), file.offset(), file.length(), file::close);
-            ctx.write(body).addListener(counting(file.length()));
-            ctx.writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT).addListener(f -> finish(f.isSuccess()));
-        } else if (content instanceof BufferContent buffer) {
-            long n = buffer.length();
-            ctx.write(new DefaultHttpContent(buffer.take())).addListener(counting(n));
-            ctx.writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT).addListener(f -> finish(f.isSuccess()));
-        } else if (content instanceof GrowingContent growing) {
-            pump(growing, growing.offset(), growing.offset() + growing.length());
-        } else if (content instanceof StreamContent stream) {
-            pump(stream);
-        }
-    }
-
-    /** Sends a growing spool as it becomes readable; reads on only after each write completed. */
-    private void pump(GrowingContent g, long position, long end) {
-        if (position >= end) {
-            g.close();
-            ctx.writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT).addListener(f -> finish(f.isSuccess()));
+    /**
+     * Sends {@code response} (which must carry Content-Length) and then the
+     * contents of {@code parts} in turn, asking for the next only once the one
+     * before it was handed to the connection. This exchange owns {@code parts}
+     * and every content it yields. A part that fails to open cuts the body short.
+     */
+    void respond(HttpResponse response, PartSequence parts) {
+        if (!ctx.executor().inEventLoop()) {
+            ctx.executor().execute(() -> respond(response, parts));
             return;
         }
-        g.readableAfter(position).whenComplete((limit, error) -> ctx.executor().execute(() -> {
-            if (error != null || !ctx.channel().isActive()) {
-                g.close();
-                abort();
-                return;
+        if (responded || !ctx.channel().isActive()) {
+            parts.close();
+            if (!responded) {
+                responded = true;
+                finish(false);
             }
-            long upTo = Math.min(limit, end);
-            long count = upTo - position;
-            Object piece = tls
-                    ? new PositionalChunkedFile(g.channel(), position, count, () -> { })
-                    : new SharedFileRegion(g.channel(), position, count, () -> { });
-            ctx.writeAndFlush(piece).addListener(f -> {
-                if (f.isSuccess()) {
-                    bytes += count;
-                    pump(g, upTo, end);
-                } else {
-                    g.close();
-                    abort();
-                }
-            });
-        }));
+            return;
+        }
+        responded = true;
+        decorate(response);
+        status = response.status().code();
+        ctx.write(response);
+        if (head) {
+            parts.close();
+            endBody();
+            return;
+        }
+        sendParts(parts);
     }
 
-    private void pump(StreamContent s) {
-        s.next().whenComplete((chunk, error) -> ctx.executor().execute(() -> {
-            if (error != null || !ctx.channel().isActive()) {
-                if (chunk != null) {
-                    chunk.release();
-                }
-                s.close();
-                abort();
-                return;
-            }
-            if (chunk == null) {
-                s.close();
-                ctx.writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT).addListener(f -> finish(f.isSuccess()));
-                return;
-            }
-            int n = chunk.readableBytes();
-            ctx.writeAndFlush(new DefaultHttpContent(chunk)).addListener(f -> {
-                if (f.isSuccess()) {
-                    bytes += n;
-                    pump(s);
-                } else {
-                    s.close();
-                    abort();
-                }
-            });
-        }));
+    private void sendParts(PartSequence parts) {
+        body.write(parts, this::endBody);
     }
 
-    private ChannelFutureListener counting(long n) {
-        return f -> {
-            if (f.isSuccess()) {
-                bytes += n;
-            }
-        };
+    private void sendBody(Content content) {
+        body.write(content, this::endBody);
+    }
+
+    private void endBody() {
+        ctx.writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT).addListener(f -> finish(f.isSuccess()));
     }
 
     /** Cuts the response short: the client sees a body shorter than announced. */
@@ -347,6 +312,9 @@ final class Exchange {
             keepAlive = false;
         }
         response.headers().set("Docker-Distribution-API-Version", API_VERSION);
+        if (namespace != null) {
+            response.headers().set("OCI-Namespace", namespace);
+        }
         if (!"-".equals(outcome)) {
             response.headers().set("X-Gantry-Cache", outcome);
         }

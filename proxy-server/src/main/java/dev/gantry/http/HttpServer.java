@@ -24,6 +24,7 @@ import io.netty.handler.timeout.IdleStateHandler;
 import io.netty.util.concurrent.GlobalEventExecutor;
 import java.net.InetSocketAddress;
 import java.time.Duration;
+import java.util.Objects;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Supplier;
@@ -49,6 +50,7 @@ public final class HttpServer implements AutoCloseable {
     private final SslContext ssl;
     private final GantryMetrics metrics;
     private final Supplier<Object> status;
+    private final Duration headerTimeout;
     private final ChannelGroup channels = new DefaultChannelGroup("gantry-http", GlobalEventExecutor.INSTANCE);
     private final AtomicInteger inFlight = new AtomicInteger();
     private volatile boolean draining;
@@ -56,12 +58,14 @@ public final class HttpServer implements AutoCloseable {
     private Channel listener;
 
     /**
-     * @param ssl    TLS context, or null for plain HTTP
-     * @param status renders {@code /v2/_gantry/status}
+     * @param ssl           TLS context, or null for plain HTTP
+     * @param headerTimeout how long a request's head may take to arrive once its first byte did
+     * @param status        renders {@code /v2/_gantry/status}
      */
     public HttpServer(NetRuntime net, Registry registry, boolean accessLog, SslContext ssl, GantryMetrics metrics,
                       Authenticator authenticator, AuthConfig authConfig,
-                      HardwareService hardwareService, Duration waitBudget, Supplier<Object> status) {
+                      HardwareService hardwareService, Duration waitBudget, Duration headerTimeout, Supplier<Object> status) {
+        this.headerTimeout = Objects.requireNonNull(headerTimeout, "headerTimeout");
         this.hardware = hardwareService == null ? null : new HardwareEndpoints(hardwareService, waitBudget);
         this.net = net;
         this.endpoints = new RegistryEndpoints(registry, metrics);
@@ -94,7 +98,10 @@ public final class HttpServer implements AutoCloseable {
                         } else {
                             p.addLast("tls-probe", new TlsOnPlainPort(accessLog));
                         }
+                        HeaderDeadline deadline = new HeaderDeadline(headerTimeout);
+                        p.addLast("head-deadline", deadline.bytes());
                         p.addLast("codec", new HttpServerCodec(8192, 16 * 1024, 64 * 1024));
+                        p.addLast("head-decoded", deadline.heads());
                         p.addLast("continue", new HttpServerExpectContinueHandler());
                         p.addLast("idle", new IdleStateHandler(0, 0, IDLE.toSeconds(), TimeUnit.SECONDS));
                         p.addLast("chunked", new ChunkedWriteHandler());

@@ -21,8 +21,10 @@ import dev.gantry.registry.RepositoryResolver;
 import dev.gantry.registry.TagService;
 import io.netty.buffer.Unpooled;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
+import io.netty.handler.codec.http.DefaultHttpHeaders;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpVersion;
@@ -63,8 +65,14 @@ final class RegistryEndpoints {
         return resolver.hostedPrefixes();
     }
 
+    /** The repository a request names; an {@code ns} that selected the upstream is echoed in the response. */
     Repository resolve(Exchange ex, String rawName) {
-        return resolver.resolve(rawName, ex.param("ns"));
+        String ns = ex.param("ns");
+        Repository repo = resolver.resolve(rawName, ns);
+        if (ns != null && !ns.isEmpty()) {
+            ex.namespace(ns);
+        }
+        return repo;
     }
 
     void manifest(Exchange ex, Repository repo, Reference reference) {
@@ -112,18 +120,24 @@ final class RegistryEndpoints {
 
     private static void sendBlob(Exchange ex, BlobResult blob, String rangeHeader) {
         long size = blob.size();
-        ByteRange range = ex.isHead() ? null : ByteRange.parse(rangeHeader, size);
-        long offset = range == null ? 0 : range.start();
-        long length = range == null ? size : range.length();
-        HttpResponse response = Exchange.head(range == null ? HttpResponseStatus.OK : HttpResponseStatus.PARTIAL_CONTENT,
-                length, "application/octet-stream");
-        response.headers()
+        List<ByteRange> ranges = ex.isHead() ? List.of() : ByteRange.parse(rangeHeader, size);
+        HttpHeaders blobHeaders = new DefaultHttpHeaders()
                 .set("Docker-Content-Digest", blob.digest().toString())
                 .set(HttpHeaderNames.ETAG, "\"" + blob.digest() + "\"")
                 .set(HttpHeaderNames.ACCEPT_RANGES, "bytes")
                 .set(HttpHeaderNames.CACHE_CONTROL, "max-age=31536000");
+        if (ranges.size() > 1) {
+            MultipartByteRanges.send(ex, blob, ranges, blobHeaders);
+            return;
+        }
+        ByteRange range = ranges.isEmpty() ? null : ranges.get(0);
+        long offset = range == null ? 0 : range.start();
+        long length = range == null ? size : range.length();
+        HttpResponse response = Exchange.head(range == null ? HttpResponseStatus.OK : HttpResponseStatus.PARTIAL_CONTENT,
+                length, "application/octet-stream");
+        response.headers().add(blobHeaders);
         if (range != null) {
-            response.headers().set(HttpHeaderNames.CONTENT_RANGE, "bytes " + range.start() + "-" + range.endInclusive() + "/" + size);
+            response.headers().set(HttpHeaderNames.CONTENT_RANGE, range.contentRange(size));
         }
         if (ex.isHead() || length == 0) {
             ex.respond(fullOf(response));

@@ -7,6 +7,7 @@ import dev.gantry.oci.Reference;
 import dev.gantry.oci.RegistryException;
 import dev.gantry.registry.Repository;
 import io.netty.buffer.Unpooled;
+import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
@@ -101,8 +102,7 @@ final class RequestHandler extends ChannelInboundHandlerAdapter implements Excha
         }
         if (request.decoderResult().isFailure()) {
             ex.closeAfterResponse();
-            ex.respond(ErrorResponses.of(ErrorCode.UNSUPPORTED, 400,
-                    "malformed request: " + request.decoderResult().cause().getMessage(), ex.isHead(), ctx.alloc()));
+            ex.respond(ErrorResponses.malformed(request.decoderResult().cause(), ex.isHead(), ctx.alloc()));
         } else {
             try {
                 Route route = Route.parse(ex.rawPath());
@@ -339,7 +339,28 @@ final class RequestHandler extends ChannelInboundHandlerAdapter implements Excha
             ctx.close();
             return;
         }
+        if (evt == HeaderDeadline.EXPIRED) {
+            headTimedOut(ctx);
+            return;
+        }
         ctx.fireUserEventTriggered(evt);
+    }
+
+    /**
+     * A request's head did not arrive in time. With nothing being answered,
+     * the client hears 408 and the connection closes; while a response is on
+     * its way (the stalled head is a pipelined next request), the connection
+     * closes after that response.
+     */
+    private void headTimedOut(ChannelHandlerContext ctx) {
+        drop();
+        if (current != null) {
+            current.closeAfterResponse();
+            return;
+        }
+        var response = ErrorResponses.of(ErrorCode.UNSUPPORTED, 408, "the request head did not arrive in time", false, ctx.alloc());
+        response.headers().set(HttpHeaderNames.CONNECTION, "close");
+        ctx.writeAndFlush(response).addListener(ChannelFutureListener.CLOSE);
     }
 
     @Override

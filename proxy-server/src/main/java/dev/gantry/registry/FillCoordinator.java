@@ -107,6 +107,19 @@ final class FillCoordinator {
         return new Claim(fill, started[0]);
     }
 
+    /**
+     * Opens a range of a fill's blob of {@code size} bytes for a client. A
+     * range that ends before the last byte waits until the fill verified the
+     * digest (and fails as the fill does): a reader of a range that reaches
+     * the end may follow the spool, because the last byte is released only
+     * after verification, so a corrupt blob reaches it cut short, but a range
+     * that stops earlier would arrive complete and wrong.
+     */
+    CompletableFuture<Content> openVerified(BlobFill fill, long size, long offset, long length) {
+        CompletableFuture<Void> verified = offset + length < size ? fill.done() : CompletableFuture.completedFuture(null);
+        return verified.thenCompose(v -> open(fill, offset, length));
+    }
+
     /** Opens a range of a blob that is being filled, or of the store once it was committed. */
     CompletableFuture<Content> open(BlobFill fill, long offset, long length) {
         if (fill.committed()) {

@@ -39,7 +39,7 @@ final class HostedBlobs {
             BlobFill running = fills.inFlight(digest);
             if (running != null) {
                 return running.sized().thenApply(size -> result(digest, size, CacheOutcome.JOINED,
-                        (off, len) -> openFill(repo, running, off, len)));
+                        (off, len) -> openFill(repo, running, size, off, len)));
             }
             if (headOnly) {
                 return tiers.statShared(digest).thenApply(size -> {
@@ -54,7 +54,8 @@ final class HostedBlobs {
                 return get(repo, digest, false);
             }
             return claim.fill().sized()
-                    .thenApply(size -> result(digest, size, CacheOutcome.SHARED, (off, len) -> openFill(repo, claim.fill(), off, len)))
+                    .thenApply(size -> result(digest, size, CacheOutcome.SHARED,
+                            (off, len) -> openFill(repo, claim.fill(), size, off, len)))
                     .exceptionallyCompose(e -> CompletableFuture.failedFuture(missing(repo, digest, e)));
         });
     }
@@ -74,12 +75,13 @@ final class HostedBlobs {
             FillCoordinator.Claim claim = claim(repo, digest);
             return claim == null
                     ? tiers.openLocal(digest, size, offset, length)
-                    : openFill(repo, claim.fill(), offset, length);
+                    : openFill(repo, claim.fill(), size, offset, length);
         });
     }
 
-    private CompletableFuture<Content> openFill(Repository repo, BlobFill fill, long offset, long length) {
-        return fills.open(fill, offset, length)
+    /** A range of a blob being brought back from the shared tier; see {@link FillCoordinator#openVerified}. */
+    private CompletableFuture<Content> openFill(Repository repo, BlobFill fill, long size, long offset, long length) {
+        return fills.openVerified(fill, size, offset, length)
                 .exceptionallyCompose(e -> CompletableFuture.failedFuture(missing(repo, fill.digest(), e)));
     }
 

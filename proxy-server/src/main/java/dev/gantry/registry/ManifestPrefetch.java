@@ -10,6 +10,7 @@ import dev.gantry.oci.Manifest;
 import dev.gantry.oci.Platform;
 import dev.gantry.oci.Reference;
 import dev.gantry.oci.RegistryException;
+import dev.gantry.prefetch.DiskReserve;
 import dev.gantry.prefetch.PrefetchScheduler;
 import dev.gantry.upstream.RateLimitState;
 import dev.gantry.upstream.Upstream;
@@ -26,6 +27,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
+import java.util.function.LongSupplier;
 
 /**
  * Manifest-triggered prefetch (Anwar et al., FAST'18: a manifest request for
@@ -54,14 +56,17 @@ final class ManifestPrefetch implements ManifestListener {
     private final Executor blocking;
     private final Clock clock;
     private final List<Platform> platforms;
+    /** Room on the disk tier's file system that prefetch leaves to clients. */
+    private final DiskReserve diskReserve;
     /** Blobs this replica prefetched and no client has asked for yet. */
     private final Cache<Digest, Boolean> unused = Caffeine.newBuilder().maximumSize(200_000)
             .expireAfterWrite(7, TimeUnit.DAYS).build();
 
     ManifestPrefetch(PrefetchConfig config, PullThroughManifests manifests, BlobTiers tiers, FillCoordinator fills,
                      UpstreamRegistry upstream, Function<String, Upstream> upstreams, GantryMetrics metrics,
-                     Executor blocking, Clock clock) {
+                     Executor blocking, Clock clock, LongSupplier diskFree) {
         this.config = config;
+        this.diskReserve = new DiskReserve(config.diskReserve().bytes(), diskFree);
         this.manifests = manifests;
         this.tiers = tiers;
         this.fills = fills;
@@ -129,7 +134,7 @@ final class ManifestPrefetch implements ManifestListener {
         for (Descriptor d : blobs) {
             Digest digest = d.parsedDigest();
             if (tiers.local(digest) == null && fills.inFlight(digest) == null) {
-                BlobTask task = new BlobTask(repo, digest);
+                BlobTask task = new BlobTask(repo, digest, d.size());
                 if (d.size() >= SMALL_BLOB) {
                     large.add(task);
                 } else {
@@ -203,12 +208,14 @@ final class ManifestPrefetch implements ManifestListener {
     private final class BlobTask implements PrefetchScheduler.Task {
         private final Repository repo;
         private final Digest digest;
+        private final long size;
         /** Completes when the task is over: ran, skipped or dropped. */
         final CompletableFuture<Void> finished = new CompletableFuture<>();
 
-        BlobTask(Repository repo, Digest digest) {
+        BlobTask(Repository repo, Digest digest, long size) {
             this.repo = repo;
             this.digest = digest;
+            this.size = size;
         }
 
         @Override
@@ -244,6 +251,23 @@ final class ManifestPrefetch implements ManifestListener {
                 metrics.prefetch("skipped_cached");
                 return CompletableFuture.completedFuture(null);
             }
+            // A guess that fills a nearly full disk would take the space a client's pull needs next.
+            return CompletableFuture.supplyAsync(() -> diskReserve.claim(size), blocking).thenCompose(room -> {
+                if (!room) {
+                    metrics.prefetch("skipped_disk_reserve");
+                    return CompletableFuture.completedFuture(null);
+                }
+                CompletableFuture<?> filled;
+                try {
+                    filled = fill();
+                } catch (RuntimeException e) {
+                    filled = CompletableFuture.failedFuture(e);
+                }
+                return filled.whenComplete((v, e) -> diskReserve.release(size));
+            });
+        }
+
+        private CompletableFuture<?> fill() {
             return tiers.statShared(digest).thenCompose(shared -> {
                 if (shared.isPresent()) {
                     metrics.prefetch("skipped_cached");

@@ -118,17 +118,18 @@ final class PullThroughBlobs {
             if (started && tiers.hasShared()) {
                 metrics.tierRead("s3", fill.origin() == BlobTiers.Origin.SHARED);
             }
-            return result(fill.digest(), size, outcome, (off, len) -> openFill(repo, fill, off, len));
+            return result(fill.digest(), size, outcome, (off, len) -> openFill(repo, fill, size, off, len));
         });
     }
 
     /**
-     * Opens a range of a blob being filled. The fill may have failed between
-     * the size and this open (a fast upstream that cut off): the client then
-     * gets the upstream's failure, before any header was sent.
+     * Opens a range of a blob being filled (see {@link FillCoordinator#openVerified}).
+     * The fill may have failed between the size and this open (a fast upstream
+     * that cut off, a blob that did not verify): the client then gets the
+     * upstream's failure, before any header was sent.
      */
-    private CompletableFuture<Content> openFill(Repository repo, BlobFill fill, long offset, long length) {
-        return fills.open(fill, offset, length).exceptionallyCompose(e -> CompletableFuture.failedFuture(
+    private CompletableFuture<Content> openFill(Repository repo, BlobFill fill, long size, long offset, long length) {
+        return fills.openVerified(fill, size, offset, length).exceptionallyCompose(e -> CompletableFuture.failedFuture(
                 UpstreamErrors.map(e, repo, ErrorCode.BLOB_UNKNOWN, "blob " + fill.digest())));
     }
 
@@ -146,7 +147,7 @@ final class PullThroughBlobs {
             FillCoordinator.Claim claim = claim(repo, digest, true);
             return claim == null
                     ? tiers.openLocal(digest, size, offset, length) // committed again meanwhile
-                    : openFill(repo, claim.fill(), offset, length);
+                    : openFill(repo, claim.fill(), size, offset, length);
         });
     }
 

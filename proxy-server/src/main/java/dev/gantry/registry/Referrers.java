@@ -5,6 +5,7 @@ import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import dev.gantry.oci.Descriptor;
 import dev.gantry.oci.Digest;
+import dev.gantry.oci.ErrorCode;
 import dev.gantry.oci.Manifest;
 import dev.gantry.oci.MediaTypes;
 import dev.gantry.oci.Reference;
@@ -98,6 +99,10 @@ final class Referrers implements ReferrerService {
         return found;
     }
 
+    /** What the upstream said, and whether it may be remembered for {@code tagTtl}. */
+    private record Found(List<Descriptor> referrers, boolean definite) {
+    }
+
     private CompletableFuture<List<Descriptor>> fromUpstream(Repository repo, Digest subject) {
         String key = repo + "@" + subject;
         List<Descriptor> cached = proxied.getIfPresent(key);
@@ -105,22 +110,36 @@ final class Referrers implements ReferrerService {
             return CompletableFuture.completedFuture(cached);
         }
         return upstream.referrers(repo.upstream(), repo.name().toString(), subject)
-                .thenApply(bytes -> descriptors(bytes))
+                .thenApply(bytes -> new Found(descriptors(bytes), true))
                 .exceptionallyCompose(e -> UpstreamErrors.isNotFound(e)
                         ? tagScheme(repo, subject)
-                        : CompletableFuture.completedFuture(List.<Descriptor>of()))
-                .thenApply(list -> {
-                    proxied.put(key, list);
-                    return list;
+                        // Down, busy or refusing: nothing to list now, but ask again next time.
+                        : CompletableFuture.completedFuture(new Found(List.of(), false)))
+                .thenApply(found -> {
+                    if (found.definite()) {
+                        proxied.put(key, found.referrers());
+                    }
+                    return found.referrers();
                 });
     }
 
-    /** Registries without the referrers API keep them in an index tagged {@code <alg>-<hex>}. */
-    private CompletableFuture<List<Descriptor>> tagScheme(Repository repo, Digest subject) {
+    /**
+     * Registries without the referrers API (Docker Hub, Distribution 2.x) keep
+     * them in an index tagged {@code <alg>-<hex>} (distribution-spec,
+     * "Referrers Tag Schema"); the tag is read like any other, through the tag
+     * cache and its rate-limit handling. No such tag means no referrers.
+     */
+    private CompletableFuture<Found> tagScheme(Repository repo, Digest subject) {
         Reference tag = Reference.parse(subject.algorithm() + "-" + subject.hex());
         return proxiedManifests.get(repo, tag, List.of())
-                .thenApply(m -> MediaTypes.isIndex(m.mediaType()) ? Manifest.parse(m.body(), m.mediaType()).manifests() : List.<Descriptor>of())
-                .exceptionally(e -> List.of());
+                .thenApply(m -> new Found(MediaTypes.isIndex(m.mediaType())
+                        ? Manifest.parse(m.body(), m.mediaType()).manifests() : List.<Descriptor>of(), true))
+                .exceptionally(e -> new Found(List.of(), isMissing(e)));
+    }
+
+    private static boolean isMissing(Throwable failure) {
+        Throwable t = UpstreamErrors.unwrap(failure);
+        return UpstreamErrors.isNotFound(t) || t instanceof RegistryException r && r.code() == ErrorCode.MANIFEST_UNKNOWN;
     }
 
     private static List<Descriptor> descriptors(byte[] index) {

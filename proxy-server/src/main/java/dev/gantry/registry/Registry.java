@@ -123,7 +123,8 @@ public final class Registry {
         });
         Map<String, Upstream> byName = new LinkedHashMap<>();
         upstreams.forEach(u -> byName.put(u.name(), u));
-        this.prefetch = new ManifestPrefetch(prefetchConfig, manifests, tiers, fills, upstream, byName::get, metrics, blocking, clock);
+        this.prefetch = new ManifestPrefetch(prefetchConfig, manifests, tiers, fills, upstream, byName::get, metrics, blocking, clock,
+                storage.disk()::usableBytes);
 
         fills.onCommit((digest, origin) -> {
             tiers.committed(digest, origin);

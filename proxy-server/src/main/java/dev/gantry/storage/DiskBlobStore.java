@@ -233,6 +233,19 @@ public final class DiskBlobStore implements BlobStore {
         return out;
     }
 
+    /**
+     * Bytes the file system holding the store still lets this process write
+     * (a file-system query: call it off the event loop); {@code Long.MAX_VALUE}
+     * if the file system cannot tell.
+     */
+    public long usableBytes() {
+        try {
+            return Files.getFileStore(root).getUsableSpace();
+        } catch (IOException e) {
+            return Long.MAX_VALUE;
+        }
+    }
+
     @Override
     public long usedBytes() {
         return used.get();

@@ -95,6 +95,9 @@ class ConfigLoaderTest {
         assertThatThrownBy(() -> load("upstreams:\n  - {name: a.io, url: 'https://a'}\n  - {name: a.io, url: 'https://b'}\n"))
                 .hasMessageContaining("listed twice");
         assertThatThrownBy(() -> load("server:\n  ioThreads: many\n")).hasMessageContaining("key 'server.ioThreads'");
+        assertThatThrownBy(() -> load("server:\n  headerTimeout: 0s\n")).hasMessageContaining("key 'server.headerTimeout'")
+                .hasMessageContaining("positive");
+        assertThatThrownBy(() -> load("prefetch:\n  diskReserve: lots\n")).hasMessageContaining("key 'prefetch.diskReserve'");
     }
 
     @Test

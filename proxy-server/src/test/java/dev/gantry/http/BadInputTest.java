@@ -107,14 +107,25 @@ class BadInputTest {
     }
 
     @Test
-    void aMalformedRequestLineIs400AndTheServerKeepsServing() throws IOException {
+    void aRequestLineOverTheLimitIs414AndTheServerKeepsServing() throws IOException {
         try (Socket s = new Socket("127.0.0.1", gantry.gantry().address().getPort())) {
             OutputStream out = s.getOutputStream();
             out.write(("GET /v2/" + "x".repeat(20_000) + " HTTP/1.1\r\nHost: x\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
             out.flush();
             InputStream in = s.getInputStream();
             String response = new String(in.readNBytes(12), StandardCharsets.US_ASCII);
-            assertThat(response).startsWith("HTTP/1.1 4");
+            assertThat(response).startsWith("HTTP/1.1 414");
+        }
+        assertThat(http.get("/healthz").status()).isEqualTo(200);
+    }
+
+    @Test
+    void aMalformedRequestLineIs400() throws IOException {
+        try (Socket s = new Socket("127.0.0.1", gantry.gantry().address().getPort())) {
+            s.getOutputStream().write("NOT A REQUEST\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+            s.getOutputStream().flush();
+            String response = new String(s.getInputStream().readNBytes(12), StandardCharsets.US_ASCII);
+            assertThat(response).startsWith("HTTP/1.1 400");
         }
         assertThat(http.get("/healthz").status()).isEqualTo(200);
     }

@@ -13,27 +13,44 @@ class ByteRangeTest {
 
     @Test
     void noHeaderMeansTheWholeBody() {
-        assertThat(ByteRange.parse(null, 100)).isNull();
+        assertThat(ByteRange.parse(null, 100)).isEmpty();
     }
 
     @Test
     void resolvesClosedOpenAndSuffixRanges() {
-        assertThat(ByteRange.parse("bytes=0-9", 100)).isEqualTo(new ByteRange(0, 9));
-        assertThat(ByteRange.parse("bytes=90-", 100)).isEqualTo(new ByteRange(90, 99));
-        assertThat(ByteRange.parse("bytes=-10", 100)).isEqualTo(new ByteRange(90, 99));
-        assertThat(ByteRange.parse("bytes=-1000", 100)).isEqualTo(new ByteRange(0, 99));
-        assertThat(ByteRange.parse("bytes=50-5000", 100)).isEqualTo(new ByteRange(50, 99));
-        assertThat(ByteRange.parse("BYTES=1-1", 100).length()).isEqualTo(1);
+        assertThat(ByteRange.parse("bytes=0-9", 100)).containsExactly(new ByteRange(0, 9));
+        assertThat(ByteRange.parse("bytes=90-", 100)).containsExactly(new ByteRange(90, 99));
+        assertThat(ByteRange.parse("bytes=-10", 100)).containsExactly(new ByteRange(90, 99));
+        assertThat(ByteRange.parse("bytes=-1000", 100)).containsExactly(new ByteRange(0, 99));
+        assertThat(ByteRange.parse("bytes=50-5000", 100)).containsExactly(new ByteRange(50, 99));
+        assertThat(ByteRange.parse("BYTES=1-1", 100).get(0).length()).isEqualTo(1);
     }
 
     @Test
-    void severalRangesAreAnsweredWithTheWholeBody() {
-        assertThat(ByteRange.parse("bytes=0-1,5-6", 100)).isNull();
+    void severalRangesAreSortedAndOverlappingOrAdjacentOnesMerged() {
+        assertThat(ByteRange.parse("bytes=50-59,0-1,5-6", 100))
+                .containsExactly(new ByteRange(0, 1), new ByteRange(5, 6), new ByteRange(50, 59));
+        assertThat(ByteRange.parse("bytes=0-9,5-19,20-29,-5", 100))
+                .containsExactly(new ByteRange(0, 29), new ByteRange(95, 99));
+    }
+
+    @Test
+    void rangesBeyondTheEndAreLeftOutWhileOneIsSatisfiable() {
+        assertThat(ByteRange.parse("bytes=200-300,10-19,-0", 100)).containsExactly(new ByteRange(10, 19));
+        assertThatThrownBy(() -> ByteRange.parse("bytes=200-300,100-", 100)).isInstanceOf(RegistryException.class);
+    }
+
+    @Test
+    void moreThanSixtyFourRangesAreRefused() {
+        String many = "bytes=" + "0-0,".repeat(64) + "1-1";
+        assertThatThrownBy(() -> ByteRange.parse(many, 100))
+                .isInstanceOfSatisfying(RegistryException.class, e -> assertThat(e.status()).isEqualTo(416));
+        assertThat(ByteRange.parse("bytes=" + "0-0,".repeat(63) + "1-1", 100)).containsExactly(new ByteRange(0, 1));
     }
 
     @ParameterizedTest
     @ValueSource(strings = {"bytes=100-", "bytes=100-200", "bytes=5-4", "bytes=-0", "bytes=abc", "bytes=", "bytes=1-2-3",
-        "items=0-1", "bytes=99999999999999999999-", "bytes= -", "bytes=-"})
+        "items=0-1", "bytes=99999999999999999999-", "bytes= -", "bytes=-", "bytes=0-1,x", "bytes=,"})
     void unsatisfiableOrMalformedRangesAre416WithTheSize(String header) {
         assertThatThrownBy(() -> ByteRange.parse(header, 100))
                 .isInstanceOfSatisfying(RegistryException.class, e -> {

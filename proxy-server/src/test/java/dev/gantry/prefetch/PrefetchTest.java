@@ -104,6 +104,25 @@ class PrefetchTest {
     }
 
     @Test
+    void aDiskWithLessFreeSpaceThanTheReserveGetsNoPrefetchButClientsStillPull() throws Exception {
+        TestImage image = TestImage.builder().seed(40).layers(3, 200_000).build();
+        serve("test/full", "1", image, 0, null);
+        // A reserve larger than any disk here: this one counts as nearly full.
+        startGantry("  mode: always\n  diskReserve: 1000000TiB\n");
+
+        assertThat(manifest("test/full", "1").status()).isEqualTo(200);
+        await("every prefetch skipped for the reserve", () -> prefetched("skipped_disk_reserve") == image.blobs().size());
+        assertThat(prefetched("issued")).isZero();
+        assertThat(blobGets("test/full")).as("blob fetches by prefetch").isZero();
+
+        for (TestImage.Blob b : image.blobs()) {
+            Http.Response r = http.get("/v2/test/full/blobs/" + b.digest());
+            assertThat(r.status()).isEqualTo(200);
+            assertThat(Digest.sha256(r.body())).isEqualTo(b.digest());
+        }
+    }
+
+    @Test
     void servingAManifestStartsTheFillsOfItsConfigAndLayers() throws Exception {
         TestImage image = TestImage.builder().seed(1).layers(4, 200_000).build();
         serve("test/app", "1", image, 0, null);

@@ -48,6 +48,61 @@ public final class RawClient implements AutoCloseable {
         }
     }
 
+    /** Connects without sending anything: the test writes the request, whole or in part, with {@link #write}. */
+    public static RawClient connect(String hostPort) {
+        try {
+            String[] hp = hostPort.split(":");
+            Socket s = new Socket();
+            s.connect(new InetSocketAddress(hp[0], Integer.parseInt(hp[1])), 5000);
+            s.setSoTimeout(30_000);
+            return new RawClient(s);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** Sends bytes as they are. */
+    public RawClient write(String raw) {
+        try {
+            socket.getOutputStream().write(raw.getBytes(StandardCharsets.ISO_8859_1));
+            socket.getOutputStream().flush();
+            return this;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** Waits for a response head (up to the socket's 30 s timeout) and reads it. */
+    public RawClient awaitResponseHead() {
+        try {
+            headers.clear();
+            readHead();
+            return this;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** A response header, by case-insensitive name; null if absent. */
+    public String header(String name) {
+        return headers.get(name.toLowerCase(Locale.ROOT));
+    }
+
+    /** Reads on until the server closes the connection; false if it stays open for 30 s. */
+    public boolean awaitClosedByServer() {
+        try {
+            byte[] buf = new byte[8192];
+            while (in.read(buf) >= 0) {
+                // Discard the rest of the response.
+            }
+            return true;
+        } catch (java.net.SocketTimeoutException e) {
+            return false;
+        } catch (IOException e) {
+            return true; // reset by the server
+        }
+    }
+
     private void readHead() throws IOException {
         String statusLine = line();
         status = Integer.parseInt(statusLine.split(" ")[1]);
