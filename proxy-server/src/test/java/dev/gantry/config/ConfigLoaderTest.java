@@ -202,9 +202,9 @@ class ConfigLoaderTest {
                 .isInstanceOfSatisfying(ConfigException.class, e -> assertThat(e.problems()).containsExactly(
                         "test.yaml: unknown key 'upstreams[0].urll'; expected one of [connectTimeout, default, library, "
                                 + "maxConnections, name, password, private, readTimeout, retries, url, username]",
-                        "test.yaml: unknown key 'prefetch.bogus'; expected one of [maxConcurrent, maxConcurrentPerUpstream, "
+                        "test.yaml: unknown key 'prefetch.bogus'; expected one of [diskReserve, maxConcurrent, maxConcurrentPerUpstream, "
                                 + "minRateLimitRemaining, mode, platforms, recentWithin]",
-                        "test.yaml: unknown key 'prefetch.nested'; expected one of [maxConcurrent, maxConcurrentPerUpstream, "
+                        "test.yaml: unknown key 'prefetch.nested'; expected one of [diskReserve, maxConcurrent, maxConcurrentPerUpstream, "
                                 + "minRateLimitRemaining, mode, platforms, recentWithin]",
                         "test.yaml: key 'upstreams[0].retries': expected 0 to 10, got 99"))
                 .satisfies(e -> assertThat(((ConfigException) e).parsed()).as("the rest can still be checked").isPresent());
