@@ -107,7 +107,7 @@ final class PullThroughBlobs {
     }
 
     private FillCoordinator.Claim claim(Repository repo, Digest digest, boolean linked) {
-        return fills.claim(digest, repo.namespace(), () -> tiers.source(digest, linked,
+        return fills.claim(digest, repo.namespace(), FillLimits.of(repo.upstream()), () -> tiers.source(digest, linked,
                 () -> upstream.getBlob(repo.upstream(), repo.name().toString(), digest)));
     }
 
