@@ -178,6 +178,42 @@ class FillFaultsTest {
         assertThat(http().get("/metrics").text()).contains("gantry_fills_in_flight 0.0");
     }
 
+    @Test
+    void aRequestThatJoinedAFillThatFailsGetsAnOciErrorNotAServerError() throws Exception {
+        byte[] blob = random(100_000, 8);
+        Digest d = Digest.sha256(blob);
+        CompletableFuture<Void> gate = new CompletableFuture<>();
+        scripted = new ScriptedUpstream(req -> {
+            if (req.method().equals("HEAD")) {
+                return ScriptedUpstream.Answer.of(200, Map.of("Content-Length", Integer.toString(blob.length)), new byte[0], false);
+            }
+            gate.join(); // the fill waits here until the second request has joined it
+            byte[] json = "{\"errors\":[{\"code\":\"X\",\"message\":\"down\"}]}".getBytes(java.nio.charset.StandardCharsets.UTF_8);
+            return ScriptedUpstream.Answer.of(500, Map.of("Content-Length", Integer.toString(json.length)), json, false);
+        });
+        mirror(scripted.url());
+        CompletableFuture<Http.Response> starter = CompletableFuture.supplyAsync(() -> http().get("/v2/test/x/blobs/" + d));
+        awaitCondition(() -> gantry.gantry().registry().fillsInFlight() == 1);
+        CompletableFuture<Http.Response> joiner = CompletableFuture.supplyAsync(() -> http().get("/v2/test/x/blobs/" + d));
+        awaitCondition(() -> gantry.gantry().metrics().value("gantry_upstream_requests_total", "docker.io", "blob_head", "200") >= 1);
+        gate.complete(null);
+
+        for (Http.Response r : List.of(starter.get(10, java.util.concurrent.TimeUnit.SECONDS),
+                joiner.get(10, java.util.concurrent.TimeUnit.SECONDS))) {
+            assertThat(r.status()).isEqualTo(503);
+            assertThat(r.text()).contains("UNAVAILABLE").contains("HTTP 500");
+        }
+        awaitNoFillInFlight(Duration.ofSeconds(10));
+    }
+
+    private static void awaitCondition(java.util.function.BooleanSupplier condition) throws Exception {
+        long deadline = System.nanoTime() + 10_000_000_000L;
+        while (!condition.getAsBoolean()) {
+            assertThat(System.nanoTime()).as("condition within 10 s").isLessThan(deadline);
+            Thread.sleep(10);
+        }
+    }
+
     /** GETs a blob within 10 s; the body as far as it came, or null for an error status. */
     private byte[] boundedGet(java.net.http.HttpClient client, String path) throws Exception {
         var request = java.net.http.HttpRequest.newBuilder(java.net.URI.create(gantry.url() + path)).build();
