@@ -160,7 +160,7 @@ final class BlobFill {
             throw new NoSuchFileException("spool of " + digest);
         }
         FileChannel channel = FileChannel.open(w.path(), StandardOpenOption.READ);
-        return new SpoolReader(channel, offset, length);
+        return new SpoolReader(channel, offset, length, this::readableAfter);
     }
 
     /** Bytes readers may read: all of them once verified, else all but the last. */
@@ -392,51 +392,6 @@ final class BlobFill {
                 queue.clear();
             }
             fail(cause);
-        }
-    }
-
-    /** A reader of the growing spool, with its own channel. */
-    private final class SpoolReader implements GrowingContent {
-        private final FileChannel channel;
-        private final long offset;
-        private final long length;
-        private final AtomicBoolean closed = new AtomicBoolean();
-
-        SpoolReader(FileChannel channel, long offset, long length) {
-            this.channel = channel;
-            this.offset = offset;
-            this.length = length;
-        }
-
-        @Override
-        public FileChannel channel() {
-            return channel;
-        }
-
-        @Override
-        public long offset() {
-            return offset;
-        }
-
-        @Override
-        public long length() {
-            return length;
-        }
-
-        @Override
-        public CompletableFuture<Long> readableAfter(long position) {
-            return BlobFill.this.readableAfter(position);
-        }
-
-        @Override
-        public void close() {
-            if (closed.compareAndSet(false, true)) {
-                try {
-                    channel.close();
-                } catch (IOException ignored) {
-                    // Released either way.
-                }
-            }
         }
     }
 }

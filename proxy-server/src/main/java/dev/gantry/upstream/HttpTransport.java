@@ -107,7 +107,16 @@ public final class HttpTransport implements AutoCloseable {
             }
             Channel ch = acquired.getNow();
             ExchangeHandler exchange = new ExchangeHandler(pool, ch, uri, request.method().equals(io.netty.handler.codec.http.HttpMethod.HEAD), request.readTimeout(), result);
-            ch.pipeline().addLast(ExchangeHandler.NAME, exchange);
+            try {
+                ch.pipeline().addLast(ExchangeHandler.NAME, exchange);
+            } catch (RuntimeException e) {
+                // Whatever went wrong, the caller hears of it and the connection is not lent again.
+                ch.close();
+                pool.release(ch);
+                result.completeExceptionally(new UpstreamException(UpstreamException.Kind.CLOSED,
+                        "cannot use a connection to " + origin + ": " + e, e));
+                return;
+            }
             FullHttpRequest msg = new DefaultFullHttpRequest(HttpVersion.HTTP_1_1, request.method(), request.pathAndQuery());
             msg.headers().set(request.headers());
             msg.headers().set(HttpHeaderNames.HOST, origin.hostHeader());

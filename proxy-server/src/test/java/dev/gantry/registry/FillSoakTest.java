@@ -156,9 +156,9 @@ class FillSoakTest {
             long committed = fills(gantry, "committed") - committedBefore;
             long failed = fills(gantry, "failed") - failedBefore;
             boolean fdsBack = waitFor(() -> openFds() <= fdBaseline + FD_TOLERANCE, Duration.ofSeconds(20));
-            long fdsAfter = openFds();
+            long fdsAfter = settle(FillSoakTest::openFds);
             boolean memoryBack = waitFor(() -> usedMemory() <= memoryBaseline + MEMORY_TOLERANCE, Duration.ofSeconds(20));
-            long memoryAfter = usedMemory();
+            long memoryAfter = settle(FillSoakTest::usedMemory);
 
             Map<FaultyUpstream.Fault, Long> injected = new TreeMap<>();
             upstream.injected().forEach((k, v) -> injected.put(k, v - injectedBefore.getOrDefault(k, 0L)));
