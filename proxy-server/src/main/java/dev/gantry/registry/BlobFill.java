@@ -209,11 +209,11 @@ final class BlobFill {
     private void expire() {
         UpstreamException timeout = new UpstreamException(UpstreamException.Kind.TIMEOUT,
                 "the fill of " + digest + " made no progress: " + deadline.describe(), null);
-        fail(timeout);
         SpoolingConsumer c = consumer;
         if (c != null) {
-            c.breakOff(timeout);
+            c.breakOff(timeout); // refuses the next chunk before anyone hears of the failure, and fails the fill
         }
+        fail(timeout);
     }
 
     private void commit() {
