@@ -206,8 +206,15 @@ final class ExchangeHandler extends ChannelInboundHandlerAdapter implements Upst
         if (ended) {
             finished = true;
             BodyConsumer c = consumer;
+            CompletableFuture<?> verdict = c.verdict().toCompletableFuture();
+            if (verdict.isDone() && !verdict.isCompletedExceptionally()) {
+                // Accepted whatever it was (an aggregated body): the connection is free before anyone hears the end.
+                giveBackConnection();
+                c.onEnd();
+                return;
+            }
             c.onEnd();
-            c.verdict().whenComplete((ok, rejected) -> channel.eventLoop().execute(() -> {
+            verdict.whenComplete((ok, rejected) -> channel.eventLoop().execute(() -> {
                 if (rejected != null) {
                     keepAlive = false;
                 }
