@@ -8,7 +8,7 @@
 # and fails if any request outlived its bound, a wrong byte was served in a
 # complete response, a fill stayed in flight, or files or memory leaked.
 #
-#   bench/fill-soak.sh                     # 5,000 requests, 16 at a time (~4 min on 2 cores)
+#   bench/fill-soak.sh                     # 5,000 requests, 16 at a time (2-4 min on 2 cores)
 #   bench/fill-soak.sh --requests 1000     # shorter
 #   bench/fill-soak.sh --seed 42           # another draw; a failure reproduces with its seed
 set -euo pipefail
