@@ -85,10 +85,10 @@ public final class Gantry implements AutoCloseable {
         UpstreamRegistry upstream = new UpstreamRegistry(new RegistryClient(transport, clock, observer));
         this.storage = StorageFactory.open(config.storage(), blocking, clock);
         this.disk = storage.disk();
-        this.registry = new Registry(upstreams, config.hosted(), upstream, storage.registryStorage(), config.cache(),
-                config.prefetch(), blocking, clock, metrics);
         this.maintenance = Executors.newSingleThreadScheduledExecutor(
                 new io.netty.util.concurrent.DefaultThreadFactory("gantry-maintenance", true));
+        this.registry = new Registry(upstreams, config.hosted(), upstream, storage.registryStorage(), config.cache(),
+                config.prefetch(), blocking, maintenance, clock, metrics);
         maintenance.scheduleWithFixedDelay(registry::expireUploads, 1, 1, TimeUnit.MINUTES);
         if (storage.shared()) {
             maintenance.scheduleWithFixedDelay(this::retryShared, 30, 30, TimeUnit.SECONDS);

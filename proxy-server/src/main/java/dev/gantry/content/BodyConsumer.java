@@ -1,6 +1,7 @@
 package dev.gantry.content;
 
 import io.netty.buffer.ByteBuf;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 
 /**
@@ -20,6 +21,18 @@ public interface BodyConsumer {
 
     /** The body ended normally. */
     void onEnd();
+
+    /**
+     * Completes once the consumer has judged the whole body it was given
+     * (after {@link #onEnd}); fails if it rejected it, e.g. content that does
+     * not hash to its digest. The transport holds the connection until then
+     * and closes it instead of reusing it when this fails: a sender that lied
+     * about the bytes may have lied about their framing too. Default:
+     * accepted as soon as it ended.
+     */
+    default CompletionStage<?> verdict() {
+        return CompletableFuture.completedFuture(null);
+    }
 
     /** The body ended abnormally (connection lost, timeout, malformed response). */
     void onError(Throwable cause);

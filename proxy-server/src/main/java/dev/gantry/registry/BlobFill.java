@@ -5,6 +5,7 @@ import dev.gantry.content.GrowingContent;
 import dev.gantry.oci.Digest;
 import dev.gantry.storage.DiskBlobStore;
 import dev.gantry.storage.SpoolWriter;
+import dev.gantry.upstream.UpstreamException;
 import io.netty.buffer.ByteBuf;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -32,7 +33,10 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * {@code Content-Length}, never a complete wrong one.
  *
  * <p>The fill belongs to no client; it runs to the end even if every reader
- * went away.
+ * went away. Every fill ends: committed, or failed when its source failed,
+ * its content did not verify, or it made no progress within its
+ * {@link FillDeadline}; waiters then get the failure, and the next request
+ * starts a new fill.
  */
 final class BlobFill {
 
@@ -42,10 +46,13 @@ final class BlobFill {
     private final Digest digest;
     private final DiskBlobStore disk;
     private final Executor blocking;
+    private final FillDeadline deadline;
     private final CompletableFuture<Long> sized = new CompletableFuture<>();
     private final CompletableFuture<Void> done = new CompletableFuture<>();
     private final List<Waiter> waiters = new ArrayList<>();
     private final AtomicBoolean finished = new AtomicBoolean();
+    /** Commit and abort of the spool never overlap (a fill may expire while it commits). */
+    private final Object writerLock = new Object();
 
     private volatile BlobTiers.Origin origin;
     private volatile SpoolWriter writer;
@@ -53,14 +60,21 @@ final class BlobFill {
     private volatile long written;
     private volatile boolean committed;
     private volatile Throwable failure;
+    private volatile SpoolingConsumer consumer;
 
     private record Waiter(long position, CompletableFuture<Long> future) {
     }
 
+    /** A fill without a deadline: ends only when its source ends (tests that drive the source by hand). */
     BlobFill(Digest digest, DiskBlobStore disk, Executor blocking) {
+        this(digest, disk, blocking, FillDeadline.NONE);
+    }
+
+    BlobFill(Digest digest, DiskBlobStore disk, Executor blocking, FillDeadline deadline) {
         this.digest = digest;
         this.disk = disk;
         this.blocking = blocking;
+        this.deadline = deadline;
     }
 
     Digest digest() {
@@ -88,13 +102,19 @@ final class BlobFill {
 
     /** Starts consuming the source's stream. */
     void start(CompletableFuture<BlobTiers.Sourced> source) {
+        deadline.start(this::expire);
         source.whenComplete((sourced, error) -> {
             if (error != null) {
                 fail(error);
                 return;
             }
-            origin = sourced.origin();
             var r = sourced.stream();
+            if (finished.get()) {
+                r.discard(); // the answer came after the deadline
+                return;
+            }
+            deadline.answered();
+            origin = sourced.origin();
             long length = r.contentLength();
             CompletableFuture.runAsync(() -> {
                 try {
@@ -103,16 +123,28 @@ final class BlobFill {
                     throw new UncheckedIOException(e);
                 }
             }, blocking).whenComplete((v, e) -> {
-                if (e != null) {
+                if (e != null || finished.get()) {
                     r.discard();
-                    fail(e);
+                    if (e != null) {
+                        fail(e);
+                    } else {
+                        // Expired meanwhile: a writer opened for nothing (abort is idempotent).
+                        SpoolWriter w = writer;
+                        blocking.execute(() -> {
+                            synchronized (writerLock) {
+                                w.abort();
+                            }
+                        });
+                    }
                     return;
                 }
                 if (length >= 0) {
                     expectedSize = length;
                     sized.complete(length);
                 }
-                r.subscribe(new SpoolingConsumer());
+                SpoolingConsumer c = new SpoolingConsumer();
+                consumer = c;
+                r.subscribe(c);
             });
         });
     }
@@ -128,7 +160,7 @@ final class BlobFill {
             throw new NoSuchFileException("spool of " + digest);
         }
         FileChannel channel = FileChannel.open(w.path(), StandardOpenOption.READ);
-        return new SpoolReader(channel, offset, length);
+        return new SpoolReader(channel, offset, length, this::readableAfter);
     }
 
     /** Bytes readers may read: all of them once verified, else all but the last. */
@@ -173,9 +205,25 @@ final class BlobFill {
         }
     }
 
+    /** The deadline passed: fail the fill and stop its source at its next chunk. */
+    private void expire() {
+        UpstreamException timeout = new UpstreamException(UpstreamException.Kind.TIMEOUT,
+                "the fill of " + digest + " made no progress: " + deadline.describe(), null);
+        SpoolingConsumer c = consumer;
+        if (c != null) {
+            c.breakOff(timeout); // refuses the next chunk before anyone hears of the failure, and fails the fill
+        }
+        fail(timeout);
+    }
+
     private void commit() {
         try {
-            writer.commit();
+            synchronized (writerLock) {
+                if (finished.get()) {
+                    return; // failed meanwhile; its abort of the writer follows
+                }
+                writer.commit();
+            }
             committed = true;
             sized.complete(written);
             progress();
@@ -190,9 +238,14 @@ final class BlobFill {
         if (!finished.compareAndSet(false, true)) {
             return;
         }
+        deadline.stop();
         SpoolWriter w = writer;
         if (w != null) {
-            blocking.execute(w::abort);
+            blocking.execute(() -> {
+                synchronized (writerLock) {
+                    w.abort();
+                }
+            });
         }
         List<Waiter> all;
         synchronized (waiters) {
@@ -226,6 +279,7 @@ final class BlobFill {
 
         @Override
         public CompletionStage<?> onData(ByteBuf chunk) {
+            deadline.progress();
             boolean schedule = false;
             CompletableFuture<Void> wait = null;
             synchronized (this) {
@@ -271,6 +325,7 @@ final class BlobFill {
                         writer.write(b);
                     }
                     written = writer.written();
+                    deadline.progress();
                 } catch (IOException | RuntimeException e) {
                     breakOff(e);
                     return;
@@ -310,7 +365,14 @@ final class BlobFill {
         }
 
         @Override
+        public CompletionStage<?> verdict() {
+            return done;
+        }
+
+        @Override
         public void onEnd() {
+            // The source is done; what is left (writes, verification, commit) is local work.
+            deadline.stop();
             boolean commitNow;
             synchronized (this) {
                 ended = true;
@@ -330,51 +392,6 @@ final class BlobFill {
                 queue.clear();
             }
             fail(cause);
-        }
-    }
-
-    /** A reader of the growing spool, with its own channel. */
-    private final class SpoolReader implements GrowingContent {
-        private final FileChannel channel;
-        private final long offset;
-        private final long length;
-        private final AtomicBoolean closed = new AtomicBoolean();
-
-        SpoolReader(FileChannel channel, long offset, long length) {
-            this.channel = channel;
-            this.offset = offset;
-            this.length = length;
-        }
-
-        @Override
-        public FileChannel channel() {
-            return channel;
-        }
-
-        @Override
-        public long offset() {
-            return offset;
-        }
-
-        @Override
-        public long length() {
-            return length;
-        }
-
-        @Override
-        public CompletableFuture<Long> readableAfter(long position) {
-            return BlobFill.this.readableAfter(position);
-        }
-
-        @Override
-        public void close() {
-            if (closed.compareAndSet(false, true)) {
-                try {
-                    channel.close();
-                } catch (IOException ignored) {
-                    // Released either way.
-                }
-            }
         }
     }
 }

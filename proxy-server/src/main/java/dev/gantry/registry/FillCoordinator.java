@@ -14,7 +14,9 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executor;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.function.BiConsumer;
+import java.util.function.LongSupplier;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -23,7 +25,9 @@ import org.slf4j.LoggerFactory;
  * One fill per digest, ever: a request for a blob that no tier holds either
  * joins the fill in progress or starts one. A fill stays registered until its
  * blob is committed (visible in the disk tier) or it failed, so there is no
- * window in which a second fetch of the same digest could start.
+ * window in which a second fetch of the same digest could start. Every fill
+ * has a progress deadline ({@link FillDeadline}), so none stays registered
+ * for good: a stuck source fails the fill, and the next request starts anew.
  */
 final class FillCoordinator {
 
@@ -35,14 +39,22 @@ final class FillCoordinator {
 
     private final DiskBlobStore disk;
     private final Executor blocking;
+    private final ScheduledExecutorService timers;
+    private final LongSupplier nanoTime;
     private final Map<Digest, BlobFill> inFlight = new ConcurrentHashMap<>();
     private final Map<String, AtomicInteger> perGroup = new ConcurrentHashMap<>();
     private final List<BiConsumer<Digest, BlobTiers.Origin>> onCommit = new CopyOnWriteArrayList<>();
     private final List<BiConsumer<Digest, BlobTiers.Origin>> onFailure = new CopyOnWriteArrayList<>();
 
-    FillCoordinator(DiskBlobStore disk, Executor blocking) {
+    /**
+     * @param timers times the fills' deadlines (their expiry runs on {@code blocking})
+     * @param nanoTime the monotonic clock of {@code timers}
+     */
+    FillCoordinator(DiskBlobStore disk, Executor blocking, ScheduledExecutorService timers, LongSupplier nanoTime) {
         this.disk = disk;
         this.blocking = blocking;
+        this.timers = timers;
+        this.nanoTime = nanoTime;
     }
 
     /** The fill in progress for {@code digest}, or null. */
@@ -70,18 +82,24 @@ final class FillCoordinator {
         onFailure.add(listener);
     }
 
+    /** {@link #claim(Digest, String, FillLimits, Supplier)} with the {@linkplain FillLimits#DEFAULT default limits}. */
+    Claim claim(Digest digest, String group, Supplier<CompletableFuture<BlobTiers.Sourced>> fetch) {
+        return claim(digest, group, FillLimits.DEFAULT, fetch);
+    }
+
     /**
-     * Joins the fill of {@code digest} or starts one with {@code fetch}.
+     * Joins the fill of {@code digest} or starts one with {@code fetch},
+     * given up if it makes no progress within {@code limits}.
      * Returns null when the blob was committed in the meantime: read the store.
      */
-    Claim claim(Digest digest, String group, Supplier<CompletableFuture<BlobTiers.Sourced>> fetch) {
+    Claim claim(Digest digest, String group, FillLimits limits, Supplier<CompletableFuture<BlobTiers.Sourced>> fetch) {
         boolean[] started = {false};
         BlobFill fill = inFlight.computeIfAbsent(digest, d -> {
             if (disk.statNow(d).isPresent()) {
                 return null;
             }
             started[0] = true;
-            return new BlobFill(d, disk, blocking);
+            return new BlobFill(d, disk, blocking, new FillDeadline(timers, blocking, nanoTime, limits));
         });
         if (fill == null) {
             return null;

@@ -274,7 +274,7 @@ final class ManifestPrefetch implements ManifestListener {
                     return CompletableFuture.completedFuture(null);
                 }
                 // The manifest just served for this repository names the blob: upstream is the source.
-                FillCoordinator.Claim claim = fills.claim(digest, repo.namespace(), () -> tiers.source(digest, false,
+                FillCoordinator.Claim claim = fills.claim(digest, repo.namespace(), FillLimits.of(repo.upstream()), () -> tiers.source(digest, false,
                         () -> upstream.getBlob(repo.upstream(), repo.name().toString(), digest)));
                 if (claim == null || !claim.started()) {
                     metrics.prefetch("skipped_cached");

@@ -74,7 +74,10 @@ final class PullThroughBlobs {
         }
         BlobFill running = fills.inFlight(digest);
         if (running != null) {
-            return authorize(repo, digest).thenCompose(v -> fromFill(repo, running, false));
+            // A joiner gets the fill's failure as an OCI error too (unmapped, it was a 500).
+            return authorize(repo, digest).thenCompose(v -> fromFill(repo, running, false))
+                    .exceptionallyCompose(e -> CompletableFuture.failedFuture(
+                            UpstreamErrors.map(e, repo, ErrorCode.BLOB_UNKNOWN, "blob " + digest)));
         }
         CompletableFuture<BlobResult> result = links.isLinked(repo, digest).thenCompose(linked -> headOnly
                 ? head(repo, digest, linked)
@@ -107,7 +110,7 @@ final class PullThroughBlobs {
     }
 
     private FillCoordinator.Claim claim(Repository repo, Digest digest, boolean linked) {
-        return fills.claim(digest, repo.namespace(), () -> tiers.source(digest, linked,
+        return fills.claim(digest, repo.namespace(), FillLimits.of(repo.upstream()), () -> tiers.source(digest, linked,
                 () -> upstream.getBlob(repo.upstream(), repo.name().toString(), digest)));
     }
 

@@ -34,6 +34,7 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executor;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.function.BiConsumer;
 import java.util.function.Consumer;
 import java.util.function.Function;
@@ -94,7 +95,8 @@ public final class Registry {
             new CopyOnWriteArrayList<>();
 
     public Registry(List<Upstream> upstreams, List<HostedConfig> hosted, UpstreamRegistry upstream, Storage storage,
-                    CacheConfig cache, PrefetchConfig prefetchConfig, Executor blocking, Clock clock, GantryMetrics metrics) {
+                    CacheConfig cache, PrefetchConfig prefetchConfig, Executor blocking, ScheduledExecutorService timers,
+                    Clock clock, GantryMetrics metrics) {
         this.upstreams = List.copyOf(upstreams);
         this.storage = storage;
         this.metrics = metrics;
@@ -104,7 +106,8 @@ public final class Registry {
         TagStore tagStore = new TagStore(storage.meta(), blocking, 50_000);
         this.links = new RepositoryLinks(storage.meta(), blocking, 100_000);
         this.tiers = new BlobTiers(storage.memory(), storage.disk(), storage.s3(), storage.health(), blocking);
-        this.fills = new FillCoordinator(storage.disk(), blocking);
+        // Fill deadlines run in real time (like connection timeouts), whatever clock the registry reads.
+        this.fills = new FillCoordinator(storage.disk(), blocking, timers, System::nanoTime);
         this.manifests = new PullThroughManifests(manifestStore, tagStore, links, upstream, clock,
                 cache.tagTtl(), cache.notFoundTtl());
         this.blobs = new PullThroughBlobs(tiers, fills, upstream, links, cache.notFoundTtl(), clock, metrics);

@@ -27,29 +27,43 @@ import java.util.concurrent.TimeUnit;
  * read timeout runs only while a read is outstanding, so a slow consumer is
  * never mistaken for a silent upstream. All state is touched on the channel's
  * event loop only.
+ *
+ * <p>Every consumer hears how the body ended, whenever it subscribes: a
+ * failure that came before {@link #subscribe} (a connection cut while the
+ * consumer was being set up) is handed to it on subscription. The connection
+ * goes back to the pool only after the consumer took the whole body and
+ * accepted it ({@link BodyConsumer#verdict()}); a connection that was cut,
+ * timed out, sent something unexpected or carried a body its consumer
+ * rejected is closed, never reused.
  */
 final class ExchangeHandler extends ChannelInboundHandlerAdapter implements UpstreamResponse.Body {
 
     static final String NAME = "exchange";
 
     private final ChannelPool pool;
+    private final Channel channel;
     private final URI uri;
     private final long readTimeoutMillis;
     private final CompletableFuture<UpstreamResponse> head;
     private final boolean headRequest;
     private final ArrayDeque<HttpContent> queue = new ArrayDeque<>();
 
-    private Channel channel;
     private boolean keepAlive;
+    /** The last body byte was read (or the exchange failed): no more reads. */
     private boolean ended;
+    /** The consumer was told how the body ended (or the exchange failed before it subscribed). */
     private boolean finished;
     private boolean consumerBusy;
+    /** The connection went back to the pool or was closed. */
+    private boolean released;
     private BodyConsumer consumer;
     private Throwable failure;
     private ScheduledFuture<?> readTimer;
 
-    ExchangeHandler(ChannelPool pool, URI uri, boolean headRequest, Duration readTimeout, CompletableFuture<UpstreamResponse> head) {
+    ExchangeHandler(ChannelPool pool, Channel channel, URI uri, boolean headRequest, Duration readTimeout,
+                    CompletableFuture<UpstreamResponse> head) {
         this.pool = pool;
+        this.channel = channel;
         this.headRequest = headRequest;
         this.uri = uri;
         this.readTimeoutMillis = readTimeout.toMillis();
@@ -57,22 +71,28 @@ final class ExchangeHandler extends ChannelInboundHandlerAdapter implements Upst
     }
 
     /** The request is on the wire: read the response head. */
-    void start(Channel ch) {
-        ch.eventLoop().execute(() -> {
-            this.channel = ch;
-            if (!ch.isActive()) {
+    void start() {
+        channel.eventLoop().execute(() -> {
+            if (!channel.isActive()) {
                 fail(new UpstreamException(UpstreamException.Kind.CLOSED, "connection to " + host() + " closed", null));
                 return;
             }
-            read();
+            // A connection cut right after the request may already have been read to its end.
+            if (!head.isDone()) {
+                read();
+            }
         });
     }
 
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
         cancelReadTimer();
-        if (finished) {
+        if (finished || ended) {
             ReferenceCountUtil.release(msg);
+            if (!finished) {
+                // Bytes after the response's end: the connection's framing cannot be trusted.
+                keepAlive = false;
+            }
             return;
         }
         if (msg instanceof HttpResponse response) {
@@ -86,6 +106,11 @@ final class ExchangeHandler extends ChannelInboundHandlerAdapter implements Upst
                 ReferenceCountUtil.release(msg);
                 return;
             }
+            if (head.isDone()) {
+                ReferenceCountUtil.release(msg);
+                fail(new UpstreamException(UpstreamException.Kind.PROTOCOL, host() + " sent a second response head", null));
+                return;
+            }
             keepAlive = HttpUtil.isKeepAlive(response);
             int code = response.status().code();
             boolean bodyless = headRequest || code == 204 || code == 304;
@@ -97,10 +122,15 @@ final class ExchangeHandler extends ChannelInboundHandlerAdapter implements Upst
                 fail(new UpstreamException(UpstreamException.Kind.PROTOCOL, "malformed body from " + host(), content.decoderResult().cause()));
                 return;
             }
+            if (!head.isDone()) {
+                // Body bytes with no head: left over from an earlier response on this connection.
+                content.release();
+                fail(new UpstreamException(UpstreamException.Kind.PROTOCOL, host() + " sent a body before a response head", null));
+                return;
+            }
             queue.add(content);
             if (content instanceof LastHttpContent) {
                 ended = true;
-                giveBackConnection();
             }
         }
         drain();
@@ -121,6 +151,7 @@ final class ExchangeHandler extends ChannelInboundHandlerAdapter implements Upst
 
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        keepAlive = false;
         fail(new UpstreamException(UpstreamException.Kind.CLOSED, "connection to " + host() + " failed: " + cause, cause));
     }
 
@@ -132,6 +163,11 @@ final class ExchangeHandler extends ChannelInboundHandlerAdapter implements Upst
                 return;
             }
             consumer = c;
+            if (failure != null) {
+                // The exchange failed before anyone listened: this consumer is the one to tell.
+                c.onError(failure);
+                return;
+            }
             drain();
         });
     }
@@ -169,14 +205,28 @@ final class ExchangeHandler extends ChannelInboundHandlerAdapter implements Upst
         }
         if (ended) {
             finished = true;
-            consumer.onEnd();
+            BodyConsumer c = consumer;
+            CompletableFuture<?> verdict = c.verdict().toCompletableFuture();
+            if (verdict.isDone() && !verdict.isCompletedExceptionally()) {
+                // Accepted whatever it was (an aggregated body): the connection is free before anyone hears the end.
+                giveBackConnection();
+                c.onEnd();
+                return;
+            }
+            c.onEnd();
+            verdict.whenComplete((ok, rejected) -> channel.eventLoop().execute(() -> {
+                if (rejected != null) {
+                    keepAlive = false;
+                }
+                giveBackConnection();
+            }));
         } else if (failure == null) {
             read();
         }
     }
 
     private void read() {
-        if (channel == null || !channel.isActive() || ended) {
+        if (!channel.isActive() || ended) {
             return;
         }
         if (readTimer == null) {
@@ -196,17 +246,23 @@ final class ExchangeHandler extends ChannelInboundHandlerAdapter implements Upst
         }
     }
 
-    /** Fails the exchange: the head future if it is pending, else the consumer; closes the connection. */
+    /**
+     * Fails the exchange: the head future if it is pending, else the consumer
+     * (now, or when it subscribes); closes the connection.
+     */
     void fail(Throwable cause) {
-        if (channel != null && !channel.eventLoop().inEventLoop()) {
+        if (!channel.eventLoop().inEventLoop()) {
             channel.eventLoop().execute(() -> fail(cause));
             return;
         }
         cancelReadTimer();
         if (finished) {
+            // The consumer has the whole body; whatever broke now, the connection is not reused.
+            keepAlive = false;
             return;
         }
         finished = true;
+        ended = true;
         failure = cause;
         while (!queue.isEmpty()) {
             queue.poll().release();
@@ -215,25 +271,20 @@ final class ExchangeHandler extends ChannelInboundHandlerAdapter implements Upst
         if (consumer != null) {
             consumer.onError(cause);
         }
-        if (!ended && channel != null) {
-            ended = true;
-            channel.close();
-            release();
-        } else if (channel == null) {
-            ended = true;
-        }
+        keepAlive = false;
+        giveBackConnection();
     }
 
-    /** The whole response is read: the connection may serve the next exchange. */
+    /** The exchange is over: the connection serves the next one, or is closed if it cannot be trusted. */
     private void giveBackConnection() {
         cancelReadTimer();
+        if (released) {
+            return;
+        }
+        released = true;
         if (!keepAlive) {
             channel.close();
         }
-        release();
-    }
-
-    private void release() {
         if (channel.pipeline().get(NAME) == this) {
             channel.pipeline().remove(this);
         }

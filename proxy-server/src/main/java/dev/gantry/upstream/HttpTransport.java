@@ -38,7 +38,10 @@ import javax.net.ssl.SSLParameters;
 /**
  * A small HTTP/1.1 client on Netty: pooled keep-alive connections per origin,
  * TLS with host name verification, non-blocking DNS, bodies streamed with
- * back-pressure (see {@link BodyConsumer}). It knows nothing of registries:
+ * back-pressure (see {@link BodyConsumer}). A connection returns to the pool
+ * only after an exchange that ended cleanly and whose body its consumer
+ * accepted; one that was cut, timed out or carried a rejected body is
+ * closed (see {@link ExchangeHandler}). It knows nothing of registries:
  * authentication, redirects and retries live in {@link RegistryClient}.
  *
  * <p>Thread-safe; one instance serves every upstream.
@@ -103,8 +106,17 @@ public final class HttpTransport implements AutoCloseable {
                 return;
             }
             Channel ch = acquired.getNow();
-            ExchangeHandler exchange = new ExchangeHandler(pool, uri, request.method().equals(io.netty.handler.codec.http.HttpMethod.HEAD), request.readTimeout(), result);
-            ch.pipeline().addLast(ExchangeHandler.NAME, exchange);
+            ExchangeHandler exchange = new ExchangeHandler(pool, ch, uri, request.method().equals(io.netty.handler.codec.http.HttpMethod.HEAD), request.readTimeout(), result);
+            try {
+                ch.pipeline().addLast(ExchangeHandler.NAME, exchange);
+            } catch (RuntimeException e) {
+                // Whatever went wrong, the caller hears of it and the connection is not lent again.
+                ch.close();
+                pool.release(ch);
+                result.completeExceptionally(new UpstreamException(UpstreamException.Kind.CLOSED,
+                        "cannot use a connection to " + origin + ": " + e, e));
+                return;
+            }
             FullHttpRequest msg = new DefaultFullHttpRequest(HttpVersion.HTTP_1_1, request.method(), request.pathAndQuery());
             msg.headers().set(request.headers());
             msg.headers().set(HttpHeaderNames.HOST, origin.hostHeader());
@@ -112,7 +124,7 @@ public final class HttpTransport implements AutoCloseable {
             msg.headers().set(HttpHeaderNames.ACCEPT_ENCODING, HttpHeaderValues.IDENTITY);
             ch.writeAndFlush(msg).addListener(written -> {
                 if (written.isSuccess()) {
-                    exchange.start(ch);
+                    exchange.start();
                 } else {
                     exchange.fail(new UpstreamException(UpstreamException.Kind.CLOSED,
                             "cannot send to " + origin + ": " + written.cause(), written.cause()));

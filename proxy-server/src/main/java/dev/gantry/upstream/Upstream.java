@@ -21,6 +21,7 @@ public final class Upstream {
     private final boolean library;
     private final String username;
     private final String password;
+    private final Duration connectTimeout;
     private final Duration readTimeout;
     private final int retries;
     private final boolean isPrivate;
@@ -36,6 +37,7 @@ public final class Upstream {
         this.library = config.library();
         this.username = config.username();
         this.password = config.password() == null ? "" : config.password();
+        this.connectTimeout = config.connectTimeout();
         this.readTimeout = config.readTimeout();
         this.retries = config.retries();
         this.isPrivate = config.isPrivate();
@@ -86,8 +88,22 @@ public final class Upstream {
         return tokens;
     }
 
-    Duration readTimeout() {
+    /** The longest silence allowed on an open connection to it. */
+    public Duration readTimeout() {
         return readTimeout;
+    }
+
+    /**
+     * The longest one call to it may wait for a response head, retries
+     * included: each attempt may wait three connect timeouts for a pooled
+     * connection and a read timeout for the head, attempts are at most
+     * {@link RegistryClient}'s 2 s apart, and a token fetch or a redirect on
+     * the way may double that. A backstop for whoever waits on the call.
+     */
+    public Duration answerBound() {
+        Duration attempt = connectTimeout.multipliedBy(3).plus(readTimeout);
+        Duration call = attempt.multipliedBy(retries + 1L).plusSeconds(2L * retries);
+        return call.multipliedBy(2);
     }
 
     int retries() {

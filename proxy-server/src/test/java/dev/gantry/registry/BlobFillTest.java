@@ -7,23 +7,35 @@ import dev.gantry.content.BodyConsumer;
 import dev.gantry.content.ByteStream;
 import dev.gantry.oci.Digest;
 import dev.gantry.storage.DiskBlobStore;
+import dev.gantry.upstream.UpstreamException;
 import io.netty.buffer.Unpooled;
 import java.io.IOException;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.time.Clock;
 import java.util.ArrayDeque;
 import java.util.Random;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Executor;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** The fill's spool writes: behind the source by a bounded amount, in order, verified. */
+/** The fill's spool writes (behind the source by a bounded amount, in order, verified) and its deadline. */
 class BlobFillTest {
 
     @TempDir
     Path tmp;
+
+    private final ScheduledExecutorService timers = Executors.newSingleThreadScheduledExecutor();
+
+    @AfterEach
+    void stopTimers() {
+        timers.shutdownNow();
+    }
 
     /** Runs tasks only when told to, so the test decides when the disk "catches up". */
     static final class ManualExecutor implements Executor {
@@ -138,7 +150,7 @@ class BlobFillTest {
         byte[] blob = new byte[20 * CHUNK];
         new Random(3).nextBytes(blob);
         Digest digest = Digest.sha256(blob);
-        FillCoordinator fills = new FillCoordinator(disk, blocking);
+        FillCoordinator fills = new FillCoordinator(disk, blocking, timers, System::nanoTime);
         PushedStream source = new PushedStream(blob.length);
         FillCoordinator.Claim claim = fills.claim(digest, "upstream",
                 () -> CompletableFuture.completedFuture(new BlobTiers.Sourced(BlobTiers.Origin.UPSTREAM, source)));
@@ -156,5 +168,58 @@ class BlobFillTest {
         assertThat(open).isCompletedExceptionally();
         assertThatThrownBy(open::join).hasCause(cut);
         assertThat(disk.statNow(digest)).isEmpty();
+    }
+
+    private BlobFill deadlined(Digest digest, DiskBlobStore disk, FillLimits limits) {
+        Executor direct = Runnable::run;
+        return new BlobFill(digest, disk, direct, new FillDeadline(timers, direct, System::nanoTime, limits));
+    }
+
+    @Test
+    void aFillWhoseSourceFallsSilentFailsAfterTheIdleLimitAndStopsItsSource() throws Exception {
+        DiskBlobStore disk = DiskBlobStore.open(tmp, 1L << 30, Runnable::run, Clock.systemUTC());
+        byte[] blob = new byte[4 * CHUNK];
+        new Random(4).nextBytes(blob);
+        BlobFill fill = deadlined(Digest.sha256(blob), disk, new FillLimits(Duration.ofMillis(300), Duration.ofSeconds(30)));
+        PushedStream source = new PushedStream(blob.length);
+        fill.start(CompletableFuture.completedFuture(new BlobTiers.Sourced(BlobTiers.Origin.UPSTREAM, source)));
+        source.consumer.onData(Unpooled.wrappedBuffer(blob, 0, CHUNK));
+
+        // Nothing more comes, and the source never reports an end (a transport that lost track).
+        assertThat(fill.done()).failsWithin(Duration.ofSeconds(5))
+                .withThrowableThat().havingRootCause().isInstanceOf(UpstreamException.class).withMessageContaining("no bytes for 300 ms");
+        assertThat(fill.sized()).isCompletedWithValue((long) blob.length);
+        assertThat(source.consumer.onData(Unpooled.wrappedBuffer(blob, CHUNK, CHUNK)))
+                .as("the source's next chunk is refused, which closes its connection").isCompletedExceptionally();
+        assertThat(disk.statNow(fill.digest())).isEmpty();
+    }
+
+    @Test
+    void aFillWhoseSourceNeverAnswersFailsAfterTheFirstAnswerLimit() throws Exception {
+        DiskBlobStore disk = DiskBlobStore.open(tmp, 1L << 30, Runnable::run, Clock.systemUTC());
+        BlobFill fill = deadlined(Digest.sha256(new byte[1]), disk, new FillLimits(Duration.ofMillis(100), Duration.ofMillis(400)));
+        fill.start(new CompletableFuture<>());
+        assertThat(fill.done()).failsWithin(Duration.ofSeconds(5))
+                .withThrowableThat().havingRootCause().withMessageContaining("no answer from the source within 400 ms");
+        assertThat(fill.sized()).isCompletedExceptionally();
+    }
+
+    @Test
+    void aFillThatKeepsReceivingBytesOutlivesItsIdleLimit() throws Exception {
+        DiskBlobStore disk = DiskBlobStore.open(tmp, 1L << 30, Runnable::run, Clock.systemUTC());
+        byte[] blob = new byte[12 * CHUNK];
+        new Random(5).nextBytes(blob);
+        BlobFill fill = deadlined(Digest.sha256(blob), disk, new FillLimits(Duration.ofMillis(300), Duration.ofSeconds(30)));
+        PushedStream source = new PushedStream(blob.length);
+        fill.start(CompletableFuture.completedFuture(new BlobTiers.Sourced(BlobTiers.Origin.UPSTREAM, source)));
+        long started = System.nanoTime();
+        for (int i = 0; i < 12; i++) {
+            Thread.sleep(100); // a slow source: 1.2 s in all, never 300 ms silent
+            source.consumer.onData(Unpooled.wrappedBuffer(blob, i * CHUNK, CHUNK));
+        }
+        assertThat(Duration.ofNanos(System.nanoTime() - started)).isGreaterThan(Duration.ofMillis(300));
+        source.consumer.onEnd();
+        assertThat(fill.done()).succeedsWithin(Duration.ofSeconds(5));
+        assertThat(disk.statNow(fill.digest())).hasValue(blob.length);
     }
 }

@@ -17,7 +17,10 @@ import dev.gantry.testing.ScriptedUpstream;
 import dev.gantry.testing.Tools;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.CompletableFuture;
@@ -108,6 +111,124 @@ class FillFaultsTest {
         assertThat(ok.status()).isEqualTo(200);
         assertThat(Digest.sha256(ok.body())).isEqualTo(d);
         assertThat(stored(d)).isTrue();
+    }
+
+    /**
+     * The sequence that left fills in flight for good: blobs whose bytes fail their digest on
+     * pooled keep-alive connections, then a body cut off partway on a kept-alive connection. The
+     * cut must end the fill at once (not at the read timeout, set long here), every request must
+     * end, and a retry once the upstream recovers starts a new fill that succeeds.
+     */
+    @Test
+    void aBodyCutOnAKeptAliveConnectionAfterDigestFailuresEndsTheFill() throws Exception {
+        int rounds = 8;
+        int liarsPerRound = 3;
+        Map<String, byte[]> blobs = new java.util.concurrent.ConcurrentHashMap<>();
+        Map<String, Boolean> recovered = new java.util.concurrent.ConcurrentHashMap<>();
+        scripted = new ScriptedUpstream(req -> {
+            String digest = req.path().substring(req.path().lastIndexOf('/') + 1);
+            byte[] blob = blobs.get(digest);
+            if (blob == null) {
+                return ScriptedUpstream.Answer.of(404, Map.of("Content-Length", "0"), new byte[0], false);
+            }
+            Map<String, String> head = Map.of("Content-Length", Integer.toString(blob.length));
+            if (recovered.containsKey(digest)) {
+                return ScriptedUpstream.Answer.of(200, head, blob, false);
+            }
+            if (req.path().contains("/liar/")) {
+                byte[] wrong = blob.clone();
+                wrong[wrong.length / 2] ^= 0x55;
+                return ScriptedUpstream.Answer.of(200, head, wrong, false); // whole, framed right, kept alive
+            }
+            // Cut early: the head, a few body bytes and the close reach Gantry together.
+            return ScriptedUpstream.Answer.of(200, head, Arrays.copyOf(blob, 1000), true);
+        });
+        gantry = GantryServer.start("upstreams:\n  - name: docker.io\n    url: " + scripted.url()
+                + "\n    default: true\n    readTimeout: 30s\n", tmp.resolve("data"), MutableClock.startingNow());
+        java.net.http.HttpClient client = java.net.http.HttpClient.newHttpClient();
+        List<Digest> cut = new ArrayList<>();
+        for (int round = 0; round < rounds; round++) {
+            for (int i = 0; i < liarsPerRound; i++) {
+                byte[] blob = random(300_000, 1000 + round * 10 + i);
+                Digest d = Digest.sha256(blob);
+                blobs.put(d.toString(), blob);
+                byte[] got = boundedGet(client, "/v2/test/liar/blobs/" + d);
+                assertThat(got == null || got.length < blob.length).as("a wrong blob is never delivered whole").isTrue();
+            }
+            byte[] blob = random(2_000_000, 2000 + round);
+            Digest d = Digest.sha256(blob);
+            blobs.put(d.toString(), blob);
+            cut.add(d);
+            byte[] got = boundedGet(client, "/v2/test/cut/blobs/" + d);
+            assertThat(got == null || got.length < blob.length).as("a cut blob is never delivered whole").isTrue();
+            awaitNoFillInFlight(Duration.ofSeconds(10));
+        }
+        assertThat(scripted.connections()).as("the liars' connections are closed, not reused")
+                .isGreaterThanOrEqualTo(rounds * (liarsPerRound + 1));
+
+        // The upstream recovers: each request starts a new fill, which commits.
+        cut.forEach(d -> recovered.put(d.toString(), Boolean.TRUE));
+        for (Digest d : cut) {
+            Http.Response ok = http().get("/v2/test/cut/blobs/" + d);
+            assertThat(ok.status()).isEqualTo(200);
+            assertThat(Digest.sha256(ok.body())).isEqualTo(d);
+            assertThat(stored(d)).isTrue();
+        }
+        awaitNoFillInFlight(Duration.ofSeconds(10));
+        assertThat(http().get("/metrics").text()).contains("gantry_fills_in_flight 0.0");
+    }
+
+    @Test
+    void aRequestThatJoinedAFillThatFailsGetsAnOciErrorNotAServerError() throws Exception {
+        byte[] blob = random(100_000, 8);
+        Digest d = Digest.sha256(blob);
+        CompletableFuture<Void> gate = new CompletableFuture<>();
+        scripted = new ScriptedUpstream(req -> {
+            if (req.method().equals("HEAD")) {
+                return ScriptedUpstream.Answer.of(200, Map.of("Content-Length", Integer.toString(blob.length)), new byte[0], false);
+            }
+            gate.join(); // the fill waits here until the second request has joined it
+            byte[] json = "{\"errors\":[{\"code\":\"X\",\"message\":\"down\"}]}".getBytes(java.nio.charset.StandardCharsets.UTF_8);
+            return ScriptedUpstream.Answer.of(500, Map.of("Content-Length", Integer.toString(json.length)), json, false);
+        });
+        mirror(scripted.url());
+        CompletableFuture<Http.Response> starter = CompletableFuture.supplyAsync(() -> http().get("/v2/test/x/blobs/" + d));
+        awaitCondition(() -> gantry.gantry().registry().fillsInFlight() == 1);
+        CompletableFuture<Http.Response> joiner = CompletableFuture.supplyAsync(() -> http().get("/v2/test/x/blobs/" + d));
+        awaitCondition(() -> gantry.gantry().metrics().value("gantry_upstream_requests_total", "docker.io", "blob_head", "200") >= 1);
+        gate.complete(null);
+
+        for (Http.Response r : List.of(starter.get(10, java.util.concurrent.TimeUnit.SECONDS),
+                joiner.get(10, java.util.concurrent.TimeUnit.SECONDS))) {
+            assertThat(r.status()).isEqualTo(503);
+            assertThat(r.text()).contains("UNAVAILABLE").contains("HTTP 500");
+        }
+        awaitNoFillInFlight(Duration.ofSeconds(10));
+    }
+
+    private static void awaitCondition(java.util.function.BooleanSupplier condition) throws Exception {
+        long deadline = System.nanoTime() + 10_000_000_000L;
+        while (!condition.getAsBoolean()) {
+            assertThat(System.nanoTime()).as("condition within 10 s").isLessThan(deadline);
+            Thread.sleep(10);
+        }
+    }
+
+    /** GETs a blob within 10 s; the body as far as it came, or null for an error status. */
+    private byte[] boundedGet(java.net.http.HttpClient client, String path) throws Exception {
+        var request = java.net.http.HttpRequest.newBuilder(java.net.URI.create(gantry.url() + path)).build();
+        var response = client.sendAsync(request, java.net.http.HttpResponse.BodyHandlers.ofByteArray())
+                .handle((r, e) -> r == null ? new byte[0] : r.statusCode() == 200 ? r.body() : null)
+                .get(10, java.util.concurrent.TimeUnit.SECONDS); // a hung request fails the test here
+        return response;
+    }
+
+    private void awaitNoFillInFlight(Duration bound) throws Exception {
+        long deadline = System.nanoTime() + bound.toNanos();
+        while (gantry.gantry().registry().fillsInFlight() > 0) {
+            assertThat(System.nanoTime()).as("fills still in flight after " + bound).isLessThan(deadline);
+            Thread.sleep(20);
+        }
     }
 
     @Test

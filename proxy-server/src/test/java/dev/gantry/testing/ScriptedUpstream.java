@@ -18,6 +18,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Function;
 
 /**
@@ -61,6 +62,8 @@ public final class ScriptedUpstream implements AutoCloseable {
 
     private final ServerSocket server;
     private final List<Request> requests = new CopyOnWriteArrayList<>();
+    private final AtomicInteger connections = new AtomicInteger();
+    private final AtomicInteger closed = new AtomicInteger();
     private volatile Function<Request, Answer> script;
 
     public ScriptedUpstream(Function<Request, Answer> script) throws IOException {
@@ -83,10 +86,21 @@ public final class ScriptedUpstream implements AutoCloseable {
         return List.copyOf(requests);
     }
 
+    /** Connections accepted so far (a client that reuses connections opens fewer than it sends requests). */
+    public int connections() {
+        return connections.get();
+    }
+
+    /** Connections this server has closed (after an answer that closes, or when the client went away). */
+    public int closedConnections() {
+        return closed.get();
+    }
+
     private void accept() {
         while (!server.isClosed()) {
             try {
                 Socket s = server.accept();
+                connections.incrementAndGet();
                 Thread t = new Thread(() -> serve(s), "scripted-connection");
                 t.setDaemon(true);
                 t.start();
@@ -129,6 +143,8 @@ public final class ScriptedUpstream implements AutoCloseable {
             }
         } catch (IOException ignored) {
             // The client went away.
+        } finally {
+            closed.incrementAndGet();
         }
     }
 
