@@ -11,6 +11,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.github.tomakehurst.wiremock.WireMockServer;
 import dev.gantry.oci.MediaTypes;
+import dev.gantry.testing.Awaits;
 import dev.gantry.testing.GantryServer;
 import dev.gantry.testing.Http;
 import dev.gantry.testing.MutableClock;
@@ -144,6 +145,8 @@ class MetricsAndStatusTest {
     void aBlobServedFromMemoryCountsAsADiskTierHitToo() throws Exception {
         // First read: a miss in every tier (filled from upstream); then the memory tier answers.
         http.get("/v2/app/blobs/" + image.config().digest());
+        // The blob enters the memory tier just after its commit: wait for that (status reads no blob).
+        Awaits.until(() -> statusTiers().path("memory").path("usedBytes").asLong(), used -> used > 0, Duration.ofSeconds(10));
         http.get("/v2/app/blobs/" + image.config().digest());
         http.get("/v2/app/blobs/" + image.config().digest());
         JsonNode tiers = new ObjectMapper().readTree(http.get("/v2/_gantry/status").body()).path("tiers");
@@ -152,5 +155,13 @@ class MetricsAndStatusTest {
         assertThat(tiers.path("disk").path("hitRatio").asDouble()).as("memory or disk answered 2 of 3 reads")
                 .isEqualTo(2.0 / 3);
         assertThat(tiers.path("disk").path("servedRatio").asDouble()).as("disk itself answered none").isEqualTo(0.0);
+    }
+
+    private JsonNode statusTiers() {
+        try {
+            return new ObjectMapper().readTree(http.get("/v2/_gantry/status").body()).path("tiers");
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
     }
 }
