@@ -161,6 +161,12 @@ class CRuntimeVerdictTest {
 
         assertThat(d.platform().cpu().features()).containsEntry("avx2", Level.SUPPORTED)
                 .doesNotContainKey("avx512f");
+        assertThat(d.evidence()).as("the runtime's many avx2 entries do not crowd out the image's")
+                .anySatisfy(e -> {
+                    assertThat(e.kind()).isEqualTo(Evidence.CPU_FEATURE);
+                    assertThat(e.name()).isEqualTo("avx2");
+                    assertThat(e.path()).isEqualTo("/usr/local/bin/clones");
+                });
         Verdict nehalem = check(d, "x86_64", NEHALEM);
         assertThat(nehalem.verdict()).isEqualTo(Verdict.DEGRADED);
         assertThat(nehalem.reasons()).anySatisfy(r -> assertThat(r.message()).contains("avx2"))
