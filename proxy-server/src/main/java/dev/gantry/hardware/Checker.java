@@ -17,6 +17,12 @@ import java.util.Set;
  * an image's documents gives a verdict with reasons and the exact
  * {@code docker run} flags. A required feature the host lacks fails; a
  * supported one degrades; a device the host has becomes a flag.
+ *
+ * <p>"Degraded" means code the image itself runs takes a slower path (or a
+ * device it can use is absent): the document's CPU features never include
+ * the C runtime's own dispatch (glibc's IFUNC variants, libgcc_s), so a plain
+ * program linked only to glibc runs, not degraded, on every CPU of its
+ * architecture.
  */
 final class Checker {
 
@@ -115,6 +121,10 @@ final class Checker {
     private static void devices(HardwareDocument doc, HostProfile host, List<Verdict.Reason> reasons, Set<String> flags) {
         Set<String> covered = new LinkedHashSet<>();
         for (Device d : doc.devices()) {
+            if (d.nodes().isEmpty() && d.cdi().isEmpty() && !VENDORS.containsKey(d.name()) && !d.name().equals("sgx")) {
+                // a class that needs no device (software rendering on the CPU): nothing to pass, nothing missing
+                continue;
+            }
             List<String> present = matching(host.devices(), d.nodes());
             String vendor = VENDORS.get(d.name());
             boolean viaPci = vendor != null && host.pciVendors().contains(vendor);
@@ -159,10 +169,20 @@ final class Checker {
         }
     }
 
-    /** Host device nodes matching any of the (glob) patterns. */
+    /**
+     * Host device nodes matching any of the (glob) patterns; a concrete directory such as
+     * {@code /dev/dri} is present, as itself, when the host has a node under it.
+     */
     private static List<String> matching(Set<String> hostDevices, List<String> patterns) {
         List<String> out = new ArrayList<>();
         for (String pattern : patterns) {
+            if (pattern.chars().noneMatch(ch -> "*?[{".indexOf(ch) >= 0)
+                    && hostDevices.stream().anyMatch(n -> n.startsWith(pattern + "/"))) {
+                if (!out.contains(pattern)) {
+                    out.add(pattern);
+                }
+                continue;
+            }
             PathMatcher m;
             try {
                 m = FileSystems.getDefault().getPathMatcher("glob:" + pattern);

@@ -206,6 +206,33 @@ class ImageAnalyzerTest {
     }
 
     @Test
+    void glibcsOwnHwcapsCopyGivesRuntimeEvidenceNotFeaturesOrALevel() throws Exception {
+        byte[] v3 = Files.readAllBytes(Programs.gcc(tmp, "v3libc", Programs.VECTOR_LOOP, "-march=x86-64-v3"));
+        HardwareDocument d = analyze(config(""), new LayerBuilder()
+                .file("usr/lib/x86_64-linux-gnu/glibc-hwcaps/x86-64-v3/libc.so.6", v3, 0755));
+        assertThat(d.platform().cpu().features()).isEmpty();
+        assertThat(d.platform().cpu().level()).isEqualTo("x86-64-v1");
+        assertThat(d.evidence()).extracting(Evidence::kind).containsOnly(Evidence.RUNTIME_CPU_FEATURE);
+        assertThat(d.evidence()).extracting(Evidence::rule).contains("elf.instructions", "cpu.glibc-hwcaps-v3");
+    }
+
+    @Test
+    void manyRuntimeFindingsDoNotCrowdTheImagesOwnEvidenceOut() throws Exception {
+        byte[] v3 = Files.readAllBytes(Programs.gcc(tmp, "v3many", Programs.VECTOR_LOOP, "-march=x86-64-v3"));
+        LayerBuilder l = new LayerBuilder();
+        for (String dir : List.of("a", "b", "c", "d", "e", "f", "g")) {
+            l.file("opt/" + dir + "/libc.so.6", v3, 0755);
+        }
+        HardwareDocument d = analyze(config(""), l.file("usr/bin/v3", v3, 0755));
+        assertThat(d.platform().cpu().features()).containsEntry("avx2", Level.REQUIRED);
+        assertThat(d.evidence()).anySatisfy(e -> {
+            assertThat(e.kind()).isEqualTo(Evidence.CPU_FEATURE);
+            assertThat(e.name()).isEqualTo("avx2");
+            assertThat(e.path()).isEqualTo("/usr/bin/v3");
+        });
+    }
+
+    @Test
     void cpuFeaturesOfAnotherArchitectureDoNotCountAndTheLevelFollowsRequiredFeatures() throws Exception {
         byte[] v3 = Files.readAllBytes(Programs.gcc(tmp, "v3", Programs.VECTOR_LOOP, "-march=x86-64-v3"));
         HardwareDocument d = analyze(config(""), new LayerBuilder().file("usr/bin/v3", v3, 0755));

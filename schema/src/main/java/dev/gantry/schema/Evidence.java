@@ -21,6 +21,11 @@ public record Evidence(
     public static final String DEVICE_NODE = "device-node";
     public static final String VOLUME = "volume";
     public static final String CPU_LEVEL = "cpu-level";
+    /**
+     * A CPU feature of the C runtime's own code (glibc's IFUNC variants, libgcc_s's unwinder):
+     * listed for the record, never a feature the image requires or supports.
+     */
+    public static final String RUNTIME_CPU_FEATURE = "runtime-cpu-feature";
 
     public Evidence {
         requireNonNull(kind, "kind");

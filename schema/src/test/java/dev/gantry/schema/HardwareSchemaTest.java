@@ -81,6 +81,29 @@ class HardwareSchemaTest {
     }
 
     @Test
+    void theCRuntimesFeaturesAreEvidenceOfTheirOwnKindNotFeatures() throws IOException {
+        HardwareDocument document = mapper.readValue(example("plain-arm64.json"), HardwareDocument.class);
+        assertThat(document.evidence()).singleElement().satisfies(e -> {
+            assertThat(e.kind()).isEqualTo(Evidence.RUNTIME_CPU_FEATURE);
+            assertThat(e.name()).isEqualTo("sve");
+        });
+        assertThat(document.platform().cpu().features()).doesNotContainKey("sve");
+        ObjectNode json = (ObjectNode) mapper.readTree(example("plain-arm64.json"));
+        ((ObjectNode) json.at("/evidence/0")).put("kind", "runtime-feature");
+        assertThat(schema.violations(json)).as("kinds are a closed list").isNotEmpty();
+    }
+
+    @Test
+    void aPatternInPassthruDevicesIsRejected() throws IOException {
+        ObjectNode json = (ObjectNode) mapper.readTree(example("cuda-gpu.json"));
+        json.withArray("passthru-devices").add("/dev/nvidia[0-9]*");
+        assertThat(schema.violations(json)).isNotEmpty();
+        json = (ObjectNode) mapper.readTree(example("cuda-gpu.json"));
+        json.withArray("passthru-devices").add("/dev/dri");
+        assertThat(schema.violations(json)).as("a directory docker run --device accepts").isEmpty();
+    }
+
+    @Test
     void textThatIsNotJsonIsOneViolation() {
         assertThat(schema.violations("{not json")).hasSize(1).first().asString().startsWith("not JSON");
     }

@@ -23,6 +23,11 @@ import java.util.Set;
  * evidence gives), devices with CDI names, nodes and constraints,
  * passthru-devices and volumes. Evidence is capped per rule and name, since
  * one rule can match thousands of files of a toolkit directory.
+ *
+ * <p>passthru-devices are only the concrete paths of the knowledge base's
+ * {@code devices}, which {@code docker run --device} accepts; a class's
+ * {@code patterns} ({@code /dev/nvidia[0-9]*}) go to its device's nodes and
+ * to evidence, for a runner to expand against the host's {@code /dev}.
  */
 final class DocumentBuilder {
     static final int EVIDENCE_PER_RULE = 5;
@@ -47,8 +52,16 @@ final class DocumentBuilder {
     }
 
     void hardware(String name, Level level, Evidence why) {
+        boolean first = !hardware.containsKey(name);
         hardware.merge(name, level, Level::max);
         add(why);
+        HardwareClass c = kb.hardware(name);
+        if (first && c != null) {
+            for (String pattern : c.patterns()) {
+                add(new Evidence(Evidence.DEVICE_NODE, pattern, null, "hardware." + name, null, null, null, null,
+                        null, "a pattern, not a path: pass each host node matching it as --device for " + name));
+            }
+        }
     }
 
     void volume(String path, Evidence why) {
@@ -87,7 +100,9 @@ final class DocumentBuilder {
     }
 
     private void add(Evidence e) {
-        String key = e.rule() + " (" + e.name() + ")";
+        // the C runtime's entries are capped apart, so glibc's many copies cannot crowd the image's own out
+        String key = e.rule() + " (" + e.name()
+                + (Evidence.RUNTIME_CPU_FEATURE.equals(e.kind()) ? ", C runtime" : "") + ")";
         int n = perRule.merge(key, 1, Integer::sum);
         if (n <= EVIDENCE_PER_RULE) {
             evidence.add(e);
@@ -120,8 +135,13 @@ final class DocumentBuilder {
         List<Device> out = new ArrayList<>();
         for (Map.Entry<String, Level> e : hardware.entrySet()) {
             HardwareClass c = kb.hardware(e.getKey());
-            out.add(new Device(e.getKey(), e.getValue(), c == null ? List.of() : c.cdi(),
-                    c == null ? List.of() : c.devices(), constraints.getOrDefault(e.getKey(), List.of())));
+            List<String> nodes = new ArrayList<>();
+            if (c != null) {
+                nodes.addAll(c.devices());
+                nodes.addAll(c.patterns());
+            }
+            out.add(new Device(e.getKey(), e.getValue(), c == null ? List.of() : c.cdi(), nodes,
+                    constraints.getOrDefault(e.getKey(), List.of())));
         }
         return out;
     }

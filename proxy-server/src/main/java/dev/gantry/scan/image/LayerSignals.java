@@ -20,6 +20,11 @@ import java.util.Set;
  * matches on files, CPU features of ELF files of the image's architecture,
  * device nodes, and the entrypoint's own dependencies (which can make a
  * device required).
+ *
+ * <p>CPU features of the C runtime's own files (the knowledge base's
+ * {@code cpu.runtime}: glibc's IFUNC variants, libgcc_s's SVE unwinder path)
+ * are the runtime's business: they become {@code runtime-cpu-feature}
+ * evidence and never a required or supported feature of the image.
  */
 final class LayerSignals {
     private final KnowledgeBase kb;
@@ -40,16 +45,28 @@ final class LayerSignals {
             String path = e.getKey();
             MergedFilesystem.Node node = e.getValue();
             String layer = layers.get(node.layer()).layer();
+            boolean runtime = kb.isCRuntime(path);
             for (FileFinding f : node.findings()) {
                 Rule r = rulesById.get(f.rule());
                 if (r == null) {
                     unknownRules.add(f.rule());
                     continue;
                 }
+                if (runtime && !r.implies().cpu().isEmpty()) {
+                    for (String c : r.implies().cpu()) {
+                        runtimeCpu(c, r.implies().level(), r.id(), layer, path);
+                    }
+                    continue;
+                }
                 imply(r, r.implies().level(), layer, path, f.detail());
             }
             if (node.cpu() != null && node.cpu().arch().equals(unameArch)) {
-                cpu(node.cpu(), layer);
+                if (runtime) {
+                    node.cpu().required().forEach(c -> runtimeCpu(c, Level.REQUIRED, "elf.instructions", layer, path));
+                    node.cpu().supported().forEach(c -> runtimeCpu(c, Level.SUPPORTED, "elf.instructions", layer, path));
+                } else {
+                    cpu(node.cpu(), layer);
+                }
             }
             if (node.device() != null) {
                 device(node.device(), layer);
@@ -85,6 +102,13 @@ final class LayerSignals {
         for (String v : i.volumes()) {
             out.volume(v, new Evidence(Evidence.VOLUME, v, null, r.id(), layer, path, null, null, null, detail));
         }
+    }
+
+    /** A C-runtime file's feature: listed apart, with the level it would have given, never merged. */
+    private void runtimeCpu(String feature, Level level, String rule, String layer, String path) {
+        out.evidence(new Evidence(Evidence.RUNTIME_CPU_FEATURE, feature, level, rule, layer, path, null, null, null,
+                "the C runtime's own " + (level == Level.REQUIRED ? "code path" : "run-time dispatch")
+                        + "; not a CPU requirement of the image (knowledge base cpu.runtime)"));
     }
 
     private void cpu(CpuFinding c, String layer) {

@@ -23,7 +23,9 @@ import java.util.regex.PatternSyntaxException;
 final class KbParser {
     private static final Pattern FEATURE = Pattern.compile("[a-z0-9_]+");
     private static final Pattern HARDWARE = Pattern.compile("[a-z0-9]+(?:[.-][a-z0-9]+)*");
-    private static final Set<String> FILE_KEYS = Set.of("cpu", "hardware", "rules");
+    private static final Set<String> FILE_KEYS = Set.of("cpu", "hardware", "rules", "skipPaths");
+    /** Characters that make a device path a pattern, which {@code docker run --device} cannot take. */
+    private static final Pattern GLOB_CHARS = Pattern.compile("[*?\\[{]");
     private static final Set<String> RULE_KEYS = Set.of("id", "description", "match", "implies");
     private static final Set<String> IMPLIES_KEYS = Set.of("hardware", "cpu", "level", "entrypoint", "volumes",
             "constraint");
@@ -33,7 +35,7 @@ final class KbParser {
 
     /** The parsed contents of one file, appended to the accumulators. */
     void parse(String file, byte[] bytes, List<Rule> rules, Map<String, HardwareClass> hardware,
-            List<String> alwaysRequired) {
+            List<String> alwaysRequired, List<Glob> runtime, List<Glob> skipPaths) {
         JsonNode root;
         try {
             root = yaml.readTree(bytes);
@@ -47,9 +49,11 @@ final class KbParser {
         requireKeys(root, FILE_KEYS, where);
         JsonNode cpu = root.get("cpu");
         if (cpu != null) {
-            requireKeys(cpu, Set.of("alwaysRequired"), where + ": cpu");
+            requireKeys(cpu, Set.of("alwaysRequired", "runtime"), where + ": cpu");
             alwaysRequired.addAll(strings(cpu.get("alwaysRequired"), where + ": cpu.alwaysRequired"));
+            runtime.addAll(globs(strings(cpu.get("runtime"), where + ": cpu.runtime"), where + ": cpu.runtime"));
         }
+        skipPaths.addAll(globs(strings(root.get("skipPaths"), where + ": skipPaths"), where + ": skipPaths"));
         JsonNode classes = root.get("hardware");
         if (classes != null) {
             for (Iterator<Map.Entry<String, JsonNode>> it = classes.fields(); it.hasNext(); ) {
@@ -58,13 +62,14 @@ final class KbParser {
                 if (!HARDWARE.matcher(e.getKey()).matches()) {
                     throw new KnowledgeBaseException(at + ": name must be dotted lower-case words");
                 }
-                requireKeys(e.getValue(), Set.of("description", "cdi", "devices", "volumes"), at);
+                requireKeys(e.getValue(), Set.of("description", "cdi", "devices", "patterns", "volumes"), at);
                 if (hardware.containsKey(e.getKey())) {
                     throw new KnowledgeBaseException(at + ": defined twice");
                 }
                 hardware.put(e.getKey(), new HardwareClass(e.getKey(), text(e.getValue(), "description", at, false),
                         strings(e.getValue().get("cdi"), at + ".cdi"),
-                        strings(e.getValue().get("devices"), at + ".devices"),
+                        devices(e.getValue().get("devices"), at + ".devices"),
+                        strings(e.getValue().get("patterns"), at + ".patterns"),
                         strings(e.getValue().get("volumes"), at + ".volumes")));
             }
         }
@@ -182,6 +187,18 @@ final class KbParser {
         } catch (IllegalArgumentException e) {
             throw new KnowledgeBaseException(where + ": " + e.getMessage(), e);
         }
+    }
+
+    /** Device paths as {@code docker run --device} takes them: absolute, concrete (no glob). */
+    private static List<String> devices(JsonNode v, String where) {
+        List<String> out = strings(v, where);
+        for (String d : out) {
+            if (!d.startsWith("/dev/") || GLOB_CHARS.matcher(d).find()) {
+                throw new KnowledgeBaseException(where + ": '" + d + "' is not a concrete path under /dev"
+                        + " (docker run --device takes no patterns; put patterns under 'patterns')");
+            }
+        }
+        return out;
     }
 
     private static List<Glob> globs(List<String> texts, String where) {

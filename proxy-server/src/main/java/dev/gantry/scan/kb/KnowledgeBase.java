@@ -39,12 +39,16 @@ public final class KnowledgeBase {
     private final Map<Rule.Kind, List<Rule>> byKind;
     private final Map<String, HardwareClass> hardware;
     private final Set<String> alwaysRequired;
+    private final List<Glob> runtime;
+    private final List<Glob> skipPaths;
     private final Set<String> sectionNames;
     private final PathIndex paths;
     private final PathIndex contentPaths;
 
     private KnowledgeBase(String version, List<Rule> rules, Map<String, HardwareClass> hardware,
-            Set<String> alwaysRequired) {
+            Set<String> alwaysRequired, List<Glob> runtime, List<Glob> skipPaths) {
+        this.runtime = List.copyOf(runtime);
+        this.skipPaths = List.copyOf(skipPaths);
         this.version = version;
         this.rules = List.copyOf(rules);
         this.hardware = Collections.unmodifiableMap(new LinkedHashMap<>(hardware));
@@ -111,11 +115,13 @@ public final class KnowledgeBase {
         List<Rule> rules = new ArrayList<>();
         Map<String, HardwareClass> hardware = new LinkedHashMap<>();
         List<String> alwaysRequired = new ArrayList<>();
+        List<Glob> runtime = new ArrayList<>();
+        List<Glob> skipPaths = new ArrayList<>();
         KbParser parser = new KbParser();
         for (String file : files) {
             byte[] bytes = source.read(file);
             update(sha, file, bytes);
-            parser.parse(file, bytes, rules, hardware, alwaysRequired);
+            parser.parse(file, bytes, rules, hardware, alwaysRequired, runtime, skipPaths);
         }
         Set<String> ids = new HashSet<>();
         for (Rule r : rules) {
@@ -129,7 +135,7 @@ public final class KnowledgeBase {
             }
         }
         String version = "sha256:" + HexFormat.of().formatHex(sha.digest());
-        return new KnowledgeBase(version, rules, hardware, new HashSet<>(alwaysRequired));
+        return new KnowledgeBase(version, rules, hardware, new HashSet<>(alwaysRequired), runtime, skipPaths);
     }
 
     private static List<String> files(byte[] index) {
@@ -197,6 +203,29 @@ public final class KnowledgeBase {
         return alwaysRequired;
     }
 
+    /**
+     * Whether the file is part of the C runtime ({@code cpu.runtime}: glibc, the dynamic loader,
+     * libgcc_s, libstdc++, libgomp...), whose CPU dispatch and unwinder paths are its own and never
+     * make a CPU feature required or supported for the image.
+     */
+    public boolean isCRuntime(String path) {
+        return anyMatches(runtime, path);
+    }
+
+    /** Whether the path is documentation ({@code skipPaths}: man pages, share/doc), which no rule matches. */
+    public boolean isSkipped(String path) {
+        return anyMatches(skipPaths, path);
+    }
+
+    private static boolean anyMatches(List<Glob> globs, String path) {
+        for (Glob g : globs) {
+            if (g.matchesPath(path)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     /** Section names some rule looks for. */
     public Set<String> sectionNames() {
         return sectionNames;
@@ -204,11 +233,11 @@ public final class KnowledgeBase {
 
     /** The path rules matching a file's absolute path. */
     public List<Rule> matchPath(String path) {
-        return paths.match(path);
+        return isSkipped(path) ? List.of() : paths.match(path);
     }
 
     /** The content rules whose files include this path (the caller then looks for their literals). */
     public List<Rule> matchContentPath(String path) {
-        return contentPaths.match(path);
+        return isSkipped(path) ? List.of() : contentPaths.match(path);
     }
 }

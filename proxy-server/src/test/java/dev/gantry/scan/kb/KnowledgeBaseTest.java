@@ -42,7 +42,10 @@ class KnowledgeBaseTest {
         expected.put("/usr/lib/x86_64-linux-gnu/libze_loader.so.1", "gpu.intel");
         expected.put("/etc/OpenCL/vendors/nvidia.icd", "opencl");
         expected.put("/usr/lib/x86_64-linux-gnu/dri/iHD_drv_video.so", "gpu.dri");
-        expected.put("/usr/share/vulkan/icd.d/radeon_icd.x86_64.json", "gpu.dri");
+        expected.put("/usr/lib/x86_64-linux-gnu/dri/radeonsi_drv_video.so", "gpu.dri");
+        // Vulkan ICD manifests are read: their library_path names the driver (RunnerOutputTest)
+        assertThat(kb.matchContentPath("/usr/share/vulkan/icd.d/radeon_icd.x86_64.json"))
+                .extracting(r -> r.implies().hardware()).contains("gpu.dri", "gpu.amd", "gpu.software");
         expected.put("/usr/lib/x86_64-linux-gnu/libsgx_urts.so.2", "sgx");
         expected.put("/app/python.manifest.sgx", "sgx");
         expected.put("/opt/xilinx/xrt/lib/libxrt_coreutil.so.2", "fpga.xilinx");
@@ -68,10 +71,72 @@ class KnowledgeBaseTest {
     @Test
     void everyRuleNamesADefinedHardwareClassAndEveryClassHasDevicesOrVolumes() {
         KnowledgeBase kb = KnowledgeBase.embedded();
-        kb.hardwareClasses().values().forEach(c -> assertThat(c.devices().size() + c.volumes().size())
-                .as(c.name()).isPositive());
+        kb.hardwareClasses().values().stream().filter(c -> !c.name().equals("gpu.software"))
+                .forEach(c -> assertThat(c.devices().size() + c.volumes().size()).as(c.name()).isPositive());
+        assertThat(kb.hardware("gpu.software").devices()).as("software rendering needs no device").isEmpty();
         assertThat(kb.hardware("gpu.nvidia").cdi()).containsExactly("nvidia.com/gpu=all");
         assertThat(kb.hardware("sgx").volumes()).contains("/var/run/aesmd");
+    }
+
+    @Test
+    void everyClassesDevicesAreConcretePathsDockerRunDeviceAccepts() {
+        KnowledgeBase kb = KnowledgeBase.embedded();
+        kb.hardwareClasses().values().forEach(c -> assertThat(c.devices()).as(c.name())
+                .allSatisfy(d -> assertThat(d).startsWith("/dev/").doesNotContainPattern("[*?\\[{]")));
+        assertThat(kb.hardware("gpu.nvidia").devices()).containsExactly("/dev/nvidiactl", "/dev/nvidia-uvm",
+                "/dev/nvidia0");
+        assertThat(kb.hardware("gpu.nvidia").patterns()).contains("/dev/nvidia[0-9]*");
+        assertThat(kb.hardware("gpu.amd").devices()).contains("/dev/kfd", "/dev/dri");
+        assertThat(kb.hardware("rdma").devices()).contains("/dev/infiniband/uverbs0");
+    }
+
+    @Test
+    void cdiNamesAreOnlyThoseVendorsPublishAndRdmaHasNone() {
+        KnowledgeBase kb = KnowledgeBase.embedded();
+        kb.hardwareClasses().values().forEach(c -> assertThat(c.cdi()).as(c.name())
+                .isSubsetOf("nvidia.com/gpu=all", "amd.com/gpu=all"));
+        assertThat(kb.hardware("rdma").cdi()).isEmpty();
+        assertThat(kb.hardware("gpu.amd").cdi()).containsExactly("amd.com/gpu=all");
+    }
+
+    @Test
+    void aPatternUnderDevicesIsRejectedNamingTheKey(@TempDir Path dir) throws Exception {
+        write(dir, "hardware:\n  gpu.x: { devices: [\"/dev/x[0-9]*\"] }\n");
+        assertThatThrownBy(() -> KnowledgeBase.load(dir)).isInstanceOf(KnowledgeBaseException.class)
+                .hasMessageContaining("gpu.x.devices").hasMessageContaining("patterns");
+        write(dir, "hardware:\n  gpu.x: { devices: [/dev/x0], patterns: [\"/dev/x[0-9]*\"] }\n");
+        assertThat(KnowledgeBase.load(dir).hardware("gpu.x").patterns()).containsExactly("/dev/x[0-9]*");
+    }
+
+    @Test
+    void theCRuntimeListIsDataAndCoversGlibcItsLoaderHwcapsAndGccsRuntime(@TempDir Path dir) throws Exception {
+        KnowledgeBase kb = KnowledgeBase.embedded();
+        for (String rt : new String[] {"/usr/lib/x86_64-linux-gnu/libc.so.6", "/lib/x86_64-linux-gnu/libm.so.6",
+                "/usr/lib/x86_64-linux-gnu/libmvec.so.1", "/usr/lib64/ld-linux-x86-64.so.2",
+                "/usr/lib/aarch64-linux-gnu/ld-linux-aarch64.so.1",
+                "/usr/lib/x86_64-linux-gnu/glibc-hwcaps/x86-64-v3/libc.so.6",
+                "/usr/lib/aarch64-linux-gnu/libgcc_s.so.1", "/usr/lib/x86_64-linux-gnu/libstdc++.so.6.0.30",
+                "/usr/lib/x86_64-linux-gnu/libgomp.so.1.0.0"}) {
+            assertThat(kb.isCRuntime(rt)).as(rt).isTrue();
+        }
+        for (String app : new String[] {"/usr/bin/python3.11", "/usr/lib/x86_64-linux-gnu/libz.so.1",
+                "/usr/lib/x86_64-linux-gnu/glibc-hwcaps/x86-64-v3/libsimdjson.so.14", "/usr/lib/libcrypto.so.3"}) {
+            assertThat(kb.isCRuntime(app)).as(app).isFalse();
+        }
+        write(dir, "cpu:\n  runtime: [\"libmyc.so*\"]\n");
+        KnowledgeBase custom = KnowledgeBase.load(dir);
+        assertThat(custom.isCRuntime("/lib/libmyc.so.1")).as("from the data, not code").isTrue();
+        assertThat(custom.isCRuntime("/lib/libc.so.6")).isFalse();
+    }
+
+    @Test
+    void manPagesAndDocsNeverMatchLibraryGlobs() {
+        KnowledgeBase kb = KnowledgeBase.embedded();
+        assertThat(kb.matchPath("/usr/lib/x86_64-linux-gnu/libOpenCL.so.1")).isNotEmpty();
+        assertThat(kb.matchPath("/usr/share/man/man7/libOpenCL.so.7.gz")).isEmpty();
+        assertThat(kb.matchPath("/usr/share/doc/libcudart12/libcudart.so.12.gz")).isEmpty();
+        assertThat(kb.matchContentPath("/usr/share/doc/x/etc/OpenCL/vendors/intel.icd")).isEmpty();
+        assertThat(kb.matchContentPath("/etc/OpenCL/vendors/intel.icd")).isNotEmpty();
     }
 
     @Test
