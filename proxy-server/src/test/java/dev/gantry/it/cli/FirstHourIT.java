@@ -121,6 +121,14 @@ class FirstHourIT {
     }
 
     @Test
+    void syntaxOnlyLeavesTheFilesAndLimitsOfAnotherMachineUnchecked() {
+        Path bad = everythingWrong();
+        Run r = gantry("config", "validate", "--syntax-only", bad.toString());
+        assertThat(r.exit()).isEqualTo(2);
+        assertThat(r.errLines()).containsExactly("gantry: " + bad + ": " + EVERYTHING_WRONG.get(0));
+    }
+
+    @Test
     void aGoodConfigurationValidatesOk() {
         Path good = write("good.yaml", "listen: 127.0.0.1:5000\nstorage: {disk: {path: " + tmp.resolve("data") + "}}\n");
         Run r = gantry("config", "validate", good.toString());
