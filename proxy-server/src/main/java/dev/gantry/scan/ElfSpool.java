@@ -1,0 +1,153 @@
+package dev.gantry.scan;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.lang.invoke.MethodHandle;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.MethodType;
+import java.lang.reflect.Field;
+import java.nio.ByteBuffer;
+import java.nio.MappedByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.UUID;
+
+/**
+ * Brings an ELF file out of the tar stream so it can be read at random
+ * without ever holding it whole on the heap: a file up to {@link #IN_HEAP}
+ * bytes is read into one reused heap buffer; a bigger one is spooled to a
+ * temporary file in the scan's spool directory and mapped read-only (paged
+ * by the OS, counted neither against the heap nor against
+ * {@code MaxDirectMemorySize}). The file is deleted as soon as it is mapped
+ * and the mapping is released when the view is closed.
+ *
+ * <p>One instance per scan; not thread-safe.
+ */
+final class ElfSpool {
+    /** Files up to this size stay on the heap: most ELF files, with no file-system round trip. */
+    static final int IN_HEAP = 1 << 20;
+
+    private static final MethodHandle UNMAP = unmapper();
+
+    private final Path dir;
+    private final byte[] small = new byte[IN_HEAP];
+
+    ElfSpool(Path dir) {
+        this.dir = dir;
+    }
+
+    /** The first {@code length} bytes of a file, readable at indexes {@code [0, length)}; valid until closed. */
+    interface View extends AutoCloseable {
+        ByteBuffer bytes();
+
+        int length();
+
+        @Override
+        void close();
+    }
+
+    /**
+     * Reads the next {@code want} bytes of the file: the first {@code headLength} are
+     * in {@code head} already, the rest come from {@code in} (through {@code buf}).
+     *
+     * @throws IOException when the stream ends first (a truncated archive) or spooling fails
+     */
+    View read(InputStream in, byte[] head, int headLength, int want, byte[] buf) throws IOException {
+        if (want <= IN_HEAP) {
+            System.arraycopy(head, 0, small, 0, headLength);
+            int n = headLength + in.readNBytes(small, headLength, want - headLength);
+            requireAll(n, want);
+            ByteBuffer view = ByteBuffer.wrap(small);
+            return new Heap(view, n);
+        }
+        Files.createDirectories(dir);
+        Path file = dir.resolve("scan-" + UUID.randomUUID() + ".elf");
+        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.CREATE_NEW, StandardOpenOption.READ,
+                StandardOpenOption.WRITE, StandardOpenOption.DELETE_ON_CLOSE)) {
+            writeFully(ch, ByteBuffer.wrap(head, 0, headLength));
+            long n = headLength;
+            while (n < want) {
+                int r = in.read(buf, 0, (int) Math.min(buf.length, want - n));
+                if (r < 0) {
+                    break;
+                }
+                writeFully(ch, ByteBuffer.wrap(buf, 0, r));
+                n += r;
+            }
+            requireAll(n, want);
+            MappedByteBuffer map = ch.map(FileChannel.MapMode.READ_ONLY, 0, n);
+            return new Mapped(map, (int) n);
+        } finally {
+            Files.deleteIfExists(file); // the mapping outlives the name
+        }
+    }
+
+    private static void requireAll(long n, int want) throws IOException {
+        if (n < want) {
+            throw new IOException("truncated tar archive: a file ends after " + n + " of " + want + " bytes");
+        }
+    }
+
+    private static void writeFully(FileChannel ch, ByteBuffer b) throws IOException {
+        while (b.hasRemaining()) {
+            ch.write(b);
+        }
+    }
+
+    private record Heap(ByteBuffer bytes, int length) implements View {
+        @Override
+        public void close() {
+            // the buffer is reused by the next file
+        }
+    }
+
+    private static final class Mapped implements View {
+        private MappedByteBuffer map;
+        private final int length;
+
+        Mapped(MappedByteBuffer map, int length) {
+            this.map = map;
+            this.length = length;
+        }
+
+        @Override
+        public ByteBuffer bytes() {
+            return map;
+        }
+
+        @Override
+        public int length() {
+            return length;
+        }
+
+        /** Unmaps now rather than at some later GC, so the pages of big files do not pile up in the process. */
+        @Override
+        public void close() {
+            MappedByteBuffer m = map;
+            map = null;
+            if (m != null && UNMAP != null) {
+                try {
+                    UNMAP.invokeExact((ByteBuffer) m);
+                } catch (Throwable e) {
+                    // left to the garbage collector, which unmaps it too
+                }
+            }
+        }
+    }
+
+    /** {@code Unsafe.invokeCleaner}, the only way to unmap before GC on Java 17; null when unavailable. */
+    private static MethodHandle unmapper() {
+        try {
+            Class<?> unsafe = Class.forName("sun.misc.Unsafe");
+            Field f = unsafe.getDeclaredField("theUnsafe");
+            f.setAccessible(true);
+            return MethodHandles.lookup()
+                    .findVirtual(unsafe, "invokeCleaner", MethodType.methodType(void.class, ByteBuffer.class))
+                    .bindTo(f.get(null));
+        } catch (ReflectiveOperationException | RuntimeException e) {
+            return null;
+        }
+    }
+}
