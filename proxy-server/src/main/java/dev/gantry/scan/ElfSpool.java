@@ -1,5 +1,6 @@
 package dev.gantry.scan;
 
+import dev.gantry.scan.tar.ScanAbort;
 import java.io.IOException;
 import java.io.InputStream;
 import java.lang.invoke.MethodHandle;
@@ -49,23 +50,28 @@ final class ElfSpool {
     }
 
     /**
-     * Reads the next {@code want} bytes of the file: the first {@code headLength} are
-     * in {@code head} already, the rest come from {@code in} (through {@code buf}).
+     * Reads the next {@code want} bytes of the file, or as many as the stream
+     * holds (a truncated archive: the view is then shorter): the first
+     * {@code headLength} are in {@code head} already, the rest come from
+     * {@code in} (through {@code buf}).
      *
-     * @throws IOException when the stream ends first (a truncated archive) or spooling fails
+     * @throws IOException what reading {@code in} throws (a corrupt stream keeps its own exception)
+     * @throws ScanAbort of kind {@code IO} when the spool file cannot be written or mapped (a full disk
+     *     is not the layer's fault)
      */
     View read(InputStream in, byte[] head, int headLength, int want, byte[] buf) throws IOException {
         if (want <= IN_HEAP) {
             System.arraycopy(head, 0, small, 0, headLength);
             int n = headLength + in.readNBytes(small, headLength, want - headLength);
-            requireAll(n, want);
-            ByteBuffer view = ByteBuffer.wrap(small);
-            return new Heap(view, n);
+            return new Heap(ByteBuffer.wrap(small), n);
         }
-        Files.createDirectories(dir);
         Path file = dir.resolve("scan-" + UUID.randomUUID() + ".elf");
-        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.CREATE_NEW, StandardOpenOption.READ,
-                StandardOpenOption.WRITE, StandardOpenOption.DELETE_ON_CLOSE)) {
+        FileChannel ch = spooling(() -> {
+            Files.createDirectories(dir);
+            return FileChannel.open(file, StandardOpenOption.CREATE_NEW, StandardOpenOption.READ,
+                    StandardOpenOption.WRITE, StandardOpenOption.DELETE_ON_CLOSE);
+        });
+        try (ch) {
             writeFully(ch, ByteBuffer.wrap(head, 0, headLength));
             long n = headLength;
             while (n < want) {
@@ -76,24 +82,33 @@ final class ElfSpool {
                 writeFully(ch, ByteBuffer.wrap(buf, 0, r));
                 n += r;
             }
-            requireAll(n, want);
-            MappedByteBuffer map = ch.map(FileChannel.MapMode.READ_ONLY, 0, n);
+            long size = n;
+            MappedByteBuffer map = spooling(() -> ch.map(FileChannel.MapMode.READ_ONLY, 0, size));
             return new Mapped(map, (int) n);
         } finally {
-            Files.deleteIfExists(file); // the mapping outlives the name
+            spooling(() -> Files.deleteIfExists(file)); // the mapping outlives the name
         }
     }
 
-    private static void requireAll(long n, int want) throws IOException {
-        if (n < want) {
-            throw new IOException("truncated tar archive: a file ends after " + n + " of " + want + " bytes");
+    private interface FileOp<T> {
+        T run() throws IOException;
+    }
+
+    private <T> T spooling(FileOp<T> op) throws ScanAbort {
+        try {
+            return op.run();
+        } catch (IOException e) {
+            throw new ScanAbort("IO", "spooling a big ELF file to " + dir + " failed: " + e);
         }
     }
 
-    private static void writeFully(FileChannel ch, ByteBuffer b) throws IOException {
-        while (b.hasRemaining()) {
-            ch.write(b);
-        }
+    private void writeFully(FileChannel ch, ByteBuffer b) throws ScanAbort {
+        spooling(() -> {
+            while (b.hasRemaining()) {
+                ch.write(b);
+            }
+            return null;
+        });
     }
 
     private record Heap(ByteBuffer bytes, int length) implements View {

@@ -223,8 +223,11 @@ final class LayerWalk {
         int want = (int) Math.min(size, limits.maxElfBytes());
         int n;
         ElfReport report;
-        try (ElfSpool.View view = read(tar, path, size, head, want)) {
+        try (ElfSpool.View view = spool.read(tar, buf, head, want, buf)) {
             n = view.length();
+            if (n < want) {
+                throw new IOException("truncated tar archive: " + path + " ends after " + n + " of " + size + " bytes");
+            }
             report = elf.analyze(view.bytes(), n, size, deadline);
         } catch (ElfFormatException e) {
             notes.add("ELF " + path + " not analysed: " + e.getMessage());
@@ -257,19 +260,6 @@ final class LayerWalk {
         if (c != null) {
             charge(path);
             cpu.add(c);
-        }
-    }
-
-    private ElfSpool.View read(InputStream tar, String path, long size, int head, int want) throws IOException {
-        try {
-            return spool.read(tar, buf, head, want, buf);
-        } catch (SourceIOException | ScanAbort e) {
-            throw e;
-        } catch (IOException e) {
-            if (e.getMessage() != null && e.getMessage().startsWith("truncated")) {
-                throw new IOException("truncated tar archive: " + path + " ends before its " + size + " bytes");
-            }
-            throw new ScanAbort("IO", "spooling " + path + " to disk failed: " + e.getMessage());
         }
     }
 

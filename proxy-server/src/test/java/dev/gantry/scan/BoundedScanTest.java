@@ -46,6 +46,23 @@ class BoundedScanTest {
     }
 
     @Test
+    void aBigElfCutByTheEndOfTheArchiveFailsTheLayerAsCorruptAndLeavesNoSpoolFile() throws IOException {
+        SyntheticElf elf = new SyntheticElf(1000, 6 << 20);
+        byte[] tar;
+        try (var in = new java.util.zip.GZIPInputStream(new java.io.ByteArrayInputStream(
+                layerWith("usr/lib/libcut.so", elf).gzip()))) {
+            tar = in.readAllBytes();
+        }
+        LayerFindings f = Scans.scan(scanner(ScanLimits.defaults(), new ScanMemory(ScanMemory.DEFAULT)),
+                java.util.Arrays.copyOf(tar, 3 << 20));
+        assertThat(f.failure()).isEqualTo(FailureKind.CORRUPT);
+        assertThat(f.reason()).containsIgnoringCase("truncated");
+        try (Stream<Path> left = Files.list(spool)) {
+            assertThat(left).isEmpty();
+        }
+    }
+
+    @Test
     void anElfOverThePerFileLimitIsPartialWithTheReason() {
         SyntheticElf elf = new SyntheticElf(1000, 8 << 20);
         ScanLimits limits = new ScanLimits(1L << 30, 1000, 0, 1000, 1 << 20, 2 << 20, 1024);
