@@ -133,8 +133,8 @@ final class ConfigValidator {
         }
         positive(c.hardware().scanThreads(), source, "hardware.scanThreads");
         positive(c.hardware().scanQueue(), source, "hardware.scanQueue");
-        if (c.hardware().scanMemory().bytes() < 4L << 20) {
-            problems.add(source + ": key 'hardware.scanMemory': at least 4MiB (one scan's buffers and a little)");
+        if (c.hardware().scanMemory().bytes() < 20L << 20) {
+            problems.add(source + ": key 'hardware.scanMemory': at least 20MiB (one scan's buffers and a little)");
         }
         if (c.hardware().scanTimeLimit().isNegative() || c.hardware().scanTimeLimit().isZero()) {
             problems.add(source + ": key 'hardware.scanTimeLimit': must be positive");

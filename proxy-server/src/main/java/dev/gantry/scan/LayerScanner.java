@@ -25,8 +25,8 @@ import java.nio.file.Path;
  * concurrent scans is bounded by their {@link ScanMemory}: a scan waits for
  * its share, and one whose findings outgrow what is left, or that runs past
  * {@link ScanLimits#maxLayerTime()}, stops there with status {@code partial}
- * and the reason. No file is held whole on the heap: ELF files bigger than a
- * small buffer are spooled to {@code spoolDir} and mapped, up to
+ * and the reason. The heap holds one bounded, reused buffer for ELF files up
+ * to 16 MiB; bigger ones are spooled to {@code spoolDir} and mapped, up to
  * {@link ScanLimits#maxElfBytes()}.
  *
  * <p><b>Thread-safety.</b> Immutable; {@link #scan} may be called from many

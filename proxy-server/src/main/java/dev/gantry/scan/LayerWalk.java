@@ -23,7 +23,8 @@ import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
 
 /**
  * One scan of one layer: walks the tar entries once, reading the bytes of
- * ELF files (through {@link ElfSpool}: never whole on the heap) and of the
+ * ELF files (through {@link ElfSpool}: a bounded buffer, or a mapping of a
+ * spooled copy) and of the
  * small files content rules ask for, and skipping every other body without
  * copying it. What it records is charged to the scan's share of
  * {@link ScanMemory}; when that runs out, or the layer's time limit passes,

@@ -16,11 +16,11 @@ import java.util.concurrent.Semaphore;
  * <p>Thread-safe.
  */
 public final class ScanMemory {
-    /** Fixed heap of one scan: a 64 KiB tar buffer, a 1 MiB in-heap ELF buffer, a 1 MiB code window, slack. */
-    public static final long PER_SCAN = 3L << 20;
+    /** Fixed heap of one scan: a 64 KiB tar buffer, the in-heap ELF buffer (16 MiB at most), a 1 MiB code window, slack. */
+    public static final long PER_SCAN = 18L << 20;
     /** Granularity of the findings' charges. */
     static final long CHUNK = 1L << 20;
-    /** The default budget: a few concurrent scans of layers with many thousands of paths each. */
+    /** The default budget: a few concurrent scans (3) of layers with many thousands of paths each. */
     public static final long DEFAULT = 64L << 20;
 
     private static final int KIB = 1024;

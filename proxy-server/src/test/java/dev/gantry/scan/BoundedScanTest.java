@@ -31,8 +31,8 @@ class BoundedScanTest {
 
     @Test
     void anElfBiggerThanTheHeapBufferIsSpooledMappedReadWholeAndDeleted() throws IOException {
-        SyntheticElf elf = new SyntheticElf(300_000, 3 << 20); // ~13 MB, the dispatch symbol last
-        assertThat(elf.size()).isGreaterThan(ElfSpool.IN_HEAP * 4L);
+        SyntheticElf elf = new SyntheticElf(300_000, 12 << 20); // ~22 MB, the dispatch symbol last
+        assertThat(elf.size()).isGreaterThan(ElfSpool.IN_HEAP);
         LayerFindings f = Scans.scan(scanner(ScanLimits.defaults(), new ScanMemory(ScanMemory.DEFAULT)),
                 layerWith("usr/lib/libhuge.so", elf).gzip());
         assertThat(f.status()).as(String.valueOf(f.notes())).isEqualTo(ScanStatus.COMPLETE);
@@ -47,14 +47,14 @@ class BoundedScanTest {
 
     @Test
     void aBigElfCutByTheEndOfTheArchiveFailsTheLayerAsCorruptAndLeavesNoSpoolFile() throws IOException {
-        SyntheticElf elf = new SyntheticElf(1000, 6 << 20);
+        SyntheticElf elf = new SyntheticElf(1000, ElfSpool.IN_HEAP + (4 << 20));
         byte[] tar;
         try (var in = new java.util.zip.GZIPInputStream(new java.io.ByteArrayInputStream(
                 layerWith("usr/lib/libcut.so", elf).gzip()))) {
             tar = in.readAllBytes();
         }
         LayerFindings f = Scans.scan(scanner(ScanLimits.defaults(), new ScanMemory(ScanMemory.DEFAULT)),
-                java.util.Arrays.copyOf(tar, 3 << 20));
+                java.util.Arrays.copyOf(tar, ElfSpool.IN_HEAP));
         assertThat(f.failure()).isEqualTo(FailureKind.CORRUPT);
         assertThat(f.reason()).containsIgnoringCase("truncated");
         try (Stream<Path> left = Files.list(spool)) {

@@ -9,8 +9,9 @@ import java.util.Map;
 
 /**
  * Decodes code ranges of an ELF file a window at a time: each window is
- * copied from the file's view into one reused heap array of {@link #WINDOW}
- * bytes, where the decoders run at full speed, so a 100 MB text section costs
+ * copied from the file's view (a mapping of a big file) into one reused heap
+ * array of {@link #WINDOW} bytes, where the decoders run at full speed; a
+ * small file already in a heap array is decoded in place, so a 100 MB text section costs
  * the heap no more than a small one. x86 windows overlap by the longest
  * instruction, so no instruction is cut; AArch64 windows keep the 4-byte
  * alignment of file offsets. Offsets reported are file offsets.
@@ -25,6 +26,8 @@ final class CodeWindows {
     private final long deadlineNanos;
     private final Map<String, Long> firstUse;
     private final byte[] window;
+    /** A small file is already in a heap array: decoded in place, no window needed. */
+    private final byte[] heap;
     private X86CodeScanner x86;
     private long features;
     private String dispatch;
@@ -39,7 +42,8 @@ final class CodeWindows {
         this.bytes = bytes;
         this.deadlineNanos = deadlineNanos;
         this.firstUse = firstUse;
-        this.window = new byte[(int) Math.min(WINDOW, Math.max(bytes.length(), 16))];
+        this.heap = bytes.heapArray();
+        this.window = heap != null ? null : new byte[(int) Math.min(WINDOW, Math.max(bytes.length(), 16))];
     }
 
     /** Decodes x86-64 code in the file's {@code [from, to)}. */
@@ -60,6 +64,13 @@ final class CodeWindows {
                 dispatch = "CPUID or XGETBV at offset 0x" + Long.toHexString(base[0] + offset);
             }
         };
+        if (heap != null) {
+            if (!expired(from)) {
+                x86.scan(heap, (int) from, (int) to, sink);
+                decoded += to - from;
+            }
+            return;
+        }
         long pos = from;
         while (pos < to && !expired(pos)) {
             int n = (int) Math.min(window.length, to - pos);
@@ -80,22 +91,34 @@ final class CodeWindows {
     void arm64(long from, long to) {
         long pos = from + ((4 - (from & 3)) & 3);
         while (pos + 4 <= to && !expired(pos)) {
-            int n = (int) Math.min(window.length & ~3, (to - pos) & ~3L);
-            bytes.copy(pos, window, n);
-            for (int p = 0; p + 4 <= n; p += 4) {
-                int insn = (window[p] & 0xFF) | (window[p + 1] & 0xFF) << 8 | (window[p + 2] & 0xFF) << 16
-                        | (window[p + 3] & 0xFF) << 24;
+            byte[] w;
+            int p0;
+            int n;
+            if (heap != null) {
+                w = heap;
+                p0 = (int) pos;
+                n = (int) ((to - pos) & ~3L);
+            } else {
+                w = window;
+                p0 = 0;
+                n = (int) Math.min(window.length & ~3, (to - pos) & ~3L);
+                bytes.copy(pos, window, n);
+            }
+            long base = pos - p0;
+            for (int p = p0; p + 4 <= p0 + n; p += 4) {
+                int insn = (w[p] & 0xFF) | (w[p + 1] & 0xFF) << 8 | (w[p + 2] & 0xFF) << 16
+                        | (w[p + 3] & 0xFF) << 24;
                 long f = Arm64Classifier.classify(insn);
                 if (f != 0) {
                     long fresh = f & ~features;
                     if (fresh != 0) {
                         features |= fresh;
                         for (long m = fresh; m != 0; m &= m - 1) {
-                            firstUse.put(Arm64Feature.of(Long.numberOfTrailingZeros(m)).flag(), pos + p);
+                            firstUse.put(Arm64Feature.of(Long.numberOfTrailingZeros(m)).flag(), base + p);
                         }
                     }
                 } else if (dispatch == null && Arm64Classifier.readsIdRegister(insn)) {
-                    dispatch = "MRS of an ID register at offset 0x" + Long.toHexString(pos + p);
+                    dispatch = "MRS of an ID register at offset 0x" + Long.toHexString(base + p);
                 }
             }
             pos += n;

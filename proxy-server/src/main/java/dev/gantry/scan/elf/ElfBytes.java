@@ -28,6 +28,11 @@ final class ElfBytes {
         return length;
     }
 
+    /** The backing array when the bytes are on the heap already (indexes are file offsets), else null. */
+    byte[] heapArray() {
+        return buf.hasArray() && buf.arrayOffset() == 0 && !buf.isReadOnly() ? buf.array() : null;
+    }
+
     boolean has(long offset, long size) {
         return offset >= 0 && size >= 0 && offset <= length && size <= length - offset;
     }

@@ -95,10 +95,11 @@ class HostileLayersIT {
         long deadline = System.nanoTime() + Duration.ofMinutes(8).toNanos();
         while (documents.size() < hostile.size()) {
             assertThat(System.nanoTime()).as("all scans end within 8 minutes").isLessThan(deadline);
+            assertThat(gantry.isAlive()).as("gantry is alive; its last output:\n%s", tail(gantry.output())).isTrue();
             int pending = 0;
             for (String repo : hostile.keySet()) {
                 if (!documents.containsKey(repo)) {
-                    Http.Response r = http.get("/v2/" + repo + "/_gantry/hardware/1");
+                    Http.Response r = probe(http, "/v2/" + repo + "/_gantry/hardware/1");
                     assertThat(r.status()).as("hardware of %s: %s", repo, r.text()).isIn(200, 202);
                     if (r.status() == 200) {
                         documents.put(repo, JSON.readTree(r.body()));
@@ -112,8 +113,9 @@ class HostileLayersIT {
             if (pending > 0 && stillScanning(http, hostile.keySet(), documents)) {
                 pullsWhileScanning++; // a scan was running before the pull and still is after it
             }
-            maxRss = Math.max(maxRss, gantry.rssBytes());
-            assertThat(gantry.isAlive()).as("gantry is alive").isTrue();
+            if (gantry.isAlive()) {
+                maxRss = Math.max(maxRss, gantry.rssBytes());
+            }
             Thread.sleep(200); // pacing of the probe; the assertions above do not depend on it
         }
 
@@ -129,6 +131,20 @@ class HostileLayersIT {
         assertPartial(documents.get("test/million"), "scan memory budget");
         System.out.printf("HostileLayersIT: %d pulls, %d during scans, max RSS %d MiB%n", pulls, pullsWhileScanning,
                 maxRss >> 20);
+    }
+
+    /** A GET whose connection failure is reported with the server's last words (it exits on OOM). */
+    private Http.Response probe(Http http, String path) {
+        try {
+            return http.get(path);
+        } catch (RuntimeException e) {
+            throw new AssertionError("GET " + path + " failed (" + e + "); gantry alive: " + gantry.isAlive()
+                    + "; its last output:\n" + tail(gantry.output()), e);
+        }
+    }
+
+    private static String tail(List<String> output) {
+        return String.join("\n", output.subList(Math.max(0, output.size() - 20), output.size()));
     }
 
     private static boolean stillScanning(Http http, Iterable<String> repos, Map<String, JsonNode> done) {

@@ -25,7 +25,7 @@ class CodeWindowsTest {
             }
         });
         TreeMap<String, Long> firstUse = new TreeMap<>();
-        CodeWindows w = new CodeWindows(new ElfBytes(ByteBuffer.wrap(code), code.length, false), Long.MAX_VALUE,
+        CodeWindows w = new CodeWindows(new ElfBytes(ByteBuffer.wrap(code).asReadOnlyBuffer(), code.length, false), Long.MAX_VALUE,
                 firstUse);
         w.x86(0, code.length);
         assertThat(w.features()).isEqualTo(whole[0]);
@@ -40,7 +40,7 @@ class CodeWindowsTest {
         byte[] code = new byte[2 * CodeWindows.WINDOW + 4098];
         new Random(8).nextBytes(code);
         TreeMap<String, Long> one = new TreeMap<>();
-        CodeWindows w = new CodeWindows(new ElfBytes(ByteBuffer.wrap(code), code.length, false), Long.MAX_VALUE, one);
+        CodeWindows w = new CodeWindows(new ElfBytes(ByteBuffer.wrap(code).asReadOnlyBuffer(), code.length, false), Long.MAX_VALUE, one);
         w.arm64(2, code.length);
         for (long offset : one.values()) {
             assertThat(offset % 4).isZero();
