@@ -131,6 +131,9 @@ class HostileLayersIT {
         assertPartial(documents.get("test/million"), "scan memory budget");
         System.out.printf("HostileLayersIT: %d pulls, %d during scans, max RSS %d MiB%n", pulls, pullsWhileScanning,
                 maxRss >> 20);
+        documents.forEach((repo, doc) -> System.out.printf("HostileLayersIT: %s %s: %s%n", repo,
+                doc.at("/scan/status").asText(), doc.at("/scan/layers").get(doc.at("/scan/layers").size() - 1)
+                        .path("reason").asText()));
     }
 
     /** A GET whose connection failure is reported with the server's last words (it exits on OOM). */
