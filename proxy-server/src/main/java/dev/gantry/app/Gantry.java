@@ -13,9 +13,11 @@ import dev.gantry.registry.RetentionSweep;
 import dev.gantry.scan.ImageAnalyzer;
 import dev.gantry.scan.LayerScanner;
 import dev.gantry.scan.ScanLimits;
+import dev.gantry.scan.ScanMemory;
 import dev.gantry.scan.kb.KnowledgeBase;
 import dev.gantry.storage.DiskBlobStore;
 import dev.gantry.storage.MemoryBlobStore;
+import dev.gantry.storage.StorageLayout;
 import dev.gantry.upstream.HttpTransport;
 import dev.gantry.upstream.RegistryClient;
 import dev.gantry.upstream.RequestKind;
@@ -107,7 +109,12 @@ public final class Gantry implements AutoCloseable {
         this.authenticator = Security.authenticator(config, clock);
         KnowledgeBase kb = config.hardware().knowledgeBase() == null ? KnowledgeBase.embedded()
                 : KnowledgeBase.load(Path.of(config.hardware().knowledgeBase()));
-        this.scans = new LayerScans(new LayerScanner(kb, ScanLimits.defaults()), storage.meta(), blocking, metrics,
+        // Big ELF files are spooled next to the store's other temporary files while a scan maps them.
+        LayerScanner scanner = new LayerScanner(kb,
+                ScanLimits.defaults().withMaxLayerTime(config.hardware().scanTimeLimit()),
+                new ScanMemory(config.hardware().scanMemory().bytes()),
+                StorageLayout.spoolDir(Path.of(config.storage().disk().path()).toAbsolutePath().normalize()));
+        this.scans = new LayerScans(scanner, storage.meta(), blocking, metrics,
                 config.hardware().scanThreads(), config.hardware().scanQueue(),
                 () -> registry.fillsInFlight() > 0, config.hardware().yieldToFills());
         this.hardware = new HardwareService(registry, scans, new ImageAnalyzer(kb, clock), storage.meta(), blocking, clock);

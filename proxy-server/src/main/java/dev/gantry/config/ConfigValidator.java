@@ -133,6 +133,12 @@ final class ConfigValidator {
         }
         positive(c.hardware().scanThreads(), source, "hardware.scanThreads");
         positive(c.hardware().scanQueue(), source, "hardware.scanQueue");
+        if (c.hardware().scanMemory().bytes() < 20L << 20) {
+            problems.add(source + ": key 'hardware.scanMemory': at least 20MiB (one scan's buffers and a little)");
+        }
+        if (c.hardware().scanTimeLimit().isNegative() || c.hardware().scanTimeLimit().isZero()) {
+            problems.add(source + ": key 'hardware.scanTimeLimit': must be positive");
+        }
         if (c.server().ioThreads() < 0 || c.server().blockingThreads() < 1) {
             problems.add(source + ": keys 'server.ioThreads' (>= 0) and 'server.blockingThreads' (>= 1) are out of range");
         }

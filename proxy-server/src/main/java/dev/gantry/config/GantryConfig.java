@@ -33,7 +33,7 @@ public record GantryConfig(
         hosted = hosted == null ? List.of() : List.copyOf(hosted);
         auth = Objects.requireNonNullElseGet(auth, () -> new AuthConfig(null, null, null, null, null, null, null));
         tls = Objects.requireNonNullElseGet(tls, () -> new TlsConfig(false, null, null, null));
-        hardware = Objects.requireNonNullElseGet(hardware, () -> new HardwareConfig(null, null, null, null, null, null));
+        hardware = Objects.requireNonNullElseGet(hardware, () -> new HardwareConfig(null, null, null, null, null, null, null, null));
         server = Objects.requireNonNullElseGet(server, () -> new ServerConfig(null, null, null, null, null));
     }
 

@@ -13,6 +13,9 @@ import java.time.Duration;
  * @param waitBudget how long a query waits for scans before answering 202 with Retry-After
  * @param yieldToFills how long a background scan waits, at most, while blob fills run (so a pull's CPU
  *     goes to the pull); a query that needs a scan never waits for it. Zero: scans start at once
+ * @param scanMemory heap all layer scans may take together (buffers, recorded paths and findings); a scan
+ *     waits for its share, and one whose findings outgrow it stops, partial
+ * @param scanTimeLimit how long one layer's scan may run; past it the scan stops, partial
  */
 public record HardwareConfig(
         @JsonProperty("scan") Boolean scan,
@@ -20,7 +23,9 @@ public record HardwareConfig(
         @JsonProperty("scanThreads") Integer scanThreads,
         @JsonProperty("scanQueue") Integer scanQueue,
         @JsonProperty("waitBudget") Duration waitBudget,
-        @JsonProperty("yieldToFills") Duration yieldToFills) {
+        @JsonProperty("yieldToFills") Duration yieldToFills,
+        @JsonProperty("scanMemory") ByteSize scanMemory,
+        @JsonProperty("scanTimeLimit") Duration scanTimeLimit) {
 
     public HardwareConfig {
         scan = scan == null || scan;
@@ -28,5 +33,7 @@ public record HardwareConfig(
         scanQueue = scanQueue != null ? scanQueue : 512;
         waitBudget = waitBudget != null ? waitBudget : Duration.ofSeconds(2);
         yieldToFills = yieldToFills != null ? yieldToFills : Duration.ofSeconds(5);
+        scanMemory = scanMemory != null ? scanMemory : ByteSize.ofMebibytes(64);
+        scanTimeLimit = scanTimeLimit != null ? scanTimeLimit : Duration.ofSeconds(120);
     }
 }

@@ -30,9 +30,10 @@ import java.util.TreeMap;
  * @param layer the layer digest
  * @param scanner {@link LayerScanner#VERSION} of the scanner that made it
  * @param knowledgeBase {@code KnowledgeBase.version()} of the knowledge base used
- * @param status complete, partial (finished, but some content was skipped: see notes) or failed
- * @param failure why the scan stopped, when failed
- * @param reason the failure in words, when failed
+ * @param status complete, partial (some content was skipped: see notes, or a {@link ScanLimits} bound
+ *     stopped the scan early: see failure and reason) or failed
+ * @param failure why the scan stopped, when failed or stopped at a limit ({@link FailureKind#LIMIT}, partial)
+ * @param reason the failure in words, when failed or stopped at a limit
  * @param notes what was skipped or only partly analysed, when partial (bounded in number)
  * @param compression {@code gzip}, {@code zstd} or {@code none}, as detected from the bytes
  * @param compressedBytes bytes read from the blob

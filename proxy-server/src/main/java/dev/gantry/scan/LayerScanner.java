@@ -6,6 +6,7 @@ import dev.gantry.oci.Digest;
 import dev.gantry.scan.elf.ElfAnalyzer;
 import dev.gantry.scan.kb.KnowledgeBase;
 import java.io.InputStream;
+import java.nio.file.Path;
 
 /**
  * Scans one layer blob for hardware evidence: streams it (gzip, zstd or
@@ -20,8 +21,13 @@ import java.io.InputStream;
  * with status {@code failed} and the reason, and a reading error of the blob
  * itself yields a {@linkplain LayerFindings#retryable() retryable} failure.
  * It reads the blob until the end of the tar archive (and any trailer) but
- * does not close it: the caller opened it and closes it. Memory is bounded
- * by {@link ScanLimits#maxElfBytes()} plus small buffers per concurrent scan.
+ * does not close it: the caller opened it and closes it. The heap of all
+ * concurrent scans is bounded by their {@link ScanMemory}: a scan waits for
+ * its share, and one whose findings outgrow what is left, or that runs past
+ * {@link ScanLimits#maxLayerTime()}, stops there with status {@code partial}
+ * and the reason. The heap holds one bounded, reused buffer for ELF files up
+ * to 16 MiB; bigger ones are spooled to {@code spoolDir} and mapped, up to
+ * {@link ScanLimits#maxElfBytes()}.
  *
  * <p><b>Thread-safety.</b> Immutable; {@link #scan} may be called from many
  * threads at once.
@@ -32,15 +38,29 @@ public final class LayerScanner {
      * scan of the same bytes produce different findings, so stored findings
      * are recognised as stale and rescanned.
      */
-    public static final String VERSION = "1";
+    public static final String VERSION = "2";
 
     private final KnowledgeBase kb;
     private final ScanLimits limits;
+    private final ScanMemory memory;
+    private final Path spoolDir;
     private final ElfAnalyzer elf;
 
+    /** A scanner with its own {@link ScanMemory#DEFAULT} budget, spooling big files to the system's temp dir. */
     public LayerScanner(KnowledgeBase kb, ScanLimits limits) {
+        this(kb, limits, new ScanMemory(ScanMemory.DEFAULT), Path.of(System.getProperty("java.io.tmpdir")));
+    }
+
+    /**
+     * @param memory the heap budget shared by this scanner's concurrent scans
+     * @param spoolDir where ELF files too big for the heap buffer are spooled while analysed (created when
+     *     missing; each file is deleted as soon as it is mapped)
+     */
+    public LayerScanner(KnowledgeBase kb, ScanLimits limits, ScanMemory memory, Path spoolDir) {
         this.kb = requireNonNull(kb, "kb");
         this.limits = requireNonNull(limits, "limits");
+        this.memory = requireNonNull(memory, "memory");
+        this.spoolDir = requireNonNull(spoolDir, "spoolDir");
         this.elf = new ElfAnalyzer(kb.sectionNames());
     }
 
@@ -56,7 +76,16 @@ public final class LayerScanner {
     public LayerFindings scan(Digest layer, String mediaType, InputStream blob) {
         requireNonNull(layer, "layer");
         requireNonNull(blob, "blob");
-        return new LayerWalk(kb, limits, elf).run(layer, blob);
+        ScanMemory.Reservation share;
+        try {
+            share = memory.admit();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return LayerWalk.interrupted(layer, kb);
+        }
+        try (share) {
+            return new LayerWalk(kb, limits, elf, new ElfSpool(spoolDir), share).run(layer, blob);
+        }
     }
 
     /** Whether findings were made by this scanner version with this knowledge base (else rescan). */

@@ -23,9 +23,13 @@ import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
 
 /**
  * One scan of one layer: walks the tar entries once, reading the bytes of
- * ELF files and of the small files content rules ask for, and skipping every
- * other body without copying it. Holds the scan's state, so it is used once,
- * by one thread.
+ * ELF files (through {@link ElfSpool}: a bounded buffer, or a mapping of a
+ * spooled copy) and of the
+ * small files content rules ask for, and skipping every other body without
+ * copying it. What it records is charged to the scan's share of
+ * {@link ScanMemory}; when that runs out, or the layer's time limit passes,
+ * the walk stops there and the result is partial with the reason. Holds the
+ * scan's state, so it is used once, by one thread.
  */
 final class LayerWalk {
     private static final int HEADER = 64;
@@ -43,12 +47,18 @@ final class LayerWalk {
     private final List<DeviceEntry> devices = new ArrayList<>();
     private final List<String> whiteouts = new ArrayList<>();
     private final List<String> opaqueDirs = new ArrayList<>();
-    private byte[] buf = new byte[64 * 1024];
+    private final byte[] buf = new byte[64 * 1024];
+    private final ElfSpool spool;
+    private final ScanMemory.Reservation memory;
+    private final long deadline;
 
-    LayerWalk(KnowledgeBase kb, ScanLimits limits, ElfAnalyzer elf) {
+    LayerWalk(KnowledgeBase kb, ScanLimits limits, ElfAnalyzer elf, ElfSpool spool, ScanMemory.Reservation memory) {
         this.kb = kb;
         this.limits = limits;
         this.elf = elf;
+        this.spool = spool;
+        this.memory = memory;
+        this.deadline = System.nanoTime() + limits.maxLayerTime().toNanos();
     }
 
     LayerFindings run(Digest layer, InputStream blob) {
@@ -61,6 +71,10 @@ final class LayerWalk {
             tar = new BoundedTarInputStream(streams.tar(), limits.maxMetadataBytes(), limits.maxEntries());
             TarArchiveEntry entry;
             while ((entry = tar.next()) != null) {
+                if (System.nanoTime() - deadline >= 0) {
+                    throw new ScanAbort("LIMIT", "the scan ran past the time limit of " + limits.maxLayerTime().toSeconds()
+                            + " s per layer; entries after the first " + (tar.entries() - 1) + " not scanned");
+                }
                 visit(tar, entry);
             }
             if (streams.expandedBytes() % 512 != 0) {
@@ -79,13 +93,21 @@ final class LayerWalk {
             failure = FailureKind.CORRUPT;
             reason = describe(e);
         }
-        ScanStatus status = failure != null ? ScanStatus.FAILED : notes.isEmpty() ? ScanStatus.COMPLETE
-                : ScanStatus.PARTIAL;
+        // A limit stops a sound layer early: what was found holds, the rest is unknown.
+        ScanStatus status = failure == FailureKind.LIMIT ? ScanStatus.PARTIAL : failure != null ? ScanStatus.FAILED
+                : notes.isEmpty() ? ScanStatus.COMPLETE : ScanStatus.PARTIAL;
         return new LayerFindings(LayerFindings.FORMAT, layer.toString(), LayerScanner.VERSION, kb.version(), status,
                 failure, reason, notes.toList(), streams == null ? null : streams.compression(),
                 streams == null ? 0 : streams.compressedBytes(), streams == null ? 0 : streams.expandedBytes(),
                 tar == null ? 0 : tar.entries(), files, cpu, executables, elfFiles, symlinks, hardlinks, devices,
                 whiteouts, opaqueDirs);
+    }
+
+    /** The result of a scan interrupted before it started: retryable, nothing found. */
+    static LayerFindings interrupted(Digest layer, KnowledgeBase kb) {
+        return new LayerFindings(LayerFindings.FORMAT, layer.toString(), LayerScanner.VERSION, kb.version(),
+                ScanStatus.FAILED, FailureKind.IO, "interrupted while waiting for scan memory", List.of(), null, 0, 0, 0,
+                List.of(), List.of(), List.of(), List.of(), Map.of(), Map.of(), List.of(), List.of(), List.of());
     }
 
     private static String describe(Throwable e) {
@@ -110,44 +132,66 @@ final class LayerWalk {
         if (name.startsWith(LayerPaths.WHITEOUT)) {
             String parent = LayerPaths.parent(path);
             if (name.equals(LayerPaths.OPAQUE)) {
+                charge(parent);
                 opaqueDirs.add(parent);
             } else {
-                whiteouts.add(LayerPaths.join(parent, name.substring(LayerPaths.WHITEOUT.length())));
+                String deleted = LayerPaths.join(parent, name.substring(LayerPaths.WHITEOUT.length()));
+                charge(deleted);
+                whiteouts.add(deleted);
             }
             return;
         }
         boolean underDev = path.startsWith("/dev/");
         if (entry.isSymbolicLink()) {
+            charge(path + entry.getLinkName());
             symlinks.put(path, entry.getLinkName());
             if (underDev) {
+                charge(path);
                 devices.add(new DeviceEntry(path, "symlink", -1, -1));
             }
             matchPath(path);
         } else if (entry.isLink()) {
+            charge(path + entry.getLinkName());
             hardlinks.put(path, LayerPaths.normalise(entry.getLinkName()));
             matchPath(path);
         } else if (entry.isCharacterDevice() || entry.isBlockDevice()) {
+            charge(path);
             devices.add(new DeviceEntry(path, entry.isCharacterDevice() ? "char" : "block",
                     entry.getDevMajor(), entry.getDevMinor()));
         } else if (entry.isFIFO()) {
             if (underDev) {
+                charge(path);
                 devices.add(new DeviceEntry(path, "fifo", -1, -1));
             }
         } else if (entry.isFile()) {
             if (underDev) {
+                charge(path);
                 devices.add(new DeviceEntry(path, "file", -1, -1));
             }
             matchPath(path);
             boolean executable = (entry.getMode() & 0111) != 0;
             if (executable) {
+                charge(path);
                 executables.add(path);
             }
             regularFile(tar, path, entry.getSize(), executable);
         }
     }
 
-    private void matchPath(String path) {
+    /**
+     * Charges what recording {@code s} costs the heap, through the findings'
+     * copies and their serialised form: a string, a list slot or map entry, twice.
+     */
+    private void charge(String s) throws ScanAbort {
+        if (!memory.charge(2 * (64 + 2L * s.length()))) {
+            throw new ScanAbort("LIMIT", "the layer's findings outgrew the scan memory budget (hardware.scanMemory) "
+                    + "after " + memory.used() / 1024 + " KiB; later entries not scanned");
+        }
+    }
+
+    private void matchPath(String path) throws ScanAbort {
         for (Rule r : kb.matchPath(path)) {
+            charge(path);
             files.add(new FileFinding(path, r.id(), null));
         }
     }
@@ -167,6 +211,7 @@ final class LayerWalk {
             for (Rule r : content) {
                 for (String literal : r.literals()) {
                     if (contains(buf, n, literal.getBytes(StandardCharsets.UTF_8))) {
+                        charge(path);
                         files.add(new FileFinding(path, r.id(), literal));
                         break;
                     }
@@ -177,23 +222,20 @@ final class LayerWalk {
 
     private void elfFile(InputStream tar, String path, long size, int head, boolean executable) throws IOException {
         int want = (int) Math.min(size, limits.maxElfBytes());
-        if (buf.length < want) {
-            byte[] bigger = new byte[Math.max(want, Math.min(limits.maxElfBytes(), buf.length * 2))];
-            System.arraycopy(buf, 0, bigger, 0, head);
-            buf = bigger;
-        }
-        int n = head + tar.readNBytes(buf, head, want - head);
-        if (n < want) {
-            throw new IOException("truncated tar archive: " + path + " ends after " + n + " of " + size + " bytes");
-        }
+        int n;
         ElfReport report;
-        try {
-            report = elf.analyze(buf, n, size);
+        try (ElfSpool.View view = spool.read(tar, buf, head, want, buf)) {
+            n = view.length();
+            if (n < want) {
+                throw new IOException("truncated tar archive: " + path + " ends after " + n + " of " + size + " bytes");
+            }
+            report = elf.analyze(view.bytes(), n, size, deadline);
         } catch (ElfFormatException e) {
             notes.add("ELF " + path + " not analysed: " + e.getMessage());
             return;
         }
         if (executable && report.program()) {
+            charge(path);
             elfFiles.add(path);
         }
         if (n < size) {
@@ -202,6 +244,7 @@ final class LayerWalk {
         for (String soname : report.needed()) {
             for (Rule r : kb.rules(Rule.Kind.NEEDED)) {
                 if (r.matchesName(soname)) {
+                    charge(path);
                     files.add(new FileFinding(path, r.id(), soname));
                 }
             }
@@ -209,12 +252,14 @@ final class LayerWalk {
         for (String section : report.sections()) {
             for (Rule r : kb.rules(Rule.Kind.SECTION)) {
                 if (r.sections().contains(section)) {
+                    charge(path);
                     files.add(new FileFinding(path, r.id(), section));
                 }
             }
         }
         CpuFinding c = CpuFindings.of(path, report, kb.alwaysRequired());
         if (c != null) {
+            charge(path);
             cpu.add(c);
         }
     }

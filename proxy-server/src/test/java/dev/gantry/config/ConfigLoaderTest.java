@@ -175,6 +175,16 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void theScanMemoryBudgetAndTimeLimitAreReadAndCheckedWithTheirKeys() {
+        GantryConfig c = load("hardware: {scanMemory: 32MiB, scanTimeLimit: 30s}\n");
+        assertThat(c.hardware().scanMemory().bytes()).isEqualTo(32L << 20);
+        assertThat(c.hardware().scanTimeLimit()).isEqualTo(Duration.ofSeconds(30));
+        assertThat(load("").hardware().scanMemory().bytes()).isEqualTo(64L << 20);
+        assertThatThrownBy(() -> load("hardware: {scanMemory: 1MiB}\n")).hasMessageContaining("key 'hardware.scanMemory'");
+        assertThatThrownBy(() -> load("hardware: {scanTimeLimit: 0s}\n")).hasMessageContaining("key 'hardware.scanTimeLimit'");
+    }
+
+    @Test
     void sizesAndDurationsReadTheWayOperatorsWriteThem() {
         assertThat(ByteSize.parse("512MiB").bytes()).isEqualTo(512L << 20);
         assertThat(ByteSize.parse("4MB").bytes()).isEqualTo(4_000_000L);

@@ -22,24 +22,34 @@ public final class GantryProcess implements AutoCloseable {
 
     private final Path config;
     private final int port;
+    private final List<String> jvmFlags;
     private final List<String> output = new ArrayList<>();
     private Process process;
 
-    private GantryProcess(Path config, int port) {
+    private GantryProcess(Path config, int port, List<String> jvmFlags) {
         this.config = config;
         this.port = port;
+        this.jvmFlags = jvmFlags;
     }
 
     /**
      * @param yaml configuration without {@code listen}, which this sets to a free port
      */
     public static GantryProcess start(Path dir, String yaml) {
+        return start(dir, yaml, List.of("-Xmx256m"));
+    }
+
+    /**
+     * @param yaml configuration without {@code listen}, which this sets to a free port
+     * @param jvmFlags the JVM's flags, e.g. {@link Launcher#jvmFlags()} to run as {@code bin/gantry} does
+     */
+    public static GantryProcess start(Path dir, String yaml, List<String> jvmFlags) {
         int port = Tools.freePort();
         try {
             Files.createDirectories(dir);
             Path config = dir.resolve("gantry.yaml");
             Files.writeString(config, "listen: 127.0.0.1:" + port + "\n" + yaml);
-            GantryProcess g = new GantryProcess(config, port);
+            GantryProcess g = new GantryProcess(config, port, List.copyOf(jvmFlags));
             g.launch();
             return g;
         } catch (IOException e) {
@@ -56,8 +66,11 @@ public final class GantryProcess implements AutoCloseable {
             synchronized (output) {
                 output.clear();
             }
-            process = new ProcessBuilder(S3ProxyServer.javaBinary(), "-Xmx256m", "-jar", jar, "serve", "--config", config.toString())
-                    .redirectErrorStream(true).start();
+            List<String> command = new ArrayList<>();
+            command.add(S3ProxyServer.javaBinary());
+            command.addAll(jvmFlags);
+            command.addAll(List.of("-jar", jar, "serve", "--config", config.toString()));
+            process = new ProcessBuilder(command).redirectErrorStream(true).start();
             Tools.collect(process.getInputStream(), output);
             awaitReady();
         } catch (IOException e) {
@@ -104,6 +117,25 @@ public final class GantryProcess implements AutoCloseable {
 
     public long pid() {
         return process.pid();
+    }
+
+    /** Whether the process is still running. */
+    public boolean isAlive() {
+        return process.isAlive();
+    }
+
+    /** The process's resident set size now, from {@code /proc/PID/status} (VmRSS), in bytes. */
+    public long rssBytes() {
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc/" + process.pid() + "/status"))) {
+                if (line.startsWith("VmRSS:")) {
+                    return Long.parseLong(line.replaceAll("[^0-9]", "")) * 1024;
+                }
+            }
+            throw new IllegalStateException("no VmRSS for pid " + process.pid());
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 
     /** The process's output so far (access log included). */

@@ -92,6 +92,7 @@ public final class TestImage {
         private boolean docker;
         private List<String> env = List.of("PATH=/usr/bin:/bin");
         private final List<byte[]> rawLayers = new ArrayList<>();
+        private final List<String> rawDiffIds = new ArrayList<>();
         private final Map<String, Object> extraConfig = new LinkedHashMap<>();
 
         public Builder seed(long s) {
@@ -131,6 +132,17 @@ public final class TestImage {
         /** A layer of given (already compressed) bytes, after the random ones. */
         public Builder rawLayer(byte[] gzippedTar) {
             rawLayers.add(gzippedTar);
+            rawDiffIds.add(null);
+            return this;
+        }
+
+        /**
+         * A layer of given compressed bytes whose uncompressed digest is known (a layer too big to
+         * decompress in memory, e.g. one streamed by {@link dev.gantry.testing.StreamedLayer}).
+         */
+        public Builder rawLayer(byte[] gzippedTar, String diffId) {
+            rawLayers.add(gzippedTar);
+            rawDiffIds.add(diffId);
             return this;
         }
 
@@ -152,8 +164,9 @@ public final class TestImage {
                 diffIds.add(Digest.sha256(tar).toString());
                 layers.add(Blob.of(layerType, gzip(tar)));
             }
-            for (byte[] raw : rawLayers) {
-                diffIds.add(Digest.sha256(gunzip(raw)).toString());
+            for (int i = 0; i < rawLayers.size(); i++) {
+                byte[] raw = rawLayers.get(i);
+                diffIds.add(rawDiffIds.get(i) != null ? rawDiffIds.get(i) : Digest.sha256(gunzip(raw)).toString());
                 layers.add(Blob.of(layerType, raw));
             }
             Map<String, Object> cfg = new LinkedHashMap<>();

@@ -1,9 +1,7 @@
 package dev.gantry.scan.elf;
 
-import dev.gantry.scan.arm64.Arm64Classifier;
-import dev.gantry.scan.arm64.Arm64Feature;
-import dev.gantry.scan.x86.X86CodeScanner;
 import dev.gantry.scan.x86.X86Feature;
+import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -12,7 +10,7 @@ import java.util.Set;
 import java.util.TreeMap;
 
 /**
- * Analyses one ELF file held in memory: dynamic dependencies, GNU property
+ * Analyses one ELF file, read through a bounded view ({@link ElfBytes}): dynamic dependencies, GNU property
  * notes, Go build info, sections of interest, dispatch evidence, and the CPU
  * features of the instructions in its executable sections (x86-64 and
  * AArch64; other machines get headers only).
@@ -29,12 +27,24 @@ public final class ElfAnalyzer {
 
     /**
      * Analyses the first {@code length} bytes of an ELF file of {@code fileSize}
-     * bytes. When {@code length < fileSize} (the file exceeded the per-file
-     * limit), whatever lies beyond is reported as not analysed in the notes.
+     * bytes held in an array (tests, small files); see {@link #analyze(ByteBuffer, int, long, long)}.
+     */
+    public ElfReport analyze(byte[] buf, int length, long fileSize) {
+        return analyze(ByteBuffer.wrap(buf), length, fileSize, System.nanoTime() + (1L << 62));
+    }
+
+    /**
+     * Analyses the first {@code length} bytes of an ELF file of {@code fileSize}
+     * bytes, readable at indexes {@code [0, length)} of {@code buf} (a heap
+     * buffer, or a read-only mapping of the spooled file: it is read through
+     * bounded windows, never copied whole). When {@code length < fileSize} (the
+     * file exceeded the per-file limit), whatever lies beyond is reported as not
+     * analysed in the notes; when {@code deadlineNanos} (a {@link System#nanoTime()}
+     * value) passes, decoding stops and the notes say where.
      *
      * @throws ElfFormatException when the file is truncated or malformed
      */
-    public ElfReport analyze(byte[] buf, int length, long fileSize) {
+    public ElfReport analyze(ByteBuffer buf, int length, long fileSize, long deadlineNanos) {
         ElfFile elf = ElfFile.parse(buf, length, fileSize);
         List<String> notes = new ArrayList<>();
         if (length < fileSize) {
@@ -56,33 +66,30 @@ public final class ElfAnalyzer {
         Map<String, Long> firstUse = new TreeMap<>();
         long x86 = 0;
         long arm = 0;
-        long decoded = 0;
         List<long[]> code = codeRanges(elf);
+        CodeWindows windows = new CodeWindows(elf.bytes(), deadlineNanos, firstUse);
         if (elf.machine() == ElfFile.EM_X86_64) {
-            X86CodeScanner scanner = new X86CodeScanner();
-            String[] cpuDispatch = {null};
             for (long[] r : code) {
-                x86 |= decodeX86(scanner, buf, (int) r[0], (int) r[1], firstUse, x86, cpuDispatch);
-                decoded += r[1] - r[0];
+                windows.x86(r[0], r[1]);
             }
-            if (dispatch == null) {
-                dispatch = cpuDispatch[0];
-            }
-            x86 |= feature2(properties.x86Feature2Used());
+            x86 = windows.features() | feature2(properties.x86Feature2Used());
         } else if (elf.machine() == ElfFile.EM_AARCH64) {
-            String[] cpuDispatch = {null};
             for (long[] r : code) {
-                arm |= classifyArm64(buf, (int) r[0], (int) r[1], elf.bytes(), firstUse, arm, cpuDispatch);
-                decoded += r[1] - r[0];
+                windows.arm64(r[0], r[1]);
             }
-            if (dispatch == null) {
-                dispatch = cpuDispatch[0];
-            }
+            arm = windows.features();
         } else if (!code.isEmpty()) {
             notes.add("instructions of " + ElfReport.machineName(elf.machine()) + " code are not analysed");
         }
+        if (dispatch == null) {
+            dispatch = windows.dispatch();
+        }
+        if (windows.stoppedAt() >= 0) {
+            notes.add("instructions from offset 0x" + Long.toHexString(windows.stoppedAt())
+                    + " on not analysed: the layer's time limit ran out");
+        }
         return new ElfReport(elf.machine(), elf.is64(), elf.isProgram(), List.copyOf(needed), Set.copyOf(sections),
-                properties, go, x86, arm, dispatch, Map.copyOf(firstUse), decoded, List.copyOf(notes));
+                properties, go, x86, arm, dispatch, Map.copyOf(firstUse), windows.decoded(), List.copyOf(notes));
     }
 
     /**
@@ -106,46 +113,6 @@ public final class ElfAnalyzer {
             }
         }
         return ranges;
-    }
-
-    private static long decodeX86(X86CodeScanner scanner, byte[] buf, int from, int to, Map<String, Long> firstUse,
-            long seen, String[] dispatch) {
-        long[] found = {seen};
-        scanner.scan(buf, from, to, (offset, features, cpuid) -> {
-            long fresh = features & ~found[0];
-            if (fresh != 0) {
-                found[0] |= fresh;
-                for (long m = fresh; m != 0; m &= m - 1) {
-                    firstUse.put(X86Feature.of(Long.numberOfTrailingZeros(m)).flag(), (long) offset);
-                }
-            }
-            if (cpuid && dispatch[0] == null) {
-                dispatch[0] = "CPUID or XGETBV at offset 0x" + Integer.toHexString(offset);
-            }
-        });
-        return found[0];
-    }
-
-    private static long classifyArm64(byte[] buf, int from, int to, ElfBytes b, Map<String, Long> firstUse,
-            long seen, String[] dispatch) {
-        long found = seen;
-        int start = from + ((4 - (from & 3)) & 3);
-        for (int p = start; p + 4 <= to; p += 4) {
-            int insn = (buf[p] & 0xFF) | (buf[p + 1] & 0xFF) << 8 | (buf[p + 2] & 0xFF) << 16 | (buf[p + 3] & 0xFF) << 24;
-            long f = Arm64Classifier.classify(insn);
-            if (f != 0) {
-                long fresh = f & ~found;
-                if (fresh != 0) {
-                    found |= fresh;
-                    for (long m = fresh; m != 0; m &= m - 1) {
-                        firstUse.put(Arm64Feature.of(Long.numberOfTrailingZeros(m)).flag(), (long) p);
-                    }
-                }
-            } else if (dispatch[0] == null && Arm64Classifier.readsIdRegister(insn)) {
-                dispatch[0] = "MRS of an ID register at offset 0x" + Integer.toHexString(p);
-            }
-        }
-        return found;
     }
 
     /** Register states an object declares it uses, as the features that provide them. */

@@ -1,10 +1,11 @@
 package dev.gantry.scan.elf;
 
+import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;
 
 /**
- * The headers of an ELF file held in memory: class, byte order, type,
+ * The headers of an ELF file, read through a bounded view of it ({@link ElfBytes}): class, byte order, type,
  * machine, section and program headers. Parses 32- and 64-bit, little- and
  * big-endian files. When only a prefix of the file was read (it exceeded the
  * per-file limit), tables outside the prefix are reported as unavailable
@@ -33,6 +34,8 @@ public final class ElfFile {
     public static final int PT_INTERP = 3;
     public static final int PT_NOTE = 4;
     public static final int PF_X = 1;
+    /** Sections read at most: real files have a few dozen (a few thousand for -ffunction-sections objects). */
+    static final int MAX_SECTIONS = 1 << 16;
 
     /** A section header; {@code name} is null when the name table is unavailable. */
     public record Section(String name, int type, long flags, long addr, long offset, long size, int link, long entsize) {
@@ -76,14 +79,26 @@ public final class ElfFile {
      * @throws ElfFormatException when the file is truncated or malformed
      */
     public static ElfFile parse(byte[] buf, int length, long fileSize) {
-        if (!isElf(buf, length)) {
+        return parse(ByteBuffer.wrap(buf), length, fileSize);
+    }
+
+    /**
+     * Parses the headers of the ELF file whose first {@code length} bytes are
+     * readable at indexes {@code [0, length)} of {@code buf} (a heap buffer or a
+     * read-only mapping of the file); the buffer is read, never modified, and
+     * must stay valid while the result is used.
+     *
+     * @throws ElfFormatException when the file is truncated or malformed
+     */
+    public static ElfFile parse(ByteBuffer buf, int length, long fileSize) {
+        if (length < 4 || buf.get(0) != 0x7F || buf.get(1) != 'E' || buf.get(2) != 'L' || buf.get(3) != 'F') {
             throw new ElfFormatException("not an ELF file");
         }
         if (length < 16) {
             throw new ElfFormatException("truncated ELF identification");
         }
-        int elfClass = buf[4];
-        int data = buf[5];
+        int elfClass = buf.get(4);
+        int data = buf.get(5);
         if ((elfClass != 1 && elfClass != 2) || (data != 1 && data != 2)) {
             throw new ElfFormatException("bad ELF class " + elfClass + " or data encoding " + data);
         }
@@ -136,6 +151,10 @@ public final class ElfFile {
                 }
                 if (shstrndx == 0xFFFF) {
                     shstrndx = (int) b.u32(shoff + (is64 ? 40 : 24));
+                }
+                if (shnum > MAX_SECTIONS) {
+                    // Each section costs a record on the heap: a forged count must not fill it.
+                    throw new ElfFormatException(shnum + " sections, more than the " + MAX_SECTIONS + " analysed");
                 }
                 if (!b.has(shoff, (long) shnum * shentsize)) {
                     if (whole) {

@@ -23,6 +23,8 @@ final class ElfSymbols {
     static final int R_ARM_IRELATIVE = 160;
     static final int R_AARCH64_IRELATIVE = 1032;
     static final int MAX_NEEDED = 256;
+    /** Variant names remembered at most while looking for a pair: bounds the heap a huge symbol table can take. */
+    static final int MAX_VARIANT_NAMES = 1 << 15;
 
     /** Symbols whose presence means the code probes the CPU before choosing an implementation. */
     static final List<byte[]> DISPATCH_SYMBOLS = List.of(
@@ -169,7 +171,8 @@ final class ElfSymbols {
             for (String suffix : ISA_SUFFIXES) {
                 if (n.length() > suffix.length() && n.endsWith(suffix)) {
                     String base = n.substring(0, n.length() - suffix.length());
-                    String other = firstVariant.putIfAbsent(base, n);
+                    String other = firstVariant.size() < MAX_VARIANT_NAMES ? firstVariant.putIfAbsent(base, n)
+                            : firstVariant.get(base);
                     if (other != null && !other.equals(n)) {
                         return "exports per-instruction-set variants " + other + " and " + n + ": the caller chooses at run time";
                     }

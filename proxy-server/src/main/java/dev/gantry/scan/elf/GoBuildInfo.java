@@ -26,14 +26,13 @@ public record GoBuildInfo(String goVersion, int goamd64, String goarm64) {
             return null;
         }
         ElfBytes b = elf.bytes();
-        byte[] buf = b.array();
-        int o = (int) s.offset();
+        long o = s.offset();
         for (int i = 0; i < MAGIC.length; i++) {
-            if (buf[o + i] != MAGIC[i]) {
+            if (b.u8(o + i) != (MAGIC[i] & 0xFF)) {
                 return null;
             }
         }
-        int flags = buf[o + 15];
+        int flags = b.u8(o + 15);
         if ((flags & FLAG_INLINE) == 0) {
             return null; // Go < 1.18: no GOAMD64 setting existed yet
         }
@@ -66,7 +65,7 @@ public record GoBuildInfo(String goVersion, int goamd64, String goarm64) {
             return null;
         }
         cursor[0] = p + length;
-        return new String(b.array(), (int) p, (int) length, StandardCharsets.UTF_8);
+        return b.string(p, (int) length, StandardCharsets.UTF_8);
     }
 
     private static int goamd64(String modinfo) {

@@ -12,6 +12,7 @@ package dev.gantry.scan.x86;
 public final class X86CodeScanner {
 
     private final X86Decoder decoder = new X86Decoder();
+    private int position;
 
     /** Receives the instructions of a {@link #scan} that need a feature, probe the CPU, or are undefined. */
     @FunctionalInterface
@@ -34,13 +35,25 @@ public final class X86CodeScanner {
      * @return the number of instructions decoded
      */
     public long scan(byte[] code, int from, int to, Sink sink) {
+        return scan(code, from, to, to, sink);
+    }
+
+    /**
+     * Like {@link #scan(byte[], int, int, Sink)}, but decodes only the
+     * instructions that start before {@code limit}, with the bytes up to
+     * {@code to} available to them: how a long range is decoded a window at a
+     * time (with {@code limit <= to - X86Decoder.MAX_LENGTH} no instruction is
+     * cut by the window's end). {@link #position()} then says where the next
+     * instruction starts.
+     */
+    public long scan(byte[] code, int from, int to, int limit, Sink sink) {
         int[] fast = X86Opcodes.FAST;
         int[] fast0f = X86Opcodes.FAST_0F;
         int[] modrmLen = X86Opcodes.MODRM_LENGTH;
         long count = 0;
         int p = from;
         int safe = to - X86Decoder.MAX_LENGTH;
-        while (p < to) {
+        while (p < limit) {
             count++;
             if (p <= safe) {
                 int q = p;
@@ -72,7 +85,7 @@ public final class X86CodeScanner {
                 }
             }
             if (!decoder.decodeSlow(code, p, to)) {
-                break;
+                break; // cut by the end of the bytes: p stays at the cut instruction
             }
             long features = decoder.features();
             boolean probe = decoder.cpuid() || decoder.xgetbv();
@@ -81,6 +94,12 @@ public final class X86CodeScanner {
             }
             p += decoder.length();
         }
+        position = p;
         return count;
+    }
+
+    /** Where the last {@link #scan} stopped: the start of the first instruction it did not decode. */
+    public int position() {
+        return position;
     }
 }
