@@ -2,6 +2,7 @@ package dev.gantry.http;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.gantry.testing.Awaits;
 import dev.gantry.oci.Digest;
 import dev.gantry.testing.GantryServer;
 import dev.gantry.testing.Http;
@@ -10,6 +11,7 @@ import dev.gantry.testing.ScriptedUpstream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -245,12 +247,9 @@ class RangeRequestsTest {
         assertThat(http.get("/healthz").status()).isEqualTo(200);
     }
 
-    private void awaitInMemory(Digest d) throws InterruptedException {
-        long deadline = System.nanoTime() + 5_000_000_000L;
-        while (gantry.gantry().memory().statNow(d).isEmpty() && System.nanoTime() < deadline) {
-            Thread.sleep(20);
-        }
-        assertThat(gantry.gantry().memory().statNow(d)).as("offered to memory once verified").isPresent();
+    private void awaitInMemory(Digest d) {
+        Awaits.until(() -> gantry.gantry().memory().statNow(d).isPresent(), Duration.ofSeconds(5),
+                "offered to memory once verified");
     }
 
     private static final Pattern BOUNDARY = Pattern.compile("multipart/byteranges; boundary=([0-9A-Za-z'()+_,./:=?-]{1,70})");

@@ -8,6 +8,7 @@ import static com.github.tomakehurst.wiremock.core.WireMockConfiguration.options
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.github.tomakehurst.wiremock.WireMockServer;
+import dev.gantry.testing.Awaits;
 import dev.gantry.oci.Digest;
 import dev.gantry.testing.GantryServer;
 import dev.gantry.testing.Http;
@@ -206,12 +207,8 @@ class FillFaultsTest {
         awaitNoFillInFlight(Duration.ofSeconds(10));
     }
 
-    private static void awaitCondition(java.util.function.BooleanSupplier condition) throws Exception {
-        long deadline = System.nanoTime() + 10_000_000_000L;
-        while (!condition.getAsBoolean()) {
-            assertThat(System.nanoTime()).as("condition within 10 s").isLessThan(deadline);
-            Thread.sleep(10);
-        }
+    private static void awaitCondition(java.util.function.BooleanSupplier condition) {
+        Awaits.until(condition, Duration.ofSeconds(10), "condition");
     }
 
     /** GETs a blob within 10 s; the body as far as it came, or null for an error status. */
@@ -223,12 +220,8 @@ class FillFaultsTest {
         return response;
     }
 
-    private void awaitNoFillInFlight(Duration bound) throws Exception {
-        long deadline = System.nanoTime() + bound.toNanos();
-        while (gantry.gantry().registry().fillsInFlight() > 0) {
-            assertThat(System.nanoTime()).as("fills still in flight after " + bound).isLessThan(deadline);
-            Thread.sleep(20);
-        }
+    private void awaitNoFillInFlight(Duration bound) {
+        Awaits.until(() -> gantry.gantry().registry().fillsInFlight() == 0, bound, "no fill in flight");
     }
 
     @Test
@@ -309,11 +302,7 @@ class FillFaultsTest {
             assertThat(c.status()).isEqualTo(200);
             c.read(10);
         }
-        long deadline = System.nanoTime() + 20_000_000_000L;
-        while (!stored(d) && System.nanoTime() < deadline) {
-            Thread.sleep(50);
-        }
-        assertThat(stored(d)).as("committed after its client left").isTrue();
+        Awaits.until(() -> stored(d), Duration.ofSeconds(20), "committed after its client left");
         assertThat(Digest.sha256(http().get("/v2/test/x/blobs/" + d).body())).isEqualTo(d);
         wiremock.verify(1, getRequestedFor(urlPathEqualTo("/v2/test/x/blobs/" + d)));
     }
@@ -356,11 +345,13 @@ class FillFaultsTest {
         return new Http(gantry.url());
     }
 
-    private void awaitSpoolEmpty() throws Exception {
-        long deadline = System.nanoTime() + 5_000_000_000L;
-        while (filesUnder("spool") > 0 && System.nanoTime() < deadline) {
-            Thread.sleep(20);
-        }
-        assertThat(filesUnder("spool")).as("spool files left behind").isZero();
+    private void awaitSpoolEmpty() {
+        Awaits.until(() -> {
+            try {
+                return filesUnder("spool") == 0;
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+        }, Duration.ofSeconds(5), "no spool file left behind");
     }
 }

@@ -2,6 +2,7 @@ package dev.gantry.upstream;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.gantry.testing.Awaits;
 import dev.gantry.content.BodyConsumer;
 import dev.gantry.net.NetRuntime;
 import dev.gantry.testing.ScriptedUpstream;
@@ -148,13 +149,7 @@ class ExchangeEndTest {
         second.join().discard();
     }
 
-    private static void waitFor(java.util.function.BooleanSupplier condition) throws InterruptedException {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("condition not met within 10 s");
-            }
-            Thread.sleep(10);
-        }
+    private static void waitFor(java.util.function.BooleanSupplier condition) {
+        Awaits.until(condition, Duration.ofSeconds(10), "condition");
     }
 }
