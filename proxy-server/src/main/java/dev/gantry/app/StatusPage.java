@@ -8,7 +8,7 @@ import java.util.Map;
 
 /**
  * {@code GET /v2/_gantry/status}: the operator's one-page view, put together
- * from the parts that know each figure: the version, the registry's upstreams
+ * from the parts that know each figure: the version and commit, the registry's upstreams
  * (rate limits), tiers, fills and prefetch, and the layer scanner's queue.
  */
 final class StatusPage {
@@ -25,8 +25,8 @@ final class StatusPage {
 
     Map<String, Object> render() {
         Map<String, Object> out = new LinkedHashMap<>();
-        String version = StatusPage.class.getPackage().getImplementationVersion();
-        out.put("version", version == null ? "dev" : version);
+        out.put("version", BuildInfo.current().version());
+        out.put("commit", BuildInfo.current().commit());
         out.putAll(registry.status());
         Map<String, Object> s = new LinkedHashMap<>();
         s.put("queued", scans.queued());

@@ -1,12 +1,12 @@
 package dev.gantry.cli;
 
+import dev.gantry.app.BuildInfo;
 import picocli.CommandLine;
 
-/** The version from the jar manifest. */
+/** {@code gantry --version}: the version and the commit the jar was built from. */
 final class VersionProvider implements CommandLine.IVersionProvider {
     @Override
     public String[] getVersion() {
-        String v = VersionProvider.class.getPackage().getImplementationVersion();
-        return new String[] {"gantry " + (v == null ? "dev" : v)};
+        return new String[] {BuildInfo.current().toString()};
     }
 }

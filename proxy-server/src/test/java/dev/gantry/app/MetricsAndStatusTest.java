@@ -133,7 +133,8 @@ class MetricsAndStatusTest {
     @Test
     void statusShowsTheVersionAndTheScanQueue() throws Exception {
         JsonNode status = new ObjectMapper().readTree(http.get("/v2/_gantry/status").body());
-        assertThat(status.path("version").asText()).isNotEmpty();
+        assertThat(status.path("version").asText()).isEqualTo(BuildInfo.current().version());
+        assertThat(status.path("commit").asText()).isEqualTo(BuildInfo.current().commit());
         JsonNode scans = status.path("scans");
         assertThat(scans.path("queued").isInt()).as(scans.toString()).isTrue();
         assertThat(scans.path("running").isInt()).as(scans.toString()).isTrue();

@@ -129,6 +129,15 @@ class FirstHourIT {
     }
 
     @Test
+    void versionNamesTheCommitTheJarWasBuiltFrom() {
+        Tools.Result head = Tools.runOk(List.of("git", "-C", Launcher.repository().toString(), "rev-parse", "--short=12", "HEAD"),
+                Duration.ofSeconds(30));
+        Run r = gantry("--version");
+        assertThat(r.exit()).isZero();
+        assertThat(r.stdout().strip()).matches("gantry \\S+ \\(commit " + head.stdout().strip() + "\\)");
+    }
+
+    @Test
     void aGoodConfigurationValidatesOk() {
         Path good = write("good.yaml", "listen: 127.0.0.1:5000\nstorage: {disk: {path: " + tmp.resolve("data") + "}}\n");
         Run r = gantry("config", "validate", good.toString());
