@@ -5,8 +5,9 @@
 # that cuts, resets, lies about bytes and lengths, drips, stalls and answers
 # 429/5xx at random. Prints the figures (fills run, faults injected per kind,
 # wrong bytes served, stuck fills, open files and memory before and after)
-# and fails if any request outlived its bound, a wrong byte was served in a
-# complete response, a fill stayed in flight, or files or memory leaked.
+# and fails if any request outlived its bound or closed before a status line,
+# a wrong byte was served in a complete response, a fill stayed in flight, or
+# files or memory leaked.
 #
 #   bench/fill-soak.sh                     # 5,000 requests, 16 at a time (2-4 min on 2 cores)
 #   bench/fill-soak.sh --requests 1000     # shorter
@@ -24,7 +25,7 @@ while [ $# -gt 0 ]; do
         --requests) REQUESTS=$2; shift 2 ;;
         --concurrency) CONCURRENCY=$2; shift 2 ;;
         --seed) SEED=$2; shift 2 ;;
-        --help|-h) sed -n '2,15p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+        --help|-h) sed -n '2,14p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
         *) echo "unknown option $1 (see --help)" >&2; exit 2 ;;
     esac
 done

@@ -1,6 +1,7 @@
 package dev.gantry.registry;
 
 import dev.gantry.content.Content;
+import dev.gantry.content.GrowingContent;
 import dev.gantry.oci.Digest;
 import dev.gantry.storage.DiskBlobStore;
 import java.io.IOException;
@@ -10,6 +11,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executor;
@@ -138,11 +140,33 @@ final class FillCoordinator {
         return verified.thenCompose(v -> open(fill, offset, length));
     }
 
-    /** Opens a range of a blob that is being filled, or of the store once it was committed. */
+    /**
+     * Opens a range of a blob that is being filled, or of the store once it
+     * was committed. A range of the spool completes only once its first byte
+     * is readable: the caller writes the response head when this completes,
+     * and a fill that fails before then must reach the client as an error
+     * status, not as a 200 head followed by a closed connection.
+     */
     CompletableFuture<Content> open(BlobFill fill, long offset, long length) {
         if (fill.committed()) {
             return disk.open(fill.digest(), offset, length);
         }
+        return openSpool(fill, offset, length).thenCompose(content -> content instanceof GrowingContent g
+                ? firstByte(g, offset) : CompletableFuture.completedFuture(content));
+    }
+
+    /** Completes with {@code content} once its byte at {@code offset} is readable; fails (closing it) as the fill does. */
+    private static CompletableFuture<Content> firstByte(GrowingContent content, long offset) {
+        return content.readableAfter(offset).handle((limit, error) -> {
+            if (error != null) {
+                content.close();
+                throw error instanceof CompletionException c ? c : new CompletionException(error);
+            }
+            return (Content) content;
+        });
+    }
+
+    private CompletableFuture<Content> openSpool(BlobFill fill, long offset, long length) {
         return CompletableFuture.supplyAsync(() -> {
             try {
                 return (Content) fill.open(offset, length);

@@ -288,6 +288,47 @@ class FillFaultsTest {
         assertThat(stored(d)).isFalse();
     }
 
+    /**
+     * The soak's "closed before a status line": the upstream sends its 200 head and closes before
+     * any body byte. The response head waits for the fill's first readable byte, so the client
+     * gets the same OCI error as any client of a fill that failed, not a 200 head cut off.
+     */
+    @Test
+    void aBodyCutOffBeforeItsFirstByteIsAnOciErrorNotAClosedConnection() throws Exception {
+        byte[] blob = random(500_000, 11);
+        Digest d = Digest.sha256(blob);
+        scripted = new ScriptedUpstream(req -> ScriptedUpstream.Answer.of(200,
+                Map.of("Content-Length", Integer.toString(blob.length)), new byte[0], true));
+        mirror(scripted.url());
+
+        Http.Response r = http().get("/v2/test/x/blobs/" + d);
+        assertThat(r.status()).isEqualTo(503);
+        assertThat(r.header("Retry-After")).isEqualTo("5");
+        assertThat(r.text()).contains("\"code\":\"UNAVAILABLE\"").contains("blob " + d);
+        assertThat(stored(d)).isFalse();
+        awaitNoFillInFlight(Duration.ofSeconds(10));
+        awaitSpoolEmpty();
+    }
+
+    /**
+     * A blob of one byte: nothing of it is released before verification (the last byte never is),
+     * so a wrong byte is known before the response head and the client gets 502, not a cut 200.
+     */
+    @Test
+    void aWrongBodyKnownBeforeItsFirstByteIsReleasedIsAnOciError() throws Exception {
+        byte[] blob = {42};
+        Digest d = Digest.sha256(blob);
+        scripted = new ScriptedUpstream(req -> ScriptedUpstream.Answer.of(200,
+                Map.of("Content-Length", "1"), new byte[] {43}, false));
+        mirror(scripted.url());
+
+        Http.Response r = http().get("/v2/test/x/blobs/" + d);
+        assertThat(r.status()).isEqualTo(502);
+        assertThat(r.text()).contains("\"code\":\"UNAVAILABLE\"").contains("does not match its digest");
+        assertThat(stored(d)).isFalse();
+        awaitNoFillInFlight(Duration.ofSeconds(10));
+    }
+
     @Test
     void aFillOutlivesTheClientThatStartedIt() throws Exception {
         byte[] blob = random(3_000_000, 3);

@@ -42,7 +42,8 @@ import org.junit.jupiter.api.io.TempDir;
  * long form, {@code bench/fill-soak.sh}, runs thousands) through Gantry to an
  * upstream that cuts, resets, lies about bytes and lengths, drips, stalls and
  * answers 429/5xx at random. Whatever it does: every client request ends
- * within its bound, no complete 200 ever carries a wrong byte, every fill
+ * within its bound with a status line (an OCI error if its fill failed
+ * before its first byte), no complete 200 ever carries a wrong byte, every fill
  * ends ({@code gantry_fills_in_flight} back to 0), file descriptors and
  * memory return to where they were, and once the upstream heals a retry of
  * any blob starts a new fill that succeeds.
@@ -179,6 +180,9 @@ class FillSoakTest {
 
             assertThat(tally.overBound.get()).as("requests that did not end within " + REQUEST_BOUND).isZero();
             assertThat(tally.wrongComplete.get()).as("complete 200 responses with a wrong byte").isZero();
+            // A fill that fails before its first readable byte answers with its OCI error: the
+            // response head waits for that byte, so no client sees a connection close without one.
+            assertThat(tally.closedWithoutResponse.get()).as("responses closed before a status line").isZero();
             assertThat(tally.statuses).as("error statuses: OCI errors for the upstream's failures, never a 500")
                     .doesNotContainKey(500);
             assertThat(registry.fillsInFlight()).as("stuck fills").isZero();
