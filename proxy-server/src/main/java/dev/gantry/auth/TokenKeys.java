@@ -18,6 +18,7 @@ import java.security.interfaces.ECPublicKey;
 import java.security.spec.ECGenParameterSpec;
 import java.security.spec.PKCS8EncodedKeySpec;
 import java.security.spec.X509EncodedKeySpec;
+import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -69,7 +70,7 @@ public final class TokenKeys {
         if (files.isEmpty()) {
             throw new IllegalArgumentException("no token key files");
         }
-        List<KeyPair> pairs = new java.util.ArrayList<>();
+        List<KeyPair> pairs = new ArrayList<>();
         for (Path f : files) {
             pairs.add(load(f));
         }
