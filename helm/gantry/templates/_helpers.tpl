@@ -49,6 +49,7 @@ app.kubernetes.io/managed-by: {{ .Release.Service }}
 {{- define "gantry.configDir" -}}/etc/gantry/config{{- end -}}
 {{- define "gantry.tlsDir" -}}/etc/gantry/tls{{- end -}}
 {{- define "gantry.authDir" -}}/etc/gantry/auth{{- end -}}
+{{- define "gantry.tokenKeysDir" -}}/etc/gantry/token-keys{{- end -}}
 
 {{/* Whether the front end speaks TLS: a referenced certificate or `tls: auto`. */}}
 {{- define "gantry.tlsEnabled" -}}
@@ -140,6 +141,17 @@ and `helm install` all stop on it.
 {{- if and .Values.secrets.htpasswd.existingSecret (hasKey (get $config "auth" | default dict) "htpasswd") -}}
 {{- fail "gantry: secrets.htpasswd.existingSecret sets config.auth.htpasswd; remove one of them." -}}
 {{- end -}}
+{{- $configKeys := hasKey (get $config "auth" | default dict) "tokenKeys" -}}
+{{- if and .Values.secrets.tokenKeys.existingSecret $configKeys -}}
+{{- fail "gantry: secrets.tokenKeys.existingSecret sets config.auth.tokenKeys; remove one of them." -}}
+{{- end -}}
+{{- if and .Values.secrets.tokenKeys.existingSecret (empty .Values.secrets.tokenKeys.keys) -}}
+{{- fail "gantry: secrets.tokenKeys.keys must name at least one key of the Secret (the signing key first)." -}}
+{{- end -}}
+{{- /* Each replica would sign with a key of its own and refuse the others' tokens. */ -}}
+{{- if and .Values.secrets.htpasswd.existingSecret (get $s3 "bucket") (not .Values.secrets.tokenKeys.existingSecret) (not $configKeys) -}}
+{{- fail "gantry: users (secrets.htpasswd) on a shared S3 bucket need one token signing key for every replica: set secrets.tokenKeys.existingSecret to a Secret holding a PEM EC P-256 key (openssl ecparam -name prime256v1 -genkey -noout -out token-key.pem; kubectl create secret generic gantry-token-keys --from-file=token-key.pem)." -}}
+{{- end -}}
 {{- end -}}
 
 {{/*
@@ -181,6 +193,15 @@ address, the data path, and references to the mounted or injected secrets.
 {{- if .Values.secrets.htpasswd.existingSecret -}}
 {{- $auth := get $c "auth" | default dict -}}
 {{- $_ := set $auth "htpasswd" (printf "%s/htpasswd" (include "gantry.authDir" .)) -}}
+{{- $_ := set $c "auth" $auth -}}
+{{- end -}}
+{{- if .Values.secrets.tokenKeys.existingSecret -}}
+{{- $auth := get $c "auth" | default dict -}}
+{{- $files := list -}}
+{{- range $k := .Values.secrets.tokenKeys.keys -}}
+{{- $files = append $files (printf "%s/%s" (include "gantry.tokenKeysDir" $) $k) -}}
+{{- end -}}
+{{- $_ := set $auth "tokenKeys" $files -}}
 {{- $_ := set $c "auth" $auth -}}
 {{- end -}}
 {{- range $key := list "cache" "prefetch" "hosted" "auth" "tls" "hardware" "server" -}}

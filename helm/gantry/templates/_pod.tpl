@@ -123,6 +123,11 @@ spec:
           mountPath: {{ include "gantry.authDir" . }}
           readOnly: true
         {{- end }}
+        {{- if .Values.secrets.tokenKeys.existingSecret }}
+        - name: token-keys
+          mountPath: {{ include "gantry.tokenKeysDir" . }}
+          readOnly: true
+        {{- end }}
         {{- with .Values.extraVolumeMounts }}
         {{- toYaml . | nindent 8 }}
         {{- end }}
@@ -164,6 +169,19 @@ spec:
         items:
           - key: {{ .key }}
             path: htpasswd
+    {{- end }}
+    {{- end }}
+    {{- with .Values.secrets.tokenKeys }}
+    {{- if .existingSecret }}
+    - name: token-keys
+      secret:
+        secretName: {{ .existingSecret }}
+        defaultMode: 0440
+        items:
+          {{- range .keys }}
+          - key: {{ . }}
+            path: {{ . }}
+          {{- end }}
     {{- end }}
     {{- end }}
     {{- with .Values.extraVolumes }}

@@ -1,6 +1,7 @@
 package dev.gantry.app;
 
 import dev.gantry.auth.Htpasswd;
+import dev.gantry.auth.TokenKeys;
 import dev.gantry.config.ConfigException;
 import dev.gantry.config.GantryConfig;
 import dev.gantry.scan.kb.KnowledgeBase;
@@ -41,6 +42,7 @@ public final class Preflight {
     static List<String> problems(GantryConfig config, long maxDirectMemory) {
         List<String> problems = new ArrayList<>();
         htpasswd(config, problems);
+        tokenKeys(config, problems);
         tls(config, problems);
         memory(config, maxDirectMemory, problems);
         knowledgeBase(config, problems);
@@ -63,6 +65,36 @@ public final class Preflight {
             }
         } catch (IOException e) {
             problems.add("key 'auth.htpasswd': cannot read " + file + ": " + e.getMessage());
+        }
+    }
+
+    /**
+     * Replicas on one bucket sit behind one balancer: a token one issues must verify on the next, so
+     * each generating its own key under its own disk would refuse every second request. Tokens
+     * matter only with users, so the shared key is required only then.
+     */
+    private static void tokenKeys(GantryConfig config, List<String> problems) {
+        List<String> files = config.auth().tokenKeys();
+        if (files.isEmpty()) {
+            if (config.auth().hasUsers() && config.storage().s3().enabled()) {
+                problems.add("key 'auth.tokenKeys': replicas sharing the S3 bucket '" + config.storage().s3().bucket()
+                        + "' must share the token signing key, or a token from one is refused by the next: set auth.tokenKeys to a "
+                        + "PEM EC P-256 key file mounted into every replica (openssl ecparam -name prime256v1 -genkey -noout -out token-key.pem)");
+            }
+            return;
+        }
+        for (int i = 0; i < files.size(); i++) {
+            Path file = Path.of(files.get(i));
+            String key = "key 'auth.tokenKeys[" + i + "]': ";
+            if (!Files.isRegularFile(file) || !Files.isReadable(file)) {
+                problems.add(key + "cannot read " + file.toAbsolutePath() + " (no such file, or not readable)");
+                continue;
+            }
+            try {
+                TokenKeys.load(file);
+            } catch (IOException e) {
+                problems.add(key + e.getMessage());
+            }
         }
     }
 

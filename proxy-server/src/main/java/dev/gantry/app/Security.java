@@ -3,6 +3,7 @@ package dev.gantry.app;
 import dev.gantry.auth.Authenticator;
 import dev.gantry.auth.Htpasswd;
 import dev.gantry.auth.TokenIssuer;
+import dev.gantry.auth.TokenKeys;
 import dev.gantry.config.ConfigException;
 import dev.gantry.config.GantryConfig;
 import io.netty.handler.ssl.SslContext;
@@ -26,9 +27,16 @@ final class Security {
             }
             users = new Htpasswd(file, clock);
         }
-        Path key = Path.of(config.storage().disk().path(), "auth", "token-key.pem");
-        TokenIssuer tokens = TokenIssuer.open(key, config.auth().service(), config.auth().tokenTtl(), clock);
+        TokenKeys keys = config.auth().tokenKeys().isEmpty()
+                ? TokenKeys.generatedAt(generatedKey(config))
+                : TokenKeys.of(config.auth().tokenKeys().stream().map(Path::of).toList());
+        TokenIssuer tokens = new TokenIssuer(keys, config.auth().service(), config.auth().tokenTtl(), clock);
         return new Authenticator(users, tokens, config.auth().maxFailedLogins(), clock);
+    }
+
+    /** Where the token key is generated when {@code auth.tokenKeys} names none: one per data directory. */
+    static Path generatedKey(GantryConfig config) {
+        return Path.of(config.storage().disk().path(), "auth", "token-key.pem");
     }
 
     static SslContext tls(GantryConfig config) throws IOException {

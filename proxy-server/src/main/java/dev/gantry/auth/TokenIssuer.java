@@ -3,27 +3,18 @@ package dev.gantry.auth;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
-import java.io.Reader;
-import java.io.Writer;
 import java.math.BigInteger;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.security.GeneralSecurityException;
-import java.security.KeyPair;
-import java.security.KeyPairGenerator;
-import java.security.MessageDigest;
+import java.security.PublicKey;
 import java.security.Signature;
-import java.security.spec.ECGenParameterSpec;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Base64;
-import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -33,27 +24,18 @@ import java.util.UUID;
 import org.bouncycastle.asn1.ASN1Integer;
 import org.bouncycastle.asn1.ASN1Sequence;
 import org.bouncycastle.asn1.DERSequence;
-import org.bouncycastle.jce.provider.BouncyCastleProvider;
-import org.bouncycastle.openssl.PEMKeyPair;
-import org.bouncycastle.openssl.PEMParser;
-import org.bouncycastle.openssl.jcajce.JcaPEMKeyConverter;
-import org.bouncycastle.openssl.jcajce.JcaPEMWriter;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * Issues and verifies the short-lived bearer tokens of Docker's token
  * protocol: ES256 JWTs whose {@code access} claim lists what the holder may
- * do. The signing key (EC P-256) is generated with Bouncy Castle at first
- * start and kept, owner-readable only, beside the data, so tokens survive a
- * restart and replicas sharing the key file accept each other's tokens.
+ * do. Every token names its signing key in the {@code kid} header; see
+ * {@link TokenKeys} for where keys come from and how several verify.
  *
  * <p>Written by hand rather than with a JWT library: a JWT here is three
  * base64url parts and one ECDSA signature, and every claim is checked below.
  */
 public final class TokenIssuer {
 
-    private static final Logger log = LoggerFactory.getLogger(TokenIssuer.class);
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final Base64.Encoder B64 = Base64.getUrlEncoder().withoutPadding();
     private static final Base64.Decoder B64D = Base64.getUrlDecoder();
@@ -63,53 +45,22 @@ public final class TokenIssuer {
     public record Verified(String subject, List<Access> access) {
     }
 
-    private final KeyPair keys;
-    private final String keyId;
+    private final TokenKeys keys;
     private final String service;
     private final Duration ttl;
     private final Clock clock;
 
-    private TokenIssuer(KeyPair keys, String service, Duration ttl, Clock clock) {
+    /** Signs with the first of {@code keys} and verifies with any of them, picked by the token's {@code kid}. */
+    public TokenIssuer(TokenKeys keys, String service, Duration ttl, Clock clock) {
         this.keys = keys;
         this.service = service;
         this.ttl = ttl;
         this.clock = clock;
-        this.keyId = keyId(keys);
     }
 
-    /** Loads the key at {@code keyFile}, generating and saving one on first start. */
+    /** Signs and verifies with the key at {@code keyFile}, generating and saving one on first start. */
     public static TokenIssuer open(Path keyFile, String service, Duration ttl, Clock clock) throws IOException {
-        KeyPair keys;
-        if (Files.exists(keyFile)) {
-            try (Reader r = Files.newBufferedReader(keyFile); PEMParser parser = new PEMParser(r)) {
-                Object pem = parser.readObject();
-                if (!(pem instanceof PEMKeyPair pair)) {
-                    throw new IOException(keyFile + " does not hold an EC key pair");
-                }
-                keys = new JcaPEMKeyConverter().getKeyPair(pair);
-            }
-        } else {
-            try {
-                KeyPairGenerator gen = KeyPairGenerator.getInstance("EC", new BouncyCastleProvider());
-                gen.initialize(new ECGenParameterSpec("secp256r1"));
-                keys = gen.generateKeyPair();
-            } catch (GeneralSecurityException e) {
-                throw new IOException("cannot generate a token signing key", e);
-            }
-            Files.createDirectories(keyFile.getParent());
-            Path tmp = keyFile.resolveSibling(keyFile.getFileName() + ".tmp");
-            try (Writer w = Files.newBufferedWriter(tmp); JcaPEMWriter pem = new JcaPEMWriter(w)) {
-                pem.writeObject(keys);
-            }
-            try {
-                Files.setPosixFilePermissions(tmp, PosixFilePermissions.fromString("rw-------"));
-            } catch (UnsupportedOperationException ignored) {
-                // Not a POSIX file system.
-            }
-            Files.move(tmp, keyFile, StandardCopyOption.ATOMIC_MOVE);
-            log.info("generated the token signing key {}", keyFile);
-        }
-        return new TokenIssuer(keys, service, ttl, clock);
+        return new TokenIssuer(TokenKeys.generatedAt(keyFile), service, ttl, clock);
     }
 
     public String service() {
@@ -126,7 +77,7 @@ public final class TokenIssuer {
         Map<String, Object> header = new LinkedHashMap<>();
         header.put("alg", "ES256");
         header.put("typ", "JWT");
-        header.put("kid", keyId);
+        header.put("kid", keys.signingKid());
         Map<String, Object> claims = new LinkedHashMap<>();
         claims.put("iss", ISSUER);
         claims.put("sub", subject);
@@ -143,7 +94,7 @@ public final class TokenIssuer {
         try {
             String signingInput = B64.encodeToString(JSON.writeValueAsBytes(header)) + "." + B64.encodeToString(JSON.writeValueAsBytes(claims));
             Signature s = Signature.getInstance("SHA256withECDSA");
-            s.initSign(keys.getPrivate());
+            s.initSign(keys.signing().getPrivate());
             s.update(signingInput.getBytes(StandardCharsets.US_ASCII));
             return signingInput + "." + B64.encodeToString(derToJose(s.sign()));
         } catch (IOException | GeneralSecurityException e) {
@@ -152,7 +103,7 @@ public final class TokenIssuer {
     }
 
     /**
-     * Checks a token: signature with our key, issuer, audience, not expired,
+     * Checks a token: signature with the key its {@code kid} names, issuer, audience, not expired,
      * not used before it is valid. Empty when any check fails.
      */
     public Optional<Verified> verify(String token) {
@@ -165,8 +116,13 @@ public final class TokenIssuer {
             if (!"ES256".equals(header.path("alg").asText())) {
                 return Optional.empty();
             }
+            // The kid picks the key; a token naming no configured key is refused, never tried against each.
+            Optional<PublicKey> key = keys.verifying(header.path("kid").asText(""));
+            if (key.isEmpty()) {
+                return Optional.empty();
+            }
             Signature s = Signature.getInstance("SHA256withECDSA");
-            s.initVerify(keys.getPublic());
+            s.initVerify(key.get());
             s.update((parts[0] + "." + parts[1]).getBytes(StandardCharsets.US_ASCII));
             byte[] sig = B64D.decode(parts[2]);
             if (sig.length != 64 || !s.verify(joseToDer(sig))) {
@@ -209,14 +165,5 @@ public final class TokenIssuer {
         int start = value.length > 32 ? value.length - 32 : 0;
         int length = value.length - start;
         System.arraycopy(value, start, out, offset + 32 - length, length);
-    }
-
-    private static String keyId(KeyPair keys) {
-        try {
-            byte[] hash = MessageDigest.getInstance("SHA-256").digest(keys.getPublic().getEncoded());
-            return HexFormat.of().formatHex(hash, 0, 12);
-        } catch (GeneralSecurityException e) {
-            throw new IllegalStateException(e);
-        }
     }
 }

@@ -20,6 +20,10 @@ import java.util.List;
  *     derived from the request's Host header
  * @param service the token audience ({@code service} of the challenge)
  * @param maxFailedLogins failed logins per client address per minute before it is refused for a minute
+ * @param tokenKeys PEM files of EC P-256 private keys for the bearer tokens:
+ *     the first signs, all verify (rotation lists the new key second, then
+ *     first, then drops the old one). Empty: a key generated once under
+ *     {@code storage.disk.path}, which only a single replica can use
  */
 public record AuthConfig(
         @JsonProperty("htpasswd") String htpasswd,
@@ -28,7 +32,8 @@ public record AuthConfig(
         @JsonProperty("tokenTtl") Duration tokenTtl,
         @JsonProperty("realm") String realm,
         @JsonProperty("service") String service,
-        @JsonProperty("maxFailedLogins") Integer maxFailedLogins) {
+        @JsonProperty("maxFailedLogins") Integer maxFailedLogins,
+        @JsonProperty("tokenKeys") List<String> tokenKeys) {
 
     public AuthConfig {
         anonymousPull = anonymousPull == null || anonymousPull;
@@ -36,6 +41,7 @@ public record AuthConfig(
         tokenTtl = tokenTtl != null ? tokenTtl : Duration.ofMinutes(5);
         service = service != null ? service : "gantry";
         maxFailedLogins = maxFailedLogins != null ? maxFailedLogins : 10;
+        tokenKeys = tokenKeys == null ? List.of() : List.copyOf(tokenKeys);
     }
 
     public boolean hasUsers() {

@@ -81,4 +81,46 @@ class PreflightTest {
         assertThat(Preflight.problems(config("storage: {disk: {path: " + file + "}}"), DIRECT))
                 .containsExactly("key 'storage.disk.path': " + file + " is not a writable directory");
     }
+
+    @Test
+    void usersOnASharedBucketWithoutASharedTokenKeyAreRefusedNamingTheKey() throws Exception {
+        Path htpasswd = tmp.resolve("htpasswd");
+        dev.gantry.testing.HtpasswdFile.write(htpasswd, Map.of("alice", "secret"));
+        String shared = """
+                auth: {htpasswd: %s}
+                storage: {disk: {path: %s}, s3: {bucket: gantry, endpoint: "http://127.0.0.1:9"}}
+                """.formatted(htpasswd, tmp.resolve("data"));
+        assertThat(Preflight.problems(config(shared), DIRECT)).containsExactly(
+                "key 'auth.tokenKeys': replicas sharing the S3 bucket 'gantry' must share the token signing key, or a token from "
+                        + "one is refused by the next: set auth.tokenKeys to a PEM EC P-256 key file mounted into every replica "
+                        + "(openssl ecparam -name prime256v1 -genkey -noout -out token-key.pem)");
+
+        Path key = tmp.resolve("token-key.pem");
+        dev.gantry.auth.TokenKeys.generatedAt(key);
+        assertThat(Preflight.problems(config(shared.replace("auth: {", "auth: {tokenKeys: [" + key + "], ")), DIRECT)).isEmpty();
+        assertThat(Preflight.problems(config(shared.replace("htpasswd: " + htpasswd, "anonymousPull: true")), DIRECT))
+                .as("no users, no tokens that matter").isEmpty();
+        assertThat(Preflight.problems(config("auth: {htpasswd: %s}\nstorage: {disk: {path: %s}}".formatted(htpasswd, tmp.resolve("data"))), DIRECT))
+                .as("one replica on its own disk keeps the generated key").isEmpty();
+    }
+
+    @Test
+    void tokenKeyFilesThatAreMissingOrDoNotParseAreNamedByIndex() throws Exception {
+        Path good = tmp.resolve("good.pem");
+        dev.gantry.auth.TokenKeys.generatedAt(good);
+        Path garbage = Files.writeString(tmp.resolve("garbage.pem"), "not a key\n");
+        Path rsa = tmp.resolve("rsa.pem");
+        var gen = java.security.KeyPairGenerator.getInstance("RSA");
+        gen.initialize(1024);
+        Files.writeString(rsa, "-----BEGIN PRIVATE KEY-----\n" + java.util.Base64.getMimeEncoder(64, "\n".getBytes())
+                .encodeToString(gen.generateKeyPair().getPrivate().getEncoded()) + "\n-----END PRIVATE KEY-----\n");
+        List<String> problems = Preflight.problems(config("""
+                auth: {tokenKeys: [%s, /nonexistent/key.pem, %s, %s]}
+                storage: {disk: {path: %s}}
+                """.formatted(good, garbage, rsa, tmp.resolve("data"))), DIRECT);
+        assertThat(problems).hasSize(3);
+        assertThat(problems.get(0)).isEqualTo("key 'auth.tokenKeys[1]': cannot read /nonexistent/key.pem (no such file, or not readable)");
+        assertThat(problems.get(1)).startsWith("key 'auth.tokenKeys[2]': " + garbage + " holds no PEM private key");
+        assertThat(problems.get(2)).startsWith("key 'auth.tokenKeys[3]': " + rsa + " is not an EC P-256 key");
+    }
 }

@@ -2,10 +2,13 @@ package dev.gantry.auth;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.gantry.testing.MutableClock;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Base64;
 import java.util.List;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
@@ -55,5 +58,93 @@ class TokenIssuerTest {
         String flipped = mine.substring(0, mine.length() - 2) + (last == 'A' ? 'B' : 'A') + mine.charAt(mine.length() - 1);
         assertThat(issuer.verify(flipped)).isEmpty();
         assertThat(issuer.verify("a.b")).isEmpty();
+    }
+
+    private TokenIssuer withKeys(Path... files) throws Exception {
+        return new TokenIssuer(TokenKeys.of(List.of(files)), "gantry", Duration.ofMinutes(5), clock);
+    }
+
+    private Path newKey(String name) throws Exception {
+        Path file = tmp.resolve(name);
+        TokenKeys.generatedAt(file);
+        return file;
+    }
+
+    private static JsonNode header(String token) throws Exception {
+        return new ObjectMapper().readTree(Base64.getUrlDecoder().decode(token.substring(0, token.indexOf('.'))));
+    }
+
+    @Test
+    void everyTokenNamesItsSigningKeyByAKidDerivedFromThePublicKey() throws Exception {
+        Path key = newKey("a.pem");
+        String kid = header(withKeys(key).issue("alice", List.of())).path("kid").asText();
+        assertThat(kid).isEqualTo(TokenKeys.kid(TokenKeys.load(key).getPublic())).hasSize(24);
+        assertThat(header(TokenIssuer.open(key, "gantry", Duration.ofMinutes(5), clock).issue("bob", List.of())).path("kid").asText())
+                .as("the same key loaded elsewhere").isEqualTo(kid);
+        assertThat(header(withKeys(newKey("b.pem")).issue("alice", List.of())).path("kid").asText()).isNotEqualTo(kid);
+    }
+
+    @Test
+    void theFirstKeySignsAndEveryListedKeyVerifies() throws Exception {
+        Path a = newKey("a.pem");
+        Path b = newKey("b.pem");
+        TokenIssuer both = withKeys(a, b);
+        assertThat(header(both.issue("alice", List.of())).path("kid").asText()).isEqualTo(TokenKeys.kid(TokenKeys.load(a).getPublic()));
+        assertThat(both.verify(withKeys(a).issue("alice", List.of()))).isPresent();
+        assertThat(both.verify(withKeys(b).issue("bob", List.of()))).map(TokenIssuer.Verified::subject).contains("bob");
+        assertThat(both.verify(withKeys(newKey("c.pem")).issue("carol", List.of()))).as("a key not listed").isEmpty();
+    }
+
+    @Test
+    void rotationAcceptsTheOldKeysTokensWhileItIsListedAndRefusesThemOnceDropped() throws Exception {
+        Path old = newKey("old.pem");
+        Path next = newKey("new.pem");
+        String fromOld = withKeys(old).issue("alice", List.of());
+        TokenIssuer added = withKeys(old, next);
+        String stillOld = added.issue("alice", List.of());
+        TokenIssuer swapped = withKeys(next, old);
+        String fromNew = swapped.issue("alice", List.of());
+        assertThat(added.verify(fromNew)).as("a replica not yet swapped accepts the new key's tokens").isPresent();
+        assertThat(swapped.verify(fromOld)).isPresent();
+        assertThat(swapped.verify(stillOld)).isPresent();
+        TokenIssuer dropped = withKeys(next);
+        assertThat(dropped.verify(fromNew)).isPresent();
+        assertThat(dropped.verify(fromOld)).isEmpty();
+        assertThat(dropped.verify(stillOld)).isEmpty();
+    }
+
+    @Test
+    void aTokenWithAnUnknownMissingOrChangedKidIsRefused() throws Exception {
+        Path a = newKey("a.pem");
+        Path b = newKey("b.pem");
+        TokenIssuer both = withKeys(a, b);
+        String token = both.issue("alice", List.of());
+        String rest = token.substring(token.indexOf('.'));
+        String kidA = TokenKeys.kid(TokenKeys.load(a).getPublic());
+        String kidB = TokenKeys.kid(TokenKeys.load(b).getPublic());
+        assertThat(both.verify(token)).isPresent();
+        assertThat(both.verify(withHeader("{\"alg\":\"ES256\",\"typ\":\"JWT\",\"kid\":\"" + kidB + "\"}") + rest))
+                .as("kid changed to the other listed key").isEmpty();
+        assertThat(both.verify(withHeader("{\"alg\":\"ES256\",\"typ\":\"JWT\",\"kid\":\"0123456789abcdef01234567\"}") + rest))
+                .as("unknown kid").isEmpty();
+        assertThat(both.verify(withHeader("{\"alg\":\"ES256\",\"typ\":\"JWT\"}") + rest)).as("no kid").isEmpty();
+        // The same header re-encoded verifies: what is refused above is the kid, not the re-encoding.
+        assertThat(both.verify(withHeader("{\"alg\":\"ES256\",\"typ\":\"JWT\",\"kid\":\"" + kidA + "\"}") + rest)).isPresent();
+    }
+
+    private static String withHeader(String json) {
+        return Base64.getUrlEncoder().withoutPadding().encodeToString(json.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    }
+
+    @Test
+    void keyFilesInSec1AndPkcs8BothLoad() throws Exception {
+        Path sec1 = newKey("sec1.pem");
+        assertThat(Files.readString(sec1)).startsWith("-----BEGIN EC PRIVATE KEY-----");
+        var pair = TokenKeys.load(sec1);
+        Path pkcs8 = tmp.resolve("pkcs8.pem");
+        Files.writeString(pkcs8, "-----BEGIN PRIVATE KEY-----\n"
+                + Base64.getMimeEncoder(64, "\n".getBytes()).encodeToString(pair.getPrivate().getEncoded()) + "\n-----END PRIVATE KEY-----\n");
+        assertThat(TokenKeys.kid(TokenKeys.load(pkcs8).getPublic())).isEqualTo(TokenKeys.kid(pair.getPublic()));
+        assertThat(withKeys(sec1).verify(withKeys(pkcs8).issue("alice", List.of()))).isPresent();
     }
 }

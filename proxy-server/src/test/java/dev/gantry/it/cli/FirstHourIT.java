@@ -2,8 +2,10 @@ package dev.gantry.it.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.gantry.auth.TokenKeys;
 import dev.gantry.testing.Awaits;
 import dev.gantry.testing.GantryProcess;
+import dev.gantry.testing.HtpasswdFile;
 import dev.gantry.testing.Launcher;
 import dev.gantry.testing.S3ProxyServer;
 import dev.gantry.testing.Tools;
@@ -144,6 +146,27 @@ class FirstHourIT {
         assertThat(r.exit()).as(r.stderr()).isZero();
         assertThat(r.stdout().strip()).isEqualTo("ok: listen 127.0.0.1:5000, 0 upstream(s), disk " + tmp.resolve("data")
                 + " (20GiB)");
+        assertThat(tmp.resolve("data")).doesNotExist();
+    }
+
+    @Test
+    void usersOnASharedBucketNeedASharedTokenKeyAndConfigValidateSaysWhich() throws Exception {
+        Path htpasswd = HtpasswdFile.write(tmp.resolve("htpasswd"), Map.of("ci", "ci-Secret-1"));
+        String yaml = """
+                listen: 127.0.0.1:5000
+                auth: {htpasswd: %s}
+                storage: {disk: {path: %s}, s3: {endpoint: "http://127.0.0.1:9", bucket: gantry}}
+                """.formatted(htpasswd, tmp.resolve("data"));
+        Run refused = gantry("config", "validate", write("shared.yaml", yaml).toString());
+        assertThat(refused.exit()).isEqualTo(2);
+        assertThat(refused.errLines()).containsExactly("gantry: key 'auth.tokenKeys': replicas sharing the S3 bucket 'gantry' must "
+                + "share the token signing key, or a token from one is refused by the next: set auth.tokenKeys to a PEM EC P-256 "
+                + "key file mounted into every replica (openssl ecparam -name prime256v1 -genkey -noout -out token-key.pem)");
+
+        Path key = tmp.resolve("token-key.pem");
+        TokenKeys.generatedAt(key);
+        Run ok = gantry("config", "validate", write("keyed.yaml", yaml.replace("auth: {", "auth: {tokenKeys: [" + key + "], ")).toString());
+        assertThat(ok.exit()).as(ok.stderr()).isZero();
         assertThat(tmp.resolve("data")).doesNotExist();
     }
 

@@ -271,6 +271,28 @@ class HelmChartIT {
     }
 
     @Test
+    void everyReplicaMountsTheSharedTokenKeysNamedInAuthTokenKeysSigningKeyFirst() {
+        Rendered r = render("s3-replicas-values.yaml", "secrets.tokenKeys.keys={new.pem,old.pem}");
+        JsonNode keys = r.volume("token-keys").path("secret");
+        assertThat(keys.path("secretName").asText()).isEqualTo("gantry-token-keys");
+        assertThat(keys.path("items").findValuesAsText("key")).containsExactly("new.pem", "old.pem");
+        String dir = mountOf(r.container(), "token-keys").path("mountPath").asText();
+        assertThat(mountOf(r.container(), "token-keys").path("readOnly").asBoolean()).isTrue();
+        assertThat(r.config().path("auth").path("tokenKeys").toString())
+                .isEqualTo("[\"" + dir + "/new.pem\",\"" + dir + "/old.pem\"]");
+        assertThat(render("default-values.yaml").pod().path("volumes").findValuesAsText("name")).doesNotContain("token-keys");
+    }
+
+    @Test
+    void usersOnASharedBucketWithoutASharedTokenKeyAreRefused() {
+        Tools.Result refused = helm("template", RELEASE, CHART.toString(), "-f", ci("s3-replicas-values.yaml"),
+                "--set", "secrets.tokenKeys.existingSecret=");
+        assertThat(refused.exit()).isNotZero();
+        assertThat(refused.stderr()).contains("users (secrets.htpasswd) on a shared S3 bucket need one token signing key for every replica: "
+                + "set secrets.tokenKeys.existingSecret");
+    }
+
+    @Test
     void perReplicaVolumeMakesAStatefulSetWithAClaimPerPod() {
         Rendered r = render("s3-replicas-values.yaml", "persistence.mode=perReplica", "persistence.size=30Gi");
         JsonNode sts = r.workload();
