@@ -282,6 +282,7 @@ final class Exchange {
             return;
         }
         finished = true;
+        boolean bodyStillArriving = !requestBody.complete() && declaresBody(request);
         requestBody.discard();
         String ns = param("ns");
         long nanos = System.nanoTime() - startNanos;
@@ -290,7 +291,11 @@ final class Exchange {
         metrics.httpRequest(route, methodLabel(), success ? status : -1, bytes, nanos);
         boolean keep = success && keepAlive && ctx.channel().isActive();
         if (!keep) {
-            ctx.close();
+            if (success && bodyStillArriving) {
+                LingeringClose.close(ctx);
+            } else {
+                ctx.close();
+            }
         }
         listener.exchangeDone(this, keep);
     }

@@ -311,8 +311,9 @@ final class RequestHandler extends ChannelInboundHandlerAdapter implements Excha
         current = null;
         server.requestFinished();
         if (keepConnection && bodyPending && hasBody(ex.request())) {
-            // A body we do not want is still arriving: cheaper to close than to read it.
-            ex.ctx().close();
+            // A body we do not want is still arriving: cheaper to close than to read it, but
+            // gently, or the reset destroys the response the client has not read yet.
+            LingeringClose.close(ex.ctx());
             keepConnection = false;
         }
         if (!keepConnection) {

@@ -9,6 +9,9 @@ import dev.gantry.testing.Http;
 import dev.gantry.testing.MutableClock;
 import dev.gantry.testing.RawClient;
 import dev.gantry.testing.ScriptedUpstream;
+import java.io.OutputStream;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.Random;
@@ -163,6 +166,28 @@ class EdgeRequestsTest {
 
             idle.write("GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n").awaitResponseHead();
             assertThat(idle.status()).isEqualTo(200);
+        }
+    }
+
+    @Test
+    void aRequestRefusedBeforeItsBodyWasReadStillGetsItsResponseWhileTheBodyKeepsComing() throws Exception {
+        // A client PUTting 5 MiB without credentials is answered 401 before its body is read. Closing
+        // then, with the body still arriving, made the kernel reset the connection, and the reset
+        // destroyed the 401 the client had not read yet (seen as "header parser received no bytes").
+        int size = 5 << 20;
+        try (Socket socket = new Socket("127.0.0.1", Integer.parseInt(gantry.hostPort().split(":")[1]))) {
+            socket.setSoTimeout(10_000);
+            OutputStream out = socket.getOutputStream();
+            out.write(("PUT /v2/local/app/blobs/uploads/00000000-0000-0000-0000-000000000000?digest=" + digest
+                    + " HTTP/1.1\r\nHost: x\r\nContent-Type: application/octet-stream\r\nContent-Length: " + size
+                    + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+            byte[] chunk = new byte[64 << 10];
+            for (int sent = 0; sent < size; sent += chunk.length) {
+                out.write(chunk);
+            }
+            out.flush();
+            String head = new String(socket.getInputStream().readNBytes(12), StandardCharsets.US_ASCII);
+            assertThat(head).isEqualTo("HTTP/1.1 401");
         }
     }
 }
