@@ -204,24 +204,9 @@ final class Exchange {
             ctx.executor().execute(() -> respond(response, content));
             return;
         }
-        if (responded || !ctx.channel().isActive()) {
-            content.close();
-            if (!responded) {
-                responded = true;
-                finish(false);
-            }
-            return;
+        if (writeHead(response, content::close)) {
+            sendBody(content);
         }
-        responded = true;
-        decorate(response);
-        status = response.status().code();
-        ctx.write(response);
-        if (head) {
-            content.close();
-            ctx.writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT).addListener(f -> finish(f.isSuccess()));
-            return;
-        }
-        sendBody(content);
     }
 
     /**
@@ -235,24 +220,35 @@ final class Exchange {
             ctx.executor().execute(() -> respond(response, parts));
             return;
         }
+        if (writeHead(response, parts::close)) {
+            sendParts(parts);
+        }
+    }
+
+    /**
+     * Writes {@code response}'s head unless this exchange already answered or
+     * the client left. Returns whether the body should follow; when it should
+     * not (no longer wanted, or a HEAD request), {@code closeBody} has released it.
+     */
+    private boolean writeHead(HttpResponse response, Runnable closeBody) {
         if (responded || !ctx.channel().isActive()) {
-            parts.close();
+            closeBody.run();
             if (!responded) {
                 responded = true;
                 finish(false);
             }
-            return;
+            return false;
         }
         responded = true;
         decorate(response);
         status = response.status().code();
         ctx.write(response);
         if (head) {
-            parts.close();
+            closeBody.run();
             endBody();
-            return;
+            return false;
         }
-        sendParts(parts);
+        return true;
     }
 
     private void sendParts(PartSequence parts) {
