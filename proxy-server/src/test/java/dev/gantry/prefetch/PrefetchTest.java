@@ -149,7 +149,10 @@ class PrefetchTest {
 
         manifest("test/slow", "1");
         TestImage.Blob layer = image.layers().get(1);
-        await("prefetch started", () -> gantry.gantry().registry().fillsInFlight() > 0);
+        // Wait for the prefetch of this very layer to reach the upstream (which holds it for 1.5 s);
+        // any fill in flight is not enough: it may be the config or the other layer.
+        await("prefetch of the layer reached the upstream",
+                () -> !upstream.findAll(getRequestedFor(urlPathEqualTo("/v2/test/slow/blobs/" + layer.digest()))).isEmpty());
         Http.Response r = http.get("/v2/test/slow/blobs/" + layer.digest());
         assertThat(Digest.sha256(r.body())).isEqualTo(layer.digest());
         assertThat(r.header("X-Gantry-Cache")).isEqualTo("joined");
