@@ -1,5 +1,8 @@
 package dev.gantry.architecture;
 
+import static com.tngtech.archunit.base.DescribedPredicate.not;
+import static com.tngtech.archunit.core.domain.JavaClass.Predicates.resideInAPackage;
+import static com.tngtech.archunit.core.domain.JavaClass.Predicates.simpleNameStartingWith;
 import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
 
 import com.tngtech.archunit.core.importer.ImportOption;
@@ -12,8 +15,11 @@ import com.tngtech.archunit.lang.ArchRule;
  * code: the HTTP layer sees services, never a storage tier or the upstream
  * client; storage knows no HTTP and no registry; the scanner knows no HTTP;
  * configuration is data that depends only on the OCI model; only the command
- * line reaches into the composition root. A change that breaks one fails the
- * build with the offending dependency named.
+ * line reaches into the composition root; the leaves (the OCI model, bodies,
+ * access control, the upstream client) stay leaves; the hardware extension
+ * reads blobs through the registry, never a tier. Each package's
+ * {@code package-info.java} states the same rule in words. A change that
+ * breaks one fails the build with the offending dependency named.
  */
 @AnalyzeClasses(packages = "dev.gantry", importOptions = ImportOption.DoNotIncludeTests.class)
 class LayeringTest {
@@ -47,4 +53,37 @@ class LayeringTest {
     static final ArchRule onlyTheCommandLineReachesTheCompositionRoot = noClasses()
             .that().resideOutsideOfPackages("dev.gantry.app..", "dev.gantry.cli..")
             .should().dependOnClassesThat().resideInAnyPackage("dev.gantry.app..", "dev.gantry.cli..");
+
+    @ArchTest
+    static final ArchRule theOciModelIsALeaf = noClasses()
+            .that().resideInAPackage("dev.gantry.oci..")
+            .should().dependOnClassesThat().resideInAnyPackage("dev.gantry.http..", "dev.gantry.registry..",
+                    "dev.gantry.storage..", "dev.gantry.upstream..", "dev.gantry.scan..", "dev.gantry.hardware..",
+                    "dev.gantry.auth..", "dev.gantry.content..", "dev.gantry.config..", "io.netty..");
+
+    @ArchTest
+    static final ArchRule bodiesKnowNoServices = noClasses()
+            .that().resideInAPackage("dev.gantry.content..")
+            .should().dependOnClassesThat().resideInAnyPackage("dev.gantry.http..", "dev.gantry.registry..",
+                    "dev.gantry.storage..", "dev.gantry.upstream..", "dev.gantry.hardware..");
+
+    @ArchTest
+    static final ArchRule accessControlKnowsNoTransportOrStorage = noClasses()
+            .that().resideInAPackage("dev.gantry.auth..")
+            .should().dependOnClassesThat().resideInAnyPackage("dev.gantry.http..", "dev.gantry.registry..",
+                    "dev.gantry.storage..", "dev.gantry.upstream..", "io.netty..");
+
+    @ArchTest
+    static final ArchRule theUpstreamClientKnowsNoTiersOrFrontEnd = noClasses()
+            .that().resideInAPackage("dev.gantry.upstream..")
+            .should().dependOnClassesThat().resideInAnyPackage("dev.gantry.http..", "dev.gantry.registry..",
+                    "dev.gantry.storage..", "dev.gantry.hardware..", "dev.gantry.scan..");
+
+    /** Its records live in the metadata store; blobs and artifacts go through the registry. */
+    @ArchTest
+    static final ArchRule theHardwareExtensionNeverTouchesABlobTier = noClasses()
+            .that().resideInAPackage("dev.gantry.hardware..")
+            .should().dependOnClassesThat(resideInAPackage("dev.gantry.storage..")
+                    .and(not(simpleNameStartingWith("MetadataStore").or(simpleNameStartingWith("StorageLayout")))))
+            .orShould().dependOnClassesThat().resideInAnyPackage("dev.gantry.http..", "dev.gantry.upstream..");
 }
