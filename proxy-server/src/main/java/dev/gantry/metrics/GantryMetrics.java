@@ -52,6 +52,9 @@ public final class GantryMetrics {
     private final Counter prefetch = Counter.builder().name("gantry_prefetch_total")
             .help("Prefetched blobs: issued (a fill started), used (a client asked later), wasted (evicted unused), skipped (by reason)")
             .labelNames("result").register(registry);
+    private final Counter prefetchManifests = Counter.builder().name("gantry_prefetch_manifests_total")
+            .help("Manifests served, by what prefetch decided: planned (its blobs were considered), off, not_recent, unparsable")
+            .labelNames("decision").register(registry);
     private final Counter evictions = Counter.builder().name("gantry_evictions_total")
             .help("Blobs evicted, by tier").labelNames("tier").register(registry);
     private final Counter evictedBytes = Counter.builder().name("gantry_evicted_bytes_total")
@@ -92,6 +95,9 @@ public final class GantryMetrics {
         }
         for (String result : List.of("issued", "used", "wasted", "skipped_cached")) {
             prefetch.labelValues(result);
+        }
+        for (String decision : List.of("planned", "off", "not_recent", "unparsable")) {
+            prefetchManifests.labelValues(decision);
         }
         SCAN_RESULTS.forEach(scans::labelValues);
     }
@@ -142,6 +148,11 @@ public final class GantryMetrics {
         return prefetch.labelValues(result).get();
     }
 
+    /** What prefetch decided for a manifest served; counted once every blob it names was considered. */
+    public void prefetchManifest(String decision) {
+        prefetchManifests.labelValues(decision).inc();
+    }
+
     public void eviction(String tier, long bytes) {
         evictions.labelValues(tier).inc();
         evictedBytes.labelValues(tier).inc(bytes);
@@ -172,6 +183,7 @@ public final class GantryMetrics {
             case "gantry_tier_reads_total" -> tierReads.labelValues(labels).get();
             case "gantry_upstream_requests_total" -> upstreamRequests.labelValues(labels).get();
             case "gantry_prefetch_total" -> prefetch.labelValues(labels).get();
+            case "gantry_prefetch_manifests_total" -> prefetchManifests.labelValues(labels).get();
             case "gantry_fills_total" -> fills.labelValues(labels).get();
             case "gantry_scans_total" -> scans.labelValues(labels).get();
             default -> throw new IllegalArgumentException("unknown metric " + metric);

@@ -88,9 +88,11 @@ final class ManifestPrefetch implements ManifestListener {
     @Override
     public void served(Repository repo, ManifestResult m) {
         if (config.mode() == PrefetchConfig.Mode.OFF) {
+            metrics.prefetchManifest("off");
             return;
         }
         if (config.mode() == PrefetchConfig.Mode.RECENT && !recent(repo)) {
+            metrics.prefetchManifest("not_recent");
             return;
         }
         blocking.execute(() -> plan(repo, m));
@@ -121,6 +123,7 @@ final class ManifestPrefetch implements ManifestListener {
         try {
             parsed = Manifest.parse(m.body(), m.mediaType());
         } catch (RegistryException e) {
+            metrics.prefetchManifest("unparsable");
             return;
         }
         // Small blobs first, smallest first, and the large ones only once those are done. The small
@@ -141,6 +144,8 @@ final class ManifestPrefetch implements ManifestListener {
                     submit(task);
                     smallDone.add(task.finished);
                 }
+            } else {
+                metrics.prefetch("skipped_cached");
             }
         }
         if (!large.isEmpty()) {
@@ -156,6 +161,7 @@ final class ManifestPrefetch implements ManifestListener {
                         Reference.of(child.parsedDigest()), List.of()));
             }
         }
+        metrics.prefetchManifest("planned");
     }
 
     private void submit(BlobTask task) {

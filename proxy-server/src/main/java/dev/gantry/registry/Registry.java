@@ -35,6 +35,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 import java.util.function.BiConsumer;
 import java.util.function.Consumer;
 import java.util.function.Function;
@@ -89,8 +90,7 @@ public final class Registry {
      * of times a second, and parsing it twice per request for work already
      * done tripled the CPU of a manifest GET.
      */
-    private final Cache<String, Boolean> recentlyServed =
-            Caffeine.newBuilder().maximumSize(50_000).expireAfterWrite(REPLAN_AFTER).build();
+    private final Cache<String, Boolean> recentlyServed;
     private final List<BiConsumer<Repository, List<Descriptor>>> pushListeners =
             new CopyOnWriteArrayList<>();
 
@@ -98,6 +98,8 @@ public final class Registry {
                     CacheConfig cache, PrefetchConfig prefetchConfig, Executor blocking, ScheduledExecutorService timers,
                     Clock clock, GantryMetrics metrics) {
         this.upstreams = List.copyOf(upstreams);
+        this.recentlyServed = Caffeine.newBuilder().maximumSize(50_000).expireAfterWrite(REPLAN_AFTER)
+                .ticker(() -> TimeUnit.MILLISECONDS.toNanos(clock.millis())).build();
         this.storage = storage;
         this.metrics = metrics;
         this.resolver = new RepositoryResolver(upstreams, hosted);

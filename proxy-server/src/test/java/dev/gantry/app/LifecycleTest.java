@@ -152,7 +152,8 @@ class LifecycleTest {
             for (RawClient c : clients) {
                 c.close();
             }
-            Thread.sleep(500);
+            // The fills ending (cut by the shutdown) is when an error would be logged.
+            Awaits.until(() -> gantry.gantry().registry().fillsInFlight() == 0, Duration.ofSeconds(30), "every fill ended");
         } finally {
             root.detachAppender(lines);
         }

@@ -95,6 +95,10 @@ class PrefetchTest {
         return gantry.gantry().metrics().value("gantry_prefetch_total", result);
     }
 
+    private double manifestsPlanned(String decision) {
+        return gantry.gantry().metrics().value("gantry_prefetch_manifests_total", decision);
+    }
+
     private boolean stored(Digest d) {
         return gantry.gantry().disk().statNow(d).isPresent();
     }
@@ -173,10 +177,16 @@ class PrefetchTest {
         int before = blobGets("test/base");
         upstream.resetRequests();
 
+        // A manifest is handed to prefetch once per repository and digest within a while (the clock
+        // below moves past it): the loop's pulls made one plan.
+        await("the first pull's plan", () -> manifestsPlanned("planned") == 1);
         clock.advance(Duration.ofMinutes(5));
+        double planned = manifestsPlanned("planned");
+        double cached = prefetched("skipped_cached");
         manifest("test/base", base.digest().toString());
         manifest("test/base", "1");
-        Thread.sleep(500);
+        await("the manifest planned again", () -> manifestsPlanned("planned") == planned + 1);
+        assertThat(prefetched("skipped_cached") - cached).as("blobs found cached").isEqualTo(base.blobs().size());
         assertThat(blobGets("test/base")).as("everything the manifest names is cached").isZero();
         assertThat(before).isEqualTo(base.blobs().size());
     }
@@ -266,7 +276,8 @@ class PrefetchTest {
         serve("test/off", "1", image, 0, null);
         startGantry("  mode: \"off\"\n");
         assertThat(manifest("test/off", "1").status()).isEqualTo(200);
-        Thread.sleep(700);
+        await("prefetch decided", () -> manifestsPlanned("off") == 1);
+        assertThat(manifestsPlanned("planned")).isZero();
         assertThat(blobGets("test/off")).isZero();
         assertThat(prefetched("issued")).isZero();
     }
@@ -284,7 +295,7 @@ class PrefetchTest {
 
         clock.advance(Duration.ofHours(2));
         assertThat(manifest("test/old", second.digest().toString()).status()).isEqualTo(200);
-        Thread.sleep(700);
+        await("prefetch decided", () -> manifestsPlanned("not_recent") == 1);
         assertThat(blobGets("test/old")).as("repository not updated within recentWithin").isZero();
     }
 
@@ -295,9 +306,8 @@ class PrefetchTest {
                 .withHeader("ratelimit-remaining", "3;w=21600"));
         startGantry("  mode: always\n  minRateLimitRemaining: 10\n");
         manifest("test/limited", "1");
-        Thread.sleep(700);
+        await("every blob skipped", () -> prefetched("skipped_rate_limited") == image.blobs().size());
         assertThat(blobGets("test/limited")).as("3 pulls left, 10 kept in reserve").isZero();
-        assertThat(prefetched("skipped_rate_limited")).isEqualTo(image.blobs().size());
 
         upstream.stubFor(get(urlPathEqualTo("/v2/test/busy/manifests/1")).willReturn(aResponse().withStatus(429)
                 .withHeader("Retry-After", "300").withHeader("ratelimit-remaining", "80;w=21600")));
@@ -305,7 +315,8 @@ class PrefetchTest {
         serve("test/limited", "2", other, 0, null);
         assertThat(manifest("test/busy", "1").status()).isEqualTo(429);
         assertThat(manifest("test/limited", other.digest().toString()).status()).isEqualTo(200);
-        Thread.sleep(700);
+        await("every blob of the second image skipped",
+                () -> prefetched("skipped_rate_limited") == image.blobs().size() + other.blobs().size());
         assertThat(upstream.findAll(getRequestedFor(urlPathMatching("/v2/test/limited/blobs/.*")))).as("Retry-After runs").isEmpty();
     }
 }
