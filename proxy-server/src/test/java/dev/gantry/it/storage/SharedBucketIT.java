@@ -2,6 +2,8 @@ package dev.gantry.it.storage;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.gantry.oci.Digest;
 import dev.gantry.oci.MediaTypes;
 import dev.gantry.testing.DistributionRegistry;
@@ -27,6 +29,7 @@ import software.amazon.awssdk.services.s3.S3AsyncClient;
  */
 class SharedBucketIT {
 
+    private static final ObjectMapper JSON = new ObjectMapper();
     private static final String ACCEPT = String.join(", ", MediaTypes.MANIFEST_TYPES);
 
     @TempDir
@@ -82,6 +85,17 @@ class SharedBucketIT {
         }
     }
 
+    /** No fill in flight and no upload to the bucket pending, by the replica's status page. */
+    private static boolean uploadsSettled(GantryProcess replica) {
+        try {
+            JsonNode status = JSON.readTree(new Http(replica.url()).get("/v2/_gantry/status").body());
+            return status.path("fillsInFlight").asInt(-1) == 0
+                    && status.path("tiers").path("s3").path("pendingUploads").asInt(-1) == 0;
+        } catch (java.io.IOException e) {
+            return false;
+        }
+    }
+
     static List<String> keys(String prefix) {
         try (S3AsyncClient c = s3.client()) {
             return c.listObjectsV2(b -> b.bucket("gantry").prefix(prefix)).join().contents().stream()
@@ -123,7 +137,8 @@ class SharedBucketIT {
 
         String key = "mirror/blobs/sha256/" + layer.digest().hex();
         await("upload of " + layer.digest(), () -> keys(key).size() == 1);
-        Thread.sleep(2000);
+        // Both replicas' uploads of the blob have ended (the later one may have overwritten the object).
+        await("no upload pending on either replica", () -> uploadsSettled(first) && uploadsSettled(second));
         try (S3AsyncClient c = s3.client()) {
             byte[] stored = c.getObject(r -> r.bucket("gantry").key(key),
                     software.amazon.awssdk.core.async.AsyncResponseTransformer.toBytes()).join().asByteArray();
