@@ -187,6 +187,21 @@ class EntryPointClosureTest {
     }
 
     @Test
+    void anInterpreterScriptRunsTheInterpreterFoundByEnv() {
+        HardwareDocument d = image("\"Env\":[\"PATH=/usr/local/bin:/usr/bin\"],\"Cmd\":[\"/app/main.py\"]",
+                new LayerBuilder().file("usr/bin/env", plain, 0755).file("usr/bin/python3", avx2, 0755)
+                        .file("usr/bin/pip-avx2-test", avx2, 0755)
+                        .file("app/main.py", "#!/usr/bin/env python3\nprint('hi')\n", 0755));
+        assertThat(d.platform().cpu().features()).containsEntry("avx2", Level.REQUIRED);
+        assertThat(d.evidence()).anySatisfy(e -> {
+            assertThat(e.path()).isEqualTo("/usr/bin/python3");
+            assertThat(e.level()).isEqualTo(Level.REQUIRED);
+        });
+        assertThat(d.scan().notes()).anySatisfy(n -> assertThat(n)
+                .contains("/app/main.py → /usr/bin/env → /usr/bin/python3"));
+    }
+
+    @Test
     void anUnresolvableEntrypointKeepsEveryFileAndSaysSo() {
         Supplier<LayerBuilder> l = () -> new LayerBuilder().file("usr/bin/server", avx2, 0755)
                 .file("bin/sh", plain, 0755).file("start.sh", "#!/bin/sh\nexec \"$SERVER_BIN\" --port 80\n", 0755);
