@@ -194,6 +194,7 @@ class CRuntimeVerdictTest {
             assertThat(r.message()).contains("avx2").contains("does not load");
         });
         assertThat(check(d, "x86_64", QEMU64).verdict()).isEqualTo(Verdict.RUNS);
+        assertThat(Artifacts.nfdSpec(d).toString()).as("no part of running at full speed").doesNotContain("AVX2");
     }
 
     @Test

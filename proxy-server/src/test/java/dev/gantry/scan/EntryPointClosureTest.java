@@ -145,6 +145,28 @@ class EntryPointClosureTest {
     }
 
     @Test
+    void aGlibcHwcapsCopyOfALoadedLibraryIsSupportedAndCountsAsCodeThatRuns() throws Exception {
+        String lib = "void scale(int *a, const int *b, int n) { for (int i = 0; i < n; i++) a[i] = a[i] * b[i] + 3; }\n";
+        Path v1 = Programs.gcc(tmp, "libscale.so.1", lib, "-shared", "-fPIC", "-Wl,-soname,libscale.so.1");
+        byte[] v3 = Files.readAllBytes(Programs.gcc(tmp, "libscale-v3.so.1", lib, "-shared", "-fPIC",
+                "-march=x86-64-v3", "-Wl,-soname,libscale.so.1"));
+        byte[] app = Files.readAllBytes(Programs.gcc(tmp, "scale-app", "void scale(int *, const int *, int);\n"
+                + "int main(void) { int a[64] = {1}, b[64] = {2}; scale(a, b, 64); return a[0]; }\n", v1.toString()));
+        HardwareDocument d = image("\"Entrypoint\":[\"/usr/bin/scale-app\"]", new LayerBuilder()
+                .file("usr/bin/scale-app", app, 0755)
+                .file("usr/lib/x86_64-linux-gnu/libscale.so.1", Files.readAllBytes(v1), 0644)
+                .file("usr/lib/x86_64-linux-gnu/glibc-hwcaps/x86-64-v3/libscale.so.1", v3, 0644));
+
+        assertThat(d.platform().cpu().features()).containsEntry("avx2", Level.SUPPORTED);
+        assertThat(d.platform().cpu().notLoaded()).as("the loader maps it on a v3 CPU").doesNotContain("avx2");
+        assertThat(d.platform().cpu().level()).isEqualTo("x86-64-v1");
+        assertThat(d.evidence()).anySatisfy(e -> {
+            assertThat(e.path()).isEqualTo("/usr/lib/x86_64-linux-gnu/glibc-hwcaps/x86-64-v3/libscale.so.1");
+            assertThat(e.detail()).contains("glibc-hwcaps copy");
+        });
+    }
+
+    @Test
     void aShellWrapperScriptIsFollowedToTheProgramItExecs() {
         LayerBuilder l = new LayerBuilder().file("bin/sh", plain, 0755)
                 .file("usr/local/bin/start.sh", "#!/bin/sh\nset -e\necho starting >&2\n"
