@@ -221,7 +221,7 @@ final class LayerWalk {
         // a script or loader configuration is read up to the buffer's size; what follows is not looked at
         int n = head + tar.readNBytes(buf, head, (int) Math.min(size, buf.length) - head);
         if (script || ldConfig) {
-            loader(ldConfig ? LoaderFacts.ldConfig(path, buf, n) : LoaderFacts.script(path, buf, n));
+            loader(ldConfig ? LoaderFacts.ldConfig(path, buf, n) : LoaderFacts.script(path, buf, n, n >= size));
         }
         if (wantContent) {
             for (Rule r : content) {

@@ -43,8 +43,12 @@ final class LoaderFacts {
                 origin(links.rpath(), dir), origin(links.runpath(), dir), null, null);
     }
 
-    /** A script's interpreter line and, for a shell script, its commands; null when the {@code #!} line is empty. */
-    static LoaderFinding script(String path, byte[] buf, int length) {
+    /**
+     * A script's interpreter line and, for a shell script read whole, its commands (none for one longer than
+     * what was read: its last lines, often the {@code exec}, are unknown, so no command may pass for all it runs);
+     * null when the {@code #!} line is empty.
+     */
+    static LoaderFinding script(String path, byte[] buf, int length, boolean whole) {
         int end = 2;
         while (end < Math.min(length, SHEBANG) && buf[end] != '\n') {
             end++;
@@ -59,7 +63,7 @@ final class LoaderFacts {
         arg = arg == null || arg.isEmpty() ? null : arg;
         String name = interpreter.substring(interpreter.lastIndexOf('/') + 1);
         List<String> runs = null;
-        if (SHELLS.contains(name) || (name.equals("env") && arg != null && SHELLS.contains(arg))) {
+        if (whole && (SHELLS.contains(name) || (name.equals("env") && arg != null && SHELLS.contains(arg)))) {
             String text = new String(buf, end, length - end, StandardCharsets.UTF_8);
             runs = runs(text);
         }

@@ -187,6 +187,27 @@ class EntryPointClosureTest {
     }
 
     @Test
+    void aWrapperScriptRunByBusyboxAsShIsFollowedToo() {
+        HardwareDocument d = image("\"Entrypoint\":[\"/start.sh\"]", new LayerBuilder()
+                .file("bin/busybox", plain, 0755).symlink("bin/sh", "busybox")
+                .file("start.sh", "#!/bin/sh\nexec /usr/bin/server\n", 0755)
+                .file("usr/bin/server", avx2, 0755).file("usr/bin/other", avx2, 0755));
+        assertThat(d.platform().cpu().features()).containsEntry("avx2", Level.REQUIRED);
+        assertThat(d.scan().notes()).anySatisfy(n -> assertThat(n).contains("/start.sh → /bin/busybox → /usr/bin/server"));
+    }
+
+    @Test
+    void aShellScriptLongerThanWhatIsReadIsNotTakenForAllItRuns() {
+        String script = "#!/bin/sh\n/usr/bin/setup\n" + "# padding\n".repeat(8000) + "exec /usr/bin/server\n";
+        HardwareDocument d = image("\"Entrypoint\":[\"/start.sh\"]", new LayerBuilder()
+                .file("bin/sh", plain, 0755).file("start.sh", script, 0755)
+                .file("usr/bin/setup", plain, 0755).file("usr/bin/server", avx2, 0755));
+        assertThat(d.platform().cpu().features()).containsEntry("avx2", Level.REQUIRED);
+        assertThat(d.scan().notes()).anySatisfy(n -> assertThat(n).contains("entrypoint not resolved")
+                .contains("cannot tell what the shell script /start.sh runs"));
+    }
+
+    @Test
     void aWrapperScriptThatExecsItsArgumentsRunsTheCmd() {
         LayerBuilder l = new LayerBuilder().file("bin/sh", plain, 0755)
                 .file("docker-entrypoint.sh", "#!/bin/sh\nset -e\nexec \"$@\"\n", 0755)

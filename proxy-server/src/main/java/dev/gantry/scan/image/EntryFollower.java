@@ -122,10 +122,16 @@ final class EntryFollower {
 
     /** What a program does with its arguments: a shell runs a script, a wrapper runs a program. */
     private void afterProgram(String path, List<String> argv) {
-        String name = path.substring(path.lastIndexOf('/') + 1);
-        if (SHELLS.contains(name)) {
+        String real = basename(path);
+        String name = basename(argv.get(0));
+        if (real.equals("busybox") && name.equals("busybox") && argv.size() > 1) {
+            argv = argv.subList(1, argv.size()); // busybox sh -c ..., busybox env ...
+            name = basename(argv.get(0));
+        }
+        // a multi-call binary (busybox behind /bin/sh) acts as the name it was invoked by
+        if (SHELLS.contains(name) || SHELLS.contains(real)) {
             shell(argv);
-        } else if (WRAPPERS.contains(name)) {
+        } else if (WRAPPERS.contains(name) || WRAPPERS.contains(real)) {
             for (int i = 1; i < argv.size(); i++) {
                 String w = argv.get(i);
                 if (w.startsWith("-") || w.indexOf('=') > 0) {
@@ -141,6 +147,10 @@ final class EntryFollower {
                 }
             }
         }
+    }
+
+    private static String basename(String path) {
+        return path.substring(path.lastIndexOf('/') + 1);
     }
 
     /** {@code sh -c TEXT [$0 args...]}, {@code sh SCRIPT args...}, or an interactive shell. */
