@@ -10,7 +10,7 @@ import org.junit.jupiter.api.Test;
 class AccessPolicyTest {
 
     private static AccessPolicy policy(boolean anonymousPull, AccessRule... rules) {
-        return new AccessPolicy(new AuthConfig(null, anonymousPull, List.of(rules), null, null, null, null, null));
+        return new AccessPolicy(new AuthConfig(null, anonymousPull, List.of(rules), null, null, null, null, null, null));
     }
 
     @Test
