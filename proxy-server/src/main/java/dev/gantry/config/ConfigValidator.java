@@ -139,8 +139,8 @@ final class ConfigValidator {
         }
         for (int i = 0; i < c.auth().rules().size(); i++) {
             for (String action : c.auth().rules().get(i).actions()) {
-                if (!Set.of("pull", "push", "delete").contains(action)) {
-                    problems.add(source + ": key 'auth.rules[" + i + "].actions': expected pull, push or delete, got '" + action + "'");
+                if (!Set.of("pull", "push", "delete", "admin").contains(action)) {
+                    problems.add(source + ": key 'auth.rules[" + i + "].actions': expected pull, push, delete or admin, got '" + action + "'");
                 }
             }
         }

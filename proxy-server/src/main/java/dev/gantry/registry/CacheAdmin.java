@@ -201,6 +201,8 @@ public final class CacheAdmin {
     public CompletableFuture<PinResult> pin(Repository repo, String tag, String user) {
         return async(() -> {
             var added = pins.add(repo, tag, user);
+            // What the tag holds now is spared by eviction at once; the warm that follows adds what it fetches.
+            refreshPinned();
             return new PinResult(pinJson(added.getKey()), added.getValue());
         });
     }
