@@ -51,6 +51,7 @@ public final class CacheAdmin {
     private final RepositoryResolver resolver;
     private final Pins pins;
     private final CacheEviction eviction;
+    private final CacheListing listing;
     private final Executor blocking;
     private final Cache<String, Instant> lastPull = Caffeine.newBuilder().maximumSize(100_000).build();
 
@@ -64,6 +65,7 @@ public final class CacheAdmin {
         this.pins = pins;
         this.blocking = blocking;
         this.eviction = new CacheEviction(manifests, tags, links, tiers, pins, this::walk);
+        this.listing = new CacheListing(manifests, tags, tiers, pins, this::lastPull);
     }
 
     List<CacheWalk.Entry> walk() throws IOException {
@@ -84,7 +86,7 @@ public final class CacheAdmin {
             List<CacheWalk.Entry> page = n != null && all.size() > n ? all.subList(0, n) : all;
             List<Map<String, Object>> out = new ArrayList<>();
             for (CacheWalk.Entry e : page) {
-                out.add(describe(e, false));
+                out.add(listing.describe(e, false));
             }
             String next = page.size() < all.size() && !page.isEmpty() ? page.get(page.size() - 1).repo().fullName() : null;
             return new Page(out, next);
@@ -98,83 +100,8 @@ public final class CacheAdmin {
             if (held.isEmpty()) {
                 throw new RegistryException(ErrorCode.NAME_UNKNOWN, repo.fullName() + " holds no tag in the cache");
             }
-            return describe(new CacheWalk.Entry(repo, held), true);
+            return listing.describe(new CacheWalk.Entry(repo, held), true);
         });
-    }
-
-    private Map<String, Object> describe(CacheWalk.Entry e, boolean detail) throws IOException {
-        Repository repo = e.repo();
-        Map<Digest, Long> blobs = new LinkedHashMap<>();
-        Map<Digest, ImageParts.Held> held = new LinkedHashMap<>();
-        Map<Digest, List<String>> tagsOf = new LinkedHashMap<>();
-        List<Map<String, Object>> tagList = new ArrayList<>();
-        boolean anyPinned = false;
-        for (String tag : e.tags()) {
-            Optional<TagRecord> record = tags.readNow(repo, tag);
-            if (record.isEmpty()) {
-                continue;
-            }
-            Digest digest = record.get().parsedDigest();
-            ImageParts parts = ImageParts.of(manifests, digest);
-            blobs.putAll(parts.blobs());
-            parts.manifests().forEach(held::putIfAbsent);
-            tagsOf.computeIfAbsent(digest, d -> new ArrayList<>()).add(tag);
-            Pins.Pin pin = pins.get(repo, tag);
-            anyPinned |= pin != null;
-            Map<String, Object> t = new LinkedHashMap<>();
-            t.put("tag", tag);
-            t.put("digest", digest.toString());
-            if (detail) {
-                t.put("mediaType", record.get().mediaType());
-                t.put("checkedAt", text(record.get().checkedAt()));
-                t.put("changedAt", text(record.get().changedAt()));
-            }
-            t.put("pinned", pin != null);
-            if (detail) {
-                t.put("pinSource", pin == null ? null : pin.source.name().toLowerCase(java.util.Locale.ROOT));
-            }
-            tagList.add(t);
-        }
-        Map<String, Object> m = new LinkedHashMap<>();
-        m.put("name", repo.fullName());
-        m.put("kind", repo.isHosted() ? "hosted" : "mirrored");
-        m.put("upstream", repo.isHosted() ? null : repo.namespace());
-        if (!detail) {
-            m.put("tags", tagList);
-            m.put("manifests", held.size());
-        }
-        m.put("bytes", sum(blobs, false));
-        m.put("cachedBytes", sum(blobs, true));
-        m.put("lastPull", text(lastPull(repo)));
-        m.put("pinned", anyPinned);
-        if (detail) {
-            m.put("tags", tagList);
-            List<Map<String, Object>> ms = new ArrayList<>();
-            for (ImageParts.Held h : held.values()) {
-                Map<String, Object> one = new LinkedHashMap<>();
-                one.put("digest", h.digest().toString());
-                one.put("mediaType", h.mediaType());
-                one.put("tags", tagsOf.getOrDefault(h.digest(), List.of()));
-                one.put("platform", h.platform());
-                one.put("index", h.index() == null ? null : h.index().toString());
-                one.put("blobs", h.blobs().size());
-                one.put("bytes", sum(h.blobs(), false));
-                one.put("cachedBytes", sum(h.blobs(), true));
-                ms.add(one);
-            }
-            m.put("manifests", ms);
-        }
-        return m;
-    }
-
-    private long sum(Map<Digest, Long> blobs, boolean cachedOnly) {
-        long total = 0;
-        for (var b : blobs.entrySet()) {
-            if (!cachedOnly || tiers.heldLocally(b.getKey())) {
-                total += b.getValue();
-            }
-        }
-        return total;
     }
 
     /** Evicts one image (a tag, or a manifest by digest with the tags pointing at it). */
@@ -289,7 +216,7 @@ public final class CacheAdmin {
         }
     }
 
-    private Instant lastPull(Repository repo) throws IOException {
+    Instant lastPull(Repository repo) throws IOException {
         String key = StorageLayout.pulledKey(repo.namespace(), repo.name());
         Instant hot = lastPull.getIfPresent(key);
         if (hot != null) {
@@ -316,7 +243,7 @@ public final class CacheAdmin {
         return m;
     }
 
-    private static String text(Instant i) {
+    static String text(Instant i) {
         return i == null ? null : i.toString();
     }
 
