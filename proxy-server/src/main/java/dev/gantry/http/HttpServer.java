@@ -8,6 +8,7 @@ import dev.gantry.hardware.HardwareService;
 import dev.gantry.metrics.GantryMetrics;
 import dev.gantry.net.NetRuntime;
 import dev.gantry.registry.Registry;
+import dev.gantry.registry.WarmJobs;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelInitializer;
@@ -46,6 +47,7 @@ public final class HttpServer implements AutoCloseable {
     private final PushEndpoints push;
     private final AuthGate auth;
     private final HardwareEndpoints hardware;
+    private final AdminEndpoints admin;
     private final AccessLog accessLog;
     private final SslContext ssl;
     private final GantryMetrics metrics;
@@ -61,14 +63,17 @@ public final class HttpServer implements AutoCloseable {
      * @param ssl           TLS context, or null for plain HTTP
      * @param headerTimeout how long a request's head may take to arrive once its first byte did
      * @param status        renders {@code /v2/_gantry/status}
+     * @param warm          the admin API's warm jobs
      */
     public HttpServer(NetRuntime net, Registry registry, boolean accessLog, SslContext ssl, GantryMetrics metrics,
                       Authenticator authenticator, AuthConfig authConfig,
-                      HardwareService hardwareService, Duration waitBudget, Duration headerTimeout, Supplier<Object> status) {
+                      HardwareService hardwareService, Duration waitBudget, Duration headerTimeout, Supplier<Object> status,
+                      WarmJobs warm) {
         this.headerTimeout = Objects.requireNonNull(headerTimeout, "headerTimeout");
         this.hardware = hardwareService == null ? null : new HardwareEndpoints(hardwareService, waitBudget);
         this.net = net;
         this.endpoints = new RegistryEndpoints(registry, metrics);
+        this.admin = new AdminEndpoints(registry.admin(), warm);
         this.push = new PushEndpoints(registry);
         this.auth = new AuthGate(authenticator, new AccessPolicy(authConfig), authConfig, registry.resolver(), ssl != null);
         this.accessLog = new AccessLog(accessLog);
@@ -166,6 +171,10 @@ public final class HttpServer implements AutoCloseable {
 
     boolean ready() {
         return ready && !draining;
+    }
+
+    AdminEndpoints admin() {
+        return admin;
     }
 
     AccessLog accessLog() {

@@ -15,7 +15,7 @@ import java.util.regex.Pattern;
 record Route(Kind kind, String name, String reference) {
 
     enum Kind {
-        HEALTH, READY, METRICS, STATUS, TOKEN, DISCOVER, BASE, CATALOG, MANIFEST, BLOB, BLOB_UPLOAD, TAGS, REFERRERS, EXTENSION, UNKNOWN
+        HEALTH, READY, METRICS, STATUS, TOKEN, DISCOVER, BASE, CATALOG, MANIFEST, BLOB, BLOB_UPLOAD, TAGS, REFERRERS, EXTENSION, ADMIN, UNKNOWN
     }
 
     private static final Pattern BLOB_UPLOAD = Pattern.compile("^/v2/(.+)/blobs/uploads/?([^/]*)$");
@@ -52,6 +52,9 @@ record Route(Kind kind, String name, String reference) {
         }
         if (!rawPath.startsWith("/v2/")) {
             return new Route(Kind.UNKNOWN, null, null);
+        }
+        if (AdminEndpoints.isAdminPath(rawPath)) {
+            return new Route(Kind.ADMIN, null, rawPath.substring("/v2/_gantry/".length()));
         }
         // Each pattern needs its literal in the path; checking for it first spares a blob or
         // manifest request the backtracking of the patterns that cannot match (the hot path).
