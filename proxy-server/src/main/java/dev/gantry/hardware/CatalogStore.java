@@ -9,7 +9,11 @@ import dev.gantry.storage.StorageLayout;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Queue;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -19,8 +23,10 @@ import org.slf4j.LoggerFactory;
  * record per repository and top-level digest, under
  * {@link StorageLayout#imageKey}. The documents themselves are the hardware
  * records, stored once per platform manifest. Writes go to the blocking
- * executor and never delay the request that caused them; a lost write costs
- * a listing until the image is served again.
+ * executor one at a time, in the order they were made (a tag added right
+ * after its image was placed must not be overwritten by the placement), and
+ * never delay the request that caused them; a lost write costs a listing
+ * until the image is served again.
  */
 final class CatalogStore {
 
@@ -34,15 +40,44 @@ final class CatalogStore {
 
     private final MetadataStore meta;
     private final Executor blocking;
+    private final Queue<Runnable> writes = new ConcurrentLinkedQueue<>();
+    private final AtomicBoolean writing = new AtomicBoolean();
 
     CatalogStore(MetadataStore meta, Executor blocking) {
         this.meta = meta;
         this.blocking = blocking;
     }
 
+    /** Runs {@code write} after every write queued before it, on the blocking executor. */
+    private void inOrder(Runnable write) {
+        writes.add(write);
+        drain();
+    }
+
+    private void drain() {
+        if (writes.isEmpty() || !writing.compareAndSet(false, true)) {
+            return;
+        }
+        try {
+            blocking.execute(() -> {
+                try {
+                    Runnable next;
+                    while ((next = writes.poll()) != null) {
+                        next.run();
+                    }
+                } finally {
+                    writing.set(false);
+                    drain(); // one queued between the last poll and the release
+                }
+            });
+        } catch (RejectedExecutionException e) {
+            writing.set(false); // stopping: what is left is written again when the image is next served
+        }
+    }
+
     void put(Repository repo, Digest top, List<String> tags, List<Digest> platforms) {
         Placed p = new Placed(repo.fullName(), top.toString(), List.copyOf(tags), platforms.stream().map(Digest::toString).toList());
-        blocking.execute(() -> {
+        inOrder(() -> {
             try {
                 meta.put(StorageLayout.imageKey(repo.namespace(), repo.name(), top), JSON.writeValueAsBytes(p));
             } catch (IOException | RuntimeException e) {
@@ -52,7 +87,7 @@ final class CatalogStore {
     }
 
     void delete(Repository repo, Digest top) {
-        blocking.execute(() -> {
+        inOrder(() -> {
             try {
                 meta.delete(StorageLayout.imageKey(repo.namespace(), repo.name(), top));
             } catch (IOException | RuntimeException e) {
