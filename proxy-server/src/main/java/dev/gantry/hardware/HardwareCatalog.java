@@ -203,8 +203,11 @@ public final class HardwareCatalog {
         gone.forEach(p -> remove(p.repo, p.top));
     }
 
-    /** The document of a platform manifest is known (scanned now, or read back at start). */
+    /** The document of a platform manifest is known (scanned now, or read back at start); kept if a placement lists it. */
     synchronized void documented(Digest manifest, HardwareDocument doc) {
+        if (!placedAt.containsKey(manifest)) {
+            return; // no repository listed holds it (the catalog is full, or it is not an image a tag or pull named)
+        }
         HardwareDocument slim = slim(doc);
         if (slim.equals(documents.get(manifest))) {
             return;
@@ -218,6 +221,11 @@ public final class HardwareCatalog {
         }
     }
 
+    /** Whether every change so far is written to the store. */
+    boolean written() {
+        return store.idle();
+    }
+
     /** Whether the catalog has the document of a platform manifest. */
     synchronized boolean hasDocument(Digest manifest) {
         return documents.containsKey(manifest);
@@ -228,7 +236,7 @@ public final class HardwareCatalog {
         for (Digest d : p.manifests()) {
             HardwareDocument doc = documents.get(d);
             if (doc != null) {
-                CatalogEntry e = new CatalogEntry(p.repo, d, p.index(), tagList, doc);
+                CatalogEntry e = CatalogEntry.of(p.repo, d, p.index(), tagList, doc);
                 entries.put(e.key(), e);
             }
         }
