@@ -3,6 +3,7 @@ package dev.gantry.hardware;
 import dev.gantry.oci.Digest;
 import dev.gantry.registry.Repository;
 import dev.gantry.schema.HardwareDocument;
+import dev.gantry.schema.ScanInfo;
 import java.util.List;
 
 /**
@@ -29,5 +30,12 @@ record CatalogEntry(Repository repo, String repository, String key, Digest diges
 
     static String key(String repository, Digest digest, Digest index) {
         return repository + "@" + digest + (index == null ? "" : "@" + index);
+    }
+
+    /** The document without evidence or per-layer detail: what a search reads, a tenth of the memory. */
+    static HardwareDocument slim(HardwareDocument doc) {
+        ScanInfo s = doc.scan();
+        return new HardwareDocument(doc.schemaVersion(), doc.subject(), doc.platform(), doc.passthruDevices(), doc.volumes(),
+                doc.devices(), List.of(), new ScanInfo(s.status(), s.time(), s.scanner(), s.knowledgeBase(), List.of(), List.of()));
     }
 }
