@@ -13,6 +13,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentSkipListMap;
 import java.util.concurrent.Executor;
 import java.util.function.Function;
@@ -72,8 +73,8 @@ public final class HardwareCatalog {
     /** Placements (keys) that list a platform manifest: where a new document goes. */
     private final Map<Digest, Set<String>> placedAt = new HashMap<>();
     private final Map<Digest, HardwareDocument> documents = new HashMap<>();
-    /** {@code repository:tag} to the top-level digest it points at. */
-    private final Map<String, Digest> tags = new HashMap<>();
+    /** {@code repository:tag} to the top-level digest it points at; read without the lock on every manifest GET by tag. */
+    private final Map<String, Digest> tags = new ConcurrentHashMap<>();
     private boolean full;
 
     /** @param searches runs searches, off the event loop */
@@ -121,10 +122,18 @@ public final class HardwareCatalog {
     }
 
     /** {@code tag} of {@code repo} points at {@code top} now (moving it from where it pointed before). */
-    synchronized void tag(Repository repo, String tag, Digest top) {
+    void tag(Repository repo, String tag, Digest top) {
         String tagKey = repo.fullName() + ":" + tag;
-        Digest before = tags.get(tagKey);
-        if (top.equals(before) && placements.containsKey(placementKey(repo, top))) {
+        if (top.equals(tags.get(tagKey))) {
+            return; // the common case, a warm tag served again: no lock
+        }
+        synchronized (this) {
+            moveTag(repo, tag, tagKey, top);
+        }
+    }
+
+    private void moveTag(Repository repo, String tag, String tagKey, Digest top) {
+        if (top.equals(tags.get(tagKey))) {
             return;
         }
         untag(repo, tag);

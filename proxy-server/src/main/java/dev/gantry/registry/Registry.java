@@ -38,6 +38,8 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.function.BiConsumer;
 import java.util.function.Consumer;
 import java.util.function.Function;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The registry as the HTTP layer sees it: repository resolution plus the
@@ -46,6 +48,8 @@ import java.util.function.Function;
  * fills in flight, the upload sessions and the prefetcher.
  */
 public final class Registry {
+
+    private static final Logger log = LoggerFactory.getLogger(Registry.class);
 
     /**
      * The storage the registry works on.
@@ -327,7 +331,12 @@ public final class Registry {
 
     private void seen(Repository repo, Reference reference, ManifestResult m) {
         for (ManifestObserver o : observers) {
-            o.seen(repo, reference, m);
+            try {
+                o.seen(repo, reference, m);
+            } catch (RuntimeException e) {
+                // An observer's trouble never fails the request that served or stored the manifest.
+                log.debug("manifest observer failed on {}@{}: {}", repo, m.digest(), e.toString());
+            }
         }
     }
 
@@ -367,6 +376,7 @@ public final class Registry {
             }
             return hostedManifests.put(repo, reference, tags, contentType, body).whenComplete((r, e) -> {
                 if (r != null && !observers.isEmpty()) {
+                    // Parsed before, when the push was checked: this cannot fail now.
                     ManifestResult m = new ManifestResult(body, Manifest.parse(body, contentType).mediaType(), r.digest(),
                             CacheOutcome.HIT, null);
                     seen(repo, reference, m);
