@@ -3,6 +3,8 @@ package dev.gantry.app;
 import dev.gantry.auth.Authenticator;
 import dev.gantry.config.GantryConfig;
 import dev.gantry.config.UpstreamConfig;
+import dev.gantry.hardware.CatalogFollower;
+import dev.gantry.hardware.HardwareCatalog;
 import dev.gantry.hardware.HardwareService;
 import dev.gantry.hardware.LayerScans;
 import dev.gantry.http.HttpServer;
@@ -33,6 +35,7 @@ import java.time.Duration;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
+import java.util.Optional;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.LinkedBlockingQueue;
@@ -61,6 +64,9 @@ public final class Gantry implements AutoCloseable {
     private final Authenticator authenticator;
     private final LayerScans scans;
     private final HardwareService hardware;
+    private final HardwareCatalog catalog;
+    /** Image platforms the hardware catalog lists at most: about 1 KB each, so 100 MB at worst. */
+    private static final int CATALOG_MAX_IMAGES = 100_000;
     private final StorageFactory.Opened storage;
     private final ScheduledExecutorService maintenance;
     private final HttpServer server;
@@ -120,6 +126,8 @@ public final class Gantry implements AutoCloseable {
                 () -> registry.fillsInFlight() > 0, config.hardware().yieldToFills());
         this.hardware = new HardwareService(registry, scans, new ImageAnalyzer(kb, clock), storage.meta(), blocking, clock);
         registry.contributeReferrers(hardware::referrers);
+        this.catalog = CatalogFollower.start(registry, hardware, scans, storage.meta(), blocking,
+                d -> disk.statNow(d).isPresent() ? Optional.of(disk.pathOf(d)) : Optional.empty(), CATALOG_MAX_IMAGES);
         if (config.hardware().scan()) {
             // Scan layers as they arrive, in the background: pulls and pushes are never slowed by it.
             registry.onBlobCommitted(digest -> {
@@ -140,7 +148,7 @@ public final class Gantry implements AutoCloseable {
         WarmJobs warm = new WarmJobs(registry, clock);
         schedulePins(warm);
         this.server = new HttpServer(net, registry, config.server().accessLog(), Security.tls(config), metrics, authenticator, config.auth(),
-                hardware, config.hardware().waitBudget(), config.server().headerTimeout(), status::render, warm);
+                hardware, catalog, config.hardware().waitBudget(), config.server().headerTimeout(), status::render, warm);
     }
 
     /**
@@ -212,6 +220,11 @@ public final class Gantry implements AutoCloseable {
 
     public HardwareService hardware() {
         return hardware;
+    }
+
+    /** The hardware catalog (for the admin API: forget what an eviction removed). */
+    public HardwareCatalog catalog() {
+        return catalog;
     }
 
     public GantryMetrics metrics() {

@@ -39,6 +39,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.BiConsumer;
 import java.util.function.Consumer;
 import java.util.function.Function;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The registry as the HTTP layer sees it: repository resolution plus the
@@ -47,6 +49,8 @@ import java.util.function.Function;
  * fills in flight, the upload sessions and the prefetcher.
  */
 public final class Registry {
+
+    private static final Logger log = LoggerFactory.getLogger(Registry.class);
 
     /**
      * The storage the registry works on.
@@ -95,6 +99,7 @@ public final class Registry {
     private final Cache<String, Boolean> recentlyServed;
     private final List<BiConsumer<Repository, List<Descriptor>>> pushListeners =
             new CopyOnWriteArrayList<>();
+    private final List<ManifestObserver> observers = new CopyOnWriteArrayList<>();
 
     public Registry(List<Upstream> upstreams, List<HostedConfig> hosted, UpstreamRegistry upstream, Storage storage,
                     CacheConfig cache, PrefetchConfig prefetchConfig, Executor blocking, ScheduledExecutorService timers,
@@ -342,6 +347,22 @@ public final class Registry {
         return repo.isHosted() ? hostedManifests.get(repo, reference, accepted) : manifests.get(repo, reference, accepted);
     }
 
+    /** Told of every manifest served or pushed, and of hosted deletes (the hardware catalog follows them). */
+    public void observeManifests(ManifestObserver observer) {
+        observers.add(observer);
+    }
+
+    private void seen(Repository repo, Reference reference, ManifestResult m) {
+        for (ManifestObserver o : observers) {
+            try {
+                o.seen(repo, reference, m);
+            } catch (RuntimeException e) {
+                // An observer's trouble never fails the request that served or stored the manifest.
+                log.debug("manifest observer failed on {}@{}: {}", repo, m.digest(), e.toString());
+            }
+        }
+    }
+
     /** Told of every manifest pushed to a hosted repository (the scanner scans its new layers). */
     public void onPush(BiConsumer<Repository, List<Descriptor>> listener) {
         pushListeners.add(listener);
@@ -364,6 +385,7 @@ public final class Registry {
             return fetchManifest(repo, reference, accepted).whenComplete((m, e) -> {
                 if (m != null) {
                     admin.notePull(repo, clock.instant());
+                    seen(repo, reference, m);
                 }
             });
         }
@@ -371,13 +393,30 @@ public final class Registry {
         @Override
         public CompletableFuture<PutResult> put(Repository repo, Reference reference, List<String> tags, String contentType,
                                                 byte[] body) {
-            return repo.isHosted() ? hostedManifests.put(repo, reference, tags, contentType, body)
-                    : CompletableFuture.failedFuture(readOnly(repo));
+            if (!repo.isHosted()) {
+                return CompletableFuture.failedFuture(readOnly(repo));
+            }
+            return hostedManifests.put(repo, reference, tags, contentType, body).whenComplete((r, e) -> {
+                if (r != null && !observers.isEmpty()) {
+                    // Parsed before, when the push was checked: this cannot fail now.
+                    ManifestResult m = new ManifestResult(body, Manifest.parse(body, contentType).mediaType(), r.digest(),
+                            CacheOutcome.HIT, null);
+                    seen(repo, reference, m);
+                    r.tags().forEach(t -> seen(repo, Reference.parse(t), m));
+                }
+            });
         }
 
         @Override
         public CompletableFuture<Void> delete(Repository repo, Reference reference) {
-            return repo.isHosted() ? hostedManifests.delete(repo, reference) : CompletableFuture.failedFuture(readOnly(repo));
+            if (!repo.isHosted()) {
+                return CompletableFuture.failedFuture(readOnly(repo));
+            }
+            return hostedManifests.delete(repo, reference).whenComplete((v, e) -> {
+                if (e == null) {
+                    observers.forEach(o -> o.removed(repo, reference));
+                }
+            });
         }
     }
 
