@@ -21,7 +21,8 @@ import java.util.Map;
  * {@code getauxval(AT_HWCAP)}, an unused test program shipped beside the
  * real one), Go programs the Go toolchain builds ({@code GOAMD64}), and
  * real Debian packages with the libraries they load (nginx, redis, Python,
- * ripgrep: a Rust program). Every Debian package is its own layer, so
+ * ripgrep: a Rust program; a DPDK
+ * application started on librte_eal). Every Debian package is its own layer, so
  * images share layers as real ones do. About 30 MB of .debs per
  * architecture, cached by {@link DebianPackages}.
  */
@@ -185,9 +186,27 @@ final class TruthCorpus {
                 "redis-server"), "/usr/bin/redis-server", "--version"));
         out.add(debian(arch, "python", "Debian python3.11-minimal", List.of("libexpat1", "zlib1g", "python3.11-minimal"),
                 "/usr/bin/python3.11", "-V"));
+        out.add(dpdk(arch));
         out.add(debian(arch, "ripgrep", "Debian ripgrep (Rust)", List.of("libpcre2-8-0", "ripgrep"), "/usr/bin/rg",
                 "--version"));
         return out;
+    }
+
+    /** A program started like a DPDK application, against Debian's librte_eal and what it loads. */
+    private TruthImage dpdk(String arch) throws IOException, InterruptedException {
+        TruthImage libs = debian(arch, "dpdk-eal", "a DPDK application's start on Debian's librte_eal",
+                List.of("libmd0", "libbsd0", "libfdt1", "libnuma1", "librte-kvargs23", "librte-telemetry23", "librte-eal23"),
+                "/usr/local/bin/app");
+        Path src = Files.createDirectories(work.resolve("src-dpdk-" + arch));
+        Files.write(src.resolve("dpdk-eal.c"), resource("dpdk-eal.c"));
+        Path top = work.resolve("layers").resolve(arch + "-dpdk-eal");
+        Path bin = Files.createDirectories(top.resolve("usr/local/bin"));
+        Path eal = pkg(arch, "librte-eal23").resolve("usr/lib/" + triplet(arch) + "/librte_eal.so.23");
+        TestTools.run(src, compiler(arch), "-O2", "-o", bin.resolve("app").toString(), "dpdk-eal.c", eal.toString(),
+                "-Wl,--allow-shlib-undefined");
+        List<Path> layers = new ArrayList<>(libs.layers());
+        layers.add(top);
+        return new TruthImage(libs.name(), arch, layers, libs.entrypoint(), libs.what());
     }
 
     private TruthImage debian(String arch, String name, String what, List<String> pkgs, String... entrypoint)
