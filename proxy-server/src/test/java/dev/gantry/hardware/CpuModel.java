@@ -14,8 +14,12 @@ import java.util.TreeSet;
  * AT_HWCAP2 on arm64, compiled static from {@code truth/cpuflags-*.c}) runs
  * under the model and prints them as {@code /proc/cpuinfo} names them.
  *
+ * <p>QEMU 7.2 executes no AVX-512, SHA-NI or VPCLMULQDQ under any model, so
+ * the matrix adds this machine's own CPU, run natively ({@link #host}), as
+ * the most capable model of its architecture.
+ *
  * @param arch  the OCI architecture ({@code amd64}, {@code arm64})
- * @param qemu  the {@code -cpu} argument
+ * @param qemu  the {@code -cpu} argument; null for this machine's own CPU, run without emulation
  * @param label a short name for the matrix
  */
 record CpuModel(String arch, String qemu, String label) {
@@ -29,12 +33,26 @@ record CpuModel(String arch, String qemu, String label) {
             new CpuModel("arm64", "cortex-a72", "cortex-a72"),
             new CpuModel("arm64", "max", "max"));
 
+    /** The QEMU models of {@code arch}, least capable first. */
     static List<CpuModel> of(String arch) {
         return ALL.stream().filter(m -> m.arch.equals(arch)).toList();
     }
 
-    /** The static QEMU user-mode emulator for this model's architecture. */
-    Path emulator() {
+    /** This machine's own CPU, run natively. */
+    static CpuModel host() {
+        String arch = switch (System.getProperty("os.arch")) {
+            case "aarch64", "arm64" -> "arm64";
+            default -> "amd64";
+        };
+        return new CpuModel(arch, null, "native");
+    }
+
+    boolean isNative() {
+        return qemu == null;
+    }
+
+    /** The static QEMU user-mode emulator for {@code arch}. */
+    static Path emulator(String arch) {
         return Path.of(arch.equals("amd64") ? "/usr/bin/qemu-x86_64-static" : "/usr/bin/qemu-aarch64-static");
     }
 
@@ -44,7 +62,8 @@ record CpuModel(String arch, String qemu, String label) {
 
     /** Runs the flag probe under this model; {@code probe} is the static program for this architecture. */
     HostProfile profile(Path probe) throws IOException, InterruptedException {
-        String out = TestTools.run(null, emulator().toString(), "-cpu", qemu, probe.toString());
+        String out = isNative() ? TestTools.run(null, probe.toString())
+                : TestTools.run(null, emulator(arch).toString(), "-cpu", qemu, probe.toString());
         Set<String> flags = new TreeSet<>(List.of(out.trim().split("\\s+")));
         return new HostProfile("linux", unameMachine(), flags, Set.of(), Set.of(), Set.of(), List.of());
     }

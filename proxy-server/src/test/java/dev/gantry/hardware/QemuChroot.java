@@ -39,15 +39,16 @@ final class QemuChroot {
         for (Path layer : image.layers()) {
             TestTools.run(null, "cp", "-a", layer + "/.", root + "/");
         }
-        CpuModel model = CpuModel.of(image.arch()).get(0);
-        Files.copy(model.emulator(), root.resolve(EMULATOR.substring(1)), StandardCopyOption.REPLACE_EXISTING);
+        Files.copy(CpuModel.emulator(image.arch()), root.resolve(EMULATOR.substring(1)), StandardCopyOption.REPLACE_EXISTING);
         return root;
     }
 
-    /** Runs the image's entry point in {@code root} under {@code model}. */
+    /** Runs the image's entry point in {@code root} under {@code model} (without QEMU for the native model). */
     static Run run(TruthImage image, Path root, CpuModel model) {
-        List<String> cmd = new ArrayList<>(List.of("unshare", "-m", "--", "sh", "-c", ENTER, root.toString(),
-                EMULATOR, "-cpu", model.qemu()));
+        List<String> cmd = new ArrayList<>(List.of("unshare", "-m", "--", "sh", "-c", ENTER, root.toString()));
+        if (!model.isNative()) {
+            cmd.addAll(List.of(EMULATOR, "-cpu", model.qemu()));
+        }
         cmd.addAll(image.entrypoint());
         Tools.Result r = Tools.run(cmd, Duration.ofSeconds(120));
         String stderr = r.stderr().lines().filter(l -> !l.contains("TCG doesn't support requested feature"))

@@ -31,10 +31,13 @@ final class TruthCorpus {
     private static final String SELFTEST = "/usr/libexec/app/selftest";
 
     private final Path work;
+    private final boolean avx512;
     private final Map<String, Path> packages = new HashMap<>();
 
-    TruthCorpus(Path work) {
+    /** @param avx512 whether to add an AVX-512 program (when this machine can run it natively) */
+    TruthCorpus(Path work, boolean avx512) {
         this.work = work;
+        this.avx512 = avx512;
     }
 
     static byte[] resource(String name) {
@@ -70,6 +73,10 @@ final class TruthCorpus {
                 "-march=x86-64-v3", "-Wl,-z,x86-64-v3"));
         out.add(program("amd64", "march-v3", "-march=x86-64-v3, no note", src, "vector.c", "-march=x86-64-v3"));
         out.add(program("amd64", "avx", "-mavx (SandyBridge's AVX, not AVX2)", src, "vector.c", "-mavx"));
+        if (avx512) {
+            out.add(program("amd64", "avx512", "-mavx512f, 512-bit vectors: only the native CPU runs it", src,
+                    "vector.c", "-mavx512f", "-mprefer-vector-width=512"));
+        }
         out.add(withLibrary("amd64", "lib-sse41", "links a library built -msse4.1, called unguarded", src, "-msse4.1"));
         out.add(withLibrary("amd64", "lib-avx2", "links a library built -mavx2, called unguarded", src, "-mavx2"));
         out.add(program("amd64", "cpu-supports", "AVX2 loop behind __builtin_cpu_supports", src, "dispatch-builtin.c"));
