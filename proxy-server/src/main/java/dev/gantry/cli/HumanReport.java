@@ -25,6 +25,7 @@ final class HumanReport {
         out.println("  cpu: " + p.cpu().architecture() + (p.cpu().level() == null ? "" : " " + p.cpu().level()));
         line("    required", levels(p.cpu().features(), Level.REQUIRED));
         line("    supported", levels(p.cpu().features(), Level.SUPPORTED));
+        line("      of which only in files the entry point does not load", p.cpu().notLoaded());
         line("  hardware required", levels(p.hardware(), Level.REQUIRED));
         line("  hardware supported", levels(p.hardware(), Level.SUPPORTED));
         for (Device dev : d.devices()) {

@@ -112,7 +112,8 @@ final class Artifacts {
         Map<String, Object> cpuid = new TreeMap<>();
         Map<String, Object> security = new TreeMap<>();
         doc.platform().cpu().features().forEach((name, level) -> {
-            if (level == Level.REQUIRED || withSupported) {
+            // a feature only files the entry point never loads use is no part of running at full speed
+            if (level == Level.REQUIRED || (withSupported && !doc.platform().cpu().notLoaded().contains(name))) {
                 String nfdName = NfdNames.cpuid(name);
                 if (nfdName != null) {
                     cpuid.put(nfdName, Map.of("op", "Exists"));

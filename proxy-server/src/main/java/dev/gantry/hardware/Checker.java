@@ -19,10 +19,13 @@ import java.util.Set;
  * supported one degrades; a device the host has becomes a flag.
  *
  * <p>"Degraded" means code the image itself runs takes a slower path (or a
- * device it can use is absent): the document's CPU features never include
- * the C runtime's own dispatch (glibc's IFUNC variants, libgcc_s), so a plain
- * program linked only to glibc runs, not degraded, on every CPU of its
- * architecture.
+ * device it can use is absent): a supported feature counts only when code
+ * the entry point loads uses it — features that only files it never loads
+ * use (the document's {@code cpu.notLoaded}: test programs, plugins, other
+ * packages' libraries) are an "info" reason at most — and the document's CPU
+ * features never include the C runtime's own dispatch (glibc's IFUNC
+ * variants, libgcc_s), so a plain program linked only to glibc runs, not
+ * degraded, on every CPU of its architecture.
  */
 final class Checker {
 
@@ -88,6 +91,8 @@ final class Checker {
         // Each missing required feature is its own failure; the optional ones (behind run-time
         // dispatch) are one reason, since a modern library easily names twenty of them.
         List<String> optional = new ArrayList<>();
+        List<String> unused = new ArrayList<>();
+        List<String> notLoaded = doc.platform().cpu().notLoaded();
         doc.platform().cpu().features().forEach((feature, lvl) -> {
             if (hasFlag(host, feature)) {
                 return;
@@ -95,10 +100,17 @@ final class Checker {
             if (lvl == Level.REQUIRED) {
                 reasons.add(new Verdict.Reason("fail", "this host's CPU lacks " + feature + ", which the image uses without a fallback",
                         "run it on a CPU with " + feature + ", or use a build that does not require it"));
+            } else if (notLoaded.contains(feature)) {
+                unused.add(feature);
             } else {
                 optional.add(feature);
             }
         });
+        if (!unused.isEmpty()) {
+            String list = String.join(", ", unused);
+            reasons.add(new Verdict.Reason("info", "this host's CPU lacks " + list + ", used only by files the entry point does not load",
+                    "nothing to do unless you run those files yourself (see the document's evidence)"));
+        }
         if (!optional.isEmpty()) {
             String list = String.join(", ", optional);
             reasons.add(new Verdict.Reason("degraded", "this host's CPU lacks " + list + "; the image falls back to slower code",

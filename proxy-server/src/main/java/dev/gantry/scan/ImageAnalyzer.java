@@ -23,9 +23,11 @@ import java.util.List;
  * <p>Layers are merged in order honouring whiteouts and opaque directories;
  * the config's {@code Env} (with the NVIDIA requirement grammar),
  * {@code Labels}, {@code Volumes} and {@code Entrypoint}/{@code Cmd} add their
- * findings; the entrypoint is resolved through {@code PATH} and symbolic links
- * in the merged view (an entrypoint linked to libcuda makes the GPU required).
- * Every finding carries its evidence.
+ * findings; the entry point is followed through {@code PATH}, symbolic links,
+ * wrapper scripts and interpreters to the programs it runs, and their
+ * {@code DT_NEEDED} closure in the image's own search path decides what is
+ * required (only code it loads; an entry point loading libcuda makes the GPU
+ * required). Every finding carries its evidence.
  *
  * <p>Never throws for bad input: a config that is not JSON gives a document
  * with status {@code failed} and a note. Immutable and thread-safe; the clock

@@ -48,6 +48,8 @@ import java.util.TreeMap;
  * @param devices device nodes and other entries under /dev
  * @param whiteouts paths this layer deletes from the layers below ({@code .wh.<name>})
  * @param opaqueDirs directories whose lower-layer contents this layer hides ({@code .wh..wh..opq})
+ * @param loader what loading each ELF file, script and loader configuration file involves, for following
+ *     the image's entry point to the files it loads (absent in findings of scanner version 2 and older)
  */
 @JsonInclude(JsonInclude.Include.NON_EMPTY)
 @JsonPropertyOrder({"format", "layer", "scanner", "knowledgeBase", "status", "failure", "reason", "notes",
@@ -58,7 +60,7 @@ public record LayerFindings(
         long compressedBytes, long expandedBytes, long entries,
         List<FileFinding> files, List<CpuFinding> cpu, List<String> executables, List<String> elfFiles,
         Map<String, String> symlinks, Map<String, String> hardlinks, List<DeviceEntry> devices,
-        List<String> whiteouts, List<String> opaqueDirs) {
+        List<String> whiteouts, List<String> opaqueDirs, List<LoaderFinding> loader) {
 
     /** The format written by this code. */
     public static final int FORMAT = 1;
@@ -80,6 +82,7 @@ public record LayerFindings(
         devices = copy(devices);
         whiteouts = copy(whiteouts);
         opaqueDirs = copy(opaqueDirs);
+        loader = copy(loader);
     }
 
     private static <T> List<T> copy(List<T> list) {

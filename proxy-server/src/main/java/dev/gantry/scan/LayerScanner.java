@@ -38,7 +38,7 @@ public final class LayerScanner {
      * scan of the same bytes produce different findings, so stored findings
      * are recognised as stale and rescanned.
      */
-    public static final String VERSION = "2";
+    public static final String VERSION = "3";
 
     private final KnowledgeBase kb;
     private final ScanLimits limits;

@@ -4,6 +4,7 @@ import dev.gantry.oci.Digest;
 import dev.gantry.scan.elf.ElfAnalyzer;
 import dev.gantry.scan.elf.ElfFile;
 import dev.gantry.scan.elf.ElfFormatException;
+import dev.gantry.scan.elf.ElfLinks;
 import dev.gantry.scan.elf.ElfReport;
 import dev.gantry.scan.kb.KnowledgeBase;
 import dev.gantry.scan.kb.Rule;
@@ -47,6 +48,7 @@ final class LayerWalk {
     private final List<DeviceEntry> devices = new ArrayList<>();
     private final List<String> whiteouts = new ArrayList<>();
     private final List<String> opaqueDirs = new ArrayList<>();
+    private final List<LoaderFinding> loader = new ArrayList<>();
     private final byte[] buf = new byte[64 * 1024];
     private final ElfSpool spool;
     private final ScanMemory.Reservation memory;
@@ -100,14 +102,14 @@ final class LayerWalk {
                 failure, reason, notes.toList(), streams == null ? null : streams.compression(),
                 streams == null ? 0 : streams.compressedBytes(), streams == null ? 0 : streams.expandedBytes(),
                 tar == null ? 0 : tar.entries(), files, cpu, executables, elfFiles, symlinks, hardlinks, devices,
-                whiteouts, opaqueDirs);
+                whiteouts, opaqueDirs, loader);
     }
 
     /** The result of a scan interrupted before it started: retryable, nothing found. */
     static LayerFindings interrupted(Digest layer, KnowledgeBase kb) {
         return new LayerFindings(LayerFindings.FORMAT, layer.toString(), LayerScanner.VERSION, kb.version(),
                 ScanStatus.FAILED, FailureKind.IO, "interrupted while waiting for scan memory", List.of(), null, 0, 0, 0,
-                List.of(), List.of(), List.of(), List.of(), Map.of(), Map.of(), List.of(), List.of(), List.of());
+                List.of(), List.of(), List.of(), List.of(), Map.of(), Map.of(), List.of(), List.of(), List.of(), List.of());
     }
 
     private static String describe(Throwable e) {
@@ -183,7 +185,11 @@ final class LayerWalk {
      * copies and their serialised form: a string, a list slot or map entry, twice.
      */
     private void charge(String s) throws ScanAbort {
-        if (!memory.charge(2 * (64 + 2L * s.length()))) {
+        charge(2 * (64 + 2L * s.length()));
+    }
+
+    private void charge(long bytes) throws ScanAbort {
+        if (!memory.charge(bytes)) {
             throw new ScanAbort("LIMIT", "the layer's findings outgrew the scan memory budget (hardware.scanMemory) "
                     + "after " + memory.used() / 1024 + " KiB; later entries not scanned");
         }
@@ -206,8 +212,18 @@ final class LayerWalk {
             return;
         }
         List<Rule> content = kb.matchContentPath(path);
-        if (!content.isEmpty() && size <= limits.maxTextBytes()) {
-            int n = head + tar.readNBytes(buf, head, (int) size - head);
+        boolean wantContent = !content.isEmpty() && size <= limits.maxTextBytes();
+        boolean script = LoaderFacts.isScript(buf, head) && (executable || path.endsWith(".sh"));
+        boolean ldConfig = LoaderFacts.isLdConfig(path);
+        if (!wantContent && !script && !ldConfig) {
+            return;
+        }
+        // a script or loader configuration is read up to the buffer's size; what follows is not looked at
+        int n = head + tar.readNBytes(buf, head, (int) Math.min(size, buf.length) - head);
+        if (script || ldConfig) {
+            loader(ldConfig ? LoaderFacts.ldConfig(path, buf, n) : LoaderFacts.script(path, buf, n, n >= size));
+        }
+        if (wantContent) {
             for (Rule r : content) {
                 for (String literal : r.literals()) {
                     if (contains(buf, n, literal.getBytes(StandardCharsets.UTF_8))) {
@@ -220,16 +236,25 @@ final class LayerWalk {
         }
     }
 
+    private void loader(LoaderFinding f) throws ScanAbort {
+        if (f != null) {
+            charge(LoaderFacts.cost(f));
+            loader.add(f);
+        }
+    }
+
     private void elfFile(InputStream tar, String path, long size, int head, boolean executable) throws IOException {
         int want = (int) Math.min(size, limits.maxElfBytes());
         int n;
         ElfReport report;
+        ElfLinks links;
         try (ElfSpool.View view = spool.read(tar, buf, head, want, buf)) {
             n = view.length();
             if (n < want) {
                 throw new IOException("truncated tar archive: " + path + " ends after " + n + " of " + size + " bytes");
             }
             report = elf.analyze(view.bytes(), n, size, deadline);
+            links = ElfLinks.read(view.bytes(), n, size);
         } catch (ElfFormatException e) {
             notes.add("ELF " + path + " not analysed: " + e.getMessage());
             return;
@@ -241,6 +266,7 @@ final class LayerWalk {
         if (n < size) {
             notes.add("ELF " + path + ": only the first " + n + " of " + size + " bytes analysed (per-file limit)");
         }
+        loader(LoaderFacts.elf(path, report.machineName(), links));
         for (String soname : report.needed()) {
             for (Rule r : kb.rules(Rule.Kind.NEEDED)) {
                 if (r.matchesName(soname)) {

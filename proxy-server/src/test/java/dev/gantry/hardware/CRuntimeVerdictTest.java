@@ -175,6 +175,29 @@ class CRuntimeVerdictTest {
     }
 
     @Test
+    void aTestProgramShippedBesideTheEntrypointNeitherFailsNorDegradesTheVerdict() throws Exception {
+        LayerFindings app = scan(program(Programs.gcc(tmp, "plain-app", PLAIN, "-O2", "-lm"), "/usr/local/bin/app")
+                .file("usr/local/bin/app-avx2-selftest", Files.readAllBytes(
+                        Programs.gcc(tmp, "selftest", Programs.VECTOR_LOOP, "-mavx2")), 0755));
+        HardwareDocument d = image(new ImagePlatform("linux", "amd64", null), "/usr/local/bin/app", runtimeLayer, app);
+
+        assertThat(d.platform().cpu().features()).containsEntry("avx2", Level.SUPPORTED);
+        assertThat(d.platform().cpu().notLoaded()).contains("avx2");
+        assertThat(d.evidence()).anySatisfy(e -> {
+            assertThat(e.path()).isEqualTo("/usr/local/bin/app-avx2-selftest");
+            assertThat(e.detail()).contains("not loaded by the entry point");
+        });
+        Verdict nehalem = check(d, "x86_64", NEHALEM);
+        assertThat(nehalem.verdict()).as(nehalem.reasons().toString()).isEqualTo(Verdict.RUNS);
+        assertThat(nehalem.reasons()).anySatisfy(r -> {
+            assertThat(r.severity()).isEqualTo("info");
+            assertThat(r.message()).contains("avx2").contains("does not load");
+        });
+        assertThat(check(d, "x86_64", QEMU64).verdict()).isEqualTo(Verdict.RUNS);
+        assertThat(Artifacts.nfdSpec(d).toString()).as("no part of running at full speed").doesNotContain("AVX2");
+    }
+
+    @Test
     void libgccsSveUnwinderPathDoesNotMakeArm64ImagesRequireSve() throws Exception {
         Path lib = Path.of("/usr/aarch64-linux-gnu/lib");
         LayerBuilder rt = new LayerBuilder();

@@ -275,7 +275,7 @@ class ImageAnalyzerTest {
         LayerFindings stale = new LayerFindings(f.format(), f.layer(), f.scanner(), "sha256:" + "0".repeat(64),
                 f.status(), f.failure(), f.reason(), f.notes(), f.compression(), f.compressedBytes(),
                 f.expandedBytes(), f.entries(), f.files(), f.cpu(), f.executables(), f.elfFiles(), f.symlinks(),
-                f.hardlinks(), f.devices(), f.whiteouts(), f.opaqueDirs());
+                f.hardlinks(), f.devices(), f.whiteouts(), f.opaqueDirs(), f.loader());
         assertThat(Scans.SCANNER.isCurrent(f)).isTrue();
         assertThat(Scans.SCANNER.isCurrent(stale)).isFalse();
         HardwareDocument d = analyzer.analyze(SUBJECT, AMD64, config("").getBytes(StandardCharsets.UTF_8),

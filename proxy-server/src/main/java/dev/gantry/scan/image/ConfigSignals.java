@@ -1,5 +1,6 @@
 package dev.gantry.scan.image;
 
+import dev.gantry.scan.ShellCommands;
 import dev.gantry.scan.kb.Implication;
 import dev.gantry.scan.kb.KnowledgeBase;
 import dev.gantry.scan.kb.Rule;
@@ -13,7 +14,7 @@ import java.util.Map;
 /**
  * Findings from the image config: environment variables (with the NVIDIA
  * requirement grammar), labels, volumes, and the words and text of the
- * entrypoint and command.
+ * entrypoint and command and of the shell scripts it runs.
  */
 final class ConfigSignals {
     private final KnowledgeBase kb;
@@ -24,7 +25,11 @@ final class ConfigSignals {
         this.out = out;
     }
 
-    void apply(ImageConfig config) {
+    /**
+     * Applies the config's signals; command rules also see the commands of the shell scripts the entry
+     * point runs.
+     */
+    void apply(ImageConfig config, List<EntryClosure.ScriptCommand> scriptCommands) {
         env(config.env());
         for (Map.Entry<String, String> l : config.labels().entrySet()) {
             for (Rule r : kb.rules(Rule.Kind.LABEL)) {
@@ -57,6 +62,30 @@ final class ConfigSignals {
             for (String literal : r.literals()) {
                 if (text.contains(literal)) {
                     imply(r, r.implies().level(), new At(null, null, null, "Entrypoint/Cmd", literal));
+                    break;
+                }
+            }
+        }
+        scripts(scriptCommands);
+    }
+
+    /** Command rules on the commands of the entry point's shell scripts, with the script as evidence. */
+    private void scripts(List<EntryClosure.ScriptCommand> commands) {
+        for (Rule r : kb.rules(Rule.Kind.COMMAND)) {
+            for (EntryClosure.ScriptCommand c : commands) {
+                ShellCommands.Command command = ShellCommands.parse(c.text());
+                String program = command == null ? "" : command.program();
+                if (r.matchesName(program.substring(program.lastIndexOf('/') + 1))) {
+                    imply(r, r.implies().level(), new At(c.script(), null, null, null, c.text()));
+                    break;
+                }
+            }
+        }
+        for (Rule r : kb.rules(Rule.Kind.COMMAND_TEXT)) {
+            for (EntryClosure.ScriptCommand c : commands) {
+                String literal = r.literals().stream().filter(c.text()::contains).findFirst().orElse(null);
+                if (literal != null) {
+                    imply(r, r.implies().level(), new At(c.script(), null, null, null, c.text()));
                     break;
                 }
             }

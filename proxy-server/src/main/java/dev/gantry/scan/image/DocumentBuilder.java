@@ -11,6 +11,7 @@ import dev.gantry.schema.Level;
 import dev.gantry.schema.Platform;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -40,6 +41,8 @@ final class DocumentBuilder {
     private final List<Evidence> evidence = new ArrayList<>();
     private final Map<String, Integer> perRule = new HashMap<>();
     private final List<String> notes = new ArrayList<>();
+    private final Set<String> usedByLoaded = new HashSet<>();
+    private boolean followed;
     private int requiredLevel = 1;
 
     DocumentBuilder(KnowledgeBase kb) {
@@ -47,8 +50,24 @@ final class DocumentBuilder {
     }
 
     void cpu(String flag, Level level, Evidence why) {
+        cpu(flag, level, why, true);
+    }
+
+    /**
+     * A CPU feature; {@code loaded} is false when the evidence is a file the entry point does not load, which
+     * gives the feature but no slower path of what runs ({@link Cpu#notLoaded()}).
+     */
+    void cpu(String flag, Level level, Evidence why, boolean loaded) {
         cpu.merge(flag, level, Level::max);
-        add(why);
+        if (loaded) {
+            usedByLoaded.add(flag);
+        }
+        add(why, loaded ? "" : ", not loaded");
+    }
+
+    /** Records that the entry point was followed, so features only unloaded files use can be told apart. */
+    void followed(boolean followed) {
+        this.followed = followed;
     }
 
     void hardware(String name, Level level, Evidence why) {
@@ -100,9 +119,14 @@ final class DocumentBuilder {
     }
 
     private void add(Evidence e) {
-        // the C runtime's entries are capped apart, so glibc's many copies cannot crowd the image's own out
+        add(e, "");
+    }
+
+    private void add(Evidence e, String group) {
+        // the C runtime's entries (and those of files not loaded) are capped apart, so glibc's many
+        // copies or a directory of test programs cannot crowd the evidence of what runs out
         String key = e.rule() + " (" + e.name()
-                + (Evidence.RUNTIME_CPU_FEATURE.equals(e.kind()) ? ", C runtime" : "") + ")";
+                + (Evidence.RUNTIME_CPU_FEATURE.equals(e.kind()) ? ", C runtime" : group) + ")";
         int n = perRule.merge(key, 1, Integer::sum);
         if (n <= EVIDENCE_PER_RULE) {
             evidence.add(e);
@@ -128,7 +152,15 @@ final class DocumentBuilder {
             }
             level = "x86-64-v" + Math.max(requiredLevel, X86Feature.levelOf(mask));
         }
-        return new Platform(architecture, os, variant, new Cpu(unameArch, level, cpu), hardware);
+        List<String> notLoaded = new ArrayList<>();
+        if (followed) {
+            cpu.forEach((f, l) -> {
+                if (l == Level.SUPPORTED && !usedByLoaded.contains(f)) {
+                    notLoaded.add(f);
+                }
+            });
+        }
+        return new Platform(architecture, os, variant, new Cpu(unameArch, level, cpu, notLoaded), hardware);
     }
 
     List<Device> devices() {

@@ -56,6 +56,22 @@ public final class EntrypointResolver {
 
     /** Follows links in every component of an absolute path to an executable file. */
     public Result resolvePath(String path) {
+        Result r = follow(path);
+        if (r.path() == null) {
+            return r;
+        }
+        MergedFilesystem.Node node = fs.get(r.path());
+        if (node == null || !node.executable()) {
+            return new Result(null, (r.path().isEmpty() ? "/" : r.path()) + " is not an executable known in the image");
+        }
+        return r;
+    }
+
+    /**
+     * Follows links in every component of an absolute path: the path of what it names (which need not
+     * exist), or null with the reason when the links loop.
+     */
+    public Result follow(String path) {
         Deque<String> todo = new ArrayDeque<>(List.of(components(path)));
         String current = "";
         int links = 0;
@@ -92,11 +108,7 @@ public final class EntrypointResolver {
             }
             current = next;
         }
-        MergedFilesystem.Node node = fs.get(current);
-        if (node == null || !node.executable()) {
-            return new Result(null, (current.isEmpty() ? "/" : current) + " is not an executable known in the image");
-        }
-        return new Result(current, null);
+        return new Result(current.isEmpty() ? "/" : current, null);
     }
 
     private static String[] components(String path) {

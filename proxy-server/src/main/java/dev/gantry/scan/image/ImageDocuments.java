@@ -31,20 +31,25 @@ public final class ImageDocuments {
             String configProblem, MergedFilesystem fs, EntrypointResolver resolver, List<LayerFindings> layers) {
         DocumentBuilder out = new DocumentBuilder(kb);
         String arch = platform.unameArchitecture();
-        LayerSignals layerSignals = new LayerSignals(kb, out);
-        layerSignals.apply(fs, layers, arch);
-        new ConfigSignals(kb, out).apply(config);
-
-        List<String> argv = config.argv();
-        if (!argv.isEmpty()) {
-            EntrypointResolver.Result r = resolver.resolve(argv.get(0), config.env().get("PATH"),
-                    config.workingDir());
-            if (r.path() != null) {
-                layerSignals.entrypoint(fs.get(r.path()), r.path(), layers);
-            } else {
-                out.note("entrypoint not resolved: " + r.problem());
-            }
+        EntryFollower follower = new EntryFollower(fs, resolver, config);
+        EntryClosure closure = follower.follow(config.argv());
+        out.followed(!closure.conservative());
+        if (closure.conservative()) {
+            out.note("entrypoint not resolved: " + closure.unresolved() + "; every file's CPU features count as if "
+                    + "the entry point loaded it");
+        } else {
+            out.note("the entry point runs " + closure.entry() + " and loads " + closure.loadedCount()
+                    + " files at start-up; only their CPU features can be required");
         }
+        List<String> missing = follower.missing();
+        for (int i = 0; i < Math.min(missing.size(), LibrarySearch.MAX_MISSING_NOTES); i++) {
+            out.note("not in the image (the host or runtime must provide it, or loading fails): " + missing.get(i));
+        }
+        if (missing.size() > LibrarySearch.MAX_MISSING_NOTES) {
+            out.note((missing.size() - LibrarySearch.MAX_MISSING_NOTES) + " more libraries not in the image");
+        }
+        new LayerSignals(kb, out).apply(fs, layers, arch, closure);
+        new ConfigSignals(kb, out).apply(config, closure.scriptCommands());
 
         ScanStatus status = configProblem == null ? ScanStatus.COMPLETE : ScanStatus.FAILED;
         if (configProblem != null) {

@@ -4,6 +4,7 @@ import dev.gantry.scan.CpuFinding;
 import dev.gantry.scan.DeviceEntry;
 import dev.gantry.scan.FileFinding;
 import dev.gantry.scan.LayerFindings;
+import dev.gantry.scan.LoaderFinding;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Collections;
@@ -16,7 +17,8 @@ import java.util.TreeMap;
  * applied in order, each first deleting what its whiteouts and opaque
  * directories hide in the layers below, then placing its own entries over
  * theirs — the OCI image spec's changeset semantics. Only paths that carry a
- * finding, a link, an executable or a device are known; a plain file that
+ * finding, a link, an executable, a device or loader facts (every ELF file,
+ * script and loader configuration file) are known; a plain file that
  * replaces one of them without being recorded itself goes unnoticed (a
  * documented limit of keeping findings compact).
  */
@@ -31,6 +33,7 @@ public final class MergedFilesystem {
         String symlink;
         String hardlink;
         DeviceEntry device;
+        LoaderFinding loader;
 
         Node(int layer) {
             this.layer = layer;
@@ -66,6 +69,11 @@ public final class MergedFilesystem {
 
         public DeviceEntry device() {
             return device;
+        }
+
+        /** What loading this file involves (ELF, script, loader configuration), or null. */
+        public LoaderFinding loader() {
+            return loader;
         }
     }
 
@@ -105,6 +113,9 @@ public final class MergedFilesystem {
         layer.hardlinks().forEach((p, t) -> node(mine, p, index).hardlink = t);
         for (DeviceEntry d : layer.devices()) {
             node(mine, d.path(), index).device = d;
+        }
+        for (LoaderFinding l : layer.loader()) {
+            node(mine, l.path(), index).loader = l;
         }
         for (String p : mine.keySet()) {
             // a non-directory entry replaces whatever the layers below had at

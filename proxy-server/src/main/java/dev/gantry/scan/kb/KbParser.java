@@ -27,8 +27,8 @@ final class KbParser {
     /** Characters that make a device path a pattern, which {@code docker run --device} cannot take. */
     private static final Pattern GLOB_CHARS = Pattern.compile("[*?\\[{]");
     private static final Set<String> RULE_KEYS = Set.of("id", "description", "match", "implies");
-    private static final Set<String> IMPLIES_KEYS = Set.of("hardware", "cpu", "level", "entrypoint", "volumes",
-            "constraint");
+    private static final Set<String> IMPLIES_KEYS = Set.of("hardware", "cpu", "level", "entrypoint", "closure",
+            "volumes", "constraint");
     private static final Set<String> CONSTRAINTS = Set.of("nvidia-require", "cuda-version");
 
     private final ObjectMapper yaml = new ObjectMapper(new YAMLFactory());
@@ -177,8 +177,9 @@ final class KbParser {
         if (hardware == null && cpu.isEmpty() && volumes.isEmpty()) {
             throw new KnowledgeBaseException(where + ": implies nothing (give hardware, cpu or volumes)");
         }
-        return new Implication(hardware, cpu, level, ep == null ? null : level(ep, where + ".entrypoint"), volumes,
-                constraint);
+        String closure = text(i, "closure", where, false);
+        return new Implication(hardware, cpu, level, ep == null ? null : level(ep, where + ".entrypoint"),
+                closure == null ? null : level(closure, where + ".closure"), volumes, constraint);
     }
 
     private static Level level(String text, String where) {

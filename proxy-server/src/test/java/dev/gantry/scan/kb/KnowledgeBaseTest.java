@@ -140,12 +140,15 @@ class KnowledgeBaseTest {
     }
 
     @Test
-    void levelsAndEntrypointUpgradesComeFromTheData() {
+    void levelsAndClosureUpgradesComeFromTheData() {
         KnowledgeBase kb = KnowledgeBase.embedded();
         Rule linked = kb.rules(Rule.Kind.NEEDED).stream().filter(r -> r.matchesName("libcuda.so.1")).findFirst()
                 .orElseThrow();
         assertThat(linked.implies().level()).isEqualTo(Level.SUPPORTED);
-        assertThat(linked.implies().entrypointLevel()).isEqualTo(Level.REQUIRED);
+        assertThat(linked.implies().closureLevel()).isEqualTo(Level.REQUIRED);
+        Rule urts = kb.rules(Rule.Kind.PATH).stream().filter(r -> r.id().equals("sgx.urts")).findFirst().orElseThrow();
+        assertThat(urts.implies().level()).as("present only: a device library stays optional").isEqualTo(Level.SUPPORTED);
+        assertThat(urts.implies().closureLevel()).isEqualTo(Level.REQUIRED);
         Rule hw = kb.rules(Rule.Kind.ENV).stream().filter(r -> r.id().equals("sgx.mode-hw")).findFirst().orElseThrow();
         assertThat(hw.matchesValue("HW")).isTrue();
         assertThat(hw.matchesValue("SIM")).isFalse();
@@ -175,6 +178,9 @@ class KnowledgeBaseTest {
     void aBadLevelOrUndefinedHardwareOrDuplicateIdFails(@TempDir Path dir) throws Exception {
         write(dir, "rules:\n  - id: a\n    match: { path: [x] }\n    implies: { hardware: kvm, level: maybe }\n");
         assertThatThrownBy(() -> KnowledgeBase.load(dir)).hasMessageContaining("level");
+        write(dir, "hardware:\n  kvm: { devices: [/dev/kvm] }\nrules:\n"
+                + "  - id: a\n    match: { path: [x] }\n    implies: { hardware: kvm, level: supported, closure: always }\n");
+        assertThatThrownBy(() -> KnowledgeBase.load(dir)).hasMessageContaining("rule a: implies.closure");
         write(dir, "rules:\n  - id: a\n    match: { path: [x] }\n    implies: { hardware: warp-drive, level: required }\n");
         assertThatThrownBy(() -> KnowledgeBase.load(dir)).hasMessageContaining("warp-drive");
         write(dir, "hardware:\n  kvm: { devices: [/dev/kvm] }\nrules:\n"
