@@ -32,8 +32,9 @@ import org.junit.jupiter.api.io.TempDir;
  * model below and ran on M), every group above M is truly not required (it
  * ran without them), and groups below M cannot be told apart by these models
  * and are not counted. Gantry predicts a group when the features its
- * document marks {@code required} (an x86-64 level counting as that level's
- * features) include any feature of the group. Precision and recall are over
+ * document marks {@code required} (a level a file declares, by ISA note or
+ * {@code GOAMD64}, makes all of its features required) include any feature
+ * of the group. Precision and recall are over
  * the counted (image, group) pairs.
  */
 class HardwareTruthIT {

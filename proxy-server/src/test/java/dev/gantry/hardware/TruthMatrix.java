@@ -33,12 +33,6 @@ import java.util.TreeSet;
  * feature groups behind {@link #scores()}.
  */
 final class TruthMatrix {
-    /** x86-64 level features, so that a document's level counts as the features it stands for. */
-    private static final List<List<String>> X86_LEVELS = List.of(
-            List.of("cx16", "lahf_lm", "popcnt", "pni", "ssse3", "sse4_1", "sse4_2"),
-            List.of("avx", "avx2", "bmi1", "bmi2", "f16c", "fma", "abm", "movbe", "xsave"),
-            List.of("avx512f", "avx512bw", "avx512cd", "avx512dq", "avx512vl"));
-
     /** One image under one model. */
     record Cell(TruthImage image, CpuModel model, QemuChroot.Run run, Verdict verdict) {
         boolean saysWillFail() {
@@ -140,22 +134,18 @@ final class TruthMatrix {
         return cells.stream().filter(Cell::falsePass).toList();
     }
 
-    /** The features Gantry says the image requires, with an x86-64 level standing for the features it implies. */
+    /**
+     * The CPU features Gantry's document marks {@code required}. A level a file declares (ISA note,
+     * GOAMD64) is among them as its features; the document's {@code level} itself is not counted: for
+     * code that needs AVX but not AVX2 it names x86-64-v3, the lowest level that suffices, not a need.
+     */
     Set<String> required(TruthImage image) {
-        HardwareDocument doc = documents.get(image.name());
         Set<String> out = new TreeSet<>();
-        doc.platform().cpu().features().forEach((f, lvl) -> {
+        documents.get(image.name()).platform().cpu().features().forEach((f, lvl) -> {
             if (lvl == Level.REQUIRED) {
                 out.add(f);
             }
         });
-        String level = doc.platform().cpu().level();
-        if (level != null && level.startsWith("x86-64-v")) {
-            int n = level.charAt(level.length() - 1) - '0';
-            for (int i = 2; i <= n && i - 2 < X86_LEVELS.size(); i++) {
-                out.addAll(X86_LEVELS.get(i - 2));
-            }
-        }
         return out;
     }
 
@@ -241,7 +231,7 @@ final class TruthMatrix {
             List<CpuModel> models = this.models.get(arch);
             sb.append(String.format("%-26s", arch));
             models.forEach(m -> sb.append(String.format(" %-22s", m.label())));
-            sb.append("  Gantry requires\n");
+            sb.append("  Gantry: level, required features\n");
             for (TruthImage image : images) {
                 if (!image.arch().equals(arch)) {
                     continue;
@@ -253,7 +243,8 @@ final class TruthMatrix {
                     sb.append(String.format(" %-22s", c.run().outcome().name().toLowerCase() + "/"
                             + c.verdict().verdict() + (mark.isEmpty() ? "" : " " + mark)));
                 }
-                sb.append("  ").append(required(image)).append('\n');
+                String level = documents.get(image.name()).platform().cpu().level();
+                sb.append("  ").append(level == null ? "" : level + " ").append(required(image)).append('\n');
             }
             sb.append('\n');
         }
