@@ -213,6 +213,18 @@ final class TruthMatrix {
         return cells.stream().filter(c -> c.image() == image && c.model().equals(model)).findFirst().orElseThrow();
     }
 
+    /** The files whose required features the cell's host lacks: why Gantry refused it. */
+    private String requiredBy(Cell c) {
+        Set<String> host = profiles.get(c.model().label()).cpuFlags();
+        Map<String, Set<String>> byPath = new LinkedHashMap<>();
+        documents.get(c.image().name()).evidence().stream()
+                .filter(e -> e.level() == Level.REQUIRED && e.kind().equals(Evidence.CPU_FEATURE) && !host.contains(e.name()))
+                .forEach(e -> byPath.computeIfAbsent(e.path() + " (" + e.rule() + ")", p -> new TreeSet<>()).add(e.name()));
+        StringBuilder sb = new StringBuilder();
+        byPath.forEach((path, features) -> sb.append("    required: ").append(features).append(" in ").append(path).append('\n'));
+        return sb.toString();
+    }
+
     /** Where the image's supported features come from: one line per file. */
     private String supportedBy(TruthImage image) {
         Map<String, Set<String>> byPath = new LinkedHashMap<>();
@@ -256,10 +268,9 @@ final class TruthMatrix {
                         .append(c.run().exit()).append("), Gantry ").append(c.verdict().verdict()).append('\n');
                 c.verdict().reasons().stream().filter(r -> !r.severity().equals("info"))
                         .forEach(r -> sb.append("    ").append(r.severity()).append(": ").append(r.message()).append('\n'));
-                documents.get(c.image().name()).evidence().stream()
-                        .filter(e -> e.level() == Level.REQUIRED && e.name() != null)
-                        .limit(8).forEach(e -> sb.append("    evidence: ").append(e.name()).append(" in ")
-                                .append(e.path()).append(" (").append(e.rule()).append(")\n"));
+                if (c.falseRefusal()) {
+                    sb.append(requiredBy(c));
+                }
             }
         }
         for (TruthImage image : images) {
