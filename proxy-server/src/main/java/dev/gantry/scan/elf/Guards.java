@@ -79,6 +79,14 @@ final class Guards {
                     : anyEvidence + (fns.sectionsOnly ? " (no function boundaries: evidence per file)"
                             : " (reference graph over its memory budget: evidence per file)"));
         }
+        boolean anyFeature = false;
+        for (int i = 0; i < n && !anyFeature; i++) {
+            anyFeature = g.features[i] != 0;
+        }
+        if (!anyFeature || anyEvidence == null && sites.resolvers.size() == 0 && !sites.hasProbes()) {
+            // Nothing to guard, or no check that could guard it: skip the graph.
+            return new Guards(fns, g, guarded, anyEvidence);
+        }
         BitSet probe = new BitSet(n);
         for (int i = 0; i < n; i++) {
             if ((g.flags[i] & CodeGraph.PROBE_INSN) != 0 || sites.isProbe(fns.vaddr[i])) {
@@ -95,16 +103,12 @@ final class Guards {
         for (int k = 0; k < sites.resolvers.size(); k++) {
             set(probe, fns.at(sites.resolvers.get(k)));
         }
+        Calls calls = Calls.of(fns, g);
         flagReaders(fns, g, probe);
         BitSet dispatcher = (BitSet) probe.clone();
-        for (int i = 0; i < n; i++) {
-            for (int e = g.edgeStart[i]; e < g.edgeStart[i + 1] && !dispatcher.get(i); e++) {
-                int edge = g.edge(e);
-                int kind = CodeGraph.kind(edge);
-                int t = kind == CALL || kind == JUMP ? fns.at(g.target(edge)) : -1;
-                if (t >= 0 && probe.get(t)) {
-                    dispatcher.set(i);
-                }
+        for (int c = 0; c < calls.count; c++) {
+            if (probe.get(calls.to[c])) {
+                dispatcher.set(calls.from[c]);
             }
         }
         boolean referenced = sites.referencedScope != null;
@@ -128,11 +132,9 @@ final class Guards {
                 set(guarded, fns.at(sites.variants.get(k)));
             }
             BitSet called = new BitSet(n);
-            for (int i = 0; i < n; i++) {
-                for (int e = g.edgeStart[i]; e < g.edgeStart[i + 1]; e++) {
-                    if (CodeGraph.kind(g.edge(e)) == CALL) {
-                        set(called, fns.at(g.target(g.edge(e))));
-                    }
+            for (int c = 0; c < calls.count; c++) {
+                if (calls.call[c]) {
+                    called.set(calls.to[c]);
                 }
             }
             for (int k = 0; k < sites.dataPointers.size(); k++) {
@@ -142,7 +144,7 @@ final class Guards {
                 }
             }
         }
-        onlyReachedFromSelected(fns, g, sites, guarded);
+        onlyReachedFromSelected(fns, calls, sites, guarded);
         guarded.or(dispatcher);
         String evidence = null;
         if (dispatches) {
@@ -159,7 +161,7 @@ final class Guards {
      * Adds to {@code selected} the functions the file does not export whose every direct caller
      * in the file is selected: helpers of selected code (an AVX2 kernel's local subroutines).
      */
-    private static void onlyReachedFromSelected(Functions fns, CodeGraph g, ProbeSites sites, BitSet selected) {
+    private static void onlyReachedFromSelected(Functions fns, Calls calls, ProbeSites sites, BitSet selected) {
         if (selected.isEmpty()) {
             return;
         }
@@ -170,16 +172,10 @@ final class Guards {
         for (int round = 0; round < 8; round++) {
             BitSet called = new BitSet(fns.count);
             BitSet calledUnselected = new BitSet(fns.count);
-            for (int i = 0; i < fns.count; i++) {
-                for (int e = g.edgeStart[i]; e < g.edgeStart[i + 1]; e++) {
-                    int kind = CodeGraph.kind(g.edge(e));
-                    int t = kind == CALL || kind == JUMP ? fns.at(g.target(g.edge(e))) : -1;
-                    if (t >= 0 && t != i) {
-                        called.set(t);
-                        if (!selected.get(i)) {
-                            calledUnselected.set(t);
-                        }
-                    }
+            for (int c = 0; c < calls.count; c++) {
+                called.set(calls.to[c]);
+                if (!selected.get(calls.from[c])) {
+                    calledUnselected.set(calls.to[c]);
                 }
             }
             called.andNot(calledUnselected);
@@ -221,6 +217,38 @@ final class Guards {
             }
         }
         probe.or(readers);
+    }
+
+    /** The direct calls and jumps between functions of the file, resolved to function indexes once. */
+    private record Calls(int count, int[] from, int[] to, boolean[] call) {
+        static Calls of(Functions fns, CodeGraph g) {
+            int m = 0;
+            for (int i = 0; i < fns.count; i++) {
+                for (int e = g.edgeStart[i]; e < g.edgeStart[i + 1]; e++) {
+                    int kind = CodeGraph.kind(g.edge(e));
+                    m += kind == CALL || kind == JUMP ? 1 : 0;
+                }
+            }
+            int[] from = new int[m];
+            int[] to = new int[m];
+            boolean[] call = new boolean[m];
+            int c = 0;
+            for (int i = 0; i < fns.count; i++) {
+                for (int e = g.edgeStart[i]; e < g.edgeStart[i + 1]; e++) {
+                    int kind = CodeGraph.kind(g.edge(e));
+                    if (kind == CALL || kind == JUMP) {
+                        int t = fns.at(g.target(g.edge(e)));
+                        if (t >= 0 && t != i) {
+                            from[c] = i;
+                            to[c] = t;
+                            call[c] = kind == CALL;
+                            c++;
+                        }
+                    }
+                }
+            }
+            return new Calls(c, from, to, call);
+        }
     }
 
     private static void set(BitSet b, int i) {
