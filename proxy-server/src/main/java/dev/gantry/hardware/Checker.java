@@ -80,7 +80,13 @@ final class Checker {
 
     private static void cpu(HardwareDocument doc, HostProfile host, List<Verdict.Reason> reasons) {
         String level = doc.platform().cpu().level();
-        if (level != null && level.startsWith("x86-64-v") && host.x86Level() > 0) {
+        // The document's level is the lowest x86-64 level holding every required feature, but a CPU can
+        // have those features without the whole level (SandyBridge: AVX without AVX2). So the level is a
+        // failure only beside a required feature this host lacks; a declared level (ISA note, GOAMD64)
+        // makes all of its features required, so it still fails where the loader would refuse the CPU.
+        boolean lacksRequired = doc.platform().cpu().features().entrySet().stream()
+                .anyMatch(e -> e.getValue() == Level.REQUIRED && !hasFlag(host, e.getKey()));
+        if (lacksRequired && level != null && level.startsWith("x86-64-v") && host.x86Level() > 0) {
             int needed = level.charAt(level.length() - 1) - '0';
             if (needed > host.x86Level()) {
                 reasons.add(new Verdict.Reason("fail", "the image needs an " + level + " CPU; this host's reaches x86-64-v" + host.x86Level(),

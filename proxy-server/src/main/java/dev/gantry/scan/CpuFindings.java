@@ -14,14 +14,18 @@ import java.util.Set;
 /**
  * Turns what an ELF file uses into required and supported CPU features.
  *
- * <p>The heuristic (shared/hardware-kb.md): a feature whose instructions
- * appear in a file with evidence of run-time dispatch (CPUID, XGETBV, IFUNC
- * symbols, IRELATIVE relocations, {@code __cpu_model}, {@code getauxval},
- * ID-register reads) is <em>supported</em> — the code probes before using it;
- * without such evidence it is <em>required</em>. Evidence is per file, so a
- * library that probes anywhere counts as dispatching everywhere; a feature
- * used only behind a probe in another library would be over-reported as
- * required. Features the knowledge base lists as always required (SGX,
+ * <p>The heuristic: evidence is per function. A feature is
+ * <em>supported</em> when every function that uses it is selected by a
+ * run-time CPU check of the file — CPUID, XGETBV, ifunc resolvers,
+ * {@code __cpu_model}, {@code getauxval}, ID-register reads, or a
+ * {@code cpu.dispatch} interface of the knowledge base (DPDK, OpenSSL,
+ * FFmpeg...), followed through the file's calls and references (see
+ * {@code elf.Guards} for the rules and their known misses); it is
+ * <em>required</em> when some function that uses it is reached with no such
+ * check. Only code is decoded: data inside {@code .text} is skipped. A file
+ * without function boundaries (no symbols, no FDEs) falls back to per-file
+ * evidence. A feature used only behind a probe in another library is
+ * over-reported as required. Features the knowledge base lists as always required (SGX,
  * TDX) are required regardless. A declared level — {@code ISA_1_NEEDED},
  * which glibc enforces, or Go's {@code GOAMD64}, which the Go runtime
  * enforces — makes all features of that level required. Baseline features
@@ -34,6 +38,7 @@ final class CpuFindings {
     /** The finding for one ELF file, or null when it uses nothing beyond the baseline. */
     static CpuFinding of(String path, ElfReport r, Set<String> alwaysRequired) {
         Map<String, Long> used = new LinkedHashMap<>();
+        Set<String> unguardedFlags = new java.util.HashSet<>();
         String arch;
         int level = 0;
         String levelSource = null;
@@ -42,6 +47,9 @@ final class CpuFindings {
             for (long m = r.x86Features(); m != 0; m &= m - 1) {
                 String f = X86Feature.of(Long.numberOfTrailingZeros(m)).flag();
                 used.put(f, r.firstUse().get(f));
+                if ((r.unguarded() & (m & -m)) != 0) {
+                    unguardedFlags.add(f);
+                }
             }
             int needed = r.properties().x86LevelNeeded();
             int go = r.go() == null ? 0 : r.go().goamd64();
@@ -54,16 +62,18 @@ final class CpuFindings {
             for (long m = r.arm64Features(); m != 0; m &= m - 1) {
                 String f = Arm64Feature.of(Long.numberOfTrailingZeros(m)).flag();
                 used.put(f, r.firstUse().get(f));
+                if ((r.unguarded() & (m & -m)) != 0) {
+                    unguardedFlags.add(f);
+                }
             }
         } else {
             return null;
         }
-        boolean dispatch = r.dispatch() != null;
         Set<String> required = new LinkedHashSet<>();
         List<String> supported = new ArrayList<>();
         Map<String, Long> firstUse = new LinkedHashMap<>();
         for (Map.Entry<String, Long> e : used.entrySet()) {
-            if (!dispatch || alwaysRequired.contains(e.getKey())) {
+            if (unguardedFlags.contains(e.getKey()) || alwaysRequired.contains(e.getKey())) {
                 required.add(e.getKey());
                 if (e.getValue() != null) {
                     firstUse.put(e.getKey(), e.getValue());

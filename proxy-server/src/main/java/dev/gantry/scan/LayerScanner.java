@@ -34,7 +34,7 @@ import java.nio.file.Path;
  */
 public final class LayerScanner {
     /**
-     * Version of the scanning code. Bump it whenever a change would make a
+     * Version of the scanning code (3: CPU evidence per function, data in code skipped). Bump it whenever a change would make a
      * scan of the same bytes produce different findings, so stored findings
      * are recognised as stale and rescanned.
      */
@@ -61,7 +61,7 @@ public final class LayerScanner {
         this.limits = requireNonNull(limits, "limits");
         this.memory = requireNonNull(memory, "memory");
         this.spoolDir = requireNonNull(spoolDir, "spoolDir");
-        this.elf = new ElfAnalyzer(kb.sectionNames());
+        this.elf = new ElfAnalyzer(kb.sectionNames(), kb.dispatchApis());
     }
 
     /**

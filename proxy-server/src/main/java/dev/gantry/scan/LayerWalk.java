@@ -53,6 +53,8 @@ final class LayerWalk {
     private final ElfSpool spool;
     private final ScanMemory.Reservation memory;
     private final long deadline;
+    /** The scan's share of {@link ScanMemory}, lent to the analysis of one ELF file at a time. */
+    private final ElfAnalyzer.Budget budget;
 
     LayerWalk(KnowledgeBase kb, ScanLimits limits, ElfAnalyzer elf, ElfSpool spool, ScanMemory.Reservation memory) {
         this.kb = kb;
@@ -61,6 +63,17 @@ final class LayerWalk {
         this.spool = spool;
         this.memory = memory;
         this.deadline = System.nanoTime() + limits.maxLayerTime().toNanos();
+        this.budget = new ElfAnalyzer.Budget() {
+            @Override
+            public boolean charge(long bytes) {
+                return memory.charge(bytes);
+            }
+
+            @Override
+            public void release(long bytes) {
+                memory.release(bytes);
+            }
+        };
     }
 
     LayerFindings run(Digest layer, InputStream blob) {
@@ -253,7 +266,7 @@ final class LayerWalk {
             if (n < want) {
                 throw new IOException("truncated tar archive: " + path + " ends after " + n + " of " + size + " bytes");
             }
-            report = elf.analyze(view.bytes(), n, size, deadline);
+            report = elf.analyze(view.bytes(), n, size, deadline, budget);
             links = ElfLinks.read(view.bytes(), n, size);
         } catch (ElfFormatException e) {
             notes.add("ELF " + path + " not analysed: " + e.getMessage());

@@ -11,7 +11,8 @@ import java.util.concurrent.Semaphore;
  * {@link #CHUNK} at a time, without waiting, and a scan whose findings would
  * outgrow what is left stops there, partial, with the reason. File contents
  * never count: big files are read through a mapping of a spooled copy, off
- * the heap.
+ * the heap. The function table and reference graph of the ELF file being
+ * analysed are charged while it is, and released after.
  *
  * <p>Thread-safe.
  */
@@ -73,6 +74,11 @@ public final class ScanMemory {
             }
             used += n;
             return true;
+        }
+
+        /** Gives back {@code n} bytes charged earlier (working memory of one file, once it is analysed). */
+        void release(long n) {
+            used = Math.max(PER_SCAN, used - n);
         }
 
         long used() {

@@ -37,7 +37,7 @@ class BoundedScanTest {
                 layerWith("usr/lib/libhuge.so", elf).gzip());
         assertThat(f.status()).as(String.valueOf(f.notes())).isEqualTo(ScanStatus.COMPLETE);
         assertThat(f.cpu()).singleElement().satisfies(c -> {
-            assertThat(c.dispatch()).as("found at the end of the symbol table").isEqualTo("defines __cpu_indicator_init");
+            assertThat(c.dispatch()).as("found at the end of the symbol table").startsWith("defines __cpu_indicator_init");
             assertThat(c.supported()).contains("avx");
         });
         try (Stream<Path> left = Files.list(spool)) {

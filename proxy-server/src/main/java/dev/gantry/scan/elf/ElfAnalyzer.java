@@ -1,5 +1,7 @@
 package dev.gantry.scan.elf;
 
+import dev.gantry.scan.arm64.Arm64Feature;
+import dev.gantry.scan.kb.DispatchApi;
 import dev.gantry.scan.x86.X86Feature;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
@@ -11,18 +13,53 @@ import java.util.TreeMap;
 
 /**
  * Analyses one ELF file, read through a bounded view ({@link ElfBytes}): dynamic dependencies, GNU property
- * notes, Go build info, sections of interest, dispatch evidence, and the CPU
- * features of the instructions in its executable sections (x86-64 and
- * AArch64; other machines get headers only).
+ * notes, Go build info, sections of interest, and the CPU features of the
+ * instructions of its functions (x86-64 and AArch64; other machines get
+ * headers only) — decoded function by function ({@link Functions}: data in
+ * {@code .text} is skipped), with which of them a run-time CPU check
+ * selects ({@link Guards}).
  *
  * <p>Immutable and thread-safe; each call uses its own decoder.
  */
 public final class ElfAnalyzer {
     private final Set<String> interestingSections;
+    private final ProbeNames probeNames;
+
+    /**
+     * The heap an analysis may take beyond its fixed buffers, for the function table and the
+     * reference graph of one file; given back when the file is done.
+     */
+    public interface Budget {
+        /** @return false when there is no room for {@code bytes} more (nothing is charged then) */
+        boolean charge(long bytes);
+
+        void release(long bytes);
+
+        /** No limit: tests and tools. */
+        Budget UNLIMITED = new Budget() {
+            @Override
+            public boolean charge(long bytes) {
+                return true;
+            }
+
+            @Override
+            public void release(long bytes) {
+            }
+        };
+    }
 
     /** @param interestingSections section names to report when present (e.g. {@code .nv_fatbin}) */
     public ElfAnalyzer(Set<String> interestingSections) {
+        this(interestingSections, List.of());
+    }
+
+    /**
+     * @param interestingSections section names to report when present (e.g. {@code .nv_fatbin})
+     * @param dispatchApis the knowledge base's CPU-feature query interfaces ({@code cpu.dispatch})
+     */
+    public ElfAnalyzer(Set<String> interestingSections, List<DispatchApi> dispatchApis) {
         this.interestingSections = Set.copyOf(interestingSections);
+        this.probeNames = new ProbeNames(dispatchApis);
     }
 
     /**
@@ -45,6 +82,11 @@ public final class ElfAnalyzer {
      * @throws ElfFormatException when the file is truncated or malformed
      */
     public ElfReport analyze(ByteBuffer buf, int length, long fileSize, long deadlineNanos) {
+        return analyze(buf, length, fileSize, deadlineNanos, Budget.UNLIMITED);
+    }
+
+    /** Like {@link #analyze(ByteBuffer, int, long, long)}, charging the function table and graph to {@code budget}. */
+    public ElfReport analyze(ByteBuffer buf, int length, long fileSize, long deadlineNanos, Budget budget) {
         ElfFile elf = ElfFile.parse(buf, length, fileSize);
         List<String> notes = new ArrayList<>();
         if (length < fileSize) {
@@ -62,34 +104,97 @@ public final class ElfAnalyzer {
         }
         GnuProperties properties = GnuProperties.read(elf);
         GoBuildInfo go = GoBuildInfo.read(elf);
-        String dispatch = ElfSymbols.dispatchEvidence(elf);
         Map<String, Long> firstUse = new TreeMap<>();
-        long x86 = 0;
-        long arm = 0;
-        List<long[]> code = codeRanges(elf);
         CodeWindows windows = new CodeWindows(elf.bytes(), deadlineNanos, firstUse);
-        if (elf.machine() == ElfFile.EM_X86_64) {
-            for (long[] r : code) {
-                windows.x86(r[0], r[1]);
+        boolean x86 = elf.machine() == ElfFile.EM_X86_64;
+        boolean arm64 = elf.machine() == ElfFile.EM_AARCH64;
+        String dispatch;
+        long used;
+        long unguarded;
+        if ((x86 || arm64) && !elf.sections().isEmpty()) {
+            ProbeSites sites = new ProbeSites(probeNames);
+            Functions fns = Functions.build(elf, sites);
+            sites.walkRelocations(elf);
+            sites.finish();
+            CodeGraph graph = new CodeGraph(fns, lowestAddress(elf), budget);
+            try {
+                windows.functions(fns, graph, x86);
+                Guards guards = Guards.of(fns, graph, sites, ElfSymbols.isaVariantsEvidence(elf));
+                used = windows.features();
+                dispatch = guards.evidence();
+                unguarded = guards.perFile() ? (dispatch == null ? used : 0) : guards.unguardedFeatures();
+                for (long m = unguarded; m != 0; m &= m - 1) {
+                    int bit = Long.numberOfTrailingZeros(m);
+                    String flag = x86 ? X86Feature.of(bit).flag() : Arm64Feature.of(bit).flag();
+                    Long hint = firstUse.get(flag);
+                    long at = guards.perFile() ? (hint == null ? -1 : hint) : guards.firstUnguarded(1L << bit,
+                            hint == null ? -1 : hint);
+                    firstUse.put(flag, at);
+                }
+            } finally {
+                graph.release();
             }
-            x86 = windows.features() | feature2(properties.x86Feature2Used());
-        } else if (elf.machine() == ElfFile.EM_AARCH64) {
-            for (long[] r : code) {
-                windows.arm64(r[0], r[1]);
+        } else {
+            // No section headers (or another machine): executable segments, evidence per file.
+            List<long[]> code = codeRanges(elf);
+            if (x86 || arm64) {
+                for (long[] r : code) {
+                    if (x86) {
+                        windows.x86(r[0], r[1]);
+                    } else {
+                        windows.arm64(r[0], r[1]);
+                    }
+                }
+            } else if (!code.isEmpty()) {
+                notes.add("instructions of " + ElfReport.machineName(elf.machine()) + " code are not analysed");
             }
-            arm = windows.features();
-        } else if (!code.isEmpty()) {
-            notes.add("instructions of " + ElfReport.machineName(elf.machine()) + " code are not analysed");
+            used = windows.features();
+            dispatch = ElfSymbols.dispatchEvidence(elf);
+            if (dispatch == null) {
+                dispatch = windows.dispatch();
+            }
+            unguarded = dispatch == null ? used : 0;
         }
-        if (dispatch == null) {
-            dispatch = windows.dispatch();
+        firstUse.keySet().retainAll(flags(unguarded, x86));
+        firstUse.values().removeIf(v -> v < 0);
+        long x86Features = 0;
+        long armFeatures = 0;
+        if (x86) {
+            long declared = feature2(properties.x86Feature2Used());
+            x86Features = used | declared;
+            if (dispatch == null) {
+                unguarded |= declared;
+            }
+        } else if (arm64) {
+            armFeatures = used;
         }
         if (windows.stoppedAt() >= 0) {
             notes.add("instructions from offset 0x" + Long.toHexString(windows.stoppedAt())
                     + " on not analysed: the layer's time limit ran out");
         }
         return new ElfReport(elf.machine(), elf.is64(), elf.isProgram(), List.copyOf(needed), Set.copyOf(sections),
-                properties, go, x86, arm, dispatch, Map.copyOf(firstUse), windows.decoded(), List.copyOf(notes));
+                properties, go, x86Features, armFeatures, dispatch, Map.copyOf(firstUse), windows.decoded(),
+                List.copyOf(notes), unguarded);
+    }
+
+    private static Set<String> flags(long mask, boolean x86) {
+        Set<String> out = new java.util.HashSet<>();
+        for (long m = mask; m != 0; m &= m - 1) {
+            int bit = Long.numberOfTrailingZeros(m);
+            out.add(x86 ? X86Feature.of(bit).flag() : Arm64Feature.of(bit).flag());
+        }
+        return out;
+    }
+
+    /** The lowest address a PT_LOAD segment maps (0 for shared objects and position-independent programs). */
+    private static long lowestAddress(ElfFile elf) {
+        long low = Long.MAX_VALUE;
+        for (ElfFile.Segment s : elf.segments()) {
+            if (s.type() == ElfFile.PT_LOAD) {
+                low = Math.min(low, s.vaddr());
+            }
+        }
+        return low == Long.MAX_VALUE ? 0 : low;
     }
 
     /**

@@ -112,4 +112,19 @@ final class ElfBytes {
         }
         return buf.get(o + ascii.length) == 0;
     }
+
+    /** Whether the string at {@code off} starts with {@code ascii}, without allocating. */
+    boolean startsWith(long off, long end, byte[] ascii) {
+        long stop = Math.min(end, length);
+        if (off < 0 || off + ascii.length > stop) {
+            return false;
+        }
+        int o = (int) off;
+        for (int i = 0; i < ascii.length; i++) {
+            if (buf.get(o + i) != ascii[i]) {
+                return false;
+            }
+        }
+        return true;
+    }
 }

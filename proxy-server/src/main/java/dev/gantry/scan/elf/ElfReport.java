@@ -19,16 +19,19 @@ import java.util.Set;
  * @param x86Features the {@link X86Feature} mask of the instructions used and register
  *     states declared in {@code X86_FEATURE_2_USED}; 0 for other machines
  * @param arm64Features the {@link Arm64Feature} mask of the instructions used
- * @param dispatch the first evidence of run-time CPU dispatch (CPUID, XGETBV, IFUNC, IRELATIVE,
- *     CPU-probing imports, ID-register reads), or null when there is none
- * @param firstUse feature flag name to the file offset of its first instruction, for evidence
+ * @param dispatch what the run-time CPU checks of the file rest on (CPUID, XGETBV, IFUNC, IRELATIVE,
+ *     CPU-probing imports and {@code cpu.dispatch} interfaces, ID-register reads), or null when there is none
+ * @param firstUse feature flag name to the file offset of its first instruction in code no run-time
+ *     check selects (only features of {@code unguarded})
  * @param instructionBytes the bytes of code disassembled
  * @param notes what could not be analysed and why
+ * @param unguarded the features (same mask space as {@code x86Features} or {@code arm64Features}) of
+ *     instructions in functions no run-time check selects: the file needs them ({@link Guards})
  */
 public record ElfReport(
         int machine, boolean is64, boolean program, List<String> needed, Set<String> sections,
         GnuProperties properties, GoBuildInfo go, long x86Features, long arm64Features, String dispatch,
-        Map<String, Long> firstUse, long instructionBytes, List<String> notes) {
+        Map<String, Long> firstUse, long instructionBytes, List<String> notes, long unguarded) {
 
     /** {@code uname -m} name of the machine, or {@code elf-machine-N}. */
     public String machineName() {

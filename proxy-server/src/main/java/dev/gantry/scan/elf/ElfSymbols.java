@@ -153,6 +153,21 @@ final class ElfSymbols {
      * behind a dispatch that lives in another file. Two variants of one name
      * are the evidence.
      */
+    /** The exported per-instruction-set variant pair evidence of {@link #dispatchEvidence}, alone, or null. */
+    static String isaVariantsEvidence(ElfFile elf) {
+        List<ElfFile.Section> sections = elf.sections();
+        for (ElfFile.Section s : sections) {
+            if (s.type() == ElfFile.SHT_DYNSYM && elf.contentsAvailable(s) && s.link() > 0 && s.link() < sections.size()
+                    && elf.contentsAvailable(sections.get(s.link()))) {
+                String found = isaVariants(elf, elf.bytes(), s, sections.get(s.link()));
+                if (found != null) {
+                    return found;
+                }
+            }
+        }
+        return null;
+    }
+
     private static String isaVariants(ElfFile elf, ElfBytes b, ElfFile.Section symtab, ElfFile.Section str) {
         int entry = elf.is64() ? 24 : 16;
         long strEnd = str.offset() + str.size();

@@ -35,7 +35,7 @@ final class KbParser {
 
     /** The parsed contents of one file, appended to the accumulators. */
     void parse(String file, byte[] bytes, List<Rule> rules, Map<String, HardwareClass> hardware,
-            List<String> alwaysRequired, List<Glob> runtime, List<Glob> skipPaths) {
+            List<String> alwaysRequired, List<Glob> runtime, List<Glob> skipPaths, List<DispatchApi> dispatch) {
         JsonNode root;
         try {
             root = yaml.readTree(bytes);
@@ -49,9 +49,18 @@ final class KbParser {
         requireKeys(root, FILE_KEYS, where);
         JsonNode cpu = root.get("cpu");
         if (cpu != null) {
-            requireKeys(cpu, Set.of("alwaysRequired", "runtime"), where + ": cpu");
+            requireKeys(cpu, Set.of("alwaysRequired", "runtime", "dispatch"), where + ": cpu");
             alwaysRequired.addAll(strings(cpu.get("alwaysRequired"), where + ": cpu.alwaysRequired"));
             runtime.addAll(globs(strings(cpu.get("runtime"), where + ": cpu.runtime"), where + ": cpu.runtime"));
+            JsonNode apis = cpu.get("dispatch");
+            if (apis != null) {
+                if (!apis.isArray()) {
+                    throw new KnowledgeBaseException(where + ": cpu.dispatch must be a list");
+                }
+                for (JsonNode a : apis) {
+                    dispatch.add(dispatchApi(a, where + ": cpu.dispatch"));
+                }
+            }
         }
         skipPaths.addAll(globs(strings(root.get("skipPaths"), where + ": skipPaths"), where + ": skipPaths"));
         JsonNode classes = root.get("hardware");
@@ -82,6 +91,30 @@ final class KbParser {
                 rules.add(rule(r, where));
             }
         }
+    }
+
+    private static DispatchApi dispatchApi(JsonNode a, String where) {
+        String id = text(a, "id", where, true);
+        String at = where + " " + id;
+        requireKeys(a, Set.of("id", "description", "symbols", "selects"), at);
+        List<String> symbols = strings(a.get("symbols"), at + ".symbols");
+        if (symbols.isEmpty()) {
+            throw new KnowledgeBaseException(at + ".symbols: nothing to match");
+        }
+        for (String s : symbols) {
+            int star = s.indexOf('*');
+            if (s.isEmpty() || s.equals("*") || (star >= 0 && star != s.length() - 1)) {
+                throw new KnowledgeBaseException(at + ".symbols: '" + s + "' must be a name, or a prefix ending in *");
+            }
+        }
+        String selects = text(a, "selects", at, true);
+        DispatchApi.Selects sel;
+        try {
+            sel = DispatchApi.Selects.valueOf(selects.toUpperCase(Locale.ROOT));
+        } catch (IllegalArgumentException e) {
+            throw new KnowledgeBaseException(at + ".selects: '" + selects + "' is not one of caller, referenced, file", e);
+        }
+        return new DispatchApi(id, text(a, "description", at, false), symbols, sel);
     }
 
     private Rule rule(JsonNode r, String file) {

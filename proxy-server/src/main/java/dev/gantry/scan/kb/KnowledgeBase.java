@@ -41,13 +41,15 @@ public final class KnowledgeBase {
     private final Set<String> alwaysRequired;
     private final List<Glob> runtime;
     private final List<Glob> skipPaths;
+    private final List<DispatchApi> dispatchApis;
     private final Set<String> sectionNames;
     private final PathIndex paths;
     private final PathIndex contentPaths;
 
     private KnowledgeBase(String version, List<Rule> rules, Map<String, HardwareClass> hardware,
-            Set<String> alwaysRequired, List<Glob> runtime, List<Glob> skipPaths) {
+            Set<String> alwaysRequired, List<Glob> runtime, List<Glob> skipPaths, List<DispatchApi> dispatchApis) {
         this.runtime = List.copyOf(runtime);
+        this.dispatchApis = List.copyOf(dispatchApis);
         this.skipPaths = List.copyOf(skipPaths);
         this.version = version;
         this.rules = List.copyOf(rules);
@@ -117,11 +119,12 @@ public final class KnowledgeBase {
         List<String> alwaysRequired = new ArrayList<>();
         List<Glob> runtime = new ArrayList<>();
         List<Glob> skipPaths = new ArrayList<>();
+        List<DispatchApi> dispatch = new ArrayList<>();
         KbParser parser = new KbParser();
         for (String file : files) {
             byte[] bytes = source.read(file);
             update(sha, file, bytes);
-            parser.parse(file, bytes, rules, hardware, alwaysRequired, runtime, skipPaths);
+            parser.parse(file, bytes, rules, hardware, alwaysRequired, runtime, skipPaths, dispatch);
         }
         Set<String> ids = new HashSet<>();
         for (Rule r : rules) {
@@ -135,7 +138,13 @@ public final class KnowledgeBase {
             }
         }
         String version = "sha256:" + HexFormat.of().formatHex(sha.digest());
-        return new KnowledgeBase(version, rules, hardware, new HashSet<>(alwaysRequired), runtime, skipPaths);
+        Set<String> apiIds = new HashSet<>();
+        for (DispatchApi a : dispatch) {
+            if (!apiIds.add(a.id())) {
+                throw new KnowledgeBaseException("cpu.dispatch id '" + a.id() + "' is used twice");
+            }
+        }
+        return new KnowledgeBase(version, rules, hardware, new HashSet<>(alwaysRequired), runtime, skipPaths, dispatch);
     }
 
     private static List<String> files(byte[] index) {
@@ -210,6 +219,11 @@ public final class KnowledgeBase {
      */
     public boolean isCRuntime(String path) {
         return anyMatches(runtime, path);
+    }
+
+    /** The CPU-feature query interfaces ({@code cpu.dispatch}) whose use means a file chooses instructions at run time. */
+    public List<DispatchApi> dispatchApis() {
+        return dispatchApis;
     }
 
     /** Whether the path is documentation ({@code skipPaths}: man pages, share/doc), which no rule matches. */

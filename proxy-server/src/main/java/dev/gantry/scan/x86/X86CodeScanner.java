@@ -3,13 +3,25 @@ package dev.gantry.scan.x86;
 /**
  * Walks a code section instruction by instruction and reports only what
  * matters for hardware requirements: instructions that need a CPU feature,
- * probe the CPU (CPUID, XGETBV) or are undefined. The common instructions
- * are sized by table inside the loop; everything else goes to
+ * probe the CPU (CPUID, XGETBV) or are undefined, and — for the call and
+ * reference graph that finds which functions a run-time check selects — the
+ * targets of rel32 branches and RIP-relative operands. The common
+ * instructions are sized by table inside the loop; everything else goes to
  * {@link X86Decoder}.
  *
  * <p>Not thread-safe, like the decoder it holds: one instance per analysis.
  */
 public final class X86CodeScanner {
+    /** Reference kinds: the address is taken ({@code LEA}). */
+    public static final int REF = 1;
+    /** A RIP-relative store ({@code MOV} to memory). */
+    public static final int STORE = 2;
+    /** Any other RIP-relative operand: a load, compare, test, or an indirect call or jump through a slot. */
+    public static final int DATA = 3;
+    /** {@code CALL rel32}. */
+    public static final int CALL = 4;
+    /** {@code JMP rel32} or {@code Jcc rel32}: a jump within the function or a tail call. */
+    public static final int JUMP = 5;
 
     private final X86Decoder decoder = new X86Decoder();
     private int position;
@@ -23,6 +35,20 @@ public final class X86CodeScanner {
          * @param cpuid whether it is CPUID or XGETBV
          */
         void instruction(int offset, long features, boolean cpuid);
+
+        /**
+         * An instruction at {@code offset} refers to {@code target}, an index in the
+         * same coordinates as the code array (it may lie outside it).
+         *
+         * @param kind {@link #REF}, {@link #STORE}, {@link #DATA}, {@link #CALL} or {@link #JUMP}
+         */
+        default void reference(int offset, int kind, long target) {
+        }
+    }
+
+    /** The kind of a RIP-relative operand of one-byte-map opcode {@code b}. */
+    static int ripKind(int b) {
+        return b == 0x8D ? REF : b == 0x88 || b == 0x89 || b == 0xC6 || b == 0xC7 ? STORE : DATA;
     }
 
     /**
@@ -70,16 +96,24 @@ public final class X86CodeScanner {
                         int modrm = code[q] & 0xFF;
                         if ((a & X86Opcodes.F_CHECK) == 0 || (modrm != 0xF8 && !X86Operands.isUndefinedGroupMember(b, modrm))) {
                             int m = modrmLen[modrm];
+                            int at = q + 1;
                             q += m & 0xF;
                             if ((m & 0x10) != 0 && (code[q - 1] & 7) == 5) {
                                 q += 4; // SIB with no base: disp32
                             }
                             q += (a & X86Opcodes.F_IMM) + (((a & X86Opcodes.F_IMMV) >>> 4) & rexW) * 4;
+                            if ((m & 0x20) != 0) {
+                                sink.reference(p, ripKind(b), (long) q + rel32(code, at));
+                            }
                             p = q;
                             continue;
                         }
                     } else {
-                        p = q + (a & X86Opcodes.F_IMM) + (((a & X86Opcodes.F_IMMV) >>> 4) & rexW) * 4;
+                        q += (a & X86Opcodes.F_IMM) + (((a & X86Opcodes.F_IMMV) >>> 4) & rexW) * 4;
+                        if ((a & X86Opcodes.F_BRANCH) != 0) {
+                            sink.reference(p, b == 0xE8 ? CALL : JUMP, (long) q + rel32(code, q - 4));
+                        }
+                        p = q;
                         continue;
                     }
                 }
@@ -92,10 +126,18 @@ public final class X86CodeScanner {
             if (features != 0 || probe) {
                 sink.instruction(p, features, probe);
             }
+            int kind = decoder.refKind();
+            if (kind != 0) {
+                sink.reference(p, kind, decoder.refTarget(code, p));
+            }
             p += decoder.length();
         }
         position = p;
         return count;
+    }
+
+    private static int rel32(byte[] code, int at) {
+        return (code[at] & 0xFF) | (code[at + 1] & 0xFF) << 8 | (code[at + 2] & 0xFF) << 16 | code[at + 3] << 24;
     }
 
     /** Where the last {@link #scan} stopped: the start of the first instruction it did not decode. */

@@ -36,6 +36,9 @@ public final class X86Decoder {
     private int length;
     private long features;
     private int flags;
+    /** Where the last instruction's RIP-relative disp32 or rel32 branch operand starts, or -1. */
+    private int refAt;
+    private int refKind;
 
     /** Length in bytes of the last decoded instruction (1..15). */
     public int length() {
@@ -55,6 +58,23 @@ public final class X86Decoder {
     /** Whether the last instruction was CPUID. */
     public boolean cpuid() {
         return (flags & FLAG_CPUID) != 0;
+    }
+
+    /**
+     * What the last instruction decoded by the general decoder refers to: one of
+     * {@link X86CodeScanner#REF}, {@link X86CodeScanner#STORE}, {@link X86CodeScanner#DATA},
+     * {@link X86CodeScanner#CALL}, {@link X86CodeScanner#JUMP}, or 0 when it has no
+     * RIP-relative operand and is no rel32 branch.
+     */
+    int refKind() {
+        return refKind;
+    }
+
+    /** The index in the code array the last instruction refers to (valid when {@link #refKind()} is not 0). */
+    long refTarget(byte[] code, int pos) {
+        int d = (code[refAt] & 0xFF) | (code[refAt + 1] & 0xFF) << 8 | (code[refAt + 2] & 0xFF) << 16
+                | code[refAt + 3] << 24;
+        return (long) pos + length + d;
     }
 
     /** Whether the last instruction was XGETBV (reads which register states the OS enabled). */
@@ -110,6 +130,7 @@ public final class X86Decoder {
     boolean decodeSlow(byte[] code, int pos, int end) {
         features = 0;
         flags = 0;
+        refKind = 0;
         int limit = Math.min(end, pos + MAX_LENGTH);
         int p = pos;
         boolean has66 = false;
@@ -178,6 +199,10 @@ public final class X86Decoder {
             if (m < 0) {
                 return truncated(pos, end, limit);
             }
+            if ((modrm & 0xC7) == 0x05) {
+                refAt = p + 1;
+                refKind = X86CodeScanner.ripKind(b);
+            }
             p += m;
         }
         int imm = X86Operands.immediateSize(attr, b, modrm, has66, has67, rexW);
@@ -186,6 +211,10 @@ public final class X86Decoder {
             return truncated(pos, end, limit);
         }
         length = p - pos;
+        if ((b == 0xE8 || b == 0xE9) && imm == 4) {
+            refAt = p - 4;
+            refKind = b == 0xE8 ? X86CodeScanner.CALL : X86CodeScanner.JUMP;
+        }
         if (b == 0x9E || b == 0x9F) {
             features = X86Feature.LAHF_LM.bit();
         } else if ((b == 0xDB || b == 0xDD || b == 0xDF) && (modrm >>> 6) != 3 && ((modrm >>> 3) & 7) == 1) {
@@ -234,6 +263,10 @@ public final class X86Decoder {
                 if (m < 0) {
                     return truncated(pos, end, limit);
                 }
+                if ((modrm & 0xC7) == 0x05) {
+                    refAt = p + 1;
+                    refKind = X86CodeScanner.DATA;
+                }
                 p += m;
             }
         }
@@ -250,6 +283,10 @@ public final class X86Decoder {
             return truncated(pos, end, limit);
         }
         length = p - pos;
+        if (map == 1 && op >= 0x80 && op <= 0x8F && p - pos >= 6 && !(has66 && !rexW)) {
+            refAt = p - 4;
+            refKind = X86CodeScanner.JUMP;
+        }
         if (map == 1 && op == 0xA2) {
             flags = FLAG_CPUID;
             return true;
@@ -319,6 +356,10 @@ public final class X86Decoder {
             if (m < 0) {
                 return truncated(pos, end, limit);
             }
+            if ((modrm & 0xC7) == 0x05) {
+                refAt = p + 1;
+                refKind = X86CodeScanner.DATA;
+            }
             p += m;
         }
         if (map == 3 || (map == 1 && X86Operands.hasImm8Map1(op))) {
@@ -363,6 +404,7 @@ public final class X86Decoder {
         length = next - pos;
         flags = FLAG_INVALID;
         features = 0;
+        refKind = 0;
         return true;
     }
 
@@ -370,6 +412,7 @@ public final class X86Decoder {
         length = 1;
         flags = FLAG_INVALID;
         features = 0;
+        refKind = 0;
         return true;
     }
 

@@ -32,6 +32,8 @@ final class X86Opcodes {
     static final int F_IMMV = 0x10;
     static final int F_CHECK = 0x20;
     static final int F_MODRM = 0x40;
+    /** Fast-path entry bit: a branch with a rel32 operand (CALL, JMP, Jcc), reported as a reference. */
+    static final int F_BRANCH = 0x80;
     /**
      * Fast-path tables for instructions without legacy prefixes: -1 where the
      * full decoder must decide (prefixes, escapes, vector prefixes, opcodes
@@ -41,7 +43,8 @@ final class X86Opcodes {
     static final int[] FAST_0F = new int[256];
     /**
      * Bytes of ModRM, SIB and displacement by ModRM value (low 4 bits), plus
-     * 0x10 when a SIB byte follows with mod 0, whose base 5 adds a disp32.
+     * 0x10 when a SIB byte follows with mod 0, whose base 5 adds a disp32,
+     * plus 0x20 for a RIP-relative operand (mod 0, rm 5: the disp32 follows the ModRM byte).
      * The SIB byte is the last byte counted, so the caller checks it there.
      */
     static final int[] MODRM_LENGTH = new int[256];
@@ -147,6 +150,7 @@ final class X86Opcodes {
                     }
                 } else if (mod == 0 && rm == 5) {
                     len += 4;
+                    flag = 0x20;
                 }
                 len += mod == 1 ? 1 : mod == 2 ? 4 : 0;
             }
@@ -165,6 +169,8 @@ final class X86Opcodes {
         for (int op : new int[] {0x8D, 0xC6, 0xC7, 0xFE, 0xFF}) {
             FAST[op] |= F_CHECK; // undefined ModRM forms, XABORT/XBEGIN
         }
+        FAST[0xE8] |= F_BRANCH;
+        FAST[0xE9] |= F_BRANCH;
         for (int op : new int[] {0x01, 0x0F, 0x38, 0x3A, 0x78, 0xA2, 0xAE, 0xC7}) {
             FAST_0F[op] = -1; // escapes, groups with features, CPUID, SSE4a
         }
@@ -172,6 +178,9 @@ final class X86Opcodes {
             if (FAST_0F[op] >= 0 && LegacyFeatures.lookup(1, LegacyFeatures.NONE, op) != 0) {
                 FAST_0F[op] = -1;
             }
+        }
+        for (int op = 0x80; op <= 0x8F; op++) {
+            FAST_0F[op] |= F_BRANCH; // Jcc rel32
         }
     }
 

@@ -1,0 +1,26 @@
+package dev.gantry.hardware;
+
+import java.nio.file.Path;
+import java.util.List;
+
+/**
+ * One image of the truth corpus.
+ *
+ * @param name       a short name for the matrix
+ * @param arch       OCI architecture: {@code amd64} or {@code arm64}
+ * @param layers     directories, each one layer, lowest first
+ * @param entrypoint the image's Entrypoint: an absolute path inside the image and harmless arguments
+ * @param what       what the image is, for the matrix's legend
+ */
+record TruthImage(String name, String arch, List<Path> layers, List<String> entrypoint, String what) {
+
+    /** The image config, as a registry would serve it. */
+    String config() {
+        StringBuilder ep = new StringBuilder();
+        for (String s : entrypoint) {
+            ep.append(ep.isEmpty() ? "" : ",").append('"').append(s.replace("\\", "\\\\").replace("\"", "\\\"")).append('"');
+        }
+        return "{\"architecture\":\"" + arch + "\",\"os\":\"linux\",\"config\":{\"Env\":[\"PATH=/usr/local/sbin:"
+                + "/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin\"],\"Entrypoint\":[" + ep + "]}}";
+    }
+}
