@@ -128,6 +128,9 @@ public final class HardwareService {
     /** The document of one platform manifest, from memory, the store, or a merge of its layers' findings. */
     private CompletableFuture<PlatformDocument> forManifest(Repository repo, Descriptor self, ManifestResult m, Platform platform,
                                                             boolean fromIndex) {
+        if (repo.isHosted()) {
+            askedInHosted.put(repo + "@" + m.digest(), Boolean.TRUE);
+        }
         return record(repo, self, m, platform).thenApply(r -> new PlatformDocument(self, r.document(), fromIndex));
     }
 
@@ -229,6 +232,9 @@ public final class HardwareService {
         });
     }
 
+    /** Hosted {@code repo@digest} whose document someone asked for: their referrers list Gantry's artifacts. */
+    private final Cache<String, Boolean> askedInHosted = Caffeine.newBuilder().maximumSize(100_000).build();
+
     /** Artifacts built but not yet stored, by platform manifest. */
     private final Map<Digest, List<Artifacts.Built>> pending = new ConcurrentHashMap<>();
 
@@ -295,8 +301,17 @@ public final class HardwareService {
      * referrers never starts a scan). They are stored and linked to
      * {@code repo}: the registry asks only about a subject the repository
      * holds, so the artifacts reach no repository their subject did not.
+     *
+     * <p>A hosted repository's referrers are what clients pushed: its owners
+     * decide what is attached to their images, and the distribution spec's
+     * conformance suite counts them. Gantry's artifacts join them only once
+     * someone asked for the image's document there (the background scan of a
+     * push alone adds nothing); the documents are in search either way.
      */
     public CompletableFuture<List<Descriptor>> referrers(Repository repo, Digest subject) {
+        if (repo.isHosted() && askedInHosted.getIfPresent(repo + "@" + subject) == null) {
+            return CompletableFuture.completedFuture(List.of());
+        }
         HardwareRecord hot = records.getIfPresent(subject);
         CompletableFuture<Optional<HardwareRecord>> found = hot != null
                 ? CompletableFuture.completedFuture(Optional.of(hot)) : stored(subject);
