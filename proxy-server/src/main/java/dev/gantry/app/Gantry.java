@@ -30,8 +30,10 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Arrays;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.LinkedBlockingQueue;
@@ -138,6 +140,17 @@ public final class Gantry implements AutoCloseable {
         StatusPage status = new StatusPage(registry, scans, metrics);
         this.server = new HttpServer(net, registry, config.server().accessLog(), Security.tls(config), metrics, authenticator, config.auth(),
                 hardware, config.hardware().waitBudget(), config.server().headerTimeout(), status::render);
+        StatusHistory history = new StatusHistory(metrics, StatusHistory.gauges(registry::fillsInFlight,
+                () -> scans.queued() + scans.running(), this::rateLimitRemaining), clock);
+        long every = StatusHistory.INTERVAL.toMillis();
+        maintenance.scheduleAtFixedRate(() -> {
+            try {
+                history.sample();
+            } catch (RuntimeException e) {
+                log.warn("sampling the status history failed: {}", e.toString()); // the next sample tries again
+            }
+        }, every, every, TimeUnit.MILLISECONDS);
+        server.history(history::render);
     }
 
     /**
@@ -165,6 +178,15 @@ public final class Gantry implements AutoCloseable {
             log.info("upstream {}{}", u, u.isDefault() ? " (default)" : "");
         }
         return g;
+    }
+
+    private Map<String, Long> rateLimitRemaining() {
+        Map<String, Long> out = new LinkedHashMap<>();
+        for (Upstream u : upstreams) {
+            long remaining = u.rateLimit().snapshot().remaining();
+            out.put(u.name(), remaining < 0 ? null : remaining);
+        }
+        return out;
     }
 
     public InetSocketAddress address() {
