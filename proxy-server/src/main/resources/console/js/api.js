@@ -41,8 +41,9 @@ export function logout() {
  */
 export async function login(user, password) {
   const basic = btoa(unescape(encodeURIComponent(`${user}:${password}`)));
+  // credentials: 'omit' keeps the browser from answering the 401's Basic challenge with a password dialog.
   const r = await fetch('/token?scope=' + encodeURIComponent('registry:*:pull'), {
-    headers: { Authorization: `Basic ${basic}` },
+    headers: { Authorization: `Basic ${basic}` }, credentials: 'omit',
   });
   if (!r.ok) {
     throw await failure(r);
@@ -77,7 +78,7 @@ export async function request(path, options = {}) {
   if (s) {
     headers.Authorization = `Bearer ${s.token}`;
   }
-  const r = await fetch(path, Object.assign({}, options, { headers }));
+  const r = await fetch(path, Object.assign({ credentials: 'omit' }, options, { headers }));
   if (!r.ok) {
     throw await failure(r);
   }

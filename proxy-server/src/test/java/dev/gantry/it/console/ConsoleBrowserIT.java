@@ -1,0 +1,257 @@
+package dev.gantry.it.console;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.gantry.app.BuildInfo;
+import dev.gantry.oci.MediaTypes;
+import dev.gantry.testing.Awaits;
+import dev.gantry.testing.Browser;
+import dev.gantry.testing.DistributionRegistry;
+import dev.gantry.testing.GantryServer;
+import dev.gantry.testing.HtpasswdFile;
+import dev.gantry.testing.Http;
+import dev.gantry.testing.MutableClock;
+import dev.gantry.testing.Pusher;
+import dev.gantry.testing.TestImage;
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Base64;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.openqa.selenium.By;
+
+/**
+ * The web console in a real browser (Debian's chromium through
+ * chromium-driver) against a real upstream (Distribution) holding images the
+ * scanner sees as needing an NVIDIA GPU, KVM, or nothing: log in, the
+ * overview, an image page with its hardware and referrers, a check against a
+ * host profile, and what each user may see. Every test fails on a page that
+ * raised a JavaScript error.
+ */
+class ConsoleBrowserIT {
+
+    static final String ALICE_PW = "alice-Console-1";
+    static final String BOB_PW = "bob-Console-2";
+
+    @TempDir
+    static Path tmp;
+
+    static DistributionRegistry upstream;
+    static GantryServer gantry;
+    static Http http;
+    Browser browser;
+
+    @BeforeAll
+    static void start() throws Exception {
+        upstream = DistributionRegistry.start(tmp.resolve("upstream"));
+        Pusher pusher = new Pusher(upstream.url());
+        pusher.push("test/gpu", "1", gpuImage(1));
+        pusher.push("test/kvm", "1", TestImage.Index.of(List.of(kvmImage(2, "amd64"), kvmImage(3, "arm64")), false));
+        pusher.push("test/plain", "1", TestImage.builder().seed(4)
+                .rawLayer(TestImage.layerOf(Map.of("etc/motd", "hello\n".getBytes(StandardCharsets.UTF_8)))).build());
+        pusher.push("team/secret", "1", gpuImage(5));
+        Path htpasswd = HtpasswdFile.write(tmp.resolve("htpasswd"), Map.of("alice", ALICE_PW, "bob", BOB_PW));
+        gantry = GantryServer.start("""
+                upstreams:
+                  - name: docker.io
+                    url: %s
+                    default: true
+                auth:
+                  htpasswd: %s
+                  rules:
+                    - {prefix: docker.io/team/, users: [alice], actions: [pull]}
+                prefetch: {mode: "off"}
+                hardware: {waitBudget: 20s}
+                """.formatted(upstream.url(), htpasswd), tmp.resolve("gantry"), MutableClock.startingNow());
+        http = new Http(gantry.url());
+        // Pull and scan once, so pages show a warm mirror and no test waits on the scanner.
+        for (String image : List.of("test/gpu", "test/kvm", "test/plain")) {
+            assertThat(http.get("/v2/" + image + "/_gantry/hardware/1").status()).as(image).isEqualTo(200);
+            http.get("/v2/" + image + "/manifests/1", "Accept", MediaTypes.OCI_MANIFEST + ", " + MediaTypes.OCI_INDEX);
+        }
+        assertThat(http.get("/v2/team/secret/_gantry/hardware/1", "Authorization", basic("alice", ALICE_PW)).status()).isEqualTo(200);
+    }
+
+    @AfterAll
+    static void stop() {
+        if (gantry != null) {
+            gantry.close();
+        }
+        if (upstream != null) {
+            upstream.close();
+        }
+    }
+
+    @BeforeEach
+    void openBrowser() {
+        browser = Browser.start(Browser.DESKTOP);
+    }
+
+    @AfterEach
+    void closeBrowser() {
+        try {
+            assertThat(browser.errors()).as("errors in the browser's console").isEmpty();
+        } finally {
+            browser.close();
+        }
+    }
+
+    static String basic(String user, String password) {
+        return "Basic " + Base64.getEncoder().encodeToString((user + ":" + password).getBytes(StandardCharsets.UTF_8));
+    }
+
+    static byte[] random(int n, long seed) {
+        byte[] b = new byte[n];
+        new Random(seed).nextBytes(b);
+        return b;
+    }
+
+    static TestImage gpuImage(long seed) {
+        Map<String, byte[]> files = new LinkedHashMap<>();
+        files.put("usr/local/cuda/lib64/libcudart.so.12", random(4000, seed));
+        return TestImage.builder().seed(seed).layer(20_000).rawLayer(TestImage.layerOf(files))
+                .env(List.of("PATH=/usr/bin:/bin", "NVIDIA_REQUIRE_CUDA=cuda>=12.2", "NVIDIA_VISIBLE_DEVICES=all"))
+                .config("Volumes", Map.of("/data", Map.of())).build();
+    }
+
+    static TestImage kvmImage(long seed, String arch) {
+        return TestImage.builder().seed(seed).platform("linux", arch)
+                .rawLayer(TestImage.layerOf(Map.of("usr/bin/qemu-system-x86_64", random(3000, seed)))).build();
+    }
+
+    static String imagePage(String repository, String reference) {
+        return gantry.url() + "/ui/#/image/" + URLEncoder.encode(repository, StandardCharsets.UTF_8) + "/" + reference;
+    }
+
+    static Path profile(String name) throws Exception {
+        return Path.of(ConsoleBrowserIT.class.getResource("/profiles/" + name + ".json").toURI());
+    }
+
+    void logIn(String user, String password) {
+        browser.open(gantry.url() + "/ui/#/login");
+        browser.visible(By.id("username")).sendKeys(user);
+        browser.driver().findElement(By.id("password")).sendKeys(password);
+        browser.driver().findElement(By.id("login-submit")).click();
+        browser.text(By.id("user"), user);
+    }
+
+    @Test
+    void theRootLeadsToTheConsoleWhichIsServedUnderAStrictPolicy() {
+        Http.Response root = http.get("/");
+        assertThat(root.status()).isEqualTo(302);
+        assertThat(root.header("Location")).isEqualTo("/ui/");
+        Http.Response index = http.get("/ui/");
+        assertThat(index.status()).isEqualTo(200);
+        assertThat(index.header("Content-Security-Policy")).contains("script-src 'self'");
+        assertThat(http.get("/ui/js/main.js", "If-None-Match", index.header("ETag")).status()).as("another file's ETag").isEqualTo(200);
+        assertThat(http.get("/ui/", "If-None-Match", index.header("ETag")).status()).isEqualTo(304);
+        assertThat(http.get("/ui/nothing.js").status()).isEqualTo(404);
+        // The browser follows the redirect and runs the console under that policy without a violation.
+        browser.open(gantry.url() + "/");
+        browser.text(By.cssSelector("h1"), "Overview");
+        assertThat(browser.driver().getCurrentUrl()).startsWith(gantry.url() + "/ui/");
+    }
+
+    @Test
+    void aUserLogsInAndSeesTheOverview() {
+        browser.open(gantry.url() + "/");
+        browser.visible(By.id("login-link")).click();
+        browser.visible(By.id("username")).sendKeys("alice");
+        browser.driver().findElement(By.id("password")).sendKeys(ALICE_PW);
+        browser.driver().findElement(By.id("login-submit")).click();
+        assertThat(browser.text(By.id("user"), "alice").getText()).isEqualTo("alice");
+        assertThat(browser.driver().executeScript("return sessionStorage.getItem('gantry.token')")).as("the token, not the password")
+                .isNotNull();
+        assertThat(String.valueOf(browser.driver().executeScript("return JSON.stringify(sessionStorage)"))).doesNotContain(ALICE_PW);
+
+        assertThat(browser.text(By.id("upstreams"), "docker.io").getText()).contains(upstream.url()).contains("budget").contains("resets in");
+        assertThat(browser.visible(By.id("tiers")).getText()).contains("memory").contains("disk").contains("%");
+        assertThat(browser.visible(By.id("saved")).getText()).matches("\\d+(\\.\\d)? (B|KiB|MiB)");
+        assertThat(browser.visible(By.id("charts")).getText()).contains("Cache hit ratio").contains("docker.io: budget left");
+        assertThat(browser.text(By.id("commit"), BuildInfo.current().commit()).getText()).isEqualTo(BuildInfo.current().commit());
+        assertThat(browser.driver().findElement(By.id("footer")).getText()).contains(BuildInfo.current().version());
+    }
+
+    @Test
+    void aWrongPasswordIsRefusedAndNothingIsKept() {
+        browser.open(gantry.url() + "/ui/#/login");
+        browser.visible(By.id("username")).sendKeys("alice");
+        browser.driver().findElement(By.id("password")).sendKeys("not-the-password");
+        browser.driver().findElement(By.id("login-submit")).click();
+        assertThat(browser.visible(By.cssSelector("#login-message .error")).getText()).isNotBlank();
+        assertThat(browser.driver().executeScript("return sessionStorage.getItem('gantry.token')")).isNull();
+        assertThat(browser.driver().findElement(By.id("who")).getText()).contains("anonymous");
+    }
+
+    @Test
+    void theImagePageShowsPlatformsHardwareEvidenceAndReferrers() {
+        browser.open(imagePage("test/kvm", "1"));
+        assertThat(browser.text(By.id("platforms"), "linux/arm64").getText()).contains("linux/amd64");
+        browser.text(By.id("hardware"), "Hardware of linux/arm64");
+        assertThat(browser.driver().findElements(By.cssSelector(".hardware-classes")))
+                .as("one document per platform").hasSize(2)
+                .allSatisfy(e -> assertThat(e.getText()).contains("kvm"));
+
+        browser.open(imagePage("test/gpu", "1"));
+        assertThat(browser.text(By.cssSelector(".hardware-classes"), "gpu.nvidia").getText()).contains("gpu.nvidia required");
+        assertThat(browser.driver().findElement(By.id("hardware")).getText()).contains("/dev/nvidiactl").contains("/data")
+                .contains("nvidia.com/gpu=all").contains("Evidence (");
+        assertThat(browser.driver().findElement(By.cssSelector(".evidence")).getAttribute("textContent")).contains("libcudart.so.12");
+        browser.text(By.cssSelector(".referrers"), "Referrers (2)");
+        assertThat(browser.driver().findElement(By.cssSelector(".referrers")).getText())
+                .contains("application/vnd.gantry.hardware.v1+json").contains("application/vnd.nfd.image-compatibility.v1alpha1");
+        assertThat(browser.visible(By.cssSelector(".nfd")).getAttribute("textContent")).as("the NFD spec itself")
+                .contains("compatibilities").contains("10de");
+    }
+
+    @Test
+    void aCheckAgainstAnUploadedOrPastedProfileGivesTheVerdictAndTheDockerRunFlags() throws Exception {
+        browser.open(imagePage("test/gpu", "1"));
+        browser.visible(By.id("profile-file")).sendKeys(profile("old-x86-host").toString());
+        Awaits.until(() -> browser.driver().findElement(By.id("profile")).getAttribute("value").contains("cpuFlags"),
+                Duration.ofSeconds(10), "the upload to fill the profile in");
+        browser.driver().findElement(By.id("check-run")).click();
+        assertThat(browser.text(By.id("verdict-value"), "will-fail").getText()).isEqualTo("will-fail");
+        assertThat(browser.driver().findElement(By.id("reasons")).getText()).contains("gpu.nvidia");
+
+        var box = browser.driver().findElement(By.id("profile"));
+        box.clear();
+        box.sendKeys(Files.readString(profile("gpu-host")));
+        browser.driver().findElement(By.id("check-run")).click();
+        assertThat(browser.text(By.id("verdict-value"), "runs").getText()).isEqualTo("runs");
+        assertThat(browser.driver().findElement(By.id("docker-run")).getText())
+                .startsWith("docker run ").contains("--gpus all").endsWith("/test/gpu:1");
+
+        box.clear();
+        box.sendKeys("not json");
+        browser.driver().findElement(By.id("check-run")).click();
+        assertThat(browser.visible(By.cssSelector("#verdict .error")).getText()).contains("not JSON");
+    }
+
+    @Test
+    void eachUserSeesOnlyWhatTheyMayPull() {
+        browser.open(imagePage("team/secret", "1"));
+        assertThat(browser.visible(By.cssSelector("#image-body .error")).getText()).as("anonymous").contains("team/secret");
+        assertThat(browser.driver().findElements(By.id("hardware"))).isEmpty();
+
+        logIn("bob", BOB_PW);
+        browser.open(imagePage("team/secret", "1"));
+        assertThat(browser.visible(By.cssSelector("#image-body .error")).getText()).as("bob").contains("bob may not pull");
+
+        browser.driver().findElement(By.id("logout")).click();
+        logIn("alice", ALICE_PW);
+        browser.open(imagePage("team/secret", "1"));
+        assertThat(browser.text(By.cssSelector(".hardware-classes"), "gpu.nvidia").getText()).contains("required");
+    }
+}
