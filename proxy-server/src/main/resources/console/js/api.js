@@ -31,6 +31,11 @@ export function session() {
   return { token, user: sessionStorage.getItem(USER) };
 }
 
+/** Whether a token was kept and has run out (then the console asks to log in again). */
+export function expired() {
+  return sessionStorage.getItem(TOKEN) !== null && session() === null;
+}
+
 export function logout() {
   [TOKEN, USER, EXPIRES].forEach((k) => sessionStorage.removeItem(k));
 }

@@ -1,5 +1,5 @@
 // The console's router: #/ overview, #/repositories, #/search, #/image/<name>/<ref>, #/login.
-import { json, logout, session } from './api.js';
+import { expired, json, logout, session } from './api.js';
 import { el, errorBox, show } from './ui.js';
 import { overview } from './pages/overview.js';
 import { repositories } from './pages/repositories.js';
@@ -19,6 +19,11 @@ function route() {
   const parts = path.split('/').filter(Boolean).map(decodeURIComponent);
   const params = new URLSearchParams(query || '');
   const page = parts[0] || 'overview';
+  if (expired() && page !== 'login') {
+    logout();
+    location.hash = `#/login?expired=1&next=${encodeURIComponent('#' + hash)}`;
+    return;
+  }
   document.querySelectorAll('#nav a').forEach((a) => a.classList.toggle('active', a.dataset.page === page));
   header();
   let result;

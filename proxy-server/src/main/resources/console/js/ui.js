@@ -51,11 +51,11 @@ export function bytes(n) {
     n /= 1024;
     i++;
   }
-  return `${n >= 10 || i === 0 ? Math.round(n) : n.toFixed(1)} ${units[i]}`;
+  return `${n >= 10 || i === 0 ? Math.round(n) : n.toFixed(1)}\u00a0${units[i]}`;
 }
 
 export function percent(ratio) {
-  return ratio === null || ratio === undefined ? '–' : `${(ratio * 100).toFixed(1)} %`;
+  return ratio === null || ratio === undefined ? '–' : `${(ratio * 100).toFixed(1)}\u00a0%`;
 }
 
 export function duration(seconds) {

@@ -17,7 +17,7 @@ export async function image(name, reference) {
   }
   const checkBox = checkCard(name, reference);
   const body = el('div', { id: 'image-body' }, el('p', { class: 'muted' }, 'Reading the manifest…'));
-  show(el('h1', { id: 'image-title' }, `${name}:${reference}`), checkBox, body);
+  show(el('h1', { id: 'image-title' }, `${name}:${reference}`), body, checkBox);
   try {
     const r = await request(repoPath(name, `manifests/${encodeURIComponent(reference)}`), { headers: { Accept: MANIFEST_TYPES } });
     const digest = r.headers.get('Docker-Content-Digest');

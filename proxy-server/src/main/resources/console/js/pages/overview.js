@@ -69,7 +69,7 @@ function upstreamCard(u, fetchedAt, countdowns) {
   countdowns.push({ node: countdown, resetAt });
   return card(u.name, kv([
     ['url', u.url],
-    ['budget', el('span', { class: 'budget figure' }, budget)],
+    ['budget', el('span', { class: rl.limit >= 0 ? 'budget figure' : 'budget' }, budget)],
     ['resets in', countdown],
     ['backing off', rl.backingOff ? 'yes' : 'no'],
     ['fills', u.fillsInFlight],

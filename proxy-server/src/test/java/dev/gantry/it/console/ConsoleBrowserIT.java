@@ -30,6 +30,8 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.openqa.selenium.By;
+import org.openqa.selenium.Dimension;
+import org.openqa.selenium.WebElement;
 
 /**
  * The web console in a real browser (Debian's chromium through
@@ -177,7 +179,7 @@ class ConsoleBrowserIT {
 
         assertThat(browser.text(By.id("upstreams"), "docker.io").getText()).contains(upstream.url()).contains("budget").contains("resets in");
         assertThat(browser.visible(By.id("tiers")).getText()).contains("memory").contains("disk").contains("%");
-        assertThat(browser.visible(By.id("saved")).getText()).matches("\\d+(\\.\\d)? (B|KiB|MiB)");
+        assertThat(browser.visible(By.id("saved")).getText()).matches("\\d+(\\.\\d)?[ \u00a0](B|KiB|MiB)");
         assertThat(browser.visible(By.id("charts")).getText()).contains("Cache hit ratio").contains("docker.io: budget left");
         assertThat(browser.text(By.id("commit"), BuildInfo.current().commit()).getText()).isEqualTo(BuildInfo.current().commit());
         assertThat(browser.driver().findElement(By.id("footer")).getText()).contains(BuildInfo.current().version());
@@ -237,6 +239,65 @@ class ConsoleBrowserIT {
         box.sendKeys("not json");
         browser.driver().findElement(By.id("check-run")).click();
         assertThat(browser.visible(By.cssSelector("#verdict .error")).getText()).contains("not JSON");
+    }
+
+    /**
+     * Each page at desktop and phone width, into {@code gantry.screenshots}
+     * (the README's pictures: {@code -Dgantry.screenshots=../docs/console};
+     * by default under target/). Each page is checked before it is taken.
+     */
+    @Test
+    void screenshotsOfEveryPageAtDesktopAndPhoneWidth() throws Exception {
+        String property = System.getProperty("gantry.screenshots");
+        Path dir = Path.of(property != null ? property : "target/console-screenshots");
+        if (property != null) {
+            // For the README the charts should show something: a few samples (one per 10 s) of some traffic.
+            for (int i = 0; i < 30; i++) {
+                http.get("/v2/test/gpu/manifests/1", "Accept", MediaTypes.OCI_MANIFEST);
+            }
+            Awaits.until(() -> http.get("/v2/_gantry/status?history=1h").text().split("\"at\"").length > 3, Duration.ofSeconds(60),
+                    "three samples of the status history");
+        }
+        Map<String, Runnable> pages = new LinkedHashMap<>();
+        pages.put("login", () -> {
+            browser.open(gantry.url() + "/ui/#/login");
+            browser.visible(By.id("username"));
+        });
+        pages.put("overview", () -> {
+            logIn("alice", ALICE_PW);
+            browser.open(gantry.url() + "/ui/#/");
+            browser.text(By.id("upstreams"), "docker.io");
+            browser.visible(By.id("charts"));
+        });
+        pages.put("image", () -> {
+            browser.open(imagePage("test/gpu", "1"));
+            browser.text(By.cssSelector(".referrers"), "Referrers (2)");
+            WebElement box = browser.driver().findElement(By.id("profile"));
+            box.clear();
+            box.sendKeys(gpuHost());
+            browser.driver().findElement(By.id("check-run")).click();
+            browser.text(By.id("verdict-value"), "runs");
+        });
+        for (Dimension size : List.of(Browser.DESKTOP, Browser.PHONE)) {
+            browser.resize(size);
+            assertThat(browser.driver().executeScript("return window.innerWidth")).isEqualTo((long) size.width);
+            String suffix = size.equals(Browser.DESKTOP) ? "desktop" : "phone";
+            for (var page : pages.entrySet()) {
+                page.getValue().run();
+                browser.driver().executeScript("window.scrollTo(0, 0)");
+                browser.screenshot(dir.resolve(page.getKey() + "-" + suffix + ".png"));
+                assertThat(Files.size(dir.resolve(page.getKey() + "-" + suffix + ".png"))).isGreaterThan(5_000);
+            }
+            browser.driver().findElement(By.id("logout")).click();
+        }
+    }
+
+    static String gpuHost() {
+        try {
+            return Files.readString(profile("gpu-host"));
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     @Test
