@@ -3,6 +3,7 @@ package dev.gantry.app;
 import dev.gantry.auth.Authenticator;
 import dev.gantry.config.GantryConfig;
 import dev.gantry.config.UpstreamConfig;
+import dev.gantry.hardware.HardwareCatalog;
 import dev.gantry.hardware.HardwareService;
 import dev.gantry.hardware.LayerScans;
 import dev.gantry.http.HttpServer;
@@ -34,6 +35,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.LinkedBlockingQueue;
@@ -62,6 +64,9 @@ public final class Gantry implements AutoCloseable {
     private final Authenticator authenticator;
     private final LayerScans scans;
     private final HardwareService hardware;
+    private final HardwareCatalog catalog;
+    /** Image platforms the hardware catalog lists at most: about 1 KB each, so 100 MB at worst. */
+    private static final int CATALOG_MAX_IMAGES = 100_000;
     private final StorageFactory.Opened storage;
     private final ScheduledExecutorService maintenance;
     private final HttpServer server;
@@ -121,6 +126,8 @@ public final class Gantry implements AutoCloseable {
                 () -> registry.fillsInFlight() > 0, config.hardware().yieldToFills());
         this.hardware = new HardwareService(registry, scans, new ImageAnalyzer(kb, clock), storage.meta(), blocking, clock);
         registry.contributeReferrers(hardware::referrers);
+        this.catalog = HardwareCatalog.start(registry, hardware, scans, storage.meta(), blocking,
+                d -> disk.statNow(d).isPresent() ? Optional.of(disk.pathOf(d)) : Optional.empty(), CATALOG_MAX_IMAGES);
         if (config.hardware().scan()) {
             // Scan layers as they arrive, in the background: pulls and pushes are never slowed by it.
             registry.onBlobCommitted(digest -> {
@@ -139,17 +146,10 @@ public final class Gantry implements AutoCloseable {
         log.info("hardware knowledge base {}{}", kb.version(), config.hardware().scan() ? "; layers are scanned as they arrive" : "");
         StatusPage status = new StatusPage(registry, scans, metrics);
         this.server = new HttpServer(net, registry, config.server().accessLog(), Security.tls(config), metrics, authenticator, config.auth(),
-                hardware, config.hardware().waitBudget(), config.server().headerTimeout(), status::render);
+                hardware, catalog, config.hardware().waitBudget(), config.server().headerTimeout(), status::render);
         StatusHistory history = new StatusHistory(metrics, StatusHistory.gauges(registry::fillsInFlight,
                 () -> scans.queued() + scans.running(), this::rateLimitRemaining), clock);
-        long every = StatusHistory.INTERVAL.toMillis();
-        maintenance.scheduleAtFixedRate(() -> {
-            try {
-                history.sample();
-            } catch (RuntimeException e) {
-                log.warn("sampling the status history failed: {}", e.toString()); // the next sample tries again
-            }
-        }, every, every, TimeUnit.MILLISECONDS);
+        history.schedule(maintenance);
         server.history(history::render);
     }
 
@@ -208,6 +208,11 @@ public final class Gantry implements AutoCloseable {
 
     public HardwareService hardware() {
         return hardware;
+    }
+
+    /** The hardware catalog (for the admin API: forget what an eviction removed). */
+    public HardwareCatalog catalog() {
+        return catalog;
     }
 
     public GantryMetrics metrics() {

@@ -9,7 +9,11 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The last hour of the status page, for the console's charts: one sample
@@ -23,6 +27,7 @@ import java.util.function.Supplier;
  */
 final class StatusHistory {
 
+    private static final Logger log = LoggerFactory.getLogger(StatusHistory.class);
     static final Duration INTERVAL = Duration.ofSeconds(10);
     static final Duration SPAN = Duration.ofHours(1);
     static final int KEPT = (int) (SPAN.toSeconds() / INTERVAL.toSeconds());
@@ -60,6 +65,18 @@ final class StatusHistory {
         this.gauges = Objects.requireNonNull(gauges, "gauges");
         this.clock = Objects.requireNonNull(clock, "clock");
         this.last = totals();
+    }
+
+    /** Samples every {@link #INTERVAL} on {@code executor} until it shuts down; a failed sample is logged and skipped. */
+    void schedule(ScheduledExecutorService executor) {
+        long every = INTERVAL.toMillis();
+        executor.scheduleAtFixedRate(() -> {
+            try {
+                sample();
+            } catch (RuntimeException e) {
+                log.warn("sampling the status history failed: {}", e.toString()); // the next sample tries again
+            }
+        }, every, every, TimeUnit.MILLISECONDS);
     }
 
     /** Takes one sample; the oldest goes once {@link #KEPT} are held. */

@@ -45,27 +45,51 @@ final class Artifacts {
     }
 
     static Built hardware(HardwareDocument doc, Descriptor subject, String created) {
+        return hardware(doc, subject, created, Map.of(), "hardware requirements of " + subject.digest());
+    }
+
+    static Built nfd(HardwareDocument doc, Descriptor subject, String created) {
+        return nfd(doc, subject, created, Map.of(), "node feature discovery compatibility of " + subject.digest());
+    }
+
+    /**
+     * The two artifacts of one platform with an index as their subject (so
+     * {@code referrers} of the index finds them): as a platform manifest's,
+     * annotated with the platform ({@code dev.gantry.platform}, os/arch[/variant])
+     * and its manifest ({@code dev.gantry.manifest}).
+     */
+    static List<Built> ofIndexPlatform(HardwareDocument doc, Descriptor index, Descriptor platformManifest, String created) {
+        var p = doc.platform();
+        String platform = p.os() + "/" + p.architecture() + (p.variant() == null ? "" : "/" + p.variant());
+        Map<String, String> extra = Map.of("dev.gantry.platform", platform, "dev.gantry.manifest", platformManifest.digest());
+        String of = " of " + platformManifest.digest() + " (" + platform + "), a platform of " + index.digest();
+        return List.of(hardware(doc, index, created, extra, "hardware requirements" + of),
+                nfd(doc, index, created, extra, "node feature discovery compatibility" + of));
+    }
+
+    private static Built hardware(HardwareDocument doc, Descriptor subject, String created, Map<String, String> extra,
+                                  String description) {
         byte[] body;
         try {
             body = JSON.writeValueAsBytes(doc);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
-        return build(HARDWARE_TYPE, HARDWARE_TYPE, body, subject, created, "hardware requirements of " + subject.digest());
+        return build(HARDWARE_TYPE, HARDWARE_TYPE, body, subject, created, extra, description);
     }
 
-    static Built nfd(HardwareDocument doc, Descriptor subject, String created) {
+    private static Built nfd(HardwareDocument doc, Descriptor subject, String created, Map<String, String> extra, String description) {
         byte[] spec;
         try {
             spec = YAML.writeValueAsBytes(nfdSpec(doc));
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
-        return build(NFD_TYPE, NFD_SPEC_TYPE, spec, subject, created, "node feature discovery compatibility of " + subject.digest());
+        return build(NFD_TYPE, NFD_SPEC_TYPE, spec, subject, created, extra, description);
     }
 
     private static Built build(String artifactType, String layerType, byte[] layer, Descriptor subject,
-                               String created, String description) {
+                               String created, Map<String, String> extra, String description) {
         Digest layerDigest = Digest.sha256(layer);
         Digest configDigest = Digest.sha256(EMPTY_CONFIG);
         Map<String, Object> m = new LinkedHashMap<>();
@@ -75,7 +99,7 @@ final class Artifacts {
         m.put("config", Map.of("mediaType", MediaTypes.OCI_EMPTY, "digest", configDigest.toString(), "size", 2));
         m.put("layers", List.of(Map.of("mediaType", layerType, "digest", layerDigest.toString(), "size", layer.length)));
         m.put("subject", Map.of("mediaType", subject.mediaType(), "digest", subject.digest(), "size", subject.size()));
-        Map<String, String> annotations = new TreeMap<>();
+        Map<String, String> annotations = new TreeMap<>(extra);
         annotations.put("org.opencontainers.image.created", created);
         annotations.put("org.opencontainers.image.description", description);
         m.put("annotations", annotations);

@@ -33,7 +33,9 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executor;
+import java.util.function.BiConsumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -71,6 +73,8 @@ public final class HardwareService {
     private final ObjectMapper json = HardwareJson.mapper();
     private final Cache<Digest, HardwareRecord> records = Caffeine.newBuilder().maximumSize(20_000).build();
     private final Map<Digest, CompletableFuture<HardwareRecord>> inFlight = new ConcurrentHashMap<>();
+    private final List<BiConsumer<Digest, HardwareDocument>> recorded = new CopyOnWriteArrayList<>();
+    private final IndexReferrers indexReferrers;
 
     public HardwareService(Registry registry, LayerScans scans, ImageAnalyzer analyzer, MetadataStore meta,
                            Executor blocking, Clock clock) {
@@ -80,6 +84,12 @@ public final class HardwareService {
         this.meta = meta;
         this.blocking = blocking;
         this.clock = clock;
+        this.indexReferrers = new IndexReferrers(registry, this);
+    }
+
+    /** Told of each platform manifest's document once it is made or read back (the catalog lists it). */
+    void onRecorded(BiConsumer<Digest, HardwareDocument> listener) {
+        recorded.add(listener);
     }
 
     /**
@@ -143,6 +153,7 @@ public final class HardwareService {
                     } else {
                         records.put(digest, r);
                         mine.complete(r);
+                        recorded.forEach(l -> l.accept(digest, r.document()));
                     }
                 });
         return mine;
@@ -152,15 +163,32 @@ public final class HardwareService {
         return LayerScanner.VERSION.equals(r.scanner()) && scans.scanner().knowledgeBase().version().equals(r.knowledgeBase());
     }
 
+    /** The record of a platform manifest if one is kept and current; never scans. */
+    CompletableFuture<Optional<HardwareRecord>> currentRecord(Digest manifest) {
+        HardwareRecord hot = records.getIfPresent(manifest);
+        if (hot != null && current(hot)) {
+            return CompletableFuture.completedFuture(Optional.of(hot));
+        }
+        return stored(manifest).thenApply(r -> r.filter(this::current));
+    }
+
     private CompletableFuture<Optional<HardwareRecord>> stored(Digest manifest) {
-        return CompletableFuture.supplyAsync(() -> {
-            try {
-                Optional<byte[]> bytes = meta.get(StorageLayout.hardwareKey(manifest));
-                return bytes.isEmpty() ? Optional.<HardwareRecord>empty() : Optional.of(json.readValue(bytes.get(), HardwareRecord.class));
-            } catch (IOException e) {
-                return Optional.<HardwareRecord>empty();
-            }
-        }, blocking);
+        return CompletableFuture.supplyAsync(() -> storedNow(manifest), blocking);
+    }
+
+    /** The stored record of a platform manifest, whatever its version. Blocks. */
+    Optional<HardwareRecord> storedNow(Digest manifest) {
+        try {
+            Optional<byte[]> bytes = meta.get(StorageLayout.hardwareKey(manifest));
+            return bytes.isEmpty() ? Optional.empty() : Optional.of(json.readValue(bytes.get(), HardwareRecord.class));
+        } catch (IOException e) {
+            return Optional.empty();
+        }
+    }
+
+    /** The stored document of a platform manifest if current. Blocks. */
+    Optional<HardwareDocument> currentDocumentNow(Digest manifest) {
+        return storedNow(manifest).filter(this::current).map(HardwareRecord::document);
     }
 
     /** Scans what is missing, merges, makes the artifacts, and keeps the record. */
@@ -220,6 +248,14 @@ public final class HardwareService {
             String created = r.hardwareArtifact().annotations().get("org.opencontainers.image.created");
             built = List.of(Artifacts.hardware(r.document(), subject, created), Artifacts.nfd(r.document(), subject, created));
         }
+        return store(repo, key, built);
+    }
+
+    /** Stores artifacts linked to {@code repo}, once per {@code key} (a repository and what they describe). */
+    CompletableFuture<Void> store(Repository repo, String key, List<Artifacts.Built> built) {
+        if (ensured.getIfPresent(key) != null) {
+            return CompletableFuture.completedFuture(null);
+        }
         CompletableFuture<Void> chain = CompletableFuture.completedFuture(null);
         for (Artifacts.Built b : built) {
             chain = chain.thenCompose(v -> registry.storeArtifact(repo, b.digest(), MediaTypes.OCI_MANIFEST, b.manifest(), b.blobs()));
@@ -266,14 +302,14 @@ public final class HardwareService {
                 ? CompletableFuture.completedFuture(Optional.of(hot)) : stored(subject);
         return found.thenCompose(r -> {
             if (r.isEmpty() || !current(r.get())) {
-                return CompletableFuture.completedFuture(List.<Descriptor>of());
+                return indexReferrers.referrers(repo, subject);
             }
             return ensureArtifacts(repo, r.get()).thenApply(v -> List.of(descriptor(r.get().hardwareArtifact()),
                     descriptor(r.get().nfdArtifact())));
         });
     }
 
-    private static Descriptor descriptor(HardwareRecord.Artifact a) {
+    static Descriptor descriptor(HardwareRecord.Artifact a) {
         return new Descriptor(a.mediaType(), a.digest(), a.size(), null, a.artifactType(), a.annotations());
     }
 }

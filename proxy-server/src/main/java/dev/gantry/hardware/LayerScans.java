@@ -13,18 +13,21 @@ import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.BooleanSupplier;
+import java.util.function.Consumer;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -59,6 +62,7 @@ public final class LayerScans implements AutoCloseable {
     private final Map<Digest, CompletableFuture<LayerFindings>> inFlight = new ConcurrentHashMap<>();
     private final BooleanSupplier filling;
     private final long yieldNanos;
+    private final List<Consumer<Digest>> scanned = new CopyOnWriteArrayList<>();
     /** Callers waiting for a scan: while there are any, no background scan yields. */
     private final AtomicInteger awaited = new AtomicInteger();
 
@@ -156,6 +160,15 @@ public final class LayerScans implements AutoCloseable {
         });
     }
 
+    /**
+     * Told of each layer whose findings were just stored (the hardware
+     * catalog builds an image's document once all its layers are scanned).
+     * Called on a scanner thread; must not block.
+     */
+    void onScanned(Consumer<Digest> listener) {
+        scanned.add(listener);
+    }
+
     /** Stored findings that the current scanner and knowledge base produced. */
     CompletableFuture<Optional<LayerFindings>> stored(Digest layer) {
         return CompletableFuture.supplyAsync(() -> {
@@ -201,6 +214,9 @@ public final class LayerScans implements AutoCloseable {
                     }
                 }
                 result.complete(f);
+                if (!f.retryable()) {
+                    scanned.forEach(l -> l.accept(layer));
+                }
             });
         } catch (RejectedExecutionException e) {
             metrics.scanFinished("rejected", 0, 0);

@@ -98,6 +98,11 @@ final class Exchange {
         this.caller = c;
     }
 
+    /** The names of the query parameters given. */
+    java.util.Set<String> paramNames() {
+        return uri.parameters().keySet();
+    }
+
     /** First value of a query parameter, decoded, or null. */
     String param(String name) {
         List<String> values = uri.parameters().get(name);

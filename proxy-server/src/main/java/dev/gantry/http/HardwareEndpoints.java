@@ -55,7 +55,7 @@ final class HardwareEndpoints {
                 "description", "What an image needs from its host (CPU features, GPUs and accelerators, devices, volumes), "
                         + "without pulling it; the augmented manifest view; a hardware-aware check",
                 "url", "https://gantry.dev/extensions/gantry",
-                "endpoints", List.of("_gantry/hardware", "_gantry/manifests", "_gantry/check"))));
+                "endpoints", List.of("_gantry/hardware", "_gantry/manifests", "_gantry/check", "_gantry/search"))));
     }
 
     /** {@code /v2/<name>/_<ext>} routes: {@code extension} is what follows the underscore. */
@@ -121,7 +121,7 @@ final class HardwareEndpoints {
         });
     }
 
-    private static HostProfile hostProfile(byte[] body) {
+    static HostProfile hostProfile(byte[] body) {
         try {
             return JSON.readValue(body, HostProfile.class);
         } catch (IOException e) {

@@ -4,6 +4,7 @@ import dev.gantry.auth.AccessPolicy;
 import dev.gantry.auth.Authenticator;
 import dev.gantry.config.AuthConfig;
 import dev.gantry.config.Durations;
+import dev.gantry.hardware.HardwareCatalog;
 import dev.gantry.hardware.HardwareService;
 import dev.gantry.metrics.GantryMetrics;
 import dev.gantry.net.NetRuntime;
@@ -50,6 +51,7 @@ public final class HttpServer implements AutoCloseable {
     private final PushEndpoints push;
     private final AuthGate auth;
     private final HardwareEndpoints hardware;
+    private final SearchEndpoint search;
     private final AccessLog accessLog;
     private final SslContext ssl;
     private final GantryMetrics metrics;
@@ -66,13 +68,16 @@ public final class HttpServer implements AutoCloseable {
     /**
      * @param ssl           TLS context, or null for plain HTTP
      * @param headerTimeout how long a request's head may take to arrive once its first byte did
+     * @param catalog       answers {@code /v2/_gantry/search}; null: not offered
      * @param status        renders {@code /v2/_gantry/status}
      */
     public HttpServer(NetRuntime net, Registry registry, boolean accessLog, SslContext ssl, GantryMetrics metrics,
                       Authenticator authenticator, AuthConfig authConfig,
-                      HardwareService hardwareService, Duration waitBudget, Duration headerTimeout, Supplier<Object> status) {
+                      HardwareService hardwareService, HardwareCatalog catalog, Duration waitBudget, Duration headerTimeout,
+                      Supplier<Object> status) {
         this.headerTimeout = Objects.requireNonNull(headerTimeout, "headerTimeout");
         this.hardware = hardwareService == null ? null : new HardwareEndpoints(hardwareService, waitBudget);
+        this.search = catalog == null ? null : new SearchEndpoint(catalog);
         this.net = net;
         this.endpoints = new RegistryEndpoints(registry, metrics);
         this.push = new PushEndpoints(registry);
@@ -111,7 +116,7 @@ public final class HttpServer implements AutoCloseable {
                         p.addLast("continue", new HttpServerExpectContinueHandler());
                         p.addLast("idle", new IdleStateHandler(0, 0, IDLE.toSeconds(), TimeUnit.SECONDS));
                         p.addLast("chunked", new ChunkedWriteHandler());
-                        p.addLast("registry", new RequestHandler(HttpServer.this, endpoints, push, auth, hardware, ssl != null));
+                        p.addLast("registry", new RequestHandler(HttpServer.this, endpoints, push, auth, hardware, search, ssl != null));
                     }
                 });
         listener = b.bind(host, port).sync().channel();

@@ -37,6 +37,7 @@ final class RequestHandler extends ChannelInboundHandlerAdapter implements Excha
     private final PushEndpoints push;
     private final AuthGate auth;
     private final HardwareEndpoints hardware;
+    private final SearchEndpoint search;
     private final boolean tls;
     private final ArrayDeque<Object> waiting = new ArrayDeque<>();
     private Exchange current;
@@ -44,8 +45,9 @@ final class RequestHandler extends ChannelInboundHandlerAdapter implements Excha
     private boolean bodyPending;
 
     RequestHandler(HttpServer server, RegistryEndpoints endpoints, PushEndpoints push, AuthGate auth, HardwareEndpoints hardware,
-                   boolean tls) {
+                   SearchEndpoint search, boolean tls) {
         this.hardware = hardware;
+        this.search = search;
         this.server = server;
         this.endpoints = endpoints;
         this.push = push;
@@ -147,6 +149,12 @@ final class RequestHandler extends ChannelInboundHandlerAdapter implements Excha
             case CONSOLE -> {
                 requireRead(read, method);
                 ex.respond(server.console().serve(route.reference(), ex.request().headers().get(HttpHeaderNames.IF_NONE_MATCH)));
+            }
+            case SEARCH -> {
+                if (search == null) {
+                    throw new RegistryException(ErrorCode.UNSUPPORTED, 404, "hardware search is not available on this server", Map.of(), null);
+                }
+                search.search(ex, auth);
             }
             case TOKEN -> {
                 requireRead(read, method);

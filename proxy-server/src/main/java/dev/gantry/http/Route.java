@@ -15,7 +15,8 @@ import java.util.regex.Pattern;
 record Route(Kind kind, String name, String reference) {
 
     enum Kind {
-        HEALTH, READY, METRICS, STATUS, TOKEN, DISCOVER, BASE, CATALOG, MANIFEST, BLOB, BLOB_UPLOAD, TAGS, REFERRERS, EXTENSION, ROOT, CONSOLE, UNKNOWN
+        HEALTH, READY, METRICS, STATUS, SEARCH, TOKEN, DISCOVER, BASE, CATALOG, MANIFEST, BLOB, BLOB_UPLOAD, TAGS, REFERRERS, EXTENSION, ROOT,
+        CONSOLE, UNKNOWN
     }
 
     private static final Pattern BLOB_UPLOAD = Pattern.compile("^/v2/(.+)/blobs/uploads/?([^/]*)$");
@@ -41,6 +42,8 @@ record Route(Kind kind, String name, String reference) {
                 return new Route(Kind.TOKEN, null, null);
             case "/v2/_gantry/status":
                 return new Route(Kind.STATUS, null, null);
+            case "/v2/_gantry/search":
+                return new Route(Kind.SEARCH, null, null);
             case "/v2/_oci/ext/discover":
                 return new Route(Kind.DISCOVER, null, null);
             case "/v2", "/v2/":

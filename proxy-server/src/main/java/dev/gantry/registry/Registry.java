@@ -93,6 +93,7 @@ public final class Registry {
             Caffeine.newBuilder().maximumSize(50_000).expireAfterWrite(REPLAN_AFTER).build();
     private final List<BiConsumer<Repository, List<Descriptor>>> pushListeners =
             new CopyOnWriteArrayList<>();
+    private final List<ManifestObserver> observers = new CopyOnWriteArrayList<>();
 
     public Registry(List<Upstream> upstreams, List<HostedConfig> hosted, UpstreamRegistry upstream, Storage storage,
                     CacheConfig cache, PrefetchConfig prefetchConfig, Executor blocking, ScheduledExecutorService timers,
@@ -319,6 +320,17 @@ public final class Registry {
         }
     }
 
+    /** Told of every manifest served or pushed, and of hosted deletes (the hardware catalog follows them). */
+    public void observeManifests(ManifestObserver observer) {
+        observers.add(observer);
+    }
+
+    private void seen(Repository repo, Reference reference, ManifestResult m) {
+        for (ManifestObserver o : observers) {
+            o.seen(repo, reference, m);
+        }
+    }
+
     /** Told of every manifest pushed to a hosted repository (the scanner scans its new layers). */
     public void onPush(BiConsumer<Repository, List<Descriptor>> listener) {
         pushListeners.add(listener);
@@ -338,19 +350,41 @@ public final class Registry {
     private final class Manifests implements ManifestService {
         @Override
         public CompletableFuture<ManifestResult> get(Repository repo, Reference reference, List<String> accepted) {
-            return repo.isHosted() ? hostedManifests.get(repo, reference, accepted) : manifests.get(repo, reference, accepted);
+            CompletableFuture<ManifestResult> found = repo.isHosted() ? hostedManifests.get(repo, reference, accepted)
+                    : manifests.get(repo, reference, accepted);
+            return observers.isEmpty() ? found : found.whenComplete((m, e) -> {
+                if (m != null) {
+                    seen(repo, reference, m);
+                }
+            });
         }
 
         @Override
         public CompletableFuture<PutResult> put(Repository repo, Reference reference, List<String> tags, String contentType,
                                                 byte[] body) {
-            return repo.isHosted() ? hostedManifests.put(repo, reference, tags, contentType, body)
-                    : CompletableFuture.failedFuture(readOnly(repo));
+            if (!repo.isHosted()) {
+                return CompletableFuture.failedFuture(readOnly(repo));
+            }
+            return hostedManifests.put(repo, reference, tags, contentType, body).whenComplete((r, e) -> {
+                if (r != null && !observers.isEmpty()) {
+                    ManifestResult m = new ManifestResult(body, Manifest.parse(body, contentType).mediaType(), r.digest(),
+                            CacheOutcome.HIT, null);
+                    seen(repo, reference, m);
+                    r.tags().forEach(t -> seen(repo, Reference.parse(t), m));
+                }
+            });
         }
 
         @Override
         public CompletableFuture<Void> delete(Repository repo, Reference reference) {
-            return repo.isHosted() ? hostedManifests.delete(repo, reference) : CompletableFuture.failedFuture(readOnly(repo));
+            if (!repo.isHosted()) {
+                return CompletableFuture.failedFuture(readOnly(repo));
+            }
+            return hostedManifests.delete(repo, reference).whenComplete((v, e) -> {
+                if (e == null) {
+                    observers.forEach(o -> o.removed(repo, reference));
+                }
+            });
         }
     }
 

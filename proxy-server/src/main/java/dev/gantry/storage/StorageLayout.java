@@ -24,6 +24,8 @@ import java.nio.file.Path;
  *     catalog/&lt;repository...&gt;/_repo        empty: a hosted repository exists
  *     scans/&lt;alg&gt;/&lt;hh&gt;/&lt;hex&gt;         layer findings (JSON) of the scanner, by layer digest
  *     hardware/&lt;alg&gt;/&lt;hh&gt;/&lt;hex&gt;      hardware record (JSON) of a platform manifest: document, artifacts
+ *     images/&lt;namespace&gt;/&lt;repository...&gt;/_at/&lt;alg&gt;/&lt;hex&gt;   a scanned image (or index) a repository holds, with its
+ *                                       tags and platforms (JSON): what the hardware catalog is rebuilt from
  * </pre>
  *
  * Repository path components cannot start with {@code _}, so {@code _tags}
@@ -86,6 +88,14 @@ public final class StorageLayout {
     public static String hardwareKey(Digest manifest) {
         return "hardware/" + manifest.algorithm() + "/" + manifest.hex().substring(0, 2) + "/" + manifest.hex();
     }
+
+    /** Metadata key of the hardware catalog's record of an image (or index) {@code digest} that a repository holds. */
+    public static String imageKey(String namespace, RepositoryName repository, Digest digest) {
+        return IMAGES_PREFIX + namespace + "/" + repository + "/_at/" + digest.algorithm() + "/" + digest.hex();
+    }
+
+    /** Metadata key prefix of every {@link #imageKey}. */
+    public static final String IMAGES_PREFIX = "images/";
 
     /** Metadata key marking that a hosted repository exists, for the catalog. */
     public static String catalogKey(RepositoryName repository) {

@@ -1,0 +1,328 @@
+package dev.gantry.hardware;
+
+import dev.gantry.oci.Digest;
+import dev.gantry.registry.Registry;
+import dev.gantry.registry.Repository;
+import dev.gantry.schema.HardwareDocument;
+import dev.gantry.schema.ScanInfo;
+import dev.gantry.storage.MetadataStore;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentSkipListMap;
+import java.util.concurrent.Executor;
+import java.util.function.Function;
+import java.util.function.Predicate;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Every scanned image platform that a repository holds (mirrored or hosted),
+ * indexed by what it needs, for {@code GET /v2/_gantry/search}. Held in
+ * memory, at most {@code maxImages} platforms, each with its document
+ * stripped of evidence (a few hundred bytes); a search reads every entry
+ * once, in repository order, which for 10,000 images is about a
+ * millisecond. What a repository holds (its images and indexes, their tags)
+ * is kept by {@link CatalogStore} and read back by {@link #load}; documents
+ * come from the hardware records.
+ *
+ * <p>Thread-safe: changes take this object's lock; searches read a
+ * concurrent sorted map without it and see each entry whole.
+ */
+public final class HardwareCatalog {
+
+    private static final Logger log = LoggerFactory.getLogger(HardwareCatalog.class);
+
+    /** What one repository holds at one top-level digest: an image manifest, or an index and its platforms. */
+    private static final class Placement {
+        final Repository repo;
+        final Digest top;
+        /** The index's image manifests; empty for an image manifest. */
+        final List<Digest> platforms;
+        final Set<String> tags = new TreeSet<>();
+
+        Placement(Repository repo, Digest top, List<Digest> platforms) {
+            this.repo = repo;
+            this.top = top;
+            this.platforms = List.copyOf(platforms);
+        }
+
+        List<Digest> manifests() {
+            return platforms.isEmpty() ? List.of(top) : platforms;
+        }
+
+        Digest index() {
+            return platforms.isEmpty() ? null : top;
+        }
+    }
+
+    /** A page of results and the total count of matches the caller may see. */
+    public record Page(List<SearchResult> results, int total, String next) {
+    }
+
+    private final CatalogStore store;
+    private final Executor searches;
+    private final int maxImages;
+    private final ConcurrentSkipListMap<String, CatalogEntry> entries = new ConcurrentSkipListMap<>();
+    private final Map<String, Placement> placements = new HashMap<>();
+    /** Placements (keys) that list a platform manifest: where a new document goes. */
+    private final Map<Digest, Set<String>> placedAt = new HashMap<>();
+    private final Map<Digest, HardwareDocument> documents = new HashMap<>();
+    /** {@code repository:tag} to the top-level digest it points at. */
+    private final Map<String, Digest> tags = new HashMap<>();
+    private boolean full;
+
+    /** @param searches runs searches, off the event loop */
+    HardwareCatalog(CatalogStore store, Executor searches, int maxImages) {
+        this.store = store;
+        this.searches = searches;
+        this.maxImages = maxImages;
+    }
+
+    /**
+     * Builds the catalog of a running server: follows every manifest the
+     * registry serves or stores, makes documents as layer scans complete, and
+     * reads back (on {@code blocking}, in the background) what repositories
+     * held at the last stop.
+     *
+     * @param localFile a blob's file on this replica's disk, if it is there
+     * @param maxImages the most image platforms listed
+     */
+    public static HardwareCatalog start(Registry registry, HardwareService hardware, LayerScans scans, MetadataStore meta,
+                                        Executor blocking, Function<Digest, Optional<Path>> localFile, int maxImages) {
+        HardwareCatalog catalog = new HardwareCatalog(new CatalogStore(meta, blocking), blocking, maxImages);
+        registry.observeManifests(new ScanFollower(hardware, scans, catalog, localFile));
+        blocking.execute(() -> {
+            try {
+                catalog.load(name -> {
+                    try {
+                        return registry.resolver().resolve(name, null);
+                    } catch (RuntimeException e) {
+                        return null;
+                    }
+                }, hardware::currentDocumentNow);
+            } catch (IOException | RuntimeException e) {
+                log.warn("cannot read the hardware catalog back; images are listed again as they are pulled: {}", e.toString());
+            }
+        });
+        return catalog;
+    }
+
+    /** Image platforms listed now. */
+    public int size() {
+        return entries.size();
+    }
+
+    /** Notes that {@code repo} holds an image manifest ({@code platforms} empty) or an index of {@code platforms}. */
+    synchronized void place(Repository repo, Digest top, List<Digest> platforms) {
+        String key = placementKey(repo, top);
+        if (placements.containsKey(key)) {
+            return;
+        }
+        if (entries.size() >= maxImages) {
+            if (!full) {
+                log.warn("the hardware catalog holds {} image platforms, its limit; images seen from now on are not listed", maxImages);
+                full = true;
+            }
+            return;
+        }
+        Placement p = new Placement(repo, top, platforms);
+        placements.put(key, p);
+        p.manifests().forEach(d -> placedAt.computeIfAbsent(d, k -> new HashSet<>()).add(key));
+        store.put(repo, top, List.copyOf(p.tags), p.platforms);
+        materialise(p);
+    }
+
+    /** Whether {@code repo} holds {@code manifest} as a platform of an index it holds. */
+    synchronized boolean isPlatformInRepository(Repository repo, Digest manifest) {
+        for (String key : placedAt.getOrDefault(manifest, Set.of())) {
+            Placement p = placements.get(key);
+            if (p != null && p.index() != null && p.repo.fullName().equals(repo.fullName())) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** {@code tag} of {@code repo} points at {@code top} now (moving it from where it pointed before). */
+    synchronized void tag(Repository repo, String tag, Digest top) {
+        String tagKey = repo.fullName() + ":" + tag;
+        Digest before = tags.get(tagKey);
+        if (top.equals(before) && placements.containsKey(placementKey(repo, top))) {
+            return;
+        }
+        untag(repo, tag);
+        Placement p = placements.get(placementKey(repo, top));
+        if (p != null) {
+            tags.put(tagKey, top);
+            p.tags.add(tag);
+            store.put(repo, top, List.copyOf(p.tags), p.platforms);
+            materialise(p);
+        }
+    }
+
+    /** {@code tag} no longer points anywhere in {@code repo}. */
+    synchronized void untag(Repository repo, String tag) {
+        Digest before = tags.remove(repo.fullName() + ":" + tag);
+        Placement old = before == null ? null : placements.get(placementKey(repo, before));
+        if (old != null && old.tags.remove(tag)) {
+            store.put(repo, before, List.copyOf(old.tags), old.platforms);
+            materialise(old);
+        }
+    }
+
+    /** {@code repo} no longer holds {@code top} (deleted, or evicted): neither it nor its tags are listed. */
+    synchronized void remove(Repository repo, Digest top) {
+        Placement p = placements.remove(placementKey(repo, top));
+        if (p == null) {
+            return;
+        }
+        p.tags.forEach(t -> tags.remove(repo.fullName() + ":" + t));
+        p.manifests().forEach(d -> {
+            entries.remove(CatalogEntry.key(repo.fullName(), d, p.index()));
+            Set<String> at = placedAt.get(d);
+            if (at != null && at.remove(placementKey(repo, top)) && at.isEmpty()) {
+                placedAt.remove(d);
+                documents.remove(d);
+            }
+        });
+        store.delete(repo, top);
+    }
+
+    /** Forgets everything a repository holds (it was evicted or deleted as a whole). */
+    public synchronized void removeRepository(String fullName) {
+        List<Placement> gone = placements.values().stream().filter(p -> p.repo.fullName().equals(fullName)).toList();
+        gone.forEach(p -> remove(p.repo, p.top));
+    }
+
+    /** The document of a platform manifest is known (scanned now, or read back at start). */
+    synchronized void documented(Digest manifest, HardwareDocument doc) {
+        HardwareDocument slim = slim(doc);
+        if (slim.equals(documents.get(manifest))) {
+            return;
+        }
+        documents.put(manifest, slim);
+        for (String key : placedAt.getOrDefault(manifest, Set.of())) {
+            Placement p = placements.get(key);
+            if (p != null) {
+                materialise(p);
+            }
+        }
+    }
+
+    /** Whether the catalog has the document of a platform manifest. */
+    synchronized boolean hasDocument(Digest manifest) {
+        return documents.containsKey(manifest);
+    }
+
+    private void materialise(Placement p) {
+        List<String> tagList = List.copyOf(p.tags);
+        for (Digest d : p.manifests()) {
+            HardwareDocument doc = documents.get(d);
+            if (doc != null) {
+                CatalogEntry e = new CatalogEntry(p.repo, d, p.index(), tagList, doc);
+                entries.put(e.key(), e);
+            }
+        }
+    }
+
+    /** {@link #search}, on the catalog's executor: a search with a host profile checks every match. */
+    public CompletableFuture<Page> find(SearchQuery query, Predicate<Repository> visible, HostProfile host, int n, String last) {
+        return CompletableFuture.supplyAsync(() -> search(query, visible, host, n, last), searches);
+    }
+
+    /**
+     * One page of the images that match {@code query} and that {@code visible}
+     * allows, in repository order after the cursor {@code last}; {@code total}
+     * counts every match the caller may see, on every page.
+     *
+     * @param host when not null, only images that run on it (verdict {@code runs} or {@code runs-degraded})
+     */
+    public Page search(SearchQuery query, Predicate<Repository> visible, HostProfile host, int n, String last) {
+        Map<String, Boolean> allowed = new HashMap<>();
+        Function<CatalogEntry, Boolean> mayPull = e -> allowed.computeIfAbsent(e.repository(), k -> visible.test(e.repo()));
+        List<SearchResult> page = new ArrayList<>();
+        int total = 0;
+        String next = null;
+        for (CatalogEntry e : entries.values()) {
+            if (!query.matches(e.repository(), e.document()) || !mayPull.apply(e)) {
+                continue;
+            }
+            String verdict = null;
+            if (host != null) {
+                verdict = Checker.check(e.repository() + "@" + e.digest(),
+                        List.of(new HardwareService.PlatformDocument(null, e.document(), false)), host).verdict();
+                if (verdict.equals(Verdict.WILL_FAIL)) {
+                    continue;
+                }
+            }
+            total++;
+            if (last != null && e.key().compareTo(last) <= 0) {
+                continue;
+            }
+            if (page.size() < n) {
+                page.add(SearchResult.of(e, verdict));
+            } else if (next == null) {
+                next = keyOfLast(page);
+            }
+        }
+        return new Page(page, total, next);
+    }
+
+    private static String keyOfLast(List<SearchResult> page) {
+        SearchResult r = page.get(page.size() - 1);
+        return r.repository() + "@" + r.digest() + (r.index() == null ? "" : "@" + r.index());
+    }
+
+    /**
+     * Reads back what repositories held at the last stop. Blocks; call once
+     * at start, off the event loop.
+     *
+     * @param resolve a repository by full name; null when it no longer resolves (its upstream was removed)
+     * @param stored the stored document of a platform manifest, if current
+     */
+    void load(Function<String, Repository> resolve, Function<Digest, Optional<HardwareDocument>> stored) throws IOException {
+        int images = 0;
+        for (CatalogStore.Placed placed : store.all()) {
+            Repository repo = resolve.apply(placed.repository());
+            if (repo == null) {
+                continue;
+            }
+            Digest top = Digest.parse(placed.digest());
+            List<Digest> platforms = placed.platforms().stream().map(Digest::parse).toList();
+            synchronized (this) {
+                Placement p = new Placement(repo, top, platforms);
+                p.tags.addAll(placed.tags());
+                placements.put(placementKey(repo, top), p);
+                placed.tags().forEach(t -> tags.put(repo.fullName() + ":" + t, top));
+                p.manifests().forEach(d -> placedAt.computeIfAbsent(d, k -> new HashSet<>()).add(placementKey(repo, top)));
+            }
+            for (Digest d : platforms.isEmpty() ? List.of(top) : platforms) {
+                if (!hasDocument(d)) {
+                    stored.apply(d).ifPresent(doc -> documented(d, doc));
+                }
+            }
+            images++;
+        }
+        log.info("hardware catalog: {} images and indexes, {} image platforms listed", images, size());
+    }
+
+    private static String placementKey(Repository repo, Digest top) {
+        return repo.fullName() + "@" + top;
+    }
+
+    /** The document without evidence or per-layer detail: what a search reads, a tenth of the memory. */
+    private static HardwareDocument slim(HardwareDocument doc) {
+        ScanInfo s = doc.scan();
+        return new HardwareDocument(doc.schemaVersion(), doc.subject(), doc.platform(), doc.passthruDevices(), doc.volumes(),
+                doc.devices(), List.of(), new ScanInfo(s.status(), s.time(), s.scanner(), s.knowledgeBase(), List.of(), List.of()));
+    }
+}

@@ -1,0 +1,197 @@
+package dev.gantry.hardware;
+
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
+import com.github.benmanes.caffeine.cache.RemovalCause;
+import dev.gantry.oci.Descriptor;
+import dev.gantry.oci.Digest;
+import dev.gantry.oci.Manifest;
+import dev.gantry.oci.MediaTypes;
+import dev.gantry.oci.Platform;
+import dev.gantry.oci.Reference;
+import dev.gantry.registry.ManifestObserver;
+import dev.gantry.registry.ManifestResult;
+import dev.gantry.registry.Repository;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Function;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Follows what repositories hold into the hardware catalog, and makes each
+ * image's document (and its referrer artifacts) as soon as the background
+ * scans of all its layers are done, without anyone asking for it and
+ * without fetching anything the pull did not: an image manifest served or
+ * pushed waits for its layers' findings; a layer already here whose scan
+ * was dropped is queued again. A manifest whose layers never arrive (a
+ * client that read only the manifest) is forgotten after
+ * {@link #WAIT_FOR_LAYERS}; asking {@code _gantry/hardware} still works.
+ */
+final class ScanFollower implements ManifestObserver {
+
+    private static final Logger log = LoggerFactory.getLogger(ScanFollower.class);
+    static final Duration WAIT_FOR_LAYERS = Duration.ofMinutes(30);
+
+    /** An image manifest waiting for its layers' findings. */
+    private record Pending(Repository repo, Descriptor self, ManifestResult manifest, Platform platform, Set<Digest> waiting) {
+    }
+
+    private final HardwareService hardware;
+    private final LayerScans scans;
+    private final HardwareCatalog catalog;
+    private final Function<Digest, Optional<Path>> localFile;
+    /** {@code repository@digest} followed lately: a warm tag is served thousands of times a second. */
+    private final Cache<String, Boolean> followed = Caffeine.newBuilder().maximumSize(100_000)
+            .expireAfterWrite(Duration.ofMinutes(1)).build();
+    /** The platform an index gives each of its image manifests: the document records it. */
+    private final Cache<Digest, Platform> platforms = Caffeine.newBuilder().maximumSize(100_000).build();
+    private final Map<Digest, Set<Digest>> waitingOn = new ConcurrentHashMap<>();
+    private final Cache<Digest, Pending> pending;
+
+    /** @param localFile a blob's file on this replica's disk, if it is there */
+    ScanFollower(HardwareService hardware, LayerScans scans, HardwareCatalog catalog, Function<Digest, Optional<Path>> localFile) {
+        this.hardware = hardware;
+        this.scans = scans;
+        this.catalog = catalog;
+        this.localFile = localFile;
+        this.pending = Caffeine.newBuilder().maximumSize(10_000).expireAfterWrite(WAIT_FOR_LAYERS)
+                .<Digest, Pending>removalListener((digest, p, cause) -> {
+                    if (cause != RemovalCause.EXPLICIT && p != null) {
+                        p.waiting().forEach(l -> waitingOn.computeIfPresent(l, (k, s) -> {
+                            s.remove(digest);
+                            return s.isEmpty() ? null : s;
+                        }));
+                    }
+                }).build();
+        scans.onScanned(this::layerReady);
+        hardware.onRecorded(catalog::documented);
+    }
+
+    @Override
+    public void seen(Repository repo, Reference reference, ManifestResult m) {
+        try {
+            if (followed.asMap().putIfAbsent(repo.fullName() + "@" + m.digest(), Boolean.TRUE) == null) {
+                follow(repo, m);
+            }
+            if (!reference.isDigest()) {
+                catalog.tag(repo, reference.tag(), m.digest());
+            }
+        } catch (RuntimeException e) {
+            // Never the request's business: a manifest the catalog cannot read is not listed.
+            log.debug("not following {}@{}: {}", repo.fullName(), m.digest(), e.toString());
+        }
+    }
+
+    @Override
+    public void removed(Repository repo, Reference reference) {
+        if (reference.isDigest()) {
+            followed.invalidate(repo.fullName() + "@" + reference.digest());
+            catalog.remove(repo, reference.digest());
+        } else {
+            catalog.untag(repo, reference.tag());
+        }
+    }
+
+    private void follow(Repository repo, ManifestResult m) {
+        Manifest parsed = Manifest.parse(m.body(), m.mediaType());
+        if (parsed.isIndex()) {
+            List<Digest> images = new ArrayList<>();
+            for (Descriptor d : parsed.manifests()) {
+                if (d.platform() != null && MediaTypes.isImageManifest(d.mediaType()) && !"unknown".equals(d.platform().os())) {
+                    images.add(d.parsedDigest());
+                    platforms.put(d.parsedDigest(), d.platform());
+                }
+            }
+            if (images.isEmpty()) {
+                return;
+            }
+            catalog.place(repo, m.digest(), images);
+            // Platforms scanned before (another repository, an earlier start) are listed at once.
+            images.forEach(d -> hardware.currentRecord(d).thenAccept(r -> r.ifPresent(rec -> catalog.documented(d, rec.document()))));
+            return;
+        }
+        if (parsed.config() == null || parsed.artifactType() != null || !isImageConfig(parsed.config().mediaType())) {
+            return; // an artifact (ours among them), not an image
+        }
+        if (!catalog.isPlatformInRepository(repo, m.digest())) {
+            catalog.place(repo, m.digest(), List.of());
+        }
+        Descriptor self = new Descriptor(m.mediaType(), m.digest(), m.body().length);
+        hardware.currentRecord(m.digest()).thenAccept(r -> {
+            if (r.isPresent()) {
+                catalog.documented(m.digest(), r.get().document());
+                build(repo, self, m); // stored: links its artifacts to this repository too
+            } else {
+                await(repo, self, m, parsed);
+            }
+        }).exceptionally(e -> {
+            log.debug("following {}: {}", m.digest(), e.toString());
+            return null;
+        });
+    }
+
+    private static boolean isImageConfig(String mediaType) {
+        return MediaTypes.OCI_CONFIG.equals(mediaType) || MediaTypes.DOCKER_CONFIG.equals(mediaType);
+    }
+
+    private void await(Repository repo, Descriptor self, ManifestResult m, Manifest parsed) {
+        Set<Digest> waiting = ConcurrentHashMap.newKeySet();
+        parsed.layers().forEach(l -> waiting.add(l.parsedDigest()));
+        Pending p = new Pending(repo, self, m, platforms.getIfPresent(m.digest()), waiting);
+        if (pending.asMap().putIfAbsent(m.digest(), p) != null) {
+            return;
+        }
+        // Registered before looking, so a scan finishing meanwhile is not missed.
+        waiting.forEach(l -> waitingOn.computeIfAbsent(l, k -> ConcurrentHashMap.newKeySet()).add(m.digest()));
+        if (waiting.isEmpty()) {
+            complete(m.digest(), p);
+            return;
+        }
+        for (Descriptor layer : parsed.layers()) {
+            Digest d = layer.parsedDigest();
+            scans.stored(d).thenAccept(found -> {
+                if (found.isPresent()) {
+                    layerReady(d);
+                } else {
+                    // Here but not scanned (the scan queue was full, or scanning came on later): queue it.
+                    localFile.apply(d).ifPresent(path -> scans.background(d, layer.mediaType(), path));
+                }
+            });
+        }
+    }
+
+    /** A layer's findings are stored: images waiting only for it are built. */
+    private void layerReady(Digest layer) {
+        Set<Digest> manifests = waitingOn.remove(layer);
+        if (manifests == null) {
+            return;
+        }
+        for (Digest m : manifests) {
+            Pending p = pending.getIfPresent(m);
+            if (p != null && p.waiting().remove(layer) && p.waiting().isEmpty()) {
+                complete(m, p);
+            }
+        }
+    }
+
+    private void complete(Digest manifest, Pending p) {
+        if (pending.asMap().remove(manifest, p)) {
+            build(p.repo(), p.self(), p.manifest());
+        }
+    }
+
+    /** Makes (or reads back) the record: the catalog hears of it, the artifacts are stored and linked to {@code repo}. */
+    private void build(Repository repo, Descriptor self, ManifestResult m) {
+        hardware.record(repo, self, m, platforms.getIfPresent(m.digest())).exceptionally(e -> {
+            log.debug("no hardware document for {}: {}", m.digest(), e.toString());
+            return null;
+        });
+    }
+}
