@@ -11,6 +11,7 @@ import dev.gantry.metrics.GantryMetrics;
 import dev.gantry.net.NetRuntime;
 import dev.gantry.registry.Registry;
 import dev.gantry.registry.RetentionSweep;
+import dev.gantry.registry.WarmJobs;
 import dev.gantry.scan.ImageAnalyzer;
 import dev.gantry.scan.LayerScanner;
 import dev.gantry.scan.ScanLimits;
@@ -145,12 +146,37 @@ public final class Gantry implements AutoCloseable {
         }
         log.info("hardware knowledge base {}{}", kb.version(), config.hardware().scan() ? "; layers are scanned as they arrive" : "");
         StatusPage status = new StatusPage(registry, scans, metrics);
+        WarmJobs warm = new WarmJobs(registry, clock);
+        schedulePins(warm);
         this.server = new HttpServer(net, registry, config.server().accessLog(), Security.tls(config), metrics, authenticator, config.auth(),
-                hardware, catalog, config.hardware().waitBudget(), config.server().headerTimeout(), status::render);
+                hardware, catalog, config.hardware().waitBudget(), config.server().headerTimeout(), status::render, warm);
         StatusHistory history = new StatusHistory(metrics, StatusHistory.gauges(registry::fillsInFlight,
                 () -> scans.queued() + scans.running(), this::rateLimitRemaining), clock);
         history.schedule(maintenance);
         server.history(history::render);
+    }
+
+    /**
+     * Pinned images: which digests they hold is known at once (eviction
+     * leaves them); soon after start-up, then every {@code cache.pins.revalidate},
+     * each pin's tag is revalidated and whatever is missing fetched.
+     */
+    private void schedulePins(WarmJobs warm) {
+        blocking.execute(() -> {
+            try {
+                registry.admin().refreshPinned();
+            } catch (IOException | RuntimeException e) {
+                log.warn("cannot compute which blobs pinned images hold: {}", e.toString());
+            }
+        });
+        long every = config.cache().pins().revalidate().toMillis();
+        maintenance.scheduleWithFixedDelay(() -> {
+            try {
+                registry.admin().revalidatePins(warm);
+            } catch (RuntimeException e) {
+                log.warn("revalidating pinned images failed; next attempt in {}: {}", config.cache().pins().revalidate(), e.toString());
+            }
+        }, Math.min(every, 10_000), every, TimeUnit.MILLISECONDS);
     }
 
     /**

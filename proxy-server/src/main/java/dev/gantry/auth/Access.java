@@ -11,6 +11,8 @@ public record Access(String type, String name, Set<String> actions) {
     public static final String PULL = "pull";
     public static final String PUSH = "push";
     public static final String DELETE = "delete";
+    /** The admin API: list, evict, pin, warm. Only a rule grants it; {@code *} in a scope does not. */
+    public static final String ADMIN = "admin";
 
     public Access {
         actions = Set.copyOf(actions);
@@ -28,6 +30,6 @@ public record Access(String type, String name, Set<String> actions) {
     }
 
     public boolean allows(String action) {
-        return actions.contains(action) || actions.contains("*");
+        return actions.contains(action) || (actions.contains("*") && !ADMIN.equals(action));
     }
 }

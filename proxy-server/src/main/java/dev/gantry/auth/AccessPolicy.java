@@ -14,7 +14,10 @@ import java.util.List;
  * namespaces. Content of a private upstream (one Gantry reaches with
  * credentials) has no defaults: only a rule grants it. And two things no
  * rule can grant: anonymous push or delete, and anonymous reads of a
- * private upstream's content. Thread-safe (immutable).
+ * private upstream's content. {@code admin} (the admin API) has no
+ * defaults at all, and a rule whose only action is {@code admin} speaks for
+ * the admin API alone: it decides nothing about pull, push or delete.
+ * Thread-safe (immutable).
  */
 public final class AccessPolicy {
 
@@ -37,9 +40,10 @@ public final class AccessPolicy {
         if (anonymous && (!Access.PULL.equals(action) || privateUpstream)) {
             return false;
         }
+        boolean admin = Access.ADMIN.equals(action);
         boolean matched = false;
         for (AuthConfig.AccessRule rule : rules) {
-            if (!fullName.startsWith(rule.prefix())) {
+            if (!fullName.startsWith(rule.prefix()) || (!admin && adminOnly(rule))) {
                 continue;
             }
             matched = true;
@@ -47,7 +51,7 @@ public final class AccessPolicy {
                 return rule.actions().contains(action);
             }
         }
-        if (matched || privateUpstream) {
+        if (matched || privateUpstream || admin) {
             // Rules speak for this repository (or it is private): what they do not grant is refused.
             return false;
         }
@@ -55,6 +59,22 @@ public final class AccessPolicy {
             return anonymousPull;
         }
         return Access.PULL.equals(action) || hosted;
+    }
+
+    /**
+     * Whether {@code user} holds {@code admin} on some repository: may use the
+     * admin API's listings (which show only what it administers). Never
+     * anonymous callers.
+     */
+    public boolean administersAny(String user) {
+        if (user == null) {
+            return false;
+        }
+        return rules.stream().anyMatch(r -> r.actions().contains(Access.ADMIN) && covers(r, user));
+    }
+
+    private static boolean adminOnly(AuthConfig.AccessRule rule) {
+        return !rule.actions().isEmpty() && rule.actions().stream().allMatch(Access.ADMIN::equals);
     }
 
     private static boolean covers(AuthConfig.AccessRule rule, String user) {

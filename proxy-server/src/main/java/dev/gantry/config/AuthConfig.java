@@ -24,6 +24,8 @@ import java.util.List;
  *     the first signs, all verify (rotation lists the new key second, then
  *     first, then drops the old one). Empty: a key generated once under
  *     {@code storage.disk.path}, which only a single replica can use
+ * @param loopbackAdmin with no users configured, whether callers from a loopback address
+ *     may use the admin API (off by default: nobody can)
  */
 public record AuthConfig(
         @JsonProperty("htpasswd") String htpasswd,
@@ -33,7 +35,8 @@ public record AuthConfig(
         @JsonProperty("realm") String realm,
         @JsonProperty("service") String service,
         @JsonProperty("maxFailedLogins") Integer maxFailedLogins,
-        @JsonProperty("tokenKeys") List<String> tokenKeys) {
+        @JsonProperty("tokenKeys") List<String> tokenKeys,
+        @JsonProperty("loopbackAdmin") Boolean loopbackAdmin) {
 
     public AuthConfig {
         anonymousPull = anonymousPull == null || anonymousPull;
@@ -42,6 +45,7 @@ public record AuthConfig(
         service = service != null ? service : "gantry";
         maxFailedLogins = maxFailedLogins != null ? maxFailedLogins : 10;
         tokenKeys = tokenKeys == null ? List.of() : List.copyOf(tokenKeys);
+        loopbackAdmin = loopbackAdmin != null && loopbackAdmin;
     }
 
     public boolean hasUsers() {
@@ -54,7 +58,8 @@ public record AuthConfig(
      * named with their upstream in front), {@code users} may do {@code actions}.
      *
      * @param users user names; {@code *} is any authenticated user, {@code anonymous} is everyone
-     * @param actions {@code pull}, {@code push}, {@code delete}
+     * @param actions {@code pull}, {@code push}, {@code delete}, {@code admin} (the admin API; a rule
+     *     whose only action is {@code admin} decides nothing else)
      */
     public record AccessRule(
             @JsonProperty("prefix") String prefix,

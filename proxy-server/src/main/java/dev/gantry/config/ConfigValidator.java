@@ -1,6 +1,7 @@
 package dev.gantry.config;
 
 import dev.gantry.oci.Platform;
+import dev.gantry.oci.Reference;
 import dev.gantry.oci.RegistryException;
 import dev.gantry.oci.RepositoryName;
 import java.net.URI;
@@ -66,6 +67,23 @@ final class ConfigValidator {
             problems.add(source + ": key 'upstreams': more than one upstream has default: true");
         }
         positive(c.cache().tagTtl().toMillis() + 1, source, "cache.tagTtl");
+        positive(c.cache().pins().revalidate().toMillis(), source, "cache.pins.revalidate");
+        for (int i = 0; i < c.cache().pins().images().size(); i++) {
+            String image = c.cache().pins().images().get(i);
+            int colon = image == null ? -1 : image.lastIndexOf(':');
+            boolean valid = colon > 0 && image.indexOf('/', colon) < 0 && Reference.isValidTag(image.substring(colon + 1));
+            if (valid) {
+                try {
+                    RepositoryName.of(image.substring(0, colon));
+                } catch (RegistryException e) {
+                    valid = false;
+                }
+            }
+            if (!valid) {
+                problems.add(source + ": key 'cache.pins.images[" + i + "]': expected <name>:<tag> such as library/nginx:1.25, got '"
+                        + image + "'");
+            }
+        }
         positive(c.storage().disk().maxBytes().bytes(), source, "storage.disk.maxBytes");
         if (c.storage().memory().maxBytes().bytes() < 0 || c.storage().memory().maxBlobBytes().bytes() <= 0) {
             problems.add(source + ": key 'storage.memory.maxBlobBytes' must be positive");
@@ -121,8 +139,8 @@ final class ConfigValidator {
         }
         for (int i = 0; i < c.auth().rules().size(); i++) {
             for (String action : c.auth().rules().get(i).actions()) {
-                if (!Set.of("pull", "push", "delete").contains(action)) {
-                    problems.add(source + ": key 'auth.rules[" + i + "].actions': expected pull, push or delete, got '" + action + "'");
+                if (!Set.of("pull", "push", "delete", "admin").contains(action)) {
+                    problems.add(source + ": key 'auth.rules[" + i + "].actions': expected pull, push, delete or admin, got '" + action + "'");
                 }
             }
         }

@@ -27,11 +27,11 @@ public record GantryConfig(
     public GantryConfig {
         listen = listen == null ? "127.0.0.1:5000" : listen;
         upstreams = upstreams == null ? List.of() : List.copyOf(upstreams);
-        cache = Objects.requireNonNullElseGet(cache, () -> new CacheConfig(null, null, null, null));
+        cache = Objects.requireNonNullElseGet(cache, () -> new CacheConfig(null, null, null, null, null));
         storage = Objects.requireNonNullElseGet(storage, () -> new StorageConfig(null, null, null));
         prefetch = Objects.requireNonNullElseGet(prefetch, () -> new PrefetchConfig(null, null, null, null, null, null, null));
         hosted = hosted == null ? List.of() : List.copyOf(hosted);
-        auth = Objects.requireNonNullElseGet(auth, () -> new AuthConfig(null, null, null, null, null, null, null, null));
+        auth = Objects.requireNonNullElseGet(auth, () -> new AuthConfig(null, null, null, null, null, null, null, null, null));
         tls = Objects.requireNonNullElseGet(tls, () -> new TlsConfig(false, null, null, null));
         hardware = Objects.requireNonNullElseGet(hardware, () -> new HardwareConfig(null, null, null, null, null, null, null, null));
         server = Objects.requireNonNullElseGet(server, () -> new ServerConfig(null, null, null, null, null));

@@ -156,6 +156,49 @@ final class AuthGate {
         return false;
     }
 
+    /**
+     * The caller of an admin route, if it may use the admin API at all: it
+     * holds {@code admin} somewhere (a rule grants it), or it calls from a
+     * loopback address while no users exist and {@code auth.loopbackAdmin}
+     * is on. Anonymous callers get 401, others 403 {@code DENIED}.
+     */
+    Caller requireAdminCaller(Exchange ex) {
+        Caller c = caller(ex);
+        if (loopbackAdmin(ex, c)) {
+            return c;
+        }
+        if (c.anonymous()) {
+            throw new RegistryException(ErrorCode.UNAUTHORIZED, 401, "the admin API needs a user that an auth.rules entry grants "
+                    + "the admin action" + (enabled() ? "" : " (no users are configured: set auth.htpasswd, or auth.loopbackAdmin "
+                    + "for callers on this machine)"), challenge(ex, null), null);
+        }
+        if (!policy.administersAny(c.user())) {
+            throw new RegistryException(ErrorCode.DENIED, 403, "user " + c.user() + " may not use the admin API (no rule grants "
+                    + "it the admin action)", Map.of(), null);
+        }
+        return c;
+    }
+
+    /** Throws unless the caller may administer {@code repo} (evict, pin, warm, inspect it). */
+    void requireAdmin(Exchange ex, Repository repo) {
+        Caller c = requireAdminCaller(ex);
+        if (!administers(ex, c, repo)) {
+            throw new RegistryException(ErrorCode.DENIED, 403, (c.anonymous() ? "this caller" : "user " + c.user())
+                    + " may not administer " + repo.fullName(), Map.of(), null);
+        }
+    }
+
+    /** Whether the caller holds {@code admin} on {@code repo}. */
+    boolean administers(Exchange ex, Caller c, Repository repo) {
+        return loopbackAdmin(ex, c) || (!c.anonymous() && permits(c, repo, Access.ADMIN));
+    }
+
+    /** With no users at all and {@code auth.loopbackAdmin} on, a caller on this machine holds admin. */
+    private boolean loopbackAdmin(Exchange ex, Caller c) {
+        return config.loopbackAdmin() && !enabled() && c.anonymous()
+                && ex.ctx().channel().remoteAddress() instanceof InetSocketAddress a && a.getAddress().isLoopbackAddress();
+    }
+
     /** {@code GET /token}: Docker's token protocol. Basic credentials optional; grants what the policy allows. */
     FullHttpResponse token(Exchange ex) {
         String authorization = authorization(ex);

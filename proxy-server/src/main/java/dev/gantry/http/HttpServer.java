@@ -11,6 +11,7 @@ import dev.gantry.net.NetRuntime;
 import dev.gantry.oci.ErrorCode;
 import dev.gantry.oci.RegistryException;
 import dev.gantry.registry.Registry;
+import dev.gantry.registry.WarmJobs;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelInitializer;
@@ -52,6 +53,7 @@ public final class HttpServer implements AutoCloseable {
     private final AuthGate auth;
     private final HardwareEndpoints hardware;
     private final SearchEndpoint search;
+    private final AdminEndpoints admin;
     private final AccessLog accessLog;
     private final SslContext ssl;
     private final GantryMetrics metrics;
@@ -70,16 +72,18 @@ public final class HttpServer implements AutoCloseable {
      * @param headerTimeout how long a request's head may take to arrive once its first byte did
      * @param catalog       answers {@code /v2/_gantry/search}; null: not offered
      * @param status        renders {@code /v2/_gantry/status}
+     * @param warm          the admin API's warm jobs
      */
     public HttpServer(NetRuntime net, Registry registry, boolean accessLog, SslContext ssl, GantryMetrics metrics,
                       Authenticator authenticator, AuthConfig authConfig,
                       HardwareService hardwareService, HardwareCatalog catalog, Duration waitBudget, Duration headerTimeout,
-                      Supplier<Object> status) {
+                      Supplier<Object> status, WarmJobs warm) {
         this.headerTimeout = Objects.requireNonNull(headerTimeout, "headerTimeout");
         this.hardware = hardwareService == null ? null : new HardwareEndpoints(hardwareService, waitBudget);
         this.search = catalog == null ? null : new SearchEndpoint(catalog);
         this.net = net;
         this.endpoints = new RegistryEndpoints(registry, metrics);
+        this.admin = new AdminEndpoints(registry.admin(), warm);
         this.push = new PushEndpoints(registry);
         this.auth = new AuthGate(authenticator, new AccessPolicy(authConfig), authConfig, registry.resolver(), ssl != null);
         this.accessLog = new AccessLog(accessLog);
@@ -177,6 +181,10 @@ public final class HttpServer implements AutoCloseable {
 
     boolean ready() {
         return ready && !draining;
+    }
+
+    AdminEndpoints admin() {
+        return admin;
     }
 
     AccessLog accessLog() {

@@ -207,7 +207,7 @@ final class RegistryEndpoints {
         });
     }
 
-    private static String nextLink(Exchange ex, String path, Integer n, String next) {
+    static String nextLink(Exchange ex, String path, Integer n, String next) {
         StringBuilder link = new StringBuilder("<").append(path).append("?");
         if (n != null) {
             link.append("n=").append(n).append('&');
@@ -220,7 +220,7 @@ final class RegistryEndpoints {
         return link.append(">; rel=\"next\"").toString();
     }
 
-    private static Integer pageSize(String n) {
+    static Integer pageSize(String n) {
         if (n == null) {
             return null;
         }

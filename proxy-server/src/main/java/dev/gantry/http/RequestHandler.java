@@ -232,6 +232,7 @@ final class RequestHandler extends ChannelInboundHandlerAdapter implements Excha
                 Repository repo = endpoints.resolve(ex, route.name());
                 hardware.route(ex, repo, route.reference(), auth, scopeName(ex, route));
             }
+            case ADMIN -> server.admin().route(ex, route.reference(), auth, name -> endpoints.resolve(ex, name));
             default -> throw new RegistryException(ErrorCode.UNSUPPORTED, 404, "no such endpoint", Map.of(), null);
         }
     }

@@ -15,8 +15,8 @@ import java.util.regex.Pattern;
 record Route(Kind kind, String name, String reference) {
 
     enum Kind {
-        HEALTH, READY, METRICS, STATUS, SEARCH, TOKEN, DISCOVER, BASE, CATALOG, MANIFEST, BLOB, BLOB_UPLOAD, TAGS, REFERRERS, EXTENSION, ROOT,
-        CONSOLE, UNKNOWN
+        HEALTH, READY, METRICS, STATUS, SEARCH, TOKEN, DISCOVER, BASE, CATALOG, MANIFEST, BLOB, BLOB_UPLOAD, TAGS, REFERRERS, EXTENSION, ADMIN,
+        ROOT, CONSOLE, UNKNOWN
     }
 
     private static final Pattern BLOB_UPLOAD = Pattern.compile("^/v2/(.+)/blobs/uploads/?([^/]*)$");
@@ -62,6 +62,9 @@ record Route(Kind kind, String name, String reference) {
         }
         if (!rawPath.startsWith("/v2/")) {
             return new Route(Kind.UNKNOWN, null, null);
+        }
+        if (AdminEndpoints.isAdminPath(rawPath)) {
+            return new Route(Kind.ADMIN, null, rawPath.substring("/v2/_gantry/".length()));
         }
         // Each pattern needs its literal in the path; checking for it first spares a blob or
         // manifest request the backtracking of the patterns that cannot match (the hot path).

@@ -203,6 +203,24 @@ final class BlobTiers {
         return pendingUploads.size();
     }
 
+    /** Whether this replica's memory or disk holds the blob now. */
+    boolean heldLocally(Digest d) {
+        return local(d) != null;
+    }
+
+    /**
+     * Removes a blob from every tier (an operator's eviction): memory, disk and
+     * the shared tier. Completes with whether any tier held it.
+     */
+    CompletableFuture<Boolean> evict(Digest d) {
+        pendingUploads.remove(d);
+        promotionTried.invalidate(d);
+        CompletableFuture<Boolean> inMemory = memory.delete(d);
+        CompletableFuture<Boolean> onDisk = disk.delete(d);
+        CompletableFuture<Boolean> shared = s3 == null ? CompletableFuture.completedFuture(false) : s3.delete(d);
+        return inMemory.thenCombine(onDisk, Boolean::logicalOr).thenCombine(shared, Boolean::logicalOr);
+    }
+
     static boolean isNotFound(Throwable t) {
         return UpstreamErrors.unwrap(t) instanceof BlobNotFoundException;
     }

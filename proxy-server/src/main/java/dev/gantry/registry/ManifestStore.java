@@ -57,6 +57,21 @@ final class ManifestStore {
         }, blocking);
     }
 
+    /** The stored manifest, read on the calling thread (which may block): for the admin API's walks. */
+    Optional<StoredManifest> readNow(Digest digest) throws IOException {
+        StoredManifest hot = memory.getIfPresent(digest);
+        if (hot != null) {
+            return Optional.of(hot);
+        }
+        return meta.get(StorageLayout.manifestKey(digest)).flatMap(b -> decode(digest, b));
+    }
+
+    /** Forgets a manifest, from memory and the store. Blocks. */
+    void evict(Digest digest) throws IOException {
+        memory.invalidate(digest);
+        meta.delete(StorageLayout.manifestKey(digest));
+    }
+
     /** Stores a manifest whose bytes were verified against its digest (a push: complete once written). */
     CompletableFuture<Void> put(StoredManifest m) {
         memory.put(m.digest(), m);

@@ -78,8 +78,10 @@ public final class Registry {
     static final Duration REPLAN_AFTER = Duration.ofSeconds(10);
 
     private final Executor blocking;
+    private final Clock clock;
     private final ManifestStore manifestStore;
     private final RepositoryLinks links;
+    private final CacheAdmin admin;
     private final List<Consumer<Digest>> committedListeners = new CopyOnWriteArrayList<>();
     private final Cache<Digest, String> layerTypes =
             Caffeine.newBuilder().maximumSize(200_000).build();
@@ -103,6 +105,7 @@ public final class Registry {
         this.metrics = metrics;
         this.resolver = new RepositoryResolver(upstreams, hosted);
         this.blocking = blocking;
+        this.clock = clock;
         this.manifestStore = new ManifestStore(storage.meta(), blocking, cache.manifestMemory().bytes());
         TagStore tagStore = new TagStore(storage.meta(), blocking, 50_000);
         this.links = new RepositoryLinks(storage.meta(), blocking, 100_000);
@@ -174,8 +177,16 @@ public final class Registry {
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read which blobs hosted repositories hold", e);
         }
+        try {
+            Pins pins = new Pins(storage.meta(), clock, cache.pins().images(), resolver::resolve,
+                    (ns, name) -> CacheWalk.resolveStored(resolver, ns, name));
+            this.admin = new CacheAdmin(storage.meta(), manifestStore, tagStore, links, tiers, resolver, pins, blocking);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read the pins made through the admin API", e);
+        }
         // Pushed content may exist only on this disk: never evict it before a shared tier has it.
-        storage.disk().pin(d -> links.heldByHostedRepository(d) && tiers.notYetShared(d));
+        // Pinned images stay whatever the disk's size (an operator asked for them).
+        storage.disk().pin(d -> (links.heldByHostedRepository(d) && tiers.notYetShared(d)) || admin.pinned(d));
         registerGauges();
     }
 
@@ -331,6 +342,16 @@ public final class Registry {
         }
     }
 
+    /** The operator's view of the cache: listings, eviction, pins (the admin API). */
+    public CacheAdmin admin() {
+        return admin;
+    }
+
+    /** A manifest through the normal path, not counted as a client's pull (warming). */
+    CompletableFuture<ManifestResult> fetchManifest(Repository repo, Reference reference, List<String> accepted) {
+        return repo.isHosted() ? hostedManifests.get(repo, reference, accepted) : manifests.get(repo, reference, accepted);
+    }
+
     /** Told of every manifest pushed to a hosted repository (the scanner scans its new layers). */
     public void onPush(BiConsumer<Repository, List<Descriptor>> listener) {
         pushListeners.add(listener);
@@ -350,10 +371,9 @@ public final class Registry {
     private final class Manifests implements ManifestService {
         @Override
         public CompletableFuture<ManifestResult> get(Repository repo, Reference reference, List<String> accepted) {
-            CompletableFuture<ManifestResult> found = repo.isHosted() ? hostedManifests.get(repo, reference, accepted)
-                    : manifests.get(repo, reference, accepted);
-            return observers.isEmpty() ? found : found.whenComplete((m, e) -> {
+            return fetchManifest(repo, reference, accepted).whenComplete((m, e) -> {
                 if (m != null) {
+                    admin.notePull(repo, clock.instant());
                     seen(repo, reference, m);
                 }
             });

@@ -93,6 +93,13 @@ final class RepositoryLinks {
         }, blocking);
     }
 
+    /** Removes a mirrored repository's link on the calling thread (which may block): an operator's eviction. */
+    void unlinkNow(Repository repo, Digest digest) throws IOException {
+        Link link = new Link(repo, digest);
+        known.invalidate(link);
+        meta.delete(link.key());
+    }
+
     boolean heldByHostedRepository(Digest d) {
         return hosted.contains(d);
     }

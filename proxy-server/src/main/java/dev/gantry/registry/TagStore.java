@@ -84,6 +84,25 @@ final class TagStore {
         }, blocking);
     }
 
+    /** A tag's record, read on the calling thread (which may block): for the admin API's walks. */
+    Optional<TagRecord> readNow(Repository repo, String tag) {
+        String key = StorageLayout.tagKey(repo.namespace(), repo.name(), tag);
+        Optional<TagRecord> hot = memory.getIfPresent(key);
+        return hot != null ? hot : read(key);
+    }
+
+    /** Forgets a tag on the calling thread (which may block): an operator's eviction. */
+    void deleteNow(Repository repo, String tag) throws IOException {
+        String key = StorageLayout.tagKey(repo.namespace(), repo.name(), tag);
+        memory.put(key, Optional.empty());
+        meta.delete(key);
+    }
+
+    /** Tags held here, sorted, read on the calling thread (which may block). */
+    List<String> listNow(Repository repo) throws IOException {
+        return meta.list(StorageLayout.tagsPrefix(repo.namespace(), repo.name())).stream().sorted().collect(Collectors.toList());
+    }
+
     /** Tags known locally, sorted: the fallback tags list when upstream is down. */
     CompletableFuture<List<String>> list(Repository repo) {
         return CompletableFuture.supplyAsync(() -> {

@@ -20,12 +20,14 @@ import java.nio.file.Path;
  *     └── repositories/&lt;upstream&gt;/&lt;repository...&gt;/
  *         ├── _tags/&lt;tag&gt;                 tag record (JSON): digest, media type, times
  *         ├── _links/&lt;alg&gt;/&lt;hex&gt;          empty: this repository may serve that digest
+ *         ├── _pulled                     when a client last got a manifest here (ISO-8601, to the minute)
  *         └── _referrers/&lt;alg&gt;/&lt;subject-hex&gt;/&lt;hex&gt;   descriptor (JSON) of a manifest whose subject that is
  *     catalog/&lt;repository...&gt;/_repo        empty: a hosted repository exists
  *     scans/&lt;alg&gt;/&lt;hh&gt;/&lt;hex&gt;         layer findings (JSON) of the scanner, by layer digest
  *     hardware/&lt;alg&gt;/&lt;hh&gt;/&lt;hex&gt;      hardware record (JSON) of a platform manifest: document, artifacts
  *     images/&lt;namespace&gt;/&lt;repository...&gt;/_at/&lt;alg&gt;/&lt;hex&gt;   a scanned image (or index) a repository holds, with its
  *                                       tags and platforms (JSON): what the hardware catalog is rebuilt from
+ *     pins/&lt;upstream&gt;/&lt;repository...&gt;/_tags/&lt;tag&gt;   a pin made through the admin API (JSON)
  * </pre>
  *
  * Repository path components cannot start with {@code _}, so {@code _tags}
@@ -100,6 +102,19 @@ public final class StorageLayout {
     /** Metadata key marking that a hosted repository exists, for the catalog. */
     public static String catalogKey(RepositoryName repository) {
         return "catalog/" + repository + "/_repo";
+    }
+
+    /** Metadata key of when a client last got a manifest of the repository. */
+    public static String pulledKey(String namespace, RepositoryName repository) {
+        return repositoryKey(namespace, repository) + "/_pulled";
+    }
+
+    /** Metadata key prefix under which every pin made through the admin API lives. */
+    public static final String PINS_PREFIX = "pins/";
+
+    /** Metadata key of a pin made through the admin API. The tag must have been validated. */
+    public static String pinKey(String namespace, RepositoryName repository, String tag) {
+        return PINS_PREFIX + namespace + "/" + repository + "/_tags/" + tag;
     }
 
     /** Metadata key of a link: the repository may serve this digest. */

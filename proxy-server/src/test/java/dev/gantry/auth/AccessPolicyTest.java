@@ -10,7 +10,7 @@ import org.junit.jupiter.api.Test;
 class AccessPolicyTest {
 
     private static AccessPolicy policy(boolean anonymousPull, AccessRule... rules) {
-        return new AccessPolicy(new AuthConfig(null, anonymousPull, List.of(rules), null, null, null, null, null));
+        return new AccessPolicy(new AuthConfig(null, anonymousPull, List.of(rules), null, null, null, null, null, null));
     }
 
     @Test
@@ -92,5 +92,39 @@ class AccessPolicyTest {
         assertThat(p.allows("admin", "local/app", true, false, "delete")).isTrue();
         assertThat(p.allows(null, "docker.io/library/alpine", false, false, "pull")).isFalse();
         assertThat(p.allows("bob", "local/app", true, false, "push")).isFalse();
+    }
+
+    @Test
+    void adminHasNoDefaultsAndAnAdminOnlyRuleDecidesNothingElse() {
+        AccessPolicy none = policy(true);
+        assertThat(none.allows("alice", "local/app", true, false, Access.ADMIN)).isFalse();
+        assertThat(none.administersAny("alice")).isFalse();
+
+        AccessPolicy p = policy(true,
+                new AccessRule("local/ci/", List.of("ci"), List.of("pull", "push", "admin")),
+                new AccessRule("", List.of("ops"), List.of("admin")));
+        assertThat(p.allows("ops", "docker.io/library/alpine", false, false, Access.ADMIN)).isTrue();
+        assertThat(p.allows("ops", "local/ci/app", true, false, Access.ADMIN)).isTrue();
+        assertThat(p.allows("ci", "local/ci/app", true, false, Access.ADMIN)).isTrue();
+        assertThat(p.allows("ci", "local/other", true, false, Access.ADMIN)).isFalse();
+        assertThat(p.allows(null, "local/ci/app", true, false, Access.ADMIN)).as("never anonymous").isFalse();
+        // The admin-only rule matches every repository, yet pulls and hosted pushes keep their defaults.
+        assertThat(p.allows("alice", "docker.io/library/alpine", false, false, Access.PULL)).isTrue();
+        assertThat(p.allows("alice", "local/app", true, false, Access.PUSH)).isTrue();
+        assertThat(p.allows(null, "docker.io/library/alpine", false, false, Access.PULL)).isTrue();
+        assertThat(p.allows("ops", "local/app", true, false, Access.PUSH)).isTrue();
+        assertThat(p.administersAny("ops")).isTrue();
+        assertThat(p.administersAny(null)).isFalse();
+        AccessPolicy everyone = policy(true, new AccessRule("", List.of("anonymous"), List.of("admin")));
+        assertThat(everyone.allows(null, "local/app", true, false, Access.ADMIN)).as("no rule makes anonymous callers admins").isFalse();
+        assertThat(everyone.administersAny(null)).isFalse();
+    }
+
+    @Test
+    void aWildcardScopeDoesNotCarryAdmin() {
+        Access all = new Access("repository", "local/app", java.util.Set.of("*"));
+        assertThat(all.allows(Access.PUSH)).isTrue();
+        assertThat(all.allows(Access.ADMIN)).isFalse();
+        assertThat(new Access("repository", "local/app", java.util.Set.of("admin")).allows(Access.ADMIN)).isTrue();
     }
 }

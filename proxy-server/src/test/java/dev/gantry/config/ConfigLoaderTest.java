@@ -226,4 +226,33 @@ class ConfigLoaderTest {
                 .isInstanceOf(ConfigException.class)
                 .hasMessage("test.yaml:3:7: not valid YAML: while parsing a flow sequence; expected ',' or ']', but got :");
     }
+
+    @Test
+    void pinsAndTheAdminActionAreRead() {
+        GantryConfig c = load("""
+                cache:
+                  pins:
+                    images: [library/nginx:1.25, ghcr.io/acme/app:stable]
+                    revalidate: 30m
+                auth:
+                  loopbackAdmin: true
+                  rules:
+                    - {prefix: "", users: [ops], actions: [admin]}
+                """);
+        assertThat(c.cache().pins().images()).containsExactly("library/nginx:1.25", "ghcr.io/acme/app:stable");
+        assertThat(c.cache().pins().revalidate()).isEqualTo(Duration.ofMinutes(30));
+        assertThat(c.auth().loopbackAdmin()).isTrue();
+        assertThat(load("").cache().pins().revalidate()).isEqualTo(Duration.ofHours(1));
+        assertThat(load("").auth().loopbackAdmin()).isFalse();
+    }
+
+    @Test
+    void aPinWithoutATagIsRefusedWithItsKey() {
+        assertThatThrownBy(() -> load("cache:\n  pins:\n    images: [library/nginx]\n"))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("cache.pins.images[0]");
+        assertThatThrownBy(() -> load("cache:\n  pins:\n    images: [\"Bad Name:1\"]\n"))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("cache.pins.images[0]");
+        assertThatThrownBy(() -> load("auth:\n  rules:\n    - {prefix: a/, users: [x], actions: [own]}\n"))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("pull, push, delete or admin");
+    }
 }

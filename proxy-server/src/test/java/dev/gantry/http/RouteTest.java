@@ -59,4 +59,19 @@ class RouteTest {
     void leavesPercentEncodingForNameValidationToReject() {
         assertThat(Route.parse("/v2/a/%2e%2e/manifests/x").name()).isEqualTo("a/%2e%2e");
     }
+
+    @Test
+    void theAdminApiHasItsOwnRoutesAndLeavesRepositoriesAndOtherExtensionsAlone() {
+        assertThat(Route.parse("/v2/_gantry/cache/repositories")).isEqualTo(new Route(Route.Kind.ADMIN, null, "cache/repositories"));
+        assertThat(Route.parse("/v2/_gantry/cache/library/nginx/manifests/1.25"))
+                .isEqualTo(new Route(Route.Kind.ADMIN, null, "cache/library/nginx/manifests/1.25"));
+        assertThat(Route.parse("/v2/_gantry/pins")).isEqualTo(new Route(Route.Kind.ADMIN, null, "pins"));
+        assertThat(Route.parse("/v2/_gantry/pins/library/nginx:1.25").kind()).isEqualTo(Route.Kind.ADMIN);
+        assertThat(Route.parse("/v2/_gantry/warm")).isEqualTo(new Route(Route.Kind.ADMIN, null, "warm"));
+        assertThat(Route.parse("/v2/_gantry/warm/abc")).isEqualTo(new Route(Route.Kind.ADMIN, null, "warm/abc"));
+        assertThat(Route.parse("/v2/_gantry/status").kind()).isEqualTo(Route.Kind.STATUS);
+        assertThat(Route.parse("/v2/_gantry/warmer").kind()).isNotEqualTo(Route.Kind.ADMIN);
+        assertThat(Route.parse("/v2/cache/manifests/1")).isEqualTo(new Route(Route.Kind.MANIFEST, "cache", "1"));
+        assertThat(Route.parse("/v2/library/pins/_gantry/hardware/1").kind()).isEqualTo(Route.Kind.EXTENSION);
+    }
 }

@@ -41,8 +41,13 @@ public final class Http {
     }
 
     public Response send(String method, String path, String... headers) {
+        return send(method, path, null, headers);
+    }
+
+    /** A request with a body ({@code null}: none). */
+    public Response send(String method, String path, byte[] body, String... headers) {
         HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(base + path)).timeout(Duration.ofSeconds(60))
-                .method(method, HttpRequest.BodyPublishers.noBody());
+                .method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofByteArray(body));
         for (int i = 0; i < headers.length; i += 2) {
             b.header(headers[i], headers[i + 1]);
         }

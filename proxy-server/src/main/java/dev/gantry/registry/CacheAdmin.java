@@ -1,0 +1,332 @@
+package dev.gantry.registry;
+
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
+import dev.gantry.oci.Digest;
+import dev.gantry.oci.ErrorCode;
+import dev.gantry.oci.Reference;
+import dev.gantry.oci.RegistryException;
+import dev.gantry.storage.MetadataStore;
+import dev.gantry.storage.StorageLayout;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
+import java.util.function.Predicate;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The operator's view of the cache (the admin API): which repositories it
+ * holds with their tags, sizes and last pull; evicting images and
+ * repositories; pins. Answers are JSON-ready maps, in the shapes the
+ * README's "Operator actions" documents. Walks run on the blocking executor.
+ */
+public final class CacheAdmin {
+
+    private static final Logger log = LoggerFactory.getLogger(CacheAdmin.class);
+
+    /** A page of repositories; {@code next} is the {@code last} of the next page, or null. */
+    public record Page(List<Map<String, Object>> repositories, String next) {
+    }
+
+    /** A pin's JSON, and whether the request made it. */
+    public record PinResult(Map<String, Object> pin, boolean created) {
+    }
+
+    private final MetadataStore meta;
+    private final ManifestStore manifests;
+    private final TagStore tags;
+    private final BlobTiers tiers;
+    private final RepositoryResolver resolver;
+    private final Pins pins;
+    private final CacheEviction eviction;
+    private final Executor blocking;
+    private final Cache<String, Instant> lastPull = Caffeine.newBuilder().maximumSize(100_000).build();
+
+    CacheAdmin(MetadataStore meta, ManifestStore manifests, TagStore tags, RepositoryLinks links, BlobTiers tiers,
+               RepositoryResolver resolver, Pins pins, Executor blocking) {
+        this.meta = meta;
+        this.manifests = manifests;
+        this.tags = tags;
+        this.tiers = tiers;
+        this.resolver = resolver;
+        this.pins = pins;
+        this.blocking = blocking;
+        this.eviction = new CacheEviction(manifests, tags, links, tiers, pins, this::walk);
+    }
+
+    List<CacheWalk.Entry> walk() throws IOException {
+        return CacheWalk.run(meta, this::stored);
+    }
+
+    Repository stored(String namespace, String name) {
+        return CacheWalk.resolveStored(resolver, namespace, name);
+    }
+
+    /** Cached repositories the predicate lets through, sorted by full name, after {@code last}, at most {@code n}. */
+    public CompletableFuture<Page> repositories(Integer n, String last, Predicate<Repository> visible) {
+        return async(() -> {
+            List<CacheWalk.Entry> all = walk().stream()
+                    .filter(e -> last == null || e.repo().fullName().compareTo(last) > 0)
+                    .filter(e -> visible.test(e.repo()))
+                    .toList();
+            List<CacheWalk.Entry> page = n != null && all.size() > n ? all.subList(0, n) : all;
+            List<Map<String, Object>> out = new ArrayList<>();
+            for (CacheWalk.Entry e : page) {
+                out.add(describe(e, false));
+            }
+            String next = page.size() < all.size() && !page.isEmpty() ? page.get(page.size() - 1).repo().fullName() : null;
+            return new Page(out, next);
+        });
+    }
+
+    /** One cached repository in detail; {@code NAME_UNKNOWN} when the cache holds no tag of it. */
+    public CompletableFuture<Map<String, Object>> repository(Repository repo) {
+        return async(() -> {
+            List<String> held = tags.listNow(repo);
+            if (held.isEmpty()) {
+                throw new RegistryException(ErrorCode.NAME_UNKNOWN, repo.fullName() + " holds no tag in the cache");
+            }
+            return describe(new CacheWalk.Entry(repo, held), true);
+        });
+    }
+
+    private Map<String, Object> describe(CacheWalk.Entry e, boolean detail) throws IOException {
+        Repository repo = e.repo();
+        Map<Digest, Long> blobs = new LinkedHashMap<>();
+        Map<Digest, ImageParts.Held> held = new LinkedHashMap<>();
+        Map<Digest, List<String>> tagsOf = new LinkedHashMap<>();
+        List<Map<String, Object>> tagList = new ArrayList<>();
+        boolean anyPinned = false;
+        for (String tag : e.tags()) {
+            Optional<TagRecord> record = tags.readNow(repo, tag);
+            if (record.isEmpty()) {
+                continue;
+            }
+            Digest digest = record.get().parsedDigest();
+            ImageParts parts = ImageParts.of(manifests, digest);
+            blobs.putAll(parts.blobs());
+            parts.manifests().forEach(held::putIfAbsent);
+            tagsOf.computeIfAbsent(digest, d -> new ArrayList<>()).add(tag);
+            Pins.Pin pin = pins.get(repo, tag);
+            anyPinned |= pin != null;
+            Map<String, Object> t = new LinkedHashMap<>();
+            t.put("tag", tag);
+            t.put("digest", digest.toString());
+            if (detail) {
+                t.put("mediaType", record.get().mediaType());
+                t.put("checkedAt", text(record.get().checkedAt()));
+                t.put("changedAt", text(record.get().changedAt()));
+            }
+            t.put("pinned", pin != null);
+            if (detail) {
+                t.put("pinSource", pin == null ? null : pin.source.name().toLowerCase(java.util.Locale.ROOT));
+            }
+            tagList.add(t);
+        }
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("name", repo.fullName());
+        m.put("kind", repo.isHosted() ? "hosted" : "mirrored");
+        m.put("upstream", repo.isHosted() ? null : repo.namespace());
+        if (!detail) {
+            m.put("tags", tagList);
+            m.put("manifests", held.size());
+        }
+        m.put("bytes", sum(blobs, false));
+        m.put("cachedBytes", sum(blobs, true));
+        m.put("lastPull", text(lastPull(repo)));
+        m.put("pinned", anyPinned);
+        if (detail) {
+            m.put("tags", tagList);
+            List<Map<String, Object>> ms = new ArrayList<>();
+            for (ImageParts.Held h : held.values()) {
+                Map<String, Object> one = new LinkedHashMap<>();
+                one.put("digest", h.digest().toString());
+                one.put("mediaType", h.mediaType());
+                one.put("tags", tagsOf.getOrDefault(h.digest(), List.of()));
+                one.put("platform", h.platform());
+                one.put("index", h.index() == null ? null : h.index().toString());
+                one.put("blobs", h.blobs().size());
+                one.put("bytes", sum(h.blobs(), false));
+                one.put("cachedBytes", sum(h.blobs(), true));
+                ms.add(one);
+            }
+            m.put("manifests", ms);
+        }
+        return m;
+    }
+
+    private long sum(Map<Digest, Long> blobs, boolean cachedOnly) {
+        long total = 0;
+        for (var b : blobs.entrySet()) {
+            if (!cachedOnly || tiers.heldLocally(b.getKey())) {
+                total += b.getValue();
+            }
+        }
+        return total;
+    }
+
+    /** Evicts one image (a tag, or a manifest by digest with the tags pointing at it). */
+    public CompletableFuture<Map<String, Object>> evictImage(Repository repo, Reference reference) {
+        return async(() -> eviction.image(repo, reference)).thenApply(this::afterEviction);
+    }
+
+    /** Evicts every image of a repository. */
+    public CompletableFuture<Map<String, Object>> evictRepository(Repository repo) {
+        return async(() -> eviction.repository(repo)).thenApply(this::afterEviction);
+    }
+
+    private Map<String, Object> afterEviction(Map<String, Object> result) {
+        log.info("evicted from the cache: {}", result);
+        return result;
+    }
+
+    /** Every pin the predicate lets through, sorted by image. */
+    public List<Map<String, Object>> pins(Predicate<Repository> visible) {
+        return pins.all().stream().filter(p -> visible.test(p.repo)).map(CacheAdmin::pinJson).toList();
+    }
+
+    /** Pins {@code repo:tag} (a pin of the admin API, kept in the metadata store). */
+    public CompletableFuture<PinResult> pin(Repository repo, String tag, String user) {
+        return async(() -> {
+            var added = pins.add(repo, tag, user);
+            // What the tag holds now is spared by eviction at once; the warm that follows adds what it fetches.
+            refreshPinned();
+            return new PinResult(pinJson(added.getKey()), added.getValue());
+        });
+    }
+
+    /** Removes a pin the admin API made; {@code 404} when there is none, {@code 409} for a configured one. */
+    public CompletableFuture<Map<String, Object>> unpin(Repository repo, String tag) {
+        return async(() -> {
+            Map<String, Object> removed = pinJson(pins.remove(repo, tag));
+            refreshPinned();
+            return removed;
+        });
+    }
+
+    /**
+     * Revalidates a pin's tag and fetches whatever of its image is missing,
+     * as a warm job; when it ends, the pin records what it found and the
+     * pinned digests are recomputed.
+     */
+    public WarmJobs.Job revalidate(Repository repo, String tag, WarmJobs warm) {
+        WarmJobs.Job job = warm.start(repo, Reference.parse(tag), repo.fullName() + ":" + tag);
+        job.result().whenComplete((digest, e) -> {
+            Pins.Pin p = pins.get(repo, tag);
+            if (p != null) {
+                p.revalidatedAt = pins.now();
+                p.digest = digest != null ? digest : p.digest;
+                p.error = e == null ? null : UpstreamErrors.unwrap(e).getMessage();
+            }
+            blocking.execute(this::refreshPinnedQuietly);
+        });
+        return job;
+    }
+
+    /** Revalidates every pin (the schedule of {@code cache.pins.revalidate}). */
+    public void revalidatePins(WarmJobs warm) {
+        for (Pins.Pin p : pins.all()) {
+            revalidate(p.repo, p.tag, warm);
+        }
+    }
+
+    /** Recomputes which digests pinned images are made of, from the tags as held now. Blocks. */
+    public void refreshPinned() throws IOException {
+        Set<Digest> digests = new HashSet<>();
+        for (Pins.Pin p : pins.all()) {
+            Optional<TagRecord> record = tags.readNow(p.repo, p.tag);
+            if (record.isPresent()) {
+                ImageParts parts = ImageParts.of(manifests, record.get().parsedDigest());
+                digests.addAll(parts.manifests().keySet());
+                digests.addAll(parts.blobs().keySet());
+            }
+        }
+        pins.hold(digests);
+    }
+
+    private void refreshPinnedQuietly() {
+        try {
+            refreshPinned();
+        } catch (IOException | RuntimeException e) {
+            log.warn("cannot recompute the digests of pinned images: {}", e.toString());
+        }
+    }
+
+    /** Whether a blob belongs to a pinned image: the disk tier's eviction leaves it. */
+    boolean pinned(Digest d) {
+        return pins.holds(d);
+    }
+
+    /** A client got a manifest of the repository: recorded to the minute, written at most once a minute. */
+    void notePull(Repository repo, Instant at) {
+        Instant minute = at.truncatedTo(ChronoUnit.MINUTES);
+        String key = StorageLayout.pulledKey(repo.namespace(), repo.name());
+        Instant before = lastPull.asMap().put(key, minute);
+        if (before == null || before.isBefore(minute)) {
+            blocking.execute(() -> {
+                try {
+                    meta.put(key, minute.toString().getBytes(StandardCharsets.UTF_8));
+                } catch (IOException e) {
+                    log.debug("cannot record the last pull of {}: {}", repo, e.toString());
+                }
+            });
+        }
+    }
+
+    private Instant lastPull(Repository repo) throws IOException {
+        String key = StorageLayout.pulledKey(repo.namespace(), repo.name());
+        Instant hot = lastPull.getIfPresent(key);
+        if (hot != null) {
+            return hot;
+        }
+        try {
+            return meta.get(key).map(b -> Instant.parse(new String(b, StandardCharsets.UTF_8).trim())).orElse(null);
+        } catch (RuntimeException e) {
+            return null; // a damaged record says nothing
+        }
+    }
+
+    static Map<String, Object> pinJson(Pins.Pin p) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("image", p.image());
+        m.put("repository", p.repo.fullName());
+        m.put("tag", p.tag);
+        m.put("source", p.source.name().toLowerCase(java.util.Locale.ROOT));
+        m.put("pinnedAt", text(p.pinnedAt));
+        m.put("pinnedBy", p.pinnedBy);
+        m.put("digest", p.digest == null ? null : p.digest.toString());
+        m.put("revalidatedAt", text(p.revalidatedAt));
+        m.put("error", p.error);
+        return m;
+    }
+
+    private static String text(Instant i) {
+        return i == null ? null : i.toString();
+    }
+
+    private interface Work<T> {
+        T run() throws IOException;
+    }
+
+    private <T> CompletableFuture<T> async(Work<T> work) {
+        return CompletableFuture.supplyAsync(() -> {
+            try {
+                return work.run();
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }, blocking);
+    }
+}

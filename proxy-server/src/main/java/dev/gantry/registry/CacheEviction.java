@@ -1,0 +1,169 @@
+package dev.gantry.registry;
+
+import dev.gantry.oci.Digest;
+import dev.gantry.oci.ErrorCode;
+import dev.gantry.oci.Reference;
+import dev.gantry.oci.RegistryException;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * Evicting images from the cache on an operator's word: the tags, the
+ * manifests (an index with its platform manifests) and the blobs, from
+ * every tier, except what another cached image (in any repository) or a
+ * hosted repository still needs. A pinned tag refuses. One eviction runs at
+ * a time; each blocks while it works.
+ */
+final class CacheEviction {
+
+    interface Walk {
+        List<CacheWalk.Entry> run() throws IOException;
+    }
+
+    private final ManifestStore manifests;
+    private final TagStore tags;
+    private final RepositoryLinks links;
+    private final BlobTiers tiers;
+    private final Pins pins;
+    private final Walk walk;
+
+    CacheEviction(ManifestStore manifests, TagStore tags, RepositoryLinks links, BlobTiers tiers, Pins pins, Walk walk) {
+        this.manifests = manifests;
+        this.tags = tags;
+        this.links = links;
+        this.tiers = tiers;
+        this.pins = pins;
+        this.walk = walk;
+    }
+
+    synchronized Map<String, Object> image(Repository repo, Reference reference) throws IOException {
+        refuseHosted(repo);
+        List<String> drop = new ArrayList<>();
+        Digest root;
+        if (reference.isDigest()) {
+            root = reference.digest();
+            for (String tag : tagsOf(repo)) {
+                tags.readNow(repo, tag).filter(r -> r.parsedDigest().equals(root)).ifPresent(r -> drop.add(tag));
+            }
+            if (drop.isEmpty() && manifests.readNow(root).isEmpty()) {
+                throw new RegistryException(ErrorCode.MANIFEST_UNKNOWN, repo.fullName() + "@" + root + " is not in the cache");
+            }
+        } else {
+            Optional<TagRecord> record = tags.readNow(repo, reference.tag());
+            if (record.isEmpty()) {
+                throw new RegistryException(ErrorCode.MANIFEST_UNKNOWN, repo.fullName() + ":" + reference.tag() + " is not in the cache");
+            }
+            root = record.get().parsedDigest();
+            drop.add(reference.tag());
+        }
+        refusePinned(repo, drop);
+        return evict(repo, drop, List.of(root));
+    }
+
+    synchronized Map<String, Object> repository(Repository repo) throws IOException {
+        refuseHosted(repo);
+        List<String> drop = tagsOf(repo);
+        if (drop.isEmpty()) {
+            throw new RegistryException(ErrorCode.NAME_UNKNOWN, repo.fullName() + " holds no tag in the cache");
+        }
+        refusePinned(repo, drop);
+        List<Digest> roots = new ArrayList<>();
+        for (String tag : drop) {
+            tags.readNow(repo, tag).ifPresent(r -> roots.add(r.parsedDigest()));
+        }
+        return evict(repo, drop, roots);
+    }
+
+    private Map<String, Object> evict(Repository repo, List<String> drop, List<Digest> roots) throws IOException {
+        Set<Digest> gone = new LinkedHashSet<>();
+        Map<Digest, Long> blobs = new LinkedHashMap<>();
+        for (Digest root : roots) {
+            ImageParts parts = ImageParts.of(manifests, root);
+            gone.add(root);
+            gone.addAll(parts.manifests().keySet());
+            blobs.putAll(parts.blobs());
+        }
+        // What the images left behind still need: here, and in every other repository.
+        Set<Digest> neededHere = new HashSet<>();
+        Set<Digest> neededElsewhere = new HashSet<>();
+        for (CacheWalk.Entry e : walk.run()) {
+            boolean here = e.repo().fullName().equals(repo.fullName());
+            for (String tag : e.tags()) {
+                if (here && drop.contains(tag)) {
+                    continue;
+                }
+                Optional<TagRecord> r = tags.readNow(e.repo(), tag);
+                if (r.isPresent()) {
+                    ImageParts parts = ImageParts.of(manifests, r.get().parsedDigest());
+                    Set<Digest> into = here ? neededHere : neededElsewhere;
+                    into.add(r.get().parsedDigest());
+                    into.addAll(parts.manifests().keySet());
+                    into.addAll(parts.blobs().keySet());
+                }
+            }
+        }
+        for (String tag : drop) {
+            tags.deleteNow(repo, tag);
+        }
+        List<String> evictedManifests = new ArrayList<>();
+        for (Digest m : gone) {
+            if (!neededHere.contains(m)) {
+                links.unlinkNow(repo, m);
+            }
+            if (!neededHere.contains(m) && !neededElsewhere.contains(m)) {
+                manifests.evict(m);
+                evictedManifests.add(m.toString());
+            }
+        }
+        int removed = 0;
+        int kept = 0;
+        long bytes = 0;
+        for (var b : blobs.entrySet()) {
+            Digest d = b.getKey();
+            if (!neededHere.contains(d)) {
+                links.unlinkNow(repo, d);
+            }
+            if (neededHere.contains(d) || neededElsewhere.contains(d) || links.heldByHostedRepository(d)) {
+                kept++;
+            } else if (tiers.evict(d).join()) {
+                removed++;
+                bytes += b.getValue();
+            }
+        }
+        Map<String, Object> out = new LinkedHashMap<>();
+        out.put("repository", repo.fullName());
+        out.put("manifests", evictedManifests);
+        out.put("tags", List.copyOf(drop));
+        out.put("blobs", removed);
+        out.put("bytes", bytes);
+        out.put("keptBlobs", kept);
+        return out;
+    }
+
+    private List<String> tagsOf(Repository repo) throws IOException {
+        return tags.listNow(repo);
+    }
+
+    private void refusePinned(Repository repo, List<String> drop) {
+        List<String> pinned = drop.stream().filter(t -> pins.isPinned(repo, t)).toList();
+        if (!pinned.isEmpty()) {
+            throw new RegistryException(ErrorCode.DENIED, 409, repo.fullName() + ":" + String.join(", ", pinned)
+                    + " is pinned; unpin it first (DELETE /v2/_gantry/pins/" + repo.fullName() + ":" + pinned.get(0) + ")",
+                    Map.of(), null);
+        }
+    }
+
+    private static void refuseHosted(Repository repo) {
+        if (repo.isHosted()) {
+            throw new RegistryException(ErrorCode.UNSUPPORTED, repo.fullName() + " is hosted here, not cached: delete its "
+                    + "content with DELETE /v2/" + repo.fullName() + "/manifests/<digest>");
+        }
+    }
+}
