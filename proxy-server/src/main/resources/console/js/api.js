@@ -42,12 +42,13 @@ export function logout() {
 
 /**
  * Basic credentials once, for a bearer token that reads whatever the user may
- * pull (scope registry:*:pull); the password is not kept.
+ * pull, and administers what an admin rule gives the user (scope
+ * registry:*:pull,admin); the password is not kept.
  */
 export async function login(user, password) {
   const basic = btoa(unescape(encodeURIComponent(`${user}:${password}`)));
   // credentials: 'omit' keeps the browser from answering the 401's Basic challenge with a password dialog.
-  const r = await fetch('/token?scope=' + encodeURIComponent('registry:*:pull'), {
+  const r = await fetch('/token?scope=' + encodeURIComponent('registry:*:pull,admin'), {
     headers: { Authorization: `Basic ${basic}` }, credentials: 'omit',
   });
   if (!r.ok) {

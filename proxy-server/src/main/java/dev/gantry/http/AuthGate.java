@@ -242,8 +242,15 @@ final class AuthGate {
             return Optional.empty();
         }
         if (isEverywhere(asked)) {
-            // The console's session: pull wherever the rules let this caller pull, judged per request.
-            return asked.allows(Access.PULL) ? Optional.of(new Access(EVERYWHERE_TYPE, "*", Set.of(Access.PULL))) : Optional.empty();
+            // The console's session: pull (and admin, asked by name) wherever the rules let this caller, judged per request.
+            Set<String> actions = new LinkedHashSet<>();
+            if (asked.allows(Access.PULL)) {
+                actions.add(Access.PULL);
+            }
+            if (user != null && asked.actions().contains(Access.ADMIN) && policy.administersAny(user)) {
+                actions.add(Access.ADMIN);
+            }
+            return actions.isEmpty() ? Optional.empty() : Optional.of(new Access(EVERYWHERE_TYPE, "*", actions));
         }
         if (!"repository".equals(asked.type())) {
             return Optional.empty();
@@ -285,10 +292,12 @@ final class AuthGate {
     }
 
     /**
-     * {@code registry:*:pull}, the scope the web console asks for: one token
-     * that reads whatever its holder may pull, so that listings (catalog,
-     * search, cached repositories) filtered by {@link #permits} show the
-     * user's view. Only pull: a token for everything never pushes or deletes.
+     * {@code registry:*:pull,admin}, the scope the web console asks for: one
+     * token that reads whatever its holder may pull, so that listings
+     * (catalog, search, cached repositories) filtered by {@link #permits} show
+     * the user's view, and administers what an admin rule gives the user
+     * (only when asked by name, never through {@code *}). Never push or
+     * delete: a token for everything stays read-only for content.
      */
     private static boolean isEverywhere(Access a) {
         return EVERYWHERE_TYPE.equals(a.type()) && "*".equals(a.name());
