@@ -29,7 +29,7 @@ function route() {
   let result;
   switch (page) {
     case 'overview': result = overview(); break;
-    case 'repositories': result = repositories(params); break;
+    case 'repositories': result = repositories(params, parts.slice(1).join('/')); break;
     case 'search': result = search(params); break;
     case 'image': result = image(parts[1], parts.slice(2).join('/')); break;
     case 'login': result = loginPage(params); break;

@@ -32,6 +32,7 @@ import org.junit.jupiter.api.io.TempDir;
 import org.openqa.selenium.By;
 import org.openqa.selenium.Dimension;
 import org.openqa.selenium.WebElement;
+import org.openqa.selenium.support.ui.Select;
 
 /**
  * The web console in a real browser (Debian's chromium through
@@ -63,6 +64,8 @@ class ConsoleBrowserIT {
         pusher.push("test/plain", "1", TestImage.builder().seed(4)
                 .rawLayer(TestImage.layerOf(Map.of("etc/motd", "hello\n".getBytes(StandardCharsets.UTF_8)))).build());
         pusher.push("team/secret", "1", gpuImage(5));
+        pusher.push("test/evictme", "1", TestImage.builder().seed(6)
+                .rawLayer(TestImage.layerOf(Map.of("etc/issue", "bye\n".getBytes(StandardCharsets.UTF_8)))).build());
         Path htpasswd = HtpasswdFile.write(tmp.resolve("htpasswd"), Map.of("alice", ALICE_PW, "bob", BOB_PW));
         gantry = GantryServer.start("""
                 upstreams:
@@ -72,17 +75,19 @@ class ConsoleBrowserIT {
                 auth:
                   htpasswd: %s
                   rules:
+                    - {prefix: "", users: [alice], actions: [admin]}
                     - {prefix: docker.io/team/, users: [alice], actions: [pull]}
                 prefetch: {mode: "off"}
                 hardware: {waitBudget: 20s}
                 """.formatted(upstream.url(), htpasswd), tmp.resolve("gantry"), MutableClock.startingNow());
         http = new Http(gantry.url());
         // Pull and scan once, so pages show a warm mirror and no test waits on the scanner.
-        for (String image : List.of("test/gpu", "test/kvm", "test/plain")) {
+        for (String image : List.of("test/gpu", "test/kvm", "test/plain", "test/evictme")) {
             assertThat(http.get("/v2/" + image + "/_gantry/hardware/1").status()).as(image).isEqualTo(200);
             http.get("/v2/" + image + "/manifests/1", "Accept", MediaTypes.OCI_MANIFEST + ", " + MediaTypes.OCI_INDEX);
         }
         assertThat(http.get("/v2/team/secret/_gantry/hardware/1", "Authorization", basic("alice", ALICE_PW)).status()).isEqualTo(200);
+        http.get("/v2/team/secret/manifests/1", "Accept", MediaTypes.OCI_MANIFEST, "Authorization", basic("alice", ALICE_PW));
     }
 
     @AfterAll
@@ -269,6 +274,14 @@ class ConsoleBrowserIT {
             browser.text(By.id("upstreams"), "docker.io");
             browser.visible(By.id("charts"));
         });
+        pages.put("search", () -> {
+            search("hardware", "gpu.nvidia");
+            assertThat(results()).isNotEmpty();
+        });
+        pages.put("repositories", () -> {
+            browser.open(gantry.url() + "/ui/#/repositories");
+            browser.visible(By.id("repository-table"));
+        });
         pages.put("image", () -> {
             browser.open(imagePage("test/gpu", "1"));
             browser.text(By.cssSelector(".referrers"), "Referrers (2)");
@@ -300,6 +313,77 @@ class ConsoleBrowserIT {
         }
     }
 
+    /** The repositories in a search's results table, as the console links them. */
+    List<String> results() {
+        browser.visible(By.id("results"));
+        return browser.driver().findElements(By.cssSelector("#result-table .result-link")).stream().map(WebElement::getText).sorted().toList();
+    }
+
+    void search(String filter, String value) {
+        browser.open(gantry.url() + "/ui/#/search");
+        if (filter.equals("devices")) {
+            browser.visible(By.id("f-devices")).click();
+        } else {
+            new Select(browser.visible(By.id("f-" + filter))).selectByValue(value);
+        }
+        browser.driver().findElement(By.id("search-run")).click();
+        browser.visible(By.cssSelector("#results .card"));
+    }
+
+    @Test
+    void findsImagesByAHardwareFilterAndOpensOne() {
+        search("hardware", "gpu.nvidia");
+        assertThat(results()).as("anonymous").containsExactly("docker.io/test/gpu:1");
+        search("devices", "none");
+        assertThat(results()).containsExactly("docker.io/test/evictme:1", "docker.io/test/plain:1");
+        assertThat(browser.driver().getCurrentUrl()).endsWith("#/search?devices=none");
+
+        logIn("alice", ALICE_PW);
+        search("hardware", "gpu.nvidia");
+        assertThat(results()).as("alice may pull team/").containsExactly("docker.io/team/secret:1", "docker.io/test/gpu:1");
+        assertThat(browser.driver().findElement(By.cssSelector("#results h2")).getText()).isEqualTo("2 images");
+        search("arch", "arm64");
+        assertThat(results()).containsExactly("docker.io/test/kvm:1");
+        assertThat(browser.driver().findElement(By.id("result-table")).getText()).contains("linux/arm64").contains("kvm supported");
+
+        search("hardware", "gpu.nvidia");
+        browser.driver().findElements(By.cssSelector("#result-table .result-link")).stream()
+                .filter(a -> a.getText().equals("docker.io/test/gpu:1")).findFirst().orElseThrow().click();
+        assertThat(browser.text(By.cssSelector(".hardware-classes"), "gpu.nvidia").getText()).contains("gpu.nvidia required");
+        assertThat(browser.driver().findElement(By.id("image-title")).getText()).isEqualTo("docker.io/test/gpu:1");
+    }
+
+    @Test
+    void anAdministratorPinsAndEvictsFromTheRepositoriesPage() {
+        logIn("alice", ALICE_PW);
+        browser.open(gantry.url() + "/ui/#/repositories");
+        WebElement row = browser.visible(By.cssSelector("tr[data-repository='docker.io/test/evictme']"));
+        assertThat(browser.driver().findElement(By.id("repository-table")).getText())
+                .contains("docker.io/test/gpu").contains("docker.io/test/kvm").contains("docker.io/team/secret");
+        assertThat(row.getText()).contains("mirrored").contains("–");
+        row.findElement(By.cssSelector(".repository-link")).click();
+
+        browser.text(By.id("tag-table"), "1");
+        browser.visible(By.cssSelector("tr[data-tag='1'] .pin")).click();
+        assertThat(browser.text(By.id("action-done"), "pinned").getText()).isEqualTo("pinned docker.io/test/evictme:1");
+        assertThat(browser.text(By.cssSelector("tr[data-tag='1'] .pin-state"), "pinned").getText()).isEqualTo("pinned (api)");
+        assertThat(http.get("/v2/_gantry/pins", "Authorization", basic("alice", ALICE_PW)).text()).contains("docker.io/test/evictme:1");
+
+        browser.driver().findElement(By.cssSelector("tr[data-tag='1'] .evict")).click();
+        browser.driver().findElement(By.cssSelector("tr[data-tag='1'] .evict")).click();
+        assertThat(browser.visible(By.cssSelector("#action-message .error")).getText()).as("a pinned image stays").contains("pinned");
+
+        browser.driver().findElement(By.cssSelector("tr[data-tag='1'] .pin")).click();
+        assertThat(browser.text(By.id("action-done"), "unpinned").getText()).isEqualTo("unpinned docker.io/test/evictme:1");
+        browser.driver().findElement(By.cssSelector("tr[data-tag='1'] .evict")).click();
+        browser.driver().findElement(By.cssSelector("tr[data-tag='1'] .evict")).click();
+        assertThat(browser.text(By.id("action-done"), "evicted").getText()).isEqualTo("evicted docker.io/test/evictme:1");
+        Awaits.until(() -> browser.driver().findElements(By.cssSelector("tr[data-tag='1']")).isEmpty(), Duration.ofSeconds(10),
+                "the evicted tag to leave the page");
+        assertThat(http.get("/v2/_gantry/cache/repositories/docker.io/test/evictme", "Authorization", basic("alice", ALICE_PW)).text())
+                .doesNotContain("\"tag\":\"1\"");
+    }
+
     @Test
     void eachUserSeesOnlyWhatTheyMayPull() {
         browser.open(imagePage("team/secret", "1"));
@@ -309,6 +393,8 @@ class ConsoleBrowserIT {
         logIn("bob", BOB_PW);
         browser.open(imagePage("team/secret", "1"));
         assertThat(browser.visible(By.cssSelector("#image-body .error")).getText()).as("bob").contains("bob may not pull");
+        browser.open(gantry.url() + "/ui/#/repositories");
+        assertThat(browser.visible(By.cssSelector("#repositories .error")).getText()).as("bob is no administrator").contains("bob");
 
         browser.driver().findElement(By.id("logout")).click();
         logIn("alice", ALICE_PW);
