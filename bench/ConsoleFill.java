@@ -79,8 +79,9 @@ public final class ConsoleFill {
             String repo = "bench/r" + r;
             pushBlob(up, repo, layer.gzip());
             for (int t = 0; t < perRepo; t++) {
+                String gpuEnv = r % kinds.size() == 0 ? ",\"NVIDIA_VISIBLE_DEVICES=all\",\"NVIDIA_REQUIRE_CUDA=cuda>=12.2\"" : "";
                 Blob config = Blob.of(("{\"architecture\":\"amd64\",\"os\":\"linux\",\"config\":{\"Env\":[\"PATH=/usr/bin:/bin\",\"IMAGE="
-                        + r + "-" + t + "\"]},\"rootfs\":{\"type\":\"layers\",\"diff_ids\":[\"" + layer.diffId() + "\"]}}")
+                        + r + "-" + t + "\"" + gpuEnv + "]},\"rootfs\":{\"type\":\"layers\",\"diff_ids\":[\"" + layer.diffId() + "\"]}}")
                         .getBytes(StandardCharsets.UTF_8));
                 pushBlob(up, repo, config);
                 String manifest = "{\"schemaVersion\":2,\"mediaType\":\"" + OCI_MANIFEST + "\",\"config\":{\"mediaType\":"

@@ -41,7 +41,7 @@ async function listing(params) {
 function next(link) {
   const m = link && /<([^>]+)>;\s*rel="?next"?/.exec(link);
   if (!m) {
-    return null;
+    return '';
   }
   const q = new URL(m[1], location.origin).searchParams;
   return el('a', { href: `#/repositories?${new URLSearchParams({ n: q.get('n') || '50', last: q.get('last') || '' })}`, id: 'next-page' },
