@@ -10,7 +10,8 @@ import picocli.CommandLine.Command;
         mixinStandardHelpOptions = true,
         versionProvider = VersionProvider.class,
         description = "A hardware-aware OCI registry mirror.",
-        subcommands = {ServeCommand.class, ConfigCommand.class, ScanCommand.class, CheckCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {ServeCommand.class, ConfigCommand.class, ScanCommand.class, CheckCommand.class, CacheCommand.class,
+                CommandLine.HelpCommand.class})
 public final class GantryCommand implements Runnable {
 
     @CommandLine.Spec

@@ -100,6 +100,10 @@ public final class GantryMetrics {
             prefetch.labelValues(result);
         }
         SCAN_RESULTS.forEach(scans::labelValues);
+        // The usual reasons; an unusual upstream status adds its own series when it happens.
+        for (String reason : List.of("rate-limited", "upstream-timeout", "upstream-unreachable")) {
+            stale.labelValues(reason);
+        }
     }
 
     /** Puts an upstream's request counters at zero for the request kinds Gantry sends, before the first request. */

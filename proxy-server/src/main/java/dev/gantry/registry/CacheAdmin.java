@@ -273,6 +273,10 @@ public final class CacheAdmin {
     void notePull(Repository repo, Instant at) {
         Instant minute = at.truncatedTo(ChronoUnit.MINUTES);
         String key = StorageLayout.pulledKey(repo.namespace(), repo.name());
+        Instant seen = lastPull.getIfPresent(key);
+        if (seen != null && !seen.isBefore(minute)) {
+            return; // the common case on the manifest path: recorded this minute already
+        }
         Instant before = lastPull.asMap().put(key, minute);
         if (before == null || before.isBefore(minute)) {
             blocking.execute(() -> {

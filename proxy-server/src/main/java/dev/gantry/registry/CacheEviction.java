@@ -52,7 +52,8 @@ final class CacheEviction {
             for (String tag : tagsOf(repo)) {
                 tags.readNow(repo, tag).filter(r -> r.parsedDigest().equals(root)).ifPresent(r -> drop.add(tag));
             }
-            if (drop.isEmpty() && manifests.readNow(root).isEmpty()) {
+            // Only what this repository holds: another repository's content is not this caller's to evict (nor to learn of).
+            if (drop.isEmpty() && (!links.isLinkedNow(repo, root) || manifests.readNow(root).isEmpty())) {
                 throw new RegistryException(ErrorCode.MANIFEST_UNKNOWN, repo.fullName() + "@" + root + " is not in the cache");
             }
         } else {

@@ -93,6 +93,12 @@ final class RepositoryLinks {
         }, blocking);
     }
 
+    /** Whether the repository may serve the digest, read on the calling thread (which may block). */
+    boolean isLinkedNow(Repository repo, Digest digest) throws IOException {
+        Link link = new Link(repo, digest);
+        return Boolean.TRUE.equals(known.getIfPresent(link)) || meta.exists(link.key());
+    }
+
     /** Removes a mirrored repository's link on the calling thread (which may block): an operator's eviction. */
     void unlinkNow(Repository repo, Digest digest) throws IOException {
         Link link = new Link(repo, digest);

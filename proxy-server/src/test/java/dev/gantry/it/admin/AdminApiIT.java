@@ -192,6 +192,26 @@ class AdminApiIT {
     }
 
     @Test
+    void evictionByDigestTakesTheTagsPointingAtItAndNothingOfOtherRepositories() {
+        startGantry("");
+        TestImage a = push("test/a", "1", 1);
+        new Pusher(upstream.url()).push("test/a", "also", a);
+        pull("test/a", "1", a);
+        pull("test/a", "also", a);
+
+        // test/b never held it: the digest is not test/b's to evict, nor to learn of.
+        Http.Response elsewhere = admin("DELETE", "/v2/_gantry/cache/test/b/manifests/" + a.digest(), null);
+        assertThat(elsewhere.status()).isEqualTo(404);
+        assertThat(a.blobs()).allMatch(this::onDisk);
+
+        Http.Response evicted = admin("DELETE", "/v2/_gantry/cache/test/a/manifests/" + a.digest(), null);
+        assertThat(evicted.status()).as(evicted.text()).isEqualTo(200);
+        assertThat(json(evicted).get("tags")).extracting(JsonNode::asText).containsExactly("1", "also");
+        assertThat(a.blobs()).noneMatch(this::onDisk);
+        assertThat(admin("GET", "/v2/_gantry/cache/repositories/test/a", null).status()).isEqualTo(404);
+    }
+
+    @Test
     void pinSurvivesRestartAndRefusesEvictionUntilUnpinned() {
         startGantry("");
         TestImage a = push("test/a", "1", 1);

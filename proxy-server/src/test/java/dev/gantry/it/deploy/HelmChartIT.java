@@ -293,6 +293,27 @@ class HelmChartIT {
     }
 
     @Test
+    void theGrafanaDashboardIsAnOptionalConfigMapForTheSidecar() throws IOException {
+        Predicate<JsonNode> dashboard = o -> o.path("metadata").path("labels").has("grafana_dashboard");
+        assertThat(render("default-values.yaml").all("ConfigMap")).noneMatch(dashboard);
+        Rendered r = render("default-values.yaml", "grafana.dashboard.enabled=true", "grafana.dashboard.labels.team=registry",
+                "grafana.dashboard.annotations.grafana_folder=Registry");
+        List<JsonNode> maps = r.all("ConfigMap").stream().filter(dashboard).toList();
+        assertThat(maps).hasSize(1);
+        JsonNode map = maps.get(0);
+        assertThat(map.path("metadata").path("labels").path("grafana_dashboard").asText()).isEqualTo("1");
+        assertThat(map.path("metadata").path("labels").path("team").asText()).isEqualTo("registry");
+        assertThat(map.path("metadata").path("annotations").path("grafana_folder").asText()).isEqualTo("Registry");
+        JsonNode shipped = new com.fasterxml.jackson.databind.ObjectMapper().readTree(map.path("data").path("gantry.json").asText());
+        assertThat(shipped).isEqualTo(new com.fasterxml.jackson.databind.ObjectMapper().readTree(GrafanaDashboardIT.DASHBOARD.toFile()));
+        assertThat(shipped.path("uid").asText()).isEqualTo("gantry-overview");
+        // The server's own ConfigMap is still the one the pod mounts.
+        assertThat(r.config().path("upstreams")).isNotEmpty();
+        Tools.Result lint = helm("lint", "--strict", CHART.toString(), "-f", ci("default-values.yaml"), "--set", "grafana.dashboard.enabled=true");
+        assertThat(lint.exit()).as(lint.stdout() + lint.stderr()).isZero();
+    }
+
+    @Test
     void perReplicaVolumeMakesAStatefulSetWithAClaimPerPod() {
         Rendered r = render("s3-replicas-values.yaml", "persistence.mode=perReplica", "persistence.size=30Gi");
         JsonNode sts = r.workload();
@@ -660,7 +681,10 @@ class HelmChartIT {
         }
 
         String gantryYaml() {
-            String text = one("ConfigMap").path("data").path("gantry.yaml").asText(null);
+            // The server's ConfigMap: the only one, unless the optional dashboard's is rendered beside it.
+            List<JsonNode> maps = all("ConfigMap").stream().filter(m -> m.path("data").has("gantry.yaml")).toList();
+            assertThat(maps).as("ConfigMaps with gantry.yaml").hasSize(1);
+            String text = maps.get(0).path("data").path("gantry.yaml").asText(null);
             assertThat(text).as("ConfigMap data gantry.yaml").isNotNull();
             return text;
         }
