@@ -3,6 +3,7 @@ package dev.gantry.app;
 import dev.gantry.auth.Authenticator;
 import dev.gantry.config.GantryConfig;
 import dev.gantry.config.UpstreamConfig;
+import dev.gantry.hardware.CatalogFollower;
 import dev.gantry.hardware.HardwareCatalog;
 import dev.gantry.hardware.HardwareService;
 import dev.gantry.hardware.LayerScans;
@@ -127,7 +128,7 @@ public final class Gantry implements AutoCloseable {
                 () -> registry.fillsInFlight() > 0, config.hardware().yieldToFills());
         this.hardware = new HardwareService(registry, scans, new ImageAnalyzer(kb, clock), storage.meta(), blocking, clock);
         registry.contributeReferrers(hardware::referrers);
-        this.catalog = HardwareCatalog.start(registry, hardware, scans, storage.meta(), blocking,
+        this.catalog = CatalogFollower.start(registry, hardware, scans, storage.meta(), blocking,
                 d -> disk.statNow(d).isPresent() ? Optional.of(disk.pathOf(d)) : Optional.empty(), CATALOG_MAX_IMAGES);
         if (config.hardware().scan()) {
             // Scan layers as they arrive, in the background: pulls and pushes are never slowed by it.

@@ -48,6 +48,11 @@ final class CatalogStore {
         this.blocking = blocking;
     }
 
+    /** Whether no write is queued or running. */
+    boolean idle() {
+        return writes.isEmpty() && !writing.get();
+    }
+
     /** Runs {@code write} after every write queued before it, on the blocking executor. */
     private void inOrder(Runnable write) {
         writes.add(write);

@@ -1,13 +1,9 @@
 package dev.gantry.hardware;
 
 import dev.gantry.oci.Digest;
-import dev.gantry.registry.Registry;
 import dev.gantry.registry.Repository;
 import dev.gantry.schema.HardwareDocument;
-import dev.gantry.schema.ScanInfo;
-import dev.gantry.storage.MetadataStore;
 import java.io.IOException;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -81,39 +77,11 @@ public final class HardwareCatalog {
     private boolean full;
 
     /** @param searches runs searches, off the event loop */
+    /** See {@link CatalogFollower#start} for a running server's. */
     HardwareCatalog(CatalogStore store, Executor searches, int maxImages) {
         this.store = store;
         this.searches = searches;
         this.maxImages = maxImages;
-    }
-
-    /**
-     * Builds the catalog of a running server: follows every manifest the
-     * registry serves or stores, makes documents as layer scans complete, and
-     * reads back (on {@code blocking}, in the background) what repositories
-     * held at the last stop.
-     *
-     * @param localFile a blob's file on this replica's disk, if it is there
-     * @param maxImages the most image platforms listed
-     */
-    public static HardwareCatalog start(Registry registry, HardwareService hardware, LayerScans scans, MetadataStore meta,
-                                        Executor blocking, Function<Digest, Optional<Path>> localFile, int maxImages) {
-        HardwareCatalog catalog = new HardwareCatalog(new CatalogStore(meta, blocking), blocking, maxImages);
-        registry.observeManifests(new ScanFollower(hardware, scans, catalog, localFile));
-        blocking.execute(() -> {
-            try {
-                catalog.load(name -> {
-                    try {
-                        return registry.resolver().resolve(name, null);
-                    } catch (RuntimeException e) {
-                        return null;
-                    }
-                }, hardware::currentDocumentNow);
-            } catch (IOException | RuntimeException e) {
-                log.warn("cannot read the hardware catalog back; images are listed again as they are pulled: {}", e.toString());
-            }
-        });
-        return catalog;
     }
 
     /** Image platforms listed now. */
@@ -179,8 +147,11 @@ public final class HardwareCatalog {
         }
     }
 
-    /** {@code repo} no longer holds {@code top} (deleted, or evicted): neither it nor its tags are listed. */
-    synchronized void remove(Repository repo, Digest top) {
+    /**
+     * {@code repo} no longer holds {@code top}, an image manifest or an index
+     * (deleted, or evicted): neither it nor its tags are listed any more.
+     */
+    public synchronized void remove(Repository repo, Digest top) {
         Placement p = placements.remove(placementKey(repo, top));
         if (p == null) {
             return;
@@ -203,9 +174,12 @@ public final class HardwareCatalog {
         gone.forEach(p -> remove(p.repo, p.top));
     }
 
-    /** The document of a platform manifest is known (scanned now, or read back at start). */
+    /** The document of a platform manifest is known (scanned now, or read back at start); kept if a placement lists it. */
     synchronized void documented(Digest manifest, HardwareDocument doc) {
-        HardwareDocument slim = slim(doc);
+        if (!placedAt.containsKey(manifest)) {
+            return; // no repository listed holds it (the catalog is full, or it is not an image a tag or pull named)
+        }
+        HardwareDocument slim = CatalogEntry.slim(doc);
         if (slim.equals(documents.get(manifest))) {
             return;
         }
@@ -218,6 +192,11 @@ public final class HardwareCatalog {
         }
     }
 
+    /** Whether every change so far is written to the store. */
+    boolean written() {
+        return store.idle();
+    }
+
     /** Whether the catalog has the document of a platform manifest. */
     synchronized boolean hasDocument(Digest manifest) {
         return documents.containsKey(manifest);
@@ -228,7 +207,7 @@ public final class HardwareCatalog {
         for (Digest d : p.manifests()) {
             HardwareDocument doc = documents.get(d);
             if (doc != null) {
-                CatalogEntry e = new CatalogEntry(p.repo, d, p.index(), tagList, doc);
+                CatalogEntry e = CatalogEntry.of(p.repo, d, p.index(), tagList, doc);
                 entries.put(e.key(), e);
             }
         }
@@ -299,6 +278,9 @@ public final class HardwareCatalog {
             Digest top = Digest.parse(placed.digest());
             List<Digest> platforms = placed.platforms().stream().map(Digest::parse).toList();
             synchronized (this) {
+                if (placements.containsKey(placementKey(repo, top))) {
+                    continue; // served since the start: what the follower saw is newer
+                }
                 Placement p = new Placement(repo, top, platforms);
                 p.tags.addAll(placed.tags());
                 placements.put(placementKey(repo, top), p);
@@ -317,12 +299,5 @@ public final class HardwareCatalog {
 
     private static String placementKey(Repository repo, Digest top) {
         return repo.fullName() + "@" + top;
-    }
-
-    /** The document without evidence or per-layer detail: what a search reads, a tenth of the memory. */
-    private static HardwareDocument slim(HardwareDocument doc) {
-        ScanInfo s = doc.scan();
-        return new HardwareDocument(doc.schemaVersion(), doc.subject(), doc.platform(), doc.passthruDevices(), doc.volumes(),
-                doc.devices(), List.of(), new ScanInfo(s.status(), s.time(), s.scanner(), s.knowledgeBase(), List.of(), List.of()));
     }
 }

@@ -49,6 +49,7 @@ class RouteTest {
         assertThat(Route.parse("/v2/").kind()).isEqualTo(Route.Kind.BASE);
         assertThat(Route.parse("/v2").kind()).isEqualTo(Route.Kind.BASE);
         assertThat(Route.parse("/v2/_catalog").kind()).isEqualTo(Route.Kind.CATALOG);
+        assertThat(Route.parse("/v2/_gantry/search").kind()).isEqualTo(Route.Kind.SEARCH);
         assertThat(Route.parse("/healthz").kind()).isEqualTo(Route.Kind.HEALTH);
         assertThat(Route.parse("/readyz").kind()).isEqualTo(Route.Kind.READY);
         assertThat(Route.parse("/etc/passwd").kind()).isEqualTo(Route.Kind.UNKNOWN);

@@ -1,7 +1,6 @@
 package dev.gantry.it.hardware;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import java.util.Iterator;
 import java.util.Map;
 import java.util.function.Predicate;
 
@@ -43,9 +42,7 @@ final class Expectations {
         String cls = value.contains(":") ? value.substring(0, value.indexOf(':')) : value;
         boolean anyLevel = value.endsWith(":supported");
         return doc -> {
-            Iterator<Map.Entry<String, JsonNode>> it = doc.at("/platform/hardware").fields();
-            while (it.hasNext()) {
-                Map.Entry<String, JsonNode> e = it.next();
+            for (Map.Entry<String, JsonNode> e : doc.at("/platform/hardware").properties()) {
                 boolean named = e.getKey().equals(cls) || e.getKey().startsWith(cls + ".");
                 if (named && (anyLevel || e.getValue().asText().equals("required"))) {
                     return true;

@@ -257,7 +257,7 @@ class HardwareSearchIT {
         JsonNode doc = documents.get("pub.example/tools/vector@" + digest);
         assertThat(r.at("/cpu/level").asText()).isEqualTo(doc.at("/platform/cpu/level").asText());
         Set<String> required = new TreeSet<>();
-        doc.at("/platform/cpu/features").fields().forEachRemaining(f -> {
+        doc.at("/platform/cpu/features").properties().forEach(f -> {
             if (f.getValue().asText().equals("required")) {
                 required.add(f.getKey());
             }
