@@ -33,8 +33,10 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Arrays;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -149,6 +151,10 @@ public final class Gantry implements AutoCloseable {
         schedulePins(warm);
         this.server = new HttpServer(net, registry, config.server().accessLog(), Security.tls(config), metrics, authenticator, config.auth(),
                 hardware, catalog, config.hardware().waitBudget(), config.server().headerTimeout(), status::render, warm);
+        StatusHistory history = new StatusHistory(metrics, StatusHistory.gauges(registry::fillsInFlight,
+                () -> scans.queued() + scans.running(), this::rateLimitRemaining), clock);
+        history.schedule(maintenance);
+        server.history(history::render);
     }
 
     /**
@@ -199,6 +205,15 @@ public final class Gantry implements AutoCloseable {
             log.info("upstream {}{}", u, u.isDefault() ? " (default)" : "");
         }
         return g;
+    }
+
+    private Map<String, Long> rateLimitRemaining() {
+        Map<String, Long> out = new LinkedHashMap<>();
+        for (Upstream u : upstreams) {
+            long remaining = u.rateLimit().snapshot().remaining();
+            out.put(u.name(), remaining < 0 ? null : remaining);
+        }
+        return out;
     }
 
     public InetSocketAddress address() {

@@ -28,6 +28,7 @@ final class StatusPage {
         out.put("version", BuildInfo.current().version());
         out.put("commit", BuildInfo.current().commit());
         out.putAll(registry.status());
+        out.put("savedUpstreamBytes", (long) metrics.servedFromCacheBytes());
         Map<String, Object> s = new LinkedHashMap<>();
         s.put("queued", scans.queued());
         s.put("running", scans.running());

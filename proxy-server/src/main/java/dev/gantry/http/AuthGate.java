@@ -34,6 +34,7 @@ import java.util.regex.Pattern;
  */
 final class AuthGate {
 
+    private static final String EVERYWHERE_TYPE = "registry";
     private static final Pattern HOST = Pattern.compile("[A-Za-z0-9.-]+(:[0-9]{1,5})?|\\[[0-9A-Fa-f:.]+](:[0-9]{1,5})?");
 
     private final Authenticator authenticator;
@@ -145,6 +146,9 @@ final class AuthGate {
             return true;
         }
         for (Access a : c.grants()) {
+            if (isEverywhere(a) && a.allows(action)) {
+                return true; // the policy, checked above, decides repository by repository
+            }
             if ("repository".equals(a.type()) && a.name().equals(repo.fullName()) && a.allows(action)) {
                 return true;
             }
@@ -237,6 +241,17 @@ final class AuthGate {
         } catch (IllegalArgumentException e) {
             return Optional.empty();
         }
+        if (isEverywhere(asked)) {
+            // The console's session: pull (and admin, asked by name) wherever the rules let this caller, judged per request.
+            Set<String> actions = new LinkedHashSet<>();
+            if (asked.allows(Access.PULL)) {
+                actions.add(Access.PULL);
+            }
+            if (user != null && asked.actions().contains(Access.ADMIN) && policy.administersAny(user)) {
+                actions.add(Access.ADMIN);
+            }
+            return actions.isEmpty() ? Optional.empty() : Optional.of(new Access(EVERYWHERE_TYPE, "*", actions));
+        }
         if (!"repository".equals(asked.type())) {
             return Optional.empty();
         }
@@ -274,6 +289,18 @@ final class AuthGate {
         } catch (IllegalArgumentException e) {
             return header; // malformed: the authenticator refuses it
         }
+    }
+
+    /**
+     * {@code registry:*:pull,admin}, the scope the web console asks for: one
+     * token that reads whatever its holder may pull, so that listings
+     * (catalog, search, cached repositories) filtered by {@link #permits} show
+     * the user's view, and administers what an admin rule gives the user
+     * (only when asked by name, never through {@code *}). Never push or
+     * delete: a token for everything stays read-only for content.
+     */
+    private static boolean isEverywhere(Access a) {
+        return EVERYWHERE_TYPE.equals(a.type()) && "*".equals(a.name());
     }
 
     private Map<String, String> challenge(Exchange ex, String scope) {

@@ -290,6 +290,9 @@ final class Exchange {
         accessLog.record(request.method().name(), uri.rawPath(), ns, status, bytes, nanos, outcome,
                 success ? note : (note == null ? "incomplete" : note + " incomplete"));
         metrics.httpRequest(route, methodLabel(), success ? status : -1, bytes, nanos);
+        if (success) {
+            metrics.responseBytes(outcome, bytes);
+        }
         boolean keep = success && keepAlive && ctx.channel().isActive();
         if (!keep) {
             if (success && bodyStillArriving) {

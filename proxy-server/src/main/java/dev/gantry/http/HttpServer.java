@@ -8,6 +8,8 @@ import dev.gantry.hardware.HardwareCatalog;
 import dev.gantry.hardware.HardwareService;
 import dev.gantry.metrics.GantryMetrics;
 import dev.gantry.net.NetRuntime;
+import dev.gantry.oci.ErrorCode;
+import dev.gantry.oci.RegistryException;
 import dev.gantry.registry.Registry;
 import dev.gantry.registry.WarmJobs;
 import io.netty.bootstrap.ServerBootstrap;
@@ -26,9 +28,11 @@ import io.netty.handler.timeout.IdleStateHandler;
 import io.netty.util.concurrent.GlobalEventExecutor;
 import java.net.InetSocketAddress;
 import java.time.Duration;
+import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Function;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -55,6 +59,8 @@ public final class HttpServer implements AutoCloseable {
     private final GantryMetrics metrics;
     private final Supplier<Object> status;
     private final Duration headerTimeout;
+    private final ConsoleAssets console = new ConsoleAssets("console/");
+    private volatile Function<Duration, Object> history;
     private final ChannelGroup channels = new DefaultChannelGroup("gantry-http", GlobalEventExecutor.INSTANCE);
     private final AtomicInteger inFlight = new AtomicInteger();
     private volatile boolean draining;
@@ -191,6 +197,32 @@ public final class HttpServer implements AutoCloseable {
 
     Object status() {
         return status.get();
+    }
+
+    /**
+     * Serves {@code /v2/_gantry/status?history=WINDOW} from {@code source}
+     * (the recent samples as JSON); call before {@link #start}. Without it
+     * the parameter is refused. {@code source} throws IllegalArgumentException
+     * for a window it does not keep.
+     */
+    public void history(Function<Duration, Object> source) {
+        this.history = source;
+    }
+
+    Object history(String window) {
+        Function<Duration, Object> source = history;
+        if (source == null) {
+            throw new RegistryException(ErrorCode.UNSUPPORTED, 404, "this server keeps no status history", Map.of(), null);
+        }
+        try {
+            return source.apply(Durations.parse(window));
+        } catch (IllegalArgumentException e) {
+            throw new RegistryException(ErrorCode.UNSUPPORTED, 400, "history: " + e.getMessage(), Map.of(), null);
+        }
+    }
+
+    ConsoleAssets console() {
+        return console;
     }
 
     void requestStarted() {

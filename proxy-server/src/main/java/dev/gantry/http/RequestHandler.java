@@ -139,7 +139,16 @@ final class RequestHandler extends ChannelInboundHandlerAdapter implements Excha
             }
             case STATUS -> {
                 requireRead(read, method);
-                ex.respond(RegistryEndpoints.json(HttpResponseStatus.OK, server.status()));
+                String window = ex.param("history");
+                ex.respond(RegistryEndpoints.json(HttpResponseStatus.OK, window == null ? server.status() : server.history(window)));
+            }
+            case ROOT -> {
+                requireRead(read, method);
+                ex.respond(ConsoleAssets.redirectToConsole());
+            }
+            case CONSOLE -> {
+                requireRead(read, method);
+                ex.respond(server.console().serve(route.reference(), ex.request().headers().get(HttpHeaderNames.IF_NONE_MATCH)));
             }
             case SEARCH -> {
                 if (search == null) {

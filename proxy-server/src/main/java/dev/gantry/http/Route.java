@@ -15,7 +15,8 @@ import java.util.regex.Pattern;
 record Route(Kind kind, String name, String reference) {
 
     enum Kind {
-        HEALTH, READY, METRICS, STATUS, SEARCH, TOKEN, DISCOVER, BASE, CATALOG, MANIFEST, BLOB, BLOB_UPLOAD, TAGS, REFERRERS, EXTENSION, ADMIN, UNKNOWN
+        HEALTH, READY, METRICS, STATUS, SEARCH, TOKEN, DISCOVER, BASE, CATALOG, MANIFEST, BLOB, BLOB_UPLOAD, TAGS, REFERRERS, EXTENSION, ADMIN,
+        ROOT, CONSOLE, UNKNOWN
     }
 
     private static final Pattern BLOB_UPLOAD = Pattern.compile("^/v2/(.+)/blobs/uploads/?([^/]*)$");
@@ -49,8 +50,15 @@ record Route(Kind kind, String name, String reference) {
                 return new Route(Kind.BASE, null, null);
             case "/v2/_catalog":
                 return new Route(Kind.CATALOG, null, null);
+            case "/":
+                return new Route(Kind.ROOT, null, null);
+            case "/ui":
+                return new Route(Kind.CONSOLE, null, null);
             default:
                 break;
+        }
+        if (rawPath.startsWith("/ui/")) {
+            return new Route(Kind.CONSOLE, null, rawPath.substring("/ui/".length()));
         }
         if (!rawPath.startsWith("/v2/")) {
             return new Route(Kind.UNKNOWN, null, null);

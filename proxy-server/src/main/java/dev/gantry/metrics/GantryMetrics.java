@@ -47,6 +47,9 @@ public final class GantryMetrics {
     private final Counter upstreamRequests = Counter.builder().name("gantry_upstream_requests_total")
             .help("Requests to upstream registries by kind (manifest_get counts as a Docker Hub pull) and status (-1: no response)")
             .labelNames("upstream", "kind", "status").register(registry);
+    private final Counter servedFromCache = Counter.builder().name("gantry_cache_served_bytes_total")
+            .help("Response body bytes of manifests and blobs answered from the cache without fetching them upstream (hit, shared, "
+                    + "revalidated, stale): bytes saved upstream").register(registry);
     private final Counter stale = Counter.builder().name("gantry_stale_serves_total")
             .help("Manifests served stale because upstream failed or rate-limited, by reason").labelNames("reason").register(registry);
     private final Counter prefetch = Counter.builder().name("gantry_prefetch_total")
@@ -65,6 +68,9 @@ public final class GantryMetrics {
             .help("Compressed layer bytes scanned").register(registry);
     private final Histogram scanDuration = Histogram.builder().name("gantry_scan_duration_seconds")
             .help("Time to scan one layer").classicOnly().classicUpperBounds(DURATION_BUCKETS).register(registry);
+
+    /** Cache outcomes whose content the upstream did not send. */
+    private static final List<String> SAVED_OUTCOMES = List.of("hit", "shared", "revalidated", "stale");
 
     /** Results a layer scan ends with; also the status page's keys. */
     public static final List<String> SCAN_RESULTS = List.of("complete", "partial", "failed", "rejected");
@@ -116,6 +122,21 @@ public final class GantryMetrics {
         httpRequests.labelValues(route, method, Integer.toString(status)).inc();
         httpBytes.labelValues(route).inc(bytes);
         httpDuration.labelValues(route).observe(nanos / 1e9);
+    }
+
+    /**
+     * The body bytes of one answered request, counted as saved upstream when
+     * its cache outcome says the content did not come from the upstream.
+     */
+    public void responseBytes(String outcome, long bytes) {
+        if (SAVED_OUTCOMES.contains(outcome)) {
+            servedFromCache.inc(bytes);
+        }
+    }
+
+    /** Bytes answered from the cache so far (see {@link #responseBytes}). */
+    public double servedFromCacheBytes() {
+        return servedFromCache.get();
     }
 
     /** How a manifest or blob request was answered. */

@@ -158,6 +158,31 @@ class MetricsAndStatusTest {
         assertThat(tiers.path("disk").path("servedRatio").asDouble()).as("disk itself answered none").isEqualTo(0.0);
     }
 
+    @Test
+    void bytesAnsweredFromTheCacheCountAsSavedUpstream() throws Exception {
+        http.get("/v2/app/blobs/" + image.config().digest()); // a miss: the upstream sent it
+        assertThat(new ObjectMapper().readTree(http.get("/v2/_gantry/status").body()).path("savedUpstreamBytes").asLong()).isZero();
+        http.get("/v2/app/blobs/" + image.config().digest());
+        http.get("/v2/app/blobs/" + image.config().digest());
+        JsonNode status = new ObjectMapper().readTree(http.get("/v2/_gantry/status").body());
+        assertThat(status.path("savedUpstreamBytes").asLong()).isEqualTo(2L * image.config().bytes().length);
+        assertThat(http.get("/metrics").text()).contains("gantry_cache_served_bytes_total " + (2.0 * image.config().bytes().length));
+    }
+
+    @Test
+    void statusHistoryAnswersForTheLastHourAndRefusesOtherWindows() throws Exception {
+        Http.Response r = http.get("/v2/_gantry/status?history=1h");
+        assertThat(r.status()).as(r.text()).isEqualTo(200);
+        JsonNode history = new ObjectMapper().readTree(r.body());
+        assertThat(history.path("intervalSeconds").asInt()).isEqualTo(10);
+        assertThat(history.path("samples").isArray()).isTrue();
+        for (String bad : new String[] {"2h", "0s", "soon", "99999999999999999999h"}) {
+            Http.Response refused = http.get("/v2/_gantry/status?history=" + bad);
+            assertThat(refused.status()).as(bad).isEqualTo(400);
+            assertThat(refused.text()).contains("UNSUPPORTED");
+        }
+    }
+
     private JsonNode statusTiers() {
         try {
             return new ObjectMapper().readTree(http.get("/v2/_gantry/status").body()).path("tiers");

@@ -181,6 +181,25 @@ class AccessControlTest {
     }
 
     @Test
+    void theConsolesTokenPullsWhereTheRulesLetItsUserPullAndNeverPushesOrAdministersWithoutARule() throws Exception {
+        String layer = "/v2/private.example/team/app/blobs/" + image.layers().get(0).digest();
+        String alice = token(basic("alice", ALICE_PW), "registry:*:pull");
+        JsonNode claims = new ObjectMapper().readTree(Base64.getUrlDecoder().decode(alice.split("\\.")[1]));
+        JsonNode grant = claims.path("access").path(0);
+        assertThat(claims.path("access").size()).isEqualTo(1);
+        assertThat(grant.path("type").asText() + ":" + grant.path("name").asText() + ":" + grant.path("actions")).isEqualTo("registry:*:[\"pull\"]");
+        assertThat(http.get(layer, "Authorization", "Bearer " + alice).status()).isEqualTo(200);
+
+        String bob = token(basic("bob", BOB_PW), "registry:*:pull,push,delete,admin");
+        JsonNode bobClaims = new ObjectMapper().readTree(Base64.getUrlDecoder().decode(bob.split("\\.")[1]));
+        assertThat(bobClaims.path("access").path(0).path("actions").toString()).as("no rule gives bob admin").isEqualTo("[\"pull\"]");
+        assertThat(http.get(layer, "Authorization", "Bearer " + bob).status()).as("no rule lets bob pull there").isEqualTo(403);
+        assertThat(pushStart("local/app", "Authorization", "Bearer " + bob).status()).as("push is never in it").isEqualTo(403);
+        String anonymous = token(null, "registry:*:pull");
+        assertThat(http.get(layer, "Authorization", "Bearer " + anonymous).status()).isEqualTo(401);
+    }
+
+    @Test
     void privateUpstreamContentIsNeverMountedIntoAHostedRepository() throws Exception {
         String digest = image.layers().get(0).digest().toString();
         assertThat(http.get("/v2/private.example/team/app/blobs/" + digest, "Authorization", basic("alice", ALICE_PW)).status())

@@ -36,6 +36,15 @@ class RouteTest {
     }
 
     @Test
+    void theRootAndTheConsoleAreTheirOwnRoutes() {
+        assertThat(Route.parse("/")).isEqualTo(new Route(Route.Kind.ROOT, null, null));
+        assertThat(Route.parse("/ui")).isEqualTo(new Route(Route.Kind.CONSOLE, null, null));
+        assertThat(Route.parse("/ui/")).isEqualTo(new Route(Route.Kind.CONSOLE, null, ""));
+        assertThat(Route.parse("/ui/js/pages/image.js")).isEqualTo(new Route(Route.Kind.CONSOLE, null, "js/pages/image.js"));
+        assertThat(Route.parse("/uix").kind()).isEqualTo(Route.Kind.UNKNOWN);
+    }
+
+    @Test
     void knowsTheFixedEndpoints() {
         assertThat(Route.parse("/v2/").kind()).isEqualTo(Route.Kind.BASE);
         assertThat(Route.parse("/v2").kind()).isEqualTo(Route.Kind.BASE);
