@@ -121,7 +121,38 @@ final class Functions {
         if (starts.size() == 0 || starts.full() || elf.type() == ElfFile.ET_REL) {
             return bySection(code);
         }
-        return merge(code, starts, sizes);
+        Functions f = merge(code, starts, sizes);
+        if (elf.machine() == ElfFile.EM_AARCH64) {
+            f.cutLiteralPools(elf.bytes());
+        }
+        return f;
+    }
+
+    /**
+     * Ends each arm64 function where its literal pool begins: the lowest address its
+     * PC-relative literal loads ({@code LDR}/{@code LDRSW}/{@code PRFM} (literal), SIMD
+     * {@code LDR} (literal)) read inside the function. Assemblers put the pool after the
+     * function's last instruction (Go's assembler always does; {@code .ltorg} at the end of
+     * hand-written code), and symbol sizes include it, so its constants would otherwise be
+     * decoded as instructions (SVE encodings from Go's {@code runtime.call*} pools). Words are
+     * scanned only up to the pool found so far, so data is never taken for a load.
+     */
+    private void cutLiteralPools(ElfBytes b) {
+        for (int i = 0; i < count; i++) {
+            long pool = length[i];
+            for (long at = 0; at + 4 <= pool && offset[i] + at + 4 <= b.length(); at += 4) {
+                int insn = (int) b.u32(offset[i] + at);
+                boolean literal = (insn & 0xBF000000) == 0x18000000 || (insn & 0xFF000000) == 0x98000000
+                        || (insn & 0xFF000000) == 0xD8000000 || (insn & 0x3F000000) == 0x1C000000;
+                if (literal) {
+                    long target = at + ((long) (insn << 8 >> 13) << 2); // imm19 at bits 5..23, in words
+                    if (target > at && target < pool && (vaddr[i] + target & 3) == 0) {
+                        pool = target;
+                    }
+                }
+            }
+            length[i] = (int) pool;
+        }
     }
 
     private static ElfFile.Section table(ElfFile elf, int type) {

@@ -1,12 +1,9 @@
 package dev.gantry.scan.elf;
 
 import static dev.gantry.scan.x86.X86CodeScanner.CALL;
-import static dev.gantry.scan.x86.X86CodeScanner.DATA;
 import static dev.gantry.scan.x86.X86CodeScanner.JUMP;
 import static dev.gantry.scan.x86.X86CodeScanner.REF;
-import static dev.gantry.scan.x86.X86CodeScanner.STORE;
 
-import java.util.Arrays;
 import java.util.BitSet;
 
 /**
@@ -21,7 +18,8 @@ import java.util.BitSet;
  *     {@code __cpu_model}, {@code getauxval}, a {@code cpu.dispatch}
  *     interface of the knowledge base, through its PLT stub or GOT slot); or
  *     reads a variable a probe writes (a stripped file's {@code __cpu_model}:
- *     within 16 bytes of a probe's store).</li>
+ *     within 16 bytes of a probe's store), or calls a short predicate that
+ *     does ({@link CapabilityFlags}).</li>
  * <li>A <em>dispatcher</em> is a probe or a function that calls or jumps to one.</li>
  * <li>Guarded (its instructions are used only when the check passed): a
  *     dispatcher itself (the OpenSSL and Go assembly way: test a flag, branch
@@ -33,7 +31,9 @@ import java.util.BitSet;
  *     and functions whose address is stored only in data, never called
  *     directly (function-pointer tables). With a {@code selects: referenced}
  *     interface every address-taken function is guarded; with
- *     {@code selects: file}, everything.</li>
+ *     {@code selects: file}, everything (or, with a feature list, every
+ *     instruction of those features); and variants recognised by their shape
+ *     ({@link SiblingVariants}).</li>
  * </ol>
  *
  * Everything else is reached without a check: its instructions are required.
@@ -50,12 +50,19 @@ final class Guards {
     private final CodeGraph g;
     private final BitSet guarded;
     private final String evidence;
+    /** Features a {@code selects: file} interface with a feature list chooses in the whole file. */
+    private final long chosen;
 
     private Guards(Functions fns, CodeGraph g, BitSet guarded, String evidence) {
+        this(fns, g, guarded, evidence, 0);
+    }
+
+    private Guards(Functions fns, CodeGraph g, BitSet guarded, String evidence, long chosen) {
         this.fns = fns;
         this.g = g;
         this.guarded = guarded;
         this.evidence = evidence;
+        this.chosen = chosen;
     }
 
     /**
@@ -63,14 +70,27 @@ final class Guards {
      *     variants: the caller chooses), or null
      */
     static Guards of(Functions fns, CodeGraph g, ProbeSites sites, String fileEvidence) {
+        if (sites.fileScope != null && !sites.fileScope.features().isEmpty()) {
+            Guards rest = perFunction(fns, g, sites, fileEvidence);
+            String scope = "instructions of " + String.join(", ", sites.fileScope.features())
+                    + " chosen at run time by " + sites.fileScope.id() + " (" + sites.evidence + ")";
+            return new Guards(fns, g, rest.guarded, rest.evidence == null ? scope : scope + "; " + rest.evidence,
+                    chosenMask(sites));
+        }
         int n = fns.count;
-        BitSet guarded = new BitSet(n);
-        String anyEvidence = firstNonNull(g.probeEvidence, sites.evidence, fileEvidence);
         if (sites.fileScope != null) {
+            BitSet guarded = new BitSet(n);
             guarded.set(0, n);
             return new Guards(fns, g, guarded, "instructions chosen at run time by " + sites.fileScope.id()
                     + " (" + sites.evidence + ")");
         }
+        return perFunction(fns, g, sites, fileEvidence);
+    }
+
+    private static Guards perFunction(Functions fns, CodeGraph g, ProbeSites sites, String fileEvidence) {
+        int n = fns.count;
+        BitSet guarded = new BitSet(n);
+        String anyEvidence = firstNonNull(g.probeEvidence, sites.evidence, fileEvidence);
         if (fns.sectionsOnly || g.overflow) {
             if (anyEvidence != null) {
                 guarded.set(0, n);
@@ -104,7 +124,7 @@ final class Guards {
             set(probe, fns.at(sites.resolvers.get(k)));
         }
         Calls calls = Calls.of(fns, g);
-        flagReaders(fns, g, probe);
+        CapabilityFlags.spread(fns, g, sites, probe, calls);
         BitSet dispatcher = (BitSet) probe.clone();
         for (int c = 0; c < calls.count; c++) {
             if (probe.get(calls.to[c])) {
@@ -143,6 +163,9 @@ final class Guards {
                     guarded.set(f);
                 }
             }
+        }
+        if (dispatches) {
+            SiblingVariants.select(fns, g, calls, guarded);
         }
         onlyReachedFromSelected(fns, calls, sites, guarded);
         guarded.or(dispatcher);
@@ -188,39 +211,8 @@ final class Guards {
         }
     }
 
-    /** Marks as probes the functions that read a variable a probe writes (within 16 bytes of the store). */
-    private static void flagReaders(Functions fns, CodeGraph g, BitSet probe) {
-        LongList stores = new LongList(ProbeSites.MAX_ENTRIES);
-        for (int i = probe.nextSetBit(0); i >= 0; i = probe.nextSetBit(i + 1)) {
-            for (int e = g.edgeStart[i]; e < g.edgeStart[i + 1]; e++) {
-                if (CodeGraph.kind(g.edge(e)) == STORE) {
-                    stores.add(g.target(g.edge(e)));
-                }
-            }
-        }
-        if (stores.size() == 0) {
-            return;
-        }
-        long[] s = stores.sortedUnique();
-        BitSet readers = new BitSet(fns.count);
-        for (int i = 0; i < fns.count; i++) {
-            for (int e = g.edgeStart[i]; e < g.edgeStart[i + 1] && !probe.get(i); e++) {
-                int edge = g.edge(e);
-                if (CodeGraph.kind(edge) == DATA || CodeGraph.kind(edge) == REF) {
-                    int at = Arrays.binarySearch(s, g.target(edge) - 15);
-                    int ins = at >= 0 ? at : -at - 1;
-                    if (ins < s.length && s[ins] <= g.target(edge) + 15) {
-                        readers.set(i);
-                        break;
-                    }
-                }
-            }
-        }
-        probe.or(readers);
-    }
-
     /** The direct calls and jumps between functions of the file, resolved to function indexes once. */
-    private record Calls(int count, int[] from, int[] to, boolean[] call) {
+    record Calls(int count, int[] from, int[] to, boolean[] call) {
         static Calls of(Functions fns, CodeGraph g) {
             int m = 0;
             for (int i = 0; i < fns.count; i++) {
@@ -266,13 +258,32 @@ final class Guards {
         return null;
     }
 
+    private static long chosenMask(ProbeSites sites) {
+        long mask = 0;
+        for (int bit = 0; bit < 64; bit++) {
+            String flag = flag(sites.x86, bit);
+            if (flag != null && sites.fileScope.covers(flag)) {
+                mask |= 1L << bit;
+            }
+        }
+        return mask;
+    }
+
+    private static String flag(boolean x86, int bit) {
+        if (x86) {
+            return bit < dev.gantry.scan.x86.X86Feature.values().length ? dev.gantry.scan.x86.X86Feature.of(bit).flag() : null;
+        }
+        return bit < dev.gantry.scan.arm64.Arm64Feature.values().length
+                ? dev.gantry.scan.arm64.Arm64Feature.of(bit).flag() : null;
+    }
+
     /** The features of instructions in functions no run-time check selects. */
     long unguardedFeatures() {
         long f = 0;
         for (int i = guarded.nextClearBit(0); i < fns.count; i = guarded.nextClearBit(i + 1)) {
             f |= g.features.length > i ? g.features[i] : 0;
         }
-        return f;
+        return f & ~chosen;
     }
 
     /**
@@ -289,6 +300,10 @@ final class Guards {
 
     /** The file offset of the first unguarded function that uses a feature of {@code mask}, or -1. */
     long firstUnguarded(long mask, long hint) {
+        mask &= ~chosen;
+        if (mask == 0) {
+            return -1;
+        }
         int h = fns.atOffset(hint);
         if (h >= 0 && !guarded.get(h)) {
             return hint;

@@ -51,6 +51,10 @@ final class ProbeSites {
     /** A {@code selects: file} or {@code selects: referenced} interface the file uses, or null. */
     DispatchApi fileScope;
     DispatchApi referencedScope;
+    /** Whether the file is x86-64 code (else arm64), for naming features; set by {@link #walkRelocations}. */
+    boolean x86;
+    /** Start and end addresses of the writable allocated sections (where a check can leave its answer). */
+    private final LongList writable = new LongList(256);
     /** The first probe symbol seen, for evidence. */
     String evidence;
     private long[] ranges;
@@ -165,7 +169,13 @@ final class ProbeSites {
      * probe slots.
      */
     void walkRelocations(ElfFile elf) {
-        boolean x86 = elf.machine() == ElfFile.EM_X86_64;
+        x86 = elf.machine() == ElfFile.EM_X86_64;
+        for (ElfFile.Section s : elf.sections()) {
+            if ((s.flags() & 3) == 3 && !s.executable() && s.size() > 0 && !writable.full()) {
+                writable.add(s.addr());
+                writable.add(s.addr() + s.size());
+            }
+        }
         if (!elf.is64() || (!x86 && elf.machine() != ElfFile.EM_AARCH64)) {
             return;
         }
@@ -265,6 +275,16 @@ final class ProbeSites {
         // ranges may overlap; look back over a few starts at or before the address
         for (int i = hi; i >= 0 && i > hi - 8; i--) {
             if (address >= ranges[2 * i] && address < ranges[2 * i + 1]) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** Whether {@code address} lies in a writable allocated section. */
+    boolean isWritable(long address) {
+        for (int i = 0; i + 1 < writable.size(); i += 2) {
+            if (address >= writable.get(i) && address < writable.get(i + 1)) {
                 return true;
             }
         }

@@ -17,8 +17,12 @@ import java.util.List;
  *     (every function whose address the file takes is a candidate: the library fills tables of
  *     function pointers from flags passed around), {@code file} (a just-in-time compiler or
  *     equivalent: every instruction of the file that defines it is chosen at run time)
+ * @param features with {@code selects: file}, the CPU features (flag names; a trailing {@code *}
+ *     matches a prefix) whose instructions the library's dispatch chooses; instructions of other
+ *     features stay under the per-function analysis. Empty: every feature
  */
-public record DispatchApi(String id, String description, List<String> symbols, Selects selects) {
+public record DispatchApi(String id, String description, List<String> symbols, Selects selects,
+        List<String> features) {
     /** What a dispatch interface selects; see {@link DispatchApi}. */
     public enum Selects {
         CALLER, REFERENCED, FILE
@@ -28,5 +32,24 @@ public record DispatchApi(String id, String description, List<String> symbols, S
         requireNonNull(id, "id");
         symbols = List.copyOf(symbols);
         requireNonNull(selects, "selects");
+        features = List.copyOf(features);
+    }
+
+    /** An interface that covers every feature. */
+    public DispatchApi(String id, String description, List<String> symbols, Selects selects) {
+        this(id, description, symbols, selects, List.of());
+    }
+
+    /** Whether the dispatch covers instructions of the feature named {@code flag}. */
+    public boolean covers(String flag) {
+        if (features.isEmpty()) {
+            return true;
+        }
+        for (String f : features) {
+            if (f.endsWith("*") ? flag.startsWith(f.substring(0, f.length() - 1)) : flag.equals(f)) {
+                return true;
+            }
+        }
+        return false;
     }
 }

@@ -96,7 +96,7 @@ final class KbParser {
     private static DispatchApi dispatchApi(JsonNode a, String where) {
         String id = text(a, "id", where, true);
         String at = where + " " + id;
-        requireKeys(a, Set.of("id", "description", "symbols", "selects"), at);
+        requireKeys(a, Set.of("id", "description", "symbols", "selects", "features"), at);
         List<String> symbols = strings(a.get("symbols"), at + ".symbols");
         if (symbols.isEmpty()) {
             throw new KnowledgeBaseException(at + ".symbols: nothing to match");
@@ -114,7 +114,11 @@ final class KbParser {
         } catch (IllegalArgumentException e) {
             throw new KnowledgeBaseException(at + ".selects: '" + selects + "' is not one of caller, referenced, file", e);
         }
-        return new DispatchApi(id, text(a, "description", at, false), symbols, sel);
+        List<String> features = a.has("features") ? strings(a.get("features"), at + ".features") : List.of();
+        if (!features.isEmpty() && sel != DispatchApi.Selects.FILE) {
+            throw new KnowledgeBaseException(at + ".features: only a 'selects: file' interface names features");
+        }
+        return new DispatchApi(id, text(a, "description", at, false), symbols, sel, features);
     }
 
     private Rule rule(JsonNode r, String file) {

@@ -109,6 +109,20 @@ class KnowledgeBaseTest {
     }
 
     @Test
+    void aFileScopedDispatchMayNameTheFeaturesItChoosesAndOnlyAFileScopedOne(@TempDir Path dir) throws Exception {
+        write(dir, "cpu:\n  dispatch:\n    - { id: z, symbols: [z_version], selects: file, features: [bmi2, \"avx*\"] }\n");
+        DispatchApi z = KnowledgeBase.load(dir).dispatchApis().get(0);
+        assertThat(z.covers("bmi2")).isTrue();
+        assertThat(z.covers("avx512f")).as("a trailing * is a prefix").isTrue();
+        assertThat(z.covers("sse4_1")).isFalse();
+        write(dir, "cpu:\n  dispatch:\n    - { id: z, symbols: [z_version], selects: caller, features: [bmi2] }\n");
+        assertThatThrownBy(() -> KnowledgeBase.load(dir)).isInstanceOf(KnowledgeBaseException.class)
+                .hasMessageContaining("z.features");
+        assertThat(KnowledgeBase.embedded().dispatchApis()).filteredOn(a -> a.id().equals("zstd")).singleElement()
+                .satisfies(a -> assertThat(a.covers("bmi2") && !a.covers("avx2")).isTrue());
+    }
+
+    @Test
     void theCRuntimeListIsDataAndCoversGlibcItsLoaderHwcapsAndGccsRuntime(@TempDir Path dir) throws Exception {
         KnowledgeBase kb = KnowledgeBase.embedded();
         for (String rt : new String[] {"/usr/lib/x86_64-linux-gnu/libc.so.6", "/lib/x86_64-linux-gnu/libm.so.6",
