@@ -152,8 +152,9 @@ class LifecycleTest {
             for (RawClient c : clients) {
                 c.close();
             }
-            // The fills ending (cut by the shutdown) is when an error would be logged.
-            Awaits.until(() -> gantry.gantry().registry().fillsInFlight() == 0, Duration.ofSeconds(30), "every fill ended");
+            // What the shutdown cut may log from other threads a moment later. No event marks "nothing
+            // more will be logged" (fills cut with the event loops gone never end), so this one waits.
+            Thread.sleep(500);
         } finally {
             root.detachAppender(lines);
         }

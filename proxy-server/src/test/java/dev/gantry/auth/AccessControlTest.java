@@ -15,6 +15,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.github.tomakehurst.wiremock.WireMockServer;
 import dev.gantry.oci.MediaTypes;
+import dev.gantry.testing.Awaits;
 import dev.gantry.testing.GantryServer;
 import dev.gantry.testing.HtpasswdFile;
 import dev.gantry.testing.Http;
@@ -150,6 +151,11 @@ class AccessControlTest {
         assertThat(alice.status()).isEqualTo(200);
         String layer = "/v2/private.example/team/app/blobs/" + image.layers().get(0).digest();
         assertThat(http.get(layer, "Authorization", basic("alice", ALICE_PW)).status()).isEqualTo(200);
+        // Alice's pull starts background work (the layer's scan, then the image's hardware document,
+        // which reads the config): let it finish, so what reaches upstream below is the callers' doing.
+        Awaits.until(() -> http.get("/v2/private.example/team/app/_gantry/hardware/1", "Authorization",
+                basic("alice", ALICE_PW)).status() == 200, Duration.ofSeconds(60), "alice's image documented");
+        Awaits.until(() -> gantry.gantry().registry().fillsInFlight() == 0, Duration.ofSeconds(30), "fills done");
         privateHub.resetRequests();
 
         Http.Response anonymous = http.get("/v2/private.example/team/app/manifests/1", "Accept", ACCEPT);
