@@ -29,6 +29,7 @@ final class ImageParts {
 
     private final Map<Digest, Held> manifests = new LinkedHashMap<>();
     private final Map<Digest, Long> blobs = new LinkedHashMap<>();
+    private boolean complete = true;
 
     /** The parts of the image whose manifest is {@code root}; empty when the store does not hold it. */
     static ImageParts of(ManifestStore store, Digest root) throws IOException {
@@ -43,6 +44,7 @@ final class ImageParts {
         }
         Optional<ManifestStore.StoredManifest> stored = store.readNow(digest);
         if (stored.isEmpty()) {
+            complete = false;
             return;
         }
         Manifest parsed;
@@ -70,6 +72,11 @@ final class ImageParts {
                 // As above.
             }
         }
+    }
+
+    /** Whether every manifest the image names was held when its parts were read. */
+    boolean complete() {
+        return complete;
     }
 
     Map<Digest, Held> manifests() {
