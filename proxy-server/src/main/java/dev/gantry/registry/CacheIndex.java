@@ -52,8 +52,8 @@ final class CacheIndex implements TagStore.Changes, ManifestStore.Changes {
     private final ManifestStore manifests;
     private final ConcurrentSkipListMap<String, Repo> repos = new ConcurrentSkipListMap<>();
     private final Map<Digest, ImageParts> parts = new ConcurrentHashMap<>();
-    /** Roots whose parts miss a manifest: computed again when any manifest is stored. */
-    private final Set<Digest> incomplete = ConcurrentHashMap.newKeySet();
+    /** A manifest not held → the roots whose parts miss it: computed again when it is stored. */
+    private final Map<Digest, Set<Digest>> waiting = new ConcurrentHashMap<>();
     private final CompletableFuture<Void> loaded = new CompletableFuture<>();
 
     CacheIndex(ManifestStore manifests) {
@@ -113,8 +113,8 @@ final class CacheIndex implements TagStore.Changes, ManifestStore.Changes {
             return hot;
         }
         ImageParts computed = ImageParts.of(manifests, root);
-        if (!computed.complete()) {
-            incomplete.add(root);
+        for (Digest m : computed.missing()) {
+            waiting.computeIfAbsent(m, k -> ConcurrentHashMap.newKeySet()).add(root);
         }
         parts.put(root, computed);
         return computed;
@@ -146,9 +146,11 @@ final class CacheIndex implements TagStore.Changes, ManifestStore.Changes {
 
     @Override
     public void stored(Digest digest) {
-        // A platform manifest fetched after its index: images that lacked it are counted again.
-        parts.keySet().removeAll(incomplete);
-        incomplete.clear();
+        // A platform manifest fetched after its index: the images that lacked it are counted again.
+        Set<Digest> roots = waiting.remove(digest);
+        if (roots != null) {
+            parts.keySet().removeAll(roots);
+        }
         parts.remove(digest);
     }
 
