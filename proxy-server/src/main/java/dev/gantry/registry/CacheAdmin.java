@@ -52,11 +52,12 @@ public final class CacheAdmin {
     private final Pins pins;
     private final CacheEviction eviction;
     private final CacheListing listing;
+    private final CacheIndex index;
     private final Executor blocking;
     private final Cache<String, Instant> lastPull = Caffeine.newBuilder().maximumSize(100_000).build();
 
     CacheAdmin(MetadataStore meta, ManifestStore manifests, TagStore tags, RepositoryLinks links, BlobTiers tiers,
-               RepositoryResolver resolver, Pins pins, Executor blocking) {
+               RepositoryResolver resolver, Pins pins, CacheIndex index, Executor blocking) {
         this.meta = meta;
         this.manifests = manifests;
         this.tags = tags;
@@ -64,12 +65,9 @@ public final class CacheAdmin {
         this.resolver = resolver;
         this.pins = pins;
         this.blocking = blocking;
-        this.eviction = new CacheEviction(manifests, tags, links, tiers, pins, this::walk);
-        this.listing = new CacheListing(manifests, tags, tiers, pins, this::lastPull);
-    }
-
-    List<CacheWalk.Entry> walk() throws IOException {
-        return CacheWalk.run(meta, this::stored);
+        this.index = index;
+        this.eviction = new CacheEviction(manifests, tags, links, tiers, pins, index);
+        this.listing = new CacheListing(tiers, pins, index);
     }
 
     Repository stored(String namespace, String name) {
@@ -79,28 +77,35 @@ public final class CacheAdmin {
     /** Cached repositories the predicate lets through, sorted by full name, after {@code last}, at most {@code n}. */
     public CompletableFuture<Page> repositories(Integer n, String last, Predicate<Repository> visible) {
         return async(() -> {
-            List<CacheWalk.Entry> all = walk().stream()
-                    .filter(e -> last == null || e.repo().fullName().compareTo(last) > 0)
-                    .filter(e -> visible.test(e.repo()))
-                    .toList();
-            List<CacheWalk.Entry> page = n != null && all.size() > n ? all.subList(0, n) : all;
+            // From the index: one page costs its own repositories, not a walk of the store.
             List<Map<String, Object>> out = new ArrayList<>();
-            for (CacheWalk.Entry e : page) {
-                out.add(listing.describe(e, false));
+            String lastListed = null;
+            for (CacheIndex.Repo r : index.entries(last)) {
+                if (!visible.test(r.repo)) {
+                    continue;
+                }
+                if (n != null && out.size() == n) {
+                    return new Page(out, lastListed);
+                }
+                Map<String, Object> described = listing.describe(r, false);
+                if (described != null) {
+                    out.add(described);
+                    lastListed = r.repo.fullName();
+                }
             }
-            String next = page.size() < all.size() && !page.isEmpty() ? page.get(page.size() - 1).repo().fullName() : null;
-            return new Page(out, next);
+            return new Page(out, null);
         });
     }
 
     /** One cached repository in detail; {@code NAME_UNKNOWN} when the cache holds no tag of it. */
     public CompletableFuture<Map<String, Object>> repository(Repository repo) {
         return async(() -> {
-            List<String> held = tags.listNow(repo);
-            if (held.isEmpty()) {
+            CacheIndex.Repo held = index.entry(repo);
+            Map<String, Object> described = held == null ? null : listing.describe(held, true);
+            if (described == null) {
                 throw new RegistryException(ErrorCode.NAME_UNKNOWN, repo.fullName() + " holds no tag in the cache");
             }
-            return listing.describe(new CacheWalk.Entry(repo, held), true);
+            return described;
         });
     }
 
@@ -205,6 +210,7 @@ public final class CacheAdmin {
             return; // the common case on the manifest path: recorded this minute already
         }
         Instant before = lastPull.asMap().put(key, minute);
+        index.pulled(repo, minute);
         if (before == null || before.isBefore(minute)) {
             blocking.execute(() -> {
                 try {

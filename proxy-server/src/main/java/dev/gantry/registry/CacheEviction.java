@@ -23,24 +23,20 @@ import java.util.Set;
  */
 final class CacheEviction {
 
-    interface Walk {
-        List<CacheWalk.Entry> run() throws IOException;
-    }
-
     private final ManifestStore manifests;
     private final TagStore tags;
     private final RepositoryLinks links;
     private final BlobTiers tiers;
     private final Pins pins;
-    private final Walk walk;
+    private final CacheIndex index;
 
-    CacheEviction(ManifestStore manifests, TagStore tags, RepositoryLinks links, BlobTiers tiers, Pins pins, Walk walk) {
+    CacheEviction(ManifestStore manifests, TagStore tags, RepositoryLinks links, BlobTiers tiers, Pins pins, CacheIndex index) {
         this.manifests = manifests;
         this.tags = tags;
         this.links = links;
         this.tiers = tiers;
         this.pins = pins;
-        this.walk = walk;
+        this.index = index;
     }
 
     synchronized Map<String, Object> image(Repository repo, Reference reference) throws IOException {
@@ -53,7 +49,7 @@ final class CacheEviction {
                 tags.readNow(repo, tag).filter(r -> r.parsedDigest().equals(root)).ifPresent(r -> drop.add(tag));
             }
             // Only what this repository holds: another repository's content is not this caller's to evict (nor to learn of).
-            if (drop.isEmpty() && (!links.isLinkedNow(repo, root) || manifests.readNow(root).isEmpty())) {
+            if (drop.isEmpty() && (!links.isLinkedNow(repo, root) || !index.parts(root).manifests().containsKey(root))) {
                 throw new RegistryException(ErrorCode.MANIFEST_UNKNOWN, repo.fullName() + "@" + root + " is not in the cache");
             }
         } else {
@@ -86,28 +82,26 @@ final class CacheEviction {
         Set<Digest> gone = new LinkedHashSet<>();
         Map<Digest, Long> blobs = new LinkedHashMap<>();
         for (Digest root : roots) {
-            ImageParts parts = ImageParts.of(manifests, root);
+            ImageParts parts = index.parts(root);
             gone.add(root);
             gone.addAll(parts.manifests().keySet());
             blobs.putAll(parts.blobs());
         }
-        // What the images left behind still need: here, and in every other repository.
+        // What the images left behind still need: here, and in every other repository (from the index, in memory).
         Set<Digest> neededHere = new HashSet<>();
         Set<Digest> neededElsewhere = new HashSet<>();
-        for (CacheWalk.Entry e : walk.run()) {
-            boolean here = e.repo().fullName().equals(repo.fullName());
-            for (String tag : e.tags()) {
-                if (here && drop.contains(tag)) {
+        for (CacheIndex.Repo e : index.entries(null)) {
+            boolean here = e.repo.fullName().equals(repo.fullName());
+            for (var t : e.tags.entrySet()) {
+                if (here && drop.contains(t.getKey())) {
                     continue;
                 }
-                Optional<TagRecord> r = tags.readNow(e.repo(), tag);
-                if (r.isPresent()) {
-                    ImageParts parts = ImageParts.of(manifests, r.get().parsedDigest());
-                    Set<Digest> into = here ? neededHere : neededElsewhere;
-                    into.add(r.get().parsedDigest());
-                    into.addAll(parts.manifests().keySet());
-                    into.addAll(parts.blobs().keySet());
-                }
+                Digest d = t.getValue().parsedDigest();
+                ImageParts parts = index.parts(d);
+                Set<Digest> into = here ? neededHere : neededElsewhere;
+                into.add(d);
+                into.addAll(parts.manifests().keySet());
+                into.addAll(parts.blobs().keySet());
             }
         }
         for (String tag : drop) {

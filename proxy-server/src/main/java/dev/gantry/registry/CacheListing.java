@@ -2,7 +2,6 @@ package dev.gantry.registry;
 
 import dev.gantry.oci.Digest;
 import java.io.IOException;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -13,42 +12,34 @@ import java.util.Optional;
 /**
  * One cached repository as the admin API shows it: its tags (with pins),
  * the manifests they lead to, distinct blob bytes and what of them this
- * replica holds, the last pull. Blocks while it reads the store.
+ * replica holds, the last pull. Reads the {@link CacheIndex}: memory only,
+ * once the index is loaded.
  */
 final class CacheListing {
 
-    interface LastPull {
-        Instant at(Repository repo) throws IOException;
-    }
-
-    private final ManifestStore manifests;
-    private final TagStore tags;
     private final BlobTiers tiers;
     private final Pins pins;
-    private final LastPull lastPull;
+    private final CacheIndex index;
 
-    CacheListing(ManifestStore manifests, TagStore tags, BlobTiers tiers, Pins pins, LastPull lastPull) {
-        this.manifests = manifests;
-        this.tags = tags;
+    CacheListing(BlobTiers tiers, Pins pins, CacheIndex index) {
         this.tiers = tiers;
         this.pins = pins;
-        this.lastPull = lastPull;
+        this.index = index;
     }
 
-    Map<String, Object> describe(CacheWalk.Entry e, boolean detail) throws IOException {
-        Repository repo = e.repo();
+    /** The repository's JSON; null when it holds no tag any more. */
+    Map<String, Object> describe(CacheIndex.Repo e, boolean detail) throws IOException {
+        Repository repo = e.repo;
         Map<Digest, Long> blobs = new LinkedHashMap<>();
         Map<Digest, ImageParts.Held> held = new LinkedHashMap<>();
         Map<Digest, List<String>> tagsOf = new LinkedHashMap<>();
         List<Map<String, Object>> tagList = new ArrayList<>();
         boolean anyPinned = false;
-        for (String tag : e.tags()) {
-            Optional<TagRecord> record = tags.readNow(repo, tag);
-            if (record.isEmpty()) {
-                continue;
-            }
+        for (Map.Entry<String, TagRecord> entry : e.tags.entrySet()) {
+            String tag = entry.getKey();
+            Optional<TagRecord> record = Optional.of(entry.getValue());
             Digest digest = record.get().parsedDigest();
-            ImageParts parts = ImageParts.of(manifests, digest);
+            ImageParts parts = index.parts(digest);
             blobs.putAll(parts.blobs());
             parts.manifests().forEach(held::putIfAbsent);
             tagsOf.computeIfAbsent(digest, d -> new ArrayList<>()).add(tag);
@@ -68,6 +59,9 @@ final class CacheListing {
             }
             tagList.add(t);
         }
+        if (tagList.isEmpty()) {
+            return null;
+        }
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("name", repo.fullName());
         m.put("kind", repo.isHosted() ? "hosted" : "mirrored");
@@ -78,7 +72,7 @@ final class CacheListing {
         }
         m.put("bytes", sum(blobs, false));
         m.put("cachedBytes", sum(blobs, true));
-        m.put("lastPull", CacheAdmin.text(lastPull.at(repo)));
+        m.put("lastPull", CacheAdmin.text(e.lastPull));
         m.put("pinned", anyPinned);
         if (detail) {
             m.put("tags", tagList);

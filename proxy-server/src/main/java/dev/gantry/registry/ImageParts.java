@@ -5,9 +5,11 @@ import dev.gantry.oci.Digest;
 import dev.gantry.oci.Manifest;
 import dev.gantry.oci.RegistryException;
 import java.io.IOException;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 
 /**
  * What an image is made of, as far as this store holds it: its manifest,
@@ -29,6 +31,7 @@ final class ImageParts {
 
     private final Map<Digest, Held> manifests = new LinkedHashMap<>();
     private final Map<Digest, Long> blobs = new LinkedHashMap<>();
+    private final Set<Digest> missing = new HashSet<>();
 
     /** The parts of the image whose manifest is {@code root}; empty when the store does not hold it. */
     static ImageParts of(ManifestStore store, Digest root) throws IOException {
@@ -43,6 +46,7 @@ final class ImageParts {
         }
         Optional<ManifestStore.StoredManifest> stored = store.readNow(digest);
         if (stored.isEmpty()) {
+            missing.add(digest);
             return;
         }
         Manifest parsed;
@@ -70,6 +74,11 @@ final class ImageParts {
                 // As above.
             }
         }
+    }
+
+    /** The manifests the image names (itself included) that were not held when its parts were read. */
+    Set<Digest> missing() {
+        return missing;
     }
 
     Map<Digest, Held> manifests() {

@@ -30,6 +30,24 @@ final class ManifestStore {
     private final MetadataStore meta;
     private final Executor blocking;
     private final Cache<Digest, StoredManifest> memory;
+    private volatile Changes changes = Changes.NONE;
+
+    /** Hears of every manifest this replica stores or evicts (the cache index). Must not block. */
+    interface Changes {
+        Changes NONE = new Changes() {
+            @Override
+            public void stored(Digest digest) {
+            }
+
+            @Override
+            public void evicted(Digest digest) {
+            }
+        };
+
+        void stored(Digest digest);
+
+        void evicted(Digest digest);
+    }
 
     ManifestStore(MetadataStore meta, Executor blocking, long memoryBytes) {
         this.meta = meta;
@@ -38,6 +56,11 @@ final class ManifestStore {
                 .maximumWeight(memoryBytes)
                 .<Digest, StoredManifest>weigher((d, m) -> m.body().length + m.mediaType().length() + 64)
                 .build();
+    }
+
+    /** Who hears of stores and evictions from now on (set once while wiring: the index reads through this store). */
+    void listen(Changes listener) {
+        this.changes = listener;
     }
 
     /** The stored manifest, from memory if possible. */
@@ -70,11 +93,13 @@ final class ManifestStore {
     void evict(Digest digest) throws IOException {
         memory.invalidate(digest);
         meta.delete(StorageLayout.manifestKey(digest));
+        changes.evicted(digest);
     }
 
     /** Stores a manifest whose bytes were verified against its digest (a push: complete once written). */
     CompletableFuture<Void> put(StoredManifest m) {
         memory.put(m.digest(), m);
+        changes.stored(m.digest());
         return CompletableFuture.runAsync(() -> write(m), blocking);
     }
 
@@ -85,6 +110,7 @@ final class ManifestStore {
      */
     void cache(StoredManifest m) {
         memory.put(m.digest(), m);
+        changes.stored(m.digest());
         blocking.execute(() -> {
             try {
                 write(m);

@@ -113,7 +113,9 @@ public final class Registry {
         this.blocking = blocking;
         this.clock = clock;
         this.manifestStore = new ManifestStore(storage.meta(), blocking, cache.manifestMemory().bytes());
-        TagStore tagStore = new TagStore(storage.meta(), blocking, 50_000);
+        CacheIndex index = new CacheIndex(manifestStore);
+        manifestStore.listen(index);
+        TagStore tagStore = new TagStore(storage.meta(), blocking, 50_000, index);
         this.links = new RepositoryLinks(storage.meta(), blocking, 100_000);
         this.tiers = new BlobTiers(storage.memory(), storage.disk(), storage.s3(), storage.health(), blocking);
         // Fill deadlines run in real time (like connection timeouts), whatever clock the registry reads.
@@ -186,13 +188,15 @@ public final class Registry {
         try {
             Pins pins = new Pins(storage.meta(), clock, cache.pins().images(), resolver::resolve,
                     (ns, name) -> CacheWalk.resolveStored(resolver, ns, name));
-            this.admin = new CacheAdmin(storage.meta(), manifestStore, tagStore, links, tiers, resolver, pins, blocking);
+            this.admin = new CacheAdmin(storage.meta(), manifestStore, tagStore, links, tiers, resolver, pins, index, blocking);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read the pins made through the admin API", e);
         }
         // Pushed content may exist only on this disk: never evict it before a shared tier has it.
         // Pinned images stay whatever the disk's size (an operator asked for them).
         storage.disk().pin(d -> (links.heldByHostedRepository(d) && tiers.notYetShared(d)) || admin.pinned(d));
+        // Listings wait for this load, never list part of the cache; requests for images need none of it.
+        blocking.execute(() -> index.load(storage.meta(), admin::stored, tagStore));
         registerGauges();
     }
 

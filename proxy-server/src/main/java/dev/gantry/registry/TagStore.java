@@ -26,11 +26,34 @@ final class TagStore {
     private final MetadataStore meta;
     private final Executor blocking;
     private final Cache<String, Optional<TagRecord>> memory;
+    private final Changes changes;
+
+    /** Hears of every tag this replica writes or deletes (the cache index). Must not block. */
+    interface Changes {
+        Changes NONE = new Changes() {
+            @Override
+            public void put(Repository repo, String tag, TagRecord record) {
+            }
+
+            @Override
+            public void deleted(Repository repo, String tag) {
+            }
+        };
+
+        void put(Repository repo, String tag, TagRecord record);
+
+        void deleted(Repository repo, String tag);
+    }
 
     TagStore(MetadataStore meta, Executor blocking, long maxEntries) {
+        this(meta, blocking, maxEntries, Changes.NONE);
+    }
+
+    TagStore(MetadataStore meta, Executor blocking, long maxEntries, Changes changes) {
         this.meta = meta;
         this.blocking = blocking;
         this.memory = Caffeine.newBuilder().maximumSize(maxEntries).build();
+        this.changes = changes;
     }
 
     CompletableFuture<Optional<TagRecord>> get(Repository repo, String tag) {
@@ -56,6 +79,7 @@ final class TagStore {
         return CompletableFuture.supplyAsync(() -> {
             Optional<TagRecord> record = decode(key, () -> meta.getLatest(key));
             memory.put(key, record);
+            record.ifPresent(r -> changes.put(repo, tag, r));
             return record;
         }, blocking);
     }
@@ -63,6 +87,7 @@ final class TagStore {
     CompletableFuture<Void> put(Repository repo, String tag, TagRecord record) {
         String key = StorageLayout.tagKey(repo.namespace(), repo.name(), tag);
         memory.put(key, Optional.of(record));
+        changes.put(repo, tag, record);
         return CompletableFuture.runAsync(() -> {
             try {
                 meta.put(key, JSON.writeValueAsBytes(record));
@@ -75,6 +100,7 @@ final class TagStore {
     CompletableFuture<Void> delete(Repository repo, String tag) {
         String key = StorageLayout.tagKey(repo.namespace(), repo.name(), tag);
         memory.put(key, Optional.empty());
+        changes.deleted(repo, tag);
         return CompletableFuture.runAsync(() -> {
             try {
                 meta.delete(key);
@@ -95,6 +121,7 @@ final class TagStore {
     void deleteNow(Repository repo, String tag) throws IOException {
         String key = StorageLayout.tagKey(repo.namespace(), repo.name(), tag);
         memory.put(key, Optional.empty());
+        changes.deleted(repo, tag);
         meta.delete(key);
     }
 
