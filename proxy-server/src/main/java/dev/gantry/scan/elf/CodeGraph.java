@@ -53,6 +53,7 @@ final class CodeGraph {
 
     /** Starts recording function {@code i} (functions are decoded in index order). */
     void begin(int i) {
+        compactCurrent();
         for (int k = current + 1; k <= i && !overflow; k++) {
             edgeStart[k] = edgeCount;
         }
@@ -61,6 +62,7 @@ final class CodeGraph {
 
     /** Ends recording: functions not decoded (time limit) get no edges. */
     void finish() {
+        compactCurrent();
         if (!overflow) {
             for (int k = current + 1; k <= fns.count; k++) {
                 edgeStart[k] = edgeCount;
@@ -109,6 +111,30 @@ final class CodeGraph {
             edges = Arrays.copyOf(edges, edges.length * 2);
         }
         edges[edgeCount++] = e;
+    }
+
+    /**
+     * Sorts the current function's edges and drops repeats. Every pass over
+     * the graph treats a function's edges as a set, and a third of them or
+     * more repeat (the same callee or variable used again): each repeat would
+     * cost a binary search per pass, and the growth of the edge array.
+     */
+    private void compactCurrent() {
+        if (current < 0 || overflow) {
+            return;
+        }
+        int from = edgeStart[current];
+        if (edgeCount - from < 2) {
+            return;
+        }
+        Arrays.sort(edges, from, edgeCount);
+        int m = from + 1;
+        for (int k = from + 1; k < edgeCount; k++) {
+            if (edges[k] != edges[m - 1]) {
+                edges[m++] = edges[k];
+            }
+        }
+        edgeCount = m;
     }
 
     static int kind(int edge) {
