@@ -35,6 +35,15 @@ final class CodeGraph {
     /** The first CPU probe instruction, for evidence. */
     String probeEvidence;
     private int current = -1;
+    /**
+     * The last edge seen per hash slot, and the function it was seen in: every
+     * pass over the graph treats a function's edges as a set, and a third of
+     * them or more repeat (the same callee or variable used again). Dropping
+     * repeats here saves a binary search per repeat in each pass; a lossy
+     * cache (a collision keeps both) costs nothing per edge beyond two loads.
+     */
+    private final int[] recent = new int[256];
+    private final int[] recentStamp = new int[256];
 
     CodeGraph(Functions fns, long base, ElfAnalyzer.Budget budget) {
         this.fns = fns;
@@ -49,6 +58,7 @@ final class CodeGraph {
         this.features = new long[overflow ? 0 : fns.count];
         this.flags = new byte[overflow ? 0 : fns.count];
         this.edgeStart = new int[overflow ? 1 : fns.count + 1];
+        Arrays.fill(recentStamp, -1);
     }
 
     /** Starts recording function {@code i} (functions are decoded in index order). */
@@ -96,9 +106,12 @@ final class CodeGraph {
             }
         }
         int e = kind << 29 | (int) rel;
-        if (edgeCount > edgeStart[current] && edges[edgeCount - 1] == e) {
-            return;
+        int slot = (e * 0x9E3779B9) >>> 24;
+        if (recentStamp[slot] == current && recent[slot] == e) {
+            return; // a repeat within the function
         }
+        recentStamp[slot] = current;
+        recent[slot] = e;
         if (edgeCount == edges.length) {
             long more = 4L * edges.length;
             if (edges.length >= (1 << 27) || !budget.charge(more)) {
