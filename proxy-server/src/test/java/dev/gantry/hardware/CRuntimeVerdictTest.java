@@ -221,6 +221,25 @@ class CRuntimeVerdictTest {
         assertThat(a72.verdict()).as(a72.reasons().toString()).isEqualTo(Verdict.RUNS);
     }
 
+    /** The truth matrix found libmemusage and libnsl missing: their outline atomics showed in arm64 verdicts. */
+    @Test
+    void everySharedObjectGlibcShipsIsTheCRuntime() throws Exception {
+        KnowledgeBase kb = KnowledgeBase.load(Path.of("..", "conf", "hardware-kb"));
+        for (String arch : List.of("amd64", "arm64")) {
+            Path root = DebianPackages.unpack("libc6", arch, tmp.resolve("all-" + arch));
+            List<String> objects;
+            try (var files = Files.walk(root)) {
+                objects = files.filter(Files::isRegularFile)
+                        .map(f -> "/" + root.relativize(f).toString().replace('\\', '/'))
+                        .filter(f -> f.matches(".*\\.so(\\.[0-9.]+)?$") && !f.contains("/gconv/"))
+                        .toList();
+            }
+            assertThat(objects).as("shared objects of libc6 (%s)", arch).isNotEmpty();
+            assertThat(objects).as("libc6 (%s) outside cpu.runtime", arch).allSatisfy(f ->
+                    assertThat(kb.isCRuntime(f)).as(f).isTrue());
+        }
+    }
+
     @Test
     void theRuntimeListComesFromTheKnowledgeBase(@TempDir Path kbDir) throws Exception {
         // the same layers under a knowledge base whose cpu.runtime lacks libc: glibc's dispatch counts again
