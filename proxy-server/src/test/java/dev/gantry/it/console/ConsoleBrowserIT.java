@@ -2,6 +2,8 @@ package dev.gantry.it.console;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.gantry.app.BuildInfo;
 import dev.gantry.oci.MediaTypes;
 import dev.gantry.testing.Awaits;
@@ -328,6 +330,38 @@ class ConsoleBrowserIT {
         }
         browser.driver().findElement(By.id("search-run")).click();
         browser.visible(By.cssSelector("#results .card"));
+    }
+
+    /**
+     * "Runs on this host": the console posts the pasted profile and lists what the search API
+     * lists for it, each with its verdict; a profile that is not JSON is refused in the page.
+     */
+    @Test
+    void runsOnThisHostListsWhatTheSearchApiListsForThatProfileWithVerdicts() throws Exception {
+        String profile = Files.readString(profile("old-x86-host"));
+        JsonNode expected = new ObjectMapper().readTree(http.send("POST", "/v2/_gantry/search",
+                profile.getBytes(StandardCharsets.UTF_8), "Content-Type", "application/json").body());
+        List<String> images = new java.util.ArrayList<>();
+        expected.path("results").forEach(r -> images.add(r.path("repository").asText() + ":"
+                + (r.path("tags").size() > 0 ? r.path("tags").get(0).asText() : r.path("digest").asText())));
+        assertThat(images).as("the API's answer: some images run there, the GPU one does not")
+                .isNotEmpty().doesNotContain("docker.io/test/gpu:1");
+
+        browser.open(gantry.url() + "/ui/#/search");
+        browser.visible(By.id("f-profile")).sendKeys(profile);
+        browser.driver().findElement(By.id("search-run")).click();
+        browser.visible(By.cssSelector("#results .card"));
+        assertThat(browser.driver().getCurrentUrl()).as("the profile stays out of the address").endsWith("#/search?host=1");
+        assertThat(results()).containsExactlyInAnyOrderElementsOf(images);
+        assertThat(browser.driver().findElements(By.cssSelector("#result-table td.verdict")))
+                .extracting(WebElement::getText).hasSize(images.size()).allMatch(v -> v.equals("runs") || v.equals("runs-degraded"));
+
+        browser.open(gantry.url() + "/ui/#/search");
+        var box = browser.visible(By.id("f-profile"));
+        box.clear();
+        box.sendKeys("not json");
+        browser.driver().findElement(By.id("search-run")).click();
+        assertThat(browser.visible(By.cssSelector("#f-profile-problem .error")).getText()).contains("not JSON");
     }
 
     @Test
