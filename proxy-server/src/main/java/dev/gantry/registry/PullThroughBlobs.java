@@ -15,7 +15,6 @@ import java.util.List;
 import java.util.OptionalLong;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import java.util.function.Consumer;
 
 /**
  * Blobs of proxied repositories, read in tier order: memory and disk (when
@@ -32,7 +31,6 @@ final class PullThroughBlobs {
     /** Blobs upstream said a repository does not have, for a short while. */
     private final Cache<NotFound, Boolean> notFound;
     private final GantryMetrics metrics;
-    private volatile Consumer<Digest> requested = d -> { };
 
     PullThroughBlobs(BlobTiers tiers, FillCoordinator fills, UpstreamRegistry upstream, RepositoryLinks links,
                      Duration notFoundTtl, Clock clock, GantryMetrics metrics) {
@@ -48,16 +46,10 @@ final class PullThroughBlobs {
                 .build();
     }
 
-    /** Told of every blob a client asks for (prefetch counts what it fetched that was then used). */
-    void onRequested(Consumer<Digest> listener) {
-        this.requested = listener;
-    }
-
     private record NotFound(String namespace, RepositoryName repository, Digest digest) {
     }
 
     CompletableFuture<BlobResult> get(Repository repo, Digest digest, boolean headOnly) {
-        requested.accept(digest);
         NotFound negativeKey = new NotFound(repo.namespace(), repo.name(), digest);
         if (notFound.getIfPresent(negativeKey) != null) {
             return CompletableFuture.failedFuture(new RegistryException(ErrorCode.BLOB_UNKNOWN,

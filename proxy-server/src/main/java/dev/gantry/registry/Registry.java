@@ -175,7 +175,6 @@ public final class Registry {
             }
             pushListeners.forEach(l -> l.accept(repo, parsed.layers()));
         });
-        blobs.onRequested(prefetch::requested);
         storage.disk().onEviction(blob -> {
             metrics.eviction("disk", blob.size());
             prefetch.evicted(blob.digest());
@@ -273,7 +272,11 @@ public final class Registry {
      * it. For readers of whole blobs: the scanner, the hardware extension.
      */
     public CompletableFuture<Path> blobFile(Repository repo, Digest digest) {
-        return blobService.get(repo, digest, false).thenCompose(result -> {
+        // Not through blobService: the scanner's and warm jobs' reads are no client's, so prefetch does
+        // not count them as a prefetched blob put to use.
+        CompletableFuture<BlobResult> found = repo.isHosted() ? hostedBlobs.get(repo, digest, false)
+                : blobs.get(repo, digest, false);
+        return found.thenCompose(result -> {
             if (storage.disk().statNow(digest).isPresent()) {
                 return CompletableFuture.completedFuture(storage.disk().pathOf(digest));
             }
@@ -428,7 +431,11 @@ public final class Registry {
     private final class Blobs implements BlobService {
         @Override
         public CompletableFuture<BlobResult> get(Repository repo, Digest digest, boolean headOnly) {
-            return repo.isHosted() ? hostedBlobs.get(repo, digest, headOnly) : blobs.get(repo, digest, headOnly);
+            if (repo.isHosted()) {
+                return hostedBlobs.get(repo, digest, headOnly);
+            }
+            prefetch.requested(digest); // a client asked: prefetch counts what it fetched that was then used
+            return blobs.get(repo, digest, headOnly);
         }
 
         @Override
