@@ -11,19 +11,19 @@ import dev.gantry.registry.Repository;
 import dev.gantry.registry.WarmJobs;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpHeaderNames;
-import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import java.io.IOException;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
-import java.util.function.Function;
 
 /**
  * The admin API under {@code /v2/_gantry/} ({@code cache/…}, {@code pins…},
  * {@code warm…}): what the cache holds, eviction, pins, warming. Every route
- * needs the {@code admin} action (see {@link AuthGate#requireAdmin}); the
- * routes and their JSON are the README's "Operator actions".
+ * needs the {@code admin} action, which {@link RouteGuard} checks before
+ * these run; each repository a request names is checked again here
+ * ({@link AuthGate#requireAdmin}). The routes and their JSON are the
+ * README's "Operator actions".
  */
 final class AdminEndpoints {
 
@@ -40,104 +40,98 @@ final class AdminEndpoints {
 
     private final CacheAdmin cache;
     private final WarmJobs warm;
+    private final AuthGate auth;
+    private final RegistryEndpoints endpoints;
 
-    AdminEndpoints(CacheAdmin cache, WarmJobs warm) {
+    AdminEndpoints(CacheAdmin cache, WarmJobs warm, AuthGate auth, RegistryEndpoints endpoints) {
         this.cache = cache;
         this.warm = warm;
+        this.auth = auth;
+        this.endpoints = endpoints;
     }
 
-    /** Whether a path is one of the admin API's (and so not a repository's route). */
-    static boolean isAdminPath(String rawPath) {
-        if (!rawPath.startsWith("/v2/_gantry/")) {
-            return false;
-        }
-        String rest = rawPath.substring("/v2/_gantry/".length());
-        return rest.startsWith("cache/") || rest.equals("pins") || rest.startsWith("pins/")
-                || rest.equals("warm") || rest.startsWith("warm/");
+    /** {@code GET cache/repositories}: the repositories the cache holds that the caller administers, paged. */
+    void repositories(Exchange ex) {
+        Caller caller = auth.caller(ex);
+        Integer n = RegistryEndpoints.pageSize(ex.param("n"));
+        answer(ex, cache.repositories(n, ex.param("last"), repo -> auth.administers(ex, caller, repo)).thenApply(page -> {
+            FullHttpResponse r = RegistryEndpoints.json(HttpResponseStatus.OK, Map.of("repositories", page.repositories()));
+            if (page.next() != null) {
+                r.headers().set("Link", RegistryEndpoints.nextLink(ex, "/v2/_gantry/cache/repositories", n, page.next()));
+            }
+            return r;
+        }));
     }
 
-    /**
-     * @param path what follows {@code /v2/_gantry/}, raw
-     * @param resolve a repository as a request names it
-     */
-    void route(Exchange ex, String path, AuthGate auth, Function<String, Repository> resolve) {
-        HttpMethod method = ex.request().method();
-        if (path.equals("cache/repositories")) {
-            requireMethod(method, HttpMethod.GET);
-            Caller caller = auth.requireAdminCaller(ex);
-            Integer n = RegistryEndpoints.pageSize(ex.param("n"));
-            answer(ex, cache.repositories(n, ex.param("last"), repo -> auth.administers(ex, caller, repo)).thenApply(page -> {
-                FullHttpResponse r = RegistryEndpoints.json(HttpResponseStatus.OK, Map.of("repositories", page.repositories()));
-                if (page.next() != null) {
-                    r.headers().set("Link", RegistryEndpoints.nextLink(ex, "/v2/_gantry/cache/repositories", n, page.next()));
-                }
-                return r;
-            }));
-        } else if (path.startsWith("cache/repositories/") && !method.equals(HttpMethod.DELETE)) {
-            requireMethod(method, HttpMethod.GET);
-            Repository repo = admin(ex, auth, resolve, path.substring("cache/repositories/".length()));
-            answer(ex, cache.repository(repo).thenApply(m -> RegistryEndpoints.json(HttpResponseStatus.OK, m)));
-        } else if (path.startsWith("cache/")) {
-            requireMethod(method, HttpMethod.DELETE);
-            String rest = path.substring("cache/".length());
-            int at = rest.lastIndexOf("/manifests/");
-            if (at > 0) {
-                Repository repo = admin(ex, auth, resolve, rest.substring(0, at));
-                Reference ref = Reference.parse(PushEndpoints.decode(rest.substring(at + "/manifests/".length())));
-                answer(ex, cache.evictImage(repo, ref).thenApply(m -> RegistryEndpoints.json(HttpResponseStatus.OK, m)));
-            } else {
-                Repository repo = admin(ex, auth, resolve, rest);
-                answer(ex, cache.evictRepository(repo).thenApply(m -> RegistryEndpoints.json(HttpResponseStatus.OK, m)));
-            }
-        } else if (path.equals("pins") && method.equals(HttpMethod.GET)) {
-            Caller caller = auth.requireAdminCaller(ex);
-            ex.respond(RegistryEndpoints.json(HttpResponseStatus.OK,
-                    Map.of("pins", cache.pins(repo -> auth.administers(ex, caller, repo)))));
-        } else if (path.equals("pins") || path.startsWith("pins/")) {
-            boolean put = method.equals(HttpMethod.PUT);
-            if (!put && !method.equals(HttpMethod.DELETE)) {
-                throw new RegistryException(ErrorCode.UNSUPPORTED, "pins answer GET, PUT and DELETE");
-            }
-            imageOf(ex, path, "pins").thenAccept(image -> pin(ex, auth, resolve, image, put))
-                    .exceptionally(e -> {
-                        ex.fail(e);
-                        return null;
-                    });
-        } else if (path.equals("warm") && method.equals(HttpMethod.POST)) {
-            auth.requireAdminCaller(ex);
-            imageOf(ex, path, "warm").thenAccept(image -> {
-                Repository repo = admin(ex, auth, resolve, image.name());
-                WarmJobs.Job job = warm.start(repo, image.reference(), repo.fullName() + image.suffix());
-                FullHttpResponse r = RegistryEndpoints.json(HttpResponseStatus.ACCEPTED, job.json());
-                r.headers().set(HttpHeaderNames.LOCATION, "/v2/_gantry/warm/" + job.id());
-                ex.respond(r);
-            }).exceptionally(e -> {
-                ex.fail(e);
-                return null;
-            });
-        } else if (path.equals("warm")) {
-            requireMethod(method, HttpMethod.GET);
-            auth.requireAdminCaller(ex);
-            ex.respond(RegistryEndpoints.json(HttpResponseStatus.OK, Map.of("jobs", warm.all().stream().map(WarmJobs.Job::json).toList())));
-        } else if (path.startsWith("warm/")) {
-            requireMethod(method, HttpMethod.GET);
-            auth.requireAdminCaller(ex);
-            WarmJobs.Job job = warm.get(path.substring("warm/".length()));
-            if (job == null) {
-                throw new RegistryException(ErrorCode.UNSUPPORTED, 404, "no warm job " + printable(path.substring(5))
-                        + " (jobs are kept an hour after they end)", Map.of(), null);
-            }
-            ex.respond(RegistryEndpoints.json(HttpResponseStatus.OK, job.json()));
+    /** {@code GET cache/repositories/<name>}; {@code path} is what follows {@code /v2/_gantry/}, raw. */
+    void repository(Exchange ex, String path) {
+        Repository repo = admin(ex, path.substring("cache/repositories/".length()));
+        answer(ex, cache.repository(repo).thenApply(m -> RegistryEndpoints.json(HttpResponseStatus.OK, m)));
+    }
+
+    /** {@code DELETE cache/<name>[/manifests/<reference>]}: evicts a repository or one image. */
+    void evict(Exchange ex, String path) {
+        String rest = path.substring("cache/".length());
+        int at = rest.lastIndexOf("/manifests/");
+        if (at > 0) {
+            Repository repo = admin(ex, rest.substring(0, at));
+            Reference ref = Reference.parse(PushEndpoints.decode(rest.substring(at + "/manifests/".length())));
+            answer(ex, cache.evictImage(repo, ref).thenApply(m -> RegistryEndpoints.json(HttpResponseStatus.OK, m)));
         } else {
-            throw new RegistryException(ErrorCode.UNSUPPORTED, 404, "no such admin endpoint", Map.of(), null);
+            Repository repo = admin(ex, rest);
+            answer(ex, cache.evictRepository(repo).thenApply(m -> RegistryEndpoints.json(HttpResponseStatus.OK, m)));
         }
     }
 
-    private void pin(Exchange ex, AuthGate auth, Function<String, Repository> resolve, Image image, boolean put) {
+    /** {@code GET pins}: the pins in repositories the caller administers. */
+    void pins(Exchange ex) {
+        Caller caller = auth.caller(ex);
+        ex.respond(RegistryEndpoints.json(HttpResponseStatus.OK, Map.of("pins", cache.pins(repo -> auth.administers(ex, caller, repo)))));
+    }
+
+    /** {@code PUT} or {@code DELETE} {@code pins[/<image>]} (the image in the path or the body). */
+    void pin(Exchange ex, String path, boolean put) {
+        imageOf(ex, path, "pins").thenAccept(image -> pin(ex, image, put))
+                .exceptionally(e -> {
+                    ex.fail(e);
+                    return null;
+                });
+    }
+
+    /** {@code POST warm} with {@code {"image": ...}}: starts a warm job (202, its URL in Location). */
+    void warm(Exchange ex) {
+        imageOf(ex, "warm", "warm").thenAccept(image -> {
+            Repository repo = admin(ex, image.name());
+            WarmJobs.Job job = warm.start(repo, image.reference(), repo.fullName() + image.suffix());
+            FullHttpResponse r = RegistryEndpoints.json(HttpResponseStatus.ACCEPTED, job.json());
+            r.headers().set(HttpHeaderNames.LOCATION, "/v2/_gantry/warm/" + job.id());
+            ex.respond(r);
+        }).exceptionally(e -> {
+            ex.fail(e);
+            return null;
+        });
+    }
+
+    /** {@code GET warm}: every warm job kept. */
+    void jobs(Exchange ex) {
+        ex.respond(RegistryEndpoints.json(HttpResponseStatus.OK, Map.of("jobs", warm.all().stream().map(WarmJobs.Job::json).toList())));
+    }
+
+    /** {@code GET warm/<id>}. */
+    void job(Exchange ex, String path) {
+        WarmJobs.Job job = warm.get(path.substring("warm/".length()));
+        if (job == null) {
+            throw new RegistryException(ErrorCode.UNSUPPORTED, 404, "no warm job " + printable(path.substring(5))
+                    + " (jobs are kept an hour after they end)", Map.of(), null);
+        }
+        ex.respond(RegistryEndpoints.json(HttpResponseStatus.OK, job.json()));
+    }
+
+    private void pin(Exchange ex, Image image, boolean put) {
         if (image.reference().isDigest()) {
             throw new RegistryException(ErrorCode.UNSUPPORTED, 400, "a pin names a tag (<name>:<tag>): a digest never changes", Map.of(), null);
         }
-        Repository repo = admin(ex, auth, resolve, image.name());
+        Repository repo = admin(ex, image.name());
         String tag = image.reference().tag();
         if (!put) {
             answer(ex, cache.unpin(repo, tag).thenApply(m -> RegistryEndpoints.json(HttpResponseStatus.OK, m)));
@@ -153,9 +147,8 @@ final class AdminEndpoints {
     }
 
     /** Checks the caller administers the repository a request names, and resolves it. */
-    private static Repository admin(Exchange ex, AuthGate auth, Function<String, Repository> resolve, String rawName) {
-        auth.requireAdminCaller(ex);
-        Repository repo = resolve.apply(PushEndpoints.decode(rawName));
+    private Repository admin(Exchange ex, String rawName) {
+        Repository repo = endpoints.resolve(ex, PushEndpoints.decode(rawName));
         auth.requireAdmin(ex, repo);
         return repo;
     }
@@ -201,12 +194,6 @@ final class AdminEndpoints {
                 ex.respond(r);
             }
         });
-    }
-
-    private static void requireMethod(HttpMethod method, HttpMethod expected) {
-        if (!method.equals(expected) && !(expected.equals(HttpMethod.GET) && method.equals(HttpMethod.HEAD))) {
-            throw new RegistryException(ErrorCode.UNSUPPORTED, "this endpoint answers " + expected);
-        }
     }
 
     private static String printable(String s) {

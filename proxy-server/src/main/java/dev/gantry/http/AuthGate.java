@@ -8,46 +8,34 @@ import dev.gantry.config.AuthConfig;
 import dev.gantry.oci.ErrorCode;
 import dev.gantry.oci.RegistryException;
 import dev.gantry.registry.Repository;
-import dev.gantry.registry.RepositoryResolver;
 import io.netty.channel.ChannelHandlerContext;
-import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpHeaderNames;
-import io.netty.handler.codec.http.HttpResponseStatus;
 import java.net.InetSocketAddress;
-import java.time.Instant;
-import java.util.ArrayList;
 import java.util.Base64;
-import java.util.LinkedHashMap;
-import java.util.LinkedHashSet;
-import java.util.List;
 import java.util.Map;
-import java.util.Optional;
-import java.util.Set;
 import java.util.regex.Pattern;
 
 /**
  * Access control at the edge: who the caller is (Basic, a bearer token we
  * issued, or nobody), whether the policy lets them do what the request does,
- * and Docker's token protocol ({@code /token}) for clients that want tokens.
+ * (Docker's token protocol, {@code /token}, is {@link TokenEndpoint}).
  * A refused anonymous caller gets 401 with a challenge naming the scope to
  * ask for; a refused user gets 403 {@code DENIED}.
  */
 final class AuthGate {
 
-    private static final String EVERYWHERE_TYPE = "registry";
+    static final String EVERYWHERE_TYPE = "registry";
     private static final Pattern HOST = Pattern.compile("[A-Za-z0-9.-]+(:[0-9]{1,5})?|\\[[0-9A-Fa-f:.]+](:[0-9]{1,5})?");
 
     private final Authenticator authenticator;
     private final AccessPolicy policy;
     private final AuthConfig config;
-    private final RepositoryResolver resolver;
     private final boolean tls;
 
-    AuthGate(Authenticator authenticator, AccessPolicy policy, AuthConfig config, RepositoryResolver resolver, boolean tls) {
+    AuthGate(Authenticator authenticator, AccessPolicy policy, AuthConfig config, boolean tls) {
         this.authenticator = authenticator;
         this.policy = policy;
         this.config = config;
-        this.resolver = resolver;
         this.tls = tls;
     }
 
@@ -199,86 +187,13 @@ final class AuthGate {
                 && ex.ctx().channel().remoteAddress() instanceof InetSocketAddress a && a.getAddress().isLoopbackAddress();
     }
 
-    /** {@code GET /token}: Docker's token protocol. Basic credentials optional; grants what the policy allows. */
-    FullHttpResponse token(Exchange ex) {
-        String authorization = authorization(ex);
-        String user = null;
-        if (authorization != null && authorization.regionMatches(true, 0, "Basic ", 0, 6)) {
-            try {
-                user = authenticator.basic(authorization.substring(6).trim(), client(ex.ctx()));
-            } catch (Authenticator.Refused e) {
-                if (e.rateLimited()) {
-                    throw new RegistryException(ErrorCode.TOOMANYREQUESTS, 429, e.getMessage(), Map.of("Retry-After", "60"), null);
-                }
-                throw new RegistryException(ErrorCode.UNAUTHORIZED, 401, e.getMessage(),
-                        Map.of("WWW-Authenticate", "Basic realm=\"" + config.service() + "\""), null);
-            }
-        }
-        String service = ex.param("service");
-        if (service != null && !service.equals(authenticator.tokens().service())) {
-            throw new RegistryException(ErrorCode.DENIED, 400, "this token service is '" + authenticator.tokens().service() + "'",
-                    Map.of(), null);
-        }
-        List<Access> granted = new ArrayList<>();
-        for (String scope : ex.params("scope")) {
-            for (String one : scope.split(" ")) {
-                grant(user, one).ifPresent(granted::add);
-            }
-        }
-        String token = authenticator.tokens().issue(user == null ? "" : user, granted);
-        Map<String, Object> body = new LinkedHashMap<>();
-        body.put("token", token);
-        body.put("access_token", token);
-        body.put("expires_in", authenticator.tokens().ttl().toSeconds());
-        body.put("issued_at", Instant.now().toString());
-        return RegistryEndpoints.json(HttpResponseStatus.OK, body);
-    }
-
-    private Optional<Access> grant(String user, String scope) {
-        Access asked;
-        try {
-            asked = Access.parseScope(scope);
-        } catch (IllegalArgumentException e) {
-            return Optional.empty();
-        }
-        if (isEverywhere(asked)) {
-            // The console's session: pull (and admin, asked by name) wherever the rules let this caller, judged per request.
-            Set<String> actions = new LinkedHashSet<>();
-            if (asked.allows(Access.PULL)) {
-                actions.add(Access.PULL);
-            }
-            if (user != null && asked.actions().contains(Access.ADMIN) && policy.administersAny(user)) {
-                actions.add(Access.ADMIN);
-            }
-            return actions.isEmpty() ? Optional.empty() : Optional.of(new Access(EVERYWHERE_TYPE, "*", actions));
-        }
-        if (!"repository".equals(asked.type())) {
-            return Optional.empty();
-        }
-        Repository repo;
-        try {
-            repo = resolver.resolve(asked.name(), null);
-        } catch (RegistryException e) {
-            return Optional.empty();
-        }
-        Set<String> allowed = new LinkedHashSet<>();
-        for (String action : asked.actions()) {
-            for (String a : "*".equals(action) ? List.of(Access.PULL, Access.PUSH, Access.DELETE) : List.of(action)) {
-                if (policy.allows(user, repo.fullName(), repo.isHosted(), repo.fromPrivateUpstream(), a)) {
-                    allowed.add(a);
-                }
-            }
-        }
-        return Optional.of(new Access("repository", repo.fullName(), allowed));
-    }
-
     /**
      * The request's {@code Authorization}, or null when it names nobody:
      * {@code Basic} with an empty user and an empty password ({@code Basic Og==},
      * what some clients send when they have no credentials for a host) is an
      * anonymous caller, not a failed login.
      */
-    private static String authorization(Exchange ex) {
+    static String authorization(Exchange ex) {
         String header = ex.request().headers().get(HttpHeaderNames.AUTHORIZATION);
         if (header == null || !header.regionMatches(true, 0, "Basic ", 0, 6)) {
             return header;
@@ -299,7 +214,7 @@ final class AuthGate {
      * (only when asked by name, never through {@code *}). Never push or
      * delete: a token for everything stays read-only for content.
      */
-    private static boolean isEverywhere(Access a) {
+    static boolean isEverywhere(Access a) {
         return EVERYWHERE_TYPE.equals(a.type()) && "*".equals(a.name());
     }
 
@@ -324,7 +239,7 @@ final class AuthGate {
         return (tls ? "https://" : "http://") + host + "/token";
     }
 
-    private static String client(ChannelHandlerContext ctx) {
+    static String client(ChannelHandlerContext ctx) {
         return ctx.channel().remoteAddress() instanceof InetSocketAddress a ? a.getAddress().getHostAddress() : "unknown";
     }
 }

@@ -1,7 +1,6 @@
 package dev.gantry.http;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.gantry.auth.Access;
 import dev.gantry.hardware.HardwareService;
 import dev.gantry.hardware.HostProfile;
 import dev.gantry.hardware.LayerScans;
@@ -15,7 +14,6 @@ import io.netty.buffer.Unpooled;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpHeaderNames;
-import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpVersion;
 import java.io.IOException;
@@ -30,8 +28,10 @@ import java.util.concurrent.TimeoutException;
 /**
  * The {@code _gantry} extension (OCI extension style, advertised at
  * {@code /v2/_oci/ext/discover}): hardware documents, the augmented manifest
- * view, and the hardware-aware check. An answer that needs scans longer than
- * the wait budget is 202 with {@code Retry-After}; the work goes on.
+ * view, and the hardware-aware check; their methods and access ({@code pull}
+ * on the repository) are rows of the {@link RouteTable}. An answer that
+ * needs scans longer than the wait budget is 202 with {@code Retry-After};
+ * the work goes on.
  */
 final class HardwareEndpoints {
 
@@ -58,48 +58,32 @@ final class HardwareEndpoints {
                 "endpoints", List.of("_gantry/hardware", "_gantry/manifests", "_gantry/check", "_gantry/search"))));
     }
 
-    /** {@code /v2/<name>/_<ext>} routes: {@code extension} is what follows the underscore. */
-    void route(Exchange ex, Repository repo, String extension, AuthGate auth, String scopeName) {
-        HttpMethod method = ex.request().method();
-        if (extension.equals("oci/ext/discover")) {
-            ex.respond(RegistryEndpoints.json(HttpResponseStatus.OK, discovery()));
-            return;
-        }
-        int slash = extension.indexOf('/', "gantry/".length());
-        if (!extension.startsWith("gantry/") || slash < 0) {
-            throw new RegistryException(ErrorCode.UNSUPPORTED, 404, "no such extension endpoint", Map.of(), null);
-        }
-        String component = extension.substring("gantry/".length(), slash);
-        Reference reference = Reference.parse(PushEndpoints.decode(extension.substring(slash + 1)));
-        auth.require(ex, repo, scopeName, Access.PULL);
-        switch (component) {
-            case "hardware" -> {
-                requireMethod(method, HttpMethod.GET);
-                Platform platform = platform(ex.param("platform"));
-                answer(ex, hardware.documents(repo, reference, platform).thenApply(docs -> {
-                    // One document for one platform (an image manifest, or an index narrowed by ?platform), else a list.
-                    boolean one = docs.size() == 1 && (platform != null || !hardware.wasIndex(docs));
-                    Object body = one ? docs.get(0).document() : docs.stream().map(HardwareService.PlatformDocument::document).toList();
-                    return bytes(HttpResponseStatus.OK, one ? DOCUMENT_TYPE : LIST_TYPE, write(body));
-                }));
-            }
-            case "manifests" -> {
-                requireMethod(method, HttpMethod.GET);
-                answer(ex, hardware.augmented(repo, reference).thenApply(view -> {
-                    FullHttpResponse r = bytes(HttpResponseStatus.OK, HardwareService.augmentedMediaType(), view);
-                    r.headers().set("X-Gantry-View", "augmented; not the manifest, whose bytes and digest are unchanged");
-                    return r;
-                }));
-            }
-            case "check" -> {
-                requireMethod(method, HttpMethod.POST);
-                answer(ex, ex.readBodyFully(256 * 1024)
-                        .thenApply(HardwareEndpoints::hostProfile)
-                        .thenCompose(host -> hardware.check(repo, reference, host))
-                        .thenApply(verdict -> bytes(HttpResponseStatus.OK, VERDICT_TYPE, write(verdict))));
-            }
-            default -> throw new RegistryException(ErrorCode.UNSUPPORTED, 404, "no such extension endpoint", Map.of(), null);
-        }
+    /** {@code GET /v2/<name>/_gantry/hardware/<reference>[?platform=]}: one document, or one per platform. */
+    void documents(Exchange ex, Repository repo, Reference reference) {
+        Platform platform = platform(ex.param("platform"));
+        answer(ex, hardware.documents(repo, reference, platform).thenApply(docs -> {
+            // One document for one platform (an image manifest, or an index narrowed by ?platform), else a list.
+            boolean one = docs.size() == 1 && (platform != null || !hardware.wasIndex(docs));
+            Object body = one ? docs.get(0).document() : docs.stream().map(HardwareService.PlatformDocument::document).toList();
+            return bytes(HttpResponseStatus.OK, one ? DOCUMENT_TYPE : LIST_TYPE, write(body));
+        }));
+    }
+
+    /** {@code GET /v2/<name>/_gantry/manifests/<reference>}: the augmented view (never the manifest's bytes). */
+    void augmented(Exchange ex, Repository repo, Reference reference) {
+        answer(ex, hardware.augmented(repo, reference).thenApply(view -> {
+            FullHttpResponse r = bytes(HttpResponseStatus.OK, HardwareService.augmentedMediaType(), view);
+            r.headers().set("X-Gantry-View", "augmented; not the manifest, whose bytes and digest are unchanged");
+            return r;
+        }));
+    }
+
+    /** {@code POST /v2/<name>/_gantry/check/<reference>} with a host profile: the verdict. */
+    void check(Exchange ex, Repository repo, Reference reference) {
+        answer(ex, ex.readBodyFully(256 * 1024)
+                .thenApply(HardwareEndpoints::hostProfile)
+                .thenCompose(host -> hardware.check(repo, reference, host))
+                .thenApply(verdict -> bytes(HttpResponseStatus.OK, VERDICT_TYPE, write(verdict))));
     }
 
     /** Sends the answer if it comes within the wait budget, else 202 with Retry-After (the work continues). */
@@ -138,12 +122,6 @@ final class HardwareEndpoints {
             return Platform.parse(text);
         } catch (IllegalArgumentException e) {
             throw new RegistryException(ErrorCode.UNSUPPORTED, 400, "platform must be os/arch[/variant], e.g. linux/arm64", Map.of(), null);
-        }
-    }
-
-    private static void requireMethod(HttpMethod method, HttpMethod expected) {
-        if (!method.equals(expected) && !(expected.equals(HttpMethod.GET) && method.equals(HttpMethod.HEAD))) {
-            throw new RegistryException(ErrorCode.UNSUPPORTED, "this endpoint answers " + expected);
         }
     }
 

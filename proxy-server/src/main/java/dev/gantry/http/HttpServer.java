@@ -8,8 +8,6 @@ import dev.gantry.hardware.HardwareCatalog;
 import dev.gantry.hardware.HardwareService;
 import dev.gantry.metrics.GantryMetrics;
 import dev.gantry.net.NetRuntime;
-import dev.gantry.oci.ErrorCode;
-import dev.gantry.oci.RegistryException;
 import dev.gantry.registry.Registry;
 import dev.gantry.registry.WarmJobs;
 import io.netty.bootstrap.ServerBootstrap;
@@ -28,10 +26,8 @@ import io.netty.handler.timeout.IdleStateHandler;
 import io.netty.util.concurrent.GlobalEventExecutor;
 import java.net.InetSocketAddress;
 import java.time.Duration;
-import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Function;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
@@ -48,23 +44,14 @@ public final class HttpServer implements AutoCloseable {
     private static final Duration IDLE = Duration.ofSeconds(120);
 
     private final NetRuntime net;
-    private final RegistryEndpoints endpoints;
-    private final PushEndpoints push;
-    private final AuthGate auth;
-    private final HardwareEndpoints hardware;
-    private final SearchEndpoint search;
-    private final AdminEndpoints admin;
+    private final RouteGuard routes;
+    private final ServerEndpoints serverEndpoints;
     private final AccessLog accessLog;
     private final SslContext ssl;
     private final GantryMetrics metrics;
-    private final Supplier<Object> status;
     private final Duration headerTimeout;
-    private final ConsoleAssets console = new ConsoleAssets("console/");
-    private volatile Function<Duration, Object> history;
+    private final ServerState state = new ServerState();
     private final ChannelGroup channels = new DefaultChannelGroup("gantry-http", GlobalEventExecutor.INSTANCE);
-    private final AtomicInteger inFlight = new AtomicInteger();
-    private volatile boolean draining;
-    private volatile boolean ready;
     private Channel listener;
 
     /**
@@ -79,19 +66,22 @@ public final class HttpServer implements AutoCloseable {
                       HardwareService hardwareService, HardwareCatalog catalog, Duration waitBudget, Duration headerTimeout,
                       Supplier<Object> status, WarmJobs warm) {
         this.headerTimeout = Objects.requireNonNull(headerTimeout, "headerTimeout");
-        this.hardware = hardwareService == null ? null : new HardwareEndpoints(hardwareService, waitBudget);
-        this.search = catalog == null ? null : new SearchEndpoint(catalog);
         this.net = net;
-        this.endpoints = new RegistryEndpoints(registry, metrics);
-        this.admin = new AdminEndpoints(registry.admin(), warm);
-        this.push = new PushEndpoints(registry);
-        this.auth = new AuthGate(authenticator, new AccessPolicy(authConfig), authConfig, registry.resolver(), ssl != null);
         this.accessLog = new AccessLog(accessLog);
         this.ssl = ssl;
         this.metrics = metrics;
-        this.status = status;
+        // The HTTP layer's own parts: endpoints, the access gate, and the route table that joins them.
+        AccessPolicy policy = new AccessPolicy(authConfig);
+        AuthGate auth = new AuthGate(authenticator, policy, authConfig, ssl != null);
+        RegistryEndpoints endpoints = new RegistryEndpoints(registry, metrics);
+        this.serverEndpoints = new ServerEndpoints(state, metrics, status, new ConsoleAssets("console/"));
+        RouteTable table = Routes.table(serverEndpoints, auth, new TokenEndpoint(authenticator, policy, authConfig, registry.resolver()),
+                endpoints, new PushEndpoints(registry), new AdminEndpoints(registry.admin(), warm, auth, endpoints),
+                hardwareService == null ? null : new HardwareEndpoints(hardwareService, waitBudget),
+                catalog == null ? null : new SearchEndpoint(catalog, auth));
+        this.routes = new RouteGuard(table, auth, endpoints);
         metrics.gauge("gantry_http_connections", "Open client connections", () -> channels.size());
-        metrics.gauge("gantry_http_requests_in_flight", "Requests being answered", () -> inFlight.get());
+        metrics.gauge("gantry_http_requests_in_flight", "Requests being answered", state::inFlight);
     }
 
     /** Binds and starts serving; returns the bound address (port 0 picks a free one). */
@@ -120,11 +110,11 @@ public final class HttpServer implements AutoCloseable {
                         p.addLast("continue", new HttpServerExpectContinueHandler());
                         p.addLast("idle", new IdleStateHandler(0, 0, IDLE.toSeconds(), TimeUnit.SECONDS));
                         p.addLast("chunked", new ChunkedWriteHandler());
-                        p.addLast("registry", new RequestHandler(HttpServer.this, endpoints, push, auth, hardware, search, ssl != null));
+                        p.addLast("registry", new RequestHandler(state, routes, accessLog, metrics, ssl != null));
                     }
                 });
         listener = b.bind(host, port).sync().channel();
-        ready = true;
+        state.started();
         InetSocketAddress bound = (InetSocketAddress) listener.localAddress();
         log.info("serving the OCI distribution API on {}://{}:{} ({} transport)", ssl != null ? "https" : "http",
                 bound.getHostString(), bound.getPort(), net.nativeTransport() ? "epoll" : "nio");
@@ -138,10 +128,9 @@ public final class HttpServer implements AutoCloseable {
      * {@code Connection: close}) rather than refused. Then every connection closes.
      */
     public void shutdown(Duration grace) {
-        draining = true;
-        ready = false;
+        state.drain();
         long deadline = System.nanoTime() + grace.toNanos();
-        int busy = inFlight.get();
+        int busy = state.inFlight();
         if (listener != null) {
             log.info("shutting down: /readyz answers 503; {} response(s) in flight have up to {} to finish", busy,
                     Durations.format(grace));
@@ -153,7 +142,7 @@ public final class HttpServer implements AutoCloseable {
                 ch.close();
             }
         }));
-        while (inFlight.get() > 0 && System.nanoTime() < deadline) {
+        while (state.inFlight() > 0 && System.nanoTime() < deadline) {
             try {
                 Thread.sleep(20);
             } catch (InterruptedException e) {
@@ -161,8 +150,8 @@ public final class HttpServer implements AutoCloseable {
                 break;
             }
         }
-        if (inFlight.get() > 0) {
-            log.warn("shutdown grace of {} over with {} responses still in flight; closing them", grace, inFlight.get());
+        if (state.inFlight() > 0) {
+            log.warn("shutdown grace of {} over with {} responses still in flight; closing them", grace, state.inFlight());
         }
         if (listener != null) {
             listener.close().awaitUninterruptibly();
@@ -175,30 +164,6 @@ public final class HttpServer implements AutoCloseable {
         shutdown(Duration.ZERO);
     }
 
-    boolean draining() {
-        return draining;
-    }
-
-    boolean ready() {
-        return ready && !draining;
-    }
-
-    AdminEndpoints admin() {
-        return admin;
-    }
-
-    AccessLog accessLog() {
-        return accessLog;
-    }
-
-    GantryMetrics metrics() {
-        return metrics;
-    }
-
-    Object status() {
-        return status.get();
-    }
-
     /**
      * Serves {@code /v2/_gantry/status?history=WINDOW} from {@code source}
      * (the recent samples as JSON); call before {@link #start}. Without it
@@ -206,36 +171,12 @@ public final class HttpServer implements AutoCloseable {
      * for a window it does not keep.
      */
     public void history(Function<Duration, Object> source) {
-        this.history = source;
-    }
-
-    Object history(String window) {
-        Function<Duration, Object> source = history;
-        if (source == null) {
-            throw new RegistryException(ErrorCode.UNSUPPORTED, 404, "this server keeps no status history", Map.of(), null);
-        }
-        try {
-            return source.apply(Durations.parse(window));
-        } catch (IllegalArgumentException e) {
-            throw new RegistryException(ErrorCode.UNSUPPORTED, 400, "history: " + e.getMessage(), Map.of(), null);
-        }
-    }
-
-    ConsoleAssets console() {
-        return console;
-    }
-
-    void requestStarted() {
-        inFlight.incrementAndGet();
-    }
-
-    void requestFinished() {
-        inFlight.decrementAndGet();
+        serverEndpoints.history(source);
     }
 
     /** Responses being sent now. */
     public int inFlight() {
-        return inFlight.get();
+        return state.inFlight();
     }
 
     /** Open client connections. */

@@ -14,9 +14,52 @@ import java.util.regex.Pattern;
  */
 record Route(Kind kind, String name, String reference) {
 
+    /**
+     * What a path names: one row of kinds in the {@link RouteTable}. Kinds
+     * that share a metrics label (the hardware extension's endpoints, the
+     * admin API's) are told apart here so that each has its own methods and
+     * access requirement in the table.
+     */
     enum Kind {
-        HEALTH, READY, METRICS, STATUS, SEARCH, TOKEN, DISCOVER, BASE, CATALOG, MANIFEST, BLOB, BLOB_UPLOAD, TAGS, REFERRERS, EXTENSION, ADMIN,
-        ROOT, CONSOLE, UNKNOWN
+        HEALTH, READY, METRICS, STATUS, SEARCH, TOKEN, DISCOVER, BASE, CATALOG, MANIFEST, BLOB,
+        /** {@code /blobs/uploads/}: starts an upload (or a mount). */
+        BLOB_UPLOAD,
+        /** {@code /blobs/uploads/<id>}: one upload session. */
+        UPLOAD_SESSION("blob_upload"),
+        TAGS, REFERRERS,
+        /** {@code /v2/<name>/_<ext>} that names no endpoint Gantry offers. */
+        EXTENSION,
+        /** {@code /v2/<name>/_oci/ext/discover}. */
+        EXTENSION_DISCOVER("extension"),
+        HARDWARE("extension"), AUGMENTED_MANIFEST("extension"), HARDWARE_CHECK("extension"),
+        /** {@code /v2/_gantry/cache/repositories}. */
+        ADMIN_REPOSITORIES("admin"),
+        /** {@code /v2/_gantry/cache/repositories/<name>} (a DELETE evicts a repository named {@code repositories/<name>}). */
+        ADMIN_REPOSITORY("admin"),
+        /** {@code /v2/_gantry/cache/<name>[/manifests/<reference>]}: eviction. */
+        ADMIN_CACHE("admin"),
+        ADMIN_PINS("admin"), ADMIN_PIN("admin"), ADMIN_WARM("admin"), ADMIN_WARM_JOB("admin"),
+        ROOT, CONSOLE, UNKNOWN;
+
+        private final String label;
+
+        Kind() {
+            this.label = name().toLowerCase(Locale.ROOT);
+        }
+
+        Kind(String label) {
+            this.label = label;
+        }
+
+        /** The kind's name in metrics: a small fixed set, never anything from the request. */
+        String label() {
+            return label;
+        }
+
+        /** Whether the kind is part of the admin API (every method needs the {@code admin} action). */
+        boolean admin() {
+            return label.equals("admin");
+        }
     }
 
     private static final Pattern BLOB_UPLOAD = Pattern.compile("^/v2/(.+)/blobs/uploads/?([^/]*)$");
@@ -27,7 +70,7 @@ record Route(Kind kind, String name, String reference) {
 
     /** The route's name in metrics: a small fixed set, never anything from the request. */
     String label() {
-        return kind.name().toLowerCase(Locale.ROOT);
+        return kind.label();
     }
 
     static Route parse(String rawPath) {
@@ -63,18 +106,21 @@ record Route(Kind kind, String name, String reference) {
         if (!rawPath.startsWith("/v2/")) {
             return new Route(Kind.UNKNOWN, null, null);
         }
-        if (AdminEndpoints.isAdminPath(rawPath)) {
-            return new Route(Kind.ADMIN, null, rawPath.substring("/v2/_gantry/".length()));
+        if (rawPath.startsWith("/v2/_gantry/")) {
+            Kind admin = adminKind(rawPath.substring("/v2/_gantry/".length()));
+            if (admin != null) {
+                return new Route(admin, null, rawPath.substring("/v2/_gantry/".length()));
+            }
         }
         // Each pattern needs its literal in the path; checking for it first spares a blob or
         // manifest request the backtracking of the patterns that cannot match (the hot path).
         Matcher m;
         // Extensions first: /v2/<name>/_gantry/hardware/<ref> must not read as a manifest route.
         if (rawPath.contains("/_") && (m = EXTENSION.matcher(rawPath)).matches()) {
-            return new Route(Kind.EXTENSION, m.group(1), m.group(2));
+            return extension(m.group(1), m.group(2));
         }
         if (rawPath.contains("/blobs/uploads") && (m = BLOB_UPLOAD.matcher(rawPath)).matches()) {
-            return new Route(Kind.BLOB_UPLOAD, m.group(1), m.group(2));
+            return new Route(m.group(2).isEmpty() ? Kind.BLOB_UPLOAD : Kind.UPLOAD_SESSION, m.group(1), m.group(2));
         }
         Route r;
         if ((r = lastSegment(rawPath, "/manifests/", Kind.MANIFEST)) != null) {
@@ -90,6 +136,55 @@ record Route(Kind kind, String name, String reference) {
             return new Route(Kind.REFERRERS, m.group(1), m.group(2));
         }
         return new Route(Kind.UNKNOWN, null, null);
+    }
+
+    /**
+     * The admin API's kind for what follows {@code /v2/_gantry/}, or null
+     * when it is none of the admin API's paths (and so maybe a repository's).
+     */
+    private static Kind adminKind(String rest) {
+        if (rest.equals("cache/repositories")) {
+            return Kind.ADMIN_REPOSITORIES;
+        }
+        if (rest.startsWith("cache/repositories/")) {
+            return Kind.ADMIN_REPOSITORY;
+        }
+        if (rest.startsWith("cache/")) {
+            return Kind.ADMIN_CACHE;
+        }
+        if (rest.equals("pins")) {
+            return Kind.ADMIN_PINS;
+        }
+        if (rest.startsWith("pins/")) {
+            return Kind.ADMIN_PIN;
+        }
+        if (rest.equals("warm")) {
+            return Kind.ADMIN_WARM;
+        }
+        return rest.startsWith("warm/") ? Kind.ADMIN_WARM_JOB : null;
+    }
+
+    /**
+     * {@code /v2/<name>/_<extension>}: {@code _oci/ext/discover}, or
+     * {@code _gantry/<endpoint>/<reference>} with the reference (raw) as the
+     * route's reference; anything else is {@link Kind#EXTENSION}, which names
+     * no endpoint.
+     */
+    private static Route extension(String name, String extension) {
+        if (extension.equals("oci/ext/discover")) {
+            return new Route(Kind.EXTENSION_DISCOVER, name, null);
+        }
+        int slash = extension.indexOf('/', "gantry/".length());
+        if (!extension.startsWith("gantry/") || slash < 0) {
+            return new Route(Kind.EXTENSION, name, null);
+        }
+        Kind kind = switch (extension.substring("gantry/".length(), slash)) {
+            case "hardware" -> Kind.HARDWARE;
+            case "manifests" -> Kind.AUGMENTED_MANIFEST;
+            case "check" -> Kind.HARDWARE_CHECK;
+            default -> Kind.EXTENSION;
+        };
+        return new Route(kind, name, kind == Kind.EXTENSION ? null : extension.substring(slash + 1));
     }
 
     /**

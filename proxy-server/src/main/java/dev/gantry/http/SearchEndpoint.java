@@ -30,17 +30,16 @@ final class SearchEndpoint {
     private static final int MAX_PROFILE_BYTES = 256 * 1024;
 
     private final HardwareCatalog catalog;
+    private final AuthGate auth;
 
-    SearchEndpoint(HardwareCatalog catalog) {
+    SearchEndpoint(HardwareCatalog catalog, AuthGate auth) {
         this.catalog = catalog;
+        this.auth = auth;
     }
 
-    void search(Exchange ex, AuthGate auth) {
-        HttpMethod method = ex.request().method();
-        boolean post = method.equals(HttpMethod.POST);
-        if (!post && !method.equals(HttpMethod.GET) && !method.equals(HttpMethod.HEAD)) {
-            throw new RegistryException(ErrorCode.UNSUPPORTED, "this endpoint answers GET, or POST with a host profile");
-        }
+    /** GET, HEAD or POST (the methods are the {@link RouteTable}'s). */
+    void search(Exchange ex) {
+        boolean post = ex.request().method().equals(HttpMethod.POST);
         for (String name : ex.paramNames()) {
             if (!SearchQuery.PARAMETERS.contains(name) && !name.equals("n") && !name.equals("last")) {
                 throw badRequest("unknown search parameter '" + printable(name) + "'; known: " + SearchQuery.PARAMETERS + ", n, last");

@@ -15,7 +15,8 @@ class RouteTest {
         assertThat(Route.parse("/v2/a/b/c/blobs/" + DIGEST)).isEqualTo(new Route(Route.Kind.BLOB, "a/b/c", DIGEST));
         assertThat(Route.parse("/v2/docker.io/library/alpine/tags/list")).isEqualTo(new Route(Route.Kind.TAGS, "docker.io/library/alpine", null));
         assertThat(Route.parse("/v2/x/blobs/uploads/")).isEqualTo(new Route(Route.Kind.BLOB_UPLOAD, "x", ""));
-        assertThat(Route.parse("/v2/x/blobs/uploads/abc")).isEqualTo(new Route(Route.Kind.BLOB_UPLOAD, "x", "abc"));
+        assertThat(Route.parse("/v2/x/blobs/uploads/abc")).isEqualTo(new Route(Route.Kind.UPLOAD_SESSION, "x", "abc"));
+        assertThat(Route.parse("/v2/x/blobs/uploads/abc").label()).isEqualTo("blob_upload");
         assertThat(Route.parse("/v2/x/referrers/" + DIGEST).kind()).isEqualTo(Route.Kind.REFERRERS);
     }
 
@@ -63,16 +64,31 @@ class RouteTest {
 
     @Test
     void theAdminApiHasItsOwnRoutesAndLeavesRepositoriesAndOtherExtensionsAlone() {
-        assertThat(Route.parse("/v2/_gantry/cache/repositories")).isEqualTo(new Route(Route.Kind.ADMIN, null, "cache/repositories"));
+        assertThat(Route.parse("/v2/_gantry/cache/repositories"))
+                .isEqualTo(new Route(Route.Kind.ADMIN_REPOSITORIES, null, "cache/repositories"));
+        assertThat(Route.parse("/v2/_gantry/cache/repositories/library/nginx"))
+                .isEqualTo(new Route(Route.Kind.ADMIN_REPOSITORY, null, "cache/repositories/library/nginx"));
         assertThat(Route.parse("/v2/_gantry/cache/library/nginx/manifests/1.25"))
-                .isEqualTo(new Route(Route.Kind.ADMIN, null, "cache/library/nginx/manifests/1.25"));
-        assertThat(Route.parse("/v2/_gantry/pins")).isEqualTo(new Route(Route.Kind.ADMIN, null, "pins"));
-        assertThat(Route.parse("/v2/_gantry/pins/library/nginx:1.25").kind()).isEqualTo(Route.Kind.ADMIN);
-        assertThat(Route.parse("/v2/_gantry/warm")).isEqualTo(new Route(Route.Kind.ADMIN, null, "warm"));
-        assertThat(Route.parse("/v2/_gantry/warm/abc")).isEqualTo(new Route(Route.Kind.ADMIN, null, "warm/abc"));
+                .isEqualTo(new Route(Route.Kind.ADMIN_CACHE, null, "cache/library/nginx/manifests/1.25"));
+        assertThat(Route.parse("/v2/_gantry/pins")).isEqualTo(new Route(Route.Kind.ADMIN_PINS, null, "pins"));
+        assertThat(Route.parse("/v2/_gantry/pins/library/nginx:1.25").kind()).isEqualTo(Route.Kind.ADMIN_PIN);
+        assertThat(Route.parse("/v2/_gantry/warm")).isEqualTo(new Route(Route.Kind.ADMIN_WARM, null, "warm"));
+        assertThat(Route.parse("/v2/_gantry/warm/abc")).isEqualTo(new Route(Route.Kind.ADMIN_WARM_JOB, null, "warm/abc"));
+        assertThat(Route.parse("/v2/_gantry/warm/abc").label()).isEqualTo("admin");
         assertThat(Route.parse("/v2/_gantry/status").kind()).isEqualTo(Route.Kind.STATUS);
-        assertThat(Route.parse("/v2/_gantry/warmer").kind()).isNotEqualTo(Route.Kind.ADMIN);
+        assertThat(Route.parse("/v2/_gantry/warmer").kind().admin()).isFalse();
         assertThat(Route.parse("/v2/cache/manifests/1")).isEqualTo(new Route(Route.Kind.MANIFEST, "cache", "1"));
-        assertThat(Route.parse("/v2/library/pins/_gantry/hardware/1").kind()).isEqualTo(Route.Kind.EXTENSION);
+        assertThat(Route.parse("/v2/library/pins/_gantry/hardware/1")).isEqualTo(new Route(Route.Kind.HARDWARE, "library/pins", "1"));
+    }
+
+    @Test
+    void theHardwareExtensionsEndpointsAreTheirOwnRoutes() {
+        assertThat(Route.parse("/v2/a/b/_gantry/manifests/1.0")).isEqualTo(new Route(Route.Kind.AUGMENTED_MANIFEST, "a/b", "1.0"));
+        assertThat(Route.parse("/v2/a/_gantry/check/" + DIGEST)).isEqualTo(new Route(Route.Kind.HARDWARE_CHECK, "a", DIGEST));
+        assertThat(Route.parse("/v2/a/_oci/ext/discover")).isEqualTo(new Route(Route.Kind.EXTENSION_DISCOVER, "a", null));
+        assertThat(Route.parse("/v2/a/_gantry/nonsense/1")).isEqualTo(new Route(Route.Kind.EXTENSION, "a", null));
+        assertThat(Route.parse("/v2/a/_gantry/hardware")).isEqualTo(new Route(Route.Kind.EXTENSION, "a", null));
+        assertThat(Route.parse("/v2/a/_other/x/1")).isEqualTo(new Route(Route.Kind.EXTENSION, "a", null));
+        assertThat(Route.parse("/v2/a/_gantry/check/1").label()).isEqualTo("extension");
     }
 }

@@ -1,0 +1,80 @@
+package dev.gantry.http;
+
+import dev.gantry.config.Durations;
+import dev.gantry.metrics.GantryMetrics;
+import dev.gantry.oci.ErrorCode;
+import dev.gantry.oci.RegistryException;
+import io.netty.buffer.Unpooled;
+import io.netty.handler.codec.http.DefaultFullHttpResponse;
+import io.netty.handler.codec.http.FullHttpResponse;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpVersion;
+import java.time.Duration;
+import java.util.Map;
+import java.util.function.Function;
+import java.util.function.Supplier;
+
+/**
+ * The server's own endpoints: probes ({@code /healthz}, {@code /readyz}),
+ * {@code /metrics}, {@code /v2/_gantry/status} (with its history), and the
+ * web console's files. None needs credentials (see {@link Routes}).
+ */
+final class ServerEndpoints {
+
+    private final ServerState state;
+    private final GantryMetrics metrics;
+    private final Supplier<Object> status;
+    private final ConsoleAssets console;
+    private volatile Function<Duration, Object> history;
+
+    ServerEndpoints(ServerState state, GantryMetrics metrics, Supplier<Object> status, ConsoleAssets console) {
+        this.state = state;
+        this.metrics = metrics;
+        this.status = status;
+        this.console = console;
+    }
+
+    void health(Exchange ex) {
+        ex.respond(RegistryEndpoints.json(HttpResponseStatus.OK, Map.of("status", "ok")));
+    }
+
+    void ready(Exchange ex) {
+        ex.respond(state.ready()
+                ? RegistryEndpoints.json(HttpResponseStatus.OK, Map.of("status", "ready"))
+                : RegistryEndpoints.json(HttpResponseStatus.SERVICE_UNAVAILABLE, Map.of("status", "not ready")));
+    }
+
+    void metrics(Exchange ex) {
+        byte[] body = metrics.scrape();
+        FullHttpResponse r = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.OK, Unpooled.wrappedBuffer(body));
+        r.headers().set(HttpHeaderNames.CONTENT_TYPE, metrics.contentType()).set(HttpHeaderNames.CONTENT_LENGTH, body.length);
+        ex.respond(r);
+    }
+
+    void status(Exchange ex) {
+        String window = ex.param("history");
+        ex.respond(RegistryEndpoints.json(HttpResponseStatus.OK, window == null ? status.get() : history(window)));
+    }
+
+    void console(Exchange ex, Route route) {
+        ex.respond(console.serve(route.reference(), ex.request().headers().get(HttpHeaderNames.IF_NONE_MATCH)));
+    }
+
+    /** Where {@code ?history=WINDOW} comes from; null: the parameter is refused. */
+    void history(Function<Duration, Object> source) {
+        this.history = source;
+    }
+
+    private Object history(String window) {
+        Function<Duration, Object> source = history;
+        if (source == null) {
+            throw new RegistryException(ErrorCode.UNSUPPORTED, 404, "this server keeps no status history", Map.of(), null);
+        }
+        try {
+            return source.apply(Durations.parse(window));
+        } catch (IllegalArgumentException e) {
+            throw new RegistryException(ErrorCode.UNSUPPORTED, 400, "history: " + e.getMessage(), Map.of(), null);
+        }
+    }
+}
