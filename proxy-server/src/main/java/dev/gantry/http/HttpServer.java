@@ -47,8 +47,8 @@ public final class HttpServer implements AutoCloseable {
     private final RouteGuard routes;
     private final ServerEndpoints serverEndpoints;
     private final AccessLog accessLog;
+    private final ExchangeRecorder recorder;
     private final SslContext ssl;
-    private final GantryMetrics metrics;
     private final Duration headerTimeout;
     private final ServerState state = new ServerState();
     private final ChannelGroup channels = new DefaultChannelGroup("gantry-http", GlobalEventExecutor.INSTANCE);
@@ -68,8 +68,8 @@ public final class HttpServer implements AutoCloseable {
         this.headerTimeout = Objects.requireNonNull(headerTimeout, "headerTimeout");
         this.net = net;
         this.accessLog = new AccessLog(accessLog);
+        this.recorder = new ExchangeRecorder(this.accessLog, metrics);
         this.ssl = ssl;
-        this.metrics = metrics;
         // The HTTP layer's own parts: endpoints, the access gate, and the route table that joins them.
         AccessPolicy policy = new AccessPolicy(authConfig);
         AuthGate auth = new AuthGate(authenticator, policy, authConfig, ssl != null);
@@ -110,7 +110,7 @@ public final class HttpServer implements AutoCloseable {
                         p.addLast("continue", new HttpServerExpectContinueHandler());
                         p.addLast("idle", new IdleStateHandler(0, 0, IDLE.toSeconds(), TimeUnit.SECONDS));
                         p.addLast("chunked", new ChunkedWriteHandler());
-                        p.addLast("registry", new RequestHandler(state, routes, accessLog, metrics, ssl != null));
+                        p.addLast("registry", new RequestHandler(state, routes, recorder, ssl != null));
                     }
                 });
         listener = b.bind(host, port).sync().channel();

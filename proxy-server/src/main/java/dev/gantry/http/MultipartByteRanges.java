@@ -63,7 +63,7 @@ final class MultipartByteRanges implements PartSequence {
                 return;
             }
             MultipartByteRanges body = new MultipartByteRanges(blob, ranges, boundary, content);
-            HttpResponse response = Exchange.head(HttpResponseStatus.PARTIAL_CONTENT, body.contentLength(),
+            HttpResponse response = ResponseWriter.head(HttpResponseStatus.PARTIAL_CONTENT, body.contentLength(),
                     "multipart/byteranges; boundary=" + boundary);
             response.headers().add(headers);
             ex.respond(response, body);

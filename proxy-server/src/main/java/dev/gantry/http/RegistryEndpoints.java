@@ -133,7 +133,7 @@ final class RegistryEndpoints {
         ByteRange range = ranges.isEmpty() ? null : ranges.get(0);
         long offset = range == null ? 0 : range.start();
         long length = range == null ? size : range.length();
-        HttpResponse response = Exchange.head(range == null ? HttpResponseStatus.OK : HttpResponseStatus.PARTIAL_CONTENT,
+        HttpResponse response = ResponseWriter.head(range == null ? HttpResponseStatus.OK : HttpResponseStatus.PARTIAL_CONTENT,
                 length, "application/octet-stream");
         response.headers().add(blobHeaders);
         if (range != null) {

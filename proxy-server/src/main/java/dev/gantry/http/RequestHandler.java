@@ -1,6 +1,5 @@
 package dev.gantry.http;
 
-import dev.gantry.metrics.GantryMetrics;
 import dev.gantry.oci.ErrorCode;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
@@ -22,19 +21,17 @@ final class RequestHandler extends ChannelInboundHandlerAdapter implements Excha
 
     private final ServerState state;
     private final RouteGuard routes;
-    private final AccessLog accessLog;
-    private final GantryMetrics metrics;
+    private final ExchangeRecorder recorder;
     private final boolean tls;
     private final ArrayDeque<Object> waiting = new ArrayDeque<>();
     private Exchange current;
     /** The current request's body has not fully arrived. */
     private boolean bodyPending;
 
-    RequestHandler(ServerState state, RouteGuard routes, AccessLog accessLog, GantryMetrics metrics, boolean tls) {
+    RequestHandler(ServerState state, RouteGuard routes, ExchangeRecorder recorder, boolean tls) {
         this.state = state;
         this.routes = routes;
-        this.accessLog = accessLog;
-        this.metrics = metrics;
+        this.recorder = recorder;
         this.tls = tls;
     }
 
@@ -79,7 +76,7 @@ final class RequestHandler extends ChannelInboundHandlerAdapter implements Excha
 
     private void start(ChannelHandlerContext ctx, HttpRequest request) {
         bodyPending = !(request instanceof LastHttpContent);
-        Exchange ex = new Exchange(ctx, request, tls, accessLog, metrics, this);
+        Exchange ex = new Exchange(ctx, request, tls, recorder, this);
         current = ex;
         state.requestStarted();
         if (state.draining()) {
@@ -114,7 +111,7 @@ final class RequestHandler extends ChannelInboundHandlerAdapter implements Excha
     public void exchangeDone(Exchange ex, boolean keepConnection) {
         current = null;
         state.requestFinished();
-        if (keepConnection && bodyPending && hasBody(ex.request())) {
+        if (keepConnection && bodyPending && KeepAlive.declaresBody(ex.request())) {
             // A body we do not want is still arriving: cheaper to close than to read it, but
             // gently, or the reset destroys the response the client has not read yet.
             LingeringClose.close(ex.ctx());
@@ -125,11 +122,6 @@ final class RequestHandler extends ChannelInboundHandlerAdapter implements Excha
             return;
         }
         next(ex.ctx());
-    }
-
-    private static boolean hasBody(HttpRequest request) {
-        return io.netty.handler.codec.http.HttpUtil.isTransferEncodingChunked(request)
-                || io.netty.handler.codec.http.HttpUtil.getContentLength(request, 0L) > 0;
     }
 
     private void drop() {

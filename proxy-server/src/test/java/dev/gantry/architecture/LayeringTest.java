@@ -1,6 +1,7 @@
 package dev.gantry.architecture;
 
 import static com.tngtech.archunit.base.DescribedPredicate.not;
+import static com.tngtech.archunit.core.domain.JavaClass.Predicates.belongToAnyOf;
 import static com.tngtech.archunit.core.domain.JavaClass.Predicates.resideInAPackage;
 import static com.tngtech.archunit.core.domain.JavaClass.Predicates.simpleNameStartingWith;
 import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
@@ -9,6 +10,7 @@ import com.tngtech.archunit.core.importer.ImportOption;
 import com.tngtech.archunit.junit.AnalyzeClasses;
 import com.tngtech.archunit.junit.ArchTest;
 import com.tngtech.archunit.lang.ArchRule;
+import dev.gantry.http.HttpServer;
 
 /**
  * The package rules DESIGN.md states, checked against the compiled main
@@ -86,4 +88,26 @@ class LayeringTest {
             .should().dependOnClassesThat(resideInAPackage("dev.gantry.storage..")
                     .and(not(simpleNameStartingWith("MetadataStore").or(simpleNameStartingWith("StorageLayout")))))
             .orShould().dependOnClassesThat().resideInAnyPackage("dev.gantry.http..", "dev.gantry.upstream..");
+
+    /**
+     * The server binds, drains and closes; its connections and handlers get
+     * what they need (the route table, the server's state) when it builds
+     * them and never call back into it. Only the composition root holds it.
+     */
+    @ArchTest
+    static final ArchRule onlyTheBootstrapAndTheCompositionRootKnowTheServer = noClasses()
+            .that(resideInAPackage("dev.gantry..").and(not(belongToAnyOf(HttpServer.class)))
+                    .and(not(resideInAPackage("dev.gantry.app.."))))
+            .should().dependOnClassesThat().belongToAnyOf(HttpServer.class);
+
+    /**
+     * What the server shares with its connections (ready, draining, requests
+     * in flight) knows no other HTTP class, so the request path cannot reach
+     * the server through it: the RequestHandler ↔ HttpServer cycle stays gone.
+     */
+    @ArchTest
+    static final ArchRule theServersSharedStateIsALeaf = noClasses()
+            .that().haveFullyQualifiedName("dev.gantry.http.ServerState")
+            .should().dependOnClassesThat(resideInAPackage("dev.gantry..")
+                    .and(not(com.tngtech.archunit.core.domain.JavaClass.Predicates.simpleName("ServerState"))));
 }
