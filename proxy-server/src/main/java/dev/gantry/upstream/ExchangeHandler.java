@@ -15,18 +15,15 @@ import java.net.URI;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ScheduledFuture;
-import java.util.concurrent.TimeUnit;
 
 /**
  * One request/response on a pooled connection. Added to the pipeline for the
  * exchange and removed when the connection goes back to the pool.
  *
  * <p>The connection does not auto-read. The handler reads once to get the
- * head, then only when the body consumer is idle and nothing is queued; a
- * read timeout runs only while a read is outstanding, so a slow consumer is
- * never mistaken for a silent upstream. All state is touched on the channel's
- * event loop only.
+ * head, then only when the body consumer is idle and nothing is queued; the
+ * {@link ReadDeadline} runs only while a read is outstanding. All state is
+ * touched on the channel's event loop only.
  *
  * <p>Every consumer hears how the body ended, whenever it subscribes: a
  * failure that came before {@link #subscribe} (a connection cut while the
@@ -58,7 +55,7 @@ final class ExchangeHandler extends ChannelInboundHandlerAdapter implements Upst
     private boolean released;
     private BodyConsumer consumer;
     private Throwable failure;
-    private ScheduledFuture<?> readTimer;
+    private final ReadDeadline readDeadline;
 
     ExchangeHandler(ChannelPool pool, Channel channel, URI uri, boolean headRequest, Duration readTimeout,
                     CompletableFuture<UpstreamResponse> head) {
@@ -68,6 +65,8 @@ final class ExchangeHandler extends ChannelInboundHandlerAdapter implements Upst
         this.uri = uri;
         this.readTimeoutMillis = readTimeout.toMillis();
         this.head = head;
+        this.readDeadline = new ReadDeadline(channel, readTimeoutMillis, () -> fail(new UpstreamException(UpstreamException.Kind.TIMEOUT,
+                host() + " sent nothing for " + readTimeoutMillis + " ms", null)));
     }
 
     /** The request is on the wire: read the response head. */
@@ -86,7 +85,7 @@ final class ExchangeHandler extends ChannelInboundHandlerAdapter implements Upst
 
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
-        cancelReadTimer();
+        readDeadline.cancel();
         if (finished || ended) {
             ReferenceCountUtil.release(msg);
             if (!finished) {
@@ -229,21 +228,8 @@ final class ExchangeHandler extends ChannelInboundHandlerAdapter implements Upst
         if (!channel.isActive() || ended) {
             return;
         }
-        if (readTimer == null) {
-            readTimer = channel.eventLoop().schedule(() -> {
-                readTimer = null;
-                fail(new UpstreamException(UpstreamException.Kind.TIMEOUT,
-                        host() + " sent nothing for " + readTimeoutMillis + " ms", null));
-            }, readTimeoutMillis, TimeUnit.MILLISECONDS);
-        }
+        readDeadline.start();
         channel.read();
-    }
-
-    private void cancelReadTimer() {
-        if (readTimer != null) {
-            readTimer.cancel(false);
-            readTimer = null;
-        }
     }
 
     /**
@@ -255,7 +241,7 @@ final class ExchangeHandler extends ChannelInboundHandlerAdapter implements Upst
             channel.eventLoop().execute(() -> fail(cause));
             return;
         }
-        cancelReadTimer();
+        readDeadline.cancel();
         if (finished) {
             // The consumer has the whole body; whatever broke now, the connection is not reused.
             keepAlive = false;
@@ -277,7 +263,7 @@ final class ExchangeHandler extends ChannelInboundHandlerAdapter implements Upst
 
     /** The exchange is over: the connection serves the next one, or is closed if it cannot be trusted. */
     private void giveBackConnection() {
-        cancelReadTimer();
+        readDeadline.cancel();
         if (released) {
             return;
         }
