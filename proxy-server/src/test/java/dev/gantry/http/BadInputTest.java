@@ -92,6 +92,16 @@ class BadInputTest {
     }
 
     @Test
+    void aMethodARouteDoesNotAnswerIs405NamingTheMethodsItDoes() {
+        upstream.resetRequests();
+        Http.Response r = http.send("PATCH", "/v2/library/alpine/manifests/latest");
+        assertThat(r.status()).isEqualTo(405);
+        assertThat(r.header("Allow")).isEqualTo("GET, HEAD, PUT, DELETE");
+        assertThat(r.text()).contains("\"code\":\"UNSUPPORTED\"");
+        assertThat(upstream.getAllServeEvents()).as("requests that reached the upstream").isEmpty();
+    }
+
+    @Test
     void aNameOver255CharactersIsInvalid() {
         String name = "a/".repeat(128) + "b";
         Http.Response r = http.get("/v2/" + name + "/manifests/latest");
