@@ -11,8 +11,9 @@ import dev.gantry.oci.MediaTypes;
 import dev.gantry.oci.Platform;
 import dev.gantry.oci.Reference;
 import dev.gantry.oci.RegistryException;
+import dev.gantry.registry.ArtifactPort;
 import dev.gantry.registry.ManifestResult;
-import dev.gantry.registry.Registry;
+import dev.gantry.registry.ManifestService;
 import dev.gantry.registry.Repository;
 import dev.gantry.scan.ImageAnalyzer;
 import dev.gantry.scan.ImagePlatform;
@@ -64,7 +65,8 @@ public final class HardwareService {
         return !docs.isEmpty() && docs.get(0).fromIndex();
     }
 
-    private final Registry registry;
+    private final ManifestService manifests;
+    private final ArtifactPort artifacts;
     private final LayerScans scans;
     private final ImageAnalyzer analyzer;
     private final MetadataStore meta;
@@ -76,15 +78,16 @@ public final class HardwareService {
     private final List<BiConsumer<Digest, HardwareDocument>> recorded = new CopyOnWriteArrayList<>();
     private final IndexReferrers indexReferrers;
 
-    public HardwareService(Registry registry, LayerScans scans, ImageAnalyzer analyzer, MetadataStore meta,
+    public HardwareService(ManifestService manifests, ArtifactPort artifacts, LayerScans scans, ImageAnalyzer analyzer, MetadataStore meta,
                            Executor blocking, Clock clock) {
-        this.registry = registry;
+        this.manifests = manifests;
+        this.artifacts = artifacts;
         this.scans = scans;
         this.analyzer = analyzer;
         this.meta = meta;
         this.blocking = blocking;
         this.clock = clock;
-        this.indexReferrers = new IndexReferrers(registry, this);
+        this.indexReferrers = new IndexReferrers(manifests, this);
     }
 
     /** Told of each platform manifest's document once it is made or read back (the catalog lists it). */
@@ -98,7 +101,7 @@ public final class HardwareService {
      * matching {@code platform}).
      */
     public CompletableFuture<List<PlatformDocument>> documents(Repository repo, Reference reference, Platform platform) {
-        return registry.manifests().get(repo, reference, List.of()).thenCompose(m -> {
+        return manifests.get(repo, reference, List.of()).thenCompose(m -> {
             Manifest parsed = Manifest.parse(m.body(), m.mediaType());
             if (!parsed.isIndex()) {
                 Descriptor self = new Descriptor(m.mediaType(), m.digest(), m.body().length);
@@ -117,7 +120,7 @@ public final class HardwareService {
             }
             List<CompletableFuture<PlatformDocument>> all = new ArrayList<>();
             for (Descriptor d : entries) {
-                all.add(registry.manifests().get(repo, Reference.of(d.parsedDigest()), List.of())
+                all.add(manifests.get(repo, Reference.of(d.parsedDigest()), List.of())
                         .thenCompose(child -> forManifest(repo, d, child, d.platform(), true)));
             }
             return CompletableFuture.allOf(all.toArray(CompletableFuture[]::new))
@@ -203,9 +206,9 @@ public final class HardwareService {
         List<CompletableFuture<LayerFindings>> layers = new ArrayList<>();
         for (Descriptor layer : parsed.layers()) {
             Digest d = layer.parsedDigest();
-            layers.add(scans.findings(d, layer.mediaType(), () -> registry.blobFile(repo, d)));
+            layers.add(scans.findings(d, layer.mediaType(), () -> artifacts.blobFile(repo, d)));
         }
-        CompletableFuture<byte[]> config = registry.blobFile(repo, parsed.config().parsedDigest())
+        CompletableFuture<byte[]> config = artifacts.blobFile(repo, parsed.config().parsedDigest())
                 .thenApplyAsync(path -> {
                     try {
                         return Files.readAllBytes(path);
@@ -264,14 +267,14 @@ public final class HardwareService {
         }
         CompletableFuture<Void> chain = CompletableFuture.completedFuture(null);
         for (Artifacts.Built b : built) {
-            chain = chain.thenCompose(v -> registry.storeArtifact(repo, b.digest(), MediaTypes.OCI_MANIFEST, b.manifest(), b.blobs()));
+            chain = chain.thenCompose(v -> artifacts.storeArtifact(repo, b.digest(), MediaTypes.OCI_MANIFEST, b.manifest(), b.blobs()));
         }
         return chain.thenRun(() -> ensured.put(key, Boolean.TRUE));
     }
 
     /** The augmented view of a manifest or index (see {@link AugmentedView}); completes with its bytes. */
     public CompletableFuture<byte[]> augmented(Repository repo, Reference reference) {
-        return registry.manifests().get(repo, reference, List.of()).thenCompose(m -> {
+        return manifests.get(repo, reference, List.of()).thenCompose(m -> {
             Manifest parsed = Manifest.parse(m.body(), m.mediaType());
             Reference pinned = Reference.of(m.digest());
             return documents(repo, pinned, null).thenApply(docs -> {

@@ -56,7 +56,7 @@ public final class CacheAdmin {
     private final Executor blocking;
     private final Cache<String, Instant> lastPull = Caffeine.newBuilder().maximumSize(100_000).build();
 
-    CacheAdmin(MetadataStore meta, ManifestStore manifests, TagStore tags, RepositoryLinks links, BlobTiers tiers,
+    public CacheAdmin(MetadataStore meta, ManifestStore manifests, TagStore tags, RepositoryLinks links, BlobTiers tiers,
                RepositoryResolver resolver, Pins pins, CacheIndex index, Executor blocking) {
         this.meta = meta;
         this.manifests = manifests;
@@ -197,7 +197,7 @@ public final class CacheAdmin {
     }
 
     /** Whether a blob belongs to a pinned image: the disk tier's eviction leaves it. */
-    boolean pinned(Digest d) {
+    public boolean pinned(Digest d) {
         return pins.holds(d);
     }
 

@@ -38,7 +38,7 @@ import java.util.function.LongSupplier;
  * client asks for next is prefetched when it asks for that manifest, and the
  * platforms in {@code prefetch.platforms} right away.
  */
-final class ManifestPrefetch implements ManifestListener {
+public final class ManifestPrefetch implements BlobEvents.Listener {
 
     /** Blobs under this size are prefetched first; larger ones once those are done. */
     static final long SMALL_BLOB = 1L << 20;
@@ -62,7 +62,7 @@ final class ManifestPrefetch implements ManifestListener {
     private final Cache<Digest, Boolean> unused = Caffeine.newBuilder().maximumSize(200_000)
             .expireAfterWrite(7, TimeUnit.DAYS).build();
 
-    ManifestPrefetch(PrefetchConfig config, PullThroughManifests manifests, BlobTiers tiers, FillCoordinator fills,
+    public ManifestPrefetch(PrefetchConfig config, PullThroughManifests manifests, BlobTiers tiers, FillCoordinator fills,
                      UpstreamRegistry upstream, Function<String, Upstream> upstreams, GantryMetrics metrics,
                      Executor blocking, Clock clock, LongSupplier diskFree) {
         this.config = config;
@@ -84,9 +84,9 @@ final class ManifestPrefetch implements ManifestListener {
         return scheduler;
     }
 
-    /** Called with every manifest served; the work happens on a blocking thread, never on the caller's. */
+    /** Called with every manifest served anew; the work happens on a blocking thread, never on the caller's. */
     @Override
-    public void served(Repository repo, ManifestResult m) {
+    public void manifestServedAnew(Repository repo, ManifestResult m) {
         if (config.mode() == PrefetchConfig.Mode.OFF) {
             metrics.prefetchManifest("off");
             return;
@@ -106,7 +106,7 @@ final class ManifestPrefetch implements ManifestListener {
      * moments blob fetches follow — and no request is sent on them.
      */
     @Override
-    public void fetching(Repository repo) {
+    public void manifestFetching(Repository repo) {
         if (config.mode() == PrefetchConfig.Mode.OFF || repo.isHosted()) {
             return;
         }
@@ -192,14 +192,21 @@ final class ManifestPrefetch implements ManifestListener {
     }
 
     /** A tier evicted a blob: if it was prefetched and never asked for, the prefetch was wasted. */
-    void evicted(Digest d) {
+    @Override
+    public void evicted(Digest d, long size) {
         if (unused.asMap().remove(d) != null) {
             metrics.prefetch("wasted");
         }
     }
 
     /** Any fill finished: capacity may have freed up. */
-    void fillFinished() {
+    @Override
+    public void fillCommitted(Digest d, BlobTiers.Origin origin) {
+        scheduler.poke();
+    }
+
+    @Override
+    public void fillFailed(Digest d, BlobTiers.Origin origin) {
         scheduler.poke();
     }
 

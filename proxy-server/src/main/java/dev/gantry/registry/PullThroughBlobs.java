@@ -22,7 +22,7 @@ import java.util.concurrent.TimeUnit;
  * source is the shared S3 tier when it holds the blob and the repository is
  * known to have it, else upstream.
  */
-final class PullThroughBlobs {
+public final class PullThroughBlobs {
 
     private final BlobTiers tiers;
     private final FillCoordinator fills;
@@ -32,7 +32,7 @@ final class PullThroughBlobs {
     private final Cache<NotFound, Boolean> notFound;
     private final GantryMetrics metrics;
 
-    PullThroughBlobs(BlobTiers tiers, FillCoordinator fills, UpstreamRegistry upstream, RepositoryLinks links,
+    public PullThroughBlobs(BlobTiers tiers, FillCoordinator fills, UpstreamRegistry upstream, RepositoryLinks links,
                      Duration notFoundTtl, Clock clock, GantryMetrics metrics) {
         this.metrics = metrics;
         this.tiers = tiers;
