@@ -78,8 +78,9 @@ final class RegistryAssembly {
         // Fill deadlines run in real time (like connection timeouts), whatever clock the registry reads.
         FillCoordinator fills = new FillCoordinator(storage.disk(), blocking, timers, System::nanoTime, events);
         PullThroughManifests manifests = new PullThroughManifests(manifestStore, tagStore, links, upstream, clock,
-                cache.tagTtl(), cache.notFoundTtl(), events);
-        PullThroughBlobs blobs = new PullThroughBlobs(tiers, fills, upstream, links, cache.notFoundTtl(), clock, metrics);
+                cache.tagTtl(), cache.notFoundTtl(), sizes, events);
+        PullThroughBlobs blobs = new PullThroughBlobs(tiers, fills, upstream, links, cache.notFoundTtl(), sizes.notFound(),
+                clock, metrics);
         ReferrerStore referrerStore = new ReferrerStore(storage.meta(), blocking);
         HostedBlobs hostedBlobs = new HostedBlobs(tiers, fills, links);
         HostedManifests hostedManifests = new HostedManifests(manifestStore, tagStore, links, referrerStore, storage.meta(),
@@ -88,11 +89,12 @@ final class RegistryAssembly {
         Uploads uploads = new Uploads(storage.disk(), links, new Mounts(storage.disk(), links, resolver), blocking, clock,
                 cache.uploadExpiry());
         uploads.onCommitted(events::uploadCommitted);
-        Referrers referrers = new Referrers(referrerStore, links, upstream, manifests, cache.tagTtl(), clock);
+        Referrers referrers = new Referrers(referrerStore, links, upstream, manifests, cache.tagTtl(), sizes.referrers(),
+                clock);
         Map<String, Upstream> byName = new LinkedHashMap<>();
         upstreams.forEach(u -> byName.put(u.name(), u));
         ManifestPrefetch prefetch = new ManifestPrefetch(prefetchConfig, manifests, tiers, fills, upstream, byName::get,
-                metrics, blocking, clock, storage.disk()::usableBytes);
+                metrics, blocking, clock, storage.disk()::usableBytes, sizes.prefetched());
         LayerTypes layerTypes = new LayerTypes(sizes.layerTypes());
         events.listen(new TierUpkeep(tiers));
         events.listen(new EventMetrics(metrics));
@@ -108,7 +110,8 @@ final class RegistryAssembly {
         CacheAdmin admin;
         try {
             Pins pins = new Pins(storage.meta(), clock, cache.pins().images(), resolver::resolve, stored);
-            admin = new CacheAdmin(storage.meta(), manifestStore, tagStore, links, tiers, resolver, pins, index, blocking);
+            admin = new CacheAdmin(storage.meta(), manifestStore, tagStore, links, tiers, resolver, pins, index, blocking,
+                    sizes.lastPulls());
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read the pins made through the admin API", e);
         }

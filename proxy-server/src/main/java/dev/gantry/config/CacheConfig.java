@@ -41,7 +41,7 @@ public record CacheConfig(
      * @param repositoryLinks which blobs each repository holds, as last read
      * @param notFound upstream 404s remembered (blobs; tags and manifests), for {@code notFoundTtl}
      * @param referrers upstream referrers listings remembered, for {@code tagTtl}
-     * @param lastPulls repositories whose last pull time is held for the admin listing
+     * @param lastPulls repositories whose last pull (admin listing) or last change (prefetch) is held
      * @param prefetched blobs prefetched and not yet asked for (prefetch's used/wasted count)
      */
     public record Entries(

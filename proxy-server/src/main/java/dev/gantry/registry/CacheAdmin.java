@@ -54,10 +54,11 @@ public final class CacheAdmin {
     private final CacheListing listing;
     private final CacheIndex index;
     private final Executor blocking;
-    private final Cache<String, Instant> lastPull = Caffeine.newBuilder().maximumSize(100_000).build();
+    private final Cache<String, Instant> lastPull;
 
     public CacheAdmin(MetadataStore meta, ManifestStore manifests, TagStore tags, RepositoryLinks links, BlobTiers tiers,
-               RepositoryResolver resolver, Pins pins, CacheIndex index, Executor blocking) {
+               RepositoryResolver resolver, Pins pins, CacheIndex index, Executor blocking, long lastPulls) {
+        this.lastPull = Caffeine.newBuilder().maximumSize(lastPulls).build();
         this.meta = meta;
         this.manifests = manifests;
         this.tags = tags;

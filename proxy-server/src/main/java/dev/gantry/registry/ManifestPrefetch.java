@@ -59,12 +59,13 @@ public final class ManifestPrefetch implements BlobEvents.Listener {
     /** Room on the disk tier's file system that prefetch leaves to clients. */
     private final DiskReserve diskReserve;
     /** Blobs this replica prefetched and no client has asked for yet. */
-    private final Cache<Digest, Boolean> unused = Caffeine.newBuilder().maximumSize(200_000)
-            .expireAfterWrite(7, TimeUnit.DAYS).build();
+    private final Cache<Digest, Boolean> unused;
 
     public ManifestPrefetch(PrefetchConfig config, PullThroughManifests manifests, BlobTiers tiers, FillCoordinator fills,
                      UpstreamRegistry upstream, Function<String, Upstream> upstreams, GantryMetrics metrics,
-                     Executor blocking, Clock clock, LongSupplier diskFree) {
+                     Executor blocking, Clock clock, LongSupplier diskFree, long maxUnused) {
+        this.unused = Caffeine.newBuilder().maximumSize(maxUnused).expireAfterWrite(7, TimeUnit.DAYS)
+                .ticker(() -> TimeUnit.MILLISECONDS.toNanos(clock.millis())).build();
         this.config = config;
         this.diskReserve = new DiskReserve(config.diskReserve().bytes(), diskFree);
         this.manifests = manifests;

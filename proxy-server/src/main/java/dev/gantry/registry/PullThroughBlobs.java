@@ -33,7 +33,7 @@ public final class PullThroughBlobs {
     private final GantryMetrics metrics;
 
     public PullThroughBlobs(BlobTiers tiers, FillCoordinator fills, UpstreamRegistry upstream, RepositoryLinks links,
-                     Duration notFoundTtl, Clock clock, GantryMetrics metrics) {
+                     Duration notFoundTtl, long notFoundEntries, Clock clock, GantryMetrics metrics) {
         this.metrics = metrics;
         this.tiers = tiers;
         this.fills = fills;
@@ -42,7 +42,7 @@ public final class PullThroughBlobs {
         this.notFound = Caffeine.newBuilder()
                 .expireAfterWrite(notFoundTtl.toNanos(), TimeUnit.NANOSECONDS)
                 .ticker(() -> TimeUnit.MILLISECONDS.toNanos(clock.millis()))
-                .maximumSize(100_000)
+                .maximumSize(notFoundEntries)
                 .build();
     }
 

@@ -2,6 +2,7 @@ package dev.gantry.registry;
 
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
+import dev.gantry.config.CacheConfig;
 import dev.gantry.oci.Descriptor;
 import dev.gantry.oci.Digest;
 import dev.gantry.oci.ErrorCode;
@@ -46,10 +47,11 @@ public final class PullThroughManifests {
     private final SingleFlight<String, StoredManifest> byDigest = new SingleFlight<>();
     private final BlobEventHub events;
     /** When each repository last changed: a tag moved or was first seen. Prefetch's idea of "recent". */
-    private final Cache<String, Instant> updated = Caffeine.newBuilder().maximumSize(100_000).build();
+    private final Cache<String, Instant> updated;
 
     public PullThroughManifests(ManifestStore manifests, TagStore tags, RepositoryLinks links, UpstreamRegistry upstream,
-                         Clock clock, Duration tagTtl, Duration notFoundTtl, BlobEventHub events) {
+                         Clock clock, Duration tagTtl, Duration notFoundTtl, CacheConfig.Entries sizes, BlobEventHub events) {
+        this.updated = Caffeine.newBuilder().maximumSize(sizes.lastPulls()).build();
         this.events = events;
         this.manifests = manifests;
         this.tags = tags;
@@ -60,7 +62,7 @@ public final class PullThroughManifests {
         this.notFound = Caffeine.newBuilder()
                 .expireAfterWrite(notFoundTtl.toNanos(), TimeUnit.NANOSECONDS)
                 .ticker(() -> TimeUnit.MILLISECONDS.toNanos(clock.millis()))
-                .maximumSize(100_000)
+                .maximumSize(sizes.notFound())
                 .build();
     }
 

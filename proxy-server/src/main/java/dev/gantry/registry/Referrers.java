@@ -52,12 +52,12 @@ public final class Referrers implements ReferrerService {
     private final List<Contributor> contributors = new CopyOnWriteArrayList<>();
 
     public Referrers(ReferrerStore store, RepositoryLinks links, UpstreamRegistry upstream, PullThroughManifests proxiedManifests,
-              Duration ttl, Clock clock) {
+              Duration ttl, long maxEntries, Clock clock) {
         this.store = store;
         this.links = links;
         this.upstream = upstream;
         this.proxiedManifests = proxiedManifests;
-        this.proxied = Caffeine.newBuilder().maximumSize(50_000)
+        this.proxied = Caffeine.newBuilder().maximumSize(maxEntries)
                 .expireAfterWrite(ttl.toNanos(), TimeUnit.NANOSECONDS)
                 .ticker(() -> TimeUnit.MILLISECONDS.toNanos(clock.millis())).build();
     }
