@@ -59,8 +59,8 @@ final class IndexReferrers {
             }
             String created = r.get().hardwareArtifact().annotations().get("org.opencontainers.image.created");
             List<Artifacts.Built> built = Artifacts.ofIndexPlatform(r.get().document(), index, platform, created);
-            return hardware.store(repo, repo + "@" + index.digest() + "@" + platform.digest(), built)
-                    .thenApply(v -> built.stream().map(b -> HardwareService.descriptor(b.descriptor())).toList());
+            return hardware.artifacts().store(repo, repo + "@" + index.digest() + "@" + platform.digest(), built)
+                    .thenApply(v -> built.stream().map(b -> StoredArtifacts.descriptor(b.descriptor())).toList());
         });
     }
 }
