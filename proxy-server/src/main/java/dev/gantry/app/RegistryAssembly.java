@@ -7,7 +7,9 @@ import dev.gantry.metrics.GantryMetrics;
 import dev.gantry.registry.BlobEventHub;
 import dev.gantry.registry.BlobTiers;
 import dev.gantry.registry.CacheAdmin;
+import dev.gantry.registry.CacheEviction;
 import dev.gantry.registry.CacheIndex;
+import dev.gantry.registry.CacheListing;
 import dev.gantry.registry.CacheWalk;
 import dev.gantry.registry.FillCoordinator;
 import dev.gantry.registry.HostedBlobs;
@@ -110,8 +112,9 @@ final class RegistryAssembly {
         CacheAdmin admin;
         try {
             Pins pins = new Pins(storage.meta(), clock, cache.pins().images(), resolver::resolve, stored);
-            admin = new CacheAdmin(storage.meta(), manifestStore, tagStore, links, tiers, resolver, pins, index, blocking,
-                    sizes.lastPulls());
+            admin = new CacheAdmin(storage.meta(), manifestStore, tagStore, tiers, resolver, pins, index,
+                    new CacheEviction(manifestStore, tagStore, links, tiers, pins, index), new CacheListing(tiers, pins, index),
+                    blocking, sizes.lastPulls());
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read the pins made through the admin API", e);
         }

@@ -56,8 +56,9 @@ public final class CacheAdmin {
     private final Executor blocking;
     private final Cache<String, Instant> lastPull;
 
-    public CacheAdmin(MetadataStore meta, ManifestStore manifests, TagStore tags, RepositoryLinks links, BlobTiers tiers,
-               RepositoryResolver resolver, Pins pins, CacheIndex index, Executor blocking, long lastPulls) {
+    public CacheAdmin(MetadataStore meta, ManifestStore manifests, TagStore tags, BlobTiers tiers, RepositoryResolver resolver,
+                      Pins pins, CacheIndex index, CacheEviction eviction, CacheListing listing, Executor blocking,
+                      long lastPulls) {
         this.lastPull = Caffeine.newBuilder().maximumSize(lastPulls).build();
         this.meta = meta;
         this.manifests = manifests;
@@ -67,8 +68,8 @@ public final class CacheAdmin {
         this.pins = pins;
         this.blocking = blocking;
         this.index = index;
-        this.eviction = new CacheEviction(manifests, tags, links, tiers, pins, index);
-        this.listing = new CacheListing(tiers, pins, index);
+        this.eviction = eviction;
+        this.listing = listing;
     }
 
     Repository stored(String namespace, String name) {
