@@ -49,8 +49,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The running server: the only place that builds implementations and wires
- * them together. Everything it creates it also stops, in reverse order.
+ * The running server: with {@link RegistryAssembly} (the registry's parts),
+ * the only place that builds implementations and wires them together.
+ * Everything it creates it also stops, in reverse order.
  */
 public final class Gantry implements AutoCloseable {
 
@@ -98,8 +99,9 @@ public final class Gantry implements AutoCloseable {
         this.disk = storage.disk();
         this.maintenance = Executors.newSingleThreadScheduledExecutor(
                 new io.netty.util.concurrent.DefaultThreadFactory("gantry-maintenance", true));
-        this.registry = new Registry(upstreams, config.hosted(), upstream, storage.registryStorage(), config.cache(),
-                config.prefetch(), blocking, maintenance, clock, metrics);
+        RegistryAssembly.Built built = RegistryAssembly.build(upstreams, config.hosted(), upstream, storage.registryStorage(),
+                config.cache(), config.prefetch(), blocking, maintenance, clock, metrics);
+        this.registry = built.registry();
         maintenance.scheduleWithFixedDelay(registry::expireUploads, 1, 1, TimeUnit.MINUTES);
         if (storage.shared()) {
             maintenance.scheduleWithFixedDelay(this::retryShared, 30, 30, TimeUnit.SECONDS);
@@ -126,27 +128,15 @@ public final class Gantry implements AutoCloseable {
         this.scans = new LayerScans(scanner, storage.meta(), blocking, metrics,
                 config.hardware().scanThreads(), config.hardware().scanQueue(),
                 () -> registry.fillsInFlight() > 0, config.hardware().yieldToFills());
-        this.hardware = new HardwareService(registry, scans, new ImageAnalyzer(kb, clock), storage.meta(), blocking, clock);
+        this.hardware = new HardwareService(registry.manifests(), registry.artifacts(), scans, new ImageAnalyzer(kb, clock), storage.meta(), blocking, clock);
         registry.contributeReferrers(hardware::referrers);
         this.catalog = CatalogFollower.start(registry, hardware, scans, storage.meta(), blocking,
                 d -> disk.statNow(d).isPresent() ? Optional.of(disk.pathOf(d)) : Optional.empty(), CATALOG_MAX_IMAGES);
         if (config.hardware().scan()) {
-            // Scan layers as they arrive, in the background: pulls and pushes are never slowed by it.
-            registry.onBlobCommitted(digest -> {
-                String type = registry.layerMediaType(digest);
-                if (type != null && disk.statNow(digest).isPresent()) {
-                    scans.background(digest, type, disk.pathOf(digest));
-                }
-            });
-            registry.onPush((repo, layers) -> layers.forEach(l -> {
-                var d = l.parsedDigest();
-                if (disk.statNow(d).isPresent()) {
-                    scans.background(d, l.mediaType(), disk.pathOf(d));
-                }
-            }));
+            built.events().listen(new ScanOnArrival(built.layerTypes(), scans, disk));
         }
         log.info("hardware knowledge base {}{}", kb.version(), config.hardware().scan() ? "; layers are scanned as they arrive" : "");
-        StatusPage status = new StatusPage(registry, scans, metrics);
+        StatusPage status = new StatusPage(built.status(), scans, metrics);
         WarmJobs warm = new WarmJobs(registry, clock);
         schedulePins(warm);
         this.server = new HttpServer(net, registry, config.server().accessLog(), Security.tls(config), metrics, authenticator, config.auth(),

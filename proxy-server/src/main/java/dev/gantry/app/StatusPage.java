@@ -2,7 +2,7 @@ package dev.gantry.app;
 
 import dev.gantry.hardware.LayerScans;
 import dev.gantry.metrics.GantryMetrics;
-import dev.gantry.registry.Registry;
+import dev.gantry.registry.RegistryStatus;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
@@ -13,11 +13,11 @@ import java.util.Map;
  */
 final class StatusPage {
 
-    private final Registry registry;
+    private final RegistryStatus registry;
     private final LayerScans scans;
     private final GantryMetrics metrics;
 
-    StatusPage(Registry registry, LayerScans scans, GantryMetrics metrics) {
+    StatusPage(RegistryStatus registry, LayerScans scans, GantryMetrics metrics) {
         this.registry = registry;
         this.scans = scans;
         this.metrics = metrics;

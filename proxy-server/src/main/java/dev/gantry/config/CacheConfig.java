@@ -11,13 +11,15 @@ import java.time.Duration;
  * @param manifestMemory bytes of manifests and tag entries kept in memory
  * @param uploadExpiry an upload session (push) idle this long is discarded
  * @param pins images kept whatever the cache's size, and how often they are revalidated
+ * @param entries how many entries each in-memory index of the registry keeps at most
  */
 public record CacheConfig(
         @JsonProperty("tagTtl") Duration tagTtl,
         @JsonProperty("notFoundTtl") Duration notFoundTtl,
         @JsonProperty("manifestMemory") ByteSize manifestMemory,
         @JsonProperty("uploadExpiry") Duration uploadExpiry,
-        @JsonProperty("pins") PinsConfig pins) {
+        @JsonProperty("pins") PinsConfig pins,
+        @JsonProperty("entries") Entries entries) {
 
     public CacheConfig {
         tagTtl = tagTtl != null ? tagTtl : Duration.ofSeconds(60);
@@ -25,5 +27,46 @@ public record CacheConfig(
         manifestMemory = manifestMemory != null ? manifestMemory : ByteSize.ofMebibytes(32);
         uploadExpiry = uploadExpiry != null ? uploadExpiry : Duration.ofHours(1);
         pins = pins != null ? pins : new PinsConfig(null, null);
+        entries = entries != null ? entries : new Entries(null, null, null, null, null, null, null, null);
+    }
+
+    /**
+     * Entry counts of the registry's in-memory indexes (Caffeine, least
+     * recently used first out); each only bounds memory, the data stays on disk
+     * or is asked for again. Zero or less means the default.
+     *
+     * @param layerTypes layers whose media type is known (the scanner scans only those)
+     * @param servedManifests manifests remembered as served recently, so their layers are noted once
+     * @param tags tag records held in memory
+     * @param repositoryLinks which blobs each repository holds, as last read
+     * @param notFound upstream 404s remembered (blobs; tags and manifests), for {@code notFoundTtl}
+     * @param referrers upstream referrers listings remembered, for {@code tagTtl}
+     * @param lastPulls repositories whose last pull (admin listing) or last change (prefetch) is held
+     * @param prefetched blobs prefetched and not yet asked for (prefetch's used/wasted count)
+     */
+    public record Entries(
+            @JsonProperty("layerTypes") Long layerTypes,
+            @JsonProperty("servedManifests") Long servedManifests,
+            @JsonProperty("tags") Long tags,
+            @JsonProperty("repositoryLinks") Long repositoryLinks,
+            @JsonProperty("notFound") Long notFound,
+            @JsonProperty("referrers") Long referrers,
+            @JsonProperty("lastPulls") Long lastPulls,
+            @JsonProperty("prefetched") Long prefetched) {
+
+        public Entries {
+            layerTypes = orDefault(layerTypes, 200_000);
+            servedManifests = orDefault(servedManifests, 50_000);
+            tags = orDefault(tags, 50_000);
+            repositoryLinks = orDefault(repositoryLinks, 100_000);
+            notFound = orDefault(notFound, 100_000);
+            referrers = orDefault(referrers, 50_000);
+            lastPulls = orDefault(lastPulls, 100_000);
+            prefetched = orDefault(prefetched, 200_000);
+        }
+
+        private static Long orDefault(Long value, long fallback) {
+            return value == null || value <= 0 ? fallback : value;
+        }
     }
 }

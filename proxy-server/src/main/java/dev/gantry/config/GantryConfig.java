@@ -27,7 +27,7 @@ public record GantryConfig(
     public GantryConfig {
         listen = listen == null ? "127.0.0.1:5000" : listen;
         upstreams = upstreams == null ? List.of() : List.copyOf(upstreams);
-        cache = Objects.requireNonNullElseGet(cache, () -> new CacheConfig(null, null, null, null, null));
+        cache = Objects.requireNonNullElseGet(cache, () -> new CacheConfig(null, null, null, null, null, null));
         storage = Objects.requireNonNullElseGet(storage, () -> new StorageConfig(null, null, null));
         prefetch = Objects.requireNonNullElseGet(prefetch, () -> new PrefetchConfig(null, null, null, null, null, null, null));
         hosted = hosted == null ? List.of() : List.copyOf(hosted);

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.gantry.oci.Manifest;
 import dev.gantry.schema.HardwareDocument;
 import dev.gantry.schema.HardwareJson;
 import java.io.ByteArrayOutputStream;
@@ -11,6 +12,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -37,6 +39,16 @@ final class AugmentedView {
     }
 
     /** An image manifest: a top-level {@code platform} object and the device and volume lists. */
+    /** The view of {@code body} (a manifest, or an index) with the documents of its platforms. */
+    static byte[] of(byte[] body, String mediaType, List<HardwareService.PlatformDocument> docs) {
+        if (!Manifest.parse(body, mediaType).isIndex()) {
+            return ofManifest(body, docs.get(0).document());
+        }
+        Map<String, HardwareDocument> byDigest = new HashMap<>();
+        docs.forEach(d -> byDigest.put(d.manifest().digest(), d.document()));
+        return ofIndex(body, byDigest);
+    }
+
     static byte[] ofManifest(byte[] manifest, HardwareDocument doc) {
         long end = -1;
         try (JsonParser p = FACTORY.createParser(manifest)) {

@@ -11,7 +11,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentSkipListMap;
@@ -37,29 +36,6 @@ import org.slf4j.LoggerFactory;
 public final class HardwareCatalog {
 
     private static final Logger log = LoggerFactory.getLogger(HardwareCatalog.class);
-
-    /** What one repository holds at one top-level digest: an image manifest, or an index and its platforms. */
-    private static final class Placement {
-        final Repository repo;
-        final Digest top;
-        /** The index's image manifests; empty for an image manifest. */
-        final List<Digest> platforms;
-        final Set<String> tags = new TreeSet<>();
-
-        Placement(Repository repo, Digest top, List<Digest> platforms) {
-            this.repo = repo;
-            this.top = top;
-            this.platforms = List.copyOf(platforms);
-        }
-
-        List<Digest> manifests() {
-            return platforms.isEmpty() ? List.of(top) : platforms;
-        }
-
-        Digest index() {
-            return platforms.isEmpty() ? null : top;
-        }
-    }
 
     /** A page of results and the total count of matches the caller may see. */
     public record Page(List<SearchResult> results, int total, String next) {

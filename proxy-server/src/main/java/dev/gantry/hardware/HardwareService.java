@@ -11,8 +11,9 @@ import dev.gantry.oci.MediaTypes;
 import dev.gantry.oci.Platform;
 import dev.gantry.oci.Reference;
 import dev.gantry.oci.RegistryException;
+import dev.gantry.registry.ArtifactPort;
 import dev.gantry.registry.ManifestResult;
-import dev.gantry.registry.Registry;
+import dev.gantry.registry.ManifestService;
 import dev.gantry.registry.Repository;
 import dev.gantry.scan.ImageAnalyzer;
 import dev.gantry.scan.ImagePlatform;
@@ -64,7 +65,8 @@ public final class HardwareService {
         return !docs.isEmpty() && docs.get(0).fromIndex();
     }
 
-    private final Registry registry;
+    private final ManifestService manifests;
+    private final ArtifactPort blobs;
     private final LayerScans scans;
     private final ImageAnalyzer analyzer;
     private final MetadataStore meta;
@@ -75,16 +77,20 @@ public final class HardwareService {
     private final Map<Digest, CompletableFuture<HardwareRecord>> inFlight = new ConcurrentHashMap<>();
     private final List<BiConsumer<Digest, HardwareDocument>> recorded = new CopyOnWriteArrayList<>();
     private final IndexReferrers indexReferrers;
+    private final StoredArtifacts stored;
 
-    public HardwareService(Registry registry, LayerScans scans, ImageAnalyzer analyzer, MetadataStore meta,
-                           Executor blocking, Clock clock) {
-        this.registry = registry;
+    /** @param artifacts how it reads whole blobs and stores the artifacts it makes: never a tier */
+    public HardwareService(ManifestService manifests, ArtifactPort artifacts, LayerScans scans, ImageAnalyzer analyzer,
+                           MetadataStore meta, Executor blocking, Clock clock) {
+        this.manifests = manifests;
         this.scans = scans;
         this.analyzer = analyzer;
         this.meta = meta;
         this.blocking = blocking;
         this.clock = clock;
-        this.indexReferrers = new IndexReferrers(registry, this);
+        this.blobs = artifacts;
+        this.indexReferrers = new IndexReferrers(manifests, this);
+        this.stored = new StoredArtifacts(artifacts);
     }
 
     /** Told of each platform manifest's document once it is made or read back (the catalog lists it). */
@@ -98,7 +104,7 @@ public final class HardwareService {
      * matching {@code platform}).
      */
     public CompletableFuture<List<PlatformDocument>> documents(Repository repo, Reference reference, Platform platform) {
-        return registry.manifests().get(repo, reference, List.of()).thenCompose(m -> {
+        return manifests.get(repo, reference, List.of()).thenCompose(m -> {
             Manifest parsed = Manifest.parse(m.body(), m.mediaType());
             if (!parsed.isIndex()) {
                 Descriptor self = new Descriptor(m.mediaType(), m.digest(), m.body().length);
@@ -117,7 +123,7 @@ public final class HardwareService {
             }
             List<CompletableFuture<PlatformDocument>> all = new ArrayList<>();
             for (Descriptor d : entries) {
-                all.add(registry.manifests().get(repo, Reference.of(d.parsedDigest()), List.of())
+                all.add(manifests.get(repo, Reference.of(d.parsedDigest()), List.of())
                         .thenCompose(child -> forManifest(repo, d, child, d.platform(), true)));
             }
             return CompletableFuture.allOf(all.toArray(CompletableFuture[]::new))
@@ -148,7 +154,7 @@ public final class HardwareService {
         stored(digest).thenCompose(found -> found.isPresent() && current(found.get())
                         ? CompletableFuture.completedFuture(found.get())
                         : build(repo, self, m, platform))
-                .thenCompose(r -> ensureArtifacts(repo, r).thenApply(v -> r))
+                .thenCompose(r -> stored.ensure(repo, r).thenApply(v -> r))
                 .whenComplete((r, e) -> {
                     inFlight.remove(digest, mine);
                     if (e != null) {
@@ -203,9 +209,9 @@ public final class HardwareService {
         List<CompletableFuture<LayerFindings>> layers = new ArrayList<>();
         for (Descriptor layer : parsed.layers()) {
             Digest d = layer.parsedDigest();
-            layers.add(scans.findings(d, layer.mediaType(), () -> registry.blobFile(repo, d)));
+            layers.add(scans.findings(d, layer.mediaType(), () -> blobs.blobFile(repo, d)));
         }
-        CompletableFuture<byte[]> config = registry.blobFile(repo, parsed.config().parsedDigest())
+        CompletableFuture<byte[]> config = blobs.blobFile(repo, parsed.config().parsedDigest())
                 .thenApplyAsync(path -> {
                     try {
                         return Files.readAllBytes(path);
@@ -227,7 +233,7 @@ public final class HardwareService {
             } catch (IOException e) {
                 log.warn("cannot keep the hardware record of {}: {}", m.digest(), e.toString());
             }
-            pending.put(m.digest(), List.of(hw, nfd));
+            stored.built(m.digest(), List.of(hw, nfd));
             return r;
         });
     }
@@ -235,54 +241,15 @@ public final class HardwareService {
     /** Hosted {@code repo@digest} whose document someone asked for: their referrers list Gantry's artifacts. */
     private final Cache<String, Boolean> askedInHosted = Caffeine.newBuilder().maximumSize(100_000).build();
 
-    /** Artifacts built but not yet stored, by platform manifest. */
-    private final Map<Digest, List<Artifacts.Built>> pending = new ConcurrentHashMap<>();
-
-    /** Repositories whose artifacts for a subject are stored and linked already: {@code repo@digest}. */
-    private final Cache<String, Boolean> ensured = Caffeine.newBuilder().maximumSize(100_000).build();
-
-    /** Stores (and links to this repository) the artifacts of a record, rebuilding their bytes from it. */
-    private CompletableFuture<Void> ensureArtifacts(Repository repo, HardwareRecord r) {
-        Descriptor subject = new Descriptor(r.document().subject().mediaType(), r.document().subject().digest(),
-                r.document().subject().size(), null, null, null);
-        String key = repo + "@" + subject.digest();
-        if (ensured.getIfPresent(key) != null) {
-            return CompletableFuture.completedFuture(null);
-        }
-        List<Artifacts.Built> built = pending.remove(subject.parsedDigest());
-        if (built == null) {
-            String created = r.hardwareArtifact().annotations().get("org.opencontainers.image.created");
-            built = List.of(Artifacts.hardware(r.document(), subject, created), Artifacts.nfd(r.document(), subject, created));
-        }
-        return store(repo, key, built);
-    }
-
-    /** Stores artifacts linked to {@code repo}, once per {@code key} (a repository and what they describe). */
-    CompletableFuture<Void> store(Repository repo, String key, List<Artifacts.Built> built) {
-        if (ensured.getIfPresent(key) != null) {
-            return CompletableFuture.completedFuture(null);
-        }
-        CompletableFuture<Void> chain = CompletableFuture.completedFuture(null);
-        for (Artifacts.Built b : built) {
-            chain = chain.thenCompose(v -> registry.storeArtifact(repo, b.digest(), MediaTypes.OCI_MANIFEST, b.manifest(), b.blobs()));
-        }
-        return chain.thenRun(() -> ensured.put(key, Boolean.TRUE));
+    /** The artifacts this service stored or will store (index referrers store theirs here too). */
+    StoredArtifacts artifacts() {
+        return stored;
     }
 
     /** The augmented view of a manifest or index (see {@link AugmentedView}); completes with its bytes. */
     public CompletableFuture<byte[]> augmented(Repository repo, Reference reference) {
-        return registry.manifests().get(repo, reference, List.of()).thenCompose(m -> {
-            Manifest parsed = Manifest.parse(m.body(), m.mediaType());
-            Reference pinned = Reference.of(m.digest());
-            return documents(repo, pinned, null).thenApply(docs -> {
-                if (!parsed.isIndex()) {
-                    return AugmentedView.ofManifest(m.body(), docs.get(0).document());
-                }
-                Map<String, HardwareDocument> byDigest = new HashMap<>();
-                docs.forEach(d -> byDigest.put(d.manifest().digest(), d.document()));
-                return AugmentedView.ofIndex(m.body(), byDigest);
-            });
-        });
+        return manifests.get(repo, reference, List.of()).thenCompose(m -> documents(repo, Reference.of(m.digest()), null)
+                .thenApply(docs -> AugmentedView.of(m.body(), m.mediaType(), docs)));
     }
 
     /** Whether a host can run the image, and how (the paper's hdocker, as a service). */
@@ -319,12 +286,8 @@ public final class HardwareService {
             if (r.isEmpty() || !current(r.get())) {
                 return indexReferrers.referrers(repo, subject);
             }
-            return ensureArtifacts(repo, r.get()).thenApply(v -> List.of(descriptor(r.get().hardwareArtifact()),
-                    descriptor(r.get().nfdArtifact())));
+            return stored.ensure(repo, r.get()).thenApply(v -> List.of(StoredArtifacts.descriptor(r.get().hardwareArtifact()),
+                    StoredArtifacts.descriptor(r.get().nfdArtifact())));
         });
-    }
-
-    static Descriptor descriptor(HardwareRecord.Artifact a) {
-        return new Descriptor(a.mediaType(), a.digest(), a.size(), null, a.artifactType(), a.annotations());
     }
 }

@@ -5,7 +5,7 @@ import dev.gantry.oci.Digest;
 import dev.gantry.oci.Manifest;
 import dev.gantry.oci.MediaTypes;
 import dev.gantry.oci.Reference;
-import dev.gantry.registry.Registry;
+import dev.gantry.registry.ManifestService;
 import dev.gantry.registry.Repository;
 import java.util.ArrayList;
 import java.util.List;
@@ -23,17 +23,17 @@ import java.util.concurrent.CompletableFuture;
  */
 final class IndexReferrers {
 
-    private final Registry registry;
+    private final ManifestService manifests;
     private final HardwareService hardware;
 
-    IndexReferrers(Registry registry, HardwareService hardware) {
-        this.registry = registry;
+    IndexReferrers(ManifestService manifests, HardwareService hardware) {
+        this.manifests = manifests;
         this.hardware = hardware;
     }
 
     /** The platform artifacts of {@code subject} if it is an index the repository holds; empty otherwise. Never scans. */
     CompletableFuture<List<Descriptor>> referrers(Repository repo, Digest subject) {
-        return registry.manifests().get(repo, Reference.of(subject), List.of()).thenCompose(m -> {
+        return manifests.get(repo, Reference.of(subject), List.of()).thenCompose(m -> {
             if (!MediaTypes.isIndex(m.mediaType())) {
                 return CompletableFuture.completedFuture(List.<Descriptor>of());
             }
@@ -59,8 +59,8 @@ final class IndexReferrers {
             }
             String created = r.get().hardwareArtifact().annotations().get("org.opencontainers.image.created");
             List<Artifacts.Built> built = Artifacts.ofIndexPlatform(r.get().document(), index, platform, created);
-            return hardware.store(repo, repo + "@" + index.digest() + "@" + platform.digest(), built)
-                    .thenApply(v -> built.stream().map(b -> HardwareService.descriptor(b.descriptor())).toList());
+            return hardware.artifacts().store(repo, repo + "@" + index.digest() + "@" + platform.digest(), built)
+                    .thenApply(v -> built.stream().map(b -> StoredArtifacts.descriptor(b.descriptor())).toList());
         });
     }
 }

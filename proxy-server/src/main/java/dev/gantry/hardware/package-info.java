@@ -6,7 +6,7 @@
  * document ({@code Checker}: runs, runs-degraded, will fail).
  *
  * <p>Uses the scanner ({@code scan}) and the registry services. Reads blobs and
- * stores artifacts only through the registry; keeps its own records (layer
+ * stores artifacts only through the registry's {@code ArtifactPort}; keeps its own records (layer
  * findings, documents) in the metadata store, never in a blob tier.
  */
 package dev.gantry.hardware;

@@ -1,24 +1,19 @@
 package dev.gantry.registry;
 
-import dev.gantry.content.BodyConsumer;
 import dev.gantry.content.GrowingContent;
 import dev.gantry.oci.Digest;
 import dev.gantry.storage.DiskBlobStore;
 import dev.gantry.storage.SpoolWriter;
 import dev.gantry.upstream.UpstreamException;
-import io.netty.buffer.ByteBuf;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.StandardOpenOption;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Executor;
 import java.util.concurrent.atomic.AtomicBoolean;
 
@@ -100,6 +95,16 @@ final class BlobFill {
         return origin;
     }
 
+    /** The failure that ended the fill, or null. */
+    Throwable failure() {
+        return failure;
+    }
+
+    /** The spool holds {@code bytes} now. */
+    void wrote(long bytes) {
+        written = bytes;
+    }
+
     /** Starts consuming the source's stream. */
     void start(CompletableFuture<BlobTiers.Sourced> source) {
         deadline.start(this::expire);
@@ -142,7 +147,7 @@ final class BlobFill {
                     expectedSize = length;
                     sized.complete(length);
                 }
-                SpoolingConsumer c = new SpoolingConsumer();
+                SpoolingConsumer c = new SpoolingConsumer(this, writer, deadline, blocking);
                 consumer = c;
                 r.subscribe(c);
             });
@@ -187,7 +192,8 @@ final class BlobFill {
         }
     }
 
-    private void progress() {
+    /** Wakes the readers waiting for bytes that are now readable. */
+    void progress() {
         List<Waiter> ready = new ArrayList<>();
         long limit;
         synchronized (waiters) {
@@ -216,7 +222,8 @@ final class BlobFill {
         fail(timeout);
     }
 
-    private void commit() {
+    /** Verifies and publishes the spool (the source ended and every chunk is written). */
+    void commit() {
         try {
             synchronized (writerLock) {
                 if (finished.get()) {
@@ -234,7 +241,7 @@ final class BlobFill {
         }
     }
 
-    private void fail(Throwable error) {
+    void fail(Throwable error) {
         if (!finished.compareAndSet(false, true)) {
             return;
         }
@@ -257,141 +264,6 @@ final class BlobFill {
         done.completeExceptionally(error);
         for (Waiter w2 : all) {
             w2.future.completeExceptionally(error);
-        }
-    }
-
-    /**
-     * Writes chunks to the spool on the blocking executor, up to
-     * {@link #WRITE_BEHIND_BYTES} behind the source: the source is asked for
-     * more at once while the queue is short, and waits only when it is full.
-     * One drain task writes whatever queued, in order, so a stream of small
-     * chunks is not one thread hop per chunk (that held fills to a fifth of
-     * the source's rate on loopback). Calls from the source are sequential;
-     * the drain runs on one blocking thread at a time.
-     */
-    private final class SpoolingConsumer implements BodyConsumer {
-        private final ArrayDeque<ByteBuf> queue = new ArrayDeque<>();
-        private long queuedBytes;
-        private boolean draining;
-        private boolean ended;
-        private boolean broken;
-        private CompletableFuture<Void> room;
-
-        @Override
-        public CompletionStage<?> onData(ByteBuf chunk) {
-            deadline.progress();
-            boolean schedule = false;
-            CompletableFuture<Void> wait = null;
-            synchronized (this) {
-                if (broken) {
-                    chunk.release();
-                    return CompletableFuture.failedFuture(failure != null ? failure : new IOException("spool write failed"));
-                }
-                queue.add(chunk);
-                queuedBytes += chunk.readableBytes();
-                if (!draining) {
-                    draining = true;
-                    schedule = true;
-                }
-                if (queuedBytes >= WRITE_BEHIND_BYTES) {
-                    wait = room = new CompletableFuture<>();
-                }
-            }
-            if (schedule) {
-                blocking.execute(this::drain);
-            }
-            return wait != null ? wait : CompletableFuture.completedFuture(null);
-        }
-
-        private void drain() {
-            while (true) {
-                ByteBuf chunk;
-                synchronized (this) {
-                    chunk = queue.poll();
-                    if (chunk == null) {
-                        draining = false;
-                        if (!ended) {
-                            return;
-                        }
-                    }
-                }
-                if (chunk == null) {
-                    commit();
-                    return;
-                }
-                int size = chunk.readableBytes();
-                try {
-                    for (ByteBuffer b : chunk.nioBuffers()) {
-                        writer.write(b);
-                    }
-                    written = writer.written();
-                    deadline.progress();
-                } catch (IOException | RuntimeException e) {
-                    breakOff(e);
-                    return;
-                } finally {
-                    chunk.release();
-                }
-                CompletableFuture<Void> resume = null;
-                synchronized (this) {
-                    queuedBytes -= size;
-                    if (room != null && queuedBytes < WRITE_BEHIND_BYTES / 2) {
-                        resume = room;
-                        room = null;
-                    }
-                }
-                if (resume != null) {
-                    resume.complete(null);
-                }
-                progress();
-            }
-        }
-
-        /** A spool write failed: drop what queued, stop the source, fail the fill. */
-        private void breakOff(Throwable error) {
-            CompletableFuture<Void> stop;
-            synchronized (this) {
-                broken = true;
-                draining = false;
-                queue.forEach(ByteBuf::release);
-                queue.clear();
-                stop = room;
-                room = null;
-            }
-            fail(error);
-            if (stop != null) {
-                stop.completeExceptionally(error);
-            }
-        }
-
-        @Override
-        public CompletionStage<?> verdict() {
-            return done;
-        }
-
-        @Override
-        public void onEnd() {
-            // The source is done; what is left (writes, verification, commit) is local work.
-            deadline.stop();
-            boolean commitNow;
-            synchronized (this) {
-                ended = true;
-                commitNow = !draining && !broken;
-            }
-            if (commitNow) {
-                blocking.execute(BlobFill.this::commit);
-            }
-        }
-
-        @Override
-        public void onError(Throwable cause) {
-            synchronized (this) {
-                broken = true;
-                // The drain releases what it holds; what still queues is dropped here.
-                queue.forEach(ByteBuf::release);
-                queue.clear();
-            }
-            fail(cause);
         }
     }
 }

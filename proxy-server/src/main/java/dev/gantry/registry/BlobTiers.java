@@ -11,7 +11,9 @@ import dev.gantry.storage.MemoryBlobStore;
 import dev.gantry.storage.RemoteHealth;
 import dev.gantry.storage.S3BlobStore;
 import java.io.IOException;
+import java.nio.ByteBuffer;
 import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.Map;
 import java.util.OptionalLong;
 import java.util.concurrent.CompletableFuture;
@@ -30,12 +32,12 @@ import org.slf4j.LoggerFactory;
  * S3 trouble never fails a request: reads fall through to upstream, writes
  * are retried later ({@link #retryPending()}).
  */
-final class BlobTiers {
+public final class BlobTiers {
 
     private static final Logger log = LoggerFactory.getLogger(BlobTiers.class);
 
     /** Where a fill's bytes came from. */
-    enum Origin { UPSTREAM, SHARED }
+    public enum Origin { UPSTREAM, SHARED }
 
     /** A fill source that has answered: what it streams, and from where. */
     record Sourced(Origin origin, ByteStream stream) {
@@ -56,7 +58,7 @@ final class BlobTiers {
     private final Map<Digest, Boolean> pendingUploads = new ConcurrentHashMap<>();
 
     /** @param s3 the shared tier, or null; {@code health} may then be null too */
-    BlobTiers(MemoryBlobStore memory, DiskBlobStore disk, S3BlobStore s3, RemoteHealth health, Executor blocking) {
+    public BlobTiers(MemoryBlobStore memory, DiskBlobStore disk, S3BlobStore s3, RemoteHealth health, Executor blocking) {
         this.memory = memory;
         this.disk = disk;
         this.s3 = s3;
@@ -155,7 +157,7 @@ final class BlobTiers {
     }
 
     /** Whether a blob is on its way to the shared tier but not there yet (it must then stay on disk). */
-    boolean notYetShared(Digest d) {
+    public boolean notYetShared(Digest d) {
         return s3 == null || pendingUploads.containsKey(d);
     }
 
@@ -201,6 +203,28 @@ final class BlobTiers {
 
     int pendingUploads() {
         return pendingUploads.size();
+    }
+
+    /** The disk tier's file of {@code d} when the disk holds it now, else null. Never blocks. */
+    Path localFile(Digest d) {
+        return disk.statNow(d).isPresent() ? disk.pathOf(d) : null;
+    }
+
+    /** Where the disk tier keeps {@code d} (whether or not it holds it now). */
+    Path diskPath(Digest d) {
+        return disk.pathOf(d);
+    }
+
+    /**
+     * Writes bytes Gantry made itself (an artifact's blobs) to the disk tier
+     * unless it holds them; the writer verifies them against {@code d}. Blocks.
+     */
+    void storeLocal(Digest d, byte[] bytes) throws IOException {
+        if (disk.statNow(d).isEmpty()) {
+            var w = disk.newWriter(d, bytes.length);
+            w.write(ByteBuffer.wrap(bytes));
+            w.commit();
+        }
     }
 
     /** Whether this replica's memory or disk holds the blob now. */

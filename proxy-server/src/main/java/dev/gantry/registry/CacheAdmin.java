@@ -54,10 +54,12 @@ public final class CacheAdmin {
     private final CacheListing listing;
     private final CacheIndex index;
     private final Executor blocking;
-    private final Cache<String, Instant> lastPull = Caffeine.newBuilder().maximumSize(100_000).build();
+    private final Cache<String, Instant> lastPull;
 
-    CacheAdmin(MetadataStore meta, ManifestStore manifests, TagStore tags, RepositoryLinks links, BlobTiers tiers,
-               RepositoryResolver resolver, Pins pins, CacheIndex index, Executor blocking) {
+    public CacheAdmin(MetadataStore meta, ManifestStore manifests, TagStore tags, BlobTiers tiers, RepositoryResolver resolver,
+                      Pins pins, CacheIndex index, CacheEviction eviction, CacheListing listing, Executor blocking,
+                      long lastPulls) {
+        this.lastPull = Caffeine.newBuilder().maximumSize(lastPulls).build();
         this.meta = meta;
         this.manifests = manifests;
         this.tags = tags;
@@ -66,8 +68,8 @@ public final class CacheAdmin {
         this.pins = pins;
         this.blocking = blocking;
         this.index = index;
-        this.eviction = new CacheEviction(manifests, tags, links, tiers, pins, index);
-        this.listing = new CacheListing(tiers, pins, index);
+        this.eviction = eviction;
+        this.listing = listing;
     }
 
     Repository stored(String namespace, String name) {
@@ -197,7 +199,7 @@ public final class CacheAdmin {
     }
 
     /** Whether a blob belongs to a pinned image: the disk tier's eviction leaves it. */
-    boolean pinned(Digest d) {
+    public boolean pinned(Digest d) {
         return pins.holds(d);
     }
 

@@ -21,7 +21,7 @@ import java.util.Set;
  * hosted repository still needs. A pinned tag refuses. One eviction runs at
  * a time; each blocks while it works.
  */
-final class CacheEviction {
+public final class CacheEviction {
 
     private final ManifestStore manifests;
     private final TagStore tags;
@@ -30,7 +30,7 @@ final class CacheEviction {
     private final Pins pins;
     private final CacheIndex index;
 
-    CacheEviction(ManifestStore manifests, TagStore tags, RepositoryLinks links, BlobTiers tiers, Pins pins, CacheIndex index) {
+    public CacheEviction(ManifestStore manifests, TagStore tags, RepositoryLinks links, BlobTiers tiers, Pins pins, CacheIndex index) {
         this.manifests = manifests;
         this.tags = tags;
         this.links = links;

@@ -34,7 +34,7 @@ import org.slf4j.LoggerFactory;
  * manifest and per blob): roughly 2 KB for an image of a config and two
  * layers. Nothing is kept for manifests no tag leads to.
  */
-final class CacheIndex implements TagStore.Changes, ManifestStore.Changes {
+public final class CacheIndex implements TagStore.Changes, ManifestStore.Changes {
 
     private static final Logger log = LoggerFactory.getLogger(CacheIndex.class);
 
@@ -56,7 +56,7 @@ final class CacheIndex implements TagStore.Changes, ManifestStore.Changes {
     private final Map<Digest, Set<Digest>> waiting = new ConcurrentHashMap<>();
     private final CompletableFuture<Void> loaded = new CompletableFuture<>();
 
-    CacheIndex(ManifestStore manifests) {
+    public CacheIndex(ManifestStore manifests) {
         this.manifests = manifests;
     }
 
@@ -65,7 +65,7 @@ final class CacheIndex implements TagStore.Changes, ManifestStore.Changes {
      * arrive meanwhile win over what the load reads. Blocks: run it on the
      * blocking executor.
      */
-    void load(MetadataStore meta, BiFunction<String, String, Repository> stored, TagStore tags) {
+    public void load(MetadataStore meta, BiFunction<String, String, Repository> stored, TagStore tags) {
         try {
             long start = System.nanoTime();
             int images = 0;

@@ -15,13 +15,13 @@ import java.util.Optional;
  * replica holds, the last pull. Reads the {@link CacheIndex}: memory only,
  * once the index is loaded.
  */
-final class CacheListing {
+public final class CacheListing {
 
     private final BlobTiers tiers;
     private final Pins pins;
     private final CacheIndex index;
 
-    CacheListing(BlobTiers tiers, Pins pins, CacheIndex index) {
+    public CacheListing(BlobTiers tiers, Pins pins, CacheIndex index) {
         this.tiers = tiers;
         this.pins = pins;
         this.index = index;

@@ -16,7 +16,7 @@ import java.util.function.BiFunction;
  * holds a tag, with its tags, sorted by full name. Blocks; the admin API's
  * listings and evictions start from it.
  */
-final class CacheWalk {
+public final class CacheWalk {
 
     /** A repository that holds tags here. */
     record Entry(Repository repo, List<String> tags) {
@@ -52,7 +52,7 @@ final class CacheWalk {
      * naming it would resolve it; null when that is no longer this one (its
      * upstream or hosted prefix left the configuration).
      */
-    static Repository resolveStored(RepositoryResolver resolver, String namespace, String name) {
+    public static Repository resolveStored(RepositoryResolver resolver, String namespace, String name) {
         try {
             RepositoryName parsed = RepositoryName.of(name);
             boolean hosted = Repository.HOSTED_NAMESPACE.equals(namespace);

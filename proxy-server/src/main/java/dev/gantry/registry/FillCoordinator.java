@@ -7,17 +7,14 @@ import dev.gantry.storage.DiskBlobStore;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.NoSuchFileException;
-import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executor;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.ScheduledExecutorService;
-import java.util.function.BiConsumer;
 import java.util.function.LongSupplier;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
@@ -31,7 +28,7 @@ import org.slf4j.LoggerFactory;
  * has a progress deadline ({@link FillDeadline}), so none stays registered
  * for good: a stuck source fails the fill, and the next request starts anew.
  */
-final class FillCoordinator {
+public final class FillCoordinator {
 
     private static final Logger log = LoggerFactory.getLogger(FillCoordinator.class);
 
@@ -45,14 +42,16 @@ final class FillCoordinator {
     private final LongSupplier nanoTime;
     private final Map<Digest, BlobFill> inFlight = new ConcurrentHashMap<>();
     private final Map<String, AtomicInteger> perGroup = new ConcurrentHashMap<>();
-    private final List<BiConsumer<Digest, BlobTiers.Origin>> onCommit = new CopyOnWriteArrayList<>();
-    private final List<BiConsumer<Digest, BlobTiers.Origin>> onFailure = new CopyOnWriteArrayList<>();
+    private final BlobEventHub events;
 
     /**
      * @param timers times the fills' deadlines (their expiry runs on {@code blocking})
      * @param nanoTime the monotonic clock of {@code timers}
+     * @param events told of each fill's end: commits on a blocking-work thread, failures on the fill's
      */
-    FillCoordinator(DiskBlobStore disk, Executor blocking, ScheduledExecutorService timers, LongSupplier nanoTime) {
+    public FillCoordinator(DiskBlobStore disk, Executor blocking, ScheduledExecutorService timers, LongSupplier nanoTime,
+                           BlobEventHub events) {
+        this.events = events;
         this.disk = disk;
         this.blocking = blocking;
         this.timers = timers;
@@ -64,7 +63,7 @@ final class FillCoordinator {
         return inFlight.get(digest);
     }
 
-    int inFlightCount() {
+    public int inFlightCount() {
         return inFlight.size();
     }
 
@@ -72,16 +71,6 @@ final class FillCoordinator {
     int inFlight(String group) {
         var n = perGroup.get(group);
         return n == null ? 0 : n.get();
-    }
-
-    /** Runs {@code listener} (on a blocking-work thread) each time a fill commits a blob. */
-    void onCommit(BiConsumer<Digest, BlobTiers.Origin> listener) {
-        onCommit.add(listener);
-    }
-
-    /** Runs {@code listener} each time a fill fails (origin null if the source never answered). */
-    void onFailure(BiConsumer<Digest, BlobTiers.Origin> listener) {
-        onFailure.add(listener);
     }
 
     /** {@link #claim(Digest, String, FillLimits, Supplier)} with the {@linkplain FillLimits#DEFAULT default limits}. */
@@ -114,12 +103,12 @@ final class FillCoordinator {
                 inFlight.remove(digest, fill);
                 if (error == null) {
                     log.debug("fill of {} committed", digest);
-                    onCommit.forEach(l -> blocking.execute(() -> l.accept(digest, fill.origin())));
+                    blocking.execute(() -> events.fillCommitted(digest, fill.origin()));
                 } else {
                     log.warn("fill of {} from {} failed; nothing was stored: {}", digest,
                             fill.origin() == null ? "its source" : fill.origin().name().toLowerCase(Locale.ROOT),
                             UpstreamErrors.unwrap(error).toString());
-                    onFailure.forEach(l -> l.accept(digest, fill.origin()));
+                    events.fillFailed(digest, fill.origin());
                 }
             });
             fill.start(fetch.get());

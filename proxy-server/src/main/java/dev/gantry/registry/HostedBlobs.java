@@ -14,13 +14,13 @@ import java.util.concurrent.CompletableFuture;
  * Deleting removes the blob from the repository; its bytes stay as long as
  * another repository holds them.
  */
-final class HostedBlobs {
+public final class HostedBlobs {
 
     private final BlobTiers tiers;
     private final FillCoordinator fills;
     private final RepositoryLinks links;
 
-    HostedBlobs(BlobTiers tiers, FillCoordinator fills, RepositoryLinks links) {
+    public HostedBlobs(BlobTiers tiers, FillCoordinator fills, RepositoryLinks links) {
         this.tiers = tiers;
         this.fills = fills;
         this.links = links;

@@ -10,14 +10,14 @@ import java.util.concurrent.Executor;
 import java.util.function.Predicate;
 
 /** The catalog: every hosted repository that has received a manifest, sorted, paged. */
-final class HostedCatalog implements CatalogService {
+public final class HostedCatalog implements CatalogService {
 
     private static final String MARKER = "/_repo";
 
     private final MetadataStore meta;
     private final Executor blocking;
 
-    HostedCatalog(MetadataStore meta, Executor blocking) {
+    public HostedCatalog(MetadataStore meta, Executor blocking) {
         this.meta = meta;
         this.blocking = blocking;
     }

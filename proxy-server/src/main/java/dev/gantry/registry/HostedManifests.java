@@ -27,7 +27,7 @@ import java.util.concurrent.Executor;
  * complete. A push by digest may name more tags; they are checked before
  * anything is stored.
  */
-final class HostedManifests {
+public final class HostedManifests {
 
     private final ManifestStore manifests;
     private final TagStore tags;
@@ -37,16 +37,12 @@ final class HostedManifests {
     private final PushedReferences references;
     private final Executor blocking;
     private final Clock clock;
-    private volatile PushListener pushed = (repo, digest, manifest) -> { };
+    private final BlobEventHub events;
 
-    /** Hears of every manifest pushed (scanning, prefetch's notion of a recent update). */
-    interface PushListener {
-        void pushed(Repository repo, Digest digest, Manifest manifest);
-    }
-
-    HostedManifests(ManifestStore manifests, TagStore tags, RepositoryLinks links, ReferrerStore referrers,
-                    MetadataStore meta, HostedBlobs blobs, Executor blocking, Clock clock) {
-        this.references = new PushedReferences(blobs, manifests, links);
+    public HostedManifests(ManifestStore manifests, TagStore tags, RepositoryLinks links, ReferrerStore referrers,
+                    MetadataStore meta, PushedReferences references, Executor blocking, Clock clock, BlobEventHub events) {
+        this.references = references;
+        this.events = events;
         this.manifests = manifests;
         this.tags = tags;
         this.links = links;
@@ -54,10 +50,6 @@ final class HostedManifests {
         this.meta = meta;
         this.blocking = blocking;
         this.clock = clock;
-    }
-
-    void onPush(PushListener listener) {
-        this.pushed = listener;
     }
 
     CompletableFuture<ManifestResult> get(Repository repo, Reference reference, List<String> accepted) {
@@ -130,7 +122,7 @@ final class HostedManifests {
                 stored = stored.thenCompose(v -> referrers.add(repo, subject, self));
             }
             return stored.thenApply(v -> {
-                pushed.pushed(repo, digest, parsed);
+                events.manifestPushed(repo, digest, parsed);
                 return new ManifestService.PutResult(digest, subject, tagged);
             });
         });

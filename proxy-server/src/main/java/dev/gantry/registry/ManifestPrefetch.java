@@ -38,7 +38,7 @@ import java.util.function.LongSupplier;
  * client asks for next is prefetched when it asks for that manifest, and the
  * platforms in {@code prefetch.platforms} right away.
  */
-final class ManifestPrefetch implements ManifestListener {
+public final class ManifestPrefetch implements BlobEvents.Listener {
 
     /** Blobs under this size are prefetched first; larger ones once those are done. */
     static final long SMALL_BLOB = 1L << 20;
@@ -59,12 +59,13 @@ final class ManifestPrefetch implements ManifestListener {
     /** Room on the disk tier's file system that prefetch leaves to clients. */
     private final DiskReserve diskReserve;
     /** Blobs this replica prefetched and no client has asked for yet. */
-    private final Cache<Digest, Boolean> unused = Caffeine.newBuilder().maximumSize(200_000)
-            .expireAfterWrite(7, TimeUnit.DAYS).build();
+    private final Cache<Digest, Boolean> unused;
 
-    ManifestPrefetch(PrefetchConfig config, PullThroughManifests manifests, BlobTiers tiers, FillCoordinator fills,
+    public ManifestPrefetch(PrefetchConfig config, PullThroughManifests manifests, BlobTiers tiers, FillCoordinator fills,
                      UpstreamRegistry upstream, Function<String, Upstream> upstreams, GantryMetrics metrics,
-                     Executor blocking, Clock clock, LongSupplier diskFree) {
+                     Executor blocking, Clock clock, LongSupplier diskFree, long maxUnused) {
+        this.unused = Caffeine.newBuilder().maximumSize(maxUnused).expireAfterWrite(7, TimeUnit.DAYS)
+                .ticker(() -> TimeUnit.MILLISECONDS.toNanos(clock.millis())).build();
         this.config = config;
         this.diskReserve = new DiskReserve(config.diskReserve().bytes(), diskFree);
         this.manifests = manifests;
@@ -84,9 +85,9 @@ final class ManifestPrefetch implements ManifestListener {
         return scheduler;
     }
 
-    /** Called with every manifest served; the work happens on a blocking thread, never on the caller's. */
+    /** Called with every manifest served anew; the work happens on a blocking thread, never on the caller's. */
     @Override
-    public void served(Repository repo, ManifestResult m) {
+    public void manifestServedAnew(Repository repo, ManifestResult m) {
         if (config.mode() == PrefetchConfig.Mode.OFF) {
             metrics.prefetchManifest("off");
             return;
@@ -106,7 +107,7 @@ final class ManifestPrefetch implements ManifestListener {
      * moments blob fetches follow — and no request is sent on them.
      */
     @Override
-    public void fetching(Repository repo) {
+    public void manifestFetching(Repository repo) {
         if (config.mode() == PrefetchConfig.Mode.OFF || repo.isHosted()) {
             return;
         }
@@ -192,14 +193,21 @@ final class ManifestPrefetch implements ManifestListener {
     }
 
     /** A tier evicted a blob: if it was prefetched and never asked for, the prefetch was wasted. */
-    void evicted(Digest d) {
+    @Override
+    public void evicted(Digest d, long size) {
         if (unused.asMap().remove(d) != null) {
             metrics.prefetch("wasted");
         }
     }
 
     /** Any fill finished: capacity may have freed up. */
-    void fillFinished() {
+    @Override
+    public void fillCommitted(Digest d, BlobTiers.Origin origin) {
+        scheduler.poke();
+    }
+
+    @Override
+    public void fillFailed(Digest d, BlobTiers.Origin origin) {
         scheduler.poke();
     }
 

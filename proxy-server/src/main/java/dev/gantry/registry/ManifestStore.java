@@ -20,7 +20,7 @@ import org.slf4j.LoggerFactory;
  * bytes, in front of the metadata store). A record is the media type, a
  * newline, then the manifest's exact bytes.
  */
-final class ManifestStore {
+public final class ManifestStore {
 
     private static final Logger log = LoggerFactory.getLogger(ManifestStore.class);
 
@@ -33,7 +33,7 @@ final class ManifestStore {
     private volatile Changes changes = Changes.NONE;
 
     /** Hears of every manifest this replica stores or evicts (the cache index). Must not block. */
-    interface Changes {
+    public interface Changes {
         Changes NONE = new Changes() {
             @Override
             public void stored(Digest digest) {
@@ -49,7 +49,7 @@ final class ManifestStore {
         void evicted(Digest digest);
     }
 
-    ManifestStore(MetadataStore meta, Executor blocking, long memoryBytes) {
+    public ManifestStore(MetadataStore meta, Executor blocking, long memoryBytes) {
         this.meta = meta;
         this.blocking = blocking;
         this.memory = Caffeine.newBuilder()
@@ -59,7 +59,7 @@ final class ManifestStore {
     }
 
     /** Who hears of stores and evictions from now on (set once while wiring: the index reads through this store). */
-    void listen(Changes listener) {
+    public void listen(Changes listener) {
         this.changes = listener;
     }
 

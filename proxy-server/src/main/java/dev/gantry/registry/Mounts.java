@@ -20,13 +20,13 @@ import java.util.function.Predicate;
  * Whether the caller may read a source is decided by the caller of this class
  * (the HTTP layer's access rules).
  */
-final class Mounts {
+public final class Mounts {
 
     private final DiskBlobStore disk;
     private final RepositoryLinks links;
     private final RepositoryResolver resolver;
 
-    Mounts(DiskBlobStore disk, RepositoryLinks links, RepositoryResolver resolver) {
+    public Mounts(DiskBlobStore disk, RepositoryLinks links, RepositoryResolver resolver) {
         this.disk = disk;
         this.links = links;
         this.resolver = resolver;

@@ -26,7 +26,7 @@ import org.slf4j.LoggerFactory;
  * the digests the pinned images are made of, which the disk tier's
  * eviction leaves alone. Thread-safe.
  */
-final class Pins {
+public final class Pins {
 
     private static final Logger log = LoggerFactory.getLogger(Pins.class);
     private static final ObjectMapper JSON = new ObjectMapper().registerModule(new JavaTimeModule());
@@ -74,7 +74,7 @@ final class Pins {
      * @param repository the repository of a stored pin's namespace and name, or null when it is no longer served
      * @throws IllegalArgumentException when a configured pin names no repository Gantry serves
      */
-    Pins(MetadataStore meta, Clock clock, List<String> configured, BiFunction<String, String, Repository> resolve,
+    public Pins(MetadataStore meta, Clock clock, List<String> configured, BiFunction<String, String, Repository> resolve,
          BiFunction<String, String, Repository> repository) throws IOException {
         this.meta = meta;
         this.clock = clock;

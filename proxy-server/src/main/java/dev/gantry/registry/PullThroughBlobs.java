@@ -22,7 +22,7 @@ import java.util.concurrent.TimeUnit;
  * source is the shared S3 tier when it holds the blob and the repository is
  * known to have it, else upstream.
  */
-final class PullThroughBlobs {
+public final class PullThroughBlobs {
 
     private final BlobTiers tiers;
     private final FillCoordinator fills;
@@ -32,8 +32,8 @@ final class PullThroughBlobs {
     private final Cache<NotFound, Boolean> notFound;
     private final GantryMetrics metrics;
 
-    PullThroughBlobs(BlobTiers tiers, FillCoordinator fills, UpstreamRegistry upstream, RepositoryLinks links,
-                     Duration notFoundTtl, Clock clock, GantryMetrics metrics) {
+    public PullThroughBlobs(BlobTiers tiers, FillCoordinator fills, UpstreamRegistry upstream, RepositoryLinks links,
+                     Duration notFoundTtl, long notFoundEntries, Clock clock, GantryMetrics metrics) {
         this.metrics = metrics;
         this.tiers = tiers;
         this.fills = fills;
@@ -42,7 +42,7 @@ final class PullThroughBlobs {
         this.notFound = Caffeine.newBuilder()
                 .expireAfterWrite(notFoundTtl.toNanos(), TimeUnit.NANOSECONDS)
                 .ticker(() -> TimeUnit.MILLISECONDS.toNanos(clock.millis()))
-                .maximumSize(100_000)
+                .maximumSize(notFoundEntries)
                 .build();
     }
 

@@ -2,6 +2,7 @@ package dev.gantry.registry;
 
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
+import dev.gantry.config.CacheConfig;
 import dev.gantry.oci.Descriptor;
 import dev.gantry.oci.Digest;
 import dev.gantry.oci.ErrorCode;
@@ -31,7 +32,7 @@ import org.slf4j.LoggerFactory;
  * good manifest is served stale. Concurrent requests for the same tag or
  * digest share one upstream request.
  */
-final class PullThroughManifests {
+public final class PullThroughManifests {
 
     private static final Logger log = LoggerFactory.getLogger(PullThroughManifests.class);
 
@@ -44,12 +45,14 @@ final class PullThroughManifests {
     private final Cache<String, Boolean> notFound;
     private final SingleFlight<String, ManifestResult> byTag = new SingleFlight<>();
     private final SingleFlight<String, StoredManifest> byDigest = new SingleFlight<>();
-    private volatile ManifestListener listener = ManifestListener.NONE;
+    private final BlobEventHub events;
     /** When each repository last changed: a tag moved or was first seen. Prefetch's idea of "recent". */
-    private final Cache<String, Instant> updated = Caffeine.newBuilder().maximumSize(100_000).build();
+    private final Cache<String, Instant> updated;
 
-    PullThroughManifests(ManifestStore manifests, TagStore tags, RepositoryLinks links, UpstreamRegistry upstream,
-                         Clock clock, Duration tagTtl, Duration notFoundTtl) {
+    public PullThroughManifests(ManifestStore manifests, TagStore tags, RepositoryLinks links, UpstreamRegistry upstream,
+                         Clock clock, Duration tagTtl, Duration notFoundTtl, CacheConfig.Entries sizes, BlobEventHub events) {
+        this.updated = Caffeine.newBuilder().maximumSize(sizes.lastPulls()).build();
+        this.events = events;
         this.manifests = manifests;
         this.tags = tags;
         this.links = links;
@@ -59,12 +62,8 @@ final class PullThroughManifests {
         this.notFound = Caffeine.newBuilder()
                 .expireAfterWrite(notFoundTtl.toNanos(), TimeUnit.NANOSECONDS)
                 .ticker(() -> TimeUnit.MILLISECONDS.toNanos(clock.millis()))
-                .maximumSize(100_000)
+                .maximumSize(sizes.notFound())
                 .build();
-    }
-
-    void setListener(ManifestListener l) {
-        this.listener = l;
     }
 
     /** When the repository last changed as far as this replica knows, or null. */
@@ -85,7 +84,7 @@ final class PullThroughManifests {
         return found.thenCompose(m -> negotiate(repo, m, accepted))
                 .whenComplete((m, e) -> {
                     if (m != null) {
-                        listener.served(repo, m);
+                        events.manifestServed(repo, m);
                     }
                 });
     }
@@ -131,7 +130,7 @@ final class PullThroughManifests {
     }
 
     private CompletableFuture<StoredManifest> fetchByDigest(Repository repo, Digest digest) {
-        listener.fetching(repo);
+        events.manifestFetching(repo);
         return upstream.getManifest(repo.upstream(), repo.name().toString(), digest.toString())
                 .exceptionallyCompose(e -> CompletableFuture.failedFuture(
                         UpstreamErrors.map(e, repo, ErrorCode.MANIFEST_UNKNOWN, "manifest " + digest)))
@@ -218,7 +217,7 @@ final class PullThroughManifests {
     }
 
     private CompletableFuture<ManifestResult> fetchTag(Repository repo, String tag, Digest advertised) {
-        listener.fetching(repo);
+        events.manifestFetching(repo);
         return upstream.getManifest(repo.upstream(), repo.name().toString(), tag).thenCompose(fetched -> {
             Digest actual = Digest.sha256(fetched.body());
             Digest claimed = fetched.digestHeader() != null ? fetched.digestHeader() : advertised;

@@ -9,12 +9,12 @@ import java.util.concurrent.CompletableFuture;
  * Tags lists of proxied repositories: asked upstream (pagination passed
  * through), or, when upstream is unwell, the tags Gantry has seen.
  */
-final class PullThroughTags implements TagService {
+public final class PullThroughTags implements TagService {
 
     private final UpstreamRegistry upstream;
     private final TagStore tags;
 
-    PullThroughTags(UpstreamRegistry upstream, TagStore tags) {
+    public PullThroughTags(UpstreamRegistry upstream, TagStore tags) {
         this.upstream = upstream;
         this.tags = tags;
     }

@@ -18,13 +18,13 @@ import java.util.concurrent.CompletableFuture;
  * verifies). Docker schema 1 descriptors carry no sizes and are checked for
  * presence only.
  */
-final class PushedReferences {
+public final class PushedReferences {
 
     private final HostedBlobs blobs;
     private final ManifestStore manifests;
     private final RepositoryLinks links;
 
-    PushedReferences(HostedBlobs blobs, ManifestStore manifests, RepositoryLinks links) {
+    public PushedReferences(HostedBlobs blobs, ManifestStore manifests, RepositoryLinks links) {
         this.blobs = blobs;
         this.manifests = manifests;
         this.links = links;

@@ -20,14 +20,14 @@ import java.util.concurrent.Executor;
  * the referrers API lists: recorded when a manifest with a {@code subject} is
  * pushed, removed when it is deleted.
  */
-final class ReferrerStore {
+public final class ReferrerStore {
 
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private final MetadataStore meta;
     private final Executor blocking;
 
-    ReferrerStore(MetadataStore meta, Executor blocking) {
+    public ReferrerStore(MetadataStore meta, Executor blocking) {
         this.meta = meta;
         this.blocking = blocking;
     }

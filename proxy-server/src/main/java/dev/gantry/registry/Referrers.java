@@ -35,7 +35,7 @@ import java.util.concurrent.TimeUnit;
  * index, never a 404: asked about a subject it does not hold, a repository
  * answers as for a digest never seen (an empty index), which reveals nothing.
  */
-final class Referrers implements ReferrerService {
+public final class Referrers implements ReferrerService {
 
     private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -51,13 +51,13 @@ final class Referrers implements ReferrerService {
     private final Cache<String, List<Descriptor>> proxied;
     private final List<Contributor> contributors = new CopyOnWriteArrayList<>();
 
-    Referrers(ReferrerStore store, RepositoryLinks links, UpstreamRegistry upstream, PullThroughManifests proxiedManifests,
-              Duration ttl, Clock clock) {
+    public Referrers(ReferrerStore store, RepositoryLinks links, UpstreamRegistry upstream, PullThroughManifests proxiedManifests,
+              Duration ttl, long maxEntries, Clock clock) {
         this.store = store;
         this.links = links;
         this.upstream = upstream;
         this.proxiedManifests = proxiedManifests;
-        this.proxied = Caffeine.newBuilder().maximumSize(50_000)
+        this.proxied = Caffeine.newBuilder().maximumSize(maxEntries)
                 .expireAfterWrite(ttl.toNanos(), TimeUnit.NANOSECONDS)
                 .ticker(() -> TimeUnit.MILLISECONDS.toNanos(clock.millis())).build();
     }

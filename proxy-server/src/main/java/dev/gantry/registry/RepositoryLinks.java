@@ -28,7 +28,7 @@ import org.slf4j.LoggerFactory;
  * read through any repository content that Gantry fetched with private
  * credentials for another.
  */
-final class RepositoryLinks {
+public final class RepositoryLinks {
 
     private static final Logger log = LoggerFactory.getLogger(RepositoryLinks.class);
 
@@ -41,7 +41,7 @@ final class RepositoryLinks {
     /** Which hosted repositories hold each digest, as this replica knows: where a mount without a source looks. */
     private final Map<Digest, Set<RepositoryName>> hostedHolders = new ConcurrentHashMap<>();
 
-    RepositoryLinks(MetadataStore meta, Executor blocking, long maxCached) {
+    public RepositoryLinks(MetadataStore meta, Executor blocking, long maxCached) {
         this.meta = meta;
         this.blocking = blocking;
         this.known = Caffeine.newBuilder().maximumSize(maxCached).build();
@@ -106,7 +106,7 @@ final class RepositoryLinks {
         meta.delete(link.key());
     }
 
-    boolean heldByHostedRepository(Digest d) {
+    public boolean heldByHostedRepository(Digest d) {
         return hosted.contains(d);
     }
 
@@ -125,7 +125,7 @@ final class RepositoryLinks {
     }
 
     /** Reads which digests hosted repositories hold, at start-up. Blocks. */
-    void loadHosted() throws IOException {
+    public void loadHosted() throws IOException {
         for (String key : meta.listRecursive("repositories/" + Repository.HOSTED_NAMESPACE + "/")) {
             int at = key.indexOf("/_links/");
             if (at >= 0) {

@@ -18,7 +18,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /** Tag records, in memory in front of the metadata store. */
-final class TagStore {
+public final class TagStore {
 
     private static final Logger log = LoggerFactory.getLogger(TagStore.class);
     private static final ObjectMapper JSON = new ObjectMapper().registerModule(new JavaTimeModule());
@@ -29,7 +29,7 @@ final class TagStore {
     private final Changes changes;
 
     /** Hears of every tag this replica writes or deletes (the cache index). Must not block. */
-    interface Changes {
+    public interface Changes {
         Changes NONE = new Changes() {
             @Override
             public void put(Repository repo, String tag, TagRecord record) {
@@ -45,11 +45,11 @@ final class TagStore {
         void deleted(Repository repo, String tag);
     }
 
-    TagStore(MetadataStore meta, Executor blocking, long maxEntries) {
+    public TagStore(MetadataStore meta, Executor blocking, long maxEntries) {
         this(meta, blocking, maxEntries, Changes.NONE);
     }
 
-    TagStore(MetadataStore meta, Executor blocking, long maxEntries, Changes changes) {
+    public TagStore(MetadataStore meta, Executor blocking, long maxEntries, Changes changes) {
         this.meta = meta;
         this.blocking = blocking;
         this.memory = Caffeine.newBuilder().maximumSize(maxEntries).build();

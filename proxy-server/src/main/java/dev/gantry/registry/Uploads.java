@@ -36,7 +36,7 @@ import org.slf4j.LoggerFactory;
  * refused chunk leaves the session as it was. Sessions idle longer than the
  * expiry are discarded by {@link #expire()}.
  */
-final class Uploads implements UploadService {
+public final class Uploads implements UploadService {
 
     private static final Logger log = LoggerFactory.getLogger(Uploads.class);
     private static final Pattern ID = Pattern.compile("[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}");
@@ -65,7 +65,7 @@ final class Uploads implements UploadService {
         }
     }
 
-    Uploads(DiskBlobStore disk, RepositoryLinks links, Mounts mounts, Executor blocking, Clock clock, Duration expiry) {
+    public Uploads(DiskBlobStore disk, RepositoryLinks links, Mounts mounts, Executor blocking, Clock clock, Duration expiry) {
         this.disk = disk;
         this.links = links;
         this.mounts = mounts;
@@ -75,7 +75,7 @@ final class Uploads implements UploadService {
     }
 
     /** Told of every blob an upload committed to a repository (S3 replication, scanning). */
-    void onCommitted(BiConsumer<Repository, Digest> listener) {
+    public void onCommitted(BiConsumer<Repository, Digest> listener) {
         this.committed = listener;
     }
 

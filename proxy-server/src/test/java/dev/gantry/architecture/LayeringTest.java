@@ -6,11 +6,15 @@ import static com.tngtech.archunit.core.domain.JavaClass.Predicates.resideInAPac
 import static com.tngtech.archunit.core.domain.JavaClass.Predicates.simpleNameStartingWith;
 import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
 
+import com.tngtech.archunit.base.DescribedPredicate;
+import com.tngtech.archunit.core.domain.JavaClass;
+import com.tngtech.archunit.core.domain.JavaConstructorCall;
 import com.tngtech.archunit.core.importer.ImportOption;
 import com.tngtech.archunit.junit.AnalyzeClasses;
 import com.tngtech.archunit.junit.ArchTest;
 import com.tngtech.archunit.lang.ArchRule;
 import dev.gantry.http.HttpServer;
+import java.util.List;
 
 /**
  * The package rules DESIGN.md states, checked against the compiled main
@@ -19,7 +23,8 @@ import dev.gantry.http.HttpServer;
  * configuration is data that depends only on the OCI model; only the command
  * line reaches into the composition root; the leaves (the OCI model, bodies,
  * access control, the upstream client) stay leaves; the hardware extension
- * reads blobs through the registry, never a tier. Each package's
+ * reads blobs through the registry, never a tier; only {@code app} constructs
+ * the registry's services. Each package's
  * {@code package-info.java} states the same rule in words. A change that
  * breaks one fails the build with the offending dependency named.
  */
@@ -110,4 +115,41 @@ class LayeringTest {
             .that().haveFullyQualifiedName("dev.gantry.http.ServerState")
             .should().dependOnClassesThat(resideInAPackage("dev.gantry..")
                     .and(not(com.tngtech.archunit.core.domain.JavaClass.Predicates.simpleName("ServerState"))));
+
+    /** The interfaces the registry's services implement; the HTTP layer and the extensions see only these. */
+    static final List<String> SERVICE_INTERFACES = List.of("ManifestService", "BlobService", "TagService",
+            "UploadService", "ReferrerService", "CatalogService", "ArtifactPort", "BlobEvents", "BlobEvents$Listener")
+            .stream().map(n -> "dev.gantry.registry." + n).toList();
+
+    /**
+     * A registry service: a class (not a record or enum) that implements one
+     * of {@link #SERVICE_INTERFACES}, or a class of {@code dev.gantry.registry}
+     * whose constructor {@code dev.gantry.app} calls (the parts
+     * {@code RegistryAssembly} builds: stores, tiers, fills, prefetch...).
+     */
+    static final DescribedPredicate<JavaClass> REGISTRY_SERVICE = DescribedPredicate.describe(
+            "a registry service (implements a service interface, or is a registry part app/ constructs)",
+            c -> !c.isRecord() && !c.isEnum() && c.getPackageName().startsWith("dev.gantry")
+                    && (SERVICE_INTERFACES.stream().anyMatch(c::isAssignableTo)
+                    || c.getPackageName().equals("dev.gantry.registry") && c.getConstructorCallsToSelf().stream()
+                            .anyMatch(call -> call.getOriginOwner().getPackageName().startsWith("dev.gantry.app"))));
+
+    /**
+     * No class outside {@code dev.gantry.app} calls {@code new} on a registry
+     * service ({@link #REGISTRY_SERVICE}): in particular no class in
+     * {@code registry/} constructs another registry service, and only
+     * {@code app/} calls {@code new} on an implementation of a service
+     * interface. {@code CompositionRootRuleTest} shows it fails on a class that does.
+     */
+    @ArchTest
+    static final ArchRule onlyAppConstructsRegistryServices = onlyAppConstructsRegistryServices();
+
+    static ArchRule onlyAppConstructsRegistryServices() {
+        return noClasses()
+                .that().resideOutsideOfPackage("dev.gantry.app..")
+                .should().callConstructorWhere(DescribedPredicate.describe("the target is " + REGISTRY_SERVICE.getDescription(),
+                        // A constructor delegating to another of its own class (this(...)) builds nothing new.
+                        (JavaConstructorCall call) -> !call.getOriginOwner().equals(call.getTargetOwner())
+                                && REGISTRY_SERVICE.test(call.getTargetOwner())));
+    }
 }

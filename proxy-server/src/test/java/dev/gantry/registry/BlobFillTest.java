@@ -150,7 +150,7 @@ class BlobFillTest {
         byte[] blob = new byte[20 * CHUNK];
         new Random(3).nextBytes(blob);
         Digest digest = Digest.sha256(blob);
-        FillCoordinator fills = new FillCoordinator(disk, blocking, timers, System::nanoTime);
+        FillCoordinator fills = new FillCoordinator(disk, blocking, timers, System::nanoTime, new BlobEventHub(java.time.Clock.systemUTC(), 16));
         PushedStream source = new PushedStream(blob.length);
         FillCoordinator.Claim claim = fills.claim(digest, "upstream",
                 () -> CompletableFuture.completedFuture(new BlobTiers.Sourced(BlobTiers.Origin.UPSTREAM, source)));

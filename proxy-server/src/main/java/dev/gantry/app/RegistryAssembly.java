@@ -1,0 +1,138 @@
+package dev.gantry.app;
+
+import dev.gantry.config.CacheConfig;
+import dev.gantry.config.HostedConfig;
+import dev.gantry.config.PrefetchConfig;
+import dev.gantry.metrics.GantryMetrics;
+import dev.gantry.registry.BlobEventHub;
+import dev.gantry.registry.BlobTiers;
+import dev.gantry.registry.CacheAdmin;
+import dev.gantry.registry.CacheEviction;
+import dev.gantry.registry.CacheIndex;
+import dev.gantry.registry.CacheListing;
+import dev.gantry.registry.CacheWalk;
+import dev.gantry.registry.FillCoordinator;
+import dev.gantry.registry.HostedBlobs;
+import dev.gantry.registry.HostedCatalog;
+import dev.gantry.registry.HostedManifests;
+import dev.gantry.registry.LayerTypes;
+import dev.gantry.registry.LocalArtifacts;
+import dev.gantry.registry.ManifestPrefetch;
+import dev.gantry.registry.ManifestStore;
+import dev.gantry.registry.Mounts;
+import dev.gantry.registry.Pins;
+import dev.gantry.registry.PullThroughBlobs;
+import dev.gantry.registry.PullThroughManifests;
+import dev.gantry.registry.PullThroughTags;
+import dev.gantry.registry.PushedReferences;
+import dev.gantry.registry.ReferrerStore;
+import dev.gantry.registry.Referrers;
+import dev.gantry.registry.Registry;
+import dev.gantry.registry.RegistryStatus;
+import dev.gantry.registry.Repository;
+import dev.gantry.registry.RepositoryLinks;
+import dev.gantry.registry.RepositoryResolver;
+import dev.gantry.registry.RoutedBlobs;
+import dev.gantry.registry.RoutedManifests;
+import dev.gantry.registry.RoutedTags;
+import dev.gantry.registry.TagStore;
+import dev.gantry.registry.TierUpkeep;
+import dev.gantry.registry.Uploads;
+import dev.gantry.upstream.Upstream;
+import dev.gantry.upstream.UpstreamRegistry;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.time.Clock;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Executor;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.function.BiFunction;
+
+/**
+ * Builds the registry's parts on the opened storage and wires them: each
+ * part gets its collaborators in its constructor, and what reacts to a
+ * blob's life (tiers, metrics, layer types, prefetch; the scanner, added by
+ * {@link Gantry}) listens on the one {@link BlobEventHub}.
+ */
+final class RegistryAssembly {
+
+    /** What the rest of the application needs from the registry. */
+    record Built(Registry registry, BlobEventHub events, LayerTypes layerTypes, RegistryStatus status) {
+    }
+
+    private RegistryAssembly() {
+    }
+
+    static Built build(List<Upstream> upstreams, List<HostedConfig> hosted, UpstreamRegistry upstream,
+                       Registry.Storage storage, CacheConfig cache, PrefetchConfig prefetchConfig, Executor blocking,
+                       ScheduledExecutorService timers, Clock clock, GantryMetrics metrics) {
+        CacheConfig.Entries sizes = cache.entries();
+        BlobEventHub events = new BlobEventHub(clock, sizes.servedManifests());
+        RepositoryResolver resolver = new RepositoryResolver(upstreams, hosted);
+        ManifestStore manifestStore = new ManifestStore(storage.meta(), blocking, cache.manifestMemory().bytes());
+        CacheIndex index = new CacheIndex(manifestStore);
+        manifestStore.listen(index);
+        TagStore tagStore = new TagStore(storage.meta(), blocking, sizes.tags(), index);
+        RepositoryLinks links = new RepositoryLinks(storage.meta(), blocking, sizes.repositoryLinks());
+        BlobTiers tiers = new BlobTiers(storage.memory(), storage.disk(), storage.s3(), storage.health(), blocking);
+        // Fill deadlines run in real time (like connection timeouts), whatever clock the registry reads.
+        FillCoordinator fills = new FillCoordinator(storage.disk(), blocking, timers, System::nanoTime, events);
+        PullThroughManifests manifests = new PullThroughManifests(manifestStore, tagStore, links, upstream, clock,
+                cache.tagTtl(), cache.notFoundTtl(), sizes, events);
+        PullThroughBlobs blobs = new PullThroughBlobs(tiers, fills, upstream, links, cache.notFoundTtl(), sizes.notFound(),
+                clock, metrics);
+        ReferrerStore referrerStore = new ReferrerStore(storage.meta(), blocking);
+        HostedBlobs hostedBlobs = new HostedBlobs(tiers, fills, links);
+        HostedManifests hostedManifests = new HostedManifests(manifestStore, tagStore, links, referrerStore, storage.meta(),
+                new PushedReferences(hostedBlobs, manifestStore, links), blocking, clock, events);
+        HostedCatalog catalog = new HostedCatalog(storage.meta(), blocking);
+        Uploads uploads = new Uploads(storage.disk(), links, new Mounts(storage.disk(), links, resolver), blocking, clock,
+                cache.uploadExpiry());
+        uploads.onCommitted(events::uploadCommitted);
+        Referrers referrers = new Referrers(referrerStore, links, upstream, manifests, cache.tagTtl(), sizes.referrers(),
+                clock);
+        Map<String, Upstream> byName = new LinkedHashMap<>();
+        upstreams.forEach(u -> byName.put(u.name(), u));
+        ManifestPrefetch prefetch = new ManifestPrefetch(prefetchConfig, manifests, tiers, fills, upstream, byName::get,
+                metrics, blocking, clock, storage.disk()::usableBytes, sizes.prefetched());
+        LayerTypes layerTypes = new LayerTypes(sizes.layerTypes());
+        events.listen(new TierUpkeep(tiers));
+        events.listen(new EventMetrics(metrics));
+        events.listen(layerTypes);
+        events.listen(prefetch);
+        storage.disk().onEviction(blob -> events.evicted(blob.digest(), blob.size()));
+        try {
+            links.loadHosted();
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read which blobs hosted repositories hold", e);
+        }
+        BiFunction<String, String, Repository> stored = (ns, name) -> CacheWalk.resolveStored(resolver, ns, name);
+        CacheAdmin admin;
+        try {
+            Pins pins = new Pins(storage.meta(), clock, cache.pins().images(), resolver::resolve, stored);
+            admin = new CacheAdmin(storage.meta(), manifestStore, tagStore, tiers, resolver, pins, index,
+                    new CacheEviction(manifestStore, tagStore, links, tiers, pins, index), new CacheListing(tiers, pins, index),
+                    blocking, sizes.lastPulls());
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read the pins made through the admin API", e);
+        }
+        CacheAdmin pinned = admin;
+        // Pushed content may exist only on this disk: never evict it before a shared tier has it.
+        // Pinned images stay whatever the disk's size (an operator asked for them).
+        storage.disk().pin(d -> (links.heldByHostedRepository(d) && tiers.notYetShared(d)) || pinned.pinned(d));
+        // Listings wait for this load, never list part of the cache; requests for images need none of it.
+        blocking.execute(() -> index.load(storage.meta(), stored, tagStore));
+        RegistryStatus status = new RegistryStatus(upstreams, storage, tiers, fills, prefetch, metrics);
+        status.registerGauges();
+        Registry registry = new Registry(new Registry.Parts(resolver,
+                new RoutedManifests(manifests, hostedManifests, admin, clock),
+                new RoutedBlobs(blobs, hostedBlobs, prefetch),
+                new RoutedTags(new PullThroughTags(upstream, tagStore), hostedManifests, catalog),
+                uploads, referrers, catalog, admin,
+                new LocalArtifacts(blobs, hostedBlobs, tiers, fills, manifestStore, links, blocking),
+                fills, tiers, prefetch));
+        return new Built(registry, events, layerTypes, status);
+    }
+}

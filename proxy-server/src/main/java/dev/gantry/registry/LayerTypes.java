@@ -1,0 +1,48 @@
+package dev.gantry.registry;
+
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
+import dev.gantry.oci.Descriptor;
+import dev.gantry.oci.Digest;
+import dev.gantry.oci.Manifest;
+import dev.gantry.oci.RegistryException;
+
+/**
+ * The media type of each layer a manifest served or pushed here names, so
+ * that a blob committed later can be recognised as a layer (the scanner
+ * scans layers only). Fed by {@link BlobEvents}.
+ */
+public final class LayerTypes implements BlobEvents.Listener {
+
+    private final Cache<Digest, String> types;
+
+    /** @param maxEntries layers remembered at most (the least recently noted go first) */
+    public LayerTypes(long maxEntries) {
+        this.types = Caffeine.newBuilder().maximumSize(maxEntries).build();
+    }
+
+    /** The media type of a known layer, or null for blobs not known as layers (configs, artifacts). */
+    public String mediaType(Digest digest) {
+        return types.getIfPresent(digest);
+    }
+
+    @Override
+    public void manifestServedAnew(Repository repo, ManifestResult m) {
+        try {
+            note(Manifest.parse(m.body(), m.mediaType()));
+        } catch (RegistryException ignored) {
+            // Not ours to judge here.
+        }
+    }
+
+    @Override
+    public void manifestPushed(Repository repo, Digest digest, Manifest manifest) {
+        note(manifest);
+    }
+
+    private void note(Manifest manifest) {
+        for (Descriptor d : manifest.layers()) {
+            types.put(d.parsedDigest(), d.mediaType());
+        }
+    }
+}
