@@ -2,7 +2,6 @@ package dev.gantry.storage;
 
 import dev.gantry.content.Content;
 import dev.gantry.oci.Digest;
-import dev.gantry.oci.RegistryException;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.DirectoryStream;
@@ -10,25 +9,18 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
-import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.FileTime;
 import java.time.Clock;
 import java.time.Duration;
-import java.time.Instant;
-import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
-import java.util.Map;
 import java.util.Objects;
 import java.util.OptionalLong;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 import java.util.function.Predicate;
-import java.util.stream.Stream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -38,7 +30,7 @@ import org.slf4j.LoggerFactory;
  * renamed into place only after its digest is verified, so a crash never
  * leaves a partial blob where a reader could find it.
  *
- * <p>An in-memory index (size and last access per digest, rebuilt from the
+ * <p>An in-memory index ({@link DiskIndex}: size and last access per digest, rebuilt from the
  * directory at start-up) answers {@link #stat} without touching the disk and
  * drives least-recently-used eviction beyond {@code maxBytes}. Access times
  * are written back to the files' modification time at most once per
@@ -62,8 +54,7 @@ public final class DiskBlobStore implements BlobStore {
     private final Executor blocking;
     private final Clock clock;
     private final OpenFiles openFiles;
-    private final Map<Digest, Entry> index = new ConcurrentHashMap<>();
-    private final AtomicLong used = new AtomicLong();
+    private final DiskIndex index = new DiskIndex();
     private final AtomicBoolean evicting = new AtomicBoolean();
     private volatile Consumer<StoredBlob> evictionListener = b -> { };
     private volatile Predicate<Digest> pinned = d -> false;
@@ -98,35 +89,9 @@ public final class DiskBlobStore implements BlobStore {
                 discarded++;
             }
         }
-        try (Stream<Path> files = Files.walk(root.resolve("blobs"), 3)) {
-            files.forEach(this::indexExisting);
-        }
+        index.load(root.resolve("blobs"));
         log.info("disk tier at {}: {} blobs, {} bytes of {} allowed; {} interrupted writes discarded",
-                root, index.size(), used.get(), maxBytes, discarded);
-    }
-
-    private void indexExisting(Path file) {
-        Path relative = root.resolve("blobs").relativize(file);
-        if (relative.getNameCount() != 3) {
-            return;
-        }
-        Digest digest;
-        try {
-            digest = Digest.parse(relative.getName(0) + ":" + relative.getName(2));
-        } catch (RegistryException e) {
-            log.warn("ignoring {}: not a blob file name", file);
-            return;
-        }
-        try {
-            BasicFileAttributes attrs = Files.readAttributes(file, BasicFileAttributes.class);
-            if (attrs.isRegularFile()) {
-                long access = attrs.lastModifiedTime().toMillis();
-                index.put(digest, new Entry(attrs.size(), access, access));
-                used.addAndGet(attrs.size());
-            }
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+                root, index.count(), index.usedBytes(), maxBytes, discarded);
     }
 
     @Override
@@ -142,7 +107,7 @@ public final class DiskBlobStore implements BlobStore {
 
     /** {@link #stat} without the future, for callers on any thread. */
     public OptionalLong statNow(Digest digest) {
-        Entry e = index.get(digest);
+        DiskIndex.Entry e = index.get(digest);
         return e == null ? OptionalLong.empty() : OptionalLong.of(e.size);
     }
 
@@ -153,7 +118,7 @@ public final class DiskBlobStore implements BlobStore {
      */
     @Override
     public CompletableFuture<Content> open(Digest digest, long offset, long length) {
-        Entry entry = index.get(digest);
+        DiskIndex.Entry entry = index.get(digest);
         if (entry == null) {
             return CompletableFuture.failedFuture(new BlobNotFoundException(digest));
         }
@@ -195,11 +160,7 @@ public final class DiskBlobStore implements BlobStore {
         Files.createDirectories(target.getParent());
         // rename(2) replaces atomically: a concurrent writer of the same digest stored the same bytes.
         Files.move(verified, target, StandardCopyOption.ATOMIC_MOVE);
-        long now = clock.millis();
-        Entry previous = index.put(digest, new Entry(size, now, now));
-        if (previous == null) {
-            used.addAndGet(size);
-        }
+        index.stored(digest, size, clock.millis());
         openFiles.invalidate(digest);
         maybeEvict();
     }
@@ -219,18 +180,13 @@ public final class DiskBlobStore implements BlobStore {
     }
 
     private void forget(Digest digest) {
-        Entry removed = index.remove(digest);
-        if (removed != null) {
-            used.addAndGet(-removed.size);
-        }
+        index.remove(digest);
         openFiles.invalidate(digest);
     }
 
     @Override
     public List<StoredBlob> list() {
-        List<StoredBlob> out = new ArrayList<>(index.size());
-        index.forEach((d, e) -> out.add(new StoredBlob(d, e.size, Instant.ofEpochMilli(e.lastAccess))));
-        return out;
+        return index.list();
     }
 
     /**
@@ -248,7 +204,7 @@ public final class DiskBlobStore implements BlobStore {
 
     @Override
     public long usedBytes() {
-        return used.get();
+        return index.usedBytes();
     }
 
     public long maxBytes() {
@@ -268,7 +224,7 @@ public final class DiskBlobStore implements BlobStore {
         this.evictionListener = Objects.requireNonNull(listener, "listener");
     }
 
-    private void touch(Digest digest, Entry entry) {
+    private void touch(Digest digest, DiskIndex.Entry entry) {
         long now = clock.millis();
         entry.lastAccess = now;
         if (now - entry.persistedAccess > ACCESS_PERSIST_INTERVAL.toMillis()) {
@@ -284,7 +240,7 @@ public final class DiskBlobStore implements BlobStore {
     }
 
     private void maybeEvict() {
-        if (used.get() > maxBytes && evicting.compareAndSet(false, true)) {
+        if (index.usedBytes() > maxBytes && evicting.compareAndSet(false, true)) {
             blocking.execute(() -> {
                 try {
                     evict();
@@ -298,7 +254,7 @@ public final class DiskBlobStore implements BlobStore {
     /** Removes least recently used blobs until usage is under the low watermark. */
     void evict() {
         long target = (long) (maxBytes * LOW_WATERMARK);
-        if (used.get() <= maxBytes) {
+        if (index.usedBytes() <= maxBytes) {
             return;
         }
         List<StoredBlob> byAge = list();
@@ -306,7 +262,7 @@ public final class DiskBlobStore implements BlobStore {
         long freed = 0;
         int count = 0;
         for (StoredBlob blob : byAge) {
-            if (used.get() <= target) {
+            if (index.usedBytes() <= target) {
                 break;
             }
             if (pinned.test(blob.digest())) {
@@ -319,24 +275,11 @@ public final class DiskBlobStore implements BlobStore {
             }
         }
         log.info("disk tier evicted {} least recently used blobs ({} bytes); {} of {} bytes in use",
-                count, freed, used.get(), maxBytes);
+                count, freed, index.usedBytes(), maxBytes);
     }
 
     @Override
     public void close() {
         openFiles.close();
-    }
-
-    /** Index entry. Access times are racy by design: a lost update only blurs LRU order. */
-    private static final class Entry {
-        final long size;
-        volatile long lastAccess;
-        volatile long persistedAccess;
-
-        Entry(long size, long lastAccess, long persistedAccess) {
-            this.size = size;
-            this.lastAccess = lastAccess;
-            this.persistedAccess = persistedAccess;
-        }
     }
 }

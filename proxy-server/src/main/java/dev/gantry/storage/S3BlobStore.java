@@ -14,10 +14,8 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.security.MessageDigest;
 import java.time.Clock;
-import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.OptionalLong;
@@ -25,9 +23,7 @@ import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.TimeUnit;
-import software.amazon.awssdk.core.async.AsyncRequestBody;
 import software.amazon.awssdk.core.async.AsyncResponseTransformer;
-import software.amazon.awssdk.services.s3.model.ListObjectsV2Request;
 import software.amazon.awssdk.services.s3.model.S3Object;
 
 /**
@@ -38,24 +34,22 @@ import software.amazon.awssdk.services.s3.model.S3Object;
  * hashes what arrives like any other fill.
  *
  * <p>Last access per blob is recorded as day-stamped marker keys
- * ({@code access/<alg>/<hex>/<epochDay>}), at most one write per blob per
- * day per replica, so a retention sweep can tell from one listing which
- * blobs nobody has read for a while.
+ * ({@link S3AccessMarkers}), so a retention sweep can tell from one listing
+ * which blobs nobody has read for a while.
  */
 public final class S3BlobStore implements BlobStore {
 
     private final S3Bucket bucket;
     private final Path tempDir;
-    private final Clock clock;
+    private final S3AccessMarkers markers;
     private volatile long listedBytes;
-    private final Cache<Digest, Long> touchedDay = Caffeine.newBuilder().maximumSize(200_000).build();
     private final Cache<Digest, Long> sizes = Caffeine.newBuilder().maximumSize(200_000)
             .expireAfterWrite(10, TimeUnit.MINUTES).build();
 
     public S3BlobStore(S3Bucket bucket, Path tempDir, Clock clock) throws IOException {
         this.bucket = bucket;
         this.tempDir = tempDir;
-        this.clock = clock;
+        this.markers = new S3AccessMarkers(bucket, clock);
         Files.createDirectories(tempDir);
     }
 
@@ -66,10 +60,6 @@ public final class S3BlobStore implements BlobStore {
 
     static String blobKey(Digest d) {
         return "blobs/" + d.algorithm() + "/" + d.hex();
-    }
-
-    static String accessPrefix(Digest d) {
-        return "access/" + d.algorithm() + "/" + d.hex() + "/";
     }
 
     @Override
@@ -113,7 +103,7 @@ public final class S3BlobStore implements BlobStore {
     /** Uploads a verified local file; multipart for large ones, visible only once complete. */
     public CompletableFuture<Void> putFile(Digest digest, Path verified) {
         return S3Upload.file(bucket, bucket.key(blobKey(digest)), verified)
-                .thenCompose(r -> touch(digest, true))
+                .thenCompose(r -> markers.touch(digest, true))
                 .thenRun(() -> {
                     try {
                         sizes.put(digest, Files.size(verified));
@@ -128,18 +118,7 @@ public final class S3BlobStore implements BlobStore {
      * per replica; failures are left to the caller to count.
      */
     public CompletableFuture<Void> touch(Digest digest) {
-        return touch(digest, false);
-    }
-
-    private CompletableFuture<Void> touch(Digest digest, boolean force) {
-        long day = Duration.ofMillis(clock.millis()).toDays();
-        Long last = touchedDay.getIfPresent(digest);
-        if (!force && last != null && last == day) {
-            return CompletableFuture.completedFuture(null);
-        }
-        touchedDay.put(digest, day);
-        return bucket.client().putObject(b -> b.bucket(bucket.bucket()).key(bucket.key(accessPrefix(digest) + day)),
-                AsyncRequestBody.empty()).thenApply(r -> null);
+        return markers.touch(digest, false);
     }
 
     @Override
@@ -210,10 +189,9 @@ public final class S3BlobStore implements BlobStore {
         sizes.invalidate(digest);
         return stat(digest).thenCompose(present -> bucket.client()
                 .deleteObject(b -> b.bucket(bucket.bucket()).key(bucket.key(blobKey(digest))))
-                .thenCompose(r -> deleteKeys(listKeys(accessPrefix(digest))))
+                .thenCompose(r -> markers.forget(digest))
                 .thenApply(v -> {
                     sizes.invalidate(digest);
-                    touchedDay.invalidate(digest);
                     return present.isPresent();
                 }));
     }
@@ -223,39 +201,15 @@ public final class S3BlobStore implements BlobStore {
      * from one listing of the access markers. Blocks.
      */
     public Map<Digest, Instant> lastAccess() {
-        Map<Digest, Instant> out = new HashMap<>();
-        lastDays().forEach((rel, day) -> {
-            try {
-                out.put(Digest.parse(rel.replace('/', ':')), Instant.ofEpochSecond(Duration.ofDays(day).toSeconds()));
-            } catch (RegistryException ignored) {
-                // Not ours.
-            }
-        });
-        return out;
-    }
-
-    private Map<String, Long> lastDays() {
-        Map<String, Long> lastDay = new HashMap<>();
-        for (S3Object o : listObjects("access/")) {
-            String rel = o.key().substring(bucket.prefix().length() + "access/".length());
-            int slash = rel.lastIndexOf('/');
-            if (slash > 0) {
-                try {
-                    lastDay.merge(rel.substring(0, slash), Long.parseLong(rel.substring(slash + 1)), Math::max);
-                } catch (NumberFormatException ignored) {
-                    // Not ours.
-                }
-            }
-        }
-        return lastDay;
+        return markers.lastAccess();
     }
 
     /** Every blob with its size and last access (latest access marker, else its upload time). Blocks. */
     @Override
     public List<StoredBlob> list() {
-        Map<String, Long> lastDay = lastDays();
+        Map<String, Long> lastDay = markers.lastDays();
         List<StoredBlob> out = new ArrayList<>();
-        for (S3Object o : listObjects("blobs/")) {
+        for (S3Object o : markers.listObjects("blobs/")) {
             String rel = o.key().substring(bucket.prefix().length() + "blobs/".length());
             Digest d;
             try {
@@ -264,38 +218,16 @@ public final class S3BlobStore implements BlobStore {
                 continue;
             }
             Long day = lastDay.get(rel);
-            Instant access = day != null ? Instant.ofEpochSecond(Duration.ofDays(day).toSeconds()) : o.lastModified();
+            Instant access = day != null ? S3AccessMarkers.dayStart(day) : o.lastModified();
             out.add(new StoredBlob(d, o.size(), access));
         }
         listedBytes = out.stream().mapToLong(StoredBlob::size).sum();
         return out;
     }
 
-    List<S3Object> listObjects(String relativePrefix) {
-        List<S3Object> out = new ArrayList<>();
-        bucket.client().listObjectsV2Paginator(ListObjectsV2Request.builder().bucket(bucket.bucket())
-                .prefix(bucket.key(relativePrefix)).build()).contents().subscribe(out::add).join();
-        return out;
-    }
-
-    private List<String> listKeys(String relativePrefix) {
-        return listObjects(relativePrefix).stream().map(S3Object::key).toList();
-    }
-
-    private CompletableFuture<Void> deleteKeys(List<String> keys) {
-        CompletableFuture<?>[] all = keys.stream()
-                .map(k -> bucket.client().deleteObject(b -> b.bucket(bucket.bucket()).key(k)))
-                .toArray(CompletableFuture[]::new);
-        return CompletableFuture.allOf(all);
-    }
-
     /** Removes a digest's access markers older than the newest, keeping the listing small. Blocks. */
     public void pruneMarkers(Digest digest) {
-        List<String> keys = new ArrayList<>(listKeys(accessPrefix(digest)));
-        if (keys.size() > 1) {
-            keys.sort(String::compareTo);
-            deleteKeys(keys.subList(0, keys.size() - 1)).join();
-        }
+        markers.prune(digest);
     }
 
     /** Aborts multipart uploads started before {@code cutoff} (a replica died mid-upload). Blocks; returns how many. */

@@ -28,9 +28,19 @@ public final class S3MetadataStore implements MetadataStore {
         this.bucket = bucket;
     }
 
+    /**
+     * Refuses a key with a {@code ..} or {@code .} path segment or a leading
+     * slash, as the disk store does; two dots inside a segment are legal (the
+     * tag "v1..2" matches the tag grammar).
+     */
     private String key(String k) {
-        if (k.contains("..") || k.startsWith("/")) {
+        if (k.startsWith("/") || k.indexOf('\0') >= 0) {
             throw new IllegalArgumentException("metadata key outside the store: " + k);
+        }
+        for (String segment : k.split("/", -1)) {
+            if (segment.equals("..") || segment.equals(".")) {
+                throw new IllegalArgumentException("metadata key outside the store: " + k);
+            }
         }
         return bucket.key("meta/" + k);
     }

@@ -22,6 +22,12 @@ public final class TieredMetadataStore implements MetadataStore {
     private final RemoteHealth health;
     /** Remote writes that failed: key → value, or empty for a delete. */
     private final Map<String, Optional<byte[]>> pending = new ConcurrentHashMap<>();
+    /**
+     * Remote writes of one key run one at a time (the background pool may run
+     * two at once) and each writes the key's latest pending value, so the
+     * shared copy ends with the last write, whatever order they run in.
+     */
+    private final Object[] keyLocks = new Object[64];
 
     private final Executor background;
 
@@ -32,12 +38,17 @@ public final class TieredMetadataStore implements MetadataStore {
         this.remote = remote;
         this.health = health;
         this.background = background;
+        for (int i = 0; i < keyLocks.length; i++) {
+            keyLocks[i] = new Object();
+        }
     }
 
     @Override
     public Optional<byte[]> get(String key) throws IOException {
         Optional<byte[]> here = local.get(key);
-        return here.isPresent() ? here : fetchRemote(key, Optional.empty());
+        // While a write of the key is pending, the local copy is the newer one: a pending
+        // delete must not be undone by the shared copy it has not reached yet.
+        return here.isPresent() || pending.containsKey(key) ? here : fetchRemote(key, Optional.empty());
     }
 
     @Override
@@ -52,7 +63,7 @@ public final class TieredMetadataStore implements MetadataStore {
         }
         try {
             Optional<byte[]> there = remote.get(key);
-            if (there.isPresent()) {
+            if (there.isPresent() && !pending.containsKey(key)) {
                 local.put(key, there.get());
                 return there;
             }
@@ -75,7 +86,7 @@ public final class TieredMetadataStore implements MetadataStore {
     public void put(String key, byte[] value) throws IOException {
         local.put(key, value);
         pending.put(key, Optional.of(value));
-        background.execute(() -> writeRemote(key, Optional.of(value)));
+        background.execute(() -> writeRemote(key));
     }
 
     @Override
@@ -87,26 +98,34 @@ public final class TieredMetadataStore implements MetadataStore {
 
     @Override
     public boolean delete(String key) throws IOException {
-        boolean here = local.delete(key);
+        // Pending first: a read in between must not fetch the record back from the shared copy.
         pending.put(key, Optional.empty());
-        background.execute(() -> writeRemote(key, Optional.empty()));
+        boolean here = local.delete(key);
+        background.execute(() -> writeRemote(key));
         return here;
     }
 
-    /** Writes one pending record remotely; it stays pending (for {@link #retryPending()}) if that fails. */
-    private void writeRemote(String key, Optional<byte[]> value) {
-        if (!health.available()) {
-            return;
-        }
-        try {
-            if (value.isPresent()) {
-                remote.put(key, value.get());
-            } else {
-                remote.delete(key);
+    /**
+     * Writes the key's latest pending value remotely; it stays pending (for
+     * {@link #retryPending()}) if that fails. Nothing to do when an earlier
+     * task already wrote it.
+     */
+    private void writeRemote(String key) {
+        synchronized (keyLocks[Math.floorMod(key.hashCode(), keyLocks.length)]) {
+            Optional<byte[]> value = pending.get(key);
+            if (value == null || !health.available()) {
+                return;
             }
-            pending.remove(key, value);
-        } catch (IOException | RuntimeException e) {
-            health.failure("writing " + key, e);
+            try {
+                if (value.isPresent()) {
+                    remote.put(key, value.get());
+                } else {
+                    remote.delete(key);
+                }
+                pending.remove(key, value);
+            } catch (IOException | RuntimeException e) {
+                health.failure("writing " + key, e);
+            }
         }
     }
 
@@ -120,6 +139,7 @@ public final class TieredMetadataStore implements MetadataStore {
                 health.failure("listing " + prefix, e);
             }
         }
+        names.removeAll(pendingDeletes(prefix, false));
         return new ArrayList<>(names);
     }
 
@@ -133,7 +153,22 @@ public final class TieredMetadataStore implements MetadataStore {
                 health.failure("listing " + prefix, e);
             }
         }
+        names.removeAll(pendingDeletes(prefix, true));
         return new ArrayList<>(names);
+    }
+
+    /** Names under {@code prefix} deleted here whose shared copy may still list them. */
+    private List<String> pendingDeletes(String prefix, boolean anyDepth) {
+        List<String> names = new ArrayList<>();
+        pending.forEach((key, value) -> {
+            if (value.isEmpty() && key.startsWith(prefix)) {
+                String name = key.substring(prefix.length());
+                if (anyDepth || name.indexOf('/') < 0) {
+                    names.add(name);
+                }
+            }
+        });
+        return names;
     }
 
     /** Replays remote writes that failed; called periodically. Blocks. */
@@ -142,7 +177,7 @@ public final class TieredMetadataStore implements MetadataStore {
             if (!health.available()) {
                 return;
             }
-            writeRemote(e.getKey(), e.getValue());
+            writeRemote(e.getKey());
         }
     }
 

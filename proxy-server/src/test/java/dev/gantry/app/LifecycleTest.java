@@ -23,6 +23,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -40,9 +41,12 @@ class LifecycleTest {
     private GantryServer gantry;
     private byte[] blob;
     private Digest digest;
+    /** Threads alive before this test's server started: the ones it starts are the others. */
+    private Set<Thread> threadsBefore;
 
     @BeforeEach
     void start() {
+        threadsBefore = Set.copyOf(Thread.getAllStackTraces().keySet());
         blob = new byte[4_000_000];
         new Random(1).nextBytes(blob);
         digest = Digest.sha256(blob);
@@ -84,10 +88,7 @@ class LifecycleTest {
             http.get("/v2/test/x/blobs/" + digest + "?ns=docker.io");
             http.get("/v2/Bad/manifests/x");
             // A line is written once the response is fully sent, which may be just after the client has it.
-            long deadline = System.nanoTime() + 2_000_000_000L;
-            while (lines.list.size() < 4 && System.nanoTime() < deadline) {
-                Thread.onSpinWait();
-            }
+            Awaits.until(() -> lines.list.size() >= 4, Duration.ofSeconds(2), "four access log lines");
         } finally {
             access.detachAppender(lines);
         }
@@ -127,6 +128,11 @@ class LifecycleTest {
                 .anyMatch(l -> l.matches("shutting down: /readyz answers 503; 1 response\\(s\\) in flight have up to 20s to finish"));
     }
 
+    private List<Thread> serverThreads() {
+        return Thread.getAllStackTraces().keySet().stream()
+                .filter(t -> !threadsBefore.contains(t) && t.getName().startsWith("gantry-")).toList();
+    }
+
     @Test
     void stoppingWithFillsInFlightLogsNoError() throws Exception {
         // Upstreams dribble their blobs over 2 s: the fills are in flight when the process stops.
@@ -152,9 +158,10 @@ class LifecycleTest {
             for (RawClient c : clients) {
                 c.close();
             }
-            // What the shutdown cut may log from other threads a moment later. No event marks "nothing
-            // more will be logged" (fills cut with the event loops gone never end), so this one waits.
-            Thread.sleep(500);
+            // What the shutdown cut may log comes from the server's own threads (event loops, blocking
+            // pool, maintenance, scans): once every one of them has ended, nothing more can be logged.
+            Awaits.until(() -> serverThreads().stream().noneMatch(Thread::isAlive), Duration.ofSeconds(20),
+                    "every thread of the stopped server ended");
         } finally {
             root.detachAppender(lines);
         }

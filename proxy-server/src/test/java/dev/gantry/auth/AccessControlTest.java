@@ -28,7 +28,6 @@ import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -276,24 +275,17 @@ class AccessControlTest {
         pushStart("local/app", "Authorization", "Bearer " + t);
         // Lines are appended from server threads while this reads: wait for the access line, then
         // read a copy taken under the appender's lock.
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
-        List<ILoggingEvent> events;
-        do {
+        List<ILoggingEvent> events = Awaits.until(() -> {
             synchronized (logs) {
-                events = new ArrayList<>(logs.list);
+                return new ArrayList<>(logs.list);
             }
-        } while (events.stream().noneMatch(e -> e.getFormattedMessage().contains("/v2/private.example/team/app/manifests/1 200"))
-                && System.nanoTime() < deadline && sleep(20));
+        }, copy -> copy.stream().anyMatch(e -> e.getFormattedMessage().contains("/v2/private.example/team/app/manifests/1 200")),
+                Duration.ofSeconds(5));
         for (ILoggingEvent e : events) {
             String line = e.getFormattedMessage() + (e.getThrowableProxy() == null ? "" : e.getThrowableProxy().getMessage());
             assertThat(line).doesNotContain(ALICE_PW).doesNotContain(BOB_PW).doesNotContain("wrong-Secret")
                     .doesNotContain(UPSTREAM_PW).doesNotContain(t).doesNotContain("robot:");
         }
         assertThat(events).anyMatch(e -> e.getFormattedMessage().contains("/v2/private.example/team/app/manifests/1 200"));
-    }
-
-    private static boolean sleep(long millis) throws InterruptedException {
-        Thread.sleep(millis);
-        return true;
     }
 }

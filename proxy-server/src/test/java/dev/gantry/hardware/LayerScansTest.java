@@ -10,6 +10,7 @@ import dev.gantry.scan.LayerScanner;
 import dev.gantry.scan.ScanLimits;
 import dev.gantry.scan.kb.KnowledgeBase;
 import dev.gantry.storage.DiskMetadataStore;
+import dev.gantry.testing.Awaits;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -18,6 +19,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -32,6 +34,8 @@ class LayerScansTest {
 
     private final ExecutorService blocking = Executors.newFixedThreadPool(2);
     private final AtomicBoolean filling = new AtomicBoolean();
+    /** Times a scan asked whether fills run: a yielding scan asks again and again. */
+    private final AtomicInteger askedAboutFills = new AtomicInteger();
     private LayerScans scans;
 
     @AfterEach
@@ -44,7 +48,10 @@ class LayerScansTest {
 
     private LayerScans scans(Duration yieldToFills) throws Exception {
         scans = new LayerScans(new LayerScanner(KnowledgeBase.embedded(), ScanLimits.defaults()),
-                new DiskMetadataStore(tmp.resolve("meta")), blocking, new GantryMetrics(), 1, 16, filling::get, yieldToFills);
+                new DiskMetadataStore(tmp.resolve("meta")), blocking, new GantryMetrics(), 1, 16, () -> {
+                    askedAboutFills.incrementAndGet();
+                    return filling.get();
+                }, yieldToFills);
         return scans;
     }
 
@@ -63,11 +70,9 @@ class LayerScansTest {
         return scans.stored(l.digest()).join().isPresent();
     }
 
-    private static void waitUntil(java.util.function.BooleanSupplier condition, long millis) throws InterruptedException {
-        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(millis);
-        while (!condition.getAsBoolean() && System.nanoTime() < deadline) {
-            Thread.sleep(10);
-        }
+    /** Waits until a queued background scan has looked at the fills {@code times} times, i.e. is yielding. */
+    private void awaitYielding(int times) {
+        Awaits.until(() -> askedAboutFills.get() >= times, Duration.ofSeconds(5), "a background scan yielding to fills");
     }
 
     @Test
@@ -77,12 +82,11 @@ class LayerScansTest {
         filling.set(true);
 
         scans.background(l.digest(), GZIP_LAYER, l.file());
-        Thread.sleep(500);
+        awaitYielding(3);
         assertThat(scanned(l)).as("scanned while a fill runs").isFalse();
 
         filling.set(false);
-        waitUntil(() -> scanned(l), 5_000);
-        assertThat(scanned(l)).as("scanned once the fills ended").isTrue();
+        Awaits.until(() -> scanned(l), Duration.ofSeconds(5), "scanned once the fills ended");
     }
 
     @Test
@@ -93,9 +97,8 @@ class LayerScansTest {
 
         long start = System.nanoTime();
         scans.background(l.digest(), GZIP_LAYER, l.file());
-        waitUntil(() -> scanned(l), 5_000);
+        Awaits.until(() -> scanned(l), Duration.ofSeconds(5), "scanned although fills never end");
 
-        assertThat(scanned(l)).isTrue();
         assertThat(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start)).as("ms until scanned").isGreaterThanOrEqualTo(300);
     }
 
@@ -106,7 +109,7 @@ class LayerScansTest {
         Layer wanted = layer("d");
         filling.set(true);
         scans.background(held.digest(), GZIP_LAYER, held.file());
-        Thread.sleep(200);
+        awaitYielding(1);
 
         // A query needs another layer: it queues behind the held scan, which must now go ahead.
         CompletableFuture<LayerFindings> f = scans.findings(wanted.digest(), GZIP_LAYER,
@@ -123,8 +126,7 @@ class LayerScansTest {
         filling.set(true);
 
         scans.background(l.digest(), GZIP_LAYER, l.file());
-        waitUntil(() -> scanned(l), 5_000);
+        Awaits.until(() -> scanned(l), Duration.ofSeconds(5), "scanned although fills never end");
 
-        assertThat(scanned(l)).isTrue();
     }
 }

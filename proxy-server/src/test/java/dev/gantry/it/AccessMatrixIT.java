@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.gantry.oci.MediaTypes;
+import dev.gantry.testing.Awaits;
 import dev.gantry.testing.DistributionRegistry;
 import dev.gantry.testing.GantryServer;
 import dev.gantry.testing.HtpasswdFile;
@@ -229,11 +230,8 @@ class AccessMatrixIT {
      */
     private static Subject scan(String repo, TestImage image) throws Exception {
         String admin = basic("admin");
-        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-        Http.Response doc;
-        do {
-            doc = http.get("/v2/" + repo + "/_gantry/hardware/1", "Authorization", admin);
-        } while (doc.status() == 202 && System.nanoTime() < deadline && pause());
+        Http.Response doc = Awaits.until(() -> http.get("/v2/" + repo + "/_gantry/hardware/1", "Authorization", admin),
+                r -> r.status() != 202, Duration.ofSeconds(60));
         assertThat(doc.status()).as("hardware of %s: %s", repo, doc.text()).isEqualTo(200);
         JsonNode referrers = JSON.readTree(http.get("/v2/" + repo + "/referrers/" + image.digest(), "Authorization", admin).body());
         String artifact = referrers.path("manifests").path(0).path("digest").asText();
@@ -243,11 +241,6 @@ class AccessMatrixIT {
         String document = JSON.readTree(manifest.body()).at("/layers/0/digest").asText();
         assertThat(http.get("/v2/" + repo + "/blobs/" + document, "Authorization", admin).status()).isEqualTo(200);
         return new Subject(image, artifact, document);
-    }
-
-    private static boolean pause() throws InterruptedException {
-        Thread.sleep(100);
-        return true;
     }
 
     /** Pushes an image to a hosted repository through Gantry, as alice (monolithic uploads). */

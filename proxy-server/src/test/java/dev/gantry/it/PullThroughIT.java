@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.gantry.oci.Digest;
 import dev.gantry.oci.MediaTypes;
 import dev.gantry.testing.DistributionRegistry;
+import dev.gantry.testing.EnginePull;
 import dev.gantry.testing.GantryServer;
 import dev.gantry.testing.Http;
 import dev.gantry.testing.MutableClock;
@@ -66,15 +67,7 @@ class PullThroughIT {
 
     /** Pulls an image the way an engine does: manifest by tag, then every blob. Returns the manifest digest. */
     private String pull(String repo, String tag, TestImage expected) {
-        Http.Response m = http.get("/v2/" + repo + "/manifests/" + tag, "Accept", ACCEPT_ALL);
-        assertThat(m.status()).as("manifest %s", m.text()).isEqualTo(200);
-        assertThat(m.body()).isEqualTo(expected.manifest().bytes());
-        for (TestImage.Blob b : expected.blobs()) {
-            Http.Response blob = http.get("/v2/" + repo + "/blobs/" + b.digest());
-            assertThat(blob.status()).isEqualTo(200);
-            assertThat(Digest.sha256(blob.body())).isEqualTo(b.digest());
-        }
-        return m.header("Docker-Content-Digest");
+        return EnginePull.pull(http, repo, tag, expected);
     }
 
     @Test

@@ -13,6 +13,7 @@ import com.github.tomakehurst.wiremock.client.ResponseDefinitionBuilder;
 import com.github.tomakehurst.wiremock.verification.LoggedRequest;
 import dev.gantry.oci.Digest;
 import dev.gantry.oci.MediaTypes;
+import dev.gantry.testing.Awaits;
 import dev.gantry.testing.GantryServer;
 import dev.gantry.testing.Http;
 import dev.gantry.testing.MutableClock;
@@ -81,14 +82,8 @@ class PrefetchTest {
         return upstream.findAll(getRequestedFor(urlPathMatching("/v2/" + repo + "/blobs/.*"))).size();
     }
 
-    private void await(String what, BooleanSupplier condition) throws InterruptedException {
-        long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("timed out waiting for " + what);
-            }
-            Thread.sleep(20);
-        }
+    private static void await(String what, BooleanSupplier condition) {
+        Awaits.until(condition, Duration.ofSeconds(20), what);
     }
 
     private double prefetched(String result) {

@@ -3,6 +3,7 @@ package dev.gantry.registry;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.gantry.oci.Digest;
+import dev.gantry.testing.Awaits;
 import dev.gantry.testing.FaultyUpstream;
 import dev.gantry.testing.GantryServer;
 import dev.gantry.testing.MutableClock;
@@ -372,7 +373,11 @@ class FillSoakTest {
         return heap + direct + netty;
     }
 
-    /** A figure once it stopped falling: the lowest of a few readings a moment apart. */
+    /**
+     * A figure once it stopped falling: the lowest of a few readings a moment
+     * apart. The pauses space out samples of a measurement; nothing is
+     * asserted absent after them.
+     */
     private static long settle(java.util.function.LongSupplier reading) throws InterruptedException {
         long low = Long.MAX_VALUE;
         for (int i = 0; i < 8; i++) {
@@ -382,14 +387,13 @@ class FillSoakTest {
         return low;
     }
 
-    private static boolean waitFor(BooleanSupplier condition, Duration bound) throws InterruptedException {
-        long deadline = System.nanoTime() + bound.toNanos();
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() > deadline) {
-                return false;
-            }
-            Thread.sleep(100);
+    /** Whether {@code condition} came to hold within {@code bound}; the caller reports what did not. */
+    private static boolean waitFor(BooleanSupplier condition, Duration bound) {
+        try {
+            Awaits.until(condition, bound, "condition");
+            return true;
+        } catch (AssertionError notWithin) {
+            return false;
         }
-        return true;
     }
 }

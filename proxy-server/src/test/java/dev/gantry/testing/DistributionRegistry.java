@@ -14,6 +14,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Predicate;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -143,17 +144,45 @@ public final class DistributionRegistry implements AutoCloseable {
         launch();
     }
 
-    /** Every request logged so far. Waits briefly so the log has caught up with responses already received. */
+    /**
+     * Every request logged so far. The registry writes a request's line just
+     * after its response, so a caller may hold a response whose line is not
+     * in yet: this first waits for the log to catch up ({@link #catchUp}).
+     */
     public List<Request> requests() {
-        sleep(150);
+        catchUp();
         List<Request> out = new ArrayList<>();
         for (String line : Tools.snapshot(output)) {
             Matcher m = ACCESS.matcher(line);
-            if (m.find()) {
+            if (m.find() && !m.group(2).startsWith(MARKER)) {
                 out.add(new Request(m.group(1), m.group(2), Integer.parseInt(m.group(3))));
             }
         }
         return out;
+    }
+
+    /** Path of the test's own marker requests, left out of {@link #requests()}. */
+    private static final String MARKER = "/v2/?gantry-test-log-marker=";
+    private final AtomicInteger markers = new AtomicInteger();
+
+    /**
+     * Sends a marker request of its own and waits until its log line is in:
+     * the lines of requests answered before it was sent are in by then, so
+     * "no request" is asserted against the log, not against a pause.
+     */
+    private void catchUp() {
+        String marker = MARKER + markers.incrementAndGet();
+        try {
+            HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(url() + marker)).build(),
+                    HttpResponse.BodyHandlers.discarding());
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+        Awaits.until(() -> Tools.snapshot(output).stream().anyMatch(l -> l.contains(marker + " ")), Duration.ofSeconds(10),
+                "docker-registry logged the marker request " + marker);
     }
 
     public long count(Predicate<Request> which) {
@@ -162,7 +191,7 @@ public final class DistributionRegistry implements AutoCloseable {
 
     /** Forgets the requests logged so far. */
     public void resetLog() {
-        sleep(150);
+        catchUp();
         synchronized (output) {
             output.clear();
         }

@@ -250,6 +250,7 @@ public final class FaultyUpstream implements AutoCloseable {
         out.flush();
     }
 
+    /** A slow or stalling upstream: here the pause is the fault under test, not a wait. */
     private static void pause(long millis) {
         try {
             Thread.sleep(millis);

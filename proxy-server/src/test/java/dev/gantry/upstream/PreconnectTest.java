@@ -3,6 +3,7 @@ package dev.gantry.upstream;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.gantry.net.NetRuntime;
+import dev.gantry.testing.Awaits;
 import io.netty.handler.codec.http.DefaultHttpHeaders;
 import io.netty.handler.codec.http.HttpMethod;
 import java.io.BufferedReader;
@@ -17,7 +18,10 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
@@ -31,7 +35,10 @@ import org.junit.jupiter.api.Test;
 class PreconnectTest {
 
     private ServerSocket server;
-    private final AtomicInteger accepted = new AtomicInteger();
+    /** Client ports of the accepted connections, in the order the server accepted them. */
+    private final List<Integer> acceptedPorts = new CopyOnWriteArrayList<>();
+    /** Client ports of the test's own sentinel connections. */
+    private final Set<Integer> sentinels = ConcurrentHashMap.newKeySet();
     private final AtomicInteger requests = new AtomicInteger();
     private NetRuntime net;
     private HttpTransport transport;
@@ -44,7 +51,7 @@ class PreconnectTest {
             while (!server.isClosed()) {
                 try {
                     Socket s = server.accept();
-                    accepted.incrementAndGet();
+                    acceptedPorts.add(s.getPort());
                     Thread t = new Thread(() -> serve(s));
                     t.setDaemon(true);
                     t.start();
@@ -78,16 +85,20 @@ class PreconnectTest {
     }
 
     /**
-     * Connections the server accepted, once it has accepted {@code atLeast} or
-     * half a second passed: the client sees a connection before the server's
-     * accept returns, so a count taken at once may lag.
+     * Connections the transport opened so far, counted exactly rather than
+     * after a pause: the client sees a connection before the server's accept
+     * returns, so the test opens a sentinel connection and waits for the
+     * server to accept it. One acceptor takes connections from the backlog in
+     * the order they were made, so every connection opened before the
+     * sentinel has been accepted by then, and none after it is counted.
      */
-    private int accepted(int atLeast) throws InterruptedException {
-        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(500);
-        while (accepted.get() < atLeast && System.nanoTime() < deadline) {
-            Thread.sleep(10);
+    private int connectionsOpened() throws IOException {
+        try (Socket sentinel = new Socket(InetAddress.getLoopbackAddress(), server.getLocalPort())) {
+            int port = sentinel.getLocalPort();
+            sentinels.add(port);
+            Awaits.until(() -> acceptedPorts.contains(port), Duration.ofSeconds(5), "the sentinel connection accepted");
+            return (int) acceptedPorts.subList(0, acceptedPorts.indexOf(port)).stream().filter(p -> !sentinels.contains(p)).count();
         }
-        return accepted.get();
     }
 
     @AfterEach
@@ -100,7 +111,7 @@ class PreconnectTest {
     @Test
     void preconnectedConnectionsCarryTheRequestsThatFollowWithoutNewHandshakes() throws Exception {
         assertThat(transport.preconnect(base, 4).get(5, TimeUnit.SECONDS)).isEqualTo(4);
-        assertThat(accepted(4)).isEqualTo(4);
+        assertThat(connectionsOpened()).isEqualTo(4);
         assertThat(requests.get()).as("no request is sent to open a connection").isZero();
 
         List<CompletableFuture<UpstreamResponse>> four = new ArrayList<>();
@@ -114,14 +125,14 @@ class PreconnectTest {
             r.discard();
         }
         assertThat(requests.get()).isEqualTo(4);
-        assertThat(accepted(5)).as("four concurrent requests found four open connections").isEqualTo(4);
+        assertThat(connectionsOpened()).as("four concurrent requests found four open connections").isEqualTo(4);
     }
 
     @Test
     void preconnectNeverGoesBeyondThePoolsRoom() throws Exception {
         assertThat(transport.preconnect(base, 50).get(5, TimeUnit.SECONDS)).isEqualTo(6);
-        assertThat(accepted(7)).isEqualTo(6);
+        assertThat(connectionsOpened()).isEqualTo(6);
         assertThat(transport.preconnect(base, 3).get(5, TimeUnit.SECONDS)).as("idle ones are reused").isEqualTo(3);
-        assertThat(accepted(7)).isEqualTo(6);
+        assertThat(connectionsOpened()).isEqualTo(6);
     }
 }

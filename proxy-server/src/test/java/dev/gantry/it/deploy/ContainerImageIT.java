@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.gantry.oci.Digest;
+import dev.gantry.testing.Awaits;
 import dev.gantry.testing.DistributionRegistry;
 import dev.gantry.testing.GantryProcess;
 import dev.gantry.testing.HtpasswdFile;
@@ -308,27 +309,36 @@ class ContainerImageIT {
         pulledByPodman = true;
     }
 
-    private static void awaitReady(String id, String url) throws InterruptedException {
+    private static void awaitReady(String id, String url) {
         HttpClient client = HttpClient.newHttpClient();
-        long deadline = System.nanoTime() + Duration.ofSeconds(90).toNanos();
-        while (System.nanoTime() < deadline) {
-            try {
-                HttpResponse<Void> r = client.send(HttpRequest.newBuilder(URI.create(url + "/readyz")).build(),
-                        HttpResponse.BodyHandlers.discarding());
-                if (r.statusCode() == 200) {
-                    return;
-                }
-            } catch (IOException e) {
-                // Not up yet.
-            }
-            String running = podman.podman(registriesConf, "inspect", "--format", "{{.State.Running}}", id).stdout().trim();
-            if (!running.equals("true")) {
-                break;
-            }
-            Thread.sleep(200);
+        String state;
+        try {
+            state = Awaits.until(() -> readiness(client, id, url), s -> !s.equals("starting"), Duration.ofSeconds(90));
+        } catch (AssertionError notWithin) {
+            state = "not ready in time";
         }
-        Tools.Result logs = podman.podman(registriesConf, "logs", id);
-        throw new AssertionError("the container's Gantry did not become ready:\n" + logs.stdout() + logs.stderr());
+        if (!state.equals("ready")) {
+            Tools.Result logs = podman.podman(registriesConf, "logs", id);
+            throw new AssertionError("the container's Gantry did not become ready (" + state + "):\n" + logs.stdout() + logs.stderr());
+        }
+    }
+
+    /** "ready" once /readyz answers 200, "exited" if the container stopped, else "starting". */
+    private static String readiness(HttpClient client, String id, String url) {
+        try {
+            HttpResponse<Void> r = client.send(HttpRequest.newBuilder(URI.create(url + "/readyz")).build(),
+                    HttpResponse.BodyHandlers.discarding());
+            if (r.statusCode() == 200) {
+                return "ready";
+            }
+        } catch (IOException e) {
+            // Not up yet.
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+        String running = podman.podman(registriesConf, "inspect", "--format", "{{.State.Running}}", id).stdout().trim();
+        return running.equals("true") ? "starting" : "exited";
     }
 
     /** A layer's entries other than directories, with their bytes (none for links and devices). */

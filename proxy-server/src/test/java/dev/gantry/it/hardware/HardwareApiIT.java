@@ -8,6 +8,7 @@ import dev.gantry.oci.Digest;
 import dev.gantry.oci.MediaTypes;
 import dev.gantry.schema.HardwareJson;
 import dev.gantry.schema.HardwareSchema;
+import dev.gantry.testing.Awaits;
 import dev.gantry.testing.DistributionRegistry;
 import dev.gantry.testing.GantryServer;
 import dev.gantry.testing.Http;
@@ -88,16 +89,12 @@ class HardwareApiIT {
     }
 
     /** GET until 200 (202 while scanning), at most a while. */
-    Http.Response await(String path) throws InterruptedException {
-        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-        while (true) {
+    Http.Response await(String path) {
+        return Awaits.until(() -> {
             Http.Response r = http.get(path);
-            if (r.status() != 202 || System.nanoTime() > deadline) {
-                return r;
-            }
-            assertThat(r.header("Retry-After")).isNotNull();
-            Thread.sleep(100);
-        }
+            assertThat(r.status() != 202 || r.header("Retry-After") != null).as("a 202 says when to come back").isTrue();
+            return r;
+        }, r -> r.status() != 202, Duration.ofSeconds(60));
     }
 
     static JsonNode json(Http.Response r) throws Exception {
@@ -277,11 +274,8 @@ class HardwareApiIT {
         for (TestImage.Blob b : gpu.blobs()) {
             assertThat(http.get("/v2/test/pulled/blobs/" + b.digest()).status()).isEqualTo(200);
         }
-        long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
-        while (gantry.gantry().metrics().value("gantry_scans_total", "complete") < gpu.layers().size() && System.nanoTime() < deadline) {
-            Thread.sleep(50);
-        }
-        assertThat(gantry.gantry().metrics().value("gantry_scans_total", "complete")).as("layers scanned after the pull").isEqualTo(gpu.layers().size());
+        assertThat(Awaits.until(() -> gantry.gantry().metrics().value("gantry_scans_total", "complete"),
+                scanned -> scanned >= gpu.layers().size(), Duration.ofSeconds(20))).as("layers scanned after the pull").isEqualTo(gpu.layers().size());
         upstream.resetLog();
         assertThat(await("/v2/test/pulled/_gantry/hardware/1").status()).isEqualTo(200);
         assertThat(gantry.gantry().metrics().value("gantry_scans_total", "complete")).as("no second scan").isEqualTo(gpu.layers().size());

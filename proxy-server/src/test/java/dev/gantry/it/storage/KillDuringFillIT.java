@@ -10,6 +10,7 @@ import com.github.tomakehurst.wiremock.WireMockServer;
 import dev.gantry.oci.Digest;
 import dev.gantry.oci.RegistryException;
 import dev.gantry.testing.GantryProcess;
+import dev.gantry.testing.MirrorWithBucket;
 import dev.gantry.testing.Http;
 import dev.gantry.testing.RawClient;
 import dev.gantry.testing.S3ProxyServer;
@@ -58,9 +59,8 @@ class KillDuringFillIT {
                     .withHeader("Content-Length", Integer.toString(blob.length)).withBody(blob).withChunkedDribbleDelay(40, 1200)));
         }
         s3 = S3ProxyServer.start(tmp.resolve("s3"));
-        s3.createBucket("gantry");
-        gantry = GantryProcess.start(tmp.resolve("gantry"), "upstreams:\n  - name: docker.io\n    url: " + upstream.baseUrl()
-                + "\n    default: true\nstorage:\n  disk:\n    path: " + tmp.resolve("gantry/data") + "\n" + s3.yaml("gantry", ""));
+        s3.createBucket(MirrorWithBucket.BUCKET);
+        gantry = GantryProcess.start(tmp.resolve("gantry"), MirrorWithBucket.yaml(upstream.baseUrl(), tmp.resolve("gantry/data"), "", s3, ""));
     }
 
     @AfterAll

@@ -5,12 +5,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.read.ListAppender;
-import dev.gantry.oci.Digest;
-import dev.gantry.oci.MediaTypes;
 import dev.gantry.storage.RemoteHealth;
+import dev.gantry.testing.Awaits;
 import dev.gantry.testing.DistributionRegistry;
 import dev.gantry.testing.GantryServer;
+import dev.gantry.testing.EnginePull;
 import dev.gantry.testing.Http;
+import dev.gantry.testing.MirrorWithBucket;
 import dev.gantry.testing.MutableClock;
 import dev.gantry.testing.Pusher;
 import dev.gantry.testing.S3ProxyServer;
@@ -23,16 +24,14 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.slf4j.LoggerFactory;
-import software.amazon.awssdk.services.s3.S3AsyncClient;
 
 /** With S3 down, requests are served from the other tiers or upstream; S3 writes are retried when it is back. */
 class S3OutageIT {
 
-    private static final String ACCEPT = String.join(", ", MediaTypes.MANIFEST_TYPES);
-
     @TempDir
     Path tmp;
 
+    private MirrorWithBucket world;
     private DistributionRegistry upstream;
     private S3ProxyServer s3;
     private GantryServer gantry;
@@ -40,24 +39,20 @@ class S3OutageIT {
 
     @BeforeEach
     void start() {
-        upstream = DistributionRegistry.start(tmp.resolve("upstream"));
-        s3 = S3ProxyServer.start(tmp.resolve("s3"));
-        s3.createBucket("gantry");
-        gantry = GantryServer.start("upstreams:\n  - name: docker.io\n    url: " + upstream.url() + "\n    default: true\n"
-                + "storage:\n  disk:\n    path: " + tmp.resolve("data") + "\n" + s3.yaml("gantry", ""), tmp, clock);
+        world = MirrorWithBucket.start(tmp);
+        upstream = world.upstream();
+        s3 = world.s3();
+        gantry = GantryServer.start(world.gantryYaml(tmp.resolve("data"), "", ""), tmp, clock);
     }
 
     @AfterEach
     void stop() {
         gantry.close();
-        s3.close();
-        upstream.close();
+        world.close();
     }
 
     private List<String> blobKeys() {
-        try (S3AsyncClient c = s3.client()) {
-            return c.listObjectsV2(b -> b.bucket("gantry").prefix("blobs/")).join().contents().stream().map(o -> o.key()).toList();
-        }
+        return world.keys("blobs/");
     }
 
     @Test
@@ -93,11 +88,10 @@ class S3OutageIT {
         s3.restart();
         clock.advance(Duration.ofSeconds(30));
         gantry.gantry().retryShared();
-        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-        while (blobKeys().size() < fresh.blobs().size() + cached.blobs().size() && System.nanoTime() < deadline) {
-            Thread.sleep(200);
+        Awaits.until(() -> {
             gantry.gantry().retryShared();
-        }
+            return blobKeys().size();
+        }, uploaded -> uploaded >= fresh.blobs().size() + cached.blobs().size(), Duration.ofSeconds(30));
         for (TestImage.Blob b : fresh.blobs()) {
             assertThat(blobKeys()).as("uploaded after S3 came back").contains("blobs/sha256/" + b.digest().hex());
         }
@@ -105,12 +99,6 @@ class S3OutageIT {
     }
 
     private static void pull(Http http, String repo, TestImage image) {
-        Http.Response m = http.get("/v2/" + repo + "/manifests/1", "Accept", ACCEPT);
-        assertThat(m.status()).as(m.text()).isEqualTo(200);
-        for (TestImage.Blob b : image.blobs()) {
-            Http.Response blob = http.get("/v2/" + repo + "/blobs/" + b.digest());
-            assertThat(blob.status()).as(blob.text()).isEqualTo(200);
-            assertThat(Digest.sha256(blob.body())).isEqualTo(b.digest());
-        }
+        EnginePull.pull(http, repo, "1", image);
     }
 }

@@ -5,12 +5,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.gantry.oci.Digest;
-import dev.gantry.oci.MediaTypes;
+import dev.gantry.testing.Awaits;
+import dev.gantry.testing.EnginePull;
 import dev.gantry.testing.DistributionRegistry;
 import dev.gantry.testing.GantryProcess;
 import dev.gantry.testing.Http;
+import dev.gantry.testing.MirrorWithBucket;
 import dev.gantry.testing.Pusher;
-import dev.gantry.testing.S3ProxyServer;
 import dev.gantry.testing.TestImage;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -30,59 +31,40 @@ import software.amazon.awssdk.services.s3.S3AsyncClient;
 class SharedBucketIT {
 
     private static final ObjectMapper JSON = new ObjectMapper();
-    private static final String ACCEPT = String.join(", ", MediaTypes.MANIFEST_TYPES);
 
     @TempDir
     static Path tmp;
 
+    static MirrorWithBucket world;
     static DistributionRegistry upstream;
-    static S3ProxyServer s3;
     static GantryProcess first;
     static GantryProcess second;
 
     @BeforeAll
     static void start() {
-        upstream = DistributionRegistry.start(tmp.resolve("upstream"));
-        s3 = S3ProxyServer.start(tmp.resolve("s3"));
-        s3.createBucket("gantry");
+        world = MirrorWithBucket.start(tmp);
+        upstream = world.upstream();
         first = GantryProcess.start(tmp.resolve("first"), replica("first"));
         second = GantryProcess.start(tmp.resolve("second"), replica("second"));
     }
 
     static String replica(String name) {
-        return "upstreams:\n  - name: docker.io\n    url: " + upstream.url() + "\n    default: true\n"
-                + "storage:\n  disk:\n    path: " + tmp.resolve(name).resolve("data") + "\n    maxBytes: 64MiB\n"
-                + s3.yaml("gantry", "mirror/");
+        return world.gantryYaml(tmp.resolve(name).resolve("data"), "mirror/", "    maxBytes: 64MiB\n");
     }
 
     @AfterAll
     static void stop() {
         first.close();
         second.close();
-        s3.close();
-        upstream.close();
+        world.close();
     }
 
     private static String pull(String base, String repo, String tag, TestImage image) {
-        Http http = new Http(base);
-        Http.Response m = http.get("/v2/" + repo + "/manifests/" + tag, "Accept", ACCEPT);
-        assertThat(m.status()).as("%s", m.text()).isEqualTo(200);
-        for (TestImage.Blob b : image.blobs()) {
-            Http.Response blob = http.get("/v2/" + repo + "/blobs/" + b.digest());
-            assertThat(blob.status()).isEqualTo(200);
-            assertThat(Digest.sha256(blob.body())).isEqualTo(b.digest());
-        }
-        return m.header("Docker-Content-Digest");
+        return EnginePull.pull(new Http(base), repo, tag, image);
     }
 
-    private static void await(String what, BooleanSupplier condition) throws InterruptedException {
-        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("timed out waiting for " + what);
-            }
-            Thread.sleep(100);
-        }
+    private static void await(String what, BooleanSupplier condition) {
+        Awaits.until(condition, Duration.ofSeconds(30), what);
     }
 
     /** No fill in flight and no upload to the bucket pending, by the replica's status page. */
@@ -97,10 +79,7 @@ class SharedBucketIT {
     }
 
     static List<String> keys(String prefix) {
-        try (S3AsyncClient c = s3.client()) {
-            return c.listObjectsV2(b -> b.bucket("gantry").prefix(prefix)).join().contents().stream()
-                    .map(o -> o.key()).toList();
-        }
+        return world.keys(prefix);
     }
 
     @Test
@@ -127,8 +106,8 @@ class SharedBucketIT {
         TestImage.Blob layer = image.layers().get(0);
         Http a = new Http(first.url());
         Http b = new Http(second.url());
-        a.get("/v2/test/race/manifests/1", "Accept", ACCEPT);
-        b.get("/v2/test/race/manifests/1", "Accept", ACCEPT);
+        a.get("/v2/test/race/manifests/1", "Accept", EnginePull.ACCEPT_ALL);
+        b.get("/v2/test/race/manifests/1", "Accept", EnginePull.ACCEPT_ALL);
 
         var fa = CompletableFuture.supplyAsync(() -> a.get("/v2/test/race/blobs/" + layer.digest()));
         var fb = CompletableFuture.supplyAsync(() -> b.get("/v2/test/race/blobs/" + layer.digest()));
@@ -139,7 +118,7 @@ class SharedBucketIT {
         await("upload of " + layer.digest(), () -> keys(key).size() == 1);
         // Both replicas' uploads of the blob have ended (the later one may have overwritten the object).
         await("no upload pending on either replica", () -> uploadsSettled(first) && uploadsSettled(second));
-        try (S3AsyncClient c = s3.client()) {
+        try (S3AsyncClient c = world.s3().client()) {
             byte[] stored = c.getObject(r -> r.bucket("gantry").key(key),
                     software.amazon.awssdk.core.async.AsyncResponseTransformer.toBytes()).join().asByteArray();
             assertThat(Digest.sha256(stored)).isEqualTo(layer.digest());

@@ -1,0 +1,129 @@
+package dev.gantry.storage;
+
+import static java.nio.charset.StandardCharsets.UTF_8;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.gantry.testing.Awaits;
+import dev.gantry.testing.MutableClock;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.Queue;
+import java.util.concurrent.Executor;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The metadata contract on the tiered store (local disk in front of a shared
+ * copy, here a second disk store so the test needs no S3 server; the S3 store
+ * has its own run of the contract), plus what is the tiers' own: the local
+ * copy is the truth while a shared write is pending.
+ */
+class TieredMetadataStoreTest extends MetadataStoreContract {
+
+    @TempDir
+    Path dir;
+
+    /** Several threads, like the server's blocking pool: remote writes of one key may run at once. */
+    private final ExecutorService background = Executors.newFixedThreadPool(4);
+    private final MutableClock clock = MutableClock.startingNow();
+    private DiskMetadataStore local;
+    private DiskMetadataStore remote;
+    private TieredMetadataStore tiered;
+
+    @Override
+    protected MetadataStore newStore() throws Exception {
+        return newTiered(background);
+    }
+
+    private TieredMetadataStore newTiered(Executor executor) throws Exception {
+        local = new DiskMetadataStore(dir.resolve("local"));
+        remote = new DiskMetadataStore(dir.resolve("remote"));
+        tiered = new TieredMetadataStore(local, remote, new RemoteHealth("test remote", clock, Duration.ofSeconds(10)), executor);
+        return tiered;
+    }
+
+    @AfterEach
+    void stop() {
+        background.shutdownNow();
+    }
+
+    @Override
+    protected void assertEscapedNothing() throws Exception {
+        try (Stream<Path> all = Files.walk(dir)) {
+            assertThat(all.filter(p -> p.getFileName().toString().contains("escaped"))).isEmpty();
+        }
+    }
+
+    private void awaitRemoteWrites() {
+        Awaits.until(() -> tiered.pendingWrites() == 0, Duration.ofSeconds(10), "remote writes done");
+    }
+
+    @Test
+    void writesReachTheSharedCopy() throws Exception {
+        store.put("k/a", "1".getBytes(UTF_8));
+        awaitRemoteWrites();
+        assertThat(remote.get("k/a")).hasValue("1".getBytes(UTF_8));
+        store.delete("k/a");
+        awaitRemoteWrites();
+        assertThat(remote.exists("k/a")).isFalse();
+    }
+
+    @Test
+    void aRecordOnlyTheSharedCopyHoldsIsReadAndKeptLocally() throws Exception {
+        remote.put("k/other-replica", "r".getBytes(UTF_8));
+        assertThat(store.get("k/other-replica")).hasValue("r".getBytes(UTF_8));
+        assertThat(local.get("k/other-replica")).hasValue("r".getBytes(UTF_8));
+        assertThat(store.list("k/")).containsExactly("other-replica");
+    }
+
+    @Test
+    void aDeleteWhoseSharedWriteIsPendingDoesNotComeBackFromTheSharedCopy() throws Exception {
+        Queue<Runnable> held = new ArrayDeque<>();
+        newTiered(held::add);
+        remote.put("k/tag", "old".getBytes(UTF_8));
+        local.put("k/tag", "old".getBytes(UTF_8));
+
+        assertThat(tiered.delete("k/tag")).isTrue();
+
+        assertThat(tiered.get("k/tag")).isEmpty();
+        assertThat(tiered.exists("k/tag")).isFalse();
+        assertThat(tiered.getLatest("k/tag")).isEmpty();
+        assertThat(tiered.list("k/")).isEmpty();
+        assertThat(tiered.listRecursive("k/")).isEmpty();
+        assertThat(local.exists("k/tag")).as("not copied back into the local tier").isFalse();
+        held.forEach(Runnable::run);
+        assertThat(remote.exists("k/tag")).isFalse();
+        assertThat(tiered.pendingWrites()).isZero();
+    }
+
+    @Test
+    void theSharedCopyEndsWithTheLastWriteOfAKeyEvenWhenRemoteWritesRunOutOfOrder() throws Exception {
+        Queue<Runnable> held = new ArrayDeque<>();
+        newTiered(held::add);
+        tiered.put("k/tag", "first".getBytes(UTF_8));
+        tiered.put("k/tag", "second".getBytes(UTF_8));
+        Runnable first = held.poll();
+        Runnable second = held.poll();
+
+        second.run();
+        first.run();
+
+        assertThat(remote.get("k/tag")).hasValue("second".getBytes(UTF_8));
+        assertThat(tiered.pendingWrites()).isZero();
+    }
+
+    @Test
+    void concurrentWritesOfOneKeyLeaveBothTiersWithTheSameValue() throws Exception {
+        for (int i = 0; i < 50; i++) {
+            store.put("k/moving", ("v" + i).getBytes(UTF_8));
+        }
+        awaitRemoteWrites();
+        assertThat(remote.get("k/moving")).hasValue(local.get("k/moving").orElseThrow());
+    }
+}
