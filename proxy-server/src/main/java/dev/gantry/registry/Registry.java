@@ -129,8 +129,12 @@ public final class Registry {
         this.hostedManifests = new HostedManifests(manifestStore, tagStore, links, referrerStore, storage.meta(), hostedBlobs,
                 blocking, clock);
         this.catalog = new HostedCatalog(storage.meta(), blocking);
-        this.uploads = new Uploads(storage.disk(), links, new Mounts(storage.disk(), links, resolver), blocking, clock,
-                cache.uploadExpiry());
+        UploadCommit uploadCommit = new UploadCommit(links);
+        // With a shared tier, sessions live in the bucket: each request of a push may reach another replica.
+        UploadSessions sessions = storage.s3() == null
+                ? new LocalUploads(storage.disk(), uploadCommit, blocking, clock, cache.uploadExpiry())
+                : new SharedUploads(storage.s3().uploadSessions(), storage.disk(), uploadCommit, blocking, clock, cache.uploadExpiry());
+        this.uploads = new Uploads(sessions, new Mounts(storage.disk(), links, resolver), uploadCommit);
         this.referrers = new Referrers(referrerStore, links, upstream, manifests, cache.tagTtl(), clock);
         uploads.onCommitted((repo, digest) -> {
             tiers.committed(digest, BlobTiers.Origin.UPSTREAM);

@@ -47,6 +47,7 @@ public final class S3BlobStore implements BlobStore {
     private final S3Bucket bucket;
     private final Path tempDir;
     private final Clock clock;
+    private final S3UploadSessions sessions;
     private volatile long listedBytes;
     private final Cache<Digest, Long> touchedDay = Caffeine.newBuilder().maximumSize(200_000).build();
     private final Cache<Digest, Long> sizes = Caffeine.newBuilder().maximumSize(200_000)
@@ -57,6 +58,12 @@ public final class S3BlobStore implements BlobStore {
         this.tempDir = tempDir;
         this.clock = clock;
         Files.createDirectories(tempDir);
+        this.sessions = new S3UploadSessions(bucket, tempDir);
+    }
+
+    /** Upload sessions of hosted repositories, kept in this bucket for every replica to continue. */
+    public S3UploadSessions uploadSessions() {
+        return sessions;
     }
 
     @Override
