@@ -124,7 +124,6 @@ public final class HttpServer implements AutoCloseable {
                     }
                 });
         listener = b.bind(host, port).sync().channel();
-        ready = true;
         InetSocketAddress bound = (InetSocketAddress) listener.localAddress();
         log.info("serving the OCI distribution API on {}://{}:{} ({} transport)", ssl != null ? "https" : "http",
                 bound.getHostString(), bound.getPort(), net.nativeTransport() ? "epoll" : "nio");
@@ -177,6 +176,11 @@ public final class HttpServer implements AutoCloseable {
 
     boolean draining() {
         return draining;
+    }
+
+    /** From now on {@code /readyz} answers ready (until shutdown): called once the process is warm. */
+    public void markReady() {
+        ready = true;
     }
 
     boolean ready() {
