@@ -8,6 +8,7 @@ import dev.gantry.testing.Awaits;
 import dev.gantry.testing.GantryServer;
 import dev.gantry.testing.HtpasswdFile;
 import dev.gantry.testing.Http;
+import dev.gantry.testing.MutableClock;
 import dev.gantry.testing.RawClient;
 import dev.gantry.testing.S3ProxyServer;
 import java.nio.charset.StandardCharsets;
@@ -93,7 +94,8 @@ class SharedUploadsIT {
                 r -> r.status() == 200, Duration.ofSeconds(30));
         assertThat(Digest.sha256(pulled.body())).isEqualTo(digest);
         assertThat(onB.get(location, "Authorization", AUTH).status()).as("the session is over").isEqualTo(404);
-        assertThat(sessionObjects()).as("the bucket keeps nothing of the session").isZero();
+        String id = location.substring(location.lastIndexOf('/') + 1).replaceAll("\\?.*", "");
+        assertThat(sessionObjects(id)).as("the bucket keeps nothing of the session").isZero();
     }
 
     @Test
@@ -133,13 +135,33 @@ class SharedUploadsIT {
         }
     }
 
+    @Test
+    void aSessionIdleLongerThanTheExpiryIsDeletedFromTheBucketByAnyReplica() {
+        Http onA = new Http(a.url());
+        String location = onA.send("POST", "/v2/local/idle/blobs/uploads/", "Authorization", AUTH).header("Location");
+        assertThat(onA.send("PATCH", location, new byte[1000], "Authorization", AUTH).status()).isEqualTo(202);
+        String id = location.substring(location.lastIndexOf('/') + 1).replaceAll("\\?.*", "");
+        assertThat(sessionObjects(id)).as("state and one chunk").isEqualTo(2);
+
+        MutableClock clock = MutableClock.startingNow();
+        try (GantryServer later = GantryServer.start(replica("later", tmp.resolve("htpasswd")), tmp.resolve("later"), clock)) {
+            assertThat(later.gantry().registry().expireUploads()).as("not idle yet").isZero();
+            clock.advance(Duration.ofHours(2)); // uploadExpiry is 1h by default
+            assertThat(later.gantry().registry().expireUploads()).isPositive();
+        }
+        assertThat(sessionObjects(id)).isZero();
+        assertThat(onA.get(location, "Authorization", AUTH).status()).isEqualTo(404);
+    }
+
     private static String withDigest(String location, Digest digest) {
         return location + (location.contains("?") ? "&" : "?") + "digest=" + digest;
     }
 
-    private static int sessionObjects() {
+    private static int sessionObjects(String id) {
         try (S3AsyncClient client = s3.client()) {
-            return client.listObjectsV2(r -> r.bucket("gantry").prefix("fleet/uploads/")).join().contents().size();
+            // S3Proxy's filesystem backend also lists its directories ("…/"): not objects.
+            return (int) client.listObjectsV2(r -> r.bucket("gantry").prefix("fleet/uploads/" + id)).join().contents().stream()
+                    .filter(o -> !o.key().endsWith("/")).count();
         }
     }
 }
