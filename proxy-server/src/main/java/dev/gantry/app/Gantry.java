@@ -28,6 +28,7 @@ import dev.gantry.upstream.Upstream;
 import dev.gantry.upstream.UpstreamObserver;
 import dev.gantry.upstream.UpstreamRegistry;
 import java.io.IOException;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -194,6 +195,10 @@ public final class Gantry implements AutoCloseable {
         for (Upstream u : g.upstreams) {
             log.info("upstream {}{}", u, u.isDefault() ? " (default)" : "");
         }
+        InetSocketAddress self = g.address.getAddress().isAnyLocalAddress()
+                ? new InetSocketAddress(InetAddress.getLoopbackAddress(), g.address.getPort()) : g.address;
+        WarmUp.run((config.tls().enabled() ? "https://" : "http://") + self.getHostString() + ":" + self.getPort(), config.server().warmUp());
+        g.server.markReady();
         return g;
     }
 

@@ -17,6 +17,7 @@ import dev.gantry.registry.HostedCatalog;
 import dev.gantry.registry.HostedManifests;
 import dev.gantry.registry.LayerTypes;
 import dev.gantry.registry.LocalArtifacts;
+import dev.gantry.registry.LocalUploads;
 import dev.gantry.registry.ManifestPrefetch;
 import dev.gantry.registry.ManifestStore;
 import dev.gantry.registry.Mounts;
@@ -35,8 +36,11 @@ import dev.gantry.registry.RepositoryResolver;
 import dev.gantry.registry.RoutedBlobs;
 import dev.gantry.registry.RoutedManifests;
 import dev.gantry.registry.RoutedTags;
+import dev.gantry.registry.SharedUploads;
 import dev.gantry.registry.TagStore;
 import dev.gantry.registry.TierUpkeep;
+import dev.gantry.registry.UploadCommit;
+import dev.gantry.registry.UploadSessions;
 import dev.gantry.registry.Uploads;
 import dev.gantry.upstream.Upstream;
 import dev.gantry.upstream.UpstreamRegistry;
@@ -88,8 +92,13 @@ final class RegistryAssembly {
         HostedManifests hostedManifests = new HostedManifests(manifestStore, tagStore, links, referrerStore, storage.meta(),
                 new PushedReferences(hostedBlobs, manifestStore, links), blocking, clock, events);
         HostedCatalog catalog = new HostedCatalog(storage.meta(), blocking);
-        Uploads uploads = new Uploads(storage.disk(), links, new Mounts(storage.disk(), links, resolver), blocking, clock,
-                cache.uploadExpiry());
+        UploadCommit uploadCommit = new UploadCommit(links);
+        // With a shared tier, sessions live in the bucket: each request of a push may reach another replica.
+        UploadSessions sessions = storage.s3() == null
+                ? new LocalUploads(storage.disk(), uploadCommit, blocking, clock, cache.uploadExpiry())
+                : new SharedUploads(storage.s3().uploadSessions(), storage.disk(), uploadCommit, blocking, clock,
+                        cache.uploadExpiry());
+        Uploads uploads = new Uploads(sessions, new Mounts(storage.disk(), links, resolver), uploadCommit);
         uploads.onCommitted(events::uploadCommitted);
         Referrers referrers = new Referrers(referrerStore, links, upstream, manifests, cache.tagTtl(), sizes.referrers(),
                 clock);

@@ -6,6 +6,7 @@ import dev.gantry.oci.RegistryException;
 import dev.gantry.oci.RepositoryName;
 import java.net.URI;
 import java.net.URISyntaxException;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -159,6 +160,10 @@ final class ConfigValidator {
         }
         if (c.server().ioThreads() < 0 || c.server().blockingThreads() < 1) {
             problems.add(source + ": keys 'server.ioThreads' (>= 0) and 'server.blockingThreads' (>= 1) are out of range");
+        }
+        if (c.server().warmUp().isNegative() || c.server().warmUp().compareTo(Duration.ofMinutes(1)) > 0) {
+            problems.add(source + ": key 'server.warmUp': expected a duration from 0s (off) to 1m such as 3s, got "
+                    + Durations.format(c.server().warmUp()));
         }
         if (c.server().headerTimeout().isNegative() || c.server().headerTimeout().isZero()) {
             problems.add(source + ": key 'server.headerTimeout': expected a positive duration such as 10s, got "

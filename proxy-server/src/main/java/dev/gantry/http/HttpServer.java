@@ -114,7 +114,6 @@ public final class HttpServer implements AutoCloseable {
                     }
                 });
         listener = b.bind(host, port).sync().channel();
-        state.started();
         InetSocketAddress bound = (InetSocketAddress) listener.localAddress();
         log.info("serving the OCI distribution API on {}://{}:{} ({} transport)", ssl != null ? "https" : "http",
                 bound.getHostString(), bound.getPort(), net.nativeTransport() ? "epoll" : "nio");
@@ -162,6 +161,11 @@ public final class HttpServer implements AutoCloseable {
     @Override
     public void close() {
         shutdown(Duration.ZERO);
+    }
+
+    /** From now on {@code /readyz} answers ready (until shutdown): called once the process is warm. */
+    public void markReady() {
+        state.started();
     }
 
     /**

@@ -125,7 +125,13 @@ final class PushEndpoints {
 
     /** {@code GET /v2/<name>/blobs/uploads/<id>}: where the upload stands. */
     void uploadState(Exchange ex, Repository repo, String id) {
-        ex.respond(uploadStatus(HttpResponseStatus.NO_CONTENT, repo, registry.uploads().state(repo, id)));
+        registry.uploads().state(repo, id).whenComplete((state, error) -> {
+            if (error != null) {
+                ex.fail(error);
+            } else {
+                ex.respond(uploadStatus(HttpResponseStatus.NO_CONTENT, repo, state));
+            }
+        });
     }
 
     /** {@code DELETE /v2/<name>/blobs/uploads/<id>}. */

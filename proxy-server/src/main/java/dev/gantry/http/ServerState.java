@@ -14,7 +14,7 @@ final class ServerState {
     private volatile boolean draining;
     private volatile boolean ready;
 
-    /** The listener is bound: readiness probes answer 200. */
+    /** The listener is bound and the process warm: readiness probes answer 200. */
     void started() {
         ready = true;
     }

@@ -42,8 +42,8 @@ public interface UploadService {
      */
     CompletableFuture<Boolean> mountFromAny(Repository repository, Digest digest, Predicate<Repository> readable);
 
-    /** A session's state; fails with {@code BLOB_UPLOAD_UNKNOWN}. */
-    UploadState state(Repository repository, String id);
+    /** A session's state; fails (or throws) {@code BLOB_UPLOAD_UNKNOWN}. */
+    CompletableFuture<UploadState> state(Repository repository, String id);
 
     /**
      * Appends a request body to a session.

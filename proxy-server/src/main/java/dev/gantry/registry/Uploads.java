@@ -4,93 +4,36 @@ import dev.gantry.content.BodyConsumer;
 import dev.gantry.oci.Digest;
 import dev.gantry.oci.ErrorCode;
 import dev.gantry.oci.RegistryException;
-import dev.gantry.storage.DigestMismatchException;
-import dev.gantry.storage.DiskBlobStore;
-import dev.gantry.storage.SpoolWriter;
-import io.netty.buffer.ByteBuf;
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.ByteBuffer;
-import java.time.Clock;
-import java.time.Duration;
-import java.util.List;
-import java.util.Map;
-import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionStage;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.Executor;
 import java.util.function.BiConsumer;
-import java.util.function.Consumer;
 import java.util.function.Predicate;
-import java.util.regex.Pattern;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
- * Upload sessions of hosted repositories. Each session spools to the disk
- * tier while hashing; completing it commits the blob only if it hashes to the
- * digest the client names (else the session is discarded). A chunk must start
- * where the session stands (a repeated or out-of-order chunk is a 416) and be
- * as long as its {@code Content-Range} says (else {@code SIZE_INVALID}); a
- * refused chunk leaves the session as it was. Sessions idle longer than the
- * expiry are discarded by {@link #expire()}.
+ * Uploads into hosted repositories: refuses mirrored ones, answers mounts
+ * through {@link Mounts}, and keeps sessions where the storage puts them
+ * ({@link UploadSessions}: this replica's disk, or the shared bucket).
  */
 public final class Uploads implements UploadService {
 
-    private static final Logger log = LoggerFactory.getLogger(Uploads.class);
-    private static final Pattern ID = Pattern.compile("[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}");
-
-    private final DiskBlobStore disk;
-    private final RepositoryLinks links;
-    private final Executor blocking;
-    private final Clock clock;
-    private final Duration expiry;
+    private final UploadSessions sessions;
     private final Mounts mounts;
-    private final Map<String, Session> sessions = new ConcurrentHashMap<>();
-    private volatile BiConsumer<Repository, Digest> committed = (r, d) -> { };
+    private final UploadCommit commit;
 
-    private final class Session {
-        final String id;
-        final Repository repo;
-        final SpoolWriter writer;
-        volatile long lastUsed;
-        boolean busy;
-
-        Session(String id, Repository repo, SpoolWriter writer) {
-            this.id = id;
-            this.repo = repo;
-            this.writer = writer;
-            this.lastUsed = clock.millis();
-        }
-    }
-
-    public Uploads(DiskBlobStore disk, RepositoryLinks links, Mounts mounts, Executor blocking, Clock clock, Duration expiry) {
-        this.disk = disk;
-        this.links = links;
+    public Uploads(UploadSessions sessions, Mounts mounts, UploadCommit commit) {
+        this.sessions = sessions;
         this.mounts = mounts;
-        this.blocking = blocking;
-        this.clock = clock;
-        this.expiry = expiry;
+        this.commit = commit;
     }
 
     /** Told of every blob an upload committed to a repository (S3 replication, scanning). */
     public void onCommitted(BiConsumer<Repository, Digest> listener) {
-        this.committed = listener;
+        commit.onCommitted(listener);
     }
 
     @Override
     public CompletableFuture<UploadState> start(Repository repo) {
         requireHosted(repo);
-        return CompletableFuture.supplyAsync(() -> {
-            try {
-                String id = UUID.randomUUID().toString();
-                sessions.put(id, new Session(id, repo, disk.newUpload()));
-                return new UploadState(id, 0);
-            } catch (IOException e) {
-                throw new UncheckedIOException(e);
-            }
-        }, blocking);
+        return sessions.start(repo);
     }
 
     @Override
@@ -106,197 +49,37 @@ public final class Uploads implements UploadService {
     }
 
     @Override
-    public UploadState state(Repository repo, String id) {
-        Session s = session(repo, id);
-        s.lastUsed = clock.millis();
-        return new UploadState(id, s.writer.written());
+    public CompletableFuture<UploadState> state(Repository repo, String id) {
+        return sessions.state(repo, id);
     }
 
     @Override
     public BodyConsumer append(Repository repo, String id, ChunkRange range, CompletableFuture<UploadState> done) {
-        Session s = claim(repo, id, range);
-        return new Appender(s, range, () -> {
-            release(s);
-            done.complete(new UploadState(id, s.writer.written()));
-        }, e -> {
-            release(s);
-            done.completeExceptionally(e);
-        });
+        return sessions.append(repo, id, range, done);
     }
 
     @Override
     public BodyConsumer complete(Repository repo, String id, ChunkRange range, Digest digest, CompletableFuture<Digest> done) {
-        Session s = claim(repo, id, range);
-        return new Appender(s, range, () -> blocking.execute(() -> {
-            sessions.remove(id);
-            try {
-                s.writer.commitAs(digest);
-            } catch (DigestMismatchException e) {
-                done.completeExceptionally(new RegistryException(ErrorCode.DIGEST_INVALID,
-                        "uploaded content does not match " + digest + ": " + e.getMessage()));
-                return;
-            } catch (IOException e) {
-                done.completeExceptionally(new UncheckedIOException(e));
-                return;
-            }
-            links.link(repo, List.of(digest)).whenComplete((v, e) -> {
-                if (e != null) {
-                    done.completeExceptionally(e);
-                } else {
-                    committed.accept(repo, digest);
-                    done.complete(digest);
-                }
-            });
-        }), e -> {
-            release(s);
-            done.completeExceptionally(e);
-        });
+        return sessions.complete(repo, id, range, digest, done);
     }
 
     @Override
     public CompletableFuture<Void> cancel(Repository repo, String id) {
-        Session s = session(repo, id);
-        sessions.remove(id);
-        return CompletableFuture.runAsync(s.writer::abort, blocking);
+        return sessions.cancel(repo, id);
     }
 
-    /**
-     * The session, marked busy for one request, if that request may write to
-     * it: no other request is writing, and its chunk starts where the session
-     * stands. Refusals are 416 with the session's {@code Range}.
-     */
-    private Session claim(Repository repo, String id, ChunkRange chunk) {
-        Session s = session(repo, id);
-        synchronized (s) {
-            long held = s.writer.written();
-            if (s.busy) {
-                throw new RegistryException(ErrorCode.RANGE_INVALID, 416, "another request is writing to upload " + id,
-                        Map.of("Range", range(held)), null);
-            }
-            if (chunk != null && chunk.start() != held) {
-                throw new RegistryException(ErrorCode.RANGE_INVALID, 416, "chunk starts at " + chunk.start() + " but upload " + id
-                        + " holds " + held + " bytes; continue at " + held, Map.of("Range", range(held)), null);
-            }
-            s.busy = true;
-        }
-        return s;
-    }
-
-    /** Discards sessions idle longer than the expiry. Returns how many. */
     int expire() {
-        long cutoff = clock.millis() - expiry.toMillis();
-        int n = 0;
-        for (Session s : sessions.values()) {
-            if (s.lastUsed < cutoff && !s.busy && sessions.remove(s.id, s)) {
-                s.writer.abort();
-                n++;
-            }
-        }
-        if (n > 0) {
-            log.info("discarded {} upload sessions idle for more than {}", n, expiry);
-        }
-        return n;
+        return sessions.expire();
     }
 
     int open() {
-        return sessions.size();
-    }
-
-    /** {@code 0-<end>}: what the session holds, as the spec writes ranges ({@code 0-0} when empty). */
-    static String range(long written) {
-        return "0-" + Math.max(0, written - 1);
-    }
-
-    private void release(Session s) {
-        synchronized (s) {
-            s.busy = false;
-        }
-        s.lastUsed = clock.millis();
-    }
-
-    private Session session(Repository repo, String id) {
-        Session s = id != null && ID.matcher(id).matches() ? sessions.get(id) : null;
-        if (s == null || !s.repo.toString().equals(repo.toString())) {
-            throw new RegistryException(ErrorCode.BLOB_UPLOAD_UNKNOWN, "upload " + printable(id) + " is unknown or expired");
-        }
-        return s;
+        return sessions.open();
     }
 
     private static void requireHosted(Repository repo) {
         if (!repo.isHosted()) {
             throw new RegistryException(ErrorCode.UNSUPPORTED, repo.requestedName() + " is mirrored read-only from "
                     + repo.namespace() + "; pushes go to hosted namespaces");
-        }
-    }
-
-    private static String printable(String id) {
-        return id == null ? "(none)" : id.length() > 40 ? id.substring(0, 40) + "…" : id.replaceAll("[^A-Za-z0-9-]", "?");
-    }
-
-    /**
-     * Writes a request body into a session on a blocking thread, asking for
-     * more only after each write. With a declared range, a body that turns out
-     * longer or shorter than declared is cut back off the session and refused.
-     */
-    private final class Appender implements BodyConsumer {
-        private final Session session;
-        private final ChunkRange range;
-        private final long startedAt;
-        private final Runnable onEnd;
-        private final Consumer<Throwable> onError;
-        private long received;
-
-        Appender(Session session, ChunkRange range, Runnable onEnd, Consumer<Throwable> onError) {
-            this.session = session;
-            this.range = range;
-            this.startedAt = session.writer.written();
-            this.onEnd = onEnd;
-            this.onError = onError;
-        }
-
-        @Override
-        public CompletionStage<?> onData(ByteBuf chunk) {
-            return CompletableFuture.runAsync(() -> {
-                try {
-                    received += chunk.readableBytes();
-                    if (range != null && received > range.length()) {
-                        throw undo();
-                    }
-                    for (ByteBuffer b : chunk.nioBuffers()) {
-                        session.writer.write(b);
-                    }
-                } catch (IOException e) {
-                    throw new UncheckedIOException(e);
-                } finally {
-                    chunk.release();
-                }
-            }, blocking);
-        }
-
-        @Override
-        public void onEnd() {
-            if (range == null || received == range.length()) {
-                onEnd.run();
-                return;
-            }
-            blocking.execute(() -> onError.accept(undo()));
-        }
-
-        @Override
-        public void onError(Throwable cause) {
-            onError.accept(cause);
-        }
-
-        /** Takes this request's bytes back off the session; the refusal to answer with. Blocks. */
-        private RuntimeException undo() {
-            try {
-                session.writer.truncate(startedAt);
-            } catch (IOException e) {
-                return new UncheckedIOException(e);
-            }
-            return new RegistryException(ErrorCode.SIZE_INVALID, "Content-Range " + range.start() + "-"
-                    + (range.start() + range.length() - 1) + " declares " + range.length() + " bytes but the body "
-                    + (received > range.length() ? "is longer" : "has " + received) + "; nothing was appended");
         }
     }
 }

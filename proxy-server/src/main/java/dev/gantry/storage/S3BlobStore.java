@@ -42,6 +42,7 @@ public final class S3BlobStore implements BlobStore {
     private final S3Bucket bucket;
     private final Path tempDir;
     private final S3AccessMarkers markers;
+    private final S3UploadSessions sessions;
     private volatile long listedBytes;
     private final Cache<Digest, Long> sizes = Caffeine.newBuilder().maximumSize(200_000)
             .expireAfterWrite(10, TimeUnit.MINUTES).build();
@@ -51,6 +52,12 @@ public final class S3BlobStore implements BlobStore {
         this.tempDir = tempDir;
         this.markers = new S3AccessMarkers(bucket, clock);
         Files.createDirectories(tempDir);
+        this.sessions = new S3UploadSessions(bucket, tempDir);
+    }
+
+    /** Upload sessions of hosted repositories, kept in this bucket for every replica to continue. */
+    public S3UploadSessions uploadSessions() {
+        return sessions;
     }
 
     @Override

@@ -25,6 +25,7 @@ import software.amazon.awssdk.services.s3.model.NoSuchKeyException;
  * &lt;prefix&gt;blobs/&lt;alg&gt;/&lt;hex&gt;      verified blob content
  * &lt;prefix&gt;access/&lt;alg&gt;/&lt;hex&gt;     last read of a blob by any replica (epoch millis), for retention
  * &lt;prefix&gt;meta/&lt;key&gt;               metadata records (see {@link StorageLayout})
+ * &lt;prefix&gt;uploads/&lt;id&gt;/...          upload sessions of hosted repositories (see {@link S3UploadSessions})
  * </pre>
  */
 public final class S3Bucket implements AutoCloseable {

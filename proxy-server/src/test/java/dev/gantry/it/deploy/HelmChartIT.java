@@ -217,8 +217,8 @@ class HelmChartIT {
         assertThat(hpa.path("spec").path("scaleTargetRef").path("kind").asText()).isEqualTo("Deployment");
         assertThat(hpa.path("spec").path("scaleTargetRef").path("name").asText()).isEqualTo(deployment.path("metadata").path("name").asText());
 
-        // Upload sessions live on one replica: a pushing client must keep reaching it.
-        assertThat(r.service().path("spec").path("sessionAffinity").asText()).isEqualTo("ClientIP");
+        // Upload sessions live in the bucket: any replica continues any push, so no affinity.
+        assertThat(r.service().path("spec").path("sessionAffinity").asText()).isEqualTo("None");
 
         JsonNode pdb = r.one("PodDisruptionBudget");
         assertThat(pdb.path("spec").path("minAvailable").asInt()).isEqualTo(2);
@@ -243,6 +243,25 @@ class HelmChartIT {
         assertThat(endpoint.path("port").asText()).isEqualTo("registry");
         assertThat(endpoint.path("path").asText()).isEqualTo("/metrics");
         assertSelects(monitor.path("spec").path("selector").path("matchLabels"), r.service().path("metadata").path("labels"));
+    }
+
+    @Test
+    void aHeadlessServiceGivesEveryReplicaADnsRecordForDiscovery() {
+        Rendered r = render("s3-replicas-values.yaml");
+        List<JsonNode> headless = r.all("Service").stream().filter(s -> "None".equals(s.path("spec").path("clusterIP").asText())).toList();
+        assertThat(headless).hasSize(1);
+        JsonNode discovery = headless.get(0);
+        assertThat(discovery.path("metadata").path("name").asText()).isEqualTo(r.service().path("metadata").path("name").asText() + "-headless");
+        assertSelects(discovery.path("spec").path("selector"), r.podLabels());
+        assertThat(discovery.path("spec").path("ports").findValuesAsText("targetPort")).containsExactly("registry");
+        JsonNode monitorSelector = r.one("ServiceMonitor").path("spec").path("selector").path("matchLabels");
+        assertThat(selects(monitorSelector, discovery.path("metadata").path("labels"))).as("scraping every pod twice").isFalse();
+    }
+
+    @Test
+    void aClientIpAffinityIsStillThereForWhoAsksForIt() {
+        Rendered r = render("s3-replicas-values.yaml", "service.sessionAffinity=ClientIP");
+        assertThat(r.service().path("spec").path("sessionAffinity").asText()).isEqualTo("ClientIP");
     }
 
     @Test

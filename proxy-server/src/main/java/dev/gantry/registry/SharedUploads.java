@@ -1,0 +1,259 @@
+package dev.gantry.registry;
+
+import dev.gantry.content.BodyConsumer;
+import dev.gantry.oci.Digest;
+import dev.gantry.oci.ErrorCode;
+import dev.gantry.oci.RegistryException;
+import dev.gantry.registry.UploadService.ChunkRange;
+import dev.gantry.registry.UploadService.UploadState;
+import dev.gantry.storage.BlobWriter;
+import dev.gantry.storage.DiskBlobStore;
+import dev.gantry.storage.S3UploadSessions;
+import dev.gantry.storage.S3UploadSessions.Session;
+import dev.gantry.storage.SpoolWriter;
+import io.netty.buffer.ByteBuf;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.StandardOpenOption;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executor;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Upload sessions kept in the shared bucket ({@link S3UploadSessions}), so a
+ * push may reach a different replica with each request. A request body is
+ * first spooled to this replica's disk, whole; only then is the session
+ * looked up, so a session no replica knows is answered
+ * {@code BLOB_UPLOAD_UNKNOWN} after the body was read, on a connection that
+ * stays usable. A chunk is then checked like {@link LocalUploads} checks it
+ * (starts where the session stands, as long as declared) and stored in the
+ * bucket. Completing reads the chunks back into a local spool that hashes
+ * them: the blob is committed only if it matches the client's digest.
+ */
+public final class SharedUploads implements UploadSessions {
+
+    private static final Logger log = LoggerFactory.getLogger(SharedUploads.class);
+
+    private final S3UploadSessions store;
+    private final DiskBlobStore disk;
+    private final UploadCommit commit;
+    private final Executor blocking;
+    private final Clock clock;
+    private final Duration expiry;
+    /** Sessions a request on this replica is writing to right now. */
+    private final Set<String> busy = ConcurrentHashMap.newKeySet();
+
+    public SharedUploads(S3UploadSessions store, DiskBlobStore disk, UploadCommit commit, Executor blocking, Clock clock, Duration expiry) {
+        this.store = store;
+        this.disk = disk;
+        this.commit = commit;
+        this.blocking = blocking;
+        this.clock = clock;
+        this.expiry = expiry;
+    }
+
+    @Override
+    public CompletableFuture<UploadState> start(Repository repo) {
+        return CompletableFuture.supplyAsync(() -> {
+            String id = UUID.randomUUID().toString();
+            store.create(id, repo.toString());
+            return new UploadState(id, 0);
+        }, blocking);
+    }
+
+    @Override
+    public CompletableFuture<UploadState> state(Repository repo, String id) {
+        return CompletableFuture.supplyAsync(() -> new UploadState(id, find(repo, id).offset()), blocking);
+    }
+
+    @Override
+    public BodyConsumer append(Repository repo, String id, ChunkRange range, CompletableFuture<UploadState> done) {
+        return new SpooledBody(range, done, (body, received) -> {
+            Session s = claim(repo, id, range);
+            try {
+                if (received > 0) {
+                    s = store.append(s, body.path());
+                }
+            } finally {
+                busy.remove(id);
+            }
+            done.complete(new UploadState(id, s.offset()));
+        });
+    }
+
+    @Override
+    public BodyConsumer complete(Repository repo, String id, ChunkRange range, Digest digest, CompletableFuture<Digest> done) {
+        return new SpooledBody(range, done, (body, received) -> {
+            Session s = claim(repo, id, range);
+            SpoolWriter blob;
+            try {
+                blob = disk.newUpload();
+                try {
+                    store.copyTo(s, blob);
+                    copy(body, blob);
+                } catch (IOException | RuntimeException e) {
+                    blob.abort();
+                    throw e;
+                }
+            } catch (IOException e) {
+                busy.remove(id);
+                throw new UncheckedIOException(e);
+            }
+            // Whatever the verdict, the session is over (a mismatch discards it, as the spec says).
+            store.delete(id);
+            busy.remove(id);
+            commit.commit(repo, blob, digest).whenComplete((d, e) -> {
+                if (e != null) {
+                    done.completeExceptionally(e);
+                } else {
+                    done.complete(d);
+                }
+            });
+        });
+    }
+
+    @Override
+    public CompletableFuture<Void> cancel(Repository repo, String id) {
+        return CompletableFuture.runAsync(() -> {
+            find(repo, id);
+            store.delete(id);
+        }, blocking);
+    }
+
+    @Override
+    public int expire() {
+        int n = store.expire(Instant.ofEpochMilli(clock.millis()).minus(expiry));
+        if (n > 0) {
+            log.info("discarded {} shared upload sessions idle for more than {}", n, expiry);
+        }
+        return n;
+    }
+
+    @Override
+    public int open() {
+        return busy.size();
+    }
+
+    private Session find(Repository repo, String id) {
+        if (!LocalUploads.wellFormed(id)) {
+            throw LocalUploads.unknown(id);
+        }
+        return store.find(id).filter(s -> s.repository().equals(repo.toString())).orElseThrow(() -> LocalUploads.unknown(id));
+    }
+
+    /** The session, marked busy on this replica, if this request's chunk may go on it; else 404 or 416. Blocks. */
+    private Session claim(Repository repo, String id, ChunkRange chunk) {
+        Session s = find(repo, id);
+        String held = LocalUploads.range(s.offset());
+        if (chunk != null && chunk.start() != s.offset()) {
+            throw new RegistryException(ErrorCode.RANGE_INVALID, 416, "chunk starts at " + chunk.start() + " but upload " + id
+                    + " holds " + s.offset() + " bytes; continue at " + s.offset(), Map.of("Range", held), null);
+        }
+        if (!busy.add(id)) {
+            throw new RegistryException(ErrorCode.RANGE_INVALID, 416, "another request is writing to upload " + id,
+                    Map.of("Range", held), null);
+        }
+        return s;
+    }
+
+    private static void copy(SpoolWriter from, BlobWriter to) throws IOException {
+        try (FileChannel ch = FileChannel.open(from.path(), StandardOpenOption.READ)) {
+            ByteBuffer buf = ByteBuffer.allocate(1 << 16);
+            while (ch.read(buf) >= 0) {
+                buf.flip();
+                to.write(buf);
+                buf.clear();
+            }
+        }
+    }
+
+    /** What to do with a body spooled whole, on a blocking thread; may throw (the request then fails). */
+    private interface Spooled {
+        void accept(SpoolWriter body, long received) throws IOException;
+    }
+
+    /**
+     * Spools a request body to this replica's disk on a blocking thread,
+     * asking for more only after each write, then hands it over. A body
+     * longer or shorter than its declared range is refused with
+     * {@code SIZE_INVALID}. The spool is deleted once handled.
+     */
+    private final class SpooledBody implements BodyConsumer {
+        private final ChunkRange range;
+        private final CompletableFuture<?> done;
+        private final Spooled then;
+        private final SpoolWriter body;
+        private long received;
+
+        SpooledBody(ChunkRange range, CompletableFuture<?> done, Spooled then) {
+            this.range = range;
+            this.done = done;
+            this.then = then;
+            try {
+                this.body = disk.newUpload();
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }
+
+        @Override
+        public CompletionStage<?> onData(ByteBuf chunk) {
+            return CompletableFuture.runAsync(() -> {
+                try {
+                    received += chunk.readableBytes();
+                    if (range != null && received > range.length()) {
+                        throw sizeInvalid();
+                    }
+                    for (ByteBuffer b : chunk.nioBuffers()) {
+                        body.write(b);
+                    }
+                } catch (IOException e) {
+                    throw new UncheckedIOException(e);
+                } finally {
+                    chunk.release();
+                }
+            }, blocking);
+        }
+
+        @Override
+        public void onEnd() {
+            blocking.execute(() -> {
+                try {
+                    if (range != null && received != range.length()) {
+                        throw sizeInvalid();
+                    }
+                    then.accept(body, received);
+                } catch (IOException e) {
+                    done.completeExceptionally(new UncheckedIOException(e));
+                } catch (RuntimeException e) {
+                    done.completeExceptionally(e);
+                } finally {
+                    body.abort();
+                }
+            });
+        }
+
+        @Override
+        public void onError(Throwable cause) {
+            body.abort();
+            done.completeExceptionally(cause);
+        }
+
+        private RegistryException sizeInvalid() {
+            return new RegistryException(ErrorCode.SIZE_INVALID, "Content-Range " + range.start() + "-"
+                    + (range.start() + range.length() - 1) + " declares " + range.length() + " bytes but the body "
+                    + (received > range.length() ? "is longer" : "has " + received) + "; nothing was appended");
+        }
+    }
+}

@@ -1,0 +1,51 @@
+package dev.gantry.registry;
+
+import dev.gantry.oci.Digest;
+import dev.gantry.oci.ErrorCode;
+import dev.gantry.oci.RegistryException;
+import dev.gantry.storage.DigestMismatchException;
+import dev.gantry.storage.SpoolWriter;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.function.BiConsumer;
+
+/**
+ * The last step of every upload, wherever its session lived: the spooled
+ * bytes become the blob only if they hash to the digest the client named,
+ * then the blob is linked into the repository and listeners are told.
+ */
+public final class UploadCommit {
+
+    private final RepositoryLinks links;
+    private volatile BiConsumer<Repository, Digest> committed = (r, d) -> { };
+
+    public UploadCommit(RepositoryLinks links) {
+        this.links = links;
+    }
+
+    void onCommitted(BiConsumer<Repository, Digest> listener) {
+        this.committed = listener;
+    }
+
+    /**
+     * Commits {@code writer} as {@code digest}; blocks while it verifies. Fails
+     * with {@code DIGEST_INVALID} (the writer discarded) when the bytes do not match.
+     */
+    CompletableFuture<Digest> commit(Repository repo, SpoolWriter writer, Digest digest) {
+        try {
+            writer.commitAs(digest);
+        } catch (DigestMismatchException e) {
+            return CompletableFuture.failedFuture(new RegistryException(ErrorCode.DIGEST_INVALID,
+                    "uploaded content does not match " + digest + ": " + e.getMessage()));
+        } catch (IOException e) {
+            writer.abort();
+            return CompletableFuture.failedFuture(new UncheckedIOException(e));
+        }
+        return links.link(repo, List.of(digest)).thenApply(v -> {
+            committed.accept(repo, digest);
+            return digest;
+        });
+    }
+}

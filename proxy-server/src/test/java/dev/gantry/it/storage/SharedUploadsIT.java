@@ -1,0 +1,167 @@
+package dev.gantry.it.storage;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.gantry.auth.TokenKeys;
+import dev.gantry.oci.Digest;
+import dev.gantry.testing.Awaits;
+import dev.gantry.testing.GantryServer;
+import dev.gantry.testing.HtpasswdFile;
+import dev.gantry.testing.Http;
+import dev.gantry.testing.MutableClock;
+import dev.gantry.testing.RawClient;
+import dev.gantry.testing.S3ProxyServer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.Base64;
+import java.util.Map;
+import java.util.Random;
+import java.util.UUID;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import software.amazon.awssdk.services.s3.S3AsyncClient;
+
+/**
+ * Two replicas on one S3 bucket, no affinity: each request of a chunked push
+ * may reach either, since upload sessions live in the bucket.
+ */
+class SharedUploadsIT {
+
+    private static final String AUTH = "Basic " + Base64.getEncoder().encodeToString("alice:pw".getBytes(StandardCharsets.UTF_8));
+
+    @TempDir
+    static Path tmp;
+
+    static S3ProxyServer s3;
+    static GantryServer a;
+    static GantryServer b;
+
+    @BeforeAll
+    static void start() throws Exception {
+        s3 = S3ProxyServer.start(tmp.resolve("s3"));
+        s3.createBucket("gantry");
+        Path htpasswd = HtpasswdFile.write(tmp.resolve("htpasswd"), Map.of("alice", "pw"));
+        Path key = tmp.resolve("token-key.pem");
+        TokenKeys.generatedAt(key);
+        a = GantryServer.start(replica("a", htpasswd), tmp.resolve("a"), Clock.systemUTC());
+        b = GantryServer.start(replica("b", htpasswd), tmp.resolve("b"), Clock.systemUTC());
+    }
+
+    static String replica(String name, Path htpasswd) {
+        return "hosted:\n  - prefix: local/\nauth:\n  htpasswd: " + htpasswd + "\n  tokenKeys: [" + tmp.resolve("token-key.pem") + "]\n"
+                + "storage:\n  disk:\n    path: " + tmp.resolve(name).resolve("data") + "\n" + s3.yaml("gantry", "fleet/");
+    }
+
+    @AfterAll
+    static void stop() {
+        b.close();
+        a.close();
+        s3.close();
+    }
+
+    @Test
+    void aChunkedPushSpreadOverBothReplicasIsCommittedVerifiedAndPulledFromEither() {
+        byte[] blob = new byte[3_000_000];
+        new Random(16).nextBytes(blob);
+        Digest digest = Digest.sha256(blob);
+        Http onA = new Http(a.url());
+        Http onB = new Http(b.url());
+
+        Http.Response started = onA.send("POST", "/v2/local/spread/blobs/uploads/", "Authorization", AUTH);
+        assertThat(started.status()).isEqualTo(202);
+        String location = started.header("Location");
+        int[] cuts = {0, 1_000_000, 1_700_000, 3_000_000};
+        for (int i = 0; i + 1 < cuts.length; i++) {
+            Http via = i % 2 == 0 ? onA : onB;
+            Http.Response patched = via.send("PATCH", location, Arrays.copyOfRange(blob, cuts[i], cuts[i + 1]), "Authorization", AUTH,
+                    "Content-Type", "application/octet-stream", "Content-Range", cuts[i] + "-" + (cuts[i + 1] - 1));
+            assertThat(patched.status()).as("chunk %d: %s", i, patched.text()).isEqualTo(202);
+            assertThat(patched.header("Range")).isEqualTo("0-" + (cuts[i + 1] - 1));
+            Http other = via == onA ? onB : onA;
+            assertThat(other.get(location, "Authorization", AUTH).header("Range"))
+                    .as("the other replica sees the session where it stands").isEqualTo("0-" + (cuts[i + 1] - 1));
+        }
+
+        Http.Response done = onB.send("PUT", withDigest(location, digest), new byte[0], "Authorization", AUTH);
+        assertThat(done.status()).as(done.text()).isEqualTo(201);
+
+        Http.Response pulled = Awaits.until(() -> onA.get("/v2/local/spread/blobs/" + digest, "Authorization", AUTH),
+                r -> r.status() == 200, Duration.ofSeconds(30));
+        assertThat(Digest.sha256(pulled.body())).isEqualTo(digest);
+        assertThat(onB.get(location, "Authorization", AUTH).status()).as("the session is over").isEqualTo(404);
+        String id = location.substring(location.lastIndexOf('/') + 1).replaceAll("\\?.*", "");
+        assertThat(sessionObjects(id)).as("the bucket keeps nothing of the session").isZero();
+    }
+
+    @Test
+    void aPushWhoseBytesDoNotMatchItsDigestIsRefusedAndNothingIsCommitted() {
+        byte[] blob = "not what the digest says".getBytes(StandardCharsets.UTF_8);
+        Digest claimed = Digest.sha256("something else".getBytes(StandardCharsets.UTF_8));
+        Http onA = new Http(a.url());
+        Http onB = new Http(b.url());
+        String location = onB.send("POST", "/v2/local/liar/blobs/uploads/", "Authorization", AUTH).header("Location");
+        assertThat(onB.send("PATCH", location, blob, "Authorization", AUTH).status()).isEqualTo(202);
+
+        Http.Response done = onA.send("PUT", withDigest(location, claimed), new byte[0], "Authorization", AUTH);
+
+        assertThat(done.status()).isEqualTo(400);
+        assertThat(done.text()).contains("DIGEST_INVALID");
+        assertThat(onA.head("/v2/local/liar/blobs/" + claimed, "Authorization", AUTH).status()).isEqualTo(404);
+        assertThat(onB.head("/v2/local/liar/blobs/" + claimed, "Authorization", AUTH).status()).isEqualTo(404);
+        assertThat(onA.get(location, "Authorization", AUTH).status()).as("the session is discarded").isEqualTo(404);
+    }
+
+    @Test
+    void aPatchToASessionNoReplicaKnowsIsRefusedAfterItsBodyOnAConnectionThatStaysUsable() {
+        int size = 2_000_000;
+        try (RawClient c = RawClient.connect(b.hostPort())) {
+            c.write("PATCH /v2/local/app/blobs/uploads/" + UUID.randomUUID() + " HTTP/1.1\r\nHost: x\r\nAuthorization: " + AUTH
+                    + "\r\nContent-Type: application/octet-stream\r\nContent-Length: " + size + "\r\n\r\n");
+            String piece = "x".repeat(100_000);
+            for (int sent = 0; sent < size; sent += piece.length()) {
+                c.write(piece); // a reset mid-body would fail this write
+            }
+            c.awaitResponseHead();
+            assertThat(c.status()).isEqualTo(404);
+            assertThat(new String(c.read((int) c.contentLength()), StandardCharsets.UTF_8)).contains("BLOB_UPLOAD_UNKNOWN");
+
+            c.write("GET /v2/ HTTP/1.1\r\nHost: x\r\nAuthorization: " + AUTH + "\r\n\r\n").awaitResponseHead();
+            assertThat(c.status()).as("the same connection serves the next request").isEqualTo(200);
+        }
+    }
+
+    @Test
+    void aSessionIdleLongerThanTheExpiryIsDeletedFromTheBucketByAnyReplica() {
+        Http onA = new Http(a.url());
+        String location = onA.send("POST", "/v2/local/idle/blobs/uploads/", "Authorization", AUTH).header("Location");
+        assertThat(onA.send("PATCH", location, new byte[1000], "Authorization", AUTH).status()).isEqualTo(202);
+        String id = location.substring(location.lastIndexOf('/') + 1).replaceAll("\\?.*", "");
+        assertThat(sessionObjects(id)).as("state and one chunk").isEqualTo(2);
+
+        MutableClock clock = MutableClock.startingNow();
+        try (GantryServer later = GantryServer.start(replica("later", tmp.resolve("htpasswd")), tmp.resolve("later"), clock)) {
+            assertThat(later.gantry().registry().expireUploads()).as("not idle yet").isZero();
+            clock.advance(Duration.ofHours(2)); // uploadExpiry is 1h by default
+            assertThat(later.gantry().registry().expireUploads()).isPositive();
+        }
+        assertThat(sessionObjects(id)).isZero();
+        assertThat(onA.get(location, "Authorization", AUTH).status()).isEqualTo(404);
+    }
+
+    private static String withDigest(String location, Digest digest) {
+        return location + (location.contains("?") ? "&" : "?") + "digest=" + digest;
+    }
+
+    private static int sessionObjects(String id) {
+        try (S3AsyncClient client = s3.client()) {
+            // S3Proxy's filesystem backend also lists its directories ("…/"): not objects.
+            return (int) client.listObjectsV2(r -> r.bucket("gantry").prefix("fleet/uploads/" + id)).join().contents().stream()
+                    .filter(o -> !o.key().endsWith("/")).count();
+        }
+    }
+}
