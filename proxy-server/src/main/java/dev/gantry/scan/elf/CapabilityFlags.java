@@ -63,7 +63,8 @@ final class CapabilityFlags {
         for (int i = 0; i < fns.count; i++) {
             for (int e = g.edgeStart[i]; e < g.edgeStart[i + 1] && !writers.get(i); e++) {
                 int edge = g.edge(e);
-                if (CodeGraph.kind(edge) == DATA || CodeGraph.kind(edge) == REF) {
+                if ((CodeGraph.kind(edge) == DATA || CodeGraph.kind(edge) == REF)
+                        && g.target(edge) >= s[0] - 15 && g.target(edge) <= s[s.length - 1] + 15) {
                     int at = Arrays.binarySearch(s, g.target(edge) - 15);
                     int ins = at >= 0 ? at : -at - 1;
                     if (ins < s.length && s[ins] <= g.target(edge) + 15) {

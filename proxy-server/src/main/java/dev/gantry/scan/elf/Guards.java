@@ -188,26 +188,56 @@ final class Guards {
         if (selected.isEmpty()) {
             return;
         }
-        BitSet exported = new BitSet(fns.count);
+        int n = fns.count;
+        boolean[] exported = new boolean[n];
         for (int k = 0; k < sites.exported.size(); k++) {
-            set(exported, fns.at(sites.exported.get(k)));
+            int f = fns.at(sites.exported.get(k));
+            if (f >= 0) {
+                exported[f] = true;
+            }
         }
-        for (int round = 0; round < 8; round++) {
-            BitSet called = new BitSet(fns.count);
-            BitSet calledUnselected = new BitSet(fns.count);
-            for (int c = 0; c < calls.count; c++) {
-                called.set(calls.to[c]);
-                if (!selected.get(calls.from[c])) {
-                    calledUnselected.set(calls.to[c]);
+        // Per function: how many of its direct calls come from unselected callers, and whether it has any.
+        int[] unselectedCalls = new int[n];
+        boolean[] called = new boolean[n];
+        int[] firstCall = new int[n + 1]; // calls are in caller order: those of f are [firstCall[f], firstCall[f + 1])
+        for (int c = 0; c < calls.count; c++) {
+            called[calls.to[c]] = true;
+            if (!selected.get(calls.from[c])) {
+                unselectedCalls[calls.to[c]]++;
+            }
+            firstCall[calls.from[c] + 1] = c + 1;
+        }
+        for (int f = 1; f <= n; f++) {
+            firstCall[f] = Math.max(firstCall[f], firstCall[f - 1]);
+        }
+        // Rounds as before (at most 8): a round selects, all at once, every function left with no
+        // unselected caller; its calls then no longer count against their callees.
+        int[] round = new int[n];
+        int size = 0;
+        for (int f = 0; f < n; f++) {
+            if (called[f] && unselectedCalls[f] == 0 && !exported[f] && !selected.get(f)) {
+                round[size++] = f;
+            }
+        }
+        int[] next = new int[n];
+        for (int r = 0; r < 8 && size > 0; r++) {
+            for (int k = 0; k < size; k++) {
+                selected.set(round[k]);
+            }
+            int nextSize = 0;
+            for (int k = 0; k < size; k++) {
+                int f = round[k];
+                for (int c = firstCall[f]; c < firstCall[f + 1]; c++) {
+                    int t = calls.to[c];
+                    if (--unselectedCalls[t] == 0 && !exported[t] && !selected.get(t)) {
+                        next[nextSize++] = t;
+                    }
                 }
             }
-            called.andNot(calledUnselected);
-            called.andNot(exported);
-            called.andNot(selected);
-            if (called.isEmpty()) {
-                return;
-            }
-            selected.or(called);
+            int[] swap = round;
+            round = next;
+            next = swap;
+            size = nextSize;
         }
     }
 

@@ -42,6 +42,9 @@ final class SiblingVariants {
                 }
             }
             for (int a = 0; a < k; a++) {
+                if (g.features[callees[a]] == 0) {
+                    continue; // uses nothing its siblings could lack: never a variant
+                }
                 for (int b = 0; b < k; b++) {
                     if (a != b && variant(fns, g, callees[a], callees[b])) {
                         selected.set(callees[a]);
