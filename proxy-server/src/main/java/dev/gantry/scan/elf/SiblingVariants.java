@@ -29,7 +29,7 @@ final class SiblingVariants {
     private SiblingVariants() {
     }
 
-    static void select(Functions fns, CodeGraph g, Guards.Calls calls, BitSet selected) {
+    static void select(Functions fns, CodeGraph g, Calls calls, BitSet selected) {
         int[] callees = new int[MAX_CALLEES];
         int c = 0;
         while (c < calls.count()) {
