@@ -41,65 +41,30 @@ final class Functions {
         this.sectionsOnly = sectionsOnly;
     }
 
-    /**
-     * Bytes of address space per slot of {@link #buckets}, as a shift: chosen so there are about as
-     * many slots as functions.
-     */
-    private int bucketShift;
-    /**
-     * {@code buckets[k]}: the index of the first function starting at or after slot {@code k}'s start
-     * ({@code vaddr[0] + (k << bucketShift)}); one more slot at the end holds {@code count}. Built by
-     * {@link #index()}; null until then ({@link #at} then searches all functions).
-     */
-    private int[] buckets;
-
-    /** Bytes {@link #index()} takes per function (an int per slot, at most one slot per function, plus two). */
-    static final int INDEX_BYTES_PER_FUNCTION = 4;
+    /** Built by {@link #index()}; null until then ({@link #at} then searches all functions). */
+    private AddressIndex index;
 
     /**
-     * Builds the address index that makes {@link #at} search only the functions of one slot: the
-     * passes of {@link Guards} resolve every call and jump target once, hundreds of thousands of
-     * lookups in a big file, which a binary search over all functions made a fifth of a scan.
+     * Builds the address index that makes {@link #at} search only the functions of one slot
+     * ({@link AddressIndex#BYTES_PER_FUNCTION} bytes per function).
      */
     void index() {
-        if (count == 0 || buckets != null) {
-            return;
+        if (index == null && count > 0) {
+            index = AddressIndex.of(vaddr, count);
         }
-        long span = vaddr[count - 1] - vaddr[0] + 1;
-        int shift = 0;
-        while ((span >>> shift) > count) {
-            shift++;
-        }
-        int slots = (int) ((span - 1 >>> shift) + 1);
-        int[] b = new int[slots + 1];
-        int f = 0;
-        for (int k = 0; k <= slots; k++) {
-            long start = vaddr[0] + ((long) k << shift);
-            while (f < count && vaddr[f] < start) {
-                f++;
-            }
-            b[k] = f;
-        }
-        bucketShift = shift;
-        buckets = b;
     }
 
     /** The index of the function whose range holds {@code address}, or -1. */
     int at(long address) {
         int lo = 0;
         int hi = count - 1;
-        if (buckets != null) {
-            if (count == 0 || address < vaddr[0]) {
+        if (index != null) {
+            if (address < vaddr[0]) {
                 return -1;
             }
-            long k = address - vaddr[0] >>> bucketShift;
-            if (k + 1 < buckets.length) {
-                // The function holding it starts in this slot or is the last one before it.
-                lo = Math.max(0, buckets[(int) k] - 1);
-                hi = buckets[(int) k + 1] - 1;
-            } else {
-                lo = count - 1;
-            }
+            long range = index.candidates(address);
+            lo = (int) (range >>> 32);
+            hi = (int) range;
         }
         while (lo <= hi) {
             int mid = (lo + hi) >>> 1;
