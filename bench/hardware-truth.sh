@@ -6,7 +6,8 @@
 # Gantry's `check` verdict for that model's CPU flags. Prints the matrix
 # (image x model: what happened / Gantry's verdict), each mismatch with the
 # evidence behind it, and the counts: false refusals, false passes,
-# precision and recall of required CPU features.
+# precision and recall of required CPU features and of required hardware
+# classes (against the classes each image needs by how it was built).
 #
 # It runs the integration test HardwareTruthIT (which asserts 0 false refusals,
 # 0 false passes, precision and recall >= 0.97) and prints the matrix it
@@ -20,7 +21,7 @@ set -uo pipefail
 
 HERE=$(cd "$(dirname "$0")/.." && pwd)
 case "${1:-}" in
-  -h|--help) sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+  -h|--help) sed -n '2,18p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
 esac
 cd "$HERE"
 report=proxy-server/target/hardware-truth.txt

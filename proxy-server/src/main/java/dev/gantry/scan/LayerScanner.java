@@ -81,7 +81,7 @@ public final class LayerScanner {
             share = memory.admit();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            return LayerWalk.interrupted(layer, kb);
+            return LayerRecord.interrupted(layer, kb);
         }
         try (share) {
             return new LayerWalk(kb, limits, elf, new ElfSpool(spoolDir), share).run(layer, blob);

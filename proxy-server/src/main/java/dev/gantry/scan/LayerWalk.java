@@ -16,10 +16,7 @@ import dev.gantry.schema.ScanStatus;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
-import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
 
 /**
@@ -38,20 +35,11 @@ final class LayerWalk {
     private final KnowledgeBase kb;
     private final ScanLimits limits;
     private final ElfAnalyzer elf;
-    private final Notes notes = new Notes();
-    private final List<FileFinding> files = new ArrayList<>();
-    private final List<CpuFinding> cpu = new ArrayList<>();
-    private final List<String> executables = new ArrayList<>();
-    private final List<String> elfFiles = new ArrayList<>();
-    private final Map<String, String> symlinks = new HashMap<>();
-    private final Map<String, String> hardlinks = new HashMap<>();
-    private final List<DeviceEntry> devices = new ArrayList<>();
-    private final List<String> whiteouts = new ArrayList<>();
-    private final List<String> opaqueDirs = new ArrayList<>();
-    private final List<LoaderFinding> loader = new ArrayList<>();
     private final byte[] buf = new byte[64 * 1024];
     private final ElfSpool spool;
     private final ScanMemory.Reservation memory;
+    /** What the walk found, charged to {@link #memory}. */
+    private final LayerRecord found;
     private final long deadline;
     /** The scan's share of {@link ScanMemory}, lent to the analysis of one ELF file at a time. */
     private final ElfAnalyzer.Budget budget;
@@ -62,6 +50,7 @@ final class LayerWalk {
         this.elf = elf;
         this.spool = spool;
         this.memory = memory;
+        this.found = new LayerRecord(memory);
         this.deadline = System.nanoTime() + limits.maxLayerTime().toNanos();
         this.budget = new ElfAnalyzer.Budget() {
             @Override
@@ -110,19 +99,8 @@ final class LayerWalk {
         }
         // A limit stops a sound layer early: what was found holds, the rest is unknown.
         ScanStatus status = failure == FailureKind.LIMIT ? ScanStatus.PARTIAL : failure != null ? ScanStatus.FAILED
-                : notes.isEmpty() ? ScanStatus.COMPLETE : ScanStatus.PARTIAL;
-        return new LayerFindings(LayerFindings.FORMAT, layer.toString(), LayerScanner.VERSION, kb.version(), status,
-                failure, reason, notes.toList(), streams == null ? null : streams.compression(),
-                streams == null ? 0 : streams.compressedBytes(), streams == null ? 0 : streams.expandedBytes(),
-                tar == null ? 0 : tar.entries(), files, cpu, executables, elfFiles, symlinks, hardlinks, devices,
-                whiteouts, opaqueDirs, loader);
-    }
-
-    /** The result of a scan interrupted before it started: retryable, nothing found. */
-    static LayerFindings interrupted(Digest layer, KnowledgeBase kb) {
-        return new LayerFindings(LayerFindings.FORMAT, layer.toString(), LayerScanner.VERSION, kb.version(),
-                ScanStatus.FAILED, FailureKind.IO, "interrupted while waiting for scan memory", List.of(), null, 0, 0, 0,
-                List.of(), List.of(), List.of(), List.of(), Map.of(), Map.of(), List.of(), List.of(), List.of(), List.of());
+                : found.notes.isEmpty() ? ScanStatus.COMPLETE : ScanStatus.PARTIAL;
+        return found.findings(layer, kb, status, failure, reason, streams, tar);
     }
 
     private static String describe(Throwable e) {
@@ -147,71 +125,56 @@ final class LayerWalk {
         if (name.startsWith(LayerPaths.WHITEOUT)) {
             String parent = LayerPaths.parent(path);
             if (name.equals(LayerPaths.OPAQUE)) {
-                charge(parent);
-                opaqueDirs.add(parent);
+                found.charge(parent);
+                found.opaqueDirs.add(parent);
             } else {
                 String deleted = LayerPaths.join(parent, name.substring(LayerPaths.WHITEOUT.length()));
-                charge(deleted);
-                whiteouts.add(deleted);
+                found.charge(deleted);
+                found.whiteouts.add(deleted);
             }
             return;
         }
         boolean underDev = path.startsWith("/dev/");
         if (entry.isSymbolicLink()) {
-            charge(path + entry.getLinkName());
-            symlinks.put(path, entry.getLinkName());
+            found.charge(path + entry.getLinkName());
+            found.symlinks.put(path, entry.getLinkName());
             if (underDev) {
-                charge(path);
-                devices.add(new DeviceEntry(path, "symlink", -1, -1));
+                found.charge(path);
+                found.devices.add(new DeviceEntry(path, "symlink", -1, -1));
             }
             matchPath(path);
         } else if (entry.isLink()) {
-            charge(path + entry.getLinkName());
-            hardlinks.put(path, LayerPaths.normalise(entry.getLinkName()));
+            found.charge(path + entry.getLinkName());
+            found.hardlinks.put(path, LayerPaths.normalise(entry.getLinkName()));
             matchPath(path);
         } else if (entry.isCharacterDevice() || entry.isBlockDevice()) {
-            charge(path);
-            devices.add(new DeviceEntry(path, entry.isCharacterDevice() ? "char" : "block",
+            found.charge(path);
+            found.devices.add(new DeviceEntry(path, entry.isCharacterDevice() ? "char" : "block",
                     entry.getDevMajor(), entry.getDevMinor()));
         } else if (entry.isFIFO()) {
             if (underDev) {
-                charge(path);
-                devices.add(new DeviceEntry(path, "fifo", -1, -1));
+                found.charge(path);
+                found.devices.add(new DeviceEntry(path, "fifo", -1, -1));
             }
         } else if (entry.isFile()) {
             if (underDev) {
-                charge(path);
-                devices.add(new DeviceEntry(path, "file", -1, -1));
+                found.charge(path);
+                found.devices.add(new DeviceEntry(path, "file", -1, -1));
             }
             matchPath(path);
             boolean executable = (entry.getMode() & 0111) != 0;
             if (executable) {
-                charge(path);
-                executables.add(path);
+                found.charge(path);
+                found.executables.add(path);
             }
             regularFile(tar, path, entry.getSize(), executable);
         }
     }
 
-    /**
-     * Charges what recording {@code s} costs the heap, through the findings'
-     * copies and their serialised form: a string, a list slot or map entry, twice.
-     */
-    private void charge(String s) throws ScanAbort {
-        charge(2 * (64 + 2L * s.length()));
-    }
-
-    private void charge(long bytes) throws ScanAbort {
-        if (!memory.charge(bytes)) {
-            throw new ScanAbort("LIMIT", "the layer's findings outgrew the scan memory budget (hardware.scanMemory) "
-                    + "after " + memory.used() / 1024 + " KiB; later entries not scanned");
-        }
-    }
-
     private void matchPath(String path) throws ScanAbort {
         for (Rule r : kb.matchPath(path)) {
-            charge(path);
-            files.add(new FileFinding(path, r.id(), null));
+            found.charge(path);
+            found.files.add(new FileFinding(path, r.id(), null));
         }
     }
 
@@ -234,25 +197,18 @@ final class LayerWalk {
         // a script or loader configuration is read up to the buffer's size; what follows is not looked at
         int n = head + tar.readNBytes(buf, head, (int) Math.min(size, buf.length) - head);
         if (script || ldConfig) {
-            loader(ldConfig ? LoaderFacts.ldConfig(path, buf, n) : LoaderFacts.script(path, buf, n, n >= size));
+            found.loader(ldConfig ? LoaderFacts.ldConfig(path, buf, n) : LoaderFacts.script(path, buf, n, n >= size));
         }
         if (wantContent) {
             for (Rule r : content) {
                 for (String literal : r.literals()) {
                     if (contains(buf, n, literal.getBytes(StandardCharsets.UTF_8))) {
-                        charge(path);
-                        files.add(new FileFinding(path, r.id(), literal));
+                        found.charge(path);
+                        found.files.add(new FileFinding(path, r.id(), literal));
                         break;
                     }
                 }
             }
-        }
-    }
-
-    private void loader(LoaderFinding f) throws ScanAbort {
-        if (f != null) {
-            charge(LoaderFacts.cost(f));
-            loader.add(f);
         }
     }
 
@@ -269,37 +225,37 @@ final class LayerWalk {
             report = elf.analyze(view.bytes(), n, size, deadline, budget);
             links = ElfLinks.read(view.bytes(), n, size);
         } catch (ElfFormatException e) {
-            notes.add("ELF " + path + " not analysed: " + e.getMessage());
+            found.notes.add("ELF " + path + " not analysed: " + e.getMessage());
             return;
         }
         if (executable && report.program()) {
-            charge(path);
-            elfFiles.add(path);
+            found.charge(path);
+            found.elfFiles.add(path);
         }
         if (n < size) {
-            notes.add("ELF " + path + ": only the first " + n + " of " + size + " bytes analysed (per-file limit)");
+            found.notes.add("ELF " + path + ": only the first " + n + " of " + size + " bytes analysed (per-file limit)");
         }
-        loader(LoaderFacts.elf(path, report.machineName(), links));
+        found.loader(LoaderFacts.elf(path, report.machineName(), links));
         for (String soname : report.needed()) {
             for (Rule r : kb.rules(Rule.Kind.NEEDED)) {
                 if (r.matchesName(soname)) {
-                    charge(path);
-                    files.add(new FileFinding(path, r.id(), soname));
+                    found.charge(path);
+                    found.files.add(new FileFinding(path, r.id(), soname));
                 }
             }
         }
         for (String section : report.sections()) {
             for (Rule r : kb.rules(Rule.Kind.SECTION)) {
                 if (r.sections().contains(section)) {
-                    charge(path);
-                    files.add(new FileFinding(path, r.id(), section));
+                    found.charge(path);
+                    found.files.add(new FileFinding(path, r.id(), section));
                 }
             }
         }
         CpuFinding c = CpuFindings.of(path, report, kb.alwaysRequired());
         if (c != null) {
-            charge(path);
-            cpu.add(c);
+            found.charge(path);
+            found.cpu.add(c);
         }
     }
 

@@ -36,6 +36,11 @@ import org.junit.jupiter.api.io.TempDir;
  * {@code GOAMD64}, makes all of its features required) include any feature
  * of the group. Precision and recall are over
  * the counted (image, group) pairs.
+ *
+ * <p><b>Required hardware classes.</b> Each image says which classes it needs by how it was built
+ * ({@link TruthImage#classes()}); they are compared with the classes its document marks
+ * {@code required} ({@link TruthMatrix#classScores()}). The chroots have no devices, so an image
+ * that runs needs none.
  */
 class HardwareTruthIT {
     @TempDir
@@ -96,6 +101,14 @@ class HardwareTruthIT {
         assertThat(s.truePositives()).as("the corpus has images that need a feature").isGreaterThan(5);
         assertThat(s.precision()).as(String.join("\n", s.wrong())).isGreaterThanOrEqualTo(0.97);
         assertThat(s.recall()).as(String.join("\n", s.wrong())).isGreaterThanOrEqualTo(0.97);
+    }
+
+    @Test
+    void noImageGetsAHardwareClassRequiredThatItDoesNotNeed() {
+        TruthMatrix.Scores s = matrix.classScores();
+        assertThat(s.falsePositives()).as(String.join("\n", s.wrong())).isZero();
+        assertThat(s.precision()).isGreaterThanOrEqualTo(0.97);
+        assertThat(s.recall()).isGreaterThanOrEqualTo(0.97);
     }
 
     @Test

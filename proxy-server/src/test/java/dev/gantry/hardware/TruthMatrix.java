@@ -136,8 +136,8 @@ final class TruthMatrix {
 
     /**
      * The CPU features Gantry's document marks {@code required}. A level a file declares (ISA note,
-     * GOAMD64) is among them as its features; the document's {@code level} itself is not counted: for
-     * code that needs AVX but not AVX2 it names x86-64-v3, the lowest level that suffices, not a need.
+     * GOAMD64) is among them as its features; the document's {@code level} itself is not counted (it
+     * summarises the features: x86-64-v2 for code that needs AVX but not AVX2).
      */
     Set<String> required(TruthImage image) {
         Set<String> out = new TreeSet<>();
@@ -209,6 +209,49 @@ final class TruthMatrix {
         return new Scores(tp, fp, fn, wrong);
     }
 
+    /**
+     * Precision and recall of required hardware classes: per image, the classes it needs by how it
+     * was built ({@link TruthImage#classes()}) against the classes its document marks
+     * {@code required}. Every image of the corpus runs in a chroot with no device at all, so an image
+     * that ran under every model needs none, and any class its document requires is a false
+     * positive. With no image that needs a device, recall has nothing to count (1.0 by definition).
+     */
+    Scores classScores() {
+        int tp = 0;
+        int fp = 0;
+        int fn = 0;
+        List<String> wrong = new ArrayList<>();
+        for (TruthImage image : images) {
+            Set<String> required = new TreeSet<>();
+            documents.get(image.name()).platform().hardware().forEach((c, lvl) -> {
+                if (lvl == Level.REQUIRED) {
+                    required.add(c);
+                }
+            });
+            for (String c : required) {
+                if (image.classes().contains(c)) {
+                    tp++;
+                } else {
+                    fp++;
+                    wrong.add("hardware class required but not needed: " + image.name() + " " + c);
+                }
+            }
+            for (String c : image.classes()) {
+                if (!required.contains(c)) {
+                    fn++;
+                    wrong.add("hardware class needed but not required: " + image.name() + " " + c);
+                }
+            }
+        }
+        return new Scores(tp, fp, fn, wrong);
+    }
+
+    /** The hardware classes of an image's document with their levels, for the matrix. */
+    private String classes(TruthImage image) {
+        Map<String, Level> hw = documents.get(image.name()).platform().hardware();
+        return hw.isEmpty() ? "" : " hardware " + hw.toString().toLowerCase();
+    }
+
     Cell cell(TruthImage image, CpuModel model) {
         return cells.stream().filter(c -> c.image() == image && c.model().equals(model)).findFirst().orElseThrow();
     }
@@ -256,7 +299,8 @@ final class TruthMatrix {
                             + c.verdict().verdict() + (mark.isEmpty() ? "" : " " + mark)));
                 }
                 String level = documents.get(image.name()).platform().cpu().level();
-                sb.append("  ").append(level == null ? "" : level + " ").append(required(image)).append('\n');
+                sb.append("  ").append(level == null ? "" : level + " ").append(required(image)).append(classes(image))
+                        .append('\n');
             }
             sb.append('\n');
         }
@@ -293,6 +337,12 @@ final class TruthMatrix {
                 falseRefusals().size(), falsePasses().size(), degraded));
         sb.append(String.format("required features: precision %.3f, recall %.3f (TP %d, FP %d, FN %d)%n",
                 s.precision(), s.recall(), s.truePositives(), s.falsePositives(), s.falseNegatives()));
+        Scores hw = classScores();
+        hw.wrong().forEach(w -> sb.append(w).append('\n'));
+        long needing = images.stream().filter(i -> !i.classes().isEmpty()).count();
+        sb.append(String.format("required hardware classes: precision %.3f, recall %.3f (TP %d, FP %d, FN %d; %d of %d images"
+                        + " need a device by how they were built)%n", hw.precision(), hw.recall(), hw.truePositives(),
+                hw.falsePositives(), hw.falseNegatives(), needing, images.size()));
         return sb.toString();
     }
 }

@@ -233,6 +233,17 @@ class ImageAnalyzerTest {
     }
 
     @Test
+    void avxWithoutAvx2IsX86_64V2WithAvxRequiredNotV3() throws Exception {
+        // SandyBridge runs -mavx code and is an x86-64-v2 CPU: AVX alone is no v3 need.
+        byte[] avx = Files.readAllBytes(Programs.gcc(tmp, "avxonly", Programs.VECTOR_LOOP, "-mavx"));
+        HardwareDocument d = analyze(config(""), new LayerBuilder().file("usr/bin/avx", avx, 0755));
+        assertThat(d.platform().cpu().features()).containsEntry("avx", Level.REQUIRED).doesNotContainKey("avx2");
+        assertThat(d.platform().cpu().level()).isEqualTo("x86-64-v2");
+        assertThat(dev.gantry.scan.x86.X86Feature.levelNeeded(dev.gantry.scan.x86.X86Feature.AVX.bit()
+                | dev.gantry.scan.x86.X86Feature.FMA.bit())).isEqualTo(3);
+    }
+
+    @Test
     void cpuFeaturesOfAnotherArchitectureDoNotCountAndTheLevelFollowsRequiredFeatures() throws Exception {
         byte[] v3 = Files.readAllBytes(Programs.gcc(tmp, "v3", Programs.VECTOR_LOOP, "-march=x86-64-v3"));
         HardwareDocument d = analyze(config(""), new LayerBuilder().file("usr/bin/v3", v3, 0755));

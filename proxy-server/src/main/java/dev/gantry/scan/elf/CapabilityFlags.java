@@ -17,7 +17,7 @@ final class CapabilityFlags {
     }
 
     /** Marks in {@code probe} the readers of capability flags, then the callers of predicates. */
-    static void spread(Functions fns, CodeGraph g, ProbeSites sites, BitSet probe, Guards.Calls calls) {
+    static void spread(Functions fns, CodeGraph g, ProbeSites sites, BitSet probe, Calls calls) {
         flagReaders(fns, g, sites, probe, calls);
         predicateCallers(fns, g, probe, calls);
     }
@@ -33,7 +33,7 @@ final class CapabilityFlags {
      * sections, and a writer is never its own reader (a {@code main} that calls the check and
      * fills its own arrays selects nothing by that).
      */
-    private static void flagReaders(Functions fns, CodeGraph g, ProbeSites sites, BitSet probe, Guards.Calls calls) {
+    private static void flagReaders(Functions fns, CodeGraph g, ProbeSites sites, BitSet probe, Calls calls) {
         LongList stores = new LongList(ProbeSites.MAX_ENTRIES);
         BitSet writers = (BitSet) probe.clone();
         BitSet fillers = new BitSet(fns.count);
@@ -63,7 +63,8 @@ final class CapabilityFlags {
         for (int i = 0; i < fns.count; i++) {
             for (int e = g.edgeStart[i]; e < g.edgeStart[i + 1] && !writers.get(i); e++) {
                 int edge = g.edge(e);
-                if (CodeGraph.kind(edge) == DATA || CodeGraph.kind(edge) == REF) {
+                if ((CodeGraph.kind(edge) == DATA || CodeGraph.kind(edge) == REF)
+                        && g.target(edge) >= s[0] - 15 && g.target(edge) <= s[s.length - 1] + 15) {
                     int at = Arrays.binarySearch(s, g.target(edge) - 15);
                     int ins = at >= 0 ? at : -at - 1;
                     if (ins < s.length && s[ins] <= g.target(edge) + 15) {
@@ -84,7 +85,7 @@ final class CapabilityFlags {
      * capability and returns the answer ({@code if (ossl_rsaz_avx512ifma_eligible())
      * ossl_rsaz_mod_exp_avx512_x2(...)}): the caller branches on it, so it selects what it calls.
      */
-    private static void predicateCallers(Functions fns, CodeGraph g, BitSet probe, Guards.Calls calls) {
+    private static void predicateCallers(Functions fns, CodeGraph g, BitSet probe, Calls calls) {
         BitSet predicate = new BitSet(fns.count);
         for (int i = probe.nextSetBit(0); i >= 0; i = probe.nextSetBit(i + 1)) {
             if (fns.length[i] <= PREDICATE_BYTES && !callsOrJumps(g, i)) {

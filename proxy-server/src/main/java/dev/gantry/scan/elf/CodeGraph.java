@@ -49,9 +49,10 @@ final class CodeGraph {
         this.fns = fns;
         this.base = base;
         this.budget = budget;
-        long fixed = 13L * fns.count + 4L * INITIAL;
+        long fixed = (13L + AddressIndex.BYTES_PER_FUNCTION) * fns.count + 8 + 4L * INITIAL;
         if (budget.charge(fixed)) {
             charged = fixed;
+            fns.index();
         } else {
             overflow = true;
         }

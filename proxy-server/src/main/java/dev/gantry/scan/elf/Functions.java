@@ -41,10 +41,31 @@ final class Functions {
         this.sectionsOnly = sectionsOnly;
     }
 
+    /** Built by {@link #index()}; null until then ({@link #at} then searches all functions). */
+    private AddressIndex index;
+
+    /**
+     * Builds the address index that makes {@link #at} search only the functions of one slot
+     * ({@link AddressIndex#BYTES_PER_FUNCTION} bytes per function).
+     */
+    void index() {
+        if (index == null && count > 0) {
+            index = AddressIndex.of(vaddr, count);
+        }
+    }
+
     /** The index of the function whose range holds {@code address}, or -1. */
     int at(long address) {
         int lo = 0;
         int hi = count - 1;
+        if (index != null) {
+            if (address < vaddr[0]) {
+                return -1;
+            }
+            long range = index.candidates(address);
+            lo = (int) (range >>> 32);
+            hi = (int) range;
+        }
         while (lo <= hi) {
             int mid = (lo + hi) >>> 1;
             if (vaddr[mid] <= address) {

@@ -126,9 +126,9 @@ final class Guards {
         Calls calls = Calls.of(fns, g);
         CapabilityFlags.spread(fns, g, sites, probe, calls);
         BitSet dispatcher = (BitSet) probe.clone();
-        for (int c = 0; c < calls.count; c++) {
-            if (probe.get(calls.to[c])) {
-                dispatcher.set(calls.from[c]);
+        for (int c = 0; c < calls.count(); c++) {
+            if (probe.get(calls.to()[c])) {
+                dispatcher.set(calls.from()[c]);
             }
         }
         boolean referenced = sites.referencedScope != null;
@@ -152,9 +152,9 @@ final class Guards {
                 set(guarded, fns.at(sites.variants.get(k)));
             }
             BitSet called = new BitSet(n);
-            for (int c = 0; c < calls.count; c++) {
-                if (calls.call[c]) {
-                    called.set(calls.to[c]);
+            for (int c = 0; c < calls.count(); c++) {
+                if (calls.call()[c]) {
+                    called.set(calls.to()[c]);
                 }
             }
             for (int k = 0; k < sites.dataPointers.size(); k++) {
@@ -167,7 +167,7 @@ final class Guards {
         if (dispatches) {
             SiblingVariants.select(fns, g, calls, guarded);
         }
-        onlyReachedFromSelected(fns, calls, sites, guarded);
+        calls.selectHelpers(fns, sites, guarded);
         guarded.or(dispatcher);
         String evidence = null;
         if (dispatches) {
@@ -178,69 +178,6 @@ final class Guards {
             }
         }
         return new Guards(fns, g, guarded, evidence);
-    }
-
-    /**
-     * Adds to {@code selected} the functions the file does not export whose every direct caller
-     * in the file is selected: helpers of selected code (an AVX2 kernel's local subroutines).
-     */
-    private static void onlyReachedFromSelected(Functions fns, Calls calls, ProbeSites sites, BitSet selected) {
-        if (selected.isEmpty()) {
-            return;
-        }
-        BitSet exported = new BitSet(fns.count);
-        for (int k = 0; k < sites.exported.size(); k++) {
-            set(exported, fns.at(sites.exported.get(k)));
-        }
-        for (int round = 0; round < 8; round++) {
-            BitSet called = new BitSet(fns.count);
-            BitSet calledUnselected = new BitSet(fns.count);
-            for (int c = 0; c < calls.count; c++) {
-                called.set(calls.to[c]);
-                if (!selected.get(calls.from[c])) {
-                    calledUnselected.set(calls.to[c]);
-                }
-            }
-            called.andNot(calledUnselected);
-            called.andNot(exported);
-            called.andNot(selected);
-            if (called.isEmpty()) {
-                return;
-            }
-            selected.or(called);
-        }
-    }
-
-    /** The direct calls and jumps between functions of the file, resolved to function indexes once. */
-    record Calls(int count, int[] from, int[] to, boolean[] call) {
-        static Calls of(Functions fns, CodeGraph g) {
-            int m = 0;
-            for (int i = 0; i < fns.count; i++) {
-                for (int e = g.edgeStart[i]; e < g.edgeStart[i + 1]; e++) {
-                    int kind = CodeGraph.kind(g.edge(e));
-                    m += kind == CALL || kind == JUMP ? 1 : 0;
-                }
-            }
-            int[] from = new int[m];
-            int[] to = new int[m];
-            boolean[] call = new boolean[m];
-            int c = 0;
-            for (int i = 0; i < fns.count; i++) {
-                for (int e = g.edgeStart[i]; e < g.edgeStart[i + 1]; e++) {
-                    int kind = CodeGraph.kind(g.edge(e));
-                    if (kind == CALL || kind == JUMP) {
-                        int t = fns.at(g.target(g.edge(e)));
-                        if (t >= 0 && t != i) {
-                            from[c] = i;
-                            to[c] = t;
-                            call[c] = kind == CALL;
-                            c++;
-                        }
-                    }
-                }
-            }
-            return new Calls(c, from, to, call);
-        }
     }
 
     private static void set(BitSet b, int i) {

@@ -30,6 +30,12 @@ public final class ProbeNames {
     private final List<Name> names = new ArrayList<>();
     private final List<DispatchApi> apis = new ArrayList<>();
     private final boolean[] first = new boolean[256];
+    /**
+     * The distinct first two bytes of the names ({@code b0 << 8 | b1}), sorted, and the names with each
+     * in {@link #byFirstTwo}; null when a name is shorter (then all are compared).
+     */
+    private int[] firstTwo;
+    private List<List<Name>> byFirstTwo;
 
     /** The built-in names and those of {@code apis}. */
     public ProbeNames(List<DispatchApi> apis) {
@@ -43,6 +49,20 @@ public final class ProbeNames {
                 first[b[0] & 0xFF] = true;
             }
         }
+        // Most symbols start with '_' and pass the first-byte test: the first two bytes pick the
+        // few names worth comparing (in their order, so the first match still wins).
+        boolean allLong = true;
+        for (Name n : names) {
+            allLong &= n.bytes().length >= 2;
+        }
+        if (allLong) {
+            java.util.TreeMap<Integer, List<Name>> groups = new java.util.TreeMap<>();
+            for (Name n : names) {
+                groups.computeIfAbsent((n.bytes()[0] & 0xFF) << 8 | (n.bytes()[1] & 0xFF), k -> new ArrayList<>()).add(n);
+            }
+            firstTwo = groups.keySet().stream().mapToInt(Integer::intValue).toArray();
+            byFirstTwo = new ArrayList<>(groups.values());
+        }
     }
 
     /** The interface whose name the NUL-terminated string at {@code at} (ending before {@code end}) is, or null. */
@@ -50,7 +70,18 @@ public final class ProbeNames {
         if (at < 0 || at >= Math.min(end, b.length()) || !first[b.u8(at)]) {
             return null;
         }
-        for (Name n : names) {
+        List<Name> candidates = names;
+        if (byFirstTwo != null) {
+            if (at + 1 >= Math.min(end, b.length())) {
+                return null; // every name has two bytes or more
+            }
+            int k = java.util.Arrays.binarySearch(firstTwo, b.u8(at) << 8 | b.u8(at + 1));
+            if (k < 0) {
+                return null;
+            }
+            candidates = byFirstTwo.get(k);
+        }
+        for (Name n : candidates) {
             if (n.prefix() ? b.startsWith(at, end, n.bytes()) : b.cStringEquals(at, end, n.bytes())) {
                 return apis.get(n.api());
             }

@@ -29,7 +29,7 @@ final class SiblingVariants {
     private SiblingVariants() {
     }
 
-    static void select(Functions fns, CodeGraph g, Guards.Calls calls, BitSet selected) {
+    static void select(Functions fns, CodeGraph g, Calls calls, BitSet selected) {
         int[] callees = new int[MAX_CALLEES];
         int c = 0;
         while (c < calls.count()) {
@@ -42,6 +42,9 @@ final class SiblingVariants {
                 }
             }
             for (int a = 0; a < k; a++) {
+                if (g.features[callees[a]] == 0) {
+                    continue; // uses nothing its siblings could lack: never a variant
+                }
                 for (int b = 0; b < k; b++) {
                     if (a != b && variant(fns, g, callees[a], callees[b])) {
                         selected.set(callees[a]);

@@ -150,7 +150,7 @@ final class DocumentBuilder {
                     }
                 }
             }
-            level = "x86-64-v" + Math.max(requiredLevel, X86Feature.levelOf(mask));
+            level = "x86-64-v" + Math.max(requiredLevel, X86Feature.levelNeeded(mask));
         }
         List<String> notLoaded = new ArrayList<>();
         if (followed) {

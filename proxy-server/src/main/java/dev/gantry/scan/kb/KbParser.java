@@ -1,5 +1,12 @@
 package dev.gantry.scan.kb;
 
+import static dev.gantry.scan.kb.KbFields.devices;
+import static dev.gantry.scan.kb.KbFields.globs;
+import static dev.gantry.scan.kb.KbFields.level;
+import static dev.gantry.scan.kb.KbFields.requireKeys;
+import static dev.gantry.scan.kb.KbFields.strings;
+import static dev.gantry.scan.kb.KbFields.text;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
@@ -24,8 +31,6 @@ final class KbParser {
     private static final Pattern FEATURE = Pattern.compile("[a-z0-9_]+");
     private static final Pattern HARDWARE = Pattern.compile("[a-z0-9]+(?:[.-][a-z0-9]+)*");
     private static final Set<String> FILE_KEYS = Set.of("cpu", "hardware", "rules", "skipPaths");
-    /** Characters that make a device path a pattern, which {@code docker run --device} cannot take. */
-    private static final Pattern GLOB_CHARS = Pattern.compile("[*?\\[{]");
     private static final Set<String> RULE_KEYS = Set.of("id", "description", "match", "implies");
     private static final Set<String> IMPLIES_KEYS = Set.of("hardware", "cpu", "level", "entrypoint", "closure",
             "volumes", "constraint");
@@ -219,87 +224,11 @@ final class KbParser {
                 closure == null ? null : level(closure, where + ".closure"), volumes, constraint);
     }
 
-    private static Level level(String text, String where) {
-        try {
-            return Level.of(text);
-        } catch (IllegalArgumentException e) {
-            throw new KnowledgeBaseException(where + ": " + e.getMessage(), e);
-        }
-    }
-
-    /** Device paths as {@code docker run --device} takes them: absolute, concrete (no glob). */
-    private static List<String> devices(JsonNode v, String where) {
-        List<String> out = strings(v, where);
-        for (String d : out) {
-            if (!d.startsWith("/dev/") || GLOB_CHARS.matcher(d).find()) {
-                throw new KnowledgeBaseException(where + ": '" + d + "' is not a concrete path under /dev"
-                        + " (docker run --device takes no patterns; put patterns under 'patterns')");
-            }
-        }
-        return out;
-    }
-
-    private static List<Glob> globs(List<String> texts, String where) {
-        List<Glob> out = new ArrayList<>();
-        for (String t : texts) {
-            try {
-                out.add(Glob.compile(t));
-            } catch (IllegalArgumentException e) {
-                throw new KnowledgeBaseException(where + ": bad glob '" + t + "': " + e.getMessage(), e);
-            }
-        }
-        return out;
-    }
-
     private static String kindKeys() {
         List<String> keys = new ArrayList<>();
         for (Rule.Kind k : Rule.Kind.values()) {
             keys.add(k.key());
         }
         return String.join(", ", keys);
-    }
-
-    private static void requireKeys(JsonNode node, Set<String> allowed, String where) {
-        if (!node.isObject()) {
-            throw new KnowledgeBaseException(where + ": expected a mapping");
-        }
-        for (Iterator<String> it = node.fieldNames(); it.hasNext(); ) {
-            String key = it.next();
-            if (!allowed.contains(key)) {
-                throw new KnowledgeBaseException(where + ": unknown key '" + key + "' (expected one of "
-                        + allowed.stream().sorted().toList() + ")");
-            }
-        }
-    }
-
-    private static String text(JsonNode node, String key, String where, boolean required) {
-        JsonNode v = node.get(key);
-        if (v == null || v.isNull()) {
-            if (required) {
-                throw new KnowledgeBaseException(where + ": '" + key + "' is required");
-            }
-            return null;
-        }
-        if (!v.isValueNode()) {
-            throw new KnowledgeBaseException(where + ": '" + key + "' must be text");
-        }
-        return v.asText();
-    }
-
-    private static List<String> strings(JsonNode v, String where) {
-        if (v == null || v.isNull()) {
-            return List.of();
-        }
-        if (!v.isArray()) {
-            throw new KnowledgeBaseException(where + ": expected a list");
-        }
-        List<String> out = new ArrayList<>();
-        for (JsonNode e : v) {
-            if (!e.isValueNode()) {
-                throw new KnowledgeBaseException(where + ": expected a list of text");
-            }
-            out.add(e.asText());
-        }
-        return List.copyOf(out);
     }
 }

@@ -94,7 +94,7 @@ public final class X86CodeScanner {
                     q++;
                     if ((a & X86Opcodes.F_MODRM) != 0) {
                         int modrm = code[q] & 0xFF;
-                        if ((a & X86Opcodes.F_CHECK) == 0 || (modrm != 0xF8 && !X86Operands.isUndefinedGroupMember(b, modrm))) {
+                        if ((a & X86Opcodes.F_CHECK) == 0 || !X86Operands.UNDEFINED[X86Operands.CHECK_ROW[b] << 8 | modrm]) {
                             int m = modrmLen[modrm];
                             int at = q + 1;
                             q += m & 0xF;

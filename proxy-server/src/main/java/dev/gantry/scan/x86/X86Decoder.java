@@ -25,62 +25,9 @@ import static dev.gantry.scan.x86.X86Opcodes.TWO_BYTE;
  * <p>Not thread-safe: {@link #decode} leaves its results in fields, so one
  * instance serves one thread (an instance is cheap; make one per analysis).
  */
-public final class X86Decoder {
+public final class X86Decoder extends X86VectorEncodings {
     /** Maximum length of an x86 instruction. */
     public static final int MAX_LENGTH = 15;
-
-    private static final int FLAG_INVALID = 1;
-    private static final int FLAG_CPUID = 2;
-    private static final int FLAG_XGETBV = 4;
-
-    private int length;
-    private long features;
-    private int flags;
-    /** Where the last instruction's RIP-relative disp32 or rel32 branch operand starts, or -1. */
-    private int refAt;
-    private int refKind;
-
-    /** Length in bytes of the last decoded instruction (1..15). */
-    public int length() {
-        return length;
-    }
-
-    /** Features the last decoded instruction needs, as an {@link X86Feature} bit mask. */
-    public long features() {
-        return features;
-    }
-
-    /** Whether the last instruction was undefined or malformed (decoded as one byte). */
-    public boolean invalid() {
-        return (flags & FLAG_INVALID) != 0;
-    }
-
-    /** Whether the last instruction was CPUID. */
-    public boolean cpuid() {
-        return (flags & FLAG_CPUID) != 0;
-    }
-
-    /**
-     * What the last instruction decoded by the general decoder refers to: one of
-     * {@link X86CodeScanner#REF}, {@link X86CodeScanner#STORE}, {@link X86CodeScanner#DATA},
-     * {@link X86CodeScanner#CALL}, {@link X86CodeScanner#JUMP}, or 0 when it has no
-     * RIP-relative operand and is no rel32 branch.
-     */
-    int refKind() {
-        return refKind;
-    }
-
-    /** The index in the code array the last instruction refers to (valid when {@link #refKind()} is not 0). */
-    long refTarget(byte[] code, int pos) {
-        int d = (code[refAt] & 0xFF) | (code[refAt + 1] & 0xFF) << 8 | (code[refAt + 2] & 0xFF) << 16
-                | code[refAt + 3] << 24;
-        return (long) pos + length + d;
-    }
-
-    /** Whether the last instruction was XGETBV (reads which register states the OS enabled). */
-    public boolean xgetbv() {
-        return (flags & FLAG_XGETBV) != 0;
-    }
 
     /**
      * Decodes the instruction at {@code pos}.
@@ -111,7 +58,7 @@ public final class X86Decoder {
                 p++;
                 if ((a & X86Opcodes.F_MODRM) != 0) {
                     int modrm = code[p] & 0xFF;
-                    if ((a & X86Opcodes.F_CHECK) != 0 && (modrm == 0xF8 || X86Operands.isUndefinedGroupMember(b, modrm))) {
+                    if ((a & X86Opcodes.F_CHECK) != 0 && X86Operands.UNDEFINED[X86Operands.CHECK_ROW[b] << 8 | modrm]) {
                         return decodeSlow(code, pos, end);
                     }
                     p += X86Operands.modrmLength(code, p, end);
@@ -301,126 +248,5 @@ public final class X86Decoder {
             features = 1L << (f - 1);
         }
         return true;
-    }
-
-    private boolean vex(byte[] code, int pos, int p, int limit, int end, int kind, boolean has67) {
-        // C5 RvvvvLpp | C4 RXBmmmmm WvvvvLpp | 62 RXBR'0mmm Wvvvv1pp zL'LbV'aaa
-        int payload = kind == 0xC5 ? 1 : kind == 0xC4 ? 2 : 3;
-        if (p + payload >= limit) {
-            return truncated(pos, end, limit);
-        }
-        int map;
-        int pp;
-        int l;
-        boolean w;
-        boolean bcst = false;
-        if (kind == 0xC5) {
-            int b1 = code[p] & 0xFF;
-            map = 1;
-            pp = b1 & 3;
-            l = (b1 >>> 2) & 1;
-            w = false;
-        } else if (kind == 0xC4) {
-            int b1 = code[p] & 0xFF;
-            int b2 = code[p + 1] & 0xFF;
-            map = b1 & 0x1F;
-            pp = b2 & 3;
-            l = (b2 >>> 2) & 1;
-            w = (b2 & 0x80) != 0;
-            if (map < 1 || map > 3) {
-                return bad(pos);
-            }
-        } else {
-            int p0 = code[p] & 0xFF;
-            int p1 = code[p + 1] & 0xFF;
-            int p2 = code[p + 2] & 0xFF;
-            map = p0 & 0x07;
-            pp = p1 & 3;
-            l = (p2 >>> 5) & 3;
-            w = (p1 & 0x80) != 0;
-            bcst = (p2 & 0x10) != 0;
-            if ((p1 & 0x04) == 0 || map == 0 || map == 4 || map == 7) {
-                return bad(pos);
-            }
-        }
-        p += payload;
-        int op = code[p++] & 0xFF;
-        boolean hasModrm = !(kind != 0x62 && map == 1 && op == 0x77); // VZEROUPPER/VZEROALL
-        int modrm = 0;
-        if (hasModrm) {
-            if (p >= limit) {
-                return truncated(pos, end, limit);
-            }
-            modrm = code[p] & 0xFF;
-            int m = X86Operands.modrmLength(code, p, limit);
-            if (m < 0) {
-                return truncated(pos, end, limit);
-            }
-            if ((modrm & 0xC7) == 0x05) {
-                refAt = p + 1;
-                refKind = X86CodeScanner.DATA;
-            }
-            p += m;
-        }
-        if (map == 3 || (map == 1 && X86Operands.hasImm8Map1(op))) {
-            p++;
-        }
-        if (p > limit) {
-            return truncated(pos, end, limit);
-        }
-        length = p - pos;
-        features = kind == 0x62
-                ? VectorFeatures.evex(map, pp, op, l, w, bcst, modrm)
-                : VectorFeatures.vex(map, pp, op, l, w, modrm);
-        return true;
-    }
-
-    private boolean xop(byte[] code, int pos, int p, int limit, int end, boolean has67) {
-        if (p + 2 >= limit) {
-            return truncated(pos, end, limit);
-        }
-        int map = code[p] & 0x1F;
-        if (map < 8 || map > 10) {
-            return bad(pos);
-        }
-        p += 2;
-        int op = code[p++] & 0xFF;
-        int m = X86Operands.modrmLength(code, p, limit);
-        if (m < 0) {
-            return truncated(pos, end, limit);
-        }
-        p += m + (map == 8 ? 1 : map == 10 ? 4 : 0);
-        if (p > limit) {
-            return truncated(pos, end, limit);
-        }
-        length = p - pos;
-        boolean tbm = (map == 9 && (op == 0x01 || op == 0x02)) || (map == 10 && op == 0x10);
-        features = (tbm ? X86Feature.TBM : X86Feature.XOP).bit();
-        return true;
-    }
-
-    /** An undefined instruction, consumed through its opcode byte (ending before {@code next}), as objdump does. */
-    private boolean badThrough(int pos, int next) {
-        length = next - pos;
-        flags = FLAG_INVALID;
-        features = 0;
-        refKind = 0;
-        return true;
-    }
-
-    private boolean bad(int pos) {
-        length = 1;
-        flags = FLAG_INVALID;
-        features = 0;
-        refKind = 0;
-        return true;
-    }
-
-    /** An instruction cut by the end of the code, or longer than 15 bytes. */
-    private boolean truncated(int pos, int end, int limit) {
-        if (limit < end) {
-            return bad(pos); // more than 15 bytes: not an instruction
-        }
-        return false;
     }
 }

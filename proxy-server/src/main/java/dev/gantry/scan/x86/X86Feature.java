@@ -66,6 +66,18 @@ public enum X86Feature {
         return VALUES[ordinal];
     }
 
+    /**
+     * The x86-64 level (1..4) code needing every feature of {@code mask} needs: the lowest level whose
+     * feature set contains them, except that AVX, F16C and XSAVE alone make x86-64-v2, not v3:
+     * SandyBridge and IvyBridge have them and are x86-64-v2 CPUs (no AVX2, BMI, FMA, MOVBE, LZCNT), and
+     * every CPU with them has all of x86-64-v2. The features themselves stay required.
+     */
+    public static int levelNeeded(long mask) {
+        long early = AVX.bit() | F16C.bit() | XSAVE.bit();
+        int level = levelOf(mask & ~early);
+        return (mask & early) != 0 ? Math.max(level, 2) : level;
+    }
+
     /** The lowest x86-64 level (1..4) whose feature set contains every feature in {@code mask}. */
     public static int levelOf(long mask) {
         int level = 1;

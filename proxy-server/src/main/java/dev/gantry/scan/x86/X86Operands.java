@@ -74,6 +74,35 @@ final class X86Operands {
     }
 
     /**
+     * {@link #UNDEFINED} row of each one-byte-map opcode: one per opcode {@link #isUndefinedGroupMember}
+     * knows, row 0 for the rest.
+     */
+    static final byte[] CHECK_ROW = new byte[256];
+    /**
+     * Whether opcode row {@code CHECK_ROW[op]} with ModRM {@code m} ({@code CHECK_ROW[op] << 8 | m})
+     * must leave the scanner's fast path: an undefined form, or {@code modrm == 0xF8} (XABORT/XBEGIN
+     * on C6/C7). One load instead of a switch per LEA, CALL/JMP/PUSH through memory or MOV immediate.
+     */
+    static final boolean[] UNDEFINED;
+
+    static {
+        int[] ops = {0xC6, 0xC7, 0x8D, 0xFE, 0xFF};
+        UNDEFINED = new boolean[(ops.length + 1) * 256];
+        for (int r = 0; r < ops.length; r++) {
+            CHECK_ROW[ops[r]] = (byte) (r + 1);
+        }
+        for (int op = 0; op < 256; op++) {
+            int row = CHECK_ROW[op];
+            if (row == 0 && op != 0) {
+                continue; // row 0 is shared by the opcodes the switch does not name
+            }
+            for (int m = 0; m < 256; m++) {
+                UNDEFINED[row << 8 | m] = m == 0xF8 || isUndefinedGroupMember(op, m);
+            }
+        }
+    }
+
+    /**
      * One-byte-map ModRM forms the SDM leaves undefined: C6/C7 other than /0
      * and the XABORT/XBEGIN encodings, LEA and 8F POP with a register operand,
      * FE /2-/7 and FF /7.
