@@ -3,6 +3,7 @@ package dev.gantry.app;
 import dev.gantry.auth.Authenticator;
 import dev.gantry.config.GantryConfig;
 import dev.gantry.config.UpstreamConfig;
+import dev.gantry.fleet.Fleet;
 import dev.gantry.hardware.CatalogFollower;
 import dev.gantry.hardware.HardwareCatalog;
 import dev.gantry.hardware.HardwareService;
@@ -74,7 +75,9 @@ public final class Gantry implements AutoCloseable {
     private final HttpServer server;
     private final List<Upstream> upstreams;
     private final DataDirectoryLock dataLock;
-    private InetSocketAddress address;
+    private final Fleet fleet;
+    private final ScheduledExecutorService fleetScheduler;
+    private volatile InetSocketAddress address;
 
     private Gantry(GantryConfig config, Clock clock) throws IOException {
         this.config = config;
@@ -146,7 +149,13 @@ public final class Gantry implements AutoCloseable {
             }));
         }
         log.info("hardware knowledge base {}{}", kb.version(), config.hardware().scan() ? "; layers are scanned as they arrive" : "");
-        StatusPage status = new StatusPage(registry, scans, metrics);
+        this.fleetScheduler = Executors.newSingleThreadScheduledExecutor(
+                new io.netty.util.concurrent.DefaultThreadFactory("gantry-fleet", true));
+        this.fleet = new Fleet(FleetIdentity.id(config.fleet()), () -> FleetIdentity.advertise(config, address),
+                BuildInfo.current().version(), storage.sharedMeta(), upstreams, config.fleet(), clock, fleetScheduler);
+        metrics.gauge("gantry_fleet_members", "Replicas this one counts as members of its fleet, itself included",
+                () -> fleet.members().size());
+        StatusPage status = new StatusPage(registry, scans, metrics, fleet);
         WarmJobs warm = new WarmJobs(registry, clock);
         schedulePins(warm);
         this.server = new HttpServer(net, registry, config.server().accessLog(), Security.tls(config), metrics, authenticator, config.auth(),
@@ -204,6 +213,7 @@ public final class Gantry implements AutoCloseable {
         for (Upstream u : g.upstreams) {
             log.info("upstream {}{}", u, u.isDefault() ? " (default)" : "");
         }
+        g.fleet.start();
         return g;
     }
 
@@ -258,6 +268,11 @@ public final class Gantry implements AutoCloseable {
         return upstreams;
     }
 
+    /** This replica's fleet: its members and shared rate-limit view. */
+    public Fleet fleet() {
+        return fleet;
+    }
+
     /** Graceful stop: finish responses in flight (up to the configured grace), then release everything. */
     public void shutdown() {
         shutdown(config.server().shutdownGrace());
@@ -275,6 +290,8 @@ public final class Gantry implements AutoCloseable {
 
     public void shutdown(Duration grace) {
         server.shutdown(grace);
+        fleetScheduler.shutdownNow();
+        fleet.close();
         maintenance.shutdownNow();
         transport.close();
         net.shutdown(Duration.ofSeconds(5));
