@@ -291,6 +291,12 @@ public final class Gantry implements AutoCloseable {
     public void shutdown(Duration grace) {
         server.shutdown(grace);
         fleetScheduler.shutdownNow();
+        try {
+            // A heartbeat being written now must not land after the record is removed.
+            fleetScheduler.awaitTermination(5, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
         fleet.close();
         maintenance.shutdownNow();
         transport.close();

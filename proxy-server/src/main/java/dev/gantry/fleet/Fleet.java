@@ -51,7 +51,8 @@ public final class Fleet implements AutoCloseable {
     private static final int FORGET_AFTER_TTLS = 12;
 
     private final String id;
-    private final Supplier<String> address;
+    private final Supplier<String> addressSource;
+    private volatile String address;
     private final String version;
     private final MetadataStore shared;
     private final List<Upstream> upstreams;
@@ -73,7 +74,7 @@ public final class Fleet implements AutoCloseable {
     public Fleet(String id, Supplier<String> address, String version, MetadataStore shared, List<Upstream> upstreams,
                  FleetConfig config, Clock clock, ScheduledExecutorService scheduler) {
         this.id = Objects.requireNonNull(id, "id");
-        this.address = Objects.requireNonNull(address, "address");
+        this.addressSource = Objects.requireNonNull(address, "address");
         this.version = Objects.requireNonNull(version, "version");
         this.shared = shared;
         this.upstreams = List.copyOf(upstreams);
@@ -102,12 +103,22 @@ public final class Fleet implements AutoCloseable {
         return id;
     }
 
+    /** The advertised address, worked out once (it may mean a host-name lookup); null before the server is bound. */
+    private String address() {
+        String a = address;
+        if (a == null) {
+            a = addressSource.get();
+            address = a;
+        }
+        return a;
+    }
+
     /** This replica first, then the live members the bucket shows, then configured ones not among them. */
     public List<Member> members() {
         List<Member> out = new ArrayList<>();
-        out.add(new Member(id, address.get(), version, startedAt, null, "self"));
+        out.add(new Member(id, address(), version, startedAt, null, "self"));
         Set<String> addresses = new HashSet<>();
-        addresses.add(address.get());
+        addresses.add(address());
         for (Member m : peers) {
             out.add(m);
             addresses.add(m.address());
@@ -186,7 +197,7 @@ public final class Fleet implements AutoCloseable {
     private void publish(Instant now) throws IOException {
         Map<String, MemberRecord.Budget> budgets = new LinkedHashMap<>();
         upstreams.forEach(u -> budgets.put(u.name(), MemberRecord.Budget.of(u.rateLimit().snapshot())));
-        MemberRecord self = new MemberRecord(id, address.get(), version, startedAt.toEpochMilli(), now.toEpochMilli(), budgets);
+        MemberRecord self = new MemberRecord(id, address(), version, startedAt.toEpochMilli(), now.toEpochMilli(), budgets);
         shared.put(StorageLayout.fleetMemberKey(id), self.toJson());
         nextHeartbeat = now.plus(config.heartbeat());
     }
