@@ -3,6 +3,7 @@ package dev.gantry.app;
 import dev.gantry.auth.Authenticator;
 import dev.gantry.config.GantryConfig;
 import dev.gantry.config.UpstreamConfig;
+import dev.gantry.fleet.Fleet;
 import dev.gantry.hardware.CatalogFollower;
 import dev.gantry.hardware.HardwareCatalog;
 import dev.gantry.hardware.HardwareService;
@@ -76,7 +77,8 @@ public final class Gantry implements AutoCloseable {
     private final HttpServer server;
     private final List<Upstream> upstreams;
     private final DataDirectoryLock dataLock;
-    private InetSocketAddress address;
+    private final FleetMembership fleet;
+    private volatile InetSocketAddress address;
 
     private Gantry(GantryConfig config, Clock clock) throws IOException {
         this.config = config;
@@ -137,38 +139,16 @@ public final class Gantry implements AutoCloseable {
             built.events().listen(new ScanOnArrival(built.layerTypes(), scans, disk));
         }
         log.info("hardware knowledge base {}{}", kb.version(), config.hardware().scan() ? "; layers are scanned as they arrive" : "");
-        StatusPage status = new StatusPage(built.status(), scans, metrics);
+        this.fleet = new FleetMembership(config, () -> address, storage.sharedMeta(), upstreams, clock, metrics);
+        StatusPage status = new StatusPage(built.status(), scans, metrics, fleet.fleet());
         WarmJobs warm = new WarmJobs(registry, clock);
-        schedulePins(warm);
+        PinRevalidation.schedule(registry.admin(), warm, config.cache().pins().revalidate(), blocking, maintenance);
         this.server = new HttpServer(net, registry, config.server().accessLog(), Security.tls(config), metrics, authenticator, config.auth(),
                 hardware, catalog, config.hardware().waitBudget(), config.server().headerTimeout(), status::render, warm);
         StatusHistory history = new StatusHistory(metrics, StatusHistory.gauges(registry::fillsInFlight,
                 () -> scans.queued() + scans.running(), this::rateLimitRemaining), clock);
         history.schedule(maintenance);
         server.history(history::render);
-    }
-
-    /**
-     * Pinned images: which digests they hold is known at once (eviction
-     * leaves them); soon after start-up, then every {@code cache.pins.revalidate},
-     * each pin's tag is revalidated and whatever is missing fetched.
-     */
-    private void schedulePins(WarmJobs warm) {
-        blocking.execute(() -> {
-            try {
-                registry.admin().refreshPinned();
-            } catch (IOException | RuntimeException e) {
-                log.warn("cannot compute which blobs pinned images hold: {}", e.toString());
-            }
-        });
-        long every = config.cache().pins().revalidate().toMillis();
-        maintenance.scheduleWithFixedDelay(() -> {
-            try {
-                registry.admin().revalidatePins(warm);
-            } catch (RuntimeException e) {
-                log.warn("revalidating pinned images failed; next attempt in {}: {}", config.cache().pins().revalidate(), e.toString());
-            }
-        }, Math.min(every, 10_000), every, TimeUnit.MILLISECONDS);
     }
 
     /**
@@ -195,6 +175,7 @@ public final class Gantry implements AutoCloseable {
         for (Upstream u : g.upstreams) {
             log.info("upstream {}{}", u, u.isDefault() ? " (default)" : "");
         }
+        g.fleet.start();
         InetSocketAddress self = g.address.getAddress().isAnyLocalAddress()
                 ? new InetSocketAddress(InetAddress.getLoopbackAddress(), g.address.getPort()) : g.address;
         WarmUp.run((config.tls().enabled() ? "https://" : "http://") + self.getHostString() + ":" + self.getPort(), config.server().warmUp());
@@ -253,6 +234,11 @@ public final class Gantry implements AutoCloseable {
         return upstreams;
     }
 
+    /** This replica's fleet: its members and shared rate-limit view. */
+    public Fleet fleet() {
+        return fleet.fleet();
+    }
+
     /** Graceful stop: finish responses in flight (up to the configured grace), then release everything. */
     public void shutdown() {
         shutdown(config.server().shutdownGrace());
@@ -270,6 +256,7 @@ public final class Gantry implements AutoCloseable {
 
     public void shutdown(Duration grace) {
         server.shutdown(grace);
+        fleet.stop();
         maintenance.shutdownNow();
         transport.close();
         net.shutdown(Duration.ofSeconds(5));

@@ -1,5 +1,6 @@
 package dev.gantry.app;
 
+import dev.gantry.fleet.Fleet;
 import dev.gantry.hardware.LayerScans;
 import dev.gantry.metrics.GantryMetrics;
 import dev.gantry.registry.RegistryStatus;
@@ -9,18 +10,20 @@ import java.util.Map;
 /**
  * {@code GET /v2/_gantry/status}: the operator's one-page view, put together
  * from the parts that know each figure: the version and commit, the registry's upstreams
- * (rate limits), tiers, fills and prefetch, and the layer scanner's queue.
+ * (rate limits), tiers, fills and prefetch, the layer scanner's queue, and the fleet (members, shared budget).
  */
 final class StatusPage {
 
     private final RegistryStatus registry;
     private final LayerScans scans;
     private final GantryMetrics metrics;
+    private final Fleet fleet;
 
-    StatusPage(RegistryStatus registry, LayerScans scans, GantryMetrics metrics) {
+    StatusPage(RegistryStatus registry, LayerScans scans, GantryMetrics metrics, Fleet fleet) {
         this.registry = registry;
         this.scans = scans;
         this.metrics = metrics;
+        this.fleet = fleet;
     }
 
     Map<String, Object> render() {
@@ -39,6 +42,7 @@ final class StatusPage {
         }
         s.put("finished", finished);
         out.put("scans", s);
+        out.put("fleet", fleet.status());
         return out;
     }
 }

@@ -152,6 +152,7 @@ final class ConfigValidator {
         }
         positive(c.hardware().scanThreads(), source, "hardware.scanThreads");
         positive(c.hardware().scanQueue(), source, "hardware.scanQueue");
+        fleet(c.fleet(), source);
         if (c.hardware().scanMemory().bytes() < 20L << 20) {
             problems.add(source + ": key 'hardware.scanMemory': at least 20MiB (one scan's buffers and a little)");
         }
@@ -195,6 +196,29 @@ final class ConfigValidator {
             problems.add(source + ": key '" + key + "': expected an http:// or https:// URL with a host and "
                     + "no path, query or credentials (put those in username/password), got '"
                     + (url != null && url.contains("@") ? "(a URL with credentials, not shown)" : url) + "'");
+        }
+    }
+
+    private void fleet(FleetConfig f, String source) {
+        positive(f.heartbeat().toMillis(), source, "fleet.heartbeat");
+        positive(f.poll().toMillis(), source, "fleet.poll");
+        if (f.memberTtl().compareTo(f.heartbeat().multipliedBy(2)) < 0) {
+            problems.add(source + ": key 'fleet.memberTtl': expected at least twice fleet.heartbeat ("
+                    + Durations.format(f.heartbeat()) + "), got " + Durations.format(f.memberTtl()));
+        }
+        if (f.id() != null && !f.id().matches("[A-Za-z0-9][A-Za-z0-9._-]{0,62}")) {
+            problems.add(source + ": key 'fleet.id': expected letters, digits, '.', '_' or '-' (at most 63), got '" + f.id() + "'");
+        }
+        List<String> addresses = new ArrayList<>(f.members());
+        if (f.advertise() != null) {
+            addresses.add(f.advertise());
+        }
+        for (String a : addresses) {
+            int colon = a.lastIndexOf(':');
+            if (colon <= 0 || !a.substring(colon + 1).matches("\\d{1,5}")) {
+                problems.add(source + ": key 'fleet." + (f.members().contains(a) ? "members" : "advertise")
+                        + "': expected host:port, got '" + a + "'");
+            }
         }
     }
 

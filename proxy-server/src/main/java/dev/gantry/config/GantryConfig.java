@@ -22,7 +22,8 @@ public record GantryConfig(
         @JsonProperty("auth") AuthConfig auth,
         @JsonProperty("tls") TlsConfig tls,
         @JsonProperty("hardware") HardwareConfig hardware,
-        @JsonProperty("server") ServerConfig server) {
+        @JsonProperty("server") ServerConfig server,
+        @JsonProperty("fleet") FleetConfig fleet) {
 
     public GantryConfig {
         listen = listen == null ? "127.0.0.1:5000" : listen;
@@ -35,6 +36,7 @@ public record GantryConfig(
         tls = Objects.requireNonNullElseGet(tls, () -> new TlsConfig(false, null, null, null));
         hardware = Objects.requireNonNullElseGet(hardware, () -> new HardwareConfig(null, null, null, null, null, null, null, null));
         server = Objects.requireNonNullElseGet(server, () -> new ServerConfig(null, null, null, null, null, null));
+        fleet = Objects.requireNonNullElseGet(fleet, FleetConfig::defaults);
     }
 
     /** The {@code host} part of {@link #listen()}; {@code 0.0.0.0} when only a port is given. */
@@ -52,11 +54,11 @@ public record GantryConfig(
     /** A copy listening elsewhere (tests and benchmarks pick free ports). */
     public GantryConfig withListen(String newListen) {
         return ConfigValidator.validate(
-                new GantryConfig(newListen, upstreams, cache, storage, prefetch, hosted, auth, tls, hardware, server), "--listen");
+                new GantryConfig(newListen, upstreams, cache, storage, prefetch, hosted, auth, tls, hardware, server, fleet), "--listen");
     }
 
     /** A copy with another storage section. */
     public GantryConfig withStorage(StorageConfig newStorage) {
-        return new GantryConfig(listen, upstreams, cache, newStorage, prefetch, hosted, auth, tls, hardware, server);
+        return new GantryConfig(listen, upstreams, cache, newStorage, prefetch, hosted, auth, tls, hardware, server, fleet);
     }
 }

@@ -28,6 +28,7 @@ import java.nio.file.Path;
  *     pins/&lt;upstream&gt;/&lt;repository...&gt;/_tags/&lt;tag&gt;   a pin made through the admin API (JSON)
  *     images/&lt;namespace&gt;/&lt;repository...&gt;/_at/&lt;alg&gt;/&lt;hex&gt;   a scanned image (or index) a repository holds, with its
  *                                       tags and platforms (JSON): what the hardware catalog is rebuilt from
+ *     fleet/members/&lt;id&gt;                a replica's heartbeat and rate-limit view (JSON), in the shared tier only
  * </pre>
  *
  * Repository path components cannot start with {@code _}, so {@code _tags}
@@ -113,6 +114,14 @@ public final class StorageLayout {
     public static final String PINS_PREFIX = "pins/";
 
     /** Metadata key of a pin made through the admin API. The tag must have been validated. */
+    /** Heartbeats of the replicas sharing a bucket: one record per replica. */
+    public static final String FLEET_MEMBERS_PREFIX = "fleet/members/";
+
+    /** @param id a replica's fleet id (letters, digits, '.', '_', '-') */
+    public static String fleetMemberKey(String id) {
+        return FLEET_MEMBERS_PREFIX + id;
+    }
+
     public static String pinKey(String namespace, RepositoryName repository, String tag) {
         return PINS_PREFIX + namespace + "/" + repository + "/_tags/" + tag;
     }

@@ -7,6 +7,7 @@ import java.time.Instant;
 import java.time.ZonedDateTime;
 import java.time.format.DateTimeFormatter;
 import java.time.format.DateTimeParseException;
+import java.util.Objects;
 
 /**
  * What an upstream last said about its rate limit: Docker Hub's
@@ -22,6 +23,7 @@ public final class RateLimitState {
 
     private final Clock clock;
     private volatile Snapshot snapshot = new Snapshot(-1, -1, null, null, null);
+    private volatile Runnable onLearned = () -> { };
 
     public RateLimitState(Clock clock) {
         this.clock = clock;
@@ -29,6 +31,42 @@ public final class RateLimitState {
 
     public Snapshot snapshot() {
         return snapshot;
+    }
+
+    /**
+     * Runs {@code listener} after each change that an upstream response of
+     * this replica caused (not after {@link #adopt}), on the thread that
+     * recorded it: it must be quick. Replaces any earlier listener.
+     */
+    public void onLearned(Runnable listener) {
+        this.onLearned = listener == null ? () -> { } : listener;
+    }
+
+    /**
+     * Merges a reading another replica learned: its limit, remaining and
+     * window replace ours when it is newer; a wait it was asked for holds
+     * here too (the later of the two ends wins), so one 429 stops the fleet.
+     */
+    public synchronized void adopt(Snapshot other) {
+        if (other == null || other.updatedAt == null) {
+            return;
+        }
+        Snapshot s = snapshot;
+        boolean newer = s.updatedAt == null || other.updatedAt.isAfter(s.updatedAt);
+        Instant until = later(s.retryAfterUntil, other.retryAfterUntil);
+        if (!newer && Objects.equals(until, s.retryAfterUntil)) {
+            return;
+        }
+        snapshot = newer
+                ? new Snapshot(other.limit, other.remaining, other.window, until, other.updatedAt)
+                : new Snapshot(s.limit, s.remaining, s.window, until, s.updatedAt);
+    }
+
+    private static Instant later(Instant a, Instant b) {
+        if (a == null) {
+            return b;
+        }
+        return b == null || a.isAfter(b) ? a : b;
     }
 
     /** Whether the upstream asked us to wait and that time has not passed. */
@@ -49,6 +87,12 @@ public final class RateLimitState {
 
     /** Records the rate-limit headers of a response with the given status. */
     public void record(int status, HttpHeaders headers) {
+        if (update(status, headers)) {
+            onLearned.run();
+        }
+    }
+
+    private synchronized boolean update(int status, HttpHeaders headers) {
         Snapshot s = snapshot;
         long limit = s.limit;
         long remaining = s.remaining;
@@ -72,13 +116,14 @@ public final class RateLimitState {
                 wait = Duration.ofSeconds(60);
             }
             if (wait != null) {
-                until = clock.instant().plus(wait);
+                until = later(until, clock.instant().plus(wait));
                 changed = true;
             }
         }
         if (changed) {
             snapshot = new Snapshot(limit, remaining, window, until, clock.instant());
         }
+        return changed;
     }
 
     /** Parses {@code Retry-After}: delta seconds or an HTTP date; null when absent or unreadable. */

@@ -56,13 +56,21 @@ public final class RegistryClient {
      * One registry call: authenticates, follows redirects, retries transport
      * failures and 502/503/504 a bounded number of times. Completes with the
      * final response head whatever its status; fails with
-     * {@link UpstreamException} when no response could be had.
+     * {@link UpstreamException} when no response could be had, and with an
+     * {@link UpstreamStatusException} 429 without sending anything while the
+     * upstream's {@code Retry-After} (heard by this replica or another) runs.
      *
      * @param path absolute path on the upstream, e.g. {@code /v2/library/alpine/manifests/latest}
      * @param repository the repository the call is about, for the token scope; null for none
      */
     public CompletableFuture<UpstreamResponse> call(Upstream upstream, RequestKind kind, HttpMethod method,
                                                     String path, String repository, HttpHeaders headers) {
+        if (upstream.rateLimit().backingOff()) {
+            // The one gate every caller passes: cached or not, prefetch or client, nothing goes out.
+            Duration wait = upstream.rateLimit().retryAfter();
+            return CompletableFuture.failedFuture(new UpstreamStatusException(429, upstream.name()
+                    + " asked Gantry to wait; not asked again for " + Math.max(1, wait.toSeconds()) + "s", wait));
+        }
         UpstreamRequest request = new UpstreamRequest(method, upstream.base().resolve(path),
                 headers == null ? new DefaultHttpHeaders() : headers, upstream.readTimeout());
         String scope = repository == null ? null : "repository:" + repository + ":pull";

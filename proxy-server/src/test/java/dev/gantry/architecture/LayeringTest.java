@@ -86,6 +86,15 @@ class LayeringTest {
             .should().dependOnClassesThat().resideInAnyPackage("dev.gantry.http..", "dev.gantry.registry..",
                     "dev.gantry.storage..", "dev.gantry.hardware..", "dev.gantry.scan..");
 
+    /** The fleet talks through the bucket's metadata store and the upstreams' rate-limit state only. */
+    @ArchTest
+    static final ArchRule theFleetKnowsNoHttpRegistryOrBlobTier = noClasses()
+            .that().resideInAPackage("dev.gantry.fleet..")
+            .should().dependOnClassesThat(resideInAPackage("dev.gantry.storage..")
+                    .and(not(simpleNameStartingWith("MetadataStore").or(simpleNameStartingWith("StorageLayout")))))
+            .orShould().dependOnClassesThat().resideInAnyPackage("dev.gantry.http..", "dev.gantry.registry..",
+                    "io.netty.handler.codec.http..", "software.amazon..");
+
     /** Its records live in the metadata store; blobs and artifacts go through the registry. */
     @ArchTest
     static final ArchRule theHardwareExtensionNeverTouchesABlobTier = noClasses()

@@ -255,4 +255,23 @@ class ConfigLoaderTest {
         assertThatThrownBy(() -> load("auth:\n  rules:\n    - {prefix: a/, users: [x], actions: [own]}\n"))
                 .isInstanceOf(ConfigException.class).hasMessageContaining("pull, push, delete or admin");
     }
+
+    @Test
+    void fleetDefaultsMakeAFleetOfOneWithSecondHeartbeatsAndHalfSecondPolls() {
+        FleetConfig f = load("").fleet();
+        assertThat(f.id()).isNull();
+        assertThat(f.members()).isEmpty();
+        assertThat(f.heartbeat()).isEqualTo(java.time.Duration.ofSeconds(1));
+        assertThat(f.poll()).isEqualTo(java.time.Duration.ofMillis(500));
+        assertThat(f.memberTtl()).isEqualTo(java.time.Duration.ofSeconds(5));
+    }
+
+    @Test
+    void aWrongFleetSettingIsNamedWithWhatWasExpected() {
+        assertThatThrownBy(() -> load("fleet:\n  members: [gantry-1]\n  memberTtl: 1s\n  id: a/b\n"))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageContaining("'fleet.members': expected host:port, got 'gantry-1'")
+                .hasMessageContaining("'fleet.memberTtl': expected at least twice fleet.heartbeat")
+                .hasMessageContaining("'fleet.id'");
+    }
 }

@@ -304,14 +304,19 @@ class PrefetchTest {
         await("every blob skipped", () -> prefetched("skipped_rate_limited") == image.blobs().size());
         assertThat(blobGets("test/limited")).as("3 pulls left, 10 kept in reserve").isZero();
 
-        upstream.stubFor(get(urlPathEqualTo("/v2/test/busy/manifests/1")).willReturn(aResponse().withStatus(429)
-                .withHeader("Retry-After", "300").withHeader("ratelimit-remaining", "80;w=21600")));
         TestImage other = TestImage.builder().seed(9).layers(2, 100_000).build();
         serve("test/limited", "2", other, 0, null);
-        assertThat(manifest("test/busy", "1").status()).isEqualTo(429);
-        assertThat(manifest("test/limited", other.digest().toString()).status()).isEqualTo(200);
-        await("every blob of the second image skipped",
+        // Cached before the 429: while Retry-After runs nothing is fetched upstream, manifests included.
+        assertThat(manifest("test/limited", "2").status()).isEqualTo(200);
+        await("every blob of both images skipped for the low budget",
                 () -> prefetched("skipped_rate_limited") == image.blobs().size() + other.blobs().size());
+        upstream.stubFor(get(urlPathEqualTo("/v2/test/busy/manifests/1")).willReturn(aResponse().withStatus(429)
+                .withHeader("Retry-After", "3600").withHeader("ratelimit-remaining", "80;w=21600")));
+        assertThat(manifest("test/busy", "1").status()).isEqualTo(429);
+        clock.advance(Duration.ofMinutes(6)); // past the time a served manifest is not planned again
+        assertThat(manifest("test/limited", other.digest().toString()).status()).isEqualTo(200);
+        await("every blob of the second image skipped again, now for Retry-After",
+                () -> prefetched("skipped_rate_limited") == image.blobs().size() + 2L * other.blobs().size());
         assertThat(upstream.findAll(getRequestedFor(urlPathMatching("/v2/test/limited/blobs/.*")))).as("Retry-After runs").isEmpty();
     }
 }

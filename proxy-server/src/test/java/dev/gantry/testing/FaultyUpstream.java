@@ -230,7 +230,9 @@ public final class FaultyUpstream implements AutoCloseable {
 
     private static void error(OutputStream out, int status, boolean headOnly) throws IOException {
         byte[] json = ("{\"errors\":[{\"code\":\"X\",\"message\":\"injected " + status + "\"}]}").getBytes(StandardCharsets.ISO_8859_1);
-        head(out, status, "application/json", json.length, true);
+        // An injected 429 asks for no wait: Gantry honours Retry-After (60 s when absent) by sending
+        // nothing at all, which would end the soak's stream of faults after the first one.
+        head(out, status, status == 429 ? "application/json\r\nRetry-After: 0" : "application/json", json.length, true);
         body(out, json, 0, headOnly ? 0 : json.length);
     }
 

@@ -232,6 +232,31 @@ class DockerHubProtocolTest {
     }
 
     @Test
+    void whileRetryAfterRunsATagThatIsNotCachedIsNotAskedUpstreamAndGetsTooManyRequests() {
+        requireBearer("library/alpine", "tok-1");
+        serveImage("library/alpine", "3", "tok-1");
+        hub.stubFor(get(urlPathEqualTo("/v2/library/alpine/manifests/4")).atPriority(3)
+                .willReturn(aResponse().withStatus(429).withHeader("Retry-After", "300")
+                        .withBody("{\"errors\":[{\"code\":\"TOOMANYREQUESTS\",\"message\":\"You have reached your pull rate limit\"}]}")));
+        startGantry(false);
+        assertThat(http.get("/v2/alpine/manifests/4", "Accept", MediaTypes.OCI_MANIFEST).status()).as("the hub's own 429").isEqualTo(429);
+        int asked = hub.getAllServeEvents().size();
+
+        Http.Response uncached = http.get("/v2/alpine/manifests/3", "Accept", MediaTypes.OCI_MANIFEST);
+        assertThat(uncached.status()).isEqualTo(429);
+        assertThat(uncached.text()).contains("TOOMANYREQUESTS").contains("not cached");
+        assertThat(Long.parseLong(uncached.header("Retry-After"))).isBetween(290L, 300L);
+        Http.Response blob = http.get("/v2/alpine/blobs/" + image.layers().get(0).digest());
+        assertThat(blob.status()).isEqualTo(429);
+        assertThat(blob.text()).contains("TOOMANYREQUESTS");
+        assertThat(hub.getAllServeEvents()).as("no upstream request, token included, while Retry-After runs").hasSize(asked);
+
+        clock.advance(Duration.ofSeconds(301));
+        assertThat(http.get("/v2/alpine/manifests/3", "Accept", MediaTypes.OCI_MANIFEST).status()).as("asks again after Retry-After").isEqualTo(200);
+        assertThat(hub.getAllServeEvents().size()).isGreaterThan(asked);
+    }
+
+    @Test
     void serverErrorsAreRetriedBeforeGivingUp() {
         hub.stubFor(get(urlPathEqualTo("/v2/library/alpine/manifests/3")).inScenario("flaky").whenScenarioStateIs(Scenario.STARTED)
                 .willReturn(aResponse().withStatus(503)).willSetStateTo("second"));

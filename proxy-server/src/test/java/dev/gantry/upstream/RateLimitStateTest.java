@@ -50,4 +50,35 @@ class RateLimitStateTest {
         assertThat(state.snapshot().remaining()).isEqualTo(-1);
         assertThat(state.retryAfter()).isEqualTo(Duration.ofSeconds(60));
     }
+
+    @Test
+    void aNewerReadingFromAnotherReplicaReplacesRemainingAndAnOlderOneDoesNot() {
+        state.record(200, new DefaultHttpHeaders().set("ratelimit-limit", "100;w=21600").set("ratelimit-remaining", "76"));
+        Instant mine = state.snapshot().updatedAt();
+        state.adopt(new RateLimitState.Snapshot(100, 80, Duration.ofHours(6), null, mine.minusSeconds(1)));
+        assertThat(state.snapshot().remaining()).as("older reading ignored").isEqualTo(76);
+        state.adopt(new RateLimitState.Snapshot(100, 70, Duration.ofHours(6), null, mine.plusMillis(1)));
+        assertThat(state.snapshot().remaining()).isEqualTo(70);
+    }
+
+    @Test
+    void aRetryAfterAnotherReplicaHeardHoldsHereEvenWhenOurReadingIsNewer() {
+        Instant other = clock.instant();
+        clock.advance(Duration.ofSeconds(1));
+        state.record(200, new DefaultHttpHeaders().set("ratelimit-remaining", "5"));
+        state.adopt(new RateLimitState.Snapshot(100, 0, null, other.plusSeconds(30), other));
+        assertThat(state.backingOff()).isTrue();
+        assertThat(state.snapshot().remaining()).as("our newer reading kept").isEqualTo(5);
+        assertThat(state.retryAfter()).isEqualTo(Duration.ofSeconds(29));
+    }
+
+    @Test
+    void onlyWhatThisReplicaLearnsIsAnnounced() {
+        int[] heard = new int[1];
+        state.onLearned(() -> heard[0]++);
+        state.record(200, new DefaultHttpHeaders().set("ratelimit-remaining", "5"));
+        state.record(200, new DefaultHttpHeaders());
+        state.adopt(new RateLimitState.Snapshot(100, 4, null, null, clock.instant().plusSeconds(1)));
+        assertThat(heard[0]).isEqualTo(1);
+    }
 }

@@ -1,0 +1,266 @@
+package dev.gantry.fleet;
+
+import dev.gantry.config.FleetConfig;
+import dev.gantry.storage.MetadataStore;
+import dev.gantry.storage.StorageLayout;
+import dev.gantry.upstream.RateLimitState;
+import dev.gantry.upstream.Upstream;
+import java.io.IOException;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * This replica's place in the fleet of replicas sharing a bucket. Every
+ * {@code fleet.heartbeat} it writes {@code fleet/members/<id>} (address,
+ * start, version, and each upstream's rate-limit state); every {@code
+ * fleet.poll} it lists and reads the others' records: a record younger than
+ * {@code fleet.memberTtl} is a live member, and every record's rate-limit
+ * readings are merged into this replica's {@link RateLimitState}s (newer
+ * remaining wins, the later {@code Retry-After} holds). What this replica
+ * learns from an upstream is written at once, so the others know it within
+ * one poll plus two bucket round trips; a 429 thus stops the fleet.
+ *
+ * <p>Why the bucket rather than pushing to peers over HTTP: it is the one
+ * thing every replica already shares and trusts, it needs no new endpoint or
+ * peer credentials, and a reading outlives the replica that made it (a
+ * replica started during a {@code Retry-After} learns it from the record).
+ * The cost is a LIST and one GET per member per poll.
+ *
+ * <p>Without a shared store it is a fleet of one plus the configured
+ * members, and nothing is written. Thread-safe; the bucket work runs on the
+ * injected single-threaded scheduler, never on the caller's thread.
+ */
+public final class Fleet implements AutoCloseable {
+
+    private static final Logger log = LoggerFactory.getLogger(Fleet.class);
+    /** A dead replica's record is removed this many member TTLs after its last beat (once its Retry-After passed). */
+    private static final int FORGET_AFTER_TTLS = 12;
+
+    private final String id;
+    private final Supplier<String> addressSource;
+    private volatile String address;
+    private final String version;
+    private final MetadataStore shared;
+    private final List<Upstream> upstreams;
+    private final FleetConfig config;
+    private final Clock clock;
+    private final ScheduledExecutorService scheduler;
+    private final Instant startedAt;
+    private final AtomicBoolean dirty = new AtomicBoolean();
+    private volatile List<Member> peers = List.of();
+    private volatile Instant lastSync;
+    private volatile boolean failing;
+    private Instant nextHeartbeat = Instant.MIN;
+
+    /**
+     * @param address this replica's advertised {@code host:port}, asked when first needed (after binding)
+     * @param shared the bucket's metadata store, or null without one (a fleet of one)
+     * @param scheduler single-threaded; the caller shuts it down after {@link #close}
+     */
+    public Fleet(String id, Supplier<String> address, String version, MetadataStore shared, List<Upstream> upstreams,
+                 FleetConfig config, Clock clock, ScheduledExecutorService scheduler) {
+        this.id = Objects.requireNonNull(id, "id");
+        this.addressSource = Objects.requireNonNull(address, "address");
+        this.version = Objects.requireNonNull(version, "version");
+        this.shared = shared;
+        this.upstreams = List.copyOf(upstreams);
+        this.config = Objects.requireNonNull(config, "config");
+        this.clock = Objects.requireNonNull(clock, "clock");
+        this.scheduler = Objects.requireNonNull(scheduler, "scheduler");
+        this.startedAt = clock.instant();
+    }
+
+    /** Starts heartbeats and polling (nothing without a shared store). */
+    public void start() {
+        if (shared == null) {
+            return;
+        }
+        // What this replica hears from an upstream goes out at once, not with the next heartbeat.
+        upstreams.forEach(u -> u.rateLimit().onLearned(() -> {
+            if (!dirty.getAndSet(true)) {
+                scheduler.execute(this::publishIfDirty);
+            }
+        }));
+        // At a fixed rate: a slow bucket round trip must not stretch the propagation delay further.
+        scheduler.scheduleAtFixedRate(this::tick, 0, config.poll().toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    public String id() {
+        return id;
+    }
+
+    /** The advertised address, worked out once (it may mean a host-name lookup); null before the server is bound. */
+    private String address() {
+        String a = address;
+        if (a == null) {
+            a = addressSource.get();
+            address = a;
+        }
+        return a;
+    }
+
+    /** This replica first, then the live members the bucket shows, then configured ones not among them. */
+    public List<Member> members() {
+        List<Member> out = new ArrayList<>();
+        out.add(new Member(id, address(), version, startedAt, null, "self"));
+        Set<String> addresses = new HashSet<>();
+        addresses.add(address());
+        for (Member m : peers) {
+            out.add(m);
+            addresses.add(m.address());
+        }
+        for (String a : config.members()) {
+            if (addresses.add(a)) {
+                out.add(new Member(a, a, null, null, null, "static"));
+            }
+        }
+        return out;
+    }
+
+    /** The fleet's part of the status page: members, each upstream's budget as the fleet knows it, sync state. */
+    public Map<String, Object> status() {
+        Map<String, Object> out = new LinkedHashMap<>();
+        out.put("self", id);
+        out.put("discovery", shared == null ? (config.members().isEmpty() ? "none" : "static") : "bucket");
+        List<Map<String, Object>> members = members().stream().map(m -> {
+            Map<String, Object> e = new LinkedHashMap<>();
+            e.put("id", m.id());
+            e.put("address", m.address());
+            e.put("version", m.version());
+            e.put("startedAt", m.startedAt() == null ? null : m.startedAt().toString());
+            e.put("heartbeatAt", m.heartbeatAt() == null ? null : m.heartbeatAt().toString());
+            e.put("source", m.source());
+            return e;
+        }).toList();
+        out.put("members", members);
+        Map<String, Object> budgets = new LinkedHashMap<>();
+        for (Upstream u : upstreams) {
+            RateLimitState.Snapshot s = u.rateLimit().snapshot();
+            Map<String, Object> b = new LinkedHashMap<>();
+            b.put("limit", s.limit());
+            b.put("remaining", s.remaining());
+            b.put("backingOff", u.rateLimit().backingOff());
+            b.put("retryAfterSeconds", u.rateLimit().retryAfter().toSeconds());
+            b.put("updatedAt", s.updatedAt() == null ? null : s.updatedAt().toString());
+            budgets.put(u.name(), b);
+        }
+        out.put("budget", budgets);
+        out.put("lastSync", lastSync == null ? null : lastSync.toString());
+        return out;
+    }
+
+    private void tick() {
+        try {
+            Instant now = clock.instant();
+            if (dirty.getAndSet(false) || !now.isBefore(nextHeartbeat)) {
+                publish(now);
+            }
+            read(now);
+            lastSync = now;
+            if (failing) {
+                failing = false;
+                log.info("fleet: the bucket answers again");
+            }
+        } catch (IOException | RuntimeException e) {
+            if (!failing) {
+                failing = true;
+                log.warn("fleet: cannot reach the bucket; members and rate-limit readings are as last seen: {}", e.toString());
+            }
+        }
+    }
+
+    private void publishIfDirty() {
+        if (dirty.getAndSet(false)) {
+            try {
+                publish(clock.instant());
+            } catch (IOException | RuntimeException e) {
+                dirty.set(true); // the next tick tries again
+                log.debug("fleet: publishing a rate-limit reading failed", e);
+            }
+        }
+    }
+
+    private void publish(Instant now) throws IOException {
+        Map<String, MemberRecord.Budget> budgets = new LinkedHashMap<>();
+        upstreams.forEach(u -> budgets.put(u.name(), MemberRecord.Budget.of(u.rateLimit().snapshot())));
+        MemberRecord self = new MemberRecord(id, address(), version, startedAt.toEpochMilli(), now.toEpochMilli(), budgets);
+        shared.put(StorageLayout.fleetMemberKey(id), self.toJson());
+        nextHeartbeat = now.plus(config.heartbeat());
+    }
+
+    private void read(Instant now) throws IOException {
+        List<Member> live = new ArrayList<>();
+        for (String other : shared.list(StorageLayout.FLEET_MEMBERS_PREFIX)) {
+            if (other.equals(id)) {
+                continue;
+            }
+            MemberRecord r;
+            try {
+                var bytes = shared.get(StorageLayout.fleetMemberKey(other));
+                if (bytes.isEmpty()) {
+                    continue;
+                }
+                r = MemberRecord.parse(bytes.get());
+            } catch (IOException e) {
+                log.debug("fleet: skipping unreadable record {}: {}", other, e.toString());
+                continue;
+            }
+            adopt(r);
+            Instant beat = Instant.ofEpochMilli(r.heartbeatAt());
+            Duration age = Duration.between(beat, now);
+            if (age.compareTo(config.memberTtl()) < 0) {
+                live.add(new Member(r.id(), r.address(), r.version(), MemberRecord.instant(r.startedAt()), beat, "bucket"));
+            } else if (age.compareTo(config.memberTtl().multipliedBy(FORGET_AFTER_TTLS)) > 0 && !holdsARetryAfter(r, now)) {
+                shared.delete(StorageLayout.fleetMemberKey(other));
+            }
+        }
+        peers = List.copyOf(live);
+    }
+
+    private void adopt(MemberRecord r) {
+        for (Upstream u : upstreams) {
+            MemberRecord.Budget b = r.budgets().get(u.name());
+            if (b != null) {
+                u.rateLimit().adopt(b.snapshot());
+            }
+        }
+    }
+
+    private static boolean holdsARetryAfter(MemberRecord r, Instant now) {
+        return r.budgets().values().stream().anyMatch(b -> b.retryAfterUntil() > now.toEpochMilli());
+    }
+
+    /** Stops announcing and removes this replica's record, so the others drop it at once. */
+    @Override
+    public void close() {
+        upstreams.forEach(u -> u.rateLimit().onLearned(null));
+        if (shared == null) {
+            return;
+        }
+        try {
+            if (!holdsARetryAfterNow()) {
+                shared.delete(StorageLayout.fleetMemberKey(id));
+            }
+        } catch (IOException | RuntimeException e) {
+            log.debug("fleet: removing this replica's record failed; it expires by itself", e);
+        }
+    }
+
+    private boolean holdsARetryAfterNow() {
+        return upstreams.stream().anyMatch(u -> u.rateLimit().backingOff());
+    }
+}

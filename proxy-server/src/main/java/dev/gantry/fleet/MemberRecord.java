@@ -1,0 +1,77 @@
+package dev.gantry.fleet;
+
+import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
+import com.fasterxml.jackson.annotation.JsonProperty;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.gantry.upstream.RateLimitState;
+import java.io.IOException;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Map;
+
+/**
+ * What one replica writes to {@code fleet/members/<id>} in the bucket: who it
+ * is, when it last beat, and each upstream's rate-limit state as it knows it.
+ * Times are epoch milliseconds (0: unknown); unknown fields are ignored, so a
+ * newer replica may add some without breaking an older one.
+ */
+@JsonIgnoreProperties(ignoreUnknown = true)
+record MemberRecord(
+        @JsonProperty("id") String id,
+        @JsonProperty("address") String address,
+        @JsonProperty("version") String version,
+        @JsonProperty("startedAt") long startedAt,
+        @JsonProperty("heartbeatAt") long heartbeatAt,
+        @JsonProperty("budgets") Map<String, Budget> budgets) {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    MemberRecord {
+        budgets = budgets == null ? Map.of() : Map.copyOf(budgets);
+    }
+
+    /** One upstream's {@link RateLimitState.Snapshot}, as written. */
+    @JsonIgnoreProperties(ignoreUnknown = true)
+    record Budget(
+            @JsonProperty("limit") long limit,
+            @JsonProperty("remaining") long remaining,
+            @JsonProperty("windowSeconds") long windowSeconds,
+            @JsonProperty("retryAfterUntil") long retryAfterUntil,
+            @JsonProperty("updatedAt") long updatedAt) {
+
+        static Budget of(RateLimitState.Snapshot s) {
+            return new Budget(s.limit(), s.remaining(), s.window() == null ? -1 : s.window().toSeconds(),
+                    millis(s.retryAfterUntil()), millis(s.updatedAt()));
+        }
+
+        RateLimitState.Snapshot snapshot() {
+            return new RateLimitState.Snapshot(limit, remaining, windowSeconds < 0 ? null : Duration.ofSeconds(windowSeconds),
+                    instant(retryAfterUntil), instant(updatedAt));
+        }
+    }
+
+    byte[] toJson() {
+        try {
+            return JSON.writeValueAsBytes(this);
+        } catch (IOException e) {
+            throw new IllegalStateException("a member record always serializes", e);
+        }
+    }
+
+    /** @throws IOException when the bytes are not a member record */
+    static MemberRecord parse(byte[] json) throws IOException {
+        MemberRecord r = JSON.readValue(json, MemberRecord.class);
+        if (r.id == null || r.address == null) {
+            throw new IOException("member record without id or address");
+        }
+        return r;
+    }
+
+    static long millis(Instant i) {
+        return i == null ? 0 : i.toEpochMilli();
+    }
+
+    static Instant instant(long millis) {
+        return millis <= 0 ? null : Instant.ofEpochMilli(millis);
+    }
+}
