@@ -13,6 +13,7 @@ import java.util.Queue;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -48,9 +49,11 @@ class TieredMetadataStoreTest extends MetadataStoreContract {
         return tiered;
     }
 
+    /** Lets shared writes still queued land before the temporary directory is deleted under them. */
     @AfterEach
-    void stop() {
-        background.shutdownNow();
+    void stop() throws InterruptedException {
+        background.shutdown();
+        assertThat(background.awaitTermination(10, TimeUnit.SECONDS)).as("background writes finished").isTrue();
     }
 
     @Override
