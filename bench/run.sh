@@ -498,7 +498,8 @@ fi
 {
     echo "date $(date -Is)"
     echo "host $(nproc) cores, $(free -m | awk '/Mem:/ {print $2}') MB; load at start: $(cut -d' ' -f1-3 /proc/loadavg)"
-    echo "gantry $(cd "$ROOT" && git rev-parse --short HEAD 2>/dev/null) $(stat -c %y "$GANTRY_JAR" 2>/dev/null | cut -d. -f1)"
+    echo "gantry $(cd "$ROOT" && git rev-parse --short HEAD 2>/dev/null) ${JAR:-$GANTRY_JAR} $(stat -c %y "${JAR:-$GANTRY_JAR}" 2>/dev/null | cut -d. -f1)"
+    [ -z "$BASE_JAR" ] || echo "gantry-base $BASE_JAR $(stat -c %y "$BASE_JAR" 2>/dev/null | cut -d. -f1)"
     echo "java $(java -version 2>&1 | head -1); bin/gantry $(grep -A1 '^default_opts=' "$ROOT/bin/gantry" | tr -s ' \n' ' ' | sed 's/default_opts=//'); GANTRY_JAVA_OPTS=$GANTRY_JAVA_OPTS"
     echo "$(nginx -v 2>&1); $(docker-registry --version); $(skopeo --version); $(wrk --version 2>&1 | head -1)"
     echo "runs $RUNS, wrk ${DURATION}s (+${WARMUP}s warm-up) -t2 -c$CONNS (big blob -c$BIG_CONNS), big blob ${BIG_MB} MB,"
