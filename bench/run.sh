@@ -29,6 +29,9 @@ BIG_CONNS=8        # connections for the 512 MB MB/s test
 MANY_CONNS=1000
 CONC_PULLS=8
 CACHES="gantry distribution nginx-proxy nginx-static"
+JAR=""             # --jar: the Gantry jar to run (default: bin/gantry's, rebuilt when stale)
+BASE_JAR=""        # --base-jar: a second Gantry build, run as cache gantry-base
+PHASES="blob100k blob1m blobbig manifest memory cold"
 PORT_BASE=${BENCH_PORT_BASE:-17300}
 OUT=$HERE/out
 # Gantry runs through bin/gantry, with the JVM flags operators get; these are added to them.
@@ -52,6 +55,15 @@ Options (defaults in brackets):
   --mbit N          bandwidth cap of the forwarder [$MBIT]
   --tag-ttl S       tag TTL of Gantry and nginx [$TAG_TTL]
   --out DIR         where data, logs and results go [$OUT]
+  --jar JAR         run this Gantry jar as cache gantry [bin/gantry's own,
+                    rebuilt when the sources are newer]
+  --base-jar JAR    also run this Gantry jar (e.g. a build of an older commit)
+                    as cache gantry-base, configured as gantry: a before/after
+                    comparison within one run
+  --phases LIST     which measurements follow the pulls (always run): a
+                    comma-separated subset of blob100k, blob1m, blobbig,
+                    manifest, memory, cold (concurrent cold pulls)
+                    [${PHASES// /,}]
 Environment: BENCH_PORT_BASE [17300] (ports BASE..BASE+20),
   GANTRY_JAVA_OPTS (JVM flags added to bin/gantry's) [$GANTRY_JAVA_OPTS]
 EOF
@@ -68,6 +80,9 @@ while [ $# -gt 0 ]; do
         --mbit) MBIT=$2; shift ;;
         --tag-ttl) TAG_TTL=$2; shift ;;
         --out) OUT=$2; shift ;;
+        --jar) JAR=$(realpath "$2"); shift ;;
+        --base-jar) BASE_JAR=$(realpath "$2"); shift ;;
+        --phases) PHASES=${2//,/ }; shift ;;
         -h|--help) usage; exit 0 ;;
         *) echo "unknown option $1 (see --help)" >&2; exit 2 ;;
     esac
@@ -82,7 +97,7 @@ UP_PORT=$PORT_BASE
 FWD_PORT=$((PORT_BASE + 1))
 CTL_PORT=$((PORT_BASE + 2))
 declare -A CACHE_PORT=([gantry]=$((PORT_BASE + 10)) [gantry-nolog]=$((PORT_BASE + 11)) [gantry-nomem]=$((PORT_BASE + 15))
-                       [gantry-serial]=$((PORT_BASE + 16))
+                       [gantry-serial]=$((PORT_BASE + 16)) [gantry-base]=$((PORT_BASE + 17))
                        [distribution]=$((PORT_BASE + 12)) [nginx-proxy]=$((PORT_BASE + 13)) [nginx-static]=$((PORT_BASE + 14)))
 WORKERS=$(nproc)
 
@@ -284,14 +299,15 @@ start_cache() {
     rm -rf "$dir"
     mkdir -p "$dir/tmp"
     case "$name" in
-        gantry|gantry-nolog|gantry-nomem|gantry-serial)
-            local access=true memory=32MiB opts=$GANTRY_JAVA_OPTS
+        gantry|gantry-nolog|gantry-nomem|gantry-serial|gantry-base)
+            local access=true memory=32MiB opts=$GANTRY_JAVA_OPTS jar=$JAR
+            [ "$name" = gantry-base ] && jar=$BASE_JAR
             [ "$name" = gantry-nolog ] && access=false
             [ "$name" = gantry-nomem ] && memory=0
             [ "$name" = gantry-serial ] && opts="$opts -XX:-UseG1GC -XX:+UseSerialGC"
             sed -e "s|@PORT@|$port|" -e "s|@FWD@|$FWD_PORT|" -e "s|@DIR@|$dir|" -e "s|@TAG_TTL@|$TAG_TTL|" \
                 -e "s|@ACCESS_LOG@|$access|g" -e "s|@MEMORY@|$memory|g" "$HERE/conf/gantry.yaml" > "$dir/gantry.yaml"
-            GANTRY_JAVA_OPTS=$opts start "$name" "$dir/server.log" "$ROOT/bin/gantry" serve --config "$dir/gantry.yaml"
+            GANTRY_JAR=$jar GANTRY_JAVA_OPTS=$opts start "$name" "$dir/server.log" "$ROOT/bin/gantry" serve --config "$dir/gantry.yaml"
             wait_http "http://127.0.0.1:$port/readyz" 60 ;;
         distribution)
             sed -e "s|@PORT@|$port|" -e "s|@FWD@|$FWD_PORT|" -e "s|@DIR@|$dir|" "$HERE/conf/distribution-proxy.yml" > "$dir/config.yml"
@@ -308,6 +324,7 @@ start_cache() {
 }
 
 is_cache() { [ "$1" != nginx-static ]; }
+phase() { [[ " $PHASES " == *" $1 "* ]]; }
 
 pull() { # PORT DEST [IMAGE]
     skopeo --policy "$RUN_DIR/policy.json" copy -q --src-tls-verify=false --src-authfile "$RUN_DIR/auth.json" \
@@ -389,24 +406,24 @@ hot_paths() {
         wrk_run jit-manifest "$(base_of "$CACHE")/bench/pull/manifests/1" "$CONNS" 5 -H "$accept" >/dev/null
         quiesce
     done
-    for CACHE in "${order[@]}"; do
+    phase blob100k && for CACHE in "${order[@]}"; do
         read -r rps mbps err cpu <<< "$(measure blob100k "$(base_of "$CACHE")/bench/blobs/blobs/$BLOB_100K" "$CONNS" "$DURATION")"
         record blob100k_rps "$rps"; record blob100k_errors "$err"; record blob100k_cpu_us "$cpu"
         note_peak "$CACHE"
     done
-    for CACHE in "${order[@]}"; do
+    phase blob1m && for CACHE in "${order[@]}"; do
         read -r rps mbps err cpu <<< "$(measure blob1m "$(base_of "$CACHE")/bench/blobs/blobs/$BLOB_1M" "$CONNS" "$DURATION")"
         record blob1m_rps "$rps"; record blob1m_mbps "$mbps"; record blob1m_errors "$err"; record blob1m_cpu_us "$cpu"
         note_peak "$CACHE"
     done
-    for CACHE in "${order[@]}"; do
+    phase blobbig && for CACHE in "${order[@]}"; do
         read -r rps mbps err cpu cpugb <<< "$(measure blobbig "$(base_of "$CACHE")/bench/blobs/blobs/$BLOB_BIG" "$BIG_CONNS" "$DURATION")"
         record blobbig_mbps "$mbps"; record blobbig_errors "$err"; record blobbig_cpu_ms_per_gb "$cpugb"
         note_peak "$CACHE"
     done
     # Tags through the emulated hub, so each revalidation costs what it would.
     hub_like
-    for CACHE in "${order[@]}"; do
+    phase manifest && for CACHE in "${order[@]}"; do
         local url
         url="$(base_of "$CACHE")/bench/pull/manifests/1"
         wrk_run manifest-warmup "$url" "$CONNS" "$WARMUP" -H "$accept" >/dev/null
@@ -418,6 +435,7 @@ hot_paths() {
         quiesce
         note_peak "$CACHE"
     done
+    return 0 # a phase left out must not end the script (set -e)
 }
 
 # Phase 3, per cache: 64 big-blob downloads at once (peak RSS), then 1,000 keep-alive connections
@@ -480,7 +498,8 @@ fi
 {
     echo "date $(date -Is)"
     echo "host $(nproc) cores, $(free -m | awk '/Mem:/ {print $2}') MB; load at start: $(cut -d' ' -f1-3 /proc/loadavg)"
-    echo "gantry $(cd "$ROOT" && git rev-parse --short HEAD 2>/dev/null) $(stat -c %y "$GANTRY_JAR" 2>/dev/null | cut -d. -f1)"
+    echo "gantry $(cd "$ROOT" && git rev-parse --short HEAD 2>/dev/null) ${JAR:-$GANTRY_JAR} $(stat -c %y "${JAR:-$GANTRY_JAR}" 2>/dev/null | cut -d. -f1)"
+    [ -z "$BASE_JAR" ] || echo "gantry-base $BASE_JAR $(stat -c %y "$BASE_JAR" 2>/dev/null | cut -d. -f1)"
     echo "java $(java -version 2>&1 | head -1); bin/gantry $(grep -A1 '^default_opts=' "$ROOT/bin/gantry" | tr -s ' \n' ' ' | sed 's/default_opts=//'); GANTRY_JAVA_OPTS=$GANTRY_JAVA_OPTS"
     echo "$(nginx -v 2>&1); $(docker-registry --version); $(skopeo --version); $(wrk --version 2>&1 | head -1)"
     echo "runs $RUNS, wrk ${DURATION}s (+${WARMUP}s warm-up) -t2 -c$CONNS (big blob -c$BIG_CONNS), big blob ${BIG_MB} MB,"
@@ -497,8 +516,10 @@ for RUN in $(seq "$RUNS"); do
     log "run $RUN/$RUNS, order: ${ORDER[*]}"
     for CACHE in "${ORDER[@]}"; do pulls "$CACHE"; done
     hot_paths "${ORDER[@]}"
-    for CACHE in "${ORDER[@]}"; do memory_and_connections "$CACHE"; done
     for CACHE in "${ORDER[@]}"; do
+        if phase memory; then memory_and_connections "$CACHE"; else stop "$CACHE"; fi
+    done
+    phase cold && for CACHE in "${ORDER[@]}"; do
         if is_cache "$CACHE"; then concurrent_cold "$CACHE"; fi
     done
     rm -rf "$RUN_DIR"/"$RUN"-*/data "$RUN_DIR"/"$RUN"-*/cache

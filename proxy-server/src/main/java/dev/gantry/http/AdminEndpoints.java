@@ -53,11 +53,11 @@ final class AdminEndpoints {
     /** {@code GET cache/repositories}: the repositories the cache holds that the caller administers, paged. */
     void repositories(Exchange ex) {
         Caller caller = auth.caller(ex);
-        Integer n = RegistryEndpoints.pageSize(ex.param("n"));
+        Integer n = Pagination.pageSize(ex.param("n"));
         answer(ex, cache.repositories(n, ex.param("last"), repo -> auth.administers(ex, caller, repo)).thenApply(page -> {
-            FullHttpResponse r = RegistryEndpoints.json(HttpResponseStatus.OK, Map.of("repositories", page.repositories()));
+            FullHttpResponse r = Responses.json(HttpResponseStatus.OK, Map.of("repositories", page.repositories()));
             if (page.next() != null) {
-                r.headers().set("Link", RegistryEndpoints.nextLink(ex, "/v2/_gantry/cache/repositories", n, page.next()));
+                r.headers().set("Link", Pagination.nextLink(ex, "/v2/_gantry/cache/repositories", n, page.next()));
             }
             return r;
         }));
@@ -66,7 +66,7 @@ final class AdminEndpoints {
     /** {@code GET cache/repositories/<name>}; {@code path} is what follows {@code /v2/_gantry/}, raw. */
     void repository(Exchange ex, String path) {
         Repository repo = admin(ex, path.substring("cache/repositories/".length()));
-        answer(ex, cache.repository(repo).thenApply(m -> RegistryEndpoints.json(HttpResponseStatus.OK, m)));
+        answer(ex, cache.repository(repo).thenApply(m -> Responses.json(HttpResponseStatus.OK, m)));
     }
 
     /** {@code DELETE cache/<name>[/manifests/<reference>]}: evicts a repository or one image. */
@@ -75,18 +75,18 @@ final class AdminEndpoints {
         int at = rest.lastIndexOf("/manifests/");
         if (at > 0) {
             Repository repo = admin(ex, rest.substring(0, at));
-            Reference ref = Reference.parse(PushEndpoints.decode(rest.substring(at + "/manifests/".length())));
-            answer(ex, cache.evictImage(repo, ref).thenApply(m -> RegistryEndpoints.json(HttpResponseStatus.OK, m)));
+            Reference ref = Reference.parse(Responses.decode(rest.substring(at + "/manifests/".length())));
+            answer(ex, cache.evictImage(repo, ref).thenApply(m -> Responses.json(HttpResponseStatus.OK, m)));
         } else {
             Repository repo = admin(ex, rest);
-            answer(ex, cache.evictRepository(repo).thenApply(m -> RegistryEndpoints.json(HttpResponseStatus.OK, m)));
+            answer(ex, cache.evictRepository(repo).thenApply(m -> Responses.json(HttpResponseStatus.OK, m)));
         }
     }
 
     /** {@code GET pins}: the pins in repositories the caller administers. */
     void pins(Exchange ex) {
         Caller caller = auth.caller(ex);
-        ex.respond(RegistryEndpoints.json(HttpResponseStatus.OK, Map.of("pins", cache.pins(repo -> auth.administers(ex, caller, repo)))));
+        ex.respond(Responses.json(HttpResponseStatus.OK, Map.of("pins", cache.pins(repo -> auth.administers(ex, caller, repo)))));
     }
 
     /** {@code PUT} or {@code DELETE} {@code pins[/<image>]} (the image in the path or the body). */
@@ -103,7 +103,7 @@ final class AdminEndpoints {
         imageOf(ex, "warm", "warm").thenAccept(image -> {
             Repository repo = admin(ex, image.name());
             WarmJobs.Job job = warm.start(repo, image.reference(), repo.fullName() + image.suffix());
-            FullHttpResponse r = RegistryEndpoints.json(HttpResponseStatus.ACCEPTED, job.json());
+            FullHttpResponse r = Responses.json(HttpResponseStatus.ACCEPTED, job.json());
             r.headers().set(HttpHeaderNames.LOCATION, "/v2/_gantry/warm/" + job.id());
             ex.respond(r);
         }).exceptionally(e -> {
@@ -114,7 +114,7 @@ final class AdminEndpoints {
 
     /** {@code GET warm}: every warm job kept. */
     void jobs(Exchange ex) {
-        ex.respond(RegistryEndpoints.json(HttpResponseStatus.OK, Map.of("jobs", warm.all().stream().map(WarmJobs.Job::json).toList())));
+        ex.respond(Responses.json(HttpResponseStatus.OK, Map.of("jobs", warm.all().stream().map(WarmJobs.Job::json).toList())));
     }
 
     /** {@code GET warm/<id>}. */
@@ -124,7 +124,7 @@ final class AdminEndpoints {
             throw new RegistryException(ErrorCode.UNSUPPORTED, 404, "no warm job " + printable(path.substring(5))
                     + " (jobs are kept an hour after they end)", Map.of(), null);
         }
-        ex.respond(RegistryEndpoints.json(HttpResponseStatus.OK, job.json()));
+        ex.respond(Responses.json(HttpResponseStatus.OK, job.json()));
     }
 
     private void pin(Exchange ex, Image image, boolean put) {
@@ -134,7 +134,7 @@ final class AdminEndpoints {
         Repository repo = admin(ex, image.name());
         String tag = image.reference().tag();
         if (!put) {
-            answer(ex, cache.unpin(repo, tag).thenApply(m -> RegistryEndpoints.json(HttpResponseStatus.OK, m)));
+            answer(ex, cache.unpin(repo, tag).thenApply(m -> Responses.json(HttpResponseStatus.OK, m)));
             return;
         }
         String user = ex.caller() == null ? null : ex.caller().user();
@@ -142,13 +142,13 @@ final class AdminEndpoints {
             WarmJobs.Job job = cache.revalidate(repo, tag, warm);
             Map<String, Object> body = new LinkedHashMap<>(result.pin());
             body.put("warm", "/v2/_gantry/warm/" + job.id());
-            return RegistryEndpoints.json(result.created() ? HttpResponseStatus.CREATED : HttpResponseStatus.OK, body);
+            return Responses.json(result.created() ? HttpResponseStatus.CREATED : HttpResponseStatus.OK, body);
         }));
     }
 
     /** Checks the caller administers the repository a request names, and resolves it. */
     private Repository admin(Exchange ex, String rawName) {
-        Repository repo = endpoints.resolve(ex, PushEndpoints.decode(rawName));
+        Repository repo = endpoints.resolve(ex, Responses.decode(rawName));
         auth.requireAdmin(ex, repo);
         return repo;
     }
@@ -156,7 +156,7 @@ final class AdminEndpoints {
     /** The image in the path ({@code pins/<image>}) or, without one, in the JSON body's {@code image}. */
     private static CompletableFuture<Image> imageOf(Exchange ex, String path, String route) {
         if (path.startsWith(route + "/")) {
-            return CompletableFuture.completedFuture(parseImage(PushEndpoints.decode(path.substring(route.length() + 1))));
+            return CompletableFuture.completedFuture(parseImage(Responses.decode(path.substring(route.length() + 1))));
         }
         return ex.readBodyFully(MAX_BODY).thenApply(body -> {
             JsonNode image;

@@ -95,7 +95,7 @@ final class HardwareEndpoints {
             }
             Throwable cause = ErrorResponses.cause(e);
             if (cause instanceof TimeoutException || cause instanceof LayerScans.ScannerBusyException) {
-                FullHttpResponse accepted = RegistryEndpoints.json(HttpResponseStatus.ACCEPTED,
+                FullHttpResponse accepted = Responses.json(HttpResponseStatus.ACCEPTED,
                         Map.of("status", "scanning", "message", "the image's layers are being fetched and scanned; ask again"));
                 accepted.headers().set(HttpHeaderNames.RETRY_AFTER, "2");
                 ex.respond(accepted);

@@ -20,7 +20,6 @@ import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
-import io.netty.handler.codec.http.QueryStringDecoder;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -150,7 +149,7 @@ final class PushEndpoints {
     /** {@code PUT /v2/<name>/manifests/<reference>}. */
     void putManifest(Exchange ex, Repository repo, Reference reference) {
         if (!repo.isHosted()) {
-            throw readOnly(repo);
+            throw Responses.readOnly(repo);
         }
         String contentType = mediaType(ex.request().headers().get(HttpHeaderNames.CONTENT_TYPE));
         // Tags given as parameters are the spec's multi-tag push: by digest only, as a push by tag names its own.
@@ -196,11 +195,6 @@ final class PushEndpoints {
     }
 
     // ---- helpers -------------------------------------------------------------------------------
-
-    static RegistryException readOnly(Repository repo) {
-        return new RegistryException(ErrorCode.UNSUPPORTED, repo.requestedName() + " is mirrored read-only from "
-                + repo.namespace() + "; pushes go to hosted namespaces");
-    }
 
     /**
      * The request's {@code Content-Range}, or null when it has none. A
@@ -279,9 +273,5 @@ final class PushEndpoints {
         FullHttpResponse r = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, status, Unpooled.EMPTY_BUFFER);
         r.headers().set(HttpHeaderNames.CONTENT_LENGTH, 0);
         return r;
-    }
-
-    static String decode(String raw) {
-        return QueryStringDecoder.decodeComponent(raw);
     }
 }

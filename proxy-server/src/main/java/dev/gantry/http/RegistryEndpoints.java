@@ -1,13 +1,9 @@
 package dev.gantry.http;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.gantry.metrics.GantryMetrics;
 import dev.gantry.oci.Digest;
-import dev.gantry.oci.ErrorCode;
 import dev.gantry.oci.MediaTypes;
 import dev.gantry.oci.Reference;
-import dev.gantry.oci.RegistryException;
 import dev.gantry.registry.BlobResult;
 import dev.gantry.registry.BlobService;
 import dev.gantry.registry.CacheOutcome;
@@ -28,8 +24,6 @@ import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpVersion;
-import java.net.URLEncoder;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -40,8 +34,6 @@ import java.util.function.Predicate;
 
 /** The pull side of the distribution API: manifests, blobs, tags. */
 final class RegistryEndpoints {
-
-    private static final ObjectMapper JSON = new ObjectMapper();
 
     private final RepositoryResolver resolver;
     private final ManifestService manifests;
@@ -153,7 +145,7 @@ final class RegistryEndpoints {
     }
 
     void tags(Exchange ex, Repository repo, String rawName) {
-        Integer n = pageSize(ex.param("n"));
+        Integer n = Pagination.pageSize(ex.param("n"));
         String last = ex.param("last");
         tags.list(repo, n, last).whenComplete((page, error) -> {
             if (error != null) {
@@ -164,9 +156,9 @@ final class RegistryEndpoints {
             Map<String, Object> body = new LinkedHashMap<>();
             body.put("name", page.name());
             body.put("tags", page.tags());
-            FullHttpResponse response = json(HttpResponseStatus.OK, body);
+            FullHttpResponse response = Responses.json(HttpResponseStatus.OK, body);
             if (page.next() != null) {
-                response.headers().set("Link", nextLink(ex, "/v2/" + rawName + "/tags/list", n, page.next()));
+                response.headers().set("Link", Pagination.nextLink(ex, "/v2/" + rawName + "/tags/list", n, page.next()));
             }
             ex.respond(response);
         });
@@ -193,46 +185,18 @@ final class RegistryEndpoints {
 
     /** {@code GET /v2/_catalog}: hosted repositories, paged like tags. */
     void catalog(Exchange ex, Predicate<String> visible) {
-        Integer n = pageSize(ex.param("n"));
+        Integer n = Pagination.pageSize(ex.param("n"));
         catalog.list(n, ex.param("last"), visible).whenComplete((page, error) -> {
             if (error != null) {
                 ex.fail(error);
                 return;
             }
-            FullHttpResponse response = json(HttpResponseStatus.OK, Map.of("repositories", page.repositories()));
+            FullHttpResponse response = Responses.json(HttpResponseStatus.OK, Map.of("repositories", page.repositories()));
             if (page.next() != null) {
-                response.headers().set("Link", nextLink(ex, "/v2/_catalog", n, page.next()));
+                response.headers().set("Link", Pagination.nextLink(ex, "/v2/_catalog", n, page.next()));
             }
             ex.respond(response);
         });
-    }
-
-    static String nextLink(Exchange ex, String path, Integer n, String next) {
-        StringBuilder link = new StringBuilder("<").append(path).append("?");
-        if (n != null) {
-            link.append("n=").append(n).append('&');
-        }
-        link.append("last=").append(URLEncoder.encode(next, StandardCharsets.UTF_8));
-        String ns = ex.param("ns");
-        if (ns != null) {
-            link.append("&ns=").append(URLEncoder.encode(ns, StandardCharsets.UTF_8));
-        }
-        return link.append(">; rel=\"next\"").toString();
-    }
-
-    static Integer pageSize(String n) {
-        if (n == null) {
-            return null;
-        }
-        try {
-            int v = Integer.parseInt(n);
-            if (v < 0) {
-                throw new NumberFormatException();
-            }
-            return v;
-        } catch (NumberFormatException e) {
-            throw new RegistryException(ErrorCode.UNSUPPORTED, 400, "n must be a non-negative integer", Map.of(), null);
-        }
     }
 
     /** Media types from every {@code Accept} header, without parameters. */
@@ -259,19 +223,6 @@ final class RegistryEndpoints {
 
     static String label(CacheOutcome outcome) {
         return outcome.name().toLowerCase(Locale.ROOT);
-    }
-
-    static FullHttpResponse json(HttpResponseStatus status, Object body) {
-        byte[] bytes;
-        try {
-            bytes = JSON.writeValueAsBytes(body);
-        } catch (JsonProcessingException e) {
-            throw new IllegalStateException(e);
-        }
-        FullHttpResponse response = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, status, Unpooled.wrappedBuffer(bytes));
-        response.headers().set(HttpHeaderNames.CONTENT_TYPE, "application/json")
-                .set(HttpHeaderNames.CONTENT_LENGTH, bytes.length);
-        return response;
     }
 
     private static FullHttpResponse fullOf(HttpResponse head) {

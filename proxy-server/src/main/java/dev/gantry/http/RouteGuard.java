@@ -95,7 +95,7 @@ final class RouteGuard {
     /** Writes to a mirrored repository are refused whoever asks: there is nothing to authorize. */
     private void requireHosted(Repository repo) {
         if (!repo.isHosted()) {
-            RegistryException e = PushEndpoints.readOnly(repo);
+            RegistryException e = Responses.readOnly(repo);
             throw new RegistryException(e.code(), e.status(), e.getMessage() + " (hosted namespaces: "
                     + endpoints.hostedPrefixes() + ")", Map.of(), null);
         }

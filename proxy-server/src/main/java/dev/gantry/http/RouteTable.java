@@ -45,8 +45,8 @@ final class RouteTable {
 
         Reference reference(Route route) {
             return switch (this) {
-                case TAG_OR_DIGEST -> Reference.parse(PushEndpoints.decode(route.reference()));
-                case DIGEST -> Reference.of(dev.gantry.oci.Digest.parse(PushEndpoints.decode(route.reference())));
+                case TAG_OR_DIGEST -> Reference.parse(Responses.decode(route.reference()));
+                case DIGEST -> Reference.of(dev.gantry.oci.Digest.parse(Responses.decode(route.reference())));
                 default -> null;
             };
         }

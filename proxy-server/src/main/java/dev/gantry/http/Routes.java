@@ -53,8 +53,8 @@ final class Routes {
         t.kind(Kind.CONSOLE, Target.NONE).read(PUBLIC, (ex, r, repo, ref) -> server.console(ex, r));
         t.kind(Kind.TOKEN, Target.NONE).read(PUBLIC, (ex, r, repo, ref) -> ex.respond(token.token(ex)));
         t.kind(Kind.DISCOVER, Target.NONE).read(PUBLIC,
-                (ex, r, repo, ref) -> ex.respond(RegistryEndpoints.json(HttpResponseStatus.OK, HardwareEndpoints.discovery())));
-        t.kind(Kind.BASE, Target.NONE).read(LOGIN, (ex, r, repo, ref) -> ex.respond(RegistryEndpoints.json(HttpResponseStatus.OK, Map.of())));
+                (ex, r, repo, ref) -> ex.respond(Responses.json(HttpResponseStatus.OK, HardwareEndpoints.discovery())));
+        t.kind(Kind.BASE, Target.NONE).read(LOGIN, (ex, r, repo, ref) -> ex.respond(Responses.json(HttpResponseStatus.OK, Map.of())));
         t.kind(Kind.CATALOG, Target.NONE).read(CALLER, (ex, r, repo, ref) -> routes.catalog(ex));
 
         t.kind(Kind.MANIFEST, Target.TAG_OR_DIGEST).otherMethods(PUBLIC)
@@ -73,7 +73,7 @@ final class Routes {
                 .on("DELETE", UPLOAD, (ex, r, repo, ref) -> push.cancelUpload(ex, repo, r.reference()));
         t.kind(Kind.TAGS, Target.REPOSITORY).read(PULL, (ex, r, repo, ref) -> endpoints.tags(ex, repo, r.name()));
         t.kind(Kind.REFERRERS, Target.REPOSITORY).read(PULL,
-                (ex, r, repo, ref) -> endpoints.referrers(ex, repo, Digest.parse(PushEndpoints.decode(r.reference()))));
+                (ex, r, repo, ref) -> endpoints.referrers(ex, repo, Digest.parse(Responses.decode(r.reference()))));
 
         if (search == null) {
             t.kind(Kind.SEARCH, Target.NONE).absent("hardware search is not available on this server");
@@ -96,7 +96,7 @@ final class Routes {
         }
         t.kind(Kind.EXTENSION, Target.REPOSITORY).absent("no such extension endpoint");
         t.kind(Kind.EXTENSION_DISCOVER, Target.REPOSITORY).anyMethod(PUBLIC,
-                (ex, r, repo, ref) -> ex.respond(RegistryEndpoints.json(HttpResponseStatus.OK, HardwareEndpoints.discovery())));
+                (ex, r, repo, ref) -> ex.respond(Responses.json(HttpResponseStatus.OK, HardwareEndpoints.discovery())));
         t.kind(Kind.HARDWARE, Target.TAG_OR_DIGEST).otherMethods(PULL).refusing(ANSWERS_GET)
                 .read(PULL, (ex, r, repo, ref) -> hardware.documents(ex, repo, ref));
         t.kind(Kind.AUGMENTED_MANIFEST, Target.TAG_OR_DIGEST).otherMethods(PULL).refusing(ANSWERS_GET)

@@ -66,7 +66,7 @@ final class SearchEndpoint {
                     Map<String, Object> body = new LinkedHashMap<>();
                     body.put("results", page.results());
                     body.put("total", page.total());
-                    FullHttpResponse r = RegistryEndpoints.json(HttpResponseStatus.OK, body);
+                    FullHttpResponse r = Responses.json(HttpResponseStatus.OK, body);
                     if (page.next() != null) {
                         r.headers().set("Link", nextLink(ex, n, page.next()));
                     }

@@ -36,13 +36,13 @@ final class ServerEndpoints {
     }
 
     void health(Exchange ex) {
-        ex.respond(RegistryEndpoints.json(HttpResponseStatus.OK, Map.of("status", "ok")));
+        ex.respond(Responses.json(HttpResponseStatus.OK, Map.of("status", "ok")));
     }
 
     void ready(Exchange ex) {
         ex.respond(state.ready()
-                ? RegistryEndpoints.json(HttpResponseStatus.OK, Map.of("status", "ready"))
-                : RegistryEndpoints.json(HttpResponseStatus.SERVICE_UNAVAILABLE, Map.of("status", "not ready")));
+                ? Responses.json(HttpResponseStatus.OK, Map.of("status", "ready"))
+                : Responses.json(HttpResponseStatus.SERVICE_UNAVAILABLE, Map.of("status", "not ready")));
     }
 
     void metrics(Exchange ex) {
@@ -54,7 +54,7 @@ final class ServerEndpoints {
 
     void status(Exchange ex) {
         String window = ex.param("history");
-        ex.respond(RegistryEndpoints.json(HttpResponseStatus.OK, window == null ? status.get() : history(window)));
+        ex.respond(Responses.json(HttpResponseStatus.OK, window == null ? status.get() : history(window)));
     }
 
     void console(Exchange ex, Route route) {

@@ -70,7 +70,7 @@ final class TokenEndpoint {
         body.put("access_token", token);
         body.put("expires_in", authenticator.tokens().ttl().toSeconds());
         body.put("issued_at", Instant.now().toString());
-        return RegistryEndpoints.json(HttpResponseStatus.OK, body);
+        return Responses.json(HttpResponseStatus.OK, body);
     }
 
     private Optional<Access> grant(String user, String scope) {

@@ -54,7 +54,8 @@ final class ExchangeHandler extends ChannelInboundHandlerAdapter implements Upst
     /** The connection went back to the pool or was closed. */
     private boolean released;
     private BodyConsumer consumer;
-    private Throwable failure;
+    /** Written on the event loop only; volatile so that {@link #failure()} can be read from any thread. */
+    private volatile Throwable failure;
     private final ReadDeadline readDeadline;
 
     ExchangeHandler(ChannelPool pool, Channel channel, URI uri, boolean headRequest, Duration readTimeout,
@@ -281,6 +282,14 @@ final class ExchangeHandler extends ChannelInboundHandlerAdapter implements Upst
             return;
         }
         pool.release(channel);
+    }
+
+    /**
+     * How the exchange failed (a cut, a timeout, a protocol error), or null
+     * while it has not: lets a test wait for a cut instead of sleeping.
+     */
+    Throwable failure() {
+        return failure;
     }
 
     private String host() {

@@ -57,6 +57,11 @@ public final class UpstreamResponse implements ByteStream {
         }
     }
 
+    /** The source of the body (an {@code ExchangeHandler} for a response from the wire). */
+    Body body() {
+        return body;
+    }
+
     /** Streams the body to {@code consumer} with back-pressure. */
     @Override
     public void subscribe(BodyConsumer consumer) {

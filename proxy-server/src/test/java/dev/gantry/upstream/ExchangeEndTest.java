@@ -95,9 +95,11 @@ class ExchangeEndTest {
         UpstreamResponse response = get();
         assertThat(response.status()).isEqualTo(200);
         waitFor(() -> upstream.closedConnections() == 1);
-        // Give the client's event loop the moment it needs to see the close (a read-hangup event
-        // is read even with no read requested); the consumer subscribes only after that.
-        Thread.sleep(200);
+        // The client's event loop sees the close (a read-hangup event is read even with no read
+        // requested) and fails the exchange; the consumer subscribes only after that.
+        ExchangeHandler exchange = (ExchangeHandler) response.body();
+        waitFor(() -> exchange.failure() != null);
+        assertThat(exchange.failure()).hasMessageContaining("closed before the response ended");
 
         Recorder consumer = new Recorder(CompletableFuture.completedFuture(null));
         response.subscribe(consumer);
