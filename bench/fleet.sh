@@ -28,7 +28,7 @@
 #   RUNS=1 bench/fleet.sh          # one run: checks the harness (~5 min)
 # Environment knobs (defaults in brackets): RUNS [3], REPLICAS [3],
 #   PULLS [8], RTT_MS [50], MBIT [400] (= 50 MB/s), AUTH_N [3],
-#   RETRY_AFTER [6], KILL_AFTER [1.5], PROBE_SECONDS [10],
+#   RETRY_AFTER [6], KILL_AFTER [5], PROBE_SECONDS [10],
 #   BENCH_PORT_BASE [17460] (ports BASE..BASE+19), GANTRY_JAVA_OPTS, KEEP=1
 #   (keep the run directory's data dirs).
 set -euo pipefail
@@ -41,7 +41,7 @@ RTT_MS=${RTT_MS:-50}
 MBIT=${MBIT:-400}
 AUTH_N=${AUTH_N:-3}
 RETRY_AFTER=${RETRY_AFTER:-6}
-KILL_AFTER=${KILL_AFTER:-1.5}
+KILL_AFTER=${KILL_AFTER:-5}
 PROBE_SECONDS=${PROBE_SECONDS:-10}
 PORT_BASE=${BENCH_PORT_BASE:-17460}
 export GANTRY_JAVA_OPTS=${GANTRY_JAVA_OPTS:-}
