@@ -30,7 +30,7 @@
 #   PULLS [8], RTT_MS [50], MBIT [400] (= 50 MB/s), AUTH_N [3],
 #   RETRY_AFTER [6], KILL_AFTER [5], PROBE_SECONDS [10],
 #   BENCH_PORT_BASE [17460] (ports BASE..BASE+19), GANTRY_JAVA_OPTS, KEEP=1
-#   (keep the run directory's data dirs).
+#   (keep the S3 bucket directory at the end).
 set -euo pipefail
 
 HERE=$(cd "$(dirname "$0")" && pwd)
@@ -422,3 +422,5 @@ done
     printf 'wall time, s\tkill.wall_s\tfleet.wall_s\tlower\t-\n'
 } > "$RUN_DIR/table.spec"
 table "$RUN_DIR" | tee "$RUN_DIR/summary.txt"
+# The buckets (images pulled and pushed, ~0.3 GB a run) go; logs and results stay.
+[ -n "${KEEP:-}" ] || rm -rf "$S3_DIR/data" "$RUN_DIR"/fleet/r*/data "$RUN_DIR"/kill/r*/data
