@@ -37,6 +37,10 @@ import java.util.concurrent.atomic.AtomicLong;
  * <li>{@code GET /reset} — forget the log and the byte counters</li>
  * <li>{@code GET /stats} — connections, requests, bytes each way</li>
  * <li>{@code GET /set?rtt-ms=N&mbit=M&per-connection=true|false} — change the emulation (mbit=0: no cap)</li>
+ * <li>{@code GET /fail429?count=N&retry-after=S} — the next N requests (on any connection) are not
+ *     forwarded: each is answered {@code 429 Too Many Requests} with {@code Retry-After: S} by the
+ *     forwarder itself, logged as {@code <millis> <connection> 429 <path>}, and its connection closed
+ *     (a hub's rate limit, for counting what a cache asks during {@code Retry-After})</li>
  * </ul>
  *
  * Only the Java 17 standard library: runs with {@code java Forwarder.java}.
@@ -60,6 +64,9 @@ public final class Forwarder {
     private final AtomicLong down = new AtomicLong();
     private final AtomicLong up = new AtomicLong();
     private final List<String> log = new ArrayList<>();
+    /** Requests still to be answered 429 by the forwarder itself (/fail429). */
+    private final AtomicInteger fail429 = new AtomicInteger();
+    private volatile long retryAfterSeconds = 5;
 
     Forwarder(long rttMs, long mbit) {
         set(rttMs, mbit);
@@ -170,8 +177,10 @@ public final class Forwarder {
                 int n;
                 while ((n = in.read(buf)) > 0) {
                     byte[] data = java.util.Arrays.copyOf(buf, n);
-                    if (requests != null) {
-                        requests.feed(data);
+                    String first = requests == null ? null : requests.feed(data);
+                    if (first != null && fail429.getAndUpdate(v -> Math.max(0, v - 1)) > 0) {
+                        refuse(first);
+                        return;
                     }
                     queue.put(new Chunk(data, System.nanoTime()));
                 }
@@ -183,6 +192,22 @@ public final class Forwarder {
             } catch (InterruptedException ignored) {
                 Thread.currentThread().interrupt();
             }
+        }
+
+        /** Answers the request 429 in the hub's place (the cache does not pipeline) and closes both sides. */
+        private void refuse(String requestLine) {
+            record(id, "429 " + requestLine.substring(requestLine.indexOf(' ') + 1));
+            String head = "HTTP/1.1 429 Too Many Requests\r\nRetry-After: " + retryAfterSeconds
+                    + "\r\nContent-Type: application/json\r\nContent-Length: 2\r\nConnection: close\r\n\r\n{}";
+            try {
+                sleepNanos(2 * oneWayNanos);
+                from.getOutputStream().write(head.getBytes(StandardCharsets.ISO_8859_1));
+                from.getOutputStream().flush();
+            } catch (IOException | InterruptedException ignored) {
+                // the cache went away: nothing to answer
+            }
+            close(from);
+            close(to);
         }
 
         private void write() {
@@ -254,7 +279,9 @@ public final class Forwarder {
             this.sink = sink;
         }
 
-        void feed(byte[] data) {
+        /** Feeds a chunk; returns the first request line completed in it ("METHOD path"), or null. */
+        String feed(byte[] data) {
+            String first = null;
             for (byte b : data) {
                 if (bodyLeft > 0) {
                     bodyLeft--;
@@ -268,7 +295,11 @@ public final class Forwarder {
                     head.setLength(0);
                     int eol = text.indexOf("\r\n");
                     String[] parts = text.substring(0, eol).split(" ");
-                    sink.accept(parts.length >= 2 ? parts[0] + " " + parts[1] : text.substring(0, eol));
+                    String line0 = parts.length >= 2 ? parts[0] + " " + parts[1] : text.substring(0, eol);
+                    sink.accept(line0);
+                    if (first == null) {
+                        first = line0;
+                    }
                     for (String line : text.split("\r\n")) {
                         if (line.regionMatches(true, 0, "content-length:", 0, 15)) {
                             bodyLeft = Long.parseLong(line.substring(15).trim());
@@ -278,6 +309,7 @@ public final class Forwarder {
                     head.setLength(0); // not HTTP; stop growing
                 }
             }
+            return first;
         }
     }
 
@@ -313,6 +345,20 @@ public final class Forwarder {
                     }
                     body = "connections " + connections.get() + "\nopen " + open.get() + "\nrequests " + requests
                             + "\nbytes_up " + up.get() + "\nbytes_down " + down.get() + "\n";
+                }
+                case "/fail429" -> {
+                    String q = uri.getQuery() == null ? "" : uri.getQuery();
+                    int count = 1;
+                    for (String kv : q.split("&")) {
+                        String[] p = kv.split("=", 2);
+                        if (p.length == 2 && p[0].equals("count")) {
+                            count = Integer.parseInt(p[1]);
+                        } else if (p.length == 2 && p[0].equals("retry-after")) {
+                            retryAfterSeconds = Long.parseLong(p[1]);
+                        }
+                    }
+                    fail429.set(count);
+                    body = "fail429 " + count + "\nretry-after " + retryAfterSeconds + "\n";
                 }
                 case "/set" -> {
                     long rtt = oneWayNanos * 2 / 1_000_000;
