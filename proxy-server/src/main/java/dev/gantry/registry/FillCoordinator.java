@@ -68,7 +68,7 @@ public final class FillCoordinator {
     }
 
     /** Fills running for one group (upstream). */
-    int inFlight(String group) {
+    public int inFlight(String group) {
         var n = perGroup.get(group);
         return n == null ? 0 : n.get();
     }
