@@ -5,9 +5,11 @@ import dev.gantry.config.GantryConfig;
 import dev.gantry.config.UpstreamConfig;
 import dev.gantry.fleet.Fleet;
 import dev.gantry.hardware.CatalogFollower;
+import dev.gantry.hardware.CatalogStore;
 import dev.gantry.hardware.HardwareCatalog;
 import dev.gantry.hardware.HardwareService;
 import dev.gantry.hardware.LayerScans;
+import dev.gantry.hardware.ScanFollower;
 import dev.gantry.http.HttpServer;
 import dev.gantry.metrics.GantryMetrics;
 import dev.gantry.net.NetRuntime;
@@ -131,10 +133,17 @@ public final class Gantry implements AutoCloseable {
         this.scans = new LayerScans(scanner, storage.meta(), blocking, metrics,
                 config.hardware().scanThreads(), config.hardware().scanQueue(),
                 () -> registry.fillsInFlight() > 0, config.hardware().yieldToFills());
-        this.hardware = new HardwareService(registry.manifests(), registry.artifacts(), scans, new ImageAnalyzer(kb, clock), storage.meta(), blocking, clock);
+        this.hardware = new HardwareService(registry.manifests(), registry.artifacts(), scans, new ImageAnalyzer(kb, clock),
+                storage.meta(), blocking, clock, config.cache().entries());
         registry.contributeReferrers(hardware::referrers);
-        this.catalog = CatalogFollower.start(registry, hardware, scans, storage.meta(), blocking,
-                d -> disk.statNow(d).isPresent() ? Optional.of(disk.pathOf(d)) : Optional.empty(), CATALOG_MAX_IMAGES);
+        this.catalog = new HardwareCatalog(new CatalogStore(storage.meta(), blocking), blocking, CATALOG_MAX_IMAGES);
+        ScanFollower follower = new ScanFollower(hardware, scans, catalog,
+                d -> disk.statNow(d).isPresent() ? Optional.of(disk.pathOf(d)) : Optional.empty(), clock,
+                config.cache().entries());
+        registry.observeManifests(follower);
+        scans.onScanned(built.events()::scanned);
+        built.events().listen(follower);
+        CatalogFollower.readBack(registry, hardware, catalog, blocking);
         if (config.hardware().scan()) {
             built.events().listen(new ScanOnArrival(built.layerTypes(), scans, disk));
         }

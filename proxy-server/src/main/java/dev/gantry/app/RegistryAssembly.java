@@ -4,6 +4,8 @@ import dev.gantry.config.CacheConfig;
 import dev.gantry.config.HostedConfig;
 import dev.gantry.config.PrefetchConfig;
 import dev.gantry.metrics.GantryMetrics;
+import dev.gantry.prefetch.DiskReserve;
+import dev.gantry.prefetch.PrefetchScheduler;
 import dev.gantry.registry.BlobEventHub;
 import dev.gantry.registry.BlobTiers;
 import dev.gantry.registry.CacheAdmin;
@@ -22,6 +24,7 @@ import dev.gantry.registry.ManifestPrefetch;
 import dev.gantry.registry.ManifestStore;
 import dev.gantry.registry.Mounts;
 import dev.gantry.registry.Pins;
+import dev.gantry.registry.PrefetchFills;
 import dev.gantry.registry.PullThroughBlobs;
 import dev.gantry.registry.PullThroughManifests;
 import dev.gantry.registry.PullThroughTags;
@@ -42,6 +45,7 @@ import dev.gantry.registry.TierUpkeep;
 import dev.gantry.registry.UploadCommit;
 import dev.gantry.registry.UploadSessions;
 import dev.gantry.registry.Uploads;
+import dev.gantry.registry.UpstreamBudget;
 import dev.gantry.upstream.Upstream;
 import dev.gantry.upstream.UpstreamRegistry;
 import java.io.IOException;
@@ -80,7 +84,8 @@ final class RegistryAssembly {
         manifestStore.listen(index);
         TagStore tagStore = new TagStore(storage.meta(), blocking, sizes.tags(), index);
         RepositoryLinks links = new RepositoryLinks(storage.meta(), blocking, sizes.repositoryLinks());
-        BlobTiers tiers = new BlobTiers(storage.memory(), storage.disk(), storage.s3(), storage.health(), blocking);
+        BlobTiers tiers = new BlobTiers(storage.memory(), storage.disk(), storage.s3(), storage.health(), blocking,
+                clock);
         // Fill deadlines run in real time (like connection timeouts), whatever clock the registry reads.
         FillCoordinator fills = new FillCoordinator(storage.disk(), blocking, timers, System::nanoTime, events);
         PullThroughManifests manifests = new PullThroughManifests(manifestStore, tagStore, links, upstream, clock,
@@ -104,8 +109,15 @@ final class RegistryAssembly {
                 clock);
         Map<String, Upstream> byName = new LinkedHashMap<>();
         upstreams.forEach(u -> byName.put(u.name(), u));
-        ManifestPrefetch prefetch = new ManifestPrefetch(prefetchConfig, manifests, tiers, fills, upstream, byName::get,
-                metrics, blocking, clock, storage.disk()::usableBytes, sizes.prefetched());
+        PrefetchFills prefetchFills = new PrefetchFills(tiers, fills, upstream, metrics, blocking,
+                new DiskReserve(prefetchConfig.diskReserve().bytes(), storage.disk()::usableBytes), clock,
+                sizes.prefetched());
+        UpstreamBudget budget = new UpstreamBudget(byName::get, prefetchConfig.minRateLimitRemaining());
+        PrefetchScheduler prefetchScheduler = new PrefetchScheduler(prefetchConfig.maxConcurrent(),
+                prefetchConfig.maxConcurrentPerUpstream(), 4096, fills::inFlight, budget,
+                reason -> metrics.prefetch("skipped_" + reason));
+        ManifestPrefetch prefetch = new ManifestPrefetch(prefetchConfig, manifests, prefetchFills, prefetchScheduler,
+                upstream, metrics, blocking, clock);
         LayerTypes layerTypes = new LayerTypes(sizes.layerTypes());
         events.listen(new TierUpkeep(tiers));
         events.listen(new EventMetrics(metrics));

@@ -27,7 +27,7 @@ public record CacheConfig(
         manifestMemory = manifestMemory != null ? manifestMemory : ByteSize.ofMebibytes(32);
         uploadExpiry = uploadExpiry != null ? uploadExpiry : Duration.ofHours(1);
         pins = pins != null ? pins : new PinsConfig(null, null);
-        entries = entries != null ? entries : new Entries(null, null, null, null, null, null, null, null);
+        entries = entries != null ? entries : new Entries(null, null, null, null, null, null, null, null, null, null, null, null);
     }
 
     /**
@@ -43,6 +43,10 @@ public record CacheConfig(
      * @param referrers upstream referrers listings remembered, for {@code tagTtl}
      * @param lastPulls repositories whose last pull (admin listing) or last change (prefetch) is held
      * @param prefetched blobs prefetched and not yet asked for (prefetch's used/wasted count)
+     * @param hardwareRecords hardware records (an image's findings) held in memory
+     * @param hardwareAsked hosted images whose hardware document someone asked for (their referrers list it)
+     * @param scanFollowed manifests the hardware catalog followed lately, and index platforms it remembers (each)
+     * @param scanPending image manifests waiting for their layers' scans
      */
     public record Entries(
             @JsonProperty("layerTypes") Long layerTypes,
@@ -52,7 +56,11 @@ public record CacheConfig(
             @JsonProperty("notFound") Long notFound,
             @JsonProperty("referrers") Long referrers,
             @JsonProperty("lastPulls") Long lastPulls,
-            @JsonProperty("prefetched") Long prefetched) {
+            @JsonProperty("prefetched") Long prefetched,
+            @JsonProperty("hardwareRecords") Long hardwareRecords,
+            @JsonProperty("hardwareAsked") Long hardwareAsked,
+            @JsonProperty("scanFollowed") Long scanFollowed,
+            @JsonProperty("scanPending") Long scanPending) {
 
         public Entries {
             layerTypes = orDefault(layerTypes, 200_000);
@@ -63,6 +71,10 @@ public record CacheConfig(
             referrers = orDefault(referrers, 50_000);
             lastPulls = orDefault(lastPulls, 100_000);
             prefetched = orDefault(prefetched, 200_000);
+            hardwareRecords = orDefault(hardwareRecords, 20_000);
+            hardwareAsked = orDefault(hardwareAsked, 100_000);
+            scanFollowed = orDefault(scanFollowed, 100_000);
+            scanPending = orDefault(scanPending, 10_000);
         }
 
         private static Long orDefault(Long value, long fallback) {

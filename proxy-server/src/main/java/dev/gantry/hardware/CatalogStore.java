@@ -28,7 +28,7 @@ import org.slf4j.LoggerFactory;
  * never delay the request that caused them; a lost write costs a listing
  * until the image is served again.
  */
-final class CatalogStore {
+public final class CatalogStore {
 
     private static final Logger log = LoggerFactory.getLogger(CatalogStore.class);
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -43,7 +43,7 @@ final class CatalogStore {
     private final Queue<Runnable> writes = new ConcurrentLinkedQueue<>();
     private final AtomicBoolean writing = new AtomicBoolean();
 
-    CatalogStore(MetadataStore meta, Executor blocking) {
+    public CatalogStore(MetadataStore meta, Executor blocking) {
         this.meta = meta;
         this.blocking = blocking;
     }

@@ -54,8 +54,8 @@ public final class HardwareCatalog {
     private boolean full;
 
     /** @param searches runs searches, off the event loop */
-    /** See {@link CatalogFollower#start} for a running server's. */
-    HardwareCatalog(CatalogStore store, Executor searches, int maxImages) {
+    /** A running server's is read back by {@link CatalogFollower#readBack} and kept current by a {@link ScanFollower}. */
+    public HardwareCatalog(CatalogStore store, Executor searches, int maxImages) {
         this.store = store;
         this.searches = searches;
         this.maxImages = maxImages;

@@ -3,6 +3,7 @@ package dev.gantry.hardware;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
+import dev.gantry.config.CacheConfig;
 import dev.gantry.oci.Descriptor;
 import dev.gantry.oci.Digest;
 import dev.gantry.oci.ErrorCode;
@@ -73,15 +74,20 @@ public final class HardwareService {
     private final Executor blocking;
     private final Clock clock;
     private final ObjectMapper json = HardwareJson.mapper();
-    private final Cache<Digest, HardwareRecord> records = Caffeine.newBuilder().maximumSize(20_000).build();
+    private final Cache<Digest, HardwareRecord> records;
     private final Map<Digest, CompletableFuture<HardwareRecord>> inFlight = new ConcurrentHashMap<>();
     private final List<BiConsumer<Digest, HardwareDocument>> recorded = new CopyOnWriteArrayList<>();
     private final IndexReferrers indexReferrers;
     private final StoredArtifacts stored;
 
-    /** @param artifacts how it reads whole blobs and stores the artifacts it makes: never a tier */
+    /**
+     * @param artifacts how it reads whole blobs and stores the artifacts it makes: never a tier
+     * @param sizes {@code hardwareRecords} and {@code hardwareAsked} bound its in-memory caches
+     */
     public HardwareService(ManifestService manifests, ArtifactPort artifacts, LayerScans scans, ImageAnalyzer analyzer,
-                           MetadataStore meta, Executor blocking, Clock clock) {
+                           MetadataStore meta, Executor blocking, Clock clock, CacheConfig.Entries sizes) {
+        this.records = Caffeine.newBuilder().maximumSize(sizes.hardwareRecords()).build();
+        this.askedInHosted = Caffeine.newBuilder().maximumSize(sizes.hardwareAsked()).build();
         this.manifests = manifests;
         this.scans = scans;
         this.analyzer = analyzer;
@@ -239,7 +245,7 @@ public final class HardwareService {
     }
 
     /** Hosted {@code repo@digest} whose document someone asked for: their referrers list Gantry's artifacts. */
-    private final Cache<String, Boolean> askedInHosted = Caffeine.newBuilder().maximumSize(100_000).build();
+    private final Cache<String, Boolean> askedInHosted;
 
     /** The artifacts this service stored or will store (index referrers store theirs here too). */
     StoredArtifacts artifacts() {

@@ -161,11 +161,12 @@ public final class LayerScans implements AutoCloseable {
     }
 
     /**
-     * Told of each layer whose findings were just stored (the hardware
+     * Told of each layer whose findings were just stored (the composition
+     * root reports it as the blob event {@code scanned}, on which the hardware
      * catalog builds an image's document once all its layers are scanned).
      * Called on a scanner thread; must not block.
      */
-    void onScanned(Consumer<Digest> listener) {
+    public void onScanned(Consumer<Digest> listener) {
         scanned.add(listener);
     }
 

@@ -3,16 +3,20 @@ package dev.gantry.hardware;
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import com.github.benmanes.caffeine.cache.RemovalCause;
+import com.github.benmanes.caffeine.cache.Ticker;
+import dev.gantry.config.CacheConfig;
 import dev.gantry.oci.Descriptor;
 import dev.gantry.oci.Digest;
 import dev.gantry.oci.Manifest;
 import dev.gantry.oci.MediaTypes;
 import dev.gantry.oci.Platform;
 import dev.gantry.oci.Reference;
+import dev.gantry.registry.BlobEvents;
 import dev.gantry.registry.ManifestObserver;
 import dev.gantry.registry.ManifestResult;
 import dev.gantry.registry.Repository;
 import java.nio.file.Path;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -20,6 +24,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -34,7 +39,7 @@ import org.slf4j.LoggerFactory;
  * client that read only the manifest) is forgotten after
  * {@link #WAIT_FOR_LAYERS}; asking {@code _gantry/hardware} still works.
  */
-final class ScanFollower implements ManifestObserver {
+public final class ScanFollower implements ManifestObserver, BlobEvents.Listener {
 
     private static final Logger log = LoggerFactory.getLogger(ScanFollower.class);
     static final Duration WAIT_FOR_LAYERS = Duration.ofMinutes(30);
@@ -48,20 +53,33 @@ final class ScanFollower implements ManifestObserver {
     private final HardwareCatalog catalog;
     private final Function<Digest, Optional<Path>> localFile;
     /** {@code repository@digest} followed lately: a warm tag is served thousands of times a second. */
-    private final Cache<String, Boolean> followed = Caffeine.newBuilder().maximumSize(100_000)
-            .expireAfterWrite(Duration.ofMinutes(1)).build();
+    private final Cache<String, Boolean> followed;
     /** The platform an index gives each of its image manifests: the document records it. */
-    private final Cache<Digest, Platform> platforms = Caffeine.newBuilder().maximumSize(100_000).build();
+    private final Cache<Digest, Platform> platforms;
     private final Map<Digest, Set<Digest>> waitingOn = new ConcurrentHashMap<>();
     private final Cache<Digest, Pending> pending;
 
-    /** @param localFile a blob's file on this replica's disk, if it is there */
-    ScanFollower(HardwareService hardware, LayerScans scans, HardwareCatalog catalog, Function<Digest, Optional<Path>> localFile) {
+    /**
+     * Follows {@code hardware}'s records into {@code catalog} from
+     * construction on; register it with the registry as a manifest observer
+     * and with the blob events, whose {@code scanned} it waits on.
+     *
+     * @param localFile a blob's file on this replica's disk, if it is there
+     * @param clock times how long a manifest is remembered as followed or waits for its layers
+     * @param sizes {@code scanFollowed} and {@code scanPending} bound its in-memory caches
+     */
+    public ScanFollower(HardwareService hardware, LayerScans scans, HardwareCatalog catalog,
+                        Function<Digest, Optional<Path>> localFile, Clock clock, CacheConfig.Entries sizes) {
         this.hardware = hardware;
         this.scans = scans;
         this.catalog = catalog;
         this.localFile = localFile;
-        this.pending = Caffeine.newBuilder().maximumSize(10_000).expireAfterWrite(WAIT_FOR_LAYERS)
+        Ticker ticker = () -> TimeUnit.MILLISECONDS.toNanos(clock.millis());
+        this.followed = Caffeine.newBuilder().maximumSize(sizes.scanFollowed()).expireAfterWrite(Duration.ofMinutes(1))
+                .ticker(ticker).build();
+        this.platforms = Caffeine.newBuilder().maximumSize(sizes.scanFollowed()).build();
+        this.pending = Caffeine.newBuilder().maximumSize(sizes.scanPending()).expireAfterWrite(WAIT_FOR_LAYERS)
+                .ticker(ticker)
                 .<Digest, Pending>removalListener((digest, p, cause) -> {
                     if (cause != RemovalCause.EXPLICIT && p != null) {
                         p.waiting().forEach(l -> waitingOn.computeIfPresent(l, (k, s) -> {
@@ -70,7 +88,6 @@ final class ScanFollower implements ManifestObserver {
                         }));
                     }
                 }).build();
-        scans.onScanned(this::layerReady);
         hardware.onRecorded(catalog::documented);
     }
 
@@ -158,7 +175,7 @@ final class ScanFollower implements ManifestObserver {
             Digest d = layer.parsedDigest();
             scans.stored(d).thenAccept(found -> {
                 if (found.isPresent()) {
-                    layerReady(d);
+                    scanned(d);
                 } else {
                     // Here but not scanned (the scan queue was full, or scanning came on later): queue it.
                     localFile.apply(d).ifPresent(path -> scans.background(d, layer.mediaType(), path));
@@ -168,7 +185,8 @@ final class ScanFollower implements ManifestObserver {
     }
 
     /** A layer's findings are stored: images waiting only for it are built. */
-    private void layerReady(Digest layer) {
+    @Override
+    public void scanned(Digest layer) {
         Set<Digest> manifests = waitingOn.remove(layer);
         if (manifests == null) {
             return;

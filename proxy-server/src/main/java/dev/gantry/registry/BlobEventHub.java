@@ -78,6 +78,10 @@ public final class BlobEventHub implements BlobEvents {
         tell("evicted " + digest, l -> l.evicted(digest, size));
     }
 
+    public void scanned(Digest digest) {
+        tell("scanned " + digest, l -> l.scanned(digest));
+    }
+
     private void tell(String event, Consumer<Listener> call) {
         for (Listener l : listeners) {
             try {

@@ -5,7 +5,8 @@ import dev.gantry.oci.Manifest;
 
 /**
  * The events of a blob's life, in one place: a fill committed or failed, an
- * upload committed, a manifest fetched, served or pushed, a blob evicted.
+ * upload committed, a manifest fetched, served or pushed, a blob evicted, a
+ * layer scanned.
  * The registry's parts report here; who reacts (the tiers, metrics, prefetch,
  * the layer scanner) is registered by the application, never by the part
  * that reports.
@@ -54,6 +55,13 @@ public interface BlobEvents {
 
         /** The disk tier evicted {@code digest} ({@code size} bytes). */
         default void evicted(Digest digest, long size) {
+        }
+
+        /**
+         * A background scan of layer {@code digest} stored findings that will
+         * not be retried. Called on a scanner thread.
+         */
+        default void scanned(Digest digest) {
         }
     }
 

@@ -2,7 +2,7 @@ package dev.gantry.registry;
 
 import dev.gantry.content.GrowingContent;
 import dev.gantry.oci.Digest;
-import dev.gantry.storage.DiskBlobStore;
+import dev.gantry.storage.LocalTier;
 import dev.gantry.storage.SpoolWriter;
 import dev.gantry.upstream.UpstreamException;
 import java.io.IOException;
@@ -39,7 +39,7 @@ final class BlobFill {
     static final int WRITE_BEHIND_BYTES = 256 * 1024;
 
     private final Digest digest;
-    private final DiskBlobStore disk;
+    private final LocalTier disk;
     private final Executor blocking;
     private final FillDeadline deadline;
     private final CompletableFuture<Long> sized = new CompletableFuture<>();
@@ -61,11 +61,11 @@ final class BlobFill {
     }
 
     /** A fill without a deadline: ends only when its source ends (tests that drive the source by hand). */
-    BlobFill(Digest digest, DiskBlobStore disk, Executor blocking) {
+    BlobFill(Digest digest, LocalTier disk, Executor blocking) {
         this(digest, disk, blocking, FillDeadline.NONE);
     }
 
-    BlobFill(Digest digest, DiskBlobStore disk, Executor blocking, FillDeadline deadline) {
+    BlobFill(Digest digest, LocalTier disk, Executor blocking, FillDeadline deadline) {
         this.digest = digest;
         this.disk = disk;
         this.blocking = blocking;

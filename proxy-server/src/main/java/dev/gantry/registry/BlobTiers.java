@@ -14,6 +14,7 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Clock;
 import java.util.Map;
 import java.util.OptionalLong;
 import java.util.concurrent.CompletableFuture;
@@ -52,13 +53,16 @@ public final class BlobTiers {
     private final S3BlobStore s3;
     private final RemoteHealth health;
     private final Executor blocking;
-    private final Cache<Digest, Boolean> promotionTried = Caffeine.newBuilder()
-            .expireAfterWrite(30, TimeUnit.SECONDS).maximumSize(100_000).build();
+    /** Disk hits offered to memory lately: one offer per blob per 30 s, timed by the injected clock. */
+    private final Cache<Digest, Boolean> promotionTried;
     /** Uploads to S3 that failed, retried while the disk tier still holds the blob. */
     private final Map<Digest, Boolean> pendingUploads = new ConcurrentHashMap<>();
 
     /** @param s3 the shared tier, or null; {@code health} may then be null too */
-    public BlobTiers(MemoryBlobStore memory, DiskBlobStore disk, S3BlobStore s3, RemoteHealth health, Executor blocking) {
+    public BlobTiers(MemoryBlobStore memory, DiskBlobStore disk, S3BlobStore s3, RemoteHealth health, Executor blocking,
+                     Clock clock) {
+        this.promotionTried = Caffeine.newBuilder().expireAfterWrite(30, TimeUnit.SECONDS).maximumSize(100_000)
+                .ticker(() -> TimeUnit.MILLISECONDS.toNanos(clock.millis())).build();
         this.memory = memory;
         this.disk = disk;
         this.s3 = s3;

@@ -3,7 +3,7 @@ package dev.gantry.registry;
 import dev.gantry.content.Content;
 import dev.gantry.content.GrowingContent;
 import dev.gantry.oci.Digest;
-import dev.gantry.storage.DiskBlobStore;
+import dev.gantry.storage.LocalTier;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.NoSuchFileException;
@@ -36,7 +36,7 @@ public final class FillCoordinator {
     record Claim(BlobFill fill, boolean started) {
     }
 
-    private final DiskBlobStore disk;
+    private final LocalTier disk;
     private final Executor blocking;
     private final ScheduledExecutorService timers;
     private final LongSupplier nanoTime;
@@ -49,7 +49,7 @@ public final class FillCoordinator {
      * @param nanoTime the monotonic clock of {@code timers}
      * @param events told of each fill's end: commits on a blocking-work thread, failures on the fill's
      */
-    public FillCoordinator(DiskBlobStore disk, Executor blocking, ScheduledExecutorService timers, LongSupplier nanoTime,
+    public FillCoordinator(LocalTier disk, Executor blocking, ScheduledExecutorService timers, LongSupplier nanoTime,
                            BlobEventHub events) {
         this.events = events;
         this.disk = disk;
@@ -68,7 +68,7 @@ public final class FillCoordinator {
     }
 
     /** Fills running for one group (upstream). */
-    int inFlight(String group) {
+    public int inFlight(String group) {
         var n = perGroup.get(group);
         return n == null ? 0 : n.get();
     }

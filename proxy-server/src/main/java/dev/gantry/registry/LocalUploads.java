@@ -6,7 +6,7 @@ import dev.gantry.oci.ErrorCode;
 import dev.gantry.oci.RegistryException;
 import dev.gantry.registry.UploadService.ChunkRange;
 import dev.gantry.registry.UploadService.UploadState;
-import dev.gantry.storage.DiskBlobStore;
+import dev.gantry.storage.LocalTier;
 import dev.gantry.storage.SpoolWriter;
 import io.netty.buffer.ByteBuf;
 import java.io.IOException;
@@ -39,7 +39,7 @@ public final class LocalUploads implements UploadSessions {
     private static final Logger log = LoggerFactory.getLogger(LocalUploads.class);
     private static final Pattern ID = Pattern.compile("[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}");
 
-    private final DiskBlobStore disk;
+    private final LocalTier disk;
     private final UploadCommit commit;
     private final Executor blocking;
     private final Clock clock;
@@ -61,7 +61,7 @@ public final class LocalUploads implements UploadSessions {
         }
     }
 
-    public LocalUploads(DiskBlobStore disk, UploadCommit commit, Executor blocking, Clock clock, Duration expiry) {
+    public LocalUploads(LocalTier disk, UploadCommit commit, Executor blocking, Clock clock, Duration expiry) {
         this.disk = disk;
         this.commit = commit;
         this.blocking = blocking;

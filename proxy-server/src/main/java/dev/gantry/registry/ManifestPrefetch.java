@@ -1,7 +1,5 @@
 package dev.gantry.registry;
 
-import com.github.benmanes.caffeine.cache.Cache;
-import com.github.benmanes.caffeine.cache.Caffeine;
 import dev.gantry.config.PrefetchConfig;
 import dev.gantry.metrics.GantryMetrics;
 import dev.gantry.oci.Descriptor;
@@ -10,10 +8,7 @@ import dev.gantry.oci.Manifest;
 import dev.gantry.oci.Platform;
 import dev.gantry.oci.Reference;
 import dev.gantry.oci.RegistryException;
-import dev.gantry.prefetch.DiskReserve;
 import dev.gantry.prefetch.PrefetchScheduler;
-import dev.gantry.upstream.RateLimitState;
-import dev.gantry.upstream.Upstream;
 import dev.gantry.upstream.UpstreamRegistry;
 import java.time.Clock;
 import java.time.Duration;
@@ -26,8 +21,6 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
-import java.util.function.Function;
-import java.util.function.LongSupplier;
 
 /**
  * Manifest-triggered prefetch (Anwar et al., FAST'18: a manifest request for
@@ -47,38 +40,31 @@ public final class ManifestPrefetch implements BlobEvents.Listener {
 
     private final PrefetchConfig config;
     private final PullThroughManifests manifests;
-    private final BlobTiers tiers;
-    private final FillCoordinator fills;
+    private final PrefetchFills fills;
     private final UpstreamRegistry upstream;
-    private final Function<String, Upstream> upstreams;
     private final PrefetchScheduler scheduler;
     private final GantryMetrics metrics;
     private final Executor blocking;
     private final Clock clock;
     private final List<Platform> platforms;
-    /** Room on the disk tier's file system that prefetch leaves to clients. */
-    private final DiskReserve diskReserve;
-    /** Blobs this replica prefetched and no client has asked for yet. */
-    private final Cache<Digest, Boolean> unused;
 
-    public ManifestPrefetch(PrefetchConfig config, PullThroughManifests manifests, BlobTiers tiers, FillCoordinator fills,
-                     UpstreamRegistry upstream, Function<String, Upstream> upstreams, GantryMetrics metrics,
-                     Executor blocking, Clock clock, LongSupplier diskFree, long maxUnused) {
-        this.unused = Caffeine.newBuilder().maximumSize(maxUnused).expireAfterWrite(7, TimeUnit.DAYS)
-                .ticker(() -> TimeUnit.MILLISECONDS.toNanos(clock.millis())).build();
+    /**
+     * @param scheduler runs {@code fills}' tasks within the configured
+     *     concurrency; the composition root builds it over the fills in flight
+     *     and the upstreams' budget
+     */
+    public ManifestPrefetch(PrefetchConfig config, PullThroughManifests manifests, PrefetchFills fills,
+                            PrefetchScheduler scheduler, UpstreamRegistry upstream, GantryMetrics metrics,
+                            Executor blocking, Clock clock) {
         this.config = config;
-        this.diskReserve = new DiskReserve(config.diskReserve().bytes(), diskFree);
         this.manifests = manifests;
-        this.tiers = tiers;
         this.fills = fills;
+        this.scheduler = scheduler;
         this.upstream = upstream;
-        this.upstreams = upstreams;
         this.metrics = metrics;
         this.blocking = blocking;
         this.clock = clock;
         this.platforms = config.platforms().stream().map(Platform::parse).toList();
-        this.scheduler = new PrefetchScheduler(config.maxConcurrent(), config.maxConcurrentPerUpstream(), 4096,
-                fills::inFlight, this::budgetLeft, reason -> metrics.prefetch("skipped_" + reason));
     }
 
     PrefetchScheduler scheduler() {
@@ -133,12 +119,12 @@ public final class ManifestPrefetch implements BlobEvents.Listener {
         // themselves, where large fills started beside them would take both.
         List<Descriptor> blobs = new ArrayList<>(parsed.blobs());
         blobs.sort(Comparator.comparingLong(Descriptor::size));
-        List<BlobTask> large = new ArrayList<>();
+        List<PrefetchFills.BlobTask> large = new ArrayList<>();
         List<CompletableFuture<Void>> smallDone = new ArrayList<>();
         for (Descriptor d : blobs) {
             Digest digest = d.parsedDigest();
-            if (tiers.local(digest) == null && fills.inFlight(digest) == null) {
-                BlobTask task = new BlobTask(repo, digest, d.size());
+            if (!fills.heldOrFilling(digest)) {
+                PrefetchFills.BlobTask task = fills.task(repo, digest, d.size());
                 if (d.size() >= SMALL_BLOB) {
                     large.add(task);
                 } else {
@@ -165,39 +151,21 @@ public final class ManifestPrefetch implements BlobEvents.Listener {
         metrics.prefetchManifest("planned");
     }
 
-    private void submit(BlobTask task) {
+    private void submit(PrefetchFills.BlobTask task) {
         if (!scheduler.submit(task)) {
             task.finished.complete(null); // a duplicate, or no room: nothing to wait for
         }
     }
 
-    /** Whether the upstream may be asked: not backing off, and not nearly out of its rate-limit budget. */
-    private boolean budgetLeft(String upstreamName) {
-        Upstream u = upstreams.apply(upstreamName);
-        if (u == null) {
-            return false;
-        }
-        RateLimitState limit = u.rateLimit();
-        if (limit.backingOff()) {
-            return false;
-        }
-        long remaining = limit.snapshot().remaining();
-        return remaining < 0 || remaining >= config.minRateLimitRemaining();
-    }
-
     /** A client asked for a blob: if it was prefetched, the prefetch was used. */
     void requested(Digest d) {
-        if (unused.asMap().remove(d) != null) {
-            metrics.prefetch("used");
-        }
+        fills.requested(d);
     }
 
     /** A tier evicted a blob: if it was prefetched and never asked for, the prefetch was wasted. */
     @Override
     public void evicted(Digest d, long size) {
-        if (unused.asMap().remove(d) != null) {
-            metrics.prefetch("wasted");
-        }
+        fills.evicted(d);
     }
 
     /** Any fill finished: capacity may have freed up. */
@@ -216,88 +184,5 @@ public final class ManifestPrefetch implements BlobEvents.Listener {
                 "queued", scheduler.queued(), "running", scheduler.running(),
                 "issued", metrics.prefetchCount("issued"), "used", metrics.prefetchCount("used"),
                 "wasted", metrics.prefetchCount("wasted"));
-    }
-
-    /** The fill of one blob the manifest names, unless some tier (S3 included) holds it by then. */
-    private final class BlobTask implements PrefetchScheduler.Task {
-        private final Repository repo;
-        private final Digest digest;
-        private final long size;
-        /** Completes when the task is over: ran, skipped or dropped. */
-        final CompletableFuture<Void> finished = new CompletableFuture<>();
-
-        BlobTask(Repository repo, Digest digest, long size) {
-            this.repo = repo;
-            this.digest = digest;
-            this.size = size;
-        }
-
-        @Override
-        public String group() {
-            return repo.namespace();
-        }
-
-        @Override
-        public Object key() {
-            return digest;
-        }
-
-        @Override
-        public void dropped() {
-            finished.complete(null);
-        }
-
-        @Override
-        public CompletableFuture<?> run() {
-            CompletableFuture<?> work;
-            try {
-                work = start();
-            } catch (RuntimeException e) {
-                finished.complete(null);
-                throw e;
-            }
-            work.whenComplete((v, e) -> finished.complete(null));
-            return work;
-        }
-
-        private CompletableFuture<?> start() {
-            if (tiers.local(digest) != null || fills.inFlight(digest) != null) {
-                metrics.prefetch("skipped_cached");
-                return CompletableFuture.completedFuture(null);
-            }
-            // A guess that fills a nearly full disk would take the space a client's pull needs next.
-            return CompletableFuture.supplyAsync(() -> diskReserve.claim(size), blocking).thenCompose(room -> {
-                if (!room) {
-                    metrics.prefetch("skipped_disk_reserve");
-                    return CompletableFuture.completedFuture(null);
-                }
-                CompletableFuture<?> filled;
-                try {
-                    filled = fill();
-                } catch (RuntimeException e) {
-                    filled = CompletableFuture.failedFuture(e);
-                }
-                return filled.whenComplete((v, e) -> diskReserve.release(size));
-            });
-        }
-
-        private CompletableFuture<?> fill() {
-            return tiers.statShared(digest).thenCompose(shared -> {
-                if (shared.isPresent()) {
-                    metrics.prefetch("skipped_cached");
-                    return CompletableFuture.completedFuture(null);
-                }
-                // The manifest just served for this repository names the blob: upstream is the source.
-                FillCoordinator.Claim claim = fills.claim(digest, repo.namespace(), FillLimits.of(repo.upstream()), () -> tiers.source(digest, false,
-                        () -> upstream.getBlob(repo.upstream(), repo.name().toString(), digest)));
-                if (claim == null || !claim.started()) {
-                    metrics.prefetch("skipped_cached");
-                    return CompletableFuture.completedFuture(null);
-                }
-                metrics.prefetch("issued");
-                unused.put(digest, Boolean.TRUE);
-                return claim.fill().done().handle((v, e) -> null);
-            });
-        }
     }
 }

@@ -3,7 +3,7 @@ package dev.gantry.registry;
 import dev.gantry.oci.Digest;
 import dev.gantry.oci.RegistryException;
 import dev.gantry.oci.RepositoryName;
-import dev.gantry.storage.DiskBlobStore;
+import dev.gantry.storage.LocalTier;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -22,11 +22,11 @@ import java.util.function.Predicate;
  */
 public final class Mounts {
 
-    private final DiskBlobStore disk;
+    private final LocalTier disk;
     private final RepositoryLinks links;
     private final RepositoryResolver resolver;
 
-    public Mounts(DiskBlobStore disk, RepositoryLinks links, RepositoryResolver resolver) {
+    public Mounts(LocalTier disk, RepositoryLinks links, RepositoryResolver resolver) {
         this.disk = disk;
         this.links = links;
         this.resolver = resolver;

@@ -7,7 +7,7 @@ import dev.gantry.oci.RegistryException;
 import dev.gantry.registry.UploadService.ChunkRange;
 import dev.gantry.registry.UploadService.UploadState;
 import dev.gantry.storage.BlobWriter;
-import dev.gantry.storage.DiskBlobStore;
+import dev.gantry.storage.LocalTier;
 import dev.gantry.storage.S3UploadSessions;
 import dev.gantry.storage.S3UploadSessions.Session;
 import dev.gantry.storage.SpoolWriter;
@@ -46,7 +46,7 @@ public final class SharedUploads implements UploadSessions {
     private static final Logger log = LoggerFactory.getLogger(SharedUploads.class);
 
     private final S3UploadSessions store;
-    private final DiskBlobStore disk;
+    private final LocalTier disk;
     private final UploadCommit commit;
     private final Executor blocking;
     private final Clock clock;
@@ -54,7 +54,7 @@ public final class SharedUploads implements UploadSessions {
     /** Sessions a request on this replica is writing to right now. */
     private final Set<String> busy = ConcurrentHashMap.newKeySet();
 
-    public SharedUploads(S3UploadSessions store, DiskBlobStore disk, UploadCommit commit, Executor blocking, Clock clock, Duration expiry) {
+    public SharedUploads(S3UploadSessions store, LocalTier disk, UploadCommit commit, Executor blocking, Clock clock, Duration expiry) {
         this.store = store;
         this.disk = disk;
         this.commit = commit;

@@ -38,7 +38,7 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Thread-safe. Blocking work runs on the executor given at construction.
  */
-public final class DiskBlobStore implements BlobStore {
+public final class DiskBlobStore implements BlobStore, LocalTier {
 
     private static final Logger log = LoggerFactory.getLogger(DiskBlobStore.class);
 

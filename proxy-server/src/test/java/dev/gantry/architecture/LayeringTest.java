@@ -14,6 +14,9 @@ import com.tngtech.archunit.junit.AnalyzeClasses;
 import com.tngtech.archunit.junit.ArchTest;
 import com.tngtech.archunit.lang.ArchRule;
 import dev.gantry.http.HttpServer;
+import dev.gantry.storage.DiskBlobStore;
+import dev.gantry.storage.MemoryBlobStore;
+import dev.gantry.storage.S3BlobStore;
 import java.util.List;
 
 /**
@@ -102,6 +105,25 @@ class LayeringTest {
             .should().dependOnClassesThat(resideInAPackage("dev.gantry.storage..")
                     .and(not(simpleNameStartingWith("MetadataStore").or(simpleNameStartingWith("StorageLayout")))))
             .orShould().dependOnClassesThat().resideInAnyPackage("dev.gantry.http..", "dev.gantry.upstream..");
+
+    /**
+     * The fill and upload code reach this replica's tier through the
+     * {@code LocalTier} port only; which store implements it (disk today) is
+     * the composition root's choice, so these classes never name a concrete store.
+     */
+    @ArchTest
+    static final ArchRule fillAndUploadCodeUseTheLocalTierPort = fillAndUploadCodeUseTheLocalTierPort();
+
+    static ArchRule fillAndUploadCodeUseTheLocalTierPort() {
+        return noClasses()
+                .that().haveNameMatching(FILL_AND_UPLOAD_CLASSES)
+                .should().dependOnClassesThat().belongToAnyOf(DiskBlobStore.class, MemoryBlobStore.class,
+                        S3BlobStore.class);
+    }
+
+    /** The registry's fill and upload classes (nested classes included). */
+    static final String FILL_AND_UPLOAD_CLASSES =
+            "dev\\.gantry\\.registry\\.(FillCoordinator|BlobFill|Fill\\w*|LocalUploads|SharedUploads|Mounts|Upload\\w*)(\\$.*)?";
 
     /**
      * The server binds, drains and closes; its connections and handlers get

@@ -61,6 +61,28 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void hardwareCacheSizesDefaultToTheirFormerFixedValuesAndAreRead() {
+        CacheConfig.Entries defaults = load("").cache().entries();
+        assertThat(defaults.hardwareRecords()).isEqualTo(20_000);
+        assertThat(defaults.hardwareAsked()).isEqualTo(100_000);
+        assertThat(defaults.scanFollowed()).isEqualTo(100_000);
+        assertThat(defaults.scanPending()).isEqualTo(10_000);
+
+        CacheConfig.Entries set = load("""
+                cache:
+                  entries:
+                    hardwareRecords: 7
+                    hardwareAsked: 8
+                    scanFollowed: 9
+                    scanPending: 10
+                """).cache().entries();
+        assertThat(set.hardwareRecords()).isEqualTo(7);
+        assertThat(set.hardwareAsked()).isEqualTo(8);
+        assertThat(set.scanFollowed()).isEqualTo(9);
+        assertThat(set.scanPending()).isEqualTo(10);
+    }
+
+    @Test
     void tlsWrittenAsABareWordIsReadAsMeant() {
         // YAML 1.1 reads a bare off as false; the README writes tls: off.
         assertThat(load("tls: off\n").tls().enabled()).isFalse();

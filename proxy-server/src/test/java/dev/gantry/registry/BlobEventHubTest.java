@@ -42,6 +42,11 @@ class BlobEventHubTest {
             public void manifestServedAnew(Repository repo, ManifestResult m) {
                 heard.add(name + " anew");
             }
+
+            @Override
+            public void scanned(Digest d) {
+                heard.add(name + " scanned " + d.equals(digest));
+            }
         };
     }
 
@@ -59,6 +64,16 @@ class BlobEventHubTest {
         hub.fillCommitted(digest, BlobTiers.Origin.UPSTREAM);
 
         assertThat(heard).containsExactly("first committed UPSTREAM", "third committed UPSTREAM");
+    }
+
+    @Test
+    void aLayerScanIsReportedToEveryListener() {
+        hub.listen(recording("first"));
+        hub.listen(recording("second"));
+
+        hub.scanned(digest);
+
+        assertThat(heard).containsExactly("first scanned true", "second scanned true");
     }
 
     @Test
