@@ -100,23 +100,9 @@ public final class AccessLogRecorder implements AutoCloseable {
      * matches, or fails after {@code timeout} listing what was logged.
      */
     public List<Entry> await(String what, Predicate<Entry> which, Duration timeout) {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        while (true) {
-            List<Entry> found = entries(which);
-            if (!found.isEmpty()) {
-                return found;
-            }
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("Gantry never logged " + what + " within " + timeout + "; it logged:\n"
-                        + String.join("\n", entries().stream().map(Entry::toString).toList()));
-            }
-            try {
-                Thread.sleep(20);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new IllegalStateException(e);
-            }
-        }
+        return Awaits.waitFor("Gantry logging " + what, timeout)
+                .explain(() -> "it logged:\n" + String.join("\n", entries().stream().map(Entry::toString).toList()))
+                .until(() -> entries(which), found -> !found.isEmpty());
     }
 
     @Override

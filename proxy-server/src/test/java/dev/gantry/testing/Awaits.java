@@ -56,6 +56,78 @@ public final class Awaits {
         }
     }
 
+    /**
+     * A wait that can also give up early: {@code waitFor("gantry ready", within)
+     * .unless(() -> process.isAlive() ? null : "it exited").explain(output).until(...)}.
+     * A process that has exited cannot come up, so waiting out the bound for it
+     * only hides the reason.
+     */
+    public static Wait waitFor(String what, Duration within) {
+        return new Wait(what, within);
+    }
+
+    /** A bounded wait on a condition; see {@link #waitFor}. */
+    public static final class Wait {
+
+        private final String what;
+        private final Duration within;
+        private Supplier<String> gaveUp = () -> null;
+        private Supplier<String> context = () -> "";
+
+        private Wait(String what, Duration within) {
+            this.what = what;
+            this.within = within;
+        }
+
+        /** Fails at once, with the reason, when {@code reason} answers non-null. */
+        public Wait unless(Supplier<String> reason) {
+            this.gaveUp = reason;
+            return this;
+        }
+
+        /** Adds {@code details} (a process's output, a log) to the failure message. */
+        public Wait explain(Supplier<String> details) {
+            this.context = details;
+            return this;
+        }
+
+        /** Waits until {@code condition} holds; exceptions from it count as "not yet". */
+        public void until(BooleanSupplier condition) {
+            until(condition::getAsBoolean, Boolean::booleanValue);
+        }
+
+        /** Asks {@code probe} until {@code done} accepts its answer, and returns that answer. */
+        public <T> T until(Supplier<T> probe, Predicate<T> done) {
+            long deadline = System.nanoTime() + within.toNanos();
+            T last = null;
+            RuntimeException lastError = null;
+            while (true) {
+                try {
+                    last = probe.get();
+                    if (done.test(last)) {
+                        return last;
+                    }
+                } catch (RuntimeException e) {
+                    lastError = e;
+                }
+                String reason = gaveUp.get();
+                if (reason != null) {
+                    fail(what + ": gave up, " + reason + details(), lastError);
+                }
+                if (System.nanoTime() > deadline) {
+                    fail(what + ": not within " + within + "; last answer: " + last
+                            + (lastError == null ? "" : "; last error: " + lastError) + details(), lastError);
+                }
+                pause();
+            }
+        }
+
+        private String details() {
+            String d = context.get();
+            return d == null || d.isEmpty() ? "" : "\n" + d;
+        }
+    }
+
     private static void pause() {
         try {
             Thread.sleep(POLL_NANOS / 1_000_000);

@@ -54,21 +54,10 @@ final class DaemonProcess implements AutoCloseable {
 
     /** Polls {@code ready} until it holds; fails with the log's tail if the program exits or {@code timeout} passes. */
     void awaitReady(BooleanSupplier ready, Duration timeout) {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        while (!ready.getAsBoolean()) {
-            if (!process.isAlive()) {
-                throw new IllegalStateException(name + " exited with " + process.exitValue() + " while starting\n" + tail());
-            }
-            if (System.nanoTime() > deadline) {
-                throw new IllegalStateException(name + " not ready within " + timeout + "\n" + tail());
-            }
-            try {
-                Thread.sleep(100);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new IllegalStateException(e);
-            }
-        }
+        Awaits.waitFor(name + " ready", timeout)
+                .unless(() -> process.isAlive() ? null : name + " exited with " + process.exitValue() + " while starting")
+                .explain(this::tail)
+                .until(ready);
     }
 
     long pid() {

@@ -87,33 +87,15 @@ public final class DistributionRegistry implements AutoCloseable {
     }
 
     private void awaitUp() {
-        HttpClient client = HttpClient.newHttpClient();
-        long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
-        while (System.nanoTime() < deadline) {
-            try {
-                HttpResponse<Void> r = client.send(HttpRequest.newBuilder(URI.create(url() + "/v2/")).build(),
-                        HttpResponse.BodyHandlers.discarding());
-                if (r.statusCode() == 200) {
-                    // Another process may hold the port: ours would then have exited on bind.
-                    sleep(200);
-                    if (!process.isAlive()) {
-                        throw new IllegalStateException("port " + port + " answers, but docker-registry exited: "
-                                + Tools.snapshot(output));
-                    }
-                    return;
-                }
-            } catch (IOException e) {
-                // Not up yet.
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                return;
-            }
-            if (!process.isAlive()) {
-                throw new IllegalStateException("docker-registry exited: " + Tools.snapshot(output));
-            }
-            sleep(50);
-        }
-        throw new IllegalStateException("docker-registry did not come up: " + Tools.snapshot(output));
+        Http http = new Http(url());
+        // The answer must be logged by our process: another process holding the port would answer too.
+        // A marker request: left out of requests(), like the log's own markers.
+        String probe = MARKER + "up-" + port;
+        Awaits.waitFor("docker-registry up on port " + port, Duration.ofSeconds(20))
+                .unless(() -> process.isAlive() ? null : "docker-registry exited")
+                .explain(() -> String.join("\n", Tools.snapshot(output)))
+                .until(() -> http.get(probe).status() == 200
+                        && Tools.snapshot(output).stream().anyMatch(l -> l.contains(probe)));
     }
 
     public String url() {
@@ -204,13 +186,5 @@ public final class DistributionRegistry implements AutoCloseable {
     @Override
     public void close() {
         stop();
-    }
-
-    private static void sleep(long ms) {
-        try {
-            Thread.sleep(ms);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
     }
 }

@@ -2,10 +2,6 @@ package dev.gantry.testing;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -79,32 +75,11 @@ public final class GantryProcess implements AutoCloseable {
     }
 
     private void awaitReady() {
-        HttpClient client = HttpClient.newHttpClient();
-        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-        while (System.nanoTime() < deadline) {
-            if (!process.isAlive()) {
-                throw new IllegalStateException("gantry exited: " + String.join("\n", Tools.snapshot(output)));
-            }
-            try {
-                HttpResponse<Void> r = client.send(HttpRequest.newBuilder(URI.create(url() + "/readyz")).build(),
-                        HttpResponse.BodyHandlers.discarding());
-                if (r.statusCode() == 200) {
-                    return;
-                }
-            } catch (IOException e) {
-                // Not up yet.
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                return;
-            }
-            try {
-                Thread.sleep(50);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                return;
-            }
-        }
-        throw new IllegalStateException("gantry did not become ready: " + String.join("\n", Tools.snapshot(output)));
+        Http http = new Http(url());
+        Awaits.waitFor("gantry ready", Duration.ofSeconds(60))
+                .unless(() -> process.isAlive() ? null : "gantry exited")
+                .explain(() -> String.join("\n", Tools.snapshot(output)))
+                .until(() -> http.get("/readyz").status() == 200);
     }
 
     public String url() {

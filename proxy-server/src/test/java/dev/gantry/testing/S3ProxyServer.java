@@ -4,9 +4,6 @@ import dev.gantry.config.S3Config;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -75,29 +72,12 @@ public final class S3ProxyServer implements AutoCloseable {
     }
 
     private void awaitUp() {
-        HttpClient client = HttpClient.newHttpClient();
-        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-        while (System.nanoTime() < deadline) {
-            if (!process.isAlive()) {
-                throw new IllegalStateException("S3Proxy exited: " + Tools.snapshot(output));
-            }
-            try {
-                client.send(HttpRequest.newBuilder(URI.create(endpoint() + "/")).build(), HttpResponse.BodyHandlers.discarding());
-                return;
-            } catch (IOException e) {
-                // Not up yet.
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                return;
-            }
-            try {
-                Thread.sleep(100);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                return;
-            }
-        }
-        throw new IllegalStateException("S3Proxy did not come up: " + Tools.snapshot(output));
+        Http http = new Http(endpoint());
+        // Any answer at all: S3Proxy is listening.
+        Awaits.waitFor("S3Proxy up", Duration.ofSeconds(60))
+                .unless(() -> process.isAlive() ? null : "S3Proxy exited")
+                .explain(() -> String.join("\n", Tools.snapshot(output)))
+                .until(() -> http.get("/").status() > 0);
     }
 
     public String endpoint() {

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.gantry.testing.AccessLogRecorder;
 import dev.gantry.testing.AccessLogRecorder.Entry;
+import dev.gantry.testing.Awaits;
 import dev.gantry.testing.DistributionRegistry;
 import dev.gantry.testing.GantryServer;
 import dev.gantry.testing.Http;
@@ -151,16 +152,9 @@ abstract class MirrorClientContract {
     List<DistributionRegistry.Request> upstreamRequests() {
         String marker = "/v2/?settled=" + UUID.randomUUID();
         assertThat(new Http(upstream.url()).get(marker).status()).as("upstream marker request").isEqualTo(200);
-        long deadline = System.nanoTime() + LOGGED.toNanos();
-        while (true) {
-            List<DistributionRegistry.Request> seen = upstream.requests();
-            if (seen.stream().anyMatch(r -> r.path().equals(marker))) {
-                return seen.stream().filter(r -> !r.path().equals(marker)).toList();
-            }
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("the upstream never logged " + marker + " within " + LOGGED + "; it logged " + seen);
-            }
-        }
+        List<DistributionRegistry.Request> seen = Awaits.waitFor("the upstream logging " + marker, LOGGED)
+                .until(upstream::requests, logged -> logged.stream().anyMatch(r -> r.path().equals(marker)));
+        return seen.stream().filter(r -> !r.path().equals(marker)).toList();
     }
 
     /** Gantry answered the client's request for the tag and a GET for every blob of {@code image}, with success. */
