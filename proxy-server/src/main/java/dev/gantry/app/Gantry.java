@@ -100,7 +100,7 @@ public final class Gantry implements AutoCloseable {
         UpstreamObserver observer = (u, kind, status) ->
                 metrics.upstreamRequest(u.name(), kind.name().toLowerCase(Locale.ROOT), status);
         UpstreamRegistry upstream = new UpstreamRegistry(new RegistryClient(transport, clock, observer));
-        this.storage = StorageFactory.open(config.storage(), blocking, clock);
+        this.storage = StorageFactory.open(config.storage(), config.cache().entries(), blocking, clock);
         this.disk = storage.disk();
         this.maintenance = Executors.newSingleThreadScheduledExecutor(
                 new io.netty.util.concurrent.DefaultThreadFactory("gantry-maintenance", true));

@@ -85,7 +85,7 @@ final class RegistryAssembly {
         TagStore tagStore = new TagStore(storage.meta(), blocking, sizes.tags(), index);
         RepositoryLinks links = new RepositoryLinks(storage.meta(), blocking, sizes.repositoryLinks());
         BlobTiers tiers = new BlobTiers(storage.memory(), storage.disk(), storage.s3(), storage.health(), blocking,
-                clock);
+                clock, sizes.promotions());
         // Fill deadlines run in real time (like connection timeouts), whatever clock the registry reads.
         FillCoordinator fills = new FillCoordinator(storage.disk(), blocking, timers, System::nanoTime, events);
         PullThroughManifests manifests = new PullThroughManifests(manifestStore, tagStore, links, upstream, clock,

@@ -31,7 +31,8 @@ final class Security {
                 ? TokenKeys.generatedAt(generatedKey(config))
                 : TokenKeys.of(config.auth().tokenKeys().stream().map(Path::of).toList());
         TokenIssuer tokens = new TokenIssuer(keys, config.auth().service(), config.auth().tokenTtl(), clock);
-        return new Authenticator(users, tokens, config.auth().maxFailedLogins(), clock);
+        return new Authenticator(users, tokens, config.auth().maxFailedLogins(),
+                config.cache().entries().failedLogins(), clock);
     }
 
     /** Where the token key is generated when {@code auth.tokenKeys} names none: one per data directory. */

@@ -1,5 +1,6 @@
 package dev.gantry.app;
 
+import dev.gantry.config.CacheConfig;
 import dev.gantry.config.StorageConfig;
 import dev.gantry.registry.Registry;
 import dev.gantry.storage.DiskBlobStore;
@@ -56,7 +57,7 @@ final class StorageFactory {
         }
     }
 
-    static Opened open(StorageConfig config, Executor blocking, Clock clock) throws IOException {
+    static Opened open(StorageConfig config, CacheConfig.Entries sizes, Executor blocking, Clock clock) throws IOException {
         long memoryBytes = config.memory().maxBytes().bytes();
         MemoryBlobStore memory = new MemoryBlobStore(memoryBytes, config.memory().maxBlobBytes().bytes(), clock);
         Path root = Path.of(config.disk().path());
@@ -67,7 +68,8 @@ final class StorageFactory {
         }
         S3Bucket bucket = S3Bucket.open(config.s3());
         RemoteHealth health = new RemoteHealth("S3 tier " + bucket, clock, Duration.ofSeconds(10));
-        S3BlobStore s3 = new S3BlobStore(bucket, StorageLayout.spoolDir(root.toAbsolutePath().normalize()), clock);
+        S3BlobStore s3 = new S3BlobStore(bucket, StorageLayout.spoolDir(root.toAbsolutePath().normalize()), clock,
+                sizes.s3Sizes(), sizes.s3Touched());
         S3MetadataStore sharedMeta = new S3MetadataStore(bucket);
         TieredMetadataStore tiered = new TieredMetadataStore(localMeta, sharedMeta, health, blocking);
         log.info("shared tier {} ({})", bucket, config.s3());

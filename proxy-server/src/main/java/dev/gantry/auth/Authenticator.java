@@ -47,13 +47,16 @@ public final class Authenticator {
     private final int maxFailures;
     private final Cache<String, AtomicInteger> failures;
 
-    /** @param users null when no htpasswd is configured (nobody can log in) */
-    public Authenticator(Htpasswd users, TokenIssuer tokens, int maxFailuresPerMinute, Clock clock) {
+    /**
+     * @param users null when no htpasswd is configured (nobody can log in)
+     * @param clients how many clients' failure counts are held at most
+     */
+    public Authenticator(Htpasswd users, TokenIssuer tokens, int maxFailuresPerMinute, long clients, Clock clock) {
         this.users = users;
         this.tokens = tokens;
         this.maxFailures = maxFailuresPerMinute;
         this.failures = Caffeine.newBuilder().expireAfterWrite(1, TimeUnit.MINUTES)
-                .ticker(() -> TimeUnit.MILLISECONDS.toNanos(clock.millis())).maximumSize(100_000).build();
+                .ticker(() -> TimeUnit.MILLISECONDS.toNanos(clock.millis())).maximumSize(clients).build();
     }
 
     /** Whether any user can authenticate at all. */

@@ -71,6 +71,11 @@ public final class TokenIssuer {
         return ttl;
     }
 
+    /** The clock tokens are stamped and checked by (the token response's {@code issued_at} reads it too). */
+    public Clock clock() {
+        return clock;
+    }
+
     /** A signed token for {@code subject} (empty: anonymous) granting {@code access}. */
     public String issue(String subject, List<Access> access) {
         Instant now = clock.instant();

@@ -27,7 +27,8 @@ public record CacheConfig(
         manifestMemory = manifestMemory != null ? manifestMemory : ByteSize.ofMebibytes(32);
         uploadExpiry = uploadExpiry != null ? uploadExpiry : Duration.ofHours(1);
         pins = pins != null ? pins : new PinsConfig(null, null);
-        entries = entries != null ? entries : new Entries(null, null, null, null, null, null, null, null, null, null, null, null);
+        entries = entries != null ? entries : new Entries(null, null, null, null, null, null, null, null, null, null, null, null,
+                null, null, null, null, null);
     }
 
     /**
@@ -47,6 +48,11 @@ public record CacheConfig(
      * @param hardwareAsked hosted images whose hardware document someone asked for (their referrers list it)
      * @param scanFollowed manifests the hardware catalog followed lately, and index platforms it remembers (each)
      * @param scanPending image manifests waiting for their layers' scans
+     * @param failedLogins clients whose failed logins of the last minute are counted
+     * @param promotions disk hits offered to the memory tier lately (one offer per blob per 30 s)
+     * @param artifactLinks repositories whose hardware artifacts for a manifest are known stored and linked
+     * @param s3Sizes blob sizes the S3 tier read lately (each trusted for 10 minutes)
+     * @param s3Touched blobs whose S3 access marker this replica wrote today
      */
     public record Entries(
             @JsonProperty("layerTypes") Long layerTypes,
@@ -60,7 +66,12 @@ public record CacheConfig(
             @JsonProperty("hardwareRecords") Long hardwareRecords,
             @JsonProperty("hardwareAsked") Long hardwareAsked,
             @JsonProperty("scanFollowed") Long scanFollowed,
-            @JsonProperty("scanPending") Long scanPending) {
+            @JsonProperty("scanPending") Long scanPending,
+            @JsonProperty("failedLogins") Long failedLogins,
+            @JsonProperty("promotions") Long promotions,
+            @JsonProperty("artifactLinks") Long artifactLinks,
+            @JsonProperty("s3Sizes") Long s3Sizes,
+            @JsonProperty("s3Touched") Long s3Touched) {
 
         public Entries {
             layerTypes = orDefault(layerTypes, 200_000);
@@ -75,6 +86,11 @@ public record CacheConfig(
             hardwareAsked = orDefault(hardwareAsked, 100_000);
             scanFollowed = orDefault(scanFollowed, 100_000);
             scanPending = orDefault(scanPending, 10_000);
+            failedLogins = orDefault(failedLogins, 100_000);
+            promotions = orDefault(promotions, 100_000);
+            artifactLinks = orDefault(artifactLinks, 100_000);
+            s3Sizes = orDefault(s3Sizes, 200_000);
+            s3Touched = orDefault(s3Touched, 200_000);
         }
 
         private static Long orDefault(Long value, long fallback) {

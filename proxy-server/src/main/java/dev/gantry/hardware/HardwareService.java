@@ -82,7 +82,7 @@ public final class HardwareService {
 
     /**
      * @param artifacts how it reads whole blobs and stores the artifacts it makes: never a tier
-     * @param sizes {@code hardwareRecords} and {@code hardwareAsked} bound its in-memory caches
+     * @param sizes {@code hardwareRecords}, {@code hardwareAsked} and {@code artifactLinks} bound its in-memory caches
      */
     public HardwareService(ManifestService manifests, ArtifactPort artifacts, LayerScans scans, ImageAnalyzer analyzer,
                            MetadataStore meta, Executor blocking, Clock clock, CacheConfig.Entries sizes) {
@@ -96,7 +96,7 @@ public final class HardwareService {
         this.clock = clock;
         this.blobs = artifacts;
         this.indexReferrers = new IndexReferrers(manifests, this);
-        this.stored = new StoredArtifacts(artifacts);
+        this.stored = new StoredArtifacts(artifacts, sizes.artifactLinks());
     }
 
     /** Told of each platform manifest's document once it is made or read back (the catalog lists it). */

@@ -25,10 +25,12 @@ final class StoredArtifacts {
     private final Map<Digest, List<Artifacts.Built>> pending = new ConcurrentHashMap<>();
 
     /** Repositories whose artifacts for a subject are stored and linked already: {@code repo@digest}. */
-    private final Cache<String, Boolean> ensured = Caffeine.newBuilder().maximumSize(100_000).build();
+    private final Cache<String, Boolean> ensured;
 
-    StoredArtifacts(ArtifactPort port) {
+    /** @param links how many repository and subject pairs are remembered as stored and linked at most */
+    StoredArtifacts(ArtifactPort port, long links) {
         this.port = port;
+        this.ensured = Caffeine.newBuilder().maximumSize(links).build();
     }
 
     /** Artifacts just built for {@code manifest}: the first {@link #ensure} stores these bytes. */

@@ -10,7 +10,6 @@ import dev.gantry.registry.Repository;
 import dev.gantry.registry.RepositoryResolver;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpResponseStatus;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
@@ -69,7 +68,7 @@ final class TokenEndpoint {
         body.put("token", token);
         body.put("access_token", token);
         body.put("expires_in", authenticator.tokens().ttl().toSeconds());
-        body.put("issued_at", Instant.now().toString());
+        body.put("issued_at", authenticator.tokens().clock().instant().toString());
         return Responses.json(HttpResponseStatus.OK, body);
     }
 

@@ -58,10 +58,13 @@ public final class BlobTiers {
     /** Uploads to S3 that failed, retried while the disk tier still holds the blob. */
     private final Map<Digest, Boolean> pendingUploads = new ConcurrentHashMap<>();
 
-    /** @param s3 the shared tier, or null; {@code health} may then be null too */
+    /**
+     * @param s3 the shared tier, or null; {@code health} may then be null too
+     * @param promotions how many blobs' recent offers to memory are remembered at most
+     */
     public BlobTiers(MemoryBlobStore memory, DiskBlobStore disk, S3BlobStore s3, RemoteHealth health, Executor blocking,
-                     Clock clock) {
-        this.promotionTried = Caffeine.newBuilder().expireAfterWrite(30, TimeUnit.SECONDS).maximumSize(100_000)
+                     Clock clock, long promotions) {
+        this.promotionTried = Caffeine.newBuilder().expireAfterWrite(30, TimeUnit.SECONDS).maximumSize(promotions)
                 .ticker(() -> TimeUnit.MILLISECONDS.toNanos(clock.millis())).build();
         this.memory = memory;
         this.disk = disk;

@@ -27,11 +27,13 @@ final class S3AccessMarkers {
 
     private final S3Bucket bucket;
     private final Clock clock;
-    private final Cache<Digest, Long> touchedDay = Caffeine.newBuilder().maximumSize(200_000).build();
+    private final Cache<Digest, Long> touchedDay;
 
-    S3AccessMarkers(S3Bucket bucket, Clock clock) {
+    /** @param touched how many blobs' last marker day is remembered at most */
+    S3AccessMarkers(S3Bucket bucket, Clock clock, long touched) {
         this.bucket = bucket;
         this.clock = clock;
+        this.touchedDay = Caffeine.newBuilder().maximumSize(touched).build();
     }
 
     static String accessPrefix(Digest d) {

@@ -44,15 +44,20 @@ public final class S3BlobStore implements BlobStore {
     private final S3AccessMarkers markers;
     private final S3UploadSessions sessions;
     private volatile long listedBytes;
-    private final Cache<Digest, Long> sizes = Caffeine.newBuilder().maximumSize(200_000)
-            .expireAfterWrite(10, TimeUnit.MINUTES).build();
+    private final Cache<Digest, Long> sizes;
 
-    public S3BlobStore(S3Bucket bucket, Path tempDir, Clock clock) throws IOException {
+    /**
+     * @param sizeEntries how many blob sizes read lately are held at most
+     * @param touchedEntries how many blobs' access marker of today are remembered at most
+     */
+    public S3BlobStore(S3Bucket bucket, Path tempDir, Clock clock, long sizeEntries, long touchedEntries)
+            throws IOException {
         this.bucket = bucket;
         this.tempDir = tempDir;
-        this.markers = new S3AccessMarkers(bucket, clock);
+        this.sizes = Caffeine.newBuilder().maximumSize(sizeEntries).expireAfterWrite(10, TimeUnit.MINUTES).build();
+        this.markers = new S3AccessMarkers(bucket, clock, touchedEntries);
         Files.createDirectories(tempDir);
-        this.sessions = new S3UploadSessions(bucket, tempDir);
+        this.sessions = new S3UploadSessions(bucket, tempDir, clock);
     }
 
     /** Upload sessions of hosted repositories, kept in this bucket for every replica to continue. */

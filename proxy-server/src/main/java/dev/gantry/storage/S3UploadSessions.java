@@ -8,6 +8,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -48,6 +49,7 @@ public final class S3UploadSessions {
 
     private final S3Bucket bucket;
     private final Path tempDir;
+    private final Clock clock;
 
     /** A session as the bucket holds it; {@code modified} is when its state was last written. */
     public record Session(String id, String repository, List<Long> chunks, Instant modified) {
@@ -62,14 +64,16 @@ public final class S3UploadSessions {
         }
     }
 
-    S3UploadSessions(S3Bucket bucket, Path tempDir) {
+    /** @param clock stamps a session's last change when the bucket does not say (the expiry sweep compares it) */
+    S3UploadSessions(S3Bucket bucket, Path tempDir, Clock clock) {
         this.bucket = bucket;
         this.tempDir = tempDir;
+        this.clock = clock;
     }
 
     /** Records a new, empty session. */
     public Session create(String id, String repository) {
-        Session s = new Session(id, repository, List.of(), Instant.now());
+        Session s = new Session(id, repository, List.of(), clock.instant());
         writeState(s);
         return s;
     }
@@ -104,7 +108,7 @@ public final class S3UploadSessions {
         }
         List<Long> chunks = new ArrayList<>(s.chunks());
         chunks.add(size);
-        Session next = new Session(s.id(), s.repository(), chunks, Instant.now());
+        Session next = new Session(s.id(), s.repository(), chunks, clock.instant());
         writeState(next);
         return next;
     }
@@ -195,11 +199,11 @@ public final class S3UploadSessions {
         }
     }
 
-    private static Session parse(String id, String text, Instant modified) {
+    private Session parse(String id, String text, Instant modified) {
         String[] lines = text.split("\n", -1);
         List<Long> chunks = lines.length < 2 || lines[1].isEmpty() ? List.of()
                 : Arrays.stream(lines[1].split(",")).filter(c -> !c.isEmpty()).map(Long::parseLong).toList();
-        return new Session(id, lines[0], chunks, modified == null ? Instant.now() : modified);
+        return new Session(id, lines[0], chunks, modified == null ? clock.instant() : modified);
     }
 
     private String stateKey(String id) {

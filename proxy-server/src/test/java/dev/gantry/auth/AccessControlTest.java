@@ -24,6 +24,7 @@ import dev.gantry.testing.TestImage;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
@@ -221,6 +222,16 @@ class AccessControlTest {
             assertThat(unnamed.status()).as(unnamed.text()).isEqualTo(202);
         }
         assertThat(http.get("/v2/local/app/blobs/" + digest, "Authorization", basic("alice", ALICE_PW)).status()).isEqualTo(404);
+    }
+
+    @Test
+    void theTokenResponsesIssuedAtReadsTheServersClock() throws Exception {
+        clock.advance(Duration.ofHours(3)); // the server's clock is now three hours ahead of the wall clock
+        Http.Response r = http.get("/token?service=gantry&scope=repository:local/app:pull", "Authorization",
+                basic("alice", ALICE_PW));
+        assertThat(r.status()).as(r.text()).isEqualTo(200);
+        Instant issued = Instant.parse(new ObjectMapper().readTree(r.body()).path("issued_at").asText());
+        assertThat(issued).isEqualTo(clock.instant());
     }
 
     @Test

@@ -61,12 +61,17 @@ class ConfigLoaderTest {
     }
 
     @Test
-    void hardwareCacheSizesDefaultToTheirFormerFixedValuesAndAreRead() {
+    void cacheSizesDefaultToTheirFormerFixedValuesAndAreRead() {
         CacheConfig.Entries defaults = load("").cache().entries();
         assertThat(defaults.hardwareRecords()).isEqualTo(20_000);
         assertThat(defaults.hardwareAsked()).isEqualTo(100_000);
         assertThat(defaults.scanFollowed()).isEqualTo(100_000);
         assertThat(defaults.scanPending()).isEqualTo(10_000);
+        assertThat(defaults.failedLogins()).isEqualTo(100_000);
+        assertThat(defaults.promotions()).isEqualTo(100_000);
+        assertThat(defaults.artifactLinks()).isEqualTo(100_000);
+        assertThat(defaults.s3Sizes()).isEqualTo(200_000);
+        assertThat(defaults.s3Touched()).isEqualTo(200_000);
 
         CacheConfig.Entries set = load("""
                 cache:
@@ -75,11 +80,21 @@ class ConfigLoaderTest {
                     hardwareAsked: 8
                     scanFollowed: 9
                     scanPending: 10
+                    failedLogins: 11
+                    promotions: 12
+                    artifactLinks: 13
+                    s3Sizes: 14
+                    s3Touched: 15
                 """).cache().entries();
         assertThat(set.hardwareRecords()).isEqualTo(7);
         assertThat(set.hardwareAsked()).isEqualTo(8);
         assertThat(set.scanFollowed()).isEqualTo(9);
         assertThat(set.scanPending()).isEqualTo(10);
+        assertThat(set.failedLogins()).isEqualTo(11);
+        assertThat(set.promotions()).isEqualTo(12);
+        assertThat(set.artifactLinks()).isEqualTo(13);
+        assertThat(set.s3Sizes()).isEqualTo(14);
+        assertThat(set.s3Touched()).isEqualTo(15);
     }
 
     @Test

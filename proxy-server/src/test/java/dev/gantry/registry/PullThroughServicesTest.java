@@ -82,7 +82,8 @@ class PullThroughServicesTest {
 
     private PullThroughManifests manifests() {
         return new PullThroughManifests(f.manifests, f.tags, f.links, f.upstream, f.clock, TAG_TTL, NOT_FOUND_TTL,
-                new CacheConfig.Entries(null, null, null, null, null, null, null, null, null, null, null, null), f.events);
+                new CacheConfig.Entries(null, null, null, null, null, null, null, null, null, null, null, null,
+                        null, null, null, null, null), f.events);
     }
 
     @Test

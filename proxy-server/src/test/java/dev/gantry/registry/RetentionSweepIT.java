@@ -44,7 +44,7 @@ class RetentionSweepIT {
     void removesOnlyBlobsUnreadForTheRetentionThatNoRetainedManifestReferences() throws Exception {
         MutableClock clock = MutableClock.startingNow();
         var bucket = S3Bucket.open(server.config("sweep", "r/"));
-        S3BlobStore s3 = new S3BlobStore(bucket, tmp.resolve("spool"), clock);
+        S3BlobStore s3 = new S3BlobStore(bucket, tmp.resolve("spool"), clock, 200_000, 200_000);
         S3MetadataStore meta = new S3MetadataStore(bucket);
 
         TestImage tagged = TestImage.builder().seed(1).layer(1000).build();

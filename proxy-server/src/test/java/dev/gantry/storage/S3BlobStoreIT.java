@@ -48,7 +48,7 @@ class S3BlobStoreIT extends BlobStoreContract {
         }
         // A fresh prefix per test: an empty store on the shared bucket.
         S3Bucket scoped = new S3Bucket(bucket.client(), "contract", "t-" + UUID.randomUUID() + "/");
-        return new S3BlobStore(scoped, tmp.resolve("spool"), clock);
+        return new S3BlobStore(scoped, tmp.resolve("spool"), clock, 200_000, 200_000);
     }
 
     @Test
