@@ -95,8 +95,12 @@ class SharedBucketIT {
 
         assertThat(pull(second.url(), "test/shared", "1", image)).isEqualTo(image.digest().toString());
         assertThat(upstream.requests()).as("upstream requests for the second replica's pull").isEmpty();
-        assertThat(second.output()).anyMatch(l -> l.contains("/v2/test/shared/manifests/1 200") && l.endsWith(" hit"))
-                .anyMatch(l -> l.contains("/blobs/" + image.layers().get(2).digest() + " 200 ") && l.endsWith(" shared"));
+        // The access log line is written after the response, and read from the process's output: wait for it.
+        String bigLayer = "/blobs/" + image.layers().get(2).digest() + " 200 ";
+        Awaits.waitFor("the second replica logging the manifest as a hit and the big layer as served from S3",
+                Duration.ofSeconds(10)).until(second::output,
+                lines -> lines.stream().anyMatch(l -> l.contains("/v2/test/shared/manifests/1 200") && l.endsWith(" hit"))
+                        && lines.stream().anyMatch(l -> l.contains(bigLayer) && l.endsWith(" shared")));
     }
 
     @Test
