@@ -25,24 +25,7 @@ public final class Awaits {
      * Exceptions from the probe count as "not yet".
      */
     public static <T> T until(Supplier<T> probe, Predicate<T> done, Duration within) {
-        long deadline = System.nanoTime() + within.toNanos();
-        T last = null;
-        RuntimeException lastError = null;
-        while (true) {
-            try {
-                last = probe.get();
-                if (done.test(last)) {
-                    return last;
-                }
-            } catch (RuntimeException e) {
-                lastError = e;
-            }
-            if (System.nanoTime() > deadline) {
-                fail("not within " + within + "; last answer: " + last
-                        + (lastError == null ? "" : "; last error: " + lastError), lastError);
-            }
-            pause();
-        }
+        return waitFor("a condition", within).until(probe, done);
     }
 
     /** Waits until {@code condition} holds; fails the test after {@code within}. */
