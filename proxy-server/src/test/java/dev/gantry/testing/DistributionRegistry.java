@@ -80,7 +80,13 @@ public final class DistributionRegistry implements AutoCloseable {
             ProcessBuilder pb = new ProcessBuilder(binary.toString(), "serve", file.toString()).redirectErrorStream(true);
             process = pb.start();
             Tools.collect(process.getInputStream(), output);
-            awaitUp();
+            try {
+                awaitUp();
+            } catch (RuntimeException | Error e) {
+                // A process that did not come up is no one's to stop later.
+                process.destroyForcibly();
+                throw e;
+            }
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }

@@ -68,7 +68,13 @@ public final class GantryProcess implements AutoCloseable {
             command.addAll(List.of("-jar", jar, "serve", "--config", config.toString()));
             process = new ProcessBuilder(command).redirectErrorStream(true).start();
             Tools.collect(process.getInputStream(), output);
-            awaitReady();
+            try {
+                awaitReady();
+            } catch (RuntimeException | Error e) {
+                // A process that did not come up is no one's to stop later.
+                process.destroyForcibly();
+                throw e;
+            }
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
