@@ -8,7 +8,10 @@ package dev.gantry.hardware;
  * verdict to compare.
  */
 enum Outcome {
-    /** It ran to its exit (any status) without an illegal instruction. */
+    /**
+     * It ran to its exit (any status) without an illegal instruction; this includes a program that exited
+     * because its device is missing ({@link DeviceMissing}): its code ran on that CPU.
+     */
     RAN,
     /** An illegal instruction: status 132, or QEMU's "uncaught target signal 4". */
     SIGILL,
@@ -34,7 +37,13 @@ enum Outcome {
             return SIGILL;
         }
         if (all.contains("error while loading shared libraries") || all.contains("chroot: failed")
-                || all.contains("Could not open") || exit == 127 || exit == 126 || exit > 128) {
+                || exit == 127 || exit == 126) {
+            return BROKEN;
+        }
+        if (!DeviceMissing.classes(exit, all).isEmpty()) {
+            return RAN; // ibv_devinfo exits 255 for want of an RDMA device: its own verdict, not a crash
+        }
+        if (all.contains("Could not open") || exit > 128) {
             return BROKEN;
         }
         return RAN;

@@ -9,6 +9,7 @@ import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 
 /**
  * Runs an image's entry point as a given CPU would: the image's root file
@@ -53,10 +54,15 @@ final class QemuChroot {
         Tools.Result r = Tools.run(cmd, Duration.ofSeconds(120));
         String stderr = r.stderr().lines().filter(l -> !l.contains("TCG doesn't support requested feature"))
                 .reduce("", (a, b) -> a + b + "\n");
-        return new Run(Outcome.of(r.exit(), r.stdout(), stderr), r.exit(), stderr.strip());
+        return new Run(Outcome.of(r.exit(), r.stdout(), stderr), r.exit(), stderr.strip(),
+                DeviceMissing.classes(r.exit(), r.stdout() + "\n" + stderr));
     }
 
-    /** One execution: its outcome, exit status and what it said on stderr (QEMU's warnings left out). */
-    record Run(Outcome outcome, int exit, String stderr) {
+    /**
+     * One execution: its outcome, exit status, what it said on stderr (QEMU's warnings left out), and the
+     * hardware classes whose missing device it exited for ({@link DeviceMissing}; the chroot has no
+     * {@code /dev} at all).
+     */
+    record Run(Outcome outcome, int exit, String stderr, Set<String> missingDevices) {
     }
 }

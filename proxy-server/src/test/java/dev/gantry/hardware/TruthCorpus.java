@@ -12,6 +12,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * The images of the truth matrix, built from real parts for amd64 and
@@ -22,9 +23,10 @@ import java.util.Map;
  * real one), Go programs the Go toolchain builds ({@code GOAMD64}), and
  * real Debian packages with the libraries they load (nginx, redis, Python,
  * ripgrep: a Rust program; a DPDK
- * application started on librte_eal). Every Debian package is its own layer, so
+ * application started on librte_eal), and the device images of
+ * {@link DeviceImages} (KVM, RDMA, TPM, DRM, video4linux). Every Debian package is its own layer, so
  * images share layers as real ones do. About 30 MB of .debs per
- * architecture, cached by {@link DebianPackages}.
+ * architecture and 25 MB more for the device images, cached by {@link DebianPackages}.
  */
 final class TruthCorpus {
     private static final List<String> RUNTIME = List.of("libc6", "libgcc-s1");
@@ -59,6 +61,7 @@ final class TruthCorpus {
         for (String arch : List.of("amd64", "arm64")) {
             images.addAll(debianImages(arch));
         }
+        images.addAll(DeviceImages.build(this));
         return images;
     }
 
@@ -218,6 +221,12 @@ final class TruthCorpus {
 
     private TruthImage debian(String arch, String name, String what, List<String> pkgs, String... entrypoint)
             throws IOException, InterruptedException {
+        return debian(arch, name, what, pkgs, Set.of(), entrypoint);
+    }
+
+    /** An image of Debian packages, one layer each over the C runtime's, that needs {@code classes}. */
+    TruthImage debian(String arch, String name, String what, List<String> pkgs, Set<String> classes,
+            String... entrypoint) throws IOException, InterruptedException {
         List<Path> layers = new ArrayList<>();
         for (String pkg : RUNTIME) {
             layers.add(pkg(arch, pkg));
@@ -225,7 +234,7 @@ final class TruthCorpus {
         for (String pkg : pkgs) {
             layers.add(pkg(arch, pkg));
         }
-        return new TruthImage(arch + "/" + name, arch, layers, List.of(entrypoint), what);
+        return new TruthImage(arch + "/" + name, arch, layers, List.of(entrypoint), what, classes);
     }
 
     private Path pkg(String arch, String pkg) throws IOException, InterruptedException {

@@ -39,16 +39,21 @@ final class TruthMatrix {
             return verdict.verdict().equals(Verdict.WILL_FAIL);
         }
 
+        /** Whether the program failed on this host: it trapped, or exited for want of a device. */
+        boolean failed() {
+            return run.outcome().trapped() || !run.missingDevices().isEmpty();
+        }
+
         boolean falseRefusal() {
-            return saysWillFail() && run.outcome() == Outcome.RAN;
+            return saysWillFail() && !failed();
         }
 
         boolean falsePass() {
-            return !saysWillFail() && run.outcome().trapped();
+            return !saysWillFail() && failed();
         }
     }
 
-    /** Precision and recall of required CPU features, counted as described on {@link HardwareTruthIT}. */
+    /** Precision and recall, counted as described on {@link HardwareTruthIT} and {@link ClassTruth}. */
     record Scores(int truePositives, int falsePositives, int falseNegatives, List<String> wrong) {
         double precision() {
             return truePositives + falsePositives == 0 ? 1.0 : truePositives / (double) (truePositives + falsePositives);
@@ -209,43 +214,6 @@ final class TruthMatrix {
         return new Scores(tp, fp, fn, wrong);
     }
 
-    /**
-     * Precision and recall of required hardware classes: per image, the classes it needs by how it
-     * was built ({@link TruthImage#classes()}) against the classes its document marks
-     * {@code required}. Every image of the corpus runs in a chroot with no device at all, so an image
-     * that ran under every model needs none, and any class its document requires is a false
-     * positive. With no image that needs a device, recall has nothing to count (1.0 by definition).
-     */
-    Scores classScores() {
-        int tp = 0;
-        int fp = 0;
-        int fn = 0;
-        List<String> wrong = new ArrayList<>();
-        for (TruthImage image : images) {
-            Set<String> required = new TreeSet<>();
-            documents.get(image.name()).platform().hardware().forEach((c, lvl) -> {
-                if (lvl == Level.REQUIRED) {
-                    required.add(c);
-                }
-            });
-            for (String c : required) {
-                if (image.classes().contains(c)) {
-                    tp++;
-                } else {
-                    fp++;
-                    wrong.add("hardware class required but not needed: " + image.name() + " " + c);
-                }
-            }
-            for (String c : image.classes()) {
-                if (!required.contains(c)) {
-                    fn++;
-                    wrong.add("hardware class needed but not required: " + image.name() + " " + c);
-                }
-            }
-        }
-        return new Scores(tp, fp, fn, wrong);
-    }
-
     /** The hardware classes of an image's document with their levels, for the matrix. */
     private String classes(TruthImage image) {
         Map<String, Level> hw = documents.get(image.name()).platform().hardware();
@@ -295,7 +263,8 @@ final class TruthMatrix {
                 for (CpuModel m : models) {
                     Cell c = cell(image, m);
                     String mark = c.falseRefusal() ? "FALSE-REFUSAL" : c.falsePass() ? "FALSE-PASS" : "";
-                    sb.append(String.format(" %-22s", c.run().outcome().name().toLowerCase() + "/"
+                    String ran = c.run().missingDevices().isEmpty() ? c.run().outcome().name().toLowerCase() : "nodevice";
+                    sb.append(String.format(" %-22s", ran + "/"
                             + c.verdict().verdict() + (mark.isEmpty() ? "" : " " + mark)));
                 }
                 String level = documents.get(image.name()).platform().cpu().level();
@@ -304,7 +273,8 @@ final class TruthMatrix {
             }
             sb.append('\n');
         }
-        sb.append("Cells show what happened under QEMU / Gantry's verdict for that model's CPU flags.\n\n");
+        sb.append("Cells show what happened under QEMU (nodevice: it exited for a device the chroot lacks) / Gantry's"
+                + " verdict for that model's CPU flags and no device.\n\n");
         for (Cell c : cells) {
             if (c.falseRefusal() || c.falsePass()) {
                 sb.append(c.falseRefusal() ? "false refusal: " : "false pass: ").append(c.image().name()).append(" on ")
@@ -337,12 +307,7 @@ final class TruthMatrix {
                 falseRefusals().size(), falsePasses().size(), degraded));
         sb.append(String.format("required features: precision %.3f, recall %.3f (TP %d, FP %d, FN %d)%n",
                 s.precision(), s.recall(), s.truePositives(), s.falsePositives(), s.falseNegatives()));
-        Scores hw = classScores();
-        hw.wrong().forEach(w -> sb.append(w).append('\n'));
-        long needing = images.stream().filter(i -> !i.classes().isEmpty()).count();
-        sb.append(String.format("required hardware classes: precision %.3f, recall %.3f (TP %d, FP %d, FN %d; %d of %d images"
-                        + " need a device by how they were built)%n", hw.precision(), hw.recall(), hw.truePositives(),
-                hw.falsePositives(), hw.falseNegatives(), needing, images.size()));
+        sb.append(new ClassTruth(this).render());
         return sb.toString();
     }
 }
