@@ -6,22 +6,25 @@
 # Gantry's `check` verdict for that model's CPU flags. Prints the matrix
 # (image x model: what happened / Gantry's verdict), each mismatch with the
 # evidence behind it, and the counts: false refusals, false passes,
-# precision and recall of required CPU features and of required hardware
-# classes (against the classes each image needs by how it was built).
+# precision and recall of required CPU features; then the hardware-class
+# rows (device images: KVM, RDMA, TPM, DRM, video4linux, each run with no
+# device: "device missing: CLASS" or "ran fine", beside the classes Gantry
+# requires and supports) and precision and recall of required hardware
+# classes per class and overall.
 #
 # It runs the integration test HardwareTruthIT (which asserts 0 false refusals,
 # 0 false passes, precision and recall >= 0.97) and prints the matrix it
 # wrote, whether or not the assertions held; the exit status is the test's.
 # Needs root (chroot, mount namespaces) and bin/test-deps (qemu-user-static,
-# gcc, the arm64 cross compiler, go); the .debs (about 60 MB) are cached in
-# ~/.cache/gantry-test. About 2-3 minutes on 2 cores once cached.
+# gcc, the arm64 cross compiler, go); the .debs (about 85 MB) are cached in
+# ~/.cache/gantry-test. About 3-5 minutes on 2 cores once cached.
 #
 #   bench/hardware-truth.sh
 set -uo pipefail
 
 HERE=$(cd "$(dirname "$0")/.." && pwd)
 case "${1:-}" in
-  -h|--help) sed -n '2,18p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+  -h|--help) sed -n '2,22p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
 esac
 cd "$HERE"
 report=proxy-server/target/hardware-truth.txt
