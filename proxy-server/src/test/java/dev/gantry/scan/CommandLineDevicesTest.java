@@ -25,11 +25,15 @@ class CommandLineDevicesTest {
             Clock.fixed(Instant.parse("2026-12-01T00:00:00Z"), ZoneOffset.UTC));
 
     private static Map<String, Level> hardware(String entrypoint, LayerFindings layer) {
+        return document(entrypoint, layer).platform().hardware();
+    }
+
+    private static HardwareDocument document(String entrypoint, LayerFindings layer) {
         String config = "{\"architecture\":\"amd64\",\"os\":\"linux\",\"config\":{\"Entrypoint\":[" + entrypoint + "]}}";
         HardwareDocument d = ANALYZER.analyze(null, new ImagePlatform("linux", "amd64", null),
                 config.getBytes(StandardCharsets.UTF_8), List.of(layer));
         SCHEMA.requireValid(d);
-        return d.platform().hardware();
+        return d;
     }
 
     @Test
@@ -42,6 +46,18 @@ class CommandLineDevicesTest {
                 .containsEntry("video4linux", Level.REQUIRED);
         assertThat(hardware("\"v4l2-ctl\",\"--help\"", tools)).containsEntry("video4linux", Level.SUPPORTED);
         assertThat(hardware("\"vainfo\",\"--help\"", tools)).doesNotContainKey("gpu.dri");
+    }
+
+    @Test
+    void aDevicePathOnTheCommandLineIsPassedThroughAsWritten() {
+        LayerFindings v4l = Scans.scan(new LayerBuilder().file("usr/bin/v4l2-ctl", "x", 0755).gzip());
+        assertThat(document("\"v4l2-ctl\",\"-d\",\"/dev/video2\",\"--all\"", v4l).passthruDevices())
+                .containsExactly("/dev/video0", "/dev/video2");
+        assertThat(document("\"/bin/sh\",\"-c\",\"vainfo --display drm --device /dev/dri/renderD129\"", v4l)
+                .passthruDevices()).as("inside /dev/dri, which is passed whole").contains("/dev/dri")
+                .doesNotContain("/dev/dri/renderD129");
+        assertThat(document("\"v4l2-ctl\",\"-d\",\"/dev/video$N\"", v4l).passthruDevices())
+                .as("an expansion is no path").containsExactly("/dev/video0");
     }
 
     @Test

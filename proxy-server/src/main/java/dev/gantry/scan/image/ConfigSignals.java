@@ -10,6 +10,8 @@ import dev.gantry.schema.Level;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * Findings from the image config: environment variables (with the NVIDIA
@@ -62,6 +64,7 @@ final class ConfigSignals {
             for (String literal : r.literals()) {
                 if (text.contains(literal)) {
                     imply(r, r.implies().level(), new At(null, null, null, "Entrypoint/Cmd", literal));
+                    devicePaths(literal, text);
                     break;
                 }
             }
@@ -86,6 +89,7 @@ final class ConfigSignals {
                 String literal = r.literals().stream().filter(c.text()::contains).findFirst().orElse(null);
                 if (literal != null) {
                     imply(r, r.implies().level(), new At(c.script(), null, null, null, c.text()));
+                    devicePaths(literal, c.text());
                     break;
                 }
             }
@@ -125,6 +129,26 @@ final class ConfigSignals {
                     }
                 }
                 imply(r, level, new At(null, e.getKey(), null, null, detail));
+            }
+        }
+    }
+
+    /**
+     * The device paths a command names where a rule's literal is a device path prefix
+     * ({@code /dev/video} in {@code -d /dev/video2}): the program opens exactly those, so they are
+     * passthru-devices as they are written (never a pattern, never one with a shell expansion).
+     */
+    private void devicePaths(String literal, String text) {
+        if (!literal.startsWith("/dev/")) {
+            return;
+        }
+        Matcher m = Pattern.compile(Pattern.quote(literal) + "[A-Za-z0-9_./-]*").matcher(text);
+        while (m.find()) {
+            String path = m.group();
+            int after = m.end();
+            boolean literalPath = after >= text.length() || " \t,;:'\"".indexOf(text.charAt(after)) >= 0;
+            if (literalPath && !path.endsWith("/") && !path.contains("/../")) {
+                out.commandDevice(path);
             }
         }
     }

@@ -28,7 +28,8 @@ import java.util.Set;
  * <p>passthru-devices are only the concrete paths of the knowledge base's
  * {@code devices}, which {@code docker run --device} accepts; a class's
  * {@code patterns} ({@code /dev/nvidia[0-9]*}) go to its device's nodes and
- * to evidence, for a runner to expand against the host's {@code /dev}.
+ * to evidence, for a runner to expand against the host's {@code /dev}. A device path the entry
+ * point's command line names ({@code -d /dev/video2}) is added as written.
  */
 final class DocumentBuilder {
     static final int EVIDENCE_PER_RULE = 5;
@@ -38,6 +39,7 @@ final class DocumentBuilder {
     private final Map<String, Level> hardware = new LinkedHashMap<>();
     private final Map<String, List<Constraint>> constraints = new LinkedHashMap<>();
     private final Set<String> volumes = new LinkedHashSet<>();
+    private final Set<String> commandDevices = new LinkedHashSet<>();
     private final List<Evidence> evidence = new ArrayList<>();
     private final Map<String, Integer> perRule = new HashMap<>();
     private final List<String> notes = new ArrayList<>();
@@ -178,12 +180,22 @@ final class DocumentBuilder {
         return out;
     }
 
+    /** A device path the entry point's command line names: the program opens that node. */
+    void commandDevice(String path) {
+        commandDevices.add(path);
+    }
+
     List<String> passthruDevices() {
         Set<String> out = new LinkedHashSet<>();
         for (String name : hardware.keySet()) {
             HardwareClass c = kb.hardware(name);
             if (c != null) {
                 out.addAll(c.devices());
+            }
+        }
+        for (String path : commandDevices) {
+            if (out.stream().noneMatch(d -> path.equals(d) || path.startsWith(d + "/"))) {
+                out.add(path); // -d /dev/video2: that node, beside the class's usual /dev/video0
             }
         }
         return List.copyOf(out);
