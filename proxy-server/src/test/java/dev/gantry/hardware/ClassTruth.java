@@ -1,12 +1,14 @@
 package dev.gantry.hardware;
 
 import dev.gantry.schema.Level;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
+import java.util.stream.Collectors;
 
 /**
  * Required hardware classes against execution. Every image ran in a chroot with no device at all; the
@@ -98,7 +100,7 @@ final class ClassTruth {
             Set<String> needed = needed(image);
             Set<String> required = predicted(image, Level.REQUIRED);
             Set<String> supported = predicted(image, Level.SUPPORTED);
-            if (needed.isEmpty() && required.isEmpty() && supported.isEmpty()) {
+            if (needed.isEmpty() && required.isEmpty() && supported.isEmpty() && !pairedWithADeviceImage(image)) {
                 continue;
             }
             String run = needed.isEmpty() ? "ran fine (exit " + exit(image) + ")" : "device missing: " + String.join(",", needed);
@@ -117,6 +119,23 @@ final class ClassTruth {
                         + " images failed for a missing device, %d were built to)%n", all.precision(), all.recall(),
                 all.truePositives(), all.falsePositives(), all.falseNegatives(), needing, matrix.images.size(), built));
         return sb.toString();
+    }
+
+    /**
+     * Whether the image is a negative beside a device image: it shares a layer with one, other than the C
+     * runtime's (the layers of the architecture's plain program, which every C image has).
+     */
+    private boolean pairedWithADeviceImage(TruthImage image) {
+        Set<Path> runtime = matrix.images.stream()
+                .filter(i -> i.arch().equals(image.arch()) && i.name().endsWith("/plain-O2"))
+                .flatMap(i -> i.layers().stream()).collect(Collectors.toSet());
+        for (TruthImage other : matrix.images) {
+            if (other != image && other.arch().equals(image.arch()) && !needed(other).isEmpty()
+                    && other.layers().stream().anyMatch(l -> !runtime.contains(l) && image.layers().contains(l))) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private int exit(TruthImage image) {

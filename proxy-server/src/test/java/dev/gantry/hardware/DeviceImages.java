@@ -1,13 +1,17 @@
 package dev.gantry.hardware;
 
+import dev.gantry.scan.TestTools;
 import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 
 /**
  * The truth corpus's device images: real Debian programs whose entry point opens a device (KVM, RDMA,
- * TPM, DRM, video4linux), and beside each the same packages with an entry point that needs no device
+ * TPM, DRM, video4linux) and two compiled device clients, and beside each the same packages or
+ * program with an entry point that needs no device
  * (QEMU's {@code -version}, which still loads libibverbs and librdmacm; {@code tpm2_rc_decode};
  * {@code --help}). Each image says which classes it was built to need; execution decides
  * ({@link DeviceMissing}), and {@link HardwareTruthIT} checks that the two agree, so the corpus keeps
@@ -38,6 +42,45 @@ final class DeviceImages {
     private DeviceImages() {
     }
 
+    /**
+     * Compiled device clients: {@code kvm-api} (opens the KVM device it is given and asks
+     * KVM_GET_API_VERSION) and {@code drm-probe} (linked to Debian's libdrm: opens the DRM node it is
+     * given, or with {@code --count} only counts what libdrm finds, which needs no device).
+     */
+    private static List<TruthImage> programs(TruthCorpus corpus) throws IOException, InterruptedException {
+        Path src = Files.createDirectories(corpus.work().resolve("src-devices"));
+        Path kvm = compile(corpus, src, "kvm-api");
+        Path drm = compile(corpus, src, "drm-probe",
+                corpus.pkg("amd64", "libdrm2").resolve("usr/lib/x86_64-linux-gnu/libdrm.so.2").toString());
+        List<TruthImage> out = new ArrayList<>();
+        out.add(with(corpus.debian("amd64", "kvm-api", "a C program: KVM_GET_API_VERSION on /dev/kvm", List.of(),
+                Set.of("kvm"), "/usr/local/bin/kvm-api", "/dev/kvm"), kvm));
+        out.add(with(corpus.debian("amd64", "drm-probe", "a libdrm client: drmGetVersion on /dev/dri/renderD128",
+                List.of("libdrm2"), Set.of("gpu.dri"), "/usr/local/bin/drm-probe", "/dev/dri/renderD128"), drm));
+        out.add(with(corpus.debian("amd64", "drm-count", "the same libdrm client, --count: no device needed",
+                List.of("libdrm2"), Set.of(), "/usr/local/bin/drm-probe", "--count"), drm));
+        return out;
+    }
+
+    /** Compiles {@code truth/NAME.c} for amd64 into its own layer, as {@code /usr/local/bin/NAME}. */
+    private static Path compile(TruthCorpus corpus, Path src, String name, String... libs)
+            throws IOException, InterruptedException {
+        TestTools.require("gcc");
+        Files.write(src.resolve(name + ".c"), TruthCorpus.resource(name + ".c"));
+        Path top = corpus.work().resolve("layers").resolve("amd64-" + name);
+        Path bin = Files.createDirectories(top.resolve("usr/local/bin"));
+        List<String> cmd = new ArrayList<>(List.of("gcc", "-O2", "-o", bin.resolve(name).toString(), name + ".c"));
+        cmd.addAll(List.of(libs));
+        TestTools.run(src, cmd.toArray(String[]::new));
+        return top;
+    }
+
+    private static TruthImage with(TruthImage image, Path layer) {
+        List<Path> layers = new ArrayList<>(image.layers());
+        layers.add(layer);
+        return new TruthImage(image.name(), image.arch(), layers, image.entrypoint(), image.what(), image.classes());
+    }
+
     static List<TruthImage> build(TruthCorpus corpus) throws IOException, InterruptedException {
         List<TruthImage> out = new ArrayList<>();
         out.add(corpus.debian("amd64", "kvm-qemu", "Debian qemu-system-x86 started with -enable-kvm", QEMU,
@@ -61,6 +104,7 @@ final class DeviceImages {
                 "/usr/bin/v4l2-ctl", "--device", "/dev/video0", "--all"));
         out.add(corpus.debian("amd64", "v4l2-help", "the same v4l2-ctl, --help", V4L, Set.of(), "/usr/bin/v4l2-ctl",
                 "--help"));
+        out.addAll(programs(corpus));
         out.add(corpus.debian("arm64", "rdma-devinfo", "rdma-core's ibv_devinfo", RDMA, Set.of("rdma"),
                 "/usr/bin/ibv_devinfo"));
         out.add(corpus.debian("arm64", "v4l2-device", "v4l-utils' v4l2-ctl -d /dev/video0", V4L, Set.of("video4linux"),

@@ -15,14 +15,15 @@ import java.util.regex.Pattern;
 final class DeviceMissing {
     /** Class name to the messages, each a program's own words (the program is named beside it). */
     private static final Map<String, Pattern> MESSAGES = Map.of(
-            // qemu-system-*: "Could not access KVM kernel module: No such file or directory"
-            "kvm", Pattern.compile("Could not access KVM kernel module|failed to initialize kvm"),
+            // qemu-system-*: "Could not access KVM kernel module: No such file or directory"; perror("/dev/kvm")
+            "kvm", Pattern.compile("Could not access KVM kernel module|failed to initialize kvm"
+                    + "|/dev/kvm: No such file or directory"),
             // rdma-core's ibv_devinfo/ibv_devices: no /sys/class/infiniband_verbs, or no device in it
             "rdma", Pattern.compile("Failed to get IB devices list|No IB devices found"),
             // tpm2-tss's device TCTI: "Failed to open specified TCTI device file /dev/tpmrm0: No such file..."
             "tpm", Pattern.compile("Failed to open specified TCTI device file /dev/tpm"),
-            // libva-utils' vainfo --display drm --device PATH
-            "gpu.dri", Pattern.compile("Failed to open the given device|Can't open /dev/dri/"),
+            // libva-utils' vainfo --display drm --device PATH; perror() of a DRM node
+            "gpu.dri", Pattern.compile("Failed to open the given device|/dev/dri/\\S+: No such file or directory"),
             // v4l-utils' v4l2-ctl
             "video4linux", Pattern.compile("Cannot open device /dev/video"));
 

@@ -42,6 +42,11 @@ final class TruthCorpus {
         this.avx512 = avx512;
     }
 
+    /** The corpus's working directory. */
+    Path work() {
+        return work;
+    }
+
     static byte[] resource(String name) {
         try (InputStream in = TruthCorpus.class.getResourceAsStream("/truth/" + name)) {
             if (in == null) {
@@ -237,7 +242,8 @@ final class TruthCorpus {
         return new TruthImage(arch + "/" + name, arch, layers, List.of(entrypoint), what, classes);
     }
 
-    private Path pkg(String arch, String pkg) throws IOException, InterruptedException {
+    /** The Debian package of {@code arch} unpacked (once) into a directory: one layer. */
+    Path pkg(String arch, String pkg) throws IOException, InterruptedException {
         String key = arch + "/" + pkg;
         Path dir = packages.get(key);
         if (dir == null) {
