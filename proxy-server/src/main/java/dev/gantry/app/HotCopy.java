@@ -7,6 +7,7 @@ import dev.gantry.storage.S3BlobStore;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ExecutorService;
@@ -20,7 +21,9 @@ import org.slf4j.LoggerFactory;
 /**
  * Before a new replica of a fleet answers {@code /readyz}: the fleet's hot
  * blobs ({@link HotSet#fleetHot()}) copied from the bucket to this replica's
- * disk, hottest first, so that its first clients are served from its own disk
+ * disk, most reads per byte first (within a time budget, two blobs read
+ * equally often are best copied small one first: more of the first clients'
+ * requests then find their blob on disk), so that its first clients are served from its own disk
  * at full speed rather than streamed from the bucket. Bounded: at most
  * {@link #byteBudget} bytes and the given time (copies still running then
  * finish in the background; each publishes only verified bytes). Never asks
@@ -56,7 +59,9 @@ final class HotCopy {
         List<HotSet.Entry> held = new ArrayList<>();
         long bytes = 0;
         long limit = byteBudget(disk);
-        for (HotSet.Entry e : hot.fleetHot()) {
+        List<HotSet.Entry> byValue = new ArrayList<>(hot.fleetHot());
+        byValue.sort(Comparator.comparingDouble((HotSet.Entry e) -> e.score() / e.size()).reversed());
+        for (HotSet.Entry e : byValue) {
             if (bytes + e.size() > limit) {
                 continue; // a smaller, colder blob may still fit
             }
