@@ -372,7 +372,7 @@ public final class Forwarder {
      */
     static final class BearerGuard {
         private static final java.util.regex.Pattern REPOSITORY =
-                java.util.regex.Pattern.compile("^/v2/(.+?)/(manifests|blobs|tags)/");
+                java.util.regex.Pattern.compile("^/v2/(.+)/(manifests|blobs|tags)/[^/]*$");
         private final String realm;
         private final String service;
         private final java.util.Map<String, java.util.Set<String>> tokens = new java.util.concurrent.ConcurrentHashMap<>();
@@ -385,7 +385,9 @@ public final class Forwarder {
 
         /** The repository a registry path names, or null ({@code /v2/}). */
         static String repository(String path) {
-            java.util.regex.Matcher m = REPOSITORY.matcher(path);
+            // Greedy: a repository may itself contain "blobs" (bench/blobs); a tag or digest holds no '/'.
+            int q = path.indexOf('?');
+            java.util.regex.Matcher m = REPOSITORY.matcher(q < 0 ? path : path.substring(0, q));
             return m.find() ? m.group(1) : null;
         }
 

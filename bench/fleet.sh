@@ -304,8 +304,10 @@ rate_limit_phase() {
     done
     fwd log > "$RUN_DIR/upstream-$RUN-429.log"
     # Requests the hub saw after the 429 line and before Retry-After ended (in the first second apart).
-    read -r after first <<< "$(awk -v t="$t429" -v ra="$RETRY_AFTER" 'seen && $1 < t + ra * 1000 { n++; if ($1 < t + 1000) f++ } $3 == "429" { seen = 1 } END { printf "%d %d\n", n, f }' "$RUN_DIR/upstream-$RUN-429.log")"
-    record rl.after_429 "$after"; record rl.after_429_first_s "$first"; record rl.client_requests "$asked"
+    # Token requests are counted apart: Docker Hub's token service is another host, and no pull.
+    read -r after first tokens <<< "$(awk -v t="$t429" -v ra="$RETRY_AFTER" 'seen && $1 < t + ra * 1000 { if ($4 ~ /^\/token/) { k++; next } n++; if ($1 < t + 1000) f++ }
+        $3 == "429" { seen = 1 } END { printf "%d %d %d\n", n, f, k }' "$RUN_DIR/upstream-$RUN-429.log")"
+    record rl.after_429 "$after"; record rl.after_429_first_s "$first"; record rl.client_requests "$asked"; record rl.tokens_after_429 "$tokens"
     sleep 1
 }
 
@@ -421,6 +423,7 @@ done
     printf '# c) one 429 from the hub (Retry-After %s s): upstream requests during Retry-After, whole fleet\n' "$RETRY_AFTER"
     printf 'hub requests after the 429, within Retry-After\trl.after_429\t-\tlower\t<=0\n'
     printf '  of which in the first second\trl.after_429_first_s\t-\tlower\t-\n'
+    printf 'token requests meanwhile (bearer; not counted above)\trl.tokens_after_429\t-\tlower\t-\n'
     printf 'client requests for uncached content meanwhile\trl.client_requests\t-\thigher\t-\n'
     printf '# d) a replica restarted (empty disk, same bucket), WarmupProbe on a %s-byte hot layer\n' "$HOT_SIZE"
     printf 'ready -> 90%% of steady throughput, ms\twarm.t90_ms\t-\tlower\t<=2000\n'
