@@ -27,8 +27,19 @@ import java.util.concurrent.atomic.AtomicLong;
  *
  * <pre>
  * java Forwarder.java --listen 127.0.0.1:17301 --target 127.0.0.1:17300 \
- *      --control 127.0.0.1:17302 --rtt-ms 50 --mbit 100 [--per-connection]
+ *      --control 127.0.0.1:17302 --rtt-ms 50 --mbit 100 [--per-connection] [--bearer]
  * </pre>
+ *
+ * With {@code --bearer} it also guards the registry as Docker Hub does: a
+ * request without a valid token is not forwarded but answered {@code 401}
+ * with {@code WWW-Authenticate: Bearer realm="http://LISTEN/token",service="bench-hub",scope="repository:NAME:pull"}
+ * (keep-alive, after the emulated delay, like any response), logged as
+ * {@code <millis> <connection> 401 <path>}; {@code GET /token?service=..&scope=..}
+ * on the listen address is answered by the forwarder itself with an anonymous
+ * token for those scopes ({@code {"token":..,"access_token":..,"expires_in":300}}),
+ * logged like any request; a request carrying {@code Authorization: Bearer TOKEN}
+ * whose token covers the repository (or any token, for {@code /v2/}) is
+ * forwarded as it is. {@code /fail429} never hits a token request.
  *
  * Control (plain HTTP on --control):
  * <ul>
@@ -67,6 +78,8 @@ public final class Forwarder {
     /** Requests still to be answered 429 by the forwarder itself (/fail429). */
     private final AtomicInteger fail429 = new AtomicInteger();
     private volatile long retryAfterSeconds = 5;
+    /** --bearer: the token service and the check, or null (no auth, everything forwarded). */
+    private BearerGuard bearer;
 
     Forwarder(long rttMs, long mbit) {
         set(rttMs, mbit);
@@ -84,6 +97,7 @@ public final class Forwarder {
         long rtt = 50;
         long mbit = 100;
         boolean perConnection = false;
+        boolean bearer = false;
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "--listen" -> listen = args[++i];
@@ -92,6 +106,7 @@ public final class Forwarder {
                 case "--rtt-ms" -> rtt = Long.parseLong(args[++i]);
                 case "--mbit" -> mbit = Long.parseLong(args[++i]);
                 case "--per-connection" -> perConnection = true;
+                case "--bearer" -> bearer = true;
                 default -> throw new IllegalArgumentException("unknown option " + args[i]);
             }
         }
@@ -100,6 +115,9 @@ public final class Forwarder {
         }
         Forwarder f = new Forwarder(rtt, mbit);
         f.perConnection = perConnection;
+        if (bearer) {
+            f.bearer = new BearerGuard("http://" + listen + "/token", "bench-hub");
+        }
         if (control != null) {
             f.control(address(control));
         }
@@ -117,8 +135,8 @@ public final class Forwarder {
             server.setReuseAddress(true);
             server.bind(listen, 512);
             System.out.printf("forwarding %s -> %s, rtt %d ms, %s%n", listen, target, oneWayNanos * 2 / 1_000_000,
-                    bytesPerSecond == 0 ? "no bandwidth cap" : (bytesPerSecond * 8 / 1_000_000) + " Mbit/s"
-                            + (perConnection ? " per connection" : " shared"));
+                    (bytesPerSecond == 0 ? "no bandwidth cap" : (bytesPerSecond * 8 / 1_000_000) + " Mbit/s"
+                            + (perConnection ? " per connection" : " shared")) + (bearer != null ? ", bearer tokens required" : ""));
             while (true) {
                 Socket client = server.accept();
                 int id = connections.incrementAndGet();
@@ -139,6 +157,7 @@ public final class Forwarder {
             }
             Pipe toServer = new Pipe(id, client, server, false);
             Pipe toClient = new Pipe(id, server, client, true);
+            toServer.answers = toClient;
             toServer.start();
             toClient.start();
         } catch (IOException | InterruptedException e) {
@@ -157,13 +176,15 @@ public final class Forwarder {
         private final RequestLines requests;
         /** When this connection's own capped link is next idle (--per-connection). */
         private long freeAt;
+        /** The download pipe of the same connection: where answers the forwarder gives itself go, in order. */
+        private Pipe answers;
 
         Pipe(int id, Socket from, Socket to, boolean download) {
             this.id = id;
             this.from = from;
             this.to = to;
             this.download = download;
-            this.requests = download ? null : new RequestLines(line -> record(id, line));
+            this.requests = download ? null : new RequestLines();
         }
 
         void start() {
@@ -177,11 +198,26 @@ public final class Forwarder {
                 int n;
                 while ((n = in.read(buf)) > 0) {
                     byte[] data = java.util.Arrays.copyOf(buf, n);
-                    String first = requests == null ? null : requests.feed(data);
-                    if (first != null && fail429.getAndUpdate(v -> Math.max(0, v - 1)) > 0) {
-                        refuse(first);
+                    List<String> heads = requests == null ? List.of() : requests.feed(data);
+                    // Caches do not pipeline: a request the forwarder answers itself is alone in its chunk.
+                    String head = heads.isEmpty() ? null : heads.get(0);
+                    String path = head == null ? null : RequestLines.path(head);
+                    boolean tokenRequest = bearer != null && path != null && path.startsWith("/token");
+                    if (head != null && !tokenRequest && fail429.getAndUpdate(v -> Math.max(0, v - 1)) > 0) {
+                        refuse(RequestLines.line(head));
                         return;
                     }
+                    if (tokenRequest) {
+                        record(id, RequestLines.line(head));
+                        answers.answer(bearer.token(path));
+                        continue;
+                    }
+                    if (head != null && bearer != null && !bearer.allows(head, path)) {
+                        record(id, "401 " + path);
+                        answers.answer(bearer.challenge(path, RequestLines.line(head).startsWith("HEAD ")));
+                        continue;
+                    }
+                    heads.forEach(h -> record(id, RequestLines.line(h)));
                     queue.put(new Chunk(data, System.nanoTime()));
                 }
             } catch (IOException | InterruptedException e) {
@@ -192,6 +228,11 @@ public final class Forwarder {
             } catch (InterruptedException ignored) {
                 Thread.currentThread().interrupt();
             }
+        }
+
+        /** Queues a response the forwarder gives itself: it leaves after the delay, behind what the server sent before. */
+        void answer(byte[] response) throws InterruptedException {
+            queue.put(new Chunk(response, System.nanoTime() + oneWayNanos));
         }
 
         /** Answers the request 429 in the hub's place (the cache does not pipeline) and closes both sides. */
@@ -266,22 +307,17 @@ public final class Forwarder {
     }
 
     /**
-     * Finds request lines in a client's byte stream. Caches ask their upstream
+     * Finds request heads in a client's byte stream. Caches ask their upstream
      * for manifests and blobs only, so a request is a head without a body
      * (a Content-Length, if any, is skipped).
      */
     static final class RequestLines {
-        private final java.util.function.Consumer<String> sink;
         private final StringBuilder head = new StringBuilder();
         private long bodyLeft;
 
-        RequestLines(java.util.function.Consumer<String> sink) {
-            this.sink = sink;
-        }
-
-        /** Feeds a chunk; returns the first request line completed in it ("METHOD path"), or null. */
-        String feed(byte[] data) {
-            String first = null;
+        /** Feeds a chunk; returns the request heads completed in it (request line and headers), in order. */
+        List<String> feed(byte[] data) {
+            List<String> out = new ArrayList<>(1);
             for (byte b : data) {
                 if (bodyLeft > 0) {
                     bodyLeft--;
@@ -293,23 +329,115 @@ public final class Forwarder {
                         && head.charAt(len - 3) == '\n' && head.charAt(len - 4) == '\r') {
                     String text = head.toString();
                     head.setLength(0);
-                    int eol = text.indexOf("\r\n");
-                    String[] parts = text.substring(0, eol).split(" ");
-                    String line0 = parts.length >= 2 ? parts[0] + " " + parts[1] : text.substring(0, eol);
-                    sink.accept(line0);
-                    if (first == null) {
-                        first = line0;
-                    }
-                    for (String line : text.split("\r\n")) {
-                        if (line.regionMatches(true, 0, "content-length:", 0, 15)) {
-                            bodyLeft = Long.parseLong(line.substring(15).trim());
-                        }
+                    out.add(text);
+                    String length = header(text, "content-length");
+                    if (length != null) {
+                        bodyLeft = Long.parseLong(length);
                     }
                 } else if (len > 64 * 1024) {
                     head.setLength(0); // not HTTP; stop growing
                 }
             }
-            return first;
+            return out;
+        }
+
+        /** "METHOD path" of a head. */
+        static String line(String head) {
+            String first = head.substring(0, head.indexOf("\r\n"));
+            String[] parts = first.split(" ");
+            return parts.length >= 2 ? parts[0] + " " + parts[1] : first;
+        }
+
+        static String path(String head) {
+            String[] parts = line(head).split(" ");
+            return parts.length >= 2 ? parts[1] : "";
+        }
+
+        /** A header's value (the first), or null. */
+        static String header(String head, String name) {
+            for (String line : head.split("\r\n")) {
+                if (line.length() > name.length() && line.charAt(name.length()) == ':'
+                        && line.regionMatches(true, 0, name, 0, name.length())) {
+                    return line.substring(name.length() + 1).trim();
+                }
+            }
+            return null;
+        }
+    }
+
+    /**
+     * Docker Hub's bearer flow in miniature: anonymous pull tokens per
+     * repository scope from {@code /token}, and the check of a request's
+     * {@code Authorization: Bearer}. Tokens live for the process.
+     */
+    static final class BearerGuard {
+        private static final java.util.regex.Pattern REPOSITORY =
+                java.util.regex.Pattern.compile("^/v2/(.+)/(manifests|blobs|tags)/[^/]*$");
+        private final String realm;
+        private final String service;
+        private final java.util.Map<String, java.util.Set<String>> tokens = new java.util.concurrent.ConcurrentHashMap<>();
+        private final java.security.SecureRandom random = new java.security.SecureRandom();
+
+        BearerGuard(String realm, String service) {
+            this.realm = realm;
+            this.service = service;
+        }
+
+        /** The repository a registry path names, or null ({@code /v2/}). */
+        static String repository(String path) {
+            // Greedy: a repository may itself contain "blobs" (bench/blobs); a tag or digest holds no '/'.
+            int q = path.indexOf('?');
+            java.util.regex.Matcher m = REPOSITORY.matcher(q < 0 ? path : path.substring(0, q));
+            return m.find() ? m.group(1) : null;
+        }
+
+        boolean allows(String head, String path) {
+            String auth = RequestLines.header(head, "authorization");
+            if (auth == null || !auth.regionMatches(true, 0, "Bearer ", 0, 7)) {
+                return false;
+            }
+            java.util.Set<String> scopes = tokens.get(auth.substring(7).trim());
+            if (scopes == null) {
+                return false;
+            }
+            String repo = repository(path);
+            return repo == null || scopes.contains("repository:" + repo + ":pull");
+        }
+
+        /** The 401; a HEAD's answer has the body's length but not the body (else it pollutes the connection). */
+        byte[] challenge(String path, boolean head) {
+            String repo = repository(path);
+            String body = "{\"errors\":[{\"code\":\"UNAUTHORIZED\",\"message\":\"authentication required\"}]}";
+            return ("HTTP/1.1 401 Unauthorized\r\nWWW-Authenticate: Bearer realm=\"" + realm + "\",service=\"" + service + "\""
+                    + (repo == null ? "" : ",scope=\"repository:" + repo + ":pull\"")
+                    + "\r\nContent-Type: application/json\r\nDocker-Distribution-Api-Version: registry/2.0\r\nContent-Length: "
+                    + body.length() + "\r\n\r\n" + (head ? "" : body)).getBytes(StandardCharsets.ISO_8859_1);
+        }
+
+        /** The answer to {@code GET /token?service=..&scope=..[&scope=..]}: a token for those scopes (pull only). */
+        byte[] token(String path) {
+            java.util.Set<String> scopes = new java.util.HashSet<>();
+            int q = path.indexOf('?');
+            for (String kv : q < 0 ? new String[0] : path.substring(q + 1).split("&")) {
+                String[] p = kv.split("=", 2);
+                if (p.length == 2 && p[0].equals("scope")) {
+                    for (String scope : java.net.URLDecoder.decode(p[1], StandardCharsets.UTF_8).split(" ")) {
+                        // Anonymous: pull only, whatever was asked.
+                        int colon = scope.lastIndexOf(':');
+                        if (colon > 0) {
+                            scopes.add(scope.substring(0, colon) + ":pull");
+                        }
+                    }
+                }
+            }
+            byte[] raw = new byte[18];
+            random.nextBytes(raw);
+            String token = java.util.Base64.getUrlEncoder().withoutPadding().encodeToString(raw);
+            tokens.put(token, java.util.Set.copyOf(scopes));
+            String body = "{\"token\":\"" + token + "\",\"access_token\":\"" + token + "\",\"expires_in\":300,\"issued_at\":\""
+                    + java.time.Instant.now() + "\"}";
+            return ("HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: " + body.length() + "\r\n\r\n" + body)
+                    .getBytes(StandardCharsets.ISO_8859_1);
         }
     }
 

@@ -101,7 +101,7 @@ public class WarmupProbe {
                         }
                         remaining -= n;
                         int w = (int) ((System.nanoTime() - start) / 1_000_000 / WINDOW_MS);
-                        if (w < bytes.length()) {
+                        if (w >= 0 && w < bytes.length()) { // the self-warm-up's windows start far in the future
                             bytes.addAndGet(w, n);
                         }
                     }

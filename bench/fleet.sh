@@ -4,7 +4,9 @@
 # REPLICAS (3) processes of the built jar (bin/gantry, own port and data
 # directory each) on one S3Proxy bucket, nginx round robin without affinity
 # in front, the upstream a Distribution registry behind Forwarder.java
-# (+RTT_MS per request, MBIT shared: a remote hub). Auth is on everywhere
+# (+RTT_MS per request, MBIT shared: a remote hub; with HUB_BEARER=1, the
+# default, it challenges like Docker Hub: 401 + WWW-Authenticate: Bearer, its
+# own /token endpoint, tokens per repository scope). Auth is on everywhere
 # (htpasswd + one shared token key, auth.tokenKeys; anonymous pull allowed),
 # for the single-replica reference too. Per run:
 #  a) 8 (PULLS) concurrent cold `skopeo copy` of ImageGen's 20-layer image
@@ -28,7 +30,7 @@
 #   RUNS=1 bench/fleet.sh          # one run: checks the harness (~5 min)
 # Environment knobs (defaults in brackets): RUNS [3], REPLICAS [3],
 #   PULLS [8], RTT_MS [50], MBIT [400] (= 50 MB/s), AUTH_N [3],
-#   RETRY_AFTER [6], KILL_AFTER [5], PROBE_SECONDS [10],
+#   RETRY_AFTER [6], KILL_AFTER [5], PROBE_SECONDS [10], HUB_BEARER [1],
 #   BENCH_PORT_BASE [17460] (ports BASE..BASE+19), GANTRY_JAVA_OPTS, KEEP=1
 #   (keep the S3 bucket directory at the end).
 set -euo pipefail
@@ -43,9 +45,10 @@ AUTH_N=${AUTH_N:-3}
 RETRY_AFTER=${RETRY_AFTER:-6}
 KILL_AFTER=${KILL_AFTER:-5}
 PROBE_SECONDS=${PROBE_SECONDS:-10}
+HUB_BEARER=${HUB_BEARER:-1}
 PORT_BASE=${BENCH_PORT_BASE:-17460}
 export GANTRY_JAVA_OPTS=${GANTRY_JAVA_OPTS:-}
-case "${1:-}" in -h|--help) sed -n '2,32p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;; esac
+case "${1:-}" in -h|--help) sed -n '2,35p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;; esac
 
 # shellcheck source=bench/lib.sh
 . "$HERE/lib.sh"
@@ -84,7 +87,9 @@ echo "image bench/pull:1: $(awk -F'\t' '$2 == "bench/pull" && $1 == "layer"' "$I
 $(awk -F'\t' '$2 == "bench/pull" && $1 != "manifest" {s += $5} END {printf "%.1f", s / 1e6}' "$IMAGES") MB; hot blob $HOT_SIZE bytes" \
     | tee -a "$RUN_DIR/env.txt"
 
-start_forwarder forwarder "$FWD_PORT" "$UP_PORT" "$CTL_PORT" "$RTT_MS" "$MBIT"
+bearer_flag=()
+[ "$HUB_BEARER" = 1 ] && bearer_flag=(--bearer)
+start_forwarder forwarder "$FWD_PORT" "$UP_PORT" "$CTL_PORT" "$RTT_MS" "$MBIT" "${bearer_flag[@]}"
 fwd() { curl -sf --max-time 10 "http://127.0.0.1:$CTL_PORT/$1"; }
 hub_like() { fwd "set?rtt-ms=$RTT_MS&mbit=$MBIT" >/dev/null; }
 fast_link() { fwd "set?rtt-ms=0&mbit=0" >/dev/null; }
@@ -96,6 +101,8 @@ hub_counts() {
         END { for (k in c) { d++; if (c[k] > m) m = c[k] }; for (k in mc) dm++
               printf "%d %d %d %d %d %d\n", n, d, m, mg, dm, mh }'
 }
+# "token_gets challenges" since the last reset (the forwarder answers both itself with --bearer)
+hub_auth_counts() { fwd log | awk '$3 == "GET" && $4 ~ /^\/token/ { t++ } $3 == "401" { c++ } END { printf "%d %d\n", t, c }'; }
 hub_bytes() { fwd stats | awk '$1 == "bytes_down" {print $2}'; }
 
 S3_DIR=$RUN_DIR/s3
@@ -227,6 +234,8 @@ concurrent_pulls() {
     record "$label.manifest_gets" "$mg"; record "$label.distinct_manifests" "$dm"; record "$label.manifest_heads" "$mh"
     record "$label.manifest_gets_per_manifest" "$(awk -v a="$mg" -v b="$dm" 'BEGIN { printf "%.2f", b ? a / b : 0 }')"
     record "$label.hub_mb" "$(awk -v b="$(hub_bytes)" 'BEGIN { printf "%.1f", b / 1e6 }')"
+    read -r n d <<< "$(hub_auth_counts)"
+    record "$label.hub_tokens" "$n"; record "$label.hub_401s" "$d"
     fwd log > "$RUN_DIR/upstream-$RUN-$label.log"
 }
 
@@ -295,8 +304,10 @@ rate_limit_phase() {
     done
     fwd log > "$RUN_DIR/upstream-$RUN-429.log"
     # Requests the hub saw after the 429 line and before Retry-After ended (in the first second apart).
-    read -r after first <<< "$(awk -v t="$t429" -v ra="$RETRY_AFTER" 'seen && $1 < t + ra * 1000 { n++; if ($1 < t + 1000) f++ } $3 == "429" { seen = 1 } END { printf "%d %d\n", n, f }' "$RUN_DIR/upstream-$RUN-429.log")"
-    record rl.after_429 "$after"; record rl.after_429_first_s "$first"; record rl.client_requests "$asked"
+    # Token requests are counted apart: Docker Hub's token service is another host, and no pull.
+    read -r after first tokens <<< "$(awk -v t="$t429" -v ra="$RETRY_AFTER" 'seen && $1 < t + ra * 1000 { if ($4 ~ /^\/token/) { k++; next } n++; if ($1 < t + 1000) f++ }
+        $3 == "429" { seen = 1 } END { printf "%d %d %d\n", n, f, k }' "$RUN_DIR/upstream-$RUN-429.log")"
+    record rl.after_429 "$after"; record rl.after_429_first_s "$first"; record rl.client_requests "$asked"; record rl.tokens_after_429 "$tokens"
     sleep 1
 }
 
@@ -321,6 +332,7 @@ restart_phase() {
     wait "$pid" || { cat "$out" >&2; die "probe failed"; }
     record warm.start_to_ready_ms $(($(awk '/^ready_epoch_ms/ {print $2}' "$out") - started))
     record warm.t90_ms "$(awk '/^t90_ms/ {print $2}' "$out")"
+    record warm.start_to_t90_ms $(($(awk '/^ready_epoch_ms/ {print $2}' "$out") - started + $(awk '/^t90_ms/ {print $2}' "$out")))
     record warm.first_second_fraction "$(awk '/^first_second_fraction/ {print $2}' "$out")"
     record warm.steady_mbps "$(awk '/^steady_mbps/ {print $2}' "$out")"
 }
@@ -400,6 +412,8 @@ done
     printf 'manifest GETs per manifest, ONE replica\tsingle.manifest_gets_per_manifest\t-\tlower\t<=1\n'
     printf 'manifest HEADs at the hub\tfleet.manifest_heads\tsingle.manifest_heads\tlower\t-\n'
     printf 'MB from the hub\tfleet.hub_mb\tsingle.hub_mb\tlower\t<=1\n'
+    printf 'token requests at the hub (bearer)\tfleet.hub_tokens\tsingle.hub_tokens\tlower\t-\n'
+    printf '401 challenges by the hub\tfleet.hub_401s\tsingle.hub_401s\tlower\t-\n'
     printf '# b) auth on, through the balancer: successes (value) of N (ref)\n'
     printf 'anonymous pulls (skopeo)\tauth.anon_pull_ok\tauth.n\thigher\t>=1\n'
     printf 'logged-in pulls (skopeo --src-creds)\tauth.login_pull_ok\tauth.n\thigher\t>=1\n'
@@ -409,10 +423,12 @@ done
     printf '# c) one 429 from the hub (Retry-After %s s): upstream requests during Retry-After, whole fleet\n' "$RETRY_AFTER"
     printf 'hub requests after the 429, within Retry-After\trl.after_429\t-\tlower\t<=0\n'
     printf '  of which in the first second\trl.after_429_first_s\t-\tlower\t-\n'
+    printf 'token requests meanwhile (bearer; not counted above)\trl.tokens_after_429\t-\tlower\t-\n'
     printf 'client requests for uncached content meanwhile\trl.client_requests\t-\thigher\t-\n'
     printf '# d) a replica restarted (empty disk, same bucket), WarmupProbe on a %s-byte hot layer\n' "$HOT_SIZE"
     printf 'ready -> 90%% of steady throughput, ms\twarm.t90_ms\t-\tlower\t<=2000\n'
     printf 'start -> ready, ms\twarm.start_to_ready_ms\t-\tlower\t-\n'
+    printf 'start -> 90%% of steady throughput, ms\twarm.start_to_t90_ms\t-\tlower\t-\n'
     printf 'first second, fraction of steady\twarm.first_second_fraction\t-\thigher\t-\n'
     printf 'steady MB/s\twarm.steady_mbps\t-\thigher\t-\n'
     printf '# e) kill -9 of one replica %s s into %s cold pulls (fresh fleet and bucket), up to 3 tries per pull\n' "$KILL_AFTER" "$PULLS"

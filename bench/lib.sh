@@ -13,7 +13,7 @@
 
 LIB_HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 LIB_ROOT=$(dirname "$LIB_HERE")
-GANTRY_JAR=$LIB_ROOT/proxy-server/target/gantry.jar
+GANTRY_JAR=${GANTRY_JAR:-$LIB_ROOT/proxy-server/target/gantry.jar}  # preset: measure that jar while the tree changes
 MAX_SERVER_SECONDS=${MAX_SERVER_SECONDS:-3600}   # no server outlives this, whatever happens to the script
 OTHER_BENCH_PATTERN=${OTHER_BENCH_PATTERN:-bench/run.sh}
 OTHER_BENCH_MAX_WAIT=${OTHER_BENCH_MAX_WAIT:-2400}  # seconds

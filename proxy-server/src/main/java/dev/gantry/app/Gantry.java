@@ -4,6 +4,7 @@ import dev.gantry.auth.Authenticator;
 import dev.gantry.config.GantryConfig;
 import dev.gantry.config.UpstreamConfig;
 import dev.gantry.fleet.Fleet;
+import dev.gantry.fleet.HotSet;
 import dev.gantry.hardware.CatalogFollower;
 import dev.gantry.hardware.CatalogStore;
 import dev.gantry.hardware.HardwareCatalog;
@@ -80,6 +81,8 @@ public final class Gantry implements AutoCloseable {
     private final List<Upstream> upstreams;
     private final DataDirectoryLock dataLock;
     private final FleetMembership fleet;
+    /** The blobs this replica serves most, published for the fleet; null without a shared bucket. */
+    private final HotSet hot;
     private volatile InetSocketAddress address;
 
     private Gantry(GantryConfig config, Clock clock) throws IOException {
@@ -104,12 +107,15 @@ public final class Gantry implements AutoCloseable {
         this.disk = storage.disk();
         this.maintenance = Executors.newSingleThreadScheduledExecutor(
                 new io.netty.util.concurrent.DefaultThreadFactory("gantry-maintenance", true));
+        this.hot = storage.shared() ? new HotSet(FleetIdentity.id(config.fleet()), storage.sharedMeta(), clock) : null;
         RegistryAssembly.Built built = RegistryAssembly.build(upstreams, config.hosted(), upstream, storage.registryStorage(),
-                config.cache(), config.prefetch(), blocking, maintenance, clock, metrics);
+                config.cache(), config.prefetch(), blocking, maintenance, clock, metrics, hot);
         this.registry = built.registry();
         maintenance.scheduleWithFixedDelay(registry::expireUploads, 1, 1, TimeUnit.MINUTES);
         if (storage.shared()) {
             maintenance.scheduleWithFixedDelay(this::retryShared, 30, 30, TimeUnit.SECONDS);
+            long hotEvery = HotSet.PUBLISH_EVERY.toMillis();
+            maintenance.scheduleWithFixedDelay(hot::publish, hotEvery, hotEvery, TimeUnit.MILLISECONDS);
             long every = config.storage().s3().sweepInterval().toMillis();
             // Replicas start at different moments; a random first delay spreads their sweeps further.
             long first = ThreadLocalRandom.current().nextLong(Math.min(every, 600_000), every + 1);
@@ -187,7 +193,15 @@ public final class Gantry implements AutoCloseable {
         g.fleet.start();
         InetSocketAddress self = g.address.getAddress().isAnyLocalAddress()
                 ? new InetSocketAddress(InetAddress.getLoopbackAddress(), g.address.getPort()) : g.address;
-        WarmUp.run((config.tls().enabled() ? "https://" : "http://") + self.getHostString() + ":" + self.getPort(), config.server().warmUp());
+        // A new replica of a fleet first copies the fleet's hot blobs from the bucket, then warms its serving of them.
+        List<String> hotBlobs = g.hot == null ? List.of()
+                : HotCopy.run(g.hot, g.storage.s3(), g.disk, config.server().warmUp()).stream()
+                        .map(e -> "/v2/" + e.repository() + "/blobs/" + e.digest()).toList();
+        WarmUp.run((config.tls().enabled() ? "https://" : "http://") + self.getHostString() + ":" + self.getPort(),
+                config.server().warmUp(), hotBlobs);
+        if (g.hot != null) {
+            g.hot.startCounting();
+        }
         g.server.markReady();
         return g;
     }

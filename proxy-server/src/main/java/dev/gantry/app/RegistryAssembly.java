@@ -3,6 +3,7 @@ package dev.gantry.app;
 import dev.gantry.config.CacheConfig;
 import dev.gantry.config.HostedConfig;
 import dev.gantry.config.PrefetchConfig;
+import dev.gantry.fleet.HotSet;
 import dev.gantry.metrics.GantryMetrics;
 import dev.gantry.prefetch.DiskReserve;
 import dev.gantry.prefetch.PrefetchScheduler;
@@ -73,9 +74,10 @@ final class RegistryAssembly {
     private RegistryAssembly() {
     }
 
+    /** @param hot where client blob GETs are counted for the fleet's hot set, or null (no shared bucket) */
     static Built build(List<Upstream> upstreams, List<HostedConfig> hosted, UpstreamRegistry upstream,
                        Registry.Storage storage, CacheConfig cache, PrefetchConfig prefetchConfig, Executor blocking,
-                       ScheduledExecutorService timers, Clock clock, GantryMetrics metrics) {
+                       ScheduledExecutorService timers, Clock clock, GantryMetrics metrics, HotSet hot) {
         CacheConfig.Entries sizes = cache.entries();
         BlobEventHub events = new BlobEventHub(clock, sizes.servedManifests());
         RepositoryResolver resolver = new RepositoryResolver(upstreams, hosted);
@@ -149,7 +151,8 @@ final class RegistryAssembly {
         status.registerGauges();
         Registry registry = new Registry(new Registry.Parts(resolver,
                 new RoutedManifests(manifests, hostedManifests, admin, clock),
-                new RoutedBlobs(blobs, hostedBlobs, prefetch),
+                hot == null ? new RoutedBlobs(blobs, hostedBlobs, prefetch)
+                        : new CountingBlobs(new RoutedBlobs(blobs, hostedBlobs, prefetch), hot),
                 new RoutedTags(new PullThroughTags(upstream, tagStore), hostedManifests, catalog),
                 uploads, referrers, catalog, admin,
                 new LocalArtifacts(blobs, hostedBlobs, tiers, fills, manifestStore, links, blocking),

@@ -29,8 +29,12 @@ import org.slf4j.LoggerFactory;
  * <p>What it asks for is found through the API itself and never leaves the
  * process: the hosted repositories of {@code /v2/_catalog}, a tag of each,
  * its manifest and the blobs that manifest names (HEAD and GET of each),
- * plus {@code /v2/}. Hosted content is never fetched upstream, so the
- * warm-up cannot cost upstream requests. Requests are anonymous: where
+ * plus {@code /v2/}; and the blobs of the fleet's hot set this replica's disk
+ * holds ({@link HotCopy}: at most {@link #MAX_HOT_BLOBS}, through the
+ * repository that served each). Hosted content is never fetched upstream,
+ * and a hot blob is asked only once it is on this disk, through a repository
+ * that served it (so linked to it), so the warm-up cannot cost upstream
+ * requests. Requests are anonymous: where
  * anonymous pulls are off, only the refusals and {@code /v2/} are warmed.
  * Not done over TLS (the loopback client would have to trust any certificate).
  */
@@ -40,6 +44,7 @@ final class WarmUp {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final int CONNECTIONS = 4;
     private static final int MAX_REPOSITORIES = 5;
+    static final int MAX_HOT_BLOBS = 32;
     private static final String ACCEPT = String.join(", ", MediaTypes.MANIFEST_TYPES);
 
     private final HttpClient client;
@@ -53,8 +58,10 @@ final class WarmUp {
     /**
      * Finds what to ask for (at most {@code budget}), then replays it for
      * {@code budget}: at most twice the budget in all. Never throws. Blocks.
+     *
+     * @param hotBlobs paths ({@code /v2/<repository>/blobs/<digest>}) of blobs on this disk to ask for too
      */
-    static void run(String base, Duration budget) {
+    static void run(String base, Duration budget, List<String> hotBlobs) {
         if (budget.isZero() || base.startsWith("https:")) {
             return;
         }
@@ -69,6 +76,10 @@ final class WarmUp {
                     .connectTimeout(Duration.ofSeconds(1)).build();
             WarmUp w = new WarmUp(client, base);
             List<HttpRequest> requests = w.discover(discoveryDeadline);
+            for (String path : hotBlobs.subList(0, Math.min(hotBlobs.size(), MAX_HOT_BLOBS))) {
+                requests.add(w.head(path).build());
+                requests.add(w.get(path).build());
+            }
             if (requests.size() == 1) {
                 // Nothing cached to serve yet: no hot path to warm, and no reason to keep clients waiting.
                 return;

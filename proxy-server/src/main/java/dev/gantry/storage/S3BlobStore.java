@@ -23,7 +23,9 @@ import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.TimeUnit;
+import software.amazon.awssdk.core.ResponseInputStream;
 import software.amazon.awssdk.core.async.AsyncResponseTransformer;
+import software.amazon.awssdk.services.s3.model.GetObjectResponse;
 import software.amazon.awssdk.services.s3.model.S3Object;
 
 /**
@@ -98,6 +100,40 @@ public final class S3BlobStore implements BlobStore {
     /** The whole blob as a stream, for a fill that verifies it; fails with {@link BlobNotFoundException}. */
     public CompletableFuture<ByteStream> read(Digest digest) {
         return get(digest, null).thenApply(body -> (ByteStream) body);
+    }
+
+    /**
+     * Copies a blob into this replica's own tier, verified against its digest
+     * as it is written (a replica warming up before it takes traffic). Blocks.
+     *
+     * @return false when the bucket does not hold the blob
+     * @throws IOException when reading, writing or verifying fails; nothing is then published locally
+     */
+    public boolean copyTo(Digest digest, LocalTier local) throws IOException {
+        ResponseInputStream<GetObjectResponse> in;
+        try {
+            in = bucket.client().getObject(b -> b.bucket(bucket.bucket()).key(bucket.key(blobKey(digest))),
+                    AsyncResponseTransformer.toBlockingInputStream()).join();
+        } catch (CompletionException e) {
+            if (S3Bucket.isNotFound(e)) {
+                return false;
+            }
+            throw new IOException("reading " + digest + " from the S3 tier", S3Bucket.unwrap(e));
+        }
+        try (in) {
+            SpoolWriter w = local.newWriter(digest, in.response().contentLength());
+            try {
+                byte[] buffer = new byte[1 << 16];
+                for (int n = in.read(buffer); n >= 0; n = in.read(buffer)) {
+                    w.write(ByteBuffer.wrap(buffer, 0, n));
+                }
+                w.commit();
+                return true;
+            } catch (IOException | RuntimeException e) {
+                w.abort();
+                throw e;
+            }
+        }
     }
 
     private CompletableFuture<PublisherBody> get(Digest digest, String range) {

@@ -29,6 +29,7 @@ import java.nio.file.Path;
  *     images/&lt;namespace&gt;/&lt;repository...&gt;/_at/&lt;alg&gt;/&lt;hex&gt;   a scanned image (or index) a repository holds, with its
  *                                       tags and platforms (JSON): what the hardware catalog is rebuilt from
  *     fleet/members/&lt;id&gt;                a replica's heartbeat and rate-limit view (JSON), in the shared tier only
+ *     fleet/hot/&lt;id&gt;                    the blobs a replica served most lately (JSON), in the shared tier only
  * </pre>
  *
  * Repository path components cannot start with {@code _}, so {@code _tags}
@@ -120,6 +121,14 @@ public final class StorageLayout {
     /** @param id a replica's fleet id (letters, digits, '.', '_', '-') */
     public static String fleetMemberKey(String id) {
         return FLEET_MEMBERS_PREFIX + id;
+    }
+
+    /** The hot lists of the replicas sharing a bucket: one per replica, read by a replica warming up. */
+    public static final String FLEET_HOT_PREFIX = "fleet/hot/";
+
+    /** @param id a replica's fleet id (letters, digits, '.', '_', '-') */
+    public static String fleetHotKey(String id) {
+        return FLEET_HOT_PREFIX + id;
     }
 
     public static String pinKey(String namespace, RepositoryName repository, String tag) {
