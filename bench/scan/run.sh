@@ -70,5 +70,6 @@ echo "== gzip -dc | tar -t"; column -t -s $'\t' "$BASE"
 echo; echo "== gantry LayerScanner"; column -t -s $'\t' "$OUT/scan-gantry.tsv"
 echo; echo "== ratio (gantry MB/cpu-s ÷ baseline MB/cpu-s)"
 join -t $'\t' <(tail -n +2 "$BASE" | cut -f1,4 | sort) \
-  <(awk -F'\t' 'NR>1 && NF==6 {print $1"\t"$5}' "$OUT/scan-gantry.tsv" | sort) \
-  | awk -F'\t' '{printf "%s\t%.2f\n", $1, $3/$2}' | column -t -s $'\t'
+  <(awk -F'\t' 'NR>1 && NF==7 {print $1"\t"$5"\t"$2/$7}' "$OUT/scan-gantry.tsv" | sort) \
+  | awk -F'\t' 'BEGIN {print "layer\tratio\tbound (inflating and walking only)"} {printf "%s\t%.2f\t%.2f\n", $1, $3/$2, $4/$2}' \
+  | column -t -s $'\t'
