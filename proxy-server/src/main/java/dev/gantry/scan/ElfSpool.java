@@ -18,8 +18,11 @@ import java.util.UUID;
 /**
  * Brings an ELF file out of the tar stream so it can be read at random
  * with a bounded heap: a file up to {@link #IN_HEAP} bytes is read into one
- * reused heap buffer; a bigger one is never held on the heap but spooled to a
- * temporary file in the scan's spool directory and mapped read-only (paged
+ * reused heap buffer; a bigger one, up to {@link #BORROWED}, is read into a
+ * heap array of its own when the scan memory budget lends its size at once
+ * (given back when the view closes); otherwise it is never held on the heap
+ * but spooled to a temporary file in the scan's spool directory and mapped
+ * read-only (paged
  * by the OS, counted neither against the heap nor against
  * {@code MaxDirectMemorySize}). The file is deleted as soon as it is mapped
  * and the mapping is released when the view is closed.
@@ -34,14 +37,23 @@ final class ElfSpool {
      * Bigger files (LLVM, Intel's graphics compiler, CUDA) are spooled and mapped.
      */
     static final int IN_HEAP = 16 << 20;
+    /**
+     * Files up to this size are read onto the heap when the budget ({@code hardware.scanMemory}) has
+     * room for them now: writing a spool file and faulting its mapping back in costs about a quarter
+     * of the scan of a layer whose time goes to one 16-48 MiB program (qemu-system-x86_64, Mesa's
+     * megadriver). The budget, not this size, is what bounds the heap.
+     */
+    static final int BORROWED = 64 << 20;
 
     private static final MethodHandle UNMAP = unmapper();
 
     private final Path dir;
+    private final ScanMemory.Reservation memory;
     private byte[] small = new byte[1 << 20];
 
-    ElfSpool(Path dir) {
+    ElfSpool(Path dir, ScanMemory.Reservation memory) {
         this.dir = dir;
+        this.memory = memory;
     }
 
     /** The first {@code length} bytes of a file, readable at indexes {@code [0, length)}; valid until closed. */
@@ -71,7 +83,18 @@ final class ElfSpool {
             }
             System.arraycopy(head, 0, small, 0, headLength);
             int n = headLength + in.readNBytes(small, headLength, want - headLength);
-            return new Heap(ByteBuffer.wrap(small), n);
+            return new Heap(ByteBuffer.wrap(small), n, () -> { });
+        }
+        byte[] whole = want <= BORROWED && memory.borrow(want) ? allocate(want) : null;
+        if (whole != null) {
+            try {
+                System.arraycopy(head, 0, whole, 0, headLength);
+                int n = headLength + in.readNBytes(whole, headLength, want - headLength);
+                return new Heap(ByteBuffer.wrap(whole), n, () -> memory.giveBack(want));
+            } catch (IOException | RuntimeException e) {
+                memory.giveBack(want);
+                throw e;
+            }
         }
         Path file = dir.resolve("scan-" + UUID.randomUUID() + ".elf");
         FileChannel ch = spooling(() -> {
@@ -98,6 +121,16 @@ final class ElfSpool {
         }
     }
 
+    /** A lent array, or null (the loan given back) when the heap has no contiguous room for it now. */
+    private byte[] allocate(int want) {
+        try {
+            return new byte[want];
+        } catch (OutOfMemoryError e) {
+            memory.giveBack(want);
+            return null;
+        }
+    }
+
     private interface FileOp<T> {
         T run() throws IOException;
     }
@@ -119,10 +152,35 @@ final class ElfSpool {
         });
     }
 
-    private record Heap(ByteBuffer bytes, int length) implements View {
+    /** A heap view: the reused buffer (nothing to give back) or a borrowed array (its bytes go back to the budget). */
+    private static final class Heap implements View {
+        private final ByteBuffer bytes;
+        private final int length;
+        private Runnable release;
+
+        Heap(ByteBuffer bytes, int length, Runnable release) {
+            this.bytes = bytes;
+            this.length = length;
+            this.release = release;
+        }
+
+        @Override
+        public ByteBuffer bytes() {
+            return bytes;
+        }
+
+        @Override
+        public int length() {
+            return length;
+        }
+
         @Override
         public void close() {
-            // the buffer is reused by the next file
+            Runnable r = release;
+            release = null;
+            if (r != null) {
+                r.run();
+            }
         }
     }
 

@@ -84,7 +84,7 @@ public final class LayerScanner {
             return LayerRecord.interrupted(layer, kb);
         }
         try (share) {
-            return new LayerWalk(kb, limits, elf, new ElfSpool(spoolDir), share).run(layer, blob);
+            return new LayerWalk(kb, limits, elf, new ElfSpool(spoolDir, share), share).run(layer, blob);
         }
     }
 

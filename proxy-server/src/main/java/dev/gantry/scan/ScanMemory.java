@@ -9,10 +9,12 @@ import java.util.concurrent.Semaphore;
  * buffer, the code window), waiting while other scans hold the budget; what
  * it records as it goes (paths, links, findings) is charged a
  * {@link #CHUNK} at a time, without waiting, and a scan whose findings would
- * outgrow what is left stops there, partial, with the reason. File contents
- * never count: big files are read through a mapping of a spooled copy, off
- * the heap. The function table and reference graph of the ELF file being
- * analysed are charged while it is, and released after.
+ * outgrow what is left stops there, partial, with the reason. An ELF file
+ * over the in-heap buffer is read onto the heap only when the budget lends
+ * its size at once ({@link Reservation#borrow}), else it is read through a
+ * mapping of a spooled copy, off the heap. The function table and reference
+ * graph of the ELF file being analysed are charged while it is, and released
+ * after.
  *
  * <p>Thread-safe.
  */
@@ -36,6 +38,10 @@ public final class ScanMemory {
         }
         this.bytes = bytes;
         this.kib = new Semaphore((int) (bytes / KIB), true);
+    }
+
+    private static int kibOf(long n) {
+        return (int) ((n + KIB - 1) / KIB);
     }
 
     /** The budget in bytes. */
@@ -79,6 +85,22 @@ public final class ScanMemory {
         /** Gives back {@code n} bytes charged earlier (working memory of one file, once it is analysed). */
         void release(long n) {
             used = Math.max(PER_SCAN, used - n);
+        }
+
+        /**
+         * Lends {@code n} bytes for one file's contents if the budget has them now,
+         * without waiting; give them back with {@link #giveBack} once the file is
+         * analysed.
+         *
+         * @return false when the budget has no room now (nothing is taken then)
+         */
+        boolean borrow(long n) {
+            return n > 0 && n / KIB < Integer.MAX_VALUE && kib.tryAcquire(kibOf(n));
+        }
+
+        /** Returns what {@link #borrow} lent. */
+        void giveBack(long n) {
+            kib.release(kibOf(n));
         }
 
         long used() {

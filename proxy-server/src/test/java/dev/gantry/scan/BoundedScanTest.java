@@ -30,10 +30,11 @@ class BoundedScanTest {
     }
 
     @Test
-    void anElfBiggerThanTheHeapBufferIsSpooledMappedReadWholeAndDeleted() throws IOException {
+    void anElfBiggerThanTheHeapBufferIsSpooledMappedReadWholeAndDeletedWhenTheBudgetCannotLendIt() throws IOException {
         SyntheticElf elf = new SyntheticElf(300_000, 12 << 20); // ~22 MB, the dispatch symbol last
         assertThat(elf.size()).isGreaterThan(ElfSpool.IN_HEAP);
-        LayerFindings f = Scans.scan(scanner(ScanLimits.defaults(), new ScanMemory(ScanMemory.DEFAULT)),
+        ScanMemory tight = new ScanMemory(ScanMemory.PER_SCAN + 16 * ScanMemory.CHUNK);
+        LayerFindings f = Scans.scan(scanner(ScanLimits.defaults(), tight),
                 layerWith("usr/lib/libhuge.so", elf).gzip());
         assertThat(f.status()).as(String.valueOf(f.notes())).isEqualTo(ScanStatus.COMPLETE);
         assertThat(f.cpu()).singleElement().satisfies(c -> {
@@ -44,6 +45,23 @@ class BoundedScanTest {
         try (Stream<Path> left = Files.list(spool)) {
             assertThat(left).as("spooled files are deleted").isEmpty();
         }
+    }
+
+    @Test
+    void anElfTheBudgetCanLendIsReadOnTheHeapWithoutTouchingTheSpoolAndTheLoanComesBack() throws IOException {
+        SyntheticElf elf = new SyntheticElf(300_000, 12 << 20); // ~22 MB
+        Path notADirectory = Files.writeString(spool.resolve("plain-file"), "x"); // spooling here fails
+        ScanMemory memory = new ScanMemory(ScanMemory.DEFAULT);
+        byte[] layer = layerWith("usr/lib/libhuge.so", elf).gzip();
+
+        LayerFindings f = Scans.scan(new LayerScanner(Scans.KB, ScanLimits.defaults(), memory, notADirectory), layer);
+        assertThat(f.status()).as(String.valueOf(f.notes())).isEqualTo(ScanStatus.COMPLETE);
+        assertThat(f.cpu()).singleElement().satisfies(c -> assertThat(c.required()).contains("avx"));
+        assertThat(memory.available()).as("the loan is given back").isEqualTo(memory.bytes());
+
+        ScanMemory tight = new ScanMemory(ScanMemory.PER_SCAN + 16 * ScanMemory.CHUNK);
+        LayerFindings spooled = Scans.scan(new LayerScanner(Scans.KB, ScanLimits.defaults(), tight, notADirectory), layer);
+        assertThat(spooled.failure()).as("without the loan it must spool, and cannot here").isEqualTo(FailureKind.IO);
     }
 
     @Test
