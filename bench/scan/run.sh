@@ -73,3 +73,8 @@ join -t $'\t' <(tail -n +2 "$BASE" | cut -f1,4 | sort) \
   <(awk -F'\t' 'NR>1 && NF==7 {print $1"\t"$5"\t"$2/$7}' "$OUT/scan-gantry.tsv" | sort) \
   | awk -F'\t' 'BEGIN {print "layer\tratio\tbound (inflating and walking only)"} {printf "%s\t%.2f\t%.2f\n", $1, $3/$2, $4/$2}' \
   | column -t -s $'\t'
+# All layers together: total compressed MB over total CPU seconds, each side.
+join -t $'\t' <(tail -n +2 "$BASE" | cut -f1,2,3 | sort) \
+  <(awk -F'\t' 'NR>1 && NF==7 {print $1"\t"$3}' "$OUT/scan-gantry.tsv" | sort) \
+  | awk -F'\t' '{mb += $2; base += $3; gantry += $4}
+      END {printf "all layers: %.1f MB, gzip+tar %.1f MB/cpu-s, gantry %.1f MB/cpu-s, ratio %.2f\n", mb, mb/base, mb/gantry, base/gantry}'
