@@ -1,8 +1,11 @@
 package dev.gantry.app;
 
+import dev.gantry.auth.PeerTokens;
 import dev.gantry.config.CacheConfig;
 import dev.gantry.config.HostedConfig;
 import dev.gantry.config.PrefetchConfig;
+import dev.gantry.fleet.Fleet;
+import dev.gantry.fleet.Member;
 import dev.gantry.metrics.GantryMetrics;
 import dev.gantry.prefetch.DiskReserve;
 import dev.gantry.prefetch.PrefetchScheduler;
@@ -46,6 +49,8 @@ import dev.gantry.registry.UploadCommit;
 import dev.gantry.registry.UploadSessions;
 import dev.gantry.registry.Uploads;
 import dev.gantry.registry.UpstreamBudget;
+import dev.gantry.upstream.HttpTransport;
+import dev.gantry.upstream.PeerFetch;
 import dev.gantry.upstream.Upstream;
 import dev.gantry.upstream.UpstreamRegistry;
 import java.io.IOException;
@@ -71,6 +76,35 @@ final class RegistryAssembly {
     }
 
     private RegistryAssembly() {
+    }
+
+    /**
+     * The upstream calls the registry makes: with replicas on one bucket and a shared key, blob and
+     * manifest GETs go first to the fleet member that owns them ({@link PeerFetch}); else as given.
+     */
+    static UpstreamRegistry fleetWide(UpstreamRegistry upstream, Fleet fleet, PeerTokens peers, HttpTransport transport,
+                                      boolean tls) {
+        if (peers == null) {
+            return upstream;
+        }
+        PeerFetch.Directory directory = new PeerFetch.Directory() {
+            @Override
+            public String ownerOf(String key) {
+                Member owner = fleet.ownership().owner(key);
+                return owner == null ? null : owner.address();
+            }
+
+            @Override
+            public void unreachable(String owner) {
+                fleet.ownership().unreachable(owner);
+            }
+
+            @Override
+            public String authorization() {
+                return peers.authorization();
+            }
+        };
+        return upstream.askingPeers(new PeerFetch(transport, directory, tls ? "https" : "http"));
     }
 
     static Built build(List<Upstream> upstreams, List<HostedConfig> hosted, UpstreamRegistry upstream,

@@ -60,6 +60,7 @@ public final class Fleet implements AutoCloseable {
     private final Clock clock;
     private final ScheduledExecutorService scheduler;
     private final Instant startedAt;
+    private final Ownership ownership;
     private final AtomicBoolean dirty = new AtomicBoolean();
     private volatile List<Member> peers = List.of();
     private volatile Instant lastSync;
@@ -82,6 +83,7 @@ public final class Fleet implements AutoCloseable {
         this.clock = Objects.requireNonNull(clock, "clock");
         this.scheduler = Objects.requireNonNull(scheduler, "scheduler");
         this.startedAt = clock.instant();
+        this.ownership = new Ownership(id, this::members, config.memberTtl(), clock);
     }
 
     /** Starts heartbeats and polling (nothing without a shared store). */
@@ -129,6 +131,11 @@ public final class Fleet implements AutoCloseable {
             }
         }
         return out;
+    }
+
+    /** Who owns which key among the members ({@link Ownership}). */
+    public Ownership ownership() {
+        return ownership;
     }
 
     /** The fleet's part of the status page: members, each upstream's budget as the fleet knows it, sync state. */
