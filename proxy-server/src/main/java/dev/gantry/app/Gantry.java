@@ -105,7 +105,8 @@ public final class Gantry implements AutoCloseable {
         this.maintenance = Executors.newSingleThreadScheduledExecutor(
                 new io.netty.util.concurrent.DefaultThreadFactory("gantry-maintenance", true));
         this.authenticator = Security.authenticator(config, clock);
-        this.fleet = new FleetMembership(config, () -> address, storage.sharedMeta(), upstreams, clock, metrics);
+        this.fleet = new FleetMembership(config, () -> address, storage.sharedMeta(), upstreams, clock, metrics,
+                FleetMembership.news(transport, authenticator.peers(), config.tls().enabled()));
         upstream = RegistryAssembly.fleetWide(upstream, fleet.fleet(), authenticator.peers(), transport, config.tls().enabled());
         RegistryAssembly.Built built = RegistryAssembly.build(upstreams, config.hosted(), upstream, storage.registryStorage(),
                 config.cache(), config.prefetch(), blocking, maintenance, clock, metrics);
@@ -159,6 +160,7 @@ public final class Gantry implements AutoCloseable {
                 () -> scans.queued() + scans.running(), this::rateLimitRemaining), clock);
         history.schedule(maintenance);
         server.history(history::render);
+        server.fleetNews(fleet::receive);
     }
 
     /**

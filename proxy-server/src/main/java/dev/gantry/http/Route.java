@@ -43,6 +43,8 @@ record Route(Kind kind, String name, String reference) {
         PEER_BLOB("fleet"),
         /** {@code /v2/_gantry/fleet/<name>/manifests/<reference>}: a manifest for another replica of the fleet. */
         PEER_MANIFEST("fleet"),
+        /** {@code POST /v2/_gantry/fleet/news}: another replica's news (its rate-limit readings). */
+        PEER_NEWS("fleet"),
         ROOT, CONSOLE, UNKNOWN;
 
         private final String label;
@@ -109,6 +111,9 @@ record Route(Kind kind, String name, String reference) {
         }
         if (!rawPath.startsWith("/v2/")) {
             return new Route(Kind.UNKNOWN, null, null);
+        }
+        if (rawPath.equals("/v2/_gantry/fleet/news")) {
+            return new Route(Kind.PEER_NEWS, null, null);
         }
         if (rawPath.startsWith("/v2/_gantry/fleet/")) {
             return peer(parse("/v2/" + rawPath.substring("/v2/_gantry/fleet/".length())));

@@ -79,7 +79,7 @@ final class RouteGuard {
             case ADMIN -> auth.requireAdminCaller(ex);
             case PEER -> {
                 auth.requirePeer(ex);
-                if (repo.isHosted()) {
+                if (repo != null && repo.isHosted()) {
                     throw new RegistryException(ErrorCode.NAME_UNKNOWN, "the fleet's peer channel serves mirrored repositories only");
                 }
             }

@@ -77,6 +77,8 @@ final class Routes {
                 .read(PEER, (ex, r, repo, ref) -> endpoints.manifest(ex, repo.forPeer(), ref));
         t.kind(Kind.PEER_BLOB, Target.DIGEST).refusing(ANSWERS_GET)
                 .read(PEER, (ex, r, repo, ref) -> endpoints.blob(ex, repo.forPeer(), ref.digest()));
+        t.kind(Kind.PEER_NEWS, Target.NONE).refusing("this endpoint answers POST")
+                .on("POST", PEER, (ex, r, repo, ref) -> server.fleetNews(ex));
         t.kind(Kind.TAGS, Target.REPOSITORY).read(PULL, (ex, r, repo, ref) -> endpoints.tags(ex, repo, r.name()));
         t.kind(Kind.REFERRERS, Target.REPOSITORY).read(PULL,
                 (ex, r, repo, ref) -> endpoints.referrers(ex, repo, Digest.parse(Responses.decode(r.reference()))));

@@ -110,8 +110,10 @@ public final class PeerFetch {
                 return CompletableFuture.completedFuture(r);
             }
             r.discard();
-            return CompletableFuture.failedFuture(new UpstreamStatusException(r.status(),
-                    "fleet member " + owner + " answered HTTP " + r.status(), null));
+            // A 429 is the upstream's, relayed: its wait reached this replica before the answer did.
+            return CompletableFuture.failedFuture(new UpstreamStatusException(r.status(), r.status() == 429
+                    ? up.name() + " asked the fleet to wait (answered by fleet member " + owner + ")"
+                    : "fleet member " + owner + " answered HTTP " + r.status(), up.rateLimit().retryAfter()));
         });
     }
 }

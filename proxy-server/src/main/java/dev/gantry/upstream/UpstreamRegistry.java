@@ -68,9 +68,10 @@ public final class UpstreamRegistry {
     }
 
     /** {@code call}, or first {@code peer} when {@code askPeer} and a peer owns the key. */
-    private <T> CompletableFuture<T> viaOwner(boolean askPeer, Supplier<CompletableFuture<T>> peer,
+    private <T> CompletableFuture<T> viaOwner(Upstream up, boolean askPeer, Supplier<CompletableFuture<T>> peer,
                                               Supplier<CompletableFuture<T>> call) {
-        if (!askPeer || peers == null) {
+        if (!askPeer || peers == null || up.rateLimit().backingOff()) {
+            // While the upstream asks the fleet to wait, the owner would only relay the same 429.
             return call.get();
         }
         return peer.get().handle((fromPeer, error) -> {
@@ -116,7 +117,7 @@ public final class UpstreamRegistry {
 
     /** {@link #getManifest(Upstream, String, String)}, from its fleet owner first when {@code askPeer}. */
     public CompletableFuture<FetchedManifest> getManifest(Upstream up, String repository, String reference, boolean askPeer) {
-        return viaOwner(askPeer,
+        return viaOwner(up, askPeer,
                 () -> peers.manifest(up, repository, reference, accept()).thenCompose(r -> r == null
                         ? CompletableFuture.<FetchedManifest>completedFuture(null) : manifest(up, r)),
                 () -> client.call(up, RequestKind.MANIFEST_GET, HttpMethod.GET, manifestPath(repository, reference), repository, accept())
@@ -140,7 +141,7 @@ public final class UpstreamRegistry {
 
     /** {@link #getBlob(Upstream, String, Digest)}, from its fleet owner first when {@code askPeer}. */
     public CompletableFuture<UpstreamResponse> getBlob(Upstream up, String repository, Digest digest, boolean askPeer) {
-        return viaOwner(askPeer, () -> peers.blob(up, repository, digest),
+        return viaOwner(up, askPeer, () -> peers.blob(up, repository, digest),
                 () -> client.call(up, RequestKind.BLOB_GET, HttpMethod.GET, blobPath(repository, digest), repository, null)
                         .thenCompose(r -> r.status() == 200 ? CompletableFuture.completedFuture(r) : failure(up, r)));
     }
