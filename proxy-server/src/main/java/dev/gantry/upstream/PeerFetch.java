@@ -107,7 +107,7 @@ public final class PeerFetch {
         }
         return transport.execute(new UpstreamRequest(HttpMethod.GET, uri, headers, up.readTimeout())).thenCompose(r -> {
             if (r.status() == 200) {
-                return CompletableFuture.completedFuture(r);
+                return CompletableFuture.completedFuture(r.fromFleetPeer());
             }
             r.discard();
             // A 429 is the upstream's, relayed: its wait reached this replica before the answer did.

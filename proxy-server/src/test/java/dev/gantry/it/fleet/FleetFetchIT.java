@@ -209,6 +209,8 @@ class FleetFetchIT {
     @Test
     void concurrentColdPullsOverEveryReplicaFetchEachBlobAndTheManifestOnceFromTheUpstream() {
         TestImage image = pushed("library/once", 161);
+        double fromOwnersBefore = fills("fleet");
+        double fromUpstreamBefore = fills("upstream");
         List<Integer> retries = concurrentPulls("library/once", image);
         long blobGets = hub.count(DistributionRegistry.Request::isBlobGet);
         long manifestGets = hub.count(DistributionRegistry.Request::isManifestGet);
@@ -217,6 +219,20 @@ class FleetFetchIT {
         assertThat(retries).as("client retries").allMatch(n -> n == 0);
         assertThat(blobGets).as("upstream blob GETs").isEqualTo(distinctBlobs(image));
         assertThat(manifestGets).as("upstream manifest GETs").isEqualTo(1);
+        // Non-owners filled from the owners (and left the bucket to them): the blobs moved replica to replica.
+        assertThat(fills("fleet") - fromOwnersBefore).as("fills from the owning replica").isGreaterThan(0);
+        assertThat(fills("upstream") - fromUpstreamBefore).as("fills from the upstream").isEqualTo(distinctBlobs(image));
+    }
+
+    private static double fills(String source) {
+        return replicas.stream().mapToDouble(r -> fills(r, source)).sum();
+    }
+
+    /** Committed fills by source, from a replica's metrics. */
+    private static double fills(GantryProcess replica, String source) {
+        String prefix = "gantry_fills_total{result=\"committed\",source=\"" + source + "\"}";
+        return new Http(replica.url()).get("/metrics").text().lines().filter(l -> l.startsWith(prefix))
+                .mapToDouble(l -> Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1))).sum();
     }
 
     @Test
