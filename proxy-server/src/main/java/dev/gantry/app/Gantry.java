@@ -107,7 +107,8 @@ public final class Gantry implements AutoCloseable {
         this.authenticator = Security.authenticator(config, clock);
         this.fleet = new FleetMembership(config, () -> address, storage.sharedMeta(), upstreams, clock, metrics,
                 FleetMembership.news(transport, authenticator.peers(), config.tls().enabled()));
-        upstream = RegistryAssembly.fleetWide(upstream, fleet.fleet(), authenticator.peers(), transport, config.tls().enabled());
+        upstream = RegistryAssembly.fleetWide(upstream, storage.shared(), fleet.fleet(), authenticator.peers(), transport,
+                config.tls().enabled());
         RegistryAssembly.Built built = RegistryAssembly.build(upstreams, config.hosted(), upstream, storage.registryStorage(),
                 config.cache(), config.prefetch(), blocking, maintenance, clock, metrics);
         this.registry = built.registry();

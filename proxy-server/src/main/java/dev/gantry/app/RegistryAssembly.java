@@ -62,6 +62,7 @@ import java.util.Map;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.function.BiFunction;
+import org.slf4j.LoggerFactory;
 
 /**
  * Builds the registry's parts on the opened storage and wires them: each
@@ -80,11 +81,16 @@ final class RegistryAssembly {
 
     /**
      * The upstream calls the registry makes: with replicas on one bucket and a shared key, blob and
-     * manifest GETs go first to the fleet member that owns them ({@link PeerFetch}); else as given.
+     * manifest GETs go first to the fleet member that owns them ({@link PeerFetch}); else (a fleet
+     * of one, whatever members configuration lists, or no shared secret) as given.
      */
-    static UpstreamRegistry fleetWide(UpstreamRegistry upstream, Fleet fleet, PeerTokens peers, HttpTransport transport,
-                                      boolean tls) {
-        if (peers == null) {
+    static UpstreamRegistry fleetWide(UpstreamRegistry upstream, boolean sharedBucket, Fleet fleet, PeerTokens peers,
+                                      HttpTransport transport, boolean tls) {
+        if (sharedBucket && peers == null) {
+            LoggerFactory.getLogger(RegistryAssembly.class).info("fleet: no auth.tokenKeys, so no shared secret for the peer channel:"
+                    + " each replica fetches from the upstreams on its own");
+        }
+        if (!sharedBucket || peers == null) {
             return upstream;
         }
         PeerFetch.Directory directory = new PeerFetch.Directory() {
