@@ -32,7 +32,8 @@
 #   PULLS [8], RTT_MS [50], MBIT [400] (= 50 MB/s), AUTH_N [3],
 #   RETRY_AFTER [6], KILL_AFTER [5], PROBE_SECONDS [10], HUB_BEARER [1],
 #   BENCH_PORT_BASE [17460] (ports BASE..BASE+19), GANTRY_JAVA_OPTS, KEEP=1
-#   (keep the S3 bucket directory at the end).
+#   (keep the S3 bucket directory at the end), PHASES [abcde] (which of the
+#   phases run, e.g. PHASES=ae for the cold pulls and the kill only).
 set -euo pipefail
 
 HERE=$(cd "$(dirname "$0")" && pwd)
@@ -46,9 +47,10 @@ RETRY_AFTER=${RETRY_AFTER:-6}
 KILL_AFTER=${KILL_AFTER:-5}
 PROBE_SECONDS=${PROBE_SECONDS:-10}
 HUB_BEARER=${HUB_BEARER:-1}
+PHASES=${PHASES:-abcde}
 PORT_BASE=${BENCH_PORT_BASE:-17460}
 export GANTRY_JAVA_OPTS=${GANTRY_JAVA_OPTS:-}
-case "${1:-}" in -h|--help) sed -n '2,35p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;; esac
+case "${1:-}" in -h|--help) sed -n '2,36p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;; esac
 
 # shellcheck source=bench/lib.sh
 . "$HERE/lib.sh"
@@ -391,13 +393,13 @@ for RUN in $(seq 1 "$RUNS"); do
     warm_through "$LB"
     concurrent_pulls "$LB" fleet
     # c) one 429, b) auth, d) a restarted replica, on the same fleet
-    rate_limit_phase
-    auth_phase
-    restart_phase
+    [[ $PHASES != *c* ]] || rate_limit_phase
+    [[ $PHASES != *b* ]] || auth_phase
+    [[ $PHASES != *d* ]] || restart_phase
     stop_fleet
     rm -rf "$RUN_DIR"/fleet-pull-* "$RUN_DIR"/fleet/r*/data
     # e) kill -9 during cold pulls, on a fresh fleet
-    kill_phase
+    [[ $PHASES != *e* ]] || kill_phase
     check_overlap
 done
 

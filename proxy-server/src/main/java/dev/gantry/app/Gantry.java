@@ -108,6 +108,11 @@ public final class Gantry implements AutoCloseable {
         this.maintenance = Executors.newSingleThreadScheduledExecutor(
                 new io.netty.util.concurrent.DefaultThreadFactory("gantry-maintenance", true));
         this.hot = storage.shared() ? new HotSet(FleetIdentity.id(config.fleet()), storage.sharedMeta(), clock) : null;
+        this.authenticator = Security.authenticator(config, clock);
+        this.fleet = new FleetMembership(config, () -> address, storage.sharedMeta(), upstreams, clock, metrics,
+                FleetMembership.news(transport, authenticator.peers(), config.tls().enabled()));
+        upstream = RegistryAssembly.fleetWide(upstream, storage.shared(), fleet.fleet(), authenticator.peers(), transport,
+                config.tls().enabled());
         RegistryAssembly.Built built = RegistryAssembly.build(upstreams, config.hosted(), upstream, storage.registryStorage(),
                 config.cache(), config.prefetch(), blocking, maintenance, clock, metrics, hot);
         this.registry = built.registry();
@@ -128,7 +133,6 @@ public final class Gantry implements AutoCloseable {
                 }
             }, first, every, TimeUnit.MILLISECONDS);
         }
-        this.authenticator = Security.authenticator(config, clock);
         KnowledgeBase kb = config.hardware().knowledgeBase() == null ? KnowledgeBase.embedded()
                 : KnowledgeBase.load(Path.of(config.hardware().knowledgeBase()));
         // Big ELF files are spooled next to the store's other temporary files while a scan maps them.
@@ -154,7 +158,6 @@ public final class Gantry implements AutoCloseable {
             built.events().listen(new ScanOnArrival(built.layerTypes(), scans, disk));
         }
         log.info("hardware knowledge base {}{}", kb.version(), config.hardware().scan() ? "; layers are scanned as they arrive" : "");
-        this.fleet = new FleetMembership(config, () -> address, storage.sharedMeta(), upstreams, clock, metrics);
         StatusPage status = new StatusPage(built.status(), scans, metrics, fleet.fleet());
         WarmJobs warm = new WarmJobs(registry, clock);
         PinRevalidation.schedule(registry.admin(), warm, config.cache().pins().revalidate(), blocking, maintenance);
@@ -164,6 +167,7 @@ public final class Gantry implements AutoCloseable {
                 () -> scans.queued() + scans.running(), this::rateLimitRemaining), clock);
         history.schedule(maintenance);
         server.history(history::render);
+        server.fleetNews(fleet::receive);
     }
 
     /**

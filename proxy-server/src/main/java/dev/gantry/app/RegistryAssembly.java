@@ -1,9 +1,12 @@
 package dev.gantry.app;
 
+import dev.gantry.auth.PeerTokens;
 import dev.gantry.config.CacheConfig;
 import dev.gantry.config.HostedConfig;
 import dev.gantry.config.PrefetchConfig;
 import dev.gantry.fleet.HotSet;
+import dev.gantry.fleet.Fleet;
+import dev.gantry.fleet.Member;
 import dev.gantry.metrics.GantryMetrics;
 import dev.gantry.prefetch.DiskReserve;
 import dev.gantry.prefetch.PrefetchScheduler;
@@ -47,6 +50,8 @@ import dev.gantry.registry.UploadCommit;
 import dev.gantry.registry.UploadSessions;
 import dev.gantry.registry.Uploads;
 import dev.gantry.registry.UpstreamBudget;
+import dev.gantry.upstream.HttpTransport;
+import dev.gantry.upstream.PeerFetch;
 import dev.gantry.upstream.Upstream;
 import dev.gantry.upstream.UpstreamRegistry;
 import java.io.IOException;
@@ -58,6 +63,7 @@ import java.util.Map;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.function.BiFunction;
+import org.slf4j.LoggerFactory;
 
 /**
  * Builds the registry's parts on the opened storage and wires them: each
@@ -73,6 +79,41 @@ final class RegistryAssembly {
 
     private RegistryAssembly() {
     }
+
+    /**
+     * The upstream calls the registry makes: with replicas on one bucket and a shared key, blob and
+     * manifest GETs go first to the fleet member that owns them ({@link PeerFetch}); else (a fleet
+     * of one, whatever members configuration lists, or no shared secret) as given.
+     */
+    static UpstreamRegistry fleetWide(UpstreamRegistry upstream, boolean sharedBucket, Fleet fleet, PeerTokens peers,
+                                      HttpTransport transport, boolean tls) {
+        if (sharedBucket && peers == null) {
+            LoggerFactory.getLogger(RegistryAssembly.class).info("fleet: no auth.tokenKeys, so no shared secret for the peer channel:"
+                    + " each replica fetches from the upstreams on its own");
+        }
+        if (!sharedBucket || peers == null) {
+            return upstream;
+        }
+        PeerFetch.Directory directory = new PeerFetch.Directory() {
+            @Override
+            public String ownerOf(String key) {
+                Member owner = fleet.ownership().owner(key);
+                return owner == null ? null : owner.address();
+            }
+
+            @Override
+            public void unreachable(String owner) {
+                fleet.ownership().unreachable(owner);
+            }
+
+            @Override
+            public String authorization() {
+                return peers.authorization();
+            }
+        };
+        return upstream.askingPeers(new PeerFetch(transport, directory, tls ? "https" : "http"));
+    }
+
 
     /** @param hot where client blob GETs are counted for the fleet's hot set, or null (no shared bucket) */
     static Built build(List<Upstream> upstreams, List<HostedConfig> hosted, UpstreamRegistry upstream,

@@ -2,6 +2,7 @@ package dev.gantry.app;
 
 import dev.gantry.auth.Authenticator;
 import dev.gantry.auth.Htpasswd;
+import dev.gantry.auth.PeerTokens;
 import dev.gantry.auth.TokenIssuer;
 import dev.gantry.auth.TokenKeys;
 import dev.gantry.config.ConfigException;
@@ -31,7 +32,9 @@ final class Security {
                 ? TokenKeys.generatedAt(generatedKey(config))
                 : TokenKeys.of(config.auth().tokenKeys().stream().map(Path::of).toList());
         TokenIssuer tokens = new TokenIssuer(keys, config.auth().service(), config.auth().tokenTtl(), clock);
-        return new Authenticator(users, tokens, config.auth().maxFailedLogins(),
+        // Only configured keys are the fleet's: a key generated per data directory is no shared secret.
+        PeerTokens peers = config.auth().tokenKeys().isEmpty() ? null : PeerTokens.of(keys, clock);
+        return new Authenticator(users, tokens, peers, config.auth().maxFailedLogins(),
                 config.cache().entries().failedLogins(), clock);
     }
 

@@ -45,6 +45,7 @@ public final class Authenticator {
     private final Htpasswd users;
     private final TokenIssuer tokens;
     private final int maxFailures;
+    private final PeerTokens peers;
     private final Cache<String, AtomicInteger> failures;
 
     /**
@@ -52,6 +53,13 @@ public final class Authenticator {
      * @param clients how many clients' failure counts are held at most
      */
     public Authenticator(Htpasswd users, TokenIssuer tokens, int maxFailuresPerMinute, long clients, Clock clock) {
+        this(users, tokens, null, maxFailuresPerMinute, clients, clock);
+    }
+
+    /** @param peers the fleet's peer credentials; null when replicas share no key (the peer channel is closed) */
+    public Authenticator(Htpasswd users, TokenIssuer tokens, PeerTokens peers, int maxFailuresPerMinute, long clients,
+                         Clock clock) {
+        this.peers = peers;
         this.users = users;
         this.tokens = tokens;
         this.maxFailures = maxFailuresPerMinute;
@@ -62,6 +70,16 @@ public final class Authenticator {
     /** Whether any user can authenticate at all. */
     public boolean hasUsers() {
         return users != null && users.size() > 0;
+    }
+
+    /** Whether {@code authorization} is another replica of this fleet on the peer channel (never when it is closed). */
+    public boolean isPeer(String authorization) {
+        return peers != null && peers.verify(authorization);
+    }
+
+    /** The fleet's peer credentials, or null when the peer channel is closed. */
+    public PeerTokens peers() {
+        return peers;
     }
 
     public TokenIssuer tokens() {

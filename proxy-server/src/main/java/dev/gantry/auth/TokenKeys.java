@@ -54,6 +54,7 @@ public final class TokenKeys {
     private final KeyPair signing;
     private final String signingKid;
     private final Map<String, PublicKey> verifying;
+    private final List<byte[]> privateKeyMaterial;
 
     private TokenKeys(List<KeyPair> pairs) {
         this.signing = pairs.get(0);
@@ -63,6 +64,7 @@ public final class TokenKeys {
             byKid.putIfAbsent(kid(p.getPublic()), p.getPublic());
         }
         this.verifying = Map.copyOf(byKid);
+        this.privateKeyMaterial = pairs.stream().map(p -> p.getPrivate().getEncoded()).toList();
     }
 
     /** The keys in {@code files}: the first signs, all verify. */
@@ -166,6 +168,11 @@ public final class TokenKeys {
         } catch (GeneralSecurityException e) {
             throw new IllegalStateException(e);
         }
+    }
+
+    /** Each key's private encoding, the signing key's first: what the fleet's peer secrets derive from ({@link PeerTokens}). */
+    List<byte[]> privateKeyMaterial() {
+        return privateKeyMaterial;
     }
 
     KeyPair signing() {

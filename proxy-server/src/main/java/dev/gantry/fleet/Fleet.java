@@ -16,6 +16,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -32,13 +33,16 @@ import org.slf4j.LoggerFactory;
  * readings are merged into this replica's {@link RateLimitState}s (newer
  * remaining wins, the later {@code Retry-After} holds). What this replica
  * learns from an upstream is written at once, so the others know it within
- * one poll plus two bucket round trips; a 429 thus stops the fleet.
+ * one poll plus two bucket round trips; a 429 thus stops the fleet. A wait
+ * ({@code Retry-After}) is also sent to every live member at once over the
+ * peer channel ({@link PeerNews}, when the replicas share a secret), which
+ * closes that window: no other replica sends the upstream a request after it
+ * has the news, milliseconds later.
  *
- * <p>Why the bucket rather than pushing to peers over HTTP: it is the one
- * thing every replica already shares and trusts, it needs no new endpoint or
- * peer credentials, and a reading outlives the replica that made it (a
- * replica started during a {@code Retry-After} learns it from the record).
- * The cost is a LIST and one GET per member per poll.
+ * <p>Why the bucket stays the durable path: it is the one thing every
+ * replica already shares and trusts, and a reading outlives the replica that
+ * made it (a replica started during a {@code Retry-After} learns it from the
+ * record). The cost is a LIST and one GET per member per poll.
  *
  * <p>Without a shared store it is a fleet of one plus the configured
  * members, and nothing is written. Thread-safe; the bucket work runs on the
@@ -49,6 +53,8 @@ public final class Fleet implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(Fleet.class);
     /** A dead replica's record is removed this many member TTLs after its last beat (once its Retry-After passed). */
     private static final int FORGET_AFTER_TTLS = 12;
+    /** The longest the answer to a 429 waits for the live members to take the news. */
+    private static final Duration NEWS_WAIT = Duration.ofSeconds(1);
 
     private final String id;
     private final Supplier<String> addressSource;
@@ -60,6 +66,8 @@ public final class Fleet implements AutoCloseable {
     private final Clock clock;
     private final ScheduledExecutorService scheduler;
     private final Instant startedAt;
+    private final Ownership ownership;
+    private final PeerNews news;
     private final AtomicBoolean dirty = new AtomicBoolean();
     private volatile List<Member> peers = List.of();
     private volatile Instant lastSync;
@@ -70,9 +78,11 @@ public final class Fleet implements AutoCloseable {
      * @param address this replica's advertised {@code host:port}, asked when first needed (after binding)
      * @param shared the bucket's metadata store, or null without one (a fleet of one)
      * @param scheduler single-threaded; the caller shuts it down after {@link #close}
+     * @param news how a rate-limit wait reaches the live members at once, besides the bucket
      */
     public Fleet(String id, Supplier<String> address, String version, MetadataStore shared, List<Upstream> upstreams,
-                 FleetConfig config, Clock clock, ScheduledExecutorService scheduler) {
+                 FleetConfig config, Clock clock, ScheduledExecutorService scheduler, PeerNews news) {
+        this.news = Objects.requireNonNull(news, "news");
         this.id = Objects.requireNonNull(id, "id");
         this.addressSource = Objects.requireNonNull(address, "address");
         this.version = Objects.requireNonNull(version, "version");
@@ -82,6 +92,7 @@ public final class Fleet implements AutoCloseable {
         this.clock = Objects.requireNonNull(clock, "clock");
         this.scheduler = Objects.requireNonNull(scheduler, "scheduler");
         this.startedAt = clock.instant();
+        this.ownership = new Ownership(id, this::members, config.memberTtl(), clock);
     }
 
     /** Starts heartbeats and polling (nothing without a shared store). */
@@ -90,11 +101,14 @@ public final class Fleet implements AutoCloseable {
             return;
         }
         // What this replica hears from an upstream goes out at once, not with the next heartbeat.
-        upstreams.forEach(u -> u.rateLimit().onLearned(() -> {
-            if (!dirty.getAndSet(true)) {
-                scheduler.execute(this::publishIfDirty);
-            }
-        }));
+        upstreams.forEach(u -> {
+            u.rateLimit().onLearned(() -> {
+                if (!dirty.getAndSet(true)) {
+                    scheduler.execute(this::publishIfDirty);
+                }
+            });
+            u.rateLimit().onWait(this::tellPeersOfAWait);
+        });
         // At a fixed rate: a slow bucket round trip must not stretch the propagation delay further.
         scheduler.scheduleAtFixedRate(this::tick, 0, config.poll().toMillis(), TimeUnit.MILLISECONDS);
     }
@@ -131,36 +145,15 @@ public final class Fleet implements AutoCloseable {
         return out;
     }
 
+    /** Who owns which key among the members ({@link Ownership}). */
+    public Ownership ownership() {
+        return ownership;
+    }
+
     /** The fleet's part of the status page: members, each upstream's budget as the fleet knows it, sync state. */
     public Map<String, Object> status() {
-        Map<String, Object> out = new LinkedHashMap<>();
-        out.put("self", id);
-        out.put("discovery", shared == null ? (config.members().isEmpty() ? "none" : "static") : "bucket");
-        List<Map<String, Object>> members = members().stream().map(m -> {
-            Map<String, Object> e = new LinkedHashMap<>();
-            e.put("id", m.id());
-            e.put("address", m.address());
-            e.put("version", m.version());
-            e.put("startedAt", m.startedAt() == null ? null : m.startedAt().toString());
-            e.put("heartbeatAt", m.heartbeatAt() == null ? null : m.heartbeatAt().toString());
-            e.put("source", m.source());
-            return e;
-        }).toList();
-        out.put("members", members);
-        Map<String, Object> budgets = new LinkedHashMap<>();
-        for (Upstream u : upstreams) {
-            RateLimitState.Snapshot s = u.rateLimit().snapshot();
-            Map<String, Object> b = new LinkedHashMap<>();
-            b.put("limit", s.limit());
-            b.put("remaining", s.remaining());
-            b.put("backingOff", u.rateLimit().backingOff());
-            b.put("retryAfterSeconds", u.rateLimit().retryAfter().toSeconds());
-            b.put("updatedAt", s.updatedAt() == null ? null : s.updatedAt().toString());
-            budgets.put(u.name(), b);
-        }
-        out.put("budget", budgets);
-        out.put("lastSync", lastSync == null ? null : lastSync.toString());
-        return out;
+        String discovery = shared == null ? (config.members().isEmpty() ? "none" : "static") : "bucket";
+        return FleetStatus.of(id, discovery, members(), upstreams, lastSync);
     }
 
     private void tick() {
@@ -195,11 +188,40 @@ public final class Fleet implements AutoCloseable {
     }
 
     private void publish(Instant now) throws IOException {
+        shared.put(StorageLayout.fleetMemberKey(id), record(now).toJson());
+        nextHeartbeat = now.plus(config.heartbeat());
+    }
+
+    private MemberRecord record(Instant now) {
         Map<String, MemberRecord.Budget> budgets = new LinkedHashMap<>();
         upstreams.forEach(u -> budgets.put(u.name(), MemberRecord.Budget.of(u.rateLimit().snapshot())));
-        MemberRecord self = new MemberRecord(id, address(), version, startedAt.toEpochMilli(), now.toEpochMilli(), budgets);
-        shared.put(StorageLayout.fleetMemberKey(id), self.toJson());
-        nextHeartbeat = now.plus(config.heartbeat());
+        return new MemberRecord(id, address(), version, startedAt.toEpochMilli(), now.toEpochMilli(), budgets);
+    }
+
+    /**
+     * A wait an upstream asked for goes to every live member at once, on the thread that heard it
+     * (sending is asynchronous), besides the bucket: through the bucket it takes up to a poll, during
+     * which another replica could still send that upstream a request. Completes when every member
+     * took it, or after {@link #NEWS_WAIT} (a member that cannot be told hears it from the bucket).
+     */
+    private CompletableFuture<Void> tellPeersOfAWait() {
+        List<Member> live = peers;
+        if (live.isEmpty()) {
+            return CompletableFuture.completedFuture(null);
+        }
+        byte[] record = record(clock.instant()).toJson();
+        return CompletableFuture.allOf(live.stream().map(m -> news.send(m, record)).toArray(CompletableFuture[]::new))
+                .completeOnTimeout(null, NEWS_WAIT.toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    /**
+     * Takes in what a member sent on the peer channel: its rate-limit readings, merged as the
+     * bucket's records are.
+     *
+     * @throws IOException when {@code record} is not a member record
+     */
+    public void receive(byte[] record) throws IOException {
+        adopt(MemberRecord.parse(record));
     }
 
     private void read(Instant now) throws IOException {
@@ -247,7 +269,10 @@ public final class Fleet implements AutoCloseable {
     /** Stops announcing and removes this replica's record, so the others drop it at once. */
     @Override
     public void close() {
-        upstreams.forEach(u -> u.rateLimit().onLearned(null));
+        upstreams.forEach(u -> {
+            u.rateLimit().onLearned(null);
+            u.rateLimit().onWait(null);
+        });
         if (shared == null) {
             return;
         }

@@ -61,6 +61,17 @@ final class AuthGate {
         }
     }
 
+    /**
+     * The peer channel: only another replica of this fleet (the fleet's shared secret), never a
+     * user, a token or an anonymous caller; closed (401 to all) when the replicas share no key.
+     */
+    void requirePeer(Exchange ex) {
+        if (!authenticator.isPeer(authorization(ex))) {
+            throw new RegistryException(ErrorCode.UNAUTHORIZED, 401,
+                    "the fleet's peer channel is for replicas of this fleet (auth.tokenKeys) only", Map.of(), null);
+        }
+    }
+
     /** {@code GET /v2/}: with users configured, callers must say who they are (or hold a token). */
     void requireBase(Exchange ex) {
         Caller c = caller(ex);

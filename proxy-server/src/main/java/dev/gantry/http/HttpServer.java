@@ -28,6 +28,7 @@ import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.Objects;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 import java.util.function.Function;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
@@ -176,6 +177,15 @@ public final class HttpServer implements AutoCloseable {
      */
     public void history(Function<Duration, Object> source) {
         serverEndpoints.history(source);
+    }
+
+    /**
+     * Takes another replica's news ({@code POST /v2/_gantry/fleet/news}, peer channel only) into
+     * {@code sink}, which throws IllegalArgumentException for news it cannot read; call before
+     * {@link #start}. Without it the endpoint answers 404.
+     */
+    public void fleetNews(Consumer<byte[]> sink) {
+        serverEndpoints.fleetNews(sink);
     }
 
     /** Responses being sent now. */

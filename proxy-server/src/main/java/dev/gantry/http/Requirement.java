@@ -24,7 +24,12 @@ enum Requirement {
     /** {@code delete} on the route's repository, which must be hosted. */
     DELETE,
     /** The admin API: a caller that holds {@code admin} somewhere (each repository is checked again by name). */
-    ADMIN;
+    ADMIN,
+    /**
+     * The peer channel: another replica of this fleet, proven by the fleet's shared secret
+     * ({@code Gantry-Peer}), on a mirrored repository; it has authorized its own client already.
+     */
+    PEER;
 
     /** Whether the route writes to its repository (refused on mirrored ones). */
     boolean writes() {
@@ -33,6 +38,6 @@ enum Requirement {
 
     /** Whether an anonymous caller can never pass (absent a policy or loopback rule that grants it by name). */
     boolean authenticates() {
-        return writes() || this == ADMIN;
+        return writes() || this == ADMIN || this == PEER;
     }
 }

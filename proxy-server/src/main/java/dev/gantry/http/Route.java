@@ -39,6 +39,12 @@ record Route(Kind kind, String name, String reference) {
         /** {@code /v2/_gantry/cache/<name>[/manifests/<reference>]}: eviction. */
         ADMIN_CACHE("admin"),
         ADMIN_PINS("admin"), ADMIN_PIN("admin"), ADMIN_WARM("admin"), ADMIN_WARM_JOB("admin"),
+        /** {@code /v2/_gantry/fleet/<name>/blobs/<digest>}: a blob for another replica of the fleet (the peer channel). */
+        PEER_BLOB("fleet"),
+        /** {@code /v2/_gantry/fleet/<name>/manifests/<reference>}: a manifest for another replica of the fleet. */
+        PEER_MANIFEST("fleet"),
+        /** {@code POST /v2/_gantry/fleet/news}: another replica's news (its rate-limit readings). */
+        PEER_NEWS("fleet"),
         ROOT, CONSOLE, UNKNOWN;
 
         private final String label;
@@ -106,6 +112,12 @@ record Route(Kind kind, String name, String reference) {
         if (!rawPath.startsWith("/v2/")) {
             return new Route(Kind.UNKNOWN, null, null);
         }
+        if (rawPath.equals("/v2/_gantry/fleet/news")) {
+            return new Route(Kind.PEER_NEWS, null, null);
+        }
+        if (rawPath.startsWith("/v2/_gantry/fleet/")) {
+            return peer(parse("/v2/" + rawPath.substring("/v2/_gantry/fleet/".length())));
+        }
         if (rawPath.startsWith("/v2/_gantry/")) {
             Kind admin = adminKind(rawPath.substring("/v2/_gantry/".length()));
             if (admin != null) {
@@ -136,6 +148,15 @@ record Route(Kind kind, String name, String reference) {
             return new Route(Kind.REFERRERS, m.group(1), m.group(2));
         }
         return new Route(Kind.UNKNOWN, null, null);
+    }
+
+    /** The peer channel's route for what follows {@code /v2/_gantry/fleet/}: a blob or manifest route, nothing else. */
+    private static Route peer(Route inner) {
+        return switch (inner.kind()) {
+            case BLOB -> new Route(Kind.PEER_BLOB, inner.name(), inner.reference());
+            case MANIFEST -> new Route(Kind.PEER_MANIFEST, inner.name(), inner.reference());
+            default -> new Route(Kind.UNKNOWN, null, null);
+        };
     }
 
     /**

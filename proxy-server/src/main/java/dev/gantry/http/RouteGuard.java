@@ -77,6 +77,12 @@ final class RouteGuard {
                 auth.require(ex, repo, scopeName(ex, route), Access.DELETE);
             }
             case ADMIN -> auth.requireAdminCaller(ex);
+            case PEER -> {
+                auth.requirePeer(ex);
+                if (repo != null && repo.isHosted()) {
+                    throw new RegistryException(ErrorCode.NAME_UNKNOWN, "the fleet's peer channel serves mirrored repositories only");
+                }
+            }
         }
     }
 

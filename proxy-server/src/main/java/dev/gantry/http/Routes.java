@@ -4,6 +4,7 @@ import static dev.gantry.http.Requirement.ADMIN;
 import static dev.gantry.http.Requirement.CALLER;
 import static dev.gantry.http.Requirement.DELETE;
 import static dev.gantry.http.Requirement.LOGIN;
+import static dev.gantry.http.Requirement.PEER;
 import static dev.gantry.http.Requirement.PULL;
 import static dev.gantry.http.Requirement.PUBLIC;
 import static dev.gantry.http.Requirement.PUSH;
@@ -71,6 +72,13 @@ final class Routes {
                 .on("PUT", UPLOAD, (ex, r, repo, ref) -> push.completeUpload(ex, repo, r.reference()))
                 .read(UPLOAD, (ex, r, repo, ref) -> push.uploadState(ex, repo, r.reference()))
                 .on("DELETE", UPLOAD, (ex, r, repo, ref) -> push.cancelUpload(ex, repo, r.reference()));
+        // The fleet's peer channel: the same answers, for another replica, fetched here (never from a third).
+        t.kind(Kind.PEER_MANIFEST, Target.TAG_OR_DIGEST).refusing(ANSWERS_GET)
+                .read(PEER, (ex, r, repo, ref) -> endpoints.manifest(ex, repo.forPeer(), ref));
+        t.kind(Kind.PEER_BLOB, Target.DIGEST).refusing(ANSWERS_GET)
+                .read(PEER, (ex, r, repo, ref) -> endpoints.blob(ex, repo.forPeer(), ref.digest()));
+        t.kind(Kind.PEER_NEWS, Target.NONE).refusing("this endpoint answers POST")
+                .on("POST", PEER, (ex, r, repo, ref) -> server.fleetNews(ex));
         t.kind(Kind.TAGS, Target.REPOSITORY).read(PULL, (ex, r, repo, ref) -> endpoints.tags(ex, repo, r.name()));
         t.kind(Kind.REFERRERS, Target.REPOSITORY).read(PULL,
                 (ex, r, repo, ref) -> endpoints.referrers(ex, repo, Digest.parse(Responses.decode(r.reference()))));

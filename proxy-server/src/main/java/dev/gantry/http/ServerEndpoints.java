@@ -11,14 +11,18 @@ import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpVersion;
 import java.time.Duration;
+import java.util.Base64;
 import java.util.Map;
+import java.util.function.Consumer;
 import java.util.function.Function;
 import java.util.function.Supplier;
 
 /**
  * The server's own endpoints: probes ({@code /healthz}, {@code /readyz}),
  * {@code /metrics}, {@code /v2/_gantry/status} (with its history), and the
- * web console's files. None needs credentials (see {@link Routes}).
+ * web console's files. None needs credentials (see {@link Routes}), except
+ * the fleet's news ({@code POST /v2/_gantry/fleet/news}), which only another
+ * replica of the fleet may send.
  */
 final class ServerEndpoints {
 
@@ -27,6 +31,7 @@ final class ServerEndpoints {
     private final Supplier<Object> status;
     private final ConsoleAssets console;
     private volatile Function<Duration, Object> history;
+    private volatile Consumer<byte[]> fleetNews;
 
     ServerEndpoints(ServerState state, GantryMetrics metrics, Supplier<Object> status, ConsoleAssets console) {
         this.state = state;
@@ -59,6 +64,26 @@ final class ServerEndpoints {
 
     void console(Exchange ex, Route route) {
         ex.respond(console.serve(route.reference(), ex.request().headers().get(HttpHeaderNames.IF_NONE_MATCH)));
+    }
+
+    /** Where another replica's news goes; null: the endpoint answers 404. */
+    void fleetNews(Consumer<byte[]> sink) {
+        this.fleetNews = sink;
+    }
+
+    /** Another replica's news, in the {@code Gantry-Fleet-News} header (base64url); the sink refuses what it cannot read. */
+    void fleetNews(Exchange ex) {
+        Consumer<byte[]> sink = fleetNews;
+        if (sink == null) {
+            throw new RegistryException(ErrorCode.UNSUPPORTED, 404, "this replica takes no fleet news", Map.of(), null);
+        }
+        String header = ex.request().headers().get("Gantry-Fleet-News");
+        try {
+            sink.accept(Base64.getUrlDecoder().decode(header == null ? "" : header));
+        } catch (IllegalArgumentException e) {
+            throw new RegistryException(ErrorCode.UNSUPPORTED, 400, "fleet news: " + e.getMessage(), Map.of(), null);
+        }
+        ex.respond(Responses.json(HttpResponseStatus.OK, Map.of()));
     }
 
     /** Where {@code ?history=WINDOW} comes from; null: the parameter is refused. */

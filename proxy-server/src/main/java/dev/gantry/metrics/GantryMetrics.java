@@ -41,7 +41,7 @@ public final class GantryMetrics {
     private final Counter tierReads = Counter.builder().name("gantry_tier_reads_total")
             .help("Blob reads by storage tier and result (hit or miss)").labelNames("tier", "result").register(registry);
     private final Counter fills = Counter.builder().name("gantry_fills_total")
-            .help("Blob fills finished, by source (upstream, shared) and result (committed, failed)").labelNames("source", "result").register(registry);
+            .help("Blob fills finished, by source (upstream, shared, fleet: the owning replica) and result (committed, failed)").labelNames("source", "result").register(registry);
     private final Counter fillWaiters = Counter.builder().name("gantry_fill_waiters_joined_total")
             .help("Requests that joined a fill another request started").register(registry);
     private final Counter upstreamRequests = Counter.builder().name("gantry_upstream_requests_total")
@@ -95,7 +95,7 @@ public final class GantryMetrics {
             evictions.labelValues(tier);
             evictedBytes.labelValues(tier);
         }
-        for (String source : List.of("upstream", "shared")) {
+        for (String source : List.of("upstream", "shared", "fleet")) {
             fills.labelValues(source, "committed");
             fills.labelValues(source, "failed");
         }

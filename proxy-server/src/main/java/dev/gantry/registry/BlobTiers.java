@@ -10,6 +10,7 @@ import dev.gantry.storage.DiskBlobStore;
 import dev.gantry.storage.MemoryBlobStore;
 import dev.gantry.storage.RemoteHealth;
 import dev.gantry.storage.S3BlobStore;
+import dev.gantry.upstream.UpstreamResponse;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
@@ -37,8 +38,11 @@ public final class BlobTiers {
 
     private static final Logger log = LoggerFactory.getLogger(BlobTiers.class);
 
-    /** Where a fill's bytes came from. */
-    public enum Origin { UPSTREAM, SHARED }
+    /**
+     * Where a fill's bytes came from: the upstream, the shared tier, or the
+     * fleet member that owns the blob (which stores it in the shared tier itself).
+     */
+    public enum Origin { UPSTREAM, SHARED, FLEET }
 
     /** A fill source that has answered: what it streams, and from where. */
     record Sourced(Origin origin, ByteStream stream) {
@@ -135,17 +139,24 @@ public final class BlobTiers {
      */
     CompletableFuture<Sourced> source(Digest d, boolean sharedAllowed, Supplier<CompletableFuture<? extends ByteStream>> upstream) {
         if (s3 == null || !sharedAllowed || !health.available()) {
-            return upstream.get().thenApply(s -> new Sourced(Origin.UPSTREAM, s));
+            return upstream.get().thenApply(BlobTiers::fromUpstream);
         }
         return s3.read(d).thenApply(s -> new Sourced(Origin.SHARED, s)).exceptionallyCompose(e -> {
             if (!isNotFound(e)) {
                 health.failure("read of " + d, e);
             }
-            return upstream.get().thenApply(s -> new Sourced(Origin.UPSTREAM, s));
+            return upstream.get().thenApply(BlobTiers::fromUpstream);
         });
     }
 
-    /** A fill committed {@code d} to disk: write it to the other tiers. Runs on a blocking thread. */
+    private static Sourced fromUpstream(ByteStream s) {
+        return new Sourced(s instanceof UpstreamResponse r && r.viaFleetPeer() ? Origin.FLEET : Origin.UPSTREAM, s);
+    }
+
+    /**
+     * A fill committed {@code d} to disk: write it to the other tiers (not to the shared tier when
+     * it came from there, or from the fleet member that owns it, which writes it). Runs on a blocking thread.
+     */
     void committed(Digest d, Origin origin) {
         OptionalLong size = disk.statNow(d);
         if (size.isPresent() && memory.admits(size.getAsLong())) {

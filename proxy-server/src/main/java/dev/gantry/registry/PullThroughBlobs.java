@@ -103,7 +103,7 @@ public final class PullThroughBlobs {
 
     private FillCoordinator.Claim claim(Repository repo, Digest digest, boolean linked) {
         return fills.claim(digest, repo.namespace(), FillLimits.of(repo.upstream()), () -> tiers.source(digest, linked,
-                () -> upstream.getBlob(repo.upstream(), repo.name().toString(), digest)));
+                () -> upstream.getBlob(repo.upstream(), repo.name().toString(), digest, repo.asksPeers())));
     }
 
     private CompletableFuture<BlobResult> fromFill(Repository repo, BlobFill fill, boolean started) {

@@ -131,7 +131,7 @@ public final class PullThroughManifests {
 
     private CompletableFuture<StoredManifest> fetchByDigest(Repository repo, Digest digest) {
         events.manifestFetching(repo);
-        return upstream.getManifest(repo.upstream(), repo.name().toString(), digest.toString())
+        return upstream.getManifest(repo.upstream(), repo.name().toString(), digest.toString(), repo.asksPeers())
                 .exceptionallyCompose(e -> CompletableFuture.failedFuture(
                         UpstreamErrors.map(e, repo, ErrorCode.MANIFEST_UNKNOWN, "manifest " + digest)))
                 .thenCompose(fetched -> {
@@ -218,7 +218,7 @@ public final class PullThroughManifests {
 
     private CompletableFuture<ManifestResult> fetchTag(Repository repo, String tag, Digest advertised) {
         events.manifestFetching(repo);
-        return upstream.getManifest(repo.upstream(), repo.name().toString(), tag).thenCompose(fetched -> {
+        return upstream.getManifest(repo.upstream(), repo.name().toString(), tag, repo.asksPeers()).thenCompose(fetched -> {
             Digest actual = Digest.sha256(fetched.body());
             Digest claimed = fetched.digestHeader() != null ? fetched.digestHeader() : advertised;
             if (claimed != null && claimed.algorithm().equals("sha256") && !claimed.equals(actual)) {

@@ -20,12 +20,33 @@ public final class Repository {
     private final Upstream upstream;
     private final HostedConfig hosted;
     private final RepositoryName name;
+    private final boolean forPeer;
 
-    private Repository(String requestedName, Upstream upstream, HostedConfig hosted, RepositoryName name) {
+    private Repository(String requestedName, Upstream upstream, HostedConfig hosted, RepositoryName name, boolean forPeer) {
         this.requestedName = Objects.requireNonNull(requestedName, "requestedName");
         this.upstream = upstream;
         this.hosted = hosted;
         this.name = Objects.requireNonNull(name, "name");
+        this.forPeer = forPeer;
+    }
+
+    private Repository(String requestedName, Upstream upstream, HostedConfig hosted, RepositoryName name) {
+        this(requestedName, upstream, hosted, name, false);
+    }
+
+    /**
+     * This repository as served to another replica of the fleet on the peer
+     * channel: this replica is then the owner, and what it does not hold it
+     * fetches from the upstream itself, never from a third replica (views of
+     * the fleet may differ for a moment; two replicas must never wait on each other).
+     */
+    public Repository forPeer() {
+        return new Repository(requestedName, upstream, hosted, name, true);
+    }
+
+    /** Whether a fill for this request may come from the fleet member that owns the content. */
+    boolean asksPeers() {
+        return !forPeer;
     }
 
     static Repository proxied(String requestedName, Upstream upstream, RepositoryName name) {

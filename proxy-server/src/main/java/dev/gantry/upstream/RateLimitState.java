@@ -8,6 +8,8 @@ import java.time.ZonedDateTime;
 import java.time.format.DateTimeFormatter;
 import java.time.format.DateTimeParseException;
 import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
+import java.util.function.Supplier;
 
 /**
  * What an upstream last said about its rate limit: Docker Hub's
@@ -23,7 +25,10 @@ public final class RateLimitState {
 
     private final Clock clock;
     private volatile Snapshot snapshot = new Snapshot(-1, -1, null, null, null);
+    private static final CompletableFuture<Void> TOLD = CompletableFuture.completedFuture(null);
+
     private volatile Runnable onLearned = () -> { };
+    private volatile Supplier<CompletableFuture<Void>> onWait = () -> TOLD;
 
     public RateLimitState(Clock clock) {
         this.clock = clock;
@@ -40,6 +45,17 @@ public final class RateLimitState {
      */
     public void onLearned(Runnable listener) {
         this.onLearned = listener == null ? () -> { } : listener;
+    }
+
+    /**
+     * Calls {@code listener} when a response of this replica starts or
+     * lengthens a wait ({@code Retry-After}), on the thread that recorded it
+     * (it must not block); {@link #record} returns the future it gives, which
+     * completes once whoever must hear of the wait has (the fleet's live
+     * members). Replaces any earlier listener; null: none.
+     */
+    public void onWait(Supplier<CompletableFuture<Void>> listener) {
+        this.onWait = listener == null ? () -> TOLD : listener;
     }
 
     /**
@@ -85,11 +101,18 @@ public final class RateLimitState {
         return left.isNegative() ? Duration.ZERO : left;
     }
 
-    /** Records the rate-limit headers of a response with the given status. */
-    public void record(int status, HttpHeaders headers) {
-        if (update(status, headers)) {
-            onLearned.run();
+    /**
+     * Records the rate-limit headers of a response with the given status.
+     * Completes at once, or, when the response started a wait, once the
+     * {@link #onWait} listener says the news went out (it never fails).
+     */
+    public CompletableFuture<Void> record(int status, HttpHeaders headers) {
+        Instant waitBefore = snapshot.retryAfterUntil;
+        if (!update(status, headers)) {
+            return TOLD;
         }
+        onLearned.run();
+        return Objects.equals(waitBefore, snapshot.retryAfterUntil) ? TOLD : onWait.get();
     }
 
     private synchronized boolean update(int status, HttpHeaders headers) {

@@ -91,7 +91,7 @@ public final class RegistryClient {
                         }
                         return CompletableFuture.<UpstreamResponse>failedFuture(cause);
                     }
-                    upstream.rateLimit().record(response.status(), response.headers());
+                    CompletableFuture<Void> told = upstream.rateLimit().record(response.status(), response.headers());
                     int status = response.status();
                     if (status == 401 && !authRetried) {
                         Challenge challenge = Challenge.parse(response.headers().get(HttpHeaderNames.WWW_AUTHENTICATE));
@@ -117,7 +117,9 @@ public final class RegistryClient {
                         return later(backoff(retry)).thenCompose(v -> attempt(upstream, kind, request, scope, retry + 1, authRetried));
                     }
                     observer.request(upstream, kind, status);
-                    return CompletableFuture.completedFuture(response);
+                    // A wait (429) reaches the fleet before the caller answers its client: a request
+                    // the client sends after that answer finds every replica waiting too.
+                    return told.isDone() ? CompletableFuture.completedFuture(response) : told.thenApply(v -> response);
                 })
                 .thenCompose(f -> f);
     }

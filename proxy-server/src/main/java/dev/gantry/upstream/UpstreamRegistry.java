@@ -17,6 +17,9 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
+import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The distribution API calls Gantry makes upstream, as typed results. Any
@@ -26,6 +29,7 @@ import java.util.concurrent.CompletableFuture;
  */
 public final class UpstreamRegistry {
 
+    private static final Logger log = LoggerFactory.getLogger(UpstreamRegistry.class);
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final String ACCEPT_MANIFESTS = String.join(", ", MediaTypes.MANIFEST_TYPES);
 
@@ -42,9 +46,50 @@ public final class UpstreamRegistry {
     }
 
     private final RegistryClient client;
+    private final PeerFetch peers;
 
     public UpstreamRegistry(RegistryClient client) {
+        this(client, null);
+    }
+
+    private UpstreamRegistry(RegistryClient client, PeerFetch peers) {
         this.client = Objects.requireNonNull(client, "client");
+        this.peers = peers;
+    }
+
+    /**
+     * These calls, with blob and manifest GETs that may ask a peer going first
+     * to the fleet member that owns them ({@link PeerFetch}); when the owner
+     * cannot answer, to the upstream. A 429 the owner relays is final: the
+     * upstream said it, and asking it again would only spend the budget.
+     */
+    public UpstreamRegistry askingPeers(PeerFetch peerFetch) {
+        return new UpstreamRegistry(client, Objects.requireNonNull(peerFetch, "peerFetch"));
+    }
+
+    /** {@code call}, or first {@code peer} when {@code askPeer} and a peer owns the key. */
+    private <T> CompletableFuture<T> viaOwner(Upstream up, boolean askPeer, Supplier<CompletableFuture<T>> peer,
+                                              Supplier<CompletableFuture<T>> call) {
+        if (!askPeer || peers == null || up.rateLimit().backingOff()) {
+            // While the upstream asks the fleet to wait, the owner would only relay the same 429.
+            return call.get();
+        }
+        return peer.get().handle((fromPeer, error) -> {
+            if (error == null) {
+                return fromPeer == null ? call.get() : CompletableFuture.completedFuture(fromPeer);
+            }
+            if (relayedRateLimit(error)) {
+                return CompletableFuture.<T>failedFuture(error);
+            }
+            log.debug("fleet owner could not serve; asking the upstream: {}", error.toString());
+            return call.get();
+        }).thenCompose(f -> f);
+    }
+
+    private static boolean relayedRateLimit(Throwable error) {
+        Throwable cause = error instanceof java.util.concurrent.CompletionException && error.getCause() != null
+                ? error.getCause() : error;
+        return cause instanceof UpstreamStatusException s && s.status() == 429;
     }
 
     /** Warms the connection pool to the upstream: blob fetches are about to follow. */
@@ -67,22 +112,38 @@ public final class UpstreamRegistry {
 
     /** GETs a manifest, refusing bodies over {@link Manifest#MAX_BYTES}. */
     public CompletableFuture<FetchedManifest> getManifest(Upstream up, String repository, String reference) {
-        return client.call(up, RequestKind.MANIFEST_GET, HttpMethod.GET, manifestPath(repository, reference), repository, accept())
-                .thenCompose(r -> {
-                    if (r.status() != 200) {
-                        return failure(up, r);
-                    }
-                    String digest = r.headers().get("Docker-Content-Digest");
-                    Digest d = digest != null && Digest.isDigest(digest) ? Digest.parse(digest) : null;
-                    String type = contentType(r);
-                    return r.aggregate(Manifest.MAX_BYTES).thenApply(body -> new FetchedManifest(body, type, d));
-                });
+        return getManifest(up, repository, reference, true);
+    }
+
+    /** {@link #getManifest(Upstream, String, String)}, from its fleet owner first when {@code askPeer}. */
+    public CompletableFuture<FetchedManifest> getManifest(Upstream up, String repository, String reference, boolean askPeer) {
+        return viaOwner(up, askPeer,
+                () -> peers.manifest(up, repository, reference, accept()).thenCompose(r -> r == null
+                        ? CompletableFuture.<FetchedManifest>completedFuture(null) : manifest(up, r)),
+                () -> client.call(up, RequestKind.MANIFEST_GET, HttpMethod.GET, manifestPath(repository, reference), repository, accept())
+                        .thenCompose(r -> manifest(up, r)));
+    }
+
+    private static CompletableFuture<FetchedManifest> manifest(Upstream up, UpstreamResponse r) {
+        if (r.status() != 200) {
+            return failure(up, r);
+        }
+        String digest = r.headers().get("Docker-Content-Digest");
+        Digest d = digest != null && Digest.isDigest(digest) ? Digest.parse(digest) : null;
+        String type = contentType(r);
+        return r.aggregate(Manifest.MAX_BYTES).thenApply(body -> new FetchedManifest(body, type, d));
     }
 
     /** GETs a blob; the caller consumes the body of the 200 response. */
     public CompletableFuture<UpstreamResponse> getBlob(Upstream up, String repository, Digest digest) {
-        return client.call(up, RequestKind.BLOB_GET, HttpMethod.GET, blobPath(repository, digest), repository, null)
-                .thenCompose(r -> r.status() == 200 ? CompletableFuture.completedFuture(r) : failure(up, r));
+        return getBlob(up, repository, digest, true);
+    }
+
+    /** {@link #getBlob(Upstream, String, Digest)}, from its fleet owner first when {@code askPeer}. */
+    public CompletableFuture<UpstreamResponse> getBlob(Upstream up, String repository, Digest digest, boolean askPeer) {
+        return viaOwner(up, askPeer, () -> peers.blob(up, repository, digest),
+                () -> client.call(up, RequestKind.BLOB_GET, HttpMethod.GET, blobPath(repository, digest), repository, null)
+                        .thenCompose(r -> r.status() == 200 ? CompletableFuture.completedFuture(r) : failure(up, r)));
     }
 
     /** HEADs a blob: completes with its size (-1 if not reported). */

@@ -19,13 +19,32 @@ public final class UpstreamResponse implements ByteStream {
     private final URI uri;
     private final Body body;
     private final boolean bodyless;
+    private final boolean fromFleetPeer;
 
     UpstreamResponse(int status, HttpHeaders headers, URI uri, Body body, boolean bodyless) {
+        this(status, headers, uri, body, bodyless, false);
+    }
+
+    private UpstreamResponse(int status, HttpHeaders headers, URI uri, Body body, boolean bodyless, boolean fromFleetPeer) {
         this.status = status;
         this.headers = headers;
         this.uri = uri;
         this.body = body;
         this.bodyless = bodyless;
+        this.fromFleetPeer = fromFleetPeer;
+    }
+
+    /** This response, marked as the fleet owner's answer rather than the upstream's (same body, still unread). */
+    UpstreamResponse fromFleetPeer() {
+        return new UpstreamResponse(status, headers, uri, body, bodyless, true);
+    }
+
+    /**
+     * Whether another replica of the fleet sent it ({@link PeerFetch}): that
+     * replica stores the content in the shared tier, so this one need not.
+     */
+    public boolean viaFleetPeer() {
+        return fromFleetPeer;
     }
 
     /** Whether the response carries no body whatever its headers say (HEAD, 204, 304). */

@@ -69,6 +69,16 @@ class RouteTableTest {
     }
 
     @Test
+    void everyRouteOfTheFleetsPeerChannelNeedsThePeerCredential() {
+        List<Row> peer = rows(table(true)).stream().filter(r -> r.kind().label().equals("fleet")).toList();
+        assertThat(peer).extracting(Row::kind).contains(Kind.PEER_BLOB, Kind.PEER_MANIFEST, Kind.PEER_NEWS);
+        for (Row r : peer) {
+            assertThat(r.requirement()).as("%s %s", r.method(), r.kind()).isEqualTo(Requirement.PEER);
+            assertThat(r.requirement().authenticates()).isTrue();
+        }
+    }
+
+    @Test
     void noWriteIsAnonymousAndEveryUploadRouteNeedsPush() {
         RouteTable t = table(true);
         for (Row r : rows(t)) {

@@ -21,6 +21,19 @@ class RouteTest {
     }
 
     @Test
+    void theFleetsPeerChannelServesBlobsManifestsAndNewsOnly() {
+        assertThat(Route.parse("/v2/_gantry/fleet/library/alpine/blobs/" + DIGEST))
+                .isEqualTo(new Route(Route.Kind.PEER_BLOB, "library/alpine", DIGEST));
+        assertThat(Route.parse("/v2/_gantry/fleet/library/alpine/manifests/3.19"))
+                .isEqualTo(new Route(Route.Kind.PEER_MANIFEST, "library/alpine", "3.19"));
+        assertThat(Route.parse("/v2/_gantry/fleet/news")).isEqualTo(new Route(Route.Kind.PEER_NEWS, null, null));
+        assertThat(Route.parse("/v2/_gantry/fleet/news").label()).isEqualTo("fleet");
+        assertThat(Route.parse("/v2/_gantry/fleet/library/alpine/tags/list").kind()).isEqualTo(Route.Kind.UNKNOWN);
+        assertThat(Route.parse("/v2/_gantry/fleet/x/blobs/uploads/").kind()).isEqualTo(Route.Kind.UNKNOWN);
+        assertThat(Route.parse("/v2/_gantry/fleet/_gantry/pins").kind()).isEqualTo(Route.Kind.UNKNOWN);
+    }
+
+    @Test
     void aRepositoryMayBeCalledLikeAnEndpoint() {
         assertThat(Route.parse("/v2/manifests/manifests/latest")).isEqualTo(new Route(Route.Kind.MANIFEST, "manifests", "latest"));
         assertThat(Route.parse("/v2/blobs/blobs/" + DIGEST)).isEqualTo(new Route(Route.Kind.BLOB, "blobs", DIGEST));

@@ -6,6 +6,7 @@ import dev.gantry.testing.MutableClock;
 import io.netty.handler.codec.http.DefaultHttpHeaders;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.concurrent.CompletableFuture;
 import org.junit.jupiter.api.Test;
 
 class RateLimitStateTest {
@@ -80,5 +81,23 @@ class RateLimitStateTest {
         state.record(200, new DefaultHttpHeaders());
         state.adopt(new RateLimitState.Snapshot(100, 4, null, null, clock.instant().plusSeconds(1)));
         assertThat(heard[0]).isEqualTo(1);
+    }
+
+    @Test
+    void aWaitIsRecordedOnlyOnceItsListenerSaysTheNewsWentOut() {
+        CompletableFuture<Void> told = new CompletableFuture<>();
+        int[] asked = new int[1];
+        state.onWait(() -> {
+            asked[0]++;
+            return told;
+        });
+        assertThat(state.record(200, new DefaultHttpHeaders().set("ratelimit-remaining", "5"))).as("no wait").isDone();
+        CompletableFuture<Void> recorded = state.record(429, new DefaultHttpHeaders().set("Retry-After", "30"));
+        assertThat(recorded).as("a new wait, not yet told").isNotDone();
+        told.complete(null);
+        assertThat(recorded).isDone();
+        assertThat(state.record(429, new DefaultHttpHeaders().set("Retry-After", "10"))).as("a wait that ends sooner changes nothing")
+                .isDone();
+        assertThat(asked[0]).isEqualTo(1);
     }
 }

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.gantry.auth.TokenKeys;
 import dev.gantry.oci.MediaTypes;
 import dev.gantry.testing.Awaits;
 import dev.gantry.testing.GantryServer;
@@ -70,10 +71,14 @@ class FleetBudgetIT {
         s3 = S3ProxyServer.start(tmp.resolve("s3"));
         s3.createBucket("gantry");
         hub = new ScriptedUpstream(FleetBudgetIT::dockerHub);
+        // The fleet's shared key: what opens the peer channel on which a 429 reaches the others at once.
+        Path key = tmp.resolve("token-key.pem");
+        TokenKeys.generatedAt(key);
         for (int i = 0; i < 3; i++) {
             Path dir = tmp.resolve("replica-" + i);
             replicas.add(GantryServer.start("upstreams:\n  - name: docker.io\n    url: " + hub.url() + "\n    default: true\n"
                     + "prefetch:\n  mode: \"off\"\n"
+                    + "auth:\n  tokenKeys: [" + key + "]\n"
                     + "storage:\n  disk:\n    path: " + dir + "\n    maxBytes: 64MiB\n" + s3.yaml("gantry", "mirror/")
                     + "fleet:\n  id: replica-" + i + "\n", dir, Clock.systemUTC()));
         }
@@ -159,6 +164,15 @@ class FleetBudgetIT {
     }
 
     @Test
+    void fleetNewsIsTakenOnlyFromTheFleet() {
+        Http http = new Http(replicas.get(0).url());
+        assertThat(http.send("POST", "/v2/_gantry/fleet/news", new byte[0], "Gantry-Fleet-News", "e30").status())
+                .as("news without the fleet's credential").isEqualTo(401);
+        assertThat(http.send("POST", "/v2/_gantry/fleet/news", new byte[0], "Authorization", "Gantry-Peer 1.AAAA",
+                "Gantry-Fleet-News", "e30").status()).as("news with a forged credential").isEqualTo(401);
+    }
+
+    @Test
     void everyReplicaListsEveryMemberAndCountsThemInTheGauge() {
         Set<String> all = Set.of("replica-0", "replica-1", "replica-2");
         for (GantryServer r : replicas) {
@@ -187,10 +201,26 @@ class FleetBudgetIT {
     @Test
     void oneFourTwentyNineStopsEveryReplicaUntilRetryAfterPasses() {
         limited = true;
+        for (GantryServer r : replicas) {
+            // The news goes to the members each replica knows: all of them, before the hub's 429.
+            Awaits.until(() -> status(r), st -> memberIds(st).size() == 3, Duration.ofSeconds(10));
+        }
         Http.Response refused = manifest(replicas.get(1), "first");
         assertThat(refused.status()).isEqualTo(429);
         long hubRefused = first429.get();
         assertThat(hubRefused).as("the hub's 429").isNotZero();
+        // At once, without waiting for any poll: the replica that heard the 429 told the others before
+        // it answered, so every replica waits already, and none sends the hub another request.
+        int atRefusal = arrivals.size();
+        for (GantryServer r : replicas) {
+            assertThat(r.gantry().upstreams().get(0).rateLimit().backingOff()).as("%s waits when the 429 is answered", r.url())
+                    .isTrue();
+        }
+        for (int k = 0; k < replicas.size(); k++) {
+            Http.Response held = manifest(replicas.get(k), "at-once-" + k);
+            assertThat(held.status()).as("a tag nothing cached, asked of replica %d right after the 429", k).isEqualTo(429);
+        }
+        assertThat(arrivals.size()).as("requests at the hub after its 429, from any replica").isEqualTo(atRefusal);
         Duration took = untilEveryReplica(RateLimitState::backingOff, b -> b.path("backingOff").asBoolean(), hubRefused, PROPAGATION);
         System.out.println("fleet budget: a 429 stopped every replica " + took.toMillis() + " ms after the hub sent it");
         int atHub = arrivals.size();
