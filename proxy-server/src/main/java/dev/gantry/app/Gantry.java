@@ -38,10 +38,8 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Arrays;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -73,8 +71,6 @@ public final class Gantry implements AutoCloseable {
     private final LayerScans scans;
     private final HardwareService hardware;
     private final HardwareCatalog catalog;
-    /** Image platforms the hardware catalog lists at most: about 1 KB each, so 100 MB at worst. */
-    private static final int CATALOG_MAX_IMAGES = 100_000;
     private final StorageFactory.Opened storage;
     private final ScheduledExecutorService maintenance;
     private final HttpServer server;
@@ -146,7 +142,7 @@ public final class Gantry implements AutoCloseable {
         this.hardware = new HardwareService(registry.manifests(), registry.artifacts(), scans, new ImageAnalyzer(kb, clock),
                 storage.meta(), blocking, clock, config.cache().entries());
         registry.contributeReferrers(hardware::referrers);
-        this.catalog = new HardwareCatalog(new CatalogStore(storage.meta(), blocking), blocking, CATALOG_MAX_IMAGES);
+        this.catalog = new HardwareCatalog(new CatalogStore(storage.meta(), blocking), blocking, HardwareCatalog.DEFAULT_MAX_IMAGES);
         ScanFollower follower = new ScanFollower(hardware, scans, catalog,
                 d -> disk.statNow(d).isPresent() ? Optional.of(disk.pathOf(d)) : Optional.empty(), clock,
                 config.cache().entries());
@@ -164,7 +160,7 @@ public final class Gantry implements AutoCloseable {
         this.server = new HttpServer(net, registry, config.server().accessLog(), Security.tls(config), metrics, authenticator, config.auth(),
                 hardware, catalog, config.hardware().waitBudget(), config.server().headerTimeout(), status::render, warm);
         StatusHistory history = new StatusHistory(metrics, StatusHistory.gauges(registry::fillsInFlight,
-                () -> scans.queued() + scans.running(), this::rateLimitRemaining), clock);
+                () -> scans.queued() + scans.running(), () -> StatusHistory.rateLimitRemaining(upstreams)), clock);
         history.schedule(maintenance);
         server.history(history::render);
         server.fleetNews(fleet::receive);
@@ -197,26 +193,10 @@ public final class Gantry implements AutoCloseable {
         g.fleet.start();
         InetSocketAddress self = g.address.getAddress().isAnyLocalAddress()
                 ? new InetSocketAddress(InetAddress.getLoopbackAddress(), g.address.getPort()) : g.address;
-        // A new replica of a fleet first copies the fleet's hot blobs from the bucket, then warms its serving of them.
-        List<String> hotBlobs = g.hot == null ? List.of()
-                : HotCopy.run(g.hot, g.storage.s3(), g.disk, config.server().warmUp()).stream()
-                        .map(e -> "/v2/" + e.repository() + "/blobs/" + e.digest()).toList();
-        WarmUp.run((config.tls().enabled() ? "https://" : "http://") + self.getHostString() + ":" + self.getPort(),
-                config.server().warmUp(), hotBlobs);
-        if (g.hot != null) {
-            g.hot.startCounting();
-        }
+        WarmUp.beforeReady((config.tls().enabled() ? "https://" : "http://") + self.getHostString() + ":" + self.getPort(),
+                config.server().warmUp(), g.hot, g.storage.s3(), g.disk);
         g.server.markReady();
         return g;
-    }
-
-    private Map<String, Long> rateLimitRemaining() {
-        Map<String, Long> out = new LinkedHashMap<>();
-        for (Upstream u : upstreams) {
-            long remaining = u.rateLimit().snapshot().remaining();
-            out.put(u.name(), remaining < 0 ? null : remaining);
-        }
-        return out;
     }
 
     public InetSocketAddress address() {

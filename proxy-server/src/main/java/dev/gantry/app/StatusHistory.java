@@ -1,6 +1,7 @@
 package dev.gantry.app;
 
 import dev.gantry.metrics.GantryMetrics;
+import dev.gantry.upstream.Upstream;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayDeque;
@@ -161,5 +162,15 @@ final class StatusHistory {
                 return remaining.get();
             }
         };
+    }
+
+    /** Each upstream's last known remaining budget, null where none is known. */
+    static Map<String, Long> rateLimitRemaining(List<Upstream> upstreams) {
+        Map<String, Long> out = new LinkedHashMap<>();
+        for (Upstream u : upstreams) {
+            long remaining = u.rateLimit().snapshot().remaining();
+            out.put(u.name(), remaining < 0 ? null : remaining);
+        }
+        return out;
     }
 }

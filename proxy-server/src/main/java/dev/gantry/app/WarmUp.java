@@ -2,7 +2,10 @@ package dev.gantry.app;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.gantry.fleet.HotSet;
 import dev.gantry.oci.MediaTypes;
+import dev.gantry.storage.DiskBlobStore;
+import dev.gantry.storage.S3BlobStore;
 import java.net.URI;
 import java.net.URLEncoder;
 import java.net.http.HttpClient;
@@ -61,6 +64,21 @@ final class WarmUp {
      *
      * @param hotBlobs paths ({@code /v2/<repository>/blobs/<digest>}) of blobs on this disk to ask for too
      */
+    /**
+     * Warms a server about to turn ready: a replica of a fleet ({@code hot} not null) first copies the
+     * fleet's hot blobs from the bucket to its disk, then the server's own serving is warmed with
+     * them and its hosted images; from then on its clients' blob GETs count toward the hot set.
+     */
+    static void beforeReady(String base, Duration budget, HotSet hot, S3BlobStore bucket, DiskBlobStore disk) {
+        List<String> hotBlobs = hot == null ? List.of()
+                : HotCopy.run(hot, bucket, disk, budget).stream()
+                        .map(e -> "/v2/" + e.repository() + "/blobs/" + e.digest()).toList();
+        run(base, budget, hotBlobs);
+        if (hot != null) {
+            hot.startCounting();
+        }
+    }
+
     static void run(String base, Duration budget, List<String> hotBlobs) {
         if (budget.isZero() || base.startsWith("https:")) {
             return;

@@ -43,6 +43,9 @@ public final class HardwareCatalog {
 
     private final CatalogStore store;
     private final Executor searches;
+    /** Image platforms listed at most by default: about 1 KB each, so 100 MB at worst. */
+    public static final int DEFAULT_MAX_IMAGES = 100_000;
+
     private final int maxImages;
     private final ConcurrentSkipListMap<String, CatalogEntry> entries = new ConcurrentSkipListMap<>();
     private final Map<String, Placement> placements = new HashMap<>();
