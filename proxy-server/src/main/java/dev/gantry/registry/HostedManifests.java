@@ -107,7 +107,7 @@ public final class HostedManifests {
         return references.check(repo, parsed).thenCompose(checked -> {
             StoredManifest m = new StoredManifest(digest, parsed.mediaType(), body);
             Instant now = clock.instant();
-            CompletableFuture<Void> stored = manifests.put(m)
+            CompletableFuture<Void> stored = manifests.push(m)
                     .thenCompose(v -> links.link(repo, List.of(digest)))
                     .thenCompose(v -> markRepository(repo));
             if (!reference.isDigest()) {
@@ -138,7 +138,7 @@ public final class HostedManifests {
             try {
                 String key = StorageLayout.catalogKey(repo.name());
                 if (!meta.exists(key)) {
-                    meta.put(key, new byte[0]);
+                    meta.putShared(key, new byte[0]);
                 }
             } catch (IOException e) {
                 throw new UncheckedIOException(e);

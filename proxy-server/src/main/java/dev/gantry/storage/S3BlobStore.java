@@ -92,6 +92,12 @@ public final class S3BlobStore implements BlobStore {
                         : CompletableFuture.failedFuture(S3Bucket.unwrap(e)));
     }
 
+    /** The size of the object the bucket holds now, asked of the bucket (never the size cache): to confirm a write. */
+    public CompletableFuture<OptionalLong> statStored(Digest digest) {
+        sizes.invalidate(digest);
+        return stat(digest);
+    }
+
     @Override
     public CompletableFuture<Content> open(Digest digest, long offset, long length) {
         return get(digest, "bytes=" + offset + "-" + (offset + length - 1)).thenApply(body -> (Content) body);
