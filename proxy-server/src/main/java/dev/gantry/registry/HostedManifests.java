@@ -121,7 +121,7 @@ public final class HostedManifests {
                 Descriptor self = ReferrerStore.describe(digest, parsed.mediaType(), body.length, parsed);
                 stored = stored.thenCompose(v -> referrers.add(repo, subject, self));
             }
-            return stored.thenApply(v -> {
+            return SharedWrites.acknowledged(stored).thenApply(v -> {
                 events.manifestPushed(repo, digest, parsed);
                 return new ManifestService.PutResult(digest, subject, tagged);
             });
@@ -147,6 +147,10 @@ public final class HostedManifests {
     }
 
     CompletableFuture<Void> delete(Repository repo, Reference reference) {
+        return SharedWrites.acknowledged(deleteStored(repo, reference));
+    }
+
+    private CompletableFuture<Void> deleteStored(Repository repo, Reference reference) {
         if (!reference.isDigest()) {
             if (!repo.hostedConfig().allowTagDelete()) {
                 return CompletableFuture.failedFuture(new RegistryException(ErrorCode.UNSUPPORTED,

@@ -78,6 +78,7 @@ public final class Mounts {
     }
 
     private CompletableFuture<Boolean> link(Repository target, Digest digest) {
-        return commit.shared(digest).thenCompose(v -> links.link(target, List.of(digest))).thenApply(v -> true);
+        return commit.shared(digest).thenCompose(v -> SharedWrites.acknowledged(links.link(target, List.of(digest))))
+                .thenApply(v -> true);
     }
 }

@@ -49,7 +49,7 @@ public final class UploadCommit {
             writer.abort();
             return CompletableFuture.failedFuture(new UncheckedIOException(e));
         }
-        return shared(digest).thenCompose(v -> links.link(repo, List.of(digest))).thenApply(v -> {
+        return shared(digest).thenCompose(v -> SharedWrites.acknowledged(links.link(repo, List.of(digest)))).thenApply(v -> {
             committed.accept(repo, digest);
             return digest;
         });

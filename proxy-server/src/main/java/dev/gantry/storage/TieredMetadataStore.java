@@ -162,12 +162,12 @@ public final class TieredMetadataStore implements MetadataStore {
         boolean run() throws IOException;
     }
 
-    private boolean writeShared(String key, SharedWrite write) throws IOException {
+    private boolean writeShared(String key, SharedWrite write) throws SharedWriteException {
         try {
             return write.run();
         } catch (IOException | RuntimeException e) {
             health.failure("writing " + key, e);
-            throw new IOException("cannot write " + key + " to the shared bucket: " + e.getMessage(), e);
+            throw new SharedWriteException("cannot write " + key + " to the shared bucket: " + e.getMessage(), e);
         }
     }
 
