@@ -18,15 +18,18 @@ final class SharedWrites {
 
     /** {@code step}, with a failed shared write turned into {@code UNAVAILABLE}; other failures pass as they are. */
     static <T> CompletableFuture<T> acknowledged(CompletableFuture<T> step) {
-        return step.exceptionallyCompose(e -> {
-            for (Throwable t = e; t != null; t = t.getCause()) {
-                if (t instanceof SharedWriteException s) {
-                    return CompletableFuture.failedFuture(new RegistryException(ErrorCode.UNAVAILABLE, 503,
-                            "shared storage refused the write, so other replicas could not serve it; try again: " + s.getMessage(),
-                            Map.of("Retry-After", "5"), s));
-                }
+        return step.exceptionallyCompose(e -> CompletableFuture.failedFuture(mapped(e)));
+    }
+
+    /** {@code UNAVAILABLE} for a failed shared write anywhere in {@code e}'s causes; else {@code e}. */
+    static Throwable mapped(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof SharedWriteException s) {
+                return new RegistryException(ErrorCode.UNAVAILABLE, 503,
+                        "shared storage failed, so other replicas could not serve this push; try again: " + s.getMessage(),
+                        Map.of("Retry-After", "5"), s);
             }
-            return CompletableFuture.failedFuture(e);
-        });
+        }
+        return e;
     }
 }

@@ -39,7 +39,8 @@ import software.amazon.awssdk.services.s3.model.S3Object;
  * session as it was (plus an orphan chunk its expiry deletes).
  *
  * <p>All methods block (call them on a blocking executor) and throw
- * {@link UncheckedIOException} when the bucket cannot be reached.
+ * {@link UncheckedIOException} around a {@link SharedWriteException} when the
+ * bucket cannot be reached.
  * Two replicas appending to one session at the same instant are not told
  * apart: clients send a session's chunks one after the other.
  */
@@ -136,7 +137,7 @@ public final class S3UploadSessions {
                     }
                 }
             } catch (CompletionException e) {
-                throw new IOException("cannot read chunk at " + start + " of upload " + s.id(), S3Bucket.unwrap(e));
+                throw new SharedWriteException("cannot read chunk at " + start + " of upload " + s.id(), S3Bucket.unwrap(e));
             } finally {
                 Files.deleteIfExists(tmp);
             }
@@ -215,6 +216,6 @@ public final class S3UploadSessions {
     }
 
     private static UncheckedIOException failure(String what, CompletionException e) {
-        return new UncheckedIOException(new IOException("cannot " + what + " in the shared bucket", S3Bucket.unwrap(e)));
+        return new UncheckedIOException(new SharedWriteException("cannot " + what + " in the shared bucket", S3Bucket.unwrap(e)));
     }
 }

@@ -137,7 +137,7 @@ class PushReadAfterWriteIT {
     }
 
     @Test
-    void aManifestPushWhoseBucketWriteFailsIsRefusedAndLeavesNothing() throws Exception {
+    void aPushWhoseBucketWriteFailsIsRefusedAndLeavesNothing() throws Exception {
         try (S3ProxyServer own = S3ProxyServer.start(tmp.resolve("s3-failing"))) {
             own.createBucket("gantry");
             try (GantryServer c = GantryServer.start(replica(own, "c"), tmp.resolve("c"), Clock.systemUTC())) {
@@ -145,7 +145,14 @@ class PushReadAfterWriteIT {
                 byte[] config = "{\"os\":\"plan9\"}".getBytes(StandardCharsets.UTF_8);
                 byte[] layer = bytes(5000, 5);
                 byte[] manifest = manifest(push(onC, "local/down", config), config.length, push(onC, "local/down", layer), layer.length);
+                byte[] late = bytes(4000, 6);
+                String session = onC.send("POST", "/v2/local/down/blobs/uploads/", "Authorization", AUTH).header("Location");
                 own.stop();
+
+                Http.Response blobPut = onC.send("PUT", withDigest(session, Digest.sha256(late)), late, "Authorization", AUTH,
+                        "Content-Type", "application/octet-stream");
+                assertThat(blobPut.status()).as(blobPut.text()).isEqualTo(503);
+                assertThat(blobPut.text()).contains("UNAVAILABLE");
 
                 Http.Response put = onC.send("PUT", "/v2/local/down/manifests/v1", manifest, "Authorization", AUTH,
                         "Content-Type", OCI_MANIFEST);
@@ -158,6 +165,8 @@ class PushReadAfterWriteIT {
                         .as("no tag was stored").isEqualTo(404);
                 assertThat(onC.get("/v2/local/down/manifests/" + Digest.sha256(manifest), "Authorization", AUTH, "Accept",
                         OCI_MANIFEST).status()).as("no manifest was linked").isEqualTo(404);
+                assertThat(onC.head("/v2/local/down/blobs/" + Digest.sha256(late), "Authorization", AUTH).status())
+                        .as("no blob was linked").isEqualTo(404);
             }
         }
     }
