@@ -140,13 +140,13 @@ final class RegistryAssembly {
         HostedManifests hostedManifests = new HostedManifests(manifestStore, tagStore, links, referrerStore, storage.meta(),
                 new PushedReferences(hostedBlobs, manifestStore, links), blocking, clock, events);
         HostedCatalog catalog = new HostedCatalog(storage.meta(), blocking);
-        UploadCommit uploadCommit = new UploadCommit(links);
+        UploadCommit uploadCommit = new UploadCommit(links, tiers);
         // With a shared tier, sessions live in the bucket: each request of a push may reach another replica.
         UploadSessions sessions = storage.s3() == null
                 ? new LocalUploads(storage.disk(), uploadCommit, blocking, clock, cache.uploadExpiry())
                 : new SharedUploads(storage.s3().uploadSessions(), storage.disk(), uploadCommit, blocking, clock,
                         cache.uploadExpiry());
-        Uploads uploads = new Uploads(sessions, new Mounts(storage.disk(), links, resolver), uploadCommit);
+        Uploads uploads = new Uploads(sessions, new Mounts(storage.disk(), links, resolver, uploadCommit), uploadCommit);
         uploads.onCommitted(events::uploadCommitted);
         Referrers referrers = new Referrers(referrerStore, links, upstream, manifests, cache.tagTtl(), sizes.referrers(),
                 clock);

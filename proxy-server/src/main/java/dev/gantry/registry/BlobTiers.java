@@ -167,6 +167,40 @@ public final class BlobTiers {
         }
     }
 
+    /**
+     * Makes a pushed blob, which this replica's disk holds, durable in the
+     * shared tier before the push is acknowledged: uploaded unless the bucket
+     * already holds it at its size, then confirmed by a fresh HEAD. Completes
+     * at once without a shared tier; fails when the bucket cannot be written
+     * or does not hold the blob whole afterwards. Tried even while S3 counts
+     * as unwell: a push has no other place to go.
+     */
+    CompletableFuture<Void> share(Digest d) {
+        if (s3 == null) {
+            return CompletableFuture.completedFuture(null);
+        }
+        OptionalLong size = disk.statNow(d);
+        if (size.isEmpty()) {
+            return CompletableFuture.failedFuture(new BlobNotFoundException(d));
+        }
+        long want = size.getAsLong();
+        return s3.statStored(d).thenCompose(there -> there.isPresent() && there.getAsLong() == want
+                        ? CompletableFuture.<Void>completedFuture(null)
+                        : s3.putFile(d, disk.pathOf(d)).thenCompose(v -> s3.statStored(d)).thenAccept(after -> {
+                            if (after.isEmpty() || after.getAsLong() != want) {
+                                throw new IllegalStateException("the bucket holds " + (after.isEmpty() ? "no" : after.getAsLong())
+                                        + " bytes of " + d + " after an upload of " + want);
+                            }
+                        }))
+                .whenComplete((v, e) -> {
+                    if (e == null) {
+                        pendingUploads.remove(d);
+                    } else {
+                        health.failure("upload of pushed " + d, e);
+                    }
+                });
+    }
+
     /** A fill from S3 failed verification: S3 holds a bad copy. */
     void sharedCopyFailed(Digest d, Throwable cause) {
         if (health != null) {

@@ -99,9 +99,9 @@ public final class HostedBlobs {
     }
 
     CompletableFuture<Void> delete(Repository repo, Digest digest) {
-        return links.isLinked(repo, digest).thenCompose(linked -> linked
+        return SharedWrites.acknowledged(links.isLinked(repo, digest).thenCompose(linked -> linked
                 ? links.unlink(repo, digest)
-                : CompletableFuture.failedFuture(unknown(repo, digest)));
+                : CompletableFuture.failedFuture(unknown(repo, digest))));
     }
 
     private static RegistryException unknown(Repository repo, Digest digest) {

@@ -107,7 +107,7 @@ public final class HostedManifests {
         return references.check(repo, parsed).thenCompose(checked -> {
             StoredManifest m = new StoredManifest(digest, parsed.mediaType(), body);
             Instant now = clock.instant();
-            CompletableFuture<Void> stored = manifests.put(m)
+            CompletableFuture<Void> stored = manifests.push(m)
                     .thenCompose(v -> links.link(repo, List.of(digest)))
                     .thenCompose(v -> markRepository(repo));
             if (!reference.isDigest()) {
@@ -121,7 +121,7 @@ public final class HostedManifests {
                 Descriptor self = ReferrerStore.describe(digest, parsed.mediaType(), body.length, parsed);
                 stored = stored.thenCompose(v -> referrers.add(repo, subject, self));
             }
-            return stored.thenApply(v -> {
+            return SharedWrites.acknowledged(stored).thenApply(v -> {
                 events.manifestPushed(repo, digest, parsed);
                 return new ManifestService.PutResult(digest, subject, tagged);
             });
@@ -138,7 +138,7 @@ public final class HostedManifests {
             try {
                 String key = StorageLayout.catalogKey(repo.name());
                 if (!meta.exists(key)) {
-                    meta.put(key, new byte[0]);
+                    meta.putShared(key, new byte[0]);
                 }
             } catch (IOException e) {
                 throw new UncheckedIOException(e);
@@ -147,6 +147,10 @@ public final class HostedManifests {
     }
 
     CompletableFuture<Void> delete(Repository repo, Reference reference) {
+        return SharedWrites.acknowledged(deleteStored(repo, reference));
+    }
+
+    private CompletableFuture<Void> deleteStored(Repository repo, Reference reference) {
         if (!reference.isDigest()) {
             if (!repo.hostedConfig().allowTagDelete()) {
                 return CompletableFuture.failedFuture(new RegistryException(ErrorCode.UNSUPPORTED,

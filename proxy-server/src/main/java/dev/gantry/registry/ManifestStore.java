@@ -104,6 +104,23 @@ public final class ManifestStore {
     }
 
     /**
+     * Stores a pushed manifest: written to the shared copy, where there is
+     * one, before the future completes (every replica can then serve it), and
+     * served from here only once written; a failed write fails the push.
+     */
+    CompletableFuture<Void> push(StoredManifest m) {
+        return CompletableFuture.runAsync(() -> {
+            try {
+                meta.putShared(StorageLayout.manifestKey(m.digest()), encode(m));
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+            memory.put(m.digest(), m);
+            changes.stored(m.digest());
+        }, blocking);
+    }
+
+    /**
      * Caches a manifest fetched from upstream (and verified): served from
      * memory at once, written behind. A write that fails costs a fetch after
      * a restart, which is all a lost cache entry may cost.

@@ -25,9 +25,12 @@ public final class Mounts {
     private final LocalTier disk;
     private final RepositoryLinks links;
     private final RepositoryResolver resolver;
+    private final UploadCommit commit;
 
-    public Mounts(LocalTier disk, RepositoryLinks links, RepositoryResolver resolver) {
+    /** @param commit makes a mounted blob durable in the shared tier, like an upload, before it is linked */
+    public Mounts(LocalTier disk, RepositoryLinks links, RepositoryResolver resolver, UploadCommit commit) {
         this.disk = disk;
+        this.commit = commit;
         this.links = links;
         this.resolver = resolver;
     }
@@ -75,6 +78,7 @@ public final class Mounts {
     }
 
     private CompletableFuture<Boolean> link(Repository target, Digest digest) {
-        return links.link(target, List.of(digest)).thenApply(v -> true);
+        return commit.shared(digest).thenCompose(v -> SharedWrites.acknowledged(links.link(target, List.of(digest))))
+                .thenApply(v -> true);
     }
 }

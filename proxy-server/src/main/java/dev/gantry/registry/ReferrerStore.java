@@ -43,10 +43,11 @@ public final class ReferrerStore {
                 m.annotations().isEmpty() ? null : Map.copyOf(m.annotations()));
     }
 
+    /** Records a pushed referrer; written to the shared copy, where there is one, before the future completes. */
     CompletableFuture<Void> add(Repository repo, Digest subject, Descriptor referrer) {
         return CompletableFuture.runAsync(() -> {
             try {
-                meta.put(StorageLayout.referrerKey(repo.namespace(), repo.name(), subject, referrer.parsedDigest()),
+                meta.putShared(StorageLayout.referrerKey(repo.namespace(), repo.name(), subject, referrer.parsedDigest()),
                         JSON.writeValueAsBytes(referrer));
             } catch (IOException e) {
                 throw new UncheckedIOException(e);
@@ -54,10 +55,11 @@ public final class ReferrerStore {
         }, blocking);
     }
 
+    /** Forgets a deleted referrer, in the shared copy before the future completes. */
     CompletableFuture<Void> remove(Repository repo, Digest subject, Digest referrer) {
         return CompletableFuture.runAsync(() -> {
             try {
-                meta.delete(StorageLayout.referrerKey(repo.namespace(), repo.name(), subject, referrer));
+                meta.deleteShared(StorageLayout.referrerKey(repo.namespace(), repo.name(), subject, referrer));
             } catch (IOException e) {
                 throw new UncheckedIOException(e);
             }

@@ -86,7 +86,11 @@ public final class RepositoryLinks {
         }
         return CompletableFuture.runAsync(() -> {
             try {
-                meta.delete(link.key());
+                if (repo.isHosted()) {
+                    meta.deleteShared(link.key());
+                } else {
+                    meta.delete(link.key());
+                }
             } catch (IOException e) {
                 throw new UncheckedIOException(e);
             }
@@ -143,7 +147,8 @@ public final class RepositoryLinks {
 
     /**
      * Links digests to a repository. A hosted repository's links are written
-     * before the future completes: they are what a push acknowledged. A
+     * before the future completes, to the shared copy where there is one:
+     * they are what a push acknowledged, and every replica must honour them. A
      * mirrored repository's links hold from the moment this returns (the
      * upstream just showed the repository holds the digests) and are written
      * behind: a manifest miss waited for one file per layer before its
@@ -161,7 +166,7 @@ public final class RepositoryLinks {
             hosted.addAll(digests);
             digests.forEach(d -> holds(repo.name(), d));
             return missing.isEmpty() ? CompletableFuture.completedFuture(null)
-                    : CompletableFuture.runAsync(() -> persist(missing), blocking);
+                    : CompletableFuture.runAsync(() -> persistShared(missing), blocking);
         }
         if (missing.isEmpty()) {
             return CompletableFuture.completedFuture(null);
@@ -176,6 +181,18 @@ public final class RepositoryLinks {
             }
         });
         return CompletableFuture.completedFuture(null);
+    }
+
+    /** A push's links: in the shared copy, where there is one, before this returns (every replica serves them). */
+    private void persistShared(List<Link> links) {
+        for (Link link : links) {
+            try {
+                meta.putShared(link.key(), new byte[0]);
+                known.put(link, true);
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }
     }
 
     private void persist(List<Link> links) {

@@ -65,16 +65,16 @@ public final class SharedUploads implements UploadSessions {
 
     @Override
     public CompletableFuture<UploadState> start(Repository repo) {
-        return CompletableFuture.supplyAsync(() -> {
+        return SharedWrites.acknowledged(CompletableFuture.supplyAsync(() -> {
             String id = UUID.randomUUID().toString();
             store.create(id, repo.toString());
             return new UploadState(id, 0);
-        }, blocking);
+        }, blocking));
     }
 
     @Override
     public CompletableFuture<UploadState> state(Repository repo, String id) {
-        return CompletableFuture.supplyAsync(() -> new UploadState(id, find(repo, id).offset()), blocking);
+        return SharedWrites.acknowledged(CompletableFuture.supplyAsync(() -> new UploadState(id, find(repo, id).offset()), blocking));
     }
 
     @Override
@@ -111,8 +111,11 @@ public final class SharedUploads implements UploadSessions {
                 throw new UncheckedIOException(e);
             }
             // Whatever the verdict, the session is over (a mismatch discards it, as the spec says).
-            store.delete(id);
-            busy.remove(id);
+            try {
+                store.delete(id);
+            } finally {
+                busy.remove(id);
+            }
             commit.commit(repo, blob, digest).whenComplete((d, e) -> {
                 if (e != null) {
                     done.completeExceptionally(e);
@@ -125,10 +128,10 @@ public final class SharedUploads implements UploadSessions {
 
     @Override
     public CompletableFuture<Void> cancel(Repository repo, String id) {
-        return CompletableFuture.runAsync(() -> {
+        return SharedWrites.acknowledged(CompletableFuture.runAsync(() -> {
             find(repo, id);
             store.delete(id);
-        }, blocking);
+        }, blocking));
     }
 
     @Override
@@ -235,9 +238,9 @@ public final class SharedUploads implements UploadSessions {
                     }
                     then.accept(body, received);
                 } catch (IOException e) {
-                    done.completeExceptionally(new UncheckedIOException(e));
+                    done.completeExceptionally(SharedWrites.mapped(new UncheckedIOException(e)));
                 } catch (RuntimeException e) {
-                    done.completeExceptionally(e);
+                    done.completeExceptionally(SharedWrites.mapped(e));
                 } finally {
                     body.abort();
                 }

@@ -56,8 +56,21 @@ public final class TagStore {
         this.changes = changes;
     }
 
+    /**
+     * The tag's record. A hosted repository's tags on a shared store are read
+     * from the shared copy each time: another replica may have pushed or
+     * deleted the tag a moment ago, and a client reads back what it pushed
+     * through any replica.
+     */
     CompletableFuture<Optional<TagRecord>> get(Repository repo, String tag) {
         String key = StorageLayout.tagKey(repo.namespace(), repo.name(), tag);
+        if (repo.isHosted() && meta.shared()) {
+            return CompletableFuture.supplyAsync(() -> {
+                Optional<TagRecord> record = decode(key, () -> meta.getShared(key));
+                memory.put(key, record);
+                return record;
+            }, blocking);
+        }
         Optional<TagRecord> hot = memory.getIfPresent(key);
         if (hot != null) {
             return CompletableFuture.completedFuture(hot);
@@ -84,8 +97,24 @@ public final class TagStore {
         }, blocking);
     }
 
+    /**
+     * Records a tag. A hosted repository's tag (a push) is written to the
+     * shared copy before the future completes, and remembered here only once
+     * written: a failed write leaves the tag as it was.
+     */
     CompletableFuture<Void> put(Repository repo, String tag, TagRecord record) {
         String key = StorageLayout.tagKey(repo.namespace(), repo.name(), tag);
+        if (repo.isHosted()) {
+            return CompletableFuture.runAsync(() -> {
+                try {
+                    meta.putShared(key, JSON.writeValueAsBytes(record));
+                } catch (IOException e) {
+                    throw new UncheckedIOException(e);
+                }
+                memory.put(key, Optional.of(record));
+                changes.put(repo, tag, record);
+            }, blocking);
+        }
         memory.put(key, Optional.of(record));
         changes.put(repo, tag, record);
         return CompletableFuture.runAsync(() -> {
@@ -97,8 +126,20 @@ public final class TagStore {
         }, blocking);
     }
 
+    /** Deletes a tag; a hosted repository's from the shared copy before the future completes (see {@link #put}). */
     CompletableFuture<Void> delete(Repository repo, String tag) {
         String key = StorageLayout.tagKey(repo.namespace(), repo.name(), tag);
+        if (repo.isHosted()) {
+            return CompletableFuture.runAsync(() -> {
+                try {
+                    meta.deleteShared(key);
+                } catch (IOException e) {
+                    throw new UncheckedIOException(e);
+                }
+                memory.put(key, Optional.empty());
+                changes.deleted(repo, tag);
+            }, blocking);
+        }
         memory.put(key, Optional.empty());
         changes.deleted(repo, tag);
         return CompletableFuture.runAsync(() -> {

@@ -5,7 +5,7 @@ import dev.gantry.oci.Digest;
 /**
  * What the tiers do as blobs come and go: a committed blob is promoted to
  * memory when it fits and replicated to the shared tier when it came from
- * upstream (fills and uploads alike); a bad shared copy counts against S3's
+ * upstream (an upload is shared before it commits); a bad shared copy counts against S3's
  * health; a served manifest counts as a read for the shared tier's retention.
  */
 public final class TierUpkeep implements BlobEvents.Listener {
@@ -30,7 +30,8 @@ public final class TierUpkeep implements BlobEvents.Listener {
 
     @Override
     public void uploadCommitted(Repository repo, Digest digest) {
-        tiers.committed(digest, BlobTiers.Origin.UPSTREAM);
+        // The commit already wrote it to the shared tier (UploadCommit): only memory is left.
+        tiers.committed(digest, BlobTiers.Origin.SHARED);
     }
 
     @Override

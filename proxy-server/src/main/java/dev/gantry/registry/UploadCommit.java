@@ -8,21 +8,27 @@ import dev.gantry.storage.SpoolWriter;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.BiConsumer;
 
 /**
  * The last step of every upload, wherever its session lived: the spooled
  * bytes become the blob only if they hash to the digest the client named,
- * then the blob is linked into the repository and listeners are told.
+ * are written to the shared tier where there is one (so every replica serves
+ * the blob once the push is acknowledged), then the blob is linked into the
+ * repository and listeners are told. A failed shared write fails the upload
+ * with {@code UNAVAILABLE} and links nothing.
  */
 public final class UploadCommit {
 
     private final RepositoryLinks links;
+    private final BlobTiers tiers;
     private volatile BiConsumer<Repository, Digest> committed = (r, d) -> { };
 
-    public UploadCommit(RepositoryLinks links) {
+    public UploadCommit(RepositoryLinks links, BlobTiers tiers) {
         this.links = links;
+        this.tiers = tiers;
     }
 
     void onCommitted(BiConsumer<Repository, Digest> listener) {
@@ -43,9 +49,17 @@ public final class UploadCommit {
             writer.abort();
             return CompletableFuture.failedFuture(new UncheckedIOException(e));
         }
-        return links.link(repo, List.of(digest)).thenApply(v -> {
+        return shared(digest).thenCompose(v -> SharedWrites.acknowledged(links.link(repo, List.of(digest)))).thenApply(v -> {
             committed.accept(repo, digest);
             return digest;
         });
+    }
+
+    /** Writes {@code digest}, which the disk tier holds, to the shared tier; fails with {@code UNAVAILABLE} if it cannot. */
+    CompletableFuture<Void> shared(Digest digest) {
+        return tiers.share(digest).exceptionallyCompose(e -> CompletableFuture.failedFuture(new RegistryException(
+                ErrorCode.UNAVAILABLE, 503, "blob " + digest + " could not be stored in the shared bucket, so other replicas"
+                        + " could not serve it; nothing was committed, push it again: " + UpstreamErrors.unwrap(e),
+                Map.of("Retry-After", "5"), UpstreamErrors.unwrap(e))));
     }
 }

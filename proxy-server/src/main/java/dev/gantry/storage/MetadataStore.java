@@ -22,6 +22,22 @@ public interface MetadataStore {
         return get(key);
     }
 
+    /**
+     * The shared copy as it stands now, absence included, where there is one:
+     * for records of hosted repositories, which any replica may change or
+     * delete and which a client expects to read back from every replica once
+     * its push was acknowledged. Falls back to the local copy only when the
+     * shared one cannot be read. A single-tier store just reads.
+     */
+    default Optional<byte[]> getShared(String key) throws IOException {
+        return get(key);
+    }
+
+    /** Whether writes reach a copy other replicas read ({@link #putShared} then differs from {@link #put}). */
+    default boolean shared() {
+        return false;
+    }
+
     boolean exists(String key) throws IOException;
 
     void put(String key, byte[] value) throws IOException;
@@ -39,6 +55,21 @@ public interface MetadataStore {
 
     /** Removes a key; returns whether it existed. */
     boolean delete(String key) throws IOException;
+
+    /**
+     * {@link #put} that returns only once every replica reads the new value:
+     * a tiered store writes the shared copy first, on the calling thread, and
+     * fails (leaving its local copy as it was) when that write fails. For what
+     * a push acknowledges; a single-tier store just writes.
+     */
+    default void putShared(String key, byte[] value) throws IOException {
+        put(key, value);
+    }
+
+    /** {@link #delete} that returns only once no replica reads the key any more; see {@link #putShared}. */
+    default boolean deleteShared(String key) throws IOException {
+        return delete(key);
+    }
 
     /** The keys directly under {@code prefix} (which ends with {@code /}), as names relative to it, sorted. */
     List<String> list(String prefix) throws IOException;

@@ -59,7 +59,7 @@ public final class S3BlobStore implements BlobStore {
         this.sizes = Caffeine.newBuilder().maximumSize(sizeEntries).expireAfterWrite(10, TimeUnit.MINUTES).build();
         this.markers = new S3AccessMarkers(bucket, clock, touchedEntries);
         Files.createDirectories(tempDir);
-        this.sessions = new S3UploadSessions(bucket, tempDir, clock);
+        this.sessions = new S3UploadSessions(bucket, clock);
     }
 
     /** Upload sessions of hosted repositories, kept in this bucket for every replica to continue. */
@@ -90,6 +90,12 @@ public final class S3BlobStore implements BlobStore {
                 .exceptionallyCompose(e -> S3Bucket.isNotFound(e)
                         ? CompletableFuture.completedFuture(OptionalLong.empty())
                         : CompletableFuture.failedFuture(S3Bucket.unwrap(e)));
+    }
+
+    /** The size of the object the bucket holds now, asked of the bucket (never the size cache): to confirm a write. */
+    public CompletableFuture<OptionalLong> statStored(Digest digest) {
+        sizes.invalidate(digest);
+        return stat(digest);
     }
 
     @Override

@@ -3,11 +3,9 @@ package dev.gantry.storage;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
-import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -15,8 +13,10 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletionException;
+import software.amazon.awssdk.core.ResponseInputStream;
 import software.amazon.awssdk.core.async.AsyncRequestBody;
 import software.amazon.awssdk.core.async.AsyncResponseTransformer;
+import software.amazon.awssdk.services.s3.model.GetObjectResponse;
 import software.amazon.awssdk.services.s3.model.ListObjectsV2Response;
 import software.amazon.awssdk.services.s3.model.S3Object;
 
@@ -39,7 +39,8 @@ import software.amazon.awssdk.services.s3.model.S3Object;
  * session as it was (plus an orphan chunk its expiry deletes).
  *
  * <p>All methods block (call them on a blocking executor) and throw
- * {@link UncheckedIOException} when the bucket cannot be reached.
+ * {@link UncheckedIOException} around a {@link SharedWriteException} when the
+ * bucket cannot be reached.
  * Two replicas appending to one session at the same instant are not told
  * apart: clients send a session's chunks one after the other.
  */
@@ -48,7 +49,6 @@ public final class S3UploadSessions {
     private static final String ROOT = "uploads/";
 
     private final S3Bucket bucket;
-    private final Path tempDir;
     private final Clock clock;
 
     /** A session as the bucket holds it; {@code modified} is when its state was last written. */
@@ -65,9 +65,8 @@ public final class S3UploadSessions {
     }
 
     /** @param clock stamps a session's last change when the bucket does not say (the expiry sweep compares it) */
-    S3UploadSessions(S3Bucket bucket, Path tempDir, Clock clock) {
+    S3UploadSessions(S3Bucket bucket, Clock clock) {
         this.bucket = bucket;
-        this.tempDir = tempDir;
         this.clock = clock;
     }
 
@@ -113,32 +112,32 @@ public final class S3UploadSessions {
         return next;
     }
 
-    /** Writes the session's bytes, in order, to {@code out} (which hashes them). */
+    /**
+     * Writes the session's bytes, in order, to {@code out} (which hashes them),
+     * streamed from the bucket with no temporary file.
+     */
     public void copyTo(Session s, BlobWriter out) throws IOException {
         long offset = 0;
+        byte[] buffer = new byte[1 << 16];
         for (long size : s.chunks()) {
             long start = offset;
-            Path tmp = Files.createTempFile(tempDir, "chunk-", ".tmp");
+            ResponseInputStream<GetObjectResponse> in;
             try {
-                Files.delete(tmp); // the SDK refuses to overwrite a file
-                bucket.client().getObject(b -> b.bucket(bucket.bucket()).key(chunkKey(s.id(), start)),
-                        AsyncResponseTransformer.toFile(tmp)).join();
-                if (Files.size(tmp) != size) {
-                    throw new IOException("chunk at " + start + " of upload " + s.id() + " holds " + Files.size(tmp)
-                            + " bytes, the session says " + size);
-                }
-                try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.READ)) {
-                    ByteBuffer buf = ByteBuffer.allocate(1 << 16);
-                    while (ch.read(buf) >= 0) {
-                        buf.flip();
-                        out.write(buf);
-                        buf.clear();
-                    }
-                }
+                in = bucket.client().getObject(b -> b.bucket(bucket.bucket()).key(chunkKey(s.id(), start)),
+                        AsyncResponseTransformer.toBlockingInputStream()).join();
             } catch (CompletionException e) {
-                throw new IOException("cannot read chunk at " + start + " of upload " + s.id(), S3Bucket.unwrap(e));
-            } finally {
-                Files.deleteIfExists(tmp);
+                throw new SharedWriteException("cannot read chunk at " + start + " of upload " + s.id(), S3Bucket.unwrap(e));
+            }
+            long read = 0;
+            try (in) {
+                for (int n = in.read(buffer); n >= 0; n = in.read(buffer)) {
+                    out.write(ByteBuffer.wrap(buffer, 0, n));
+                    read += n;
+                }
+            }
+            if (read != size) {
+                throw new IOException("chunk at " + start + " of upload " + s.id() + " holds " + read
+                        + " bytes, the session says " + size);
             }
             offset += size;
         }
@@ -215,6 +214,6 @@ public final class S3UploadSessions {
     }
 
     private static UncheckedIOException failure(String what, CompletionException e) {
-        return new UncheckedIOException(new IOException("cannot " + what + " in the shared bucket", S3Bucket.unwrap(e)));
+        return new UncheckedIOException(new SharedWriteException("cannot " + what + " in the shared bucket", S3Bucket.unwrap(e)));
     }
 }

@@ -13,7 +13,11 @@ import java.util.concurrent.Executor;
  * Metadata on local disk in front of the shared S3 copy. Reads try the local
  * copy first (and keep what they fetch remotely); writes go to both. When S3
  * fails, the local copy carries on and the remote write is retried later
- * ({@link #retryPending()}): no request fails because S3 is down.
+ * ({@link #retryPending()}): no cached record fails a request because S3 is
+ * down. What a push acknowledges is written with {@link #putShared} and
+ * {@link #deleteShared} instead: shared copy first, synchronously, so every
+ * replica reads it at once (and the push fails if S3 does), and read back
+ * with {@link #getShared}.
  */
 public final class TieredMetadataStore implements MetadataStore {
 
@@ -75,6 +79,29 @@ public final class TieredMetadataStore implements MetadataStore {
     }
 
     @Override
+    public Optional<byte[]> getShared(String key) throws IOException {
+        if (!health.available()) {
+            return local.get(key);
+        }
+        try {
+            Optional<byte[]> there = remote.get(key);
+            if (there.isPresent() && !pending.containsKey(key)) {
+                local.put(key, there.get());
+            }
+            // A write of this replica still queued is newer than the shared copy.
+            return pending.containsKey(key) ? local.get(key) : there;
+        } catch (IOException | RuntimeException e) {
+            health.failure("reading " + key, e);
+            return local.get(key);
+        }
+    }
+
+    @Override
+    public boolean shared() {
+        return true;
+    }
+
+    @Override
     public boolean exists(String key) throws IOException {
         if (local.exists(key)) {
             return true;
@@ -106,12 +133,55 @@ public final class TieredMetadataStore implements MetadataStore {
     }
 
     /**
+     * Writes the shared copy first, then the local one; a queued write of the
+     * key is dropped (it is older). When the shared write fails, nothing
+     * changed here and the caller is told.
+     */
+    @Override
+    public void putShared(String key, byte[] value) throws IOException {
+        synchronized (lock(key)) {
+            writeShared(key, () -> {
+                remote.put(key, value);
+                return true;
+            });
+            pending.remove(key);
+            local.put(key, value);
+        }
+    }
+
+    @Override
+    public boolean deleteShared(String key) throws IOException {
+        synchronized (lock(key)) {
+            boolean there = writeShared(key, () -> remote.delete(key));
+            pending.remove(key);
+            return local.delete(key) || there;
+        }
+    }
+
+    private interface SharedWrite {
+        boolean run() throws IOException;
+    }
+
+    private boolean writeShared(String key, SharedWrite write) throws SharedWriteException {
+        try {
+            return write.run();
+        } catch (IOException | RuntimeException e) {
+            health.failure("writing " + key, e);
+            throw new SharedWriteException("cannot write " + key + " to the shared bucket: " + e.getMessage(), e);
+        }
+    }
+
+    private Object lock(String key) {
+        return keyLocks[Math.floorMod(key.hashCode(), keyLocks.length)];
+    }
+
+    /**
      * Writes the key's latest pending value remotely; it stays pending (for
      * {@link #retryPending()}) if that fails. Nothing to do when an earlier
      * task already wrote it.
      */
     private void writeRemote(String key) {
-        synchronized (keyLocks[Math.floorMod(key.hashCode(), keyLocks.length)]) {
+        synchronized (lock(key)) {
             Optional<byte[]> value = pending.get(key);
             if (value == null || !health.available()) {
                 return;

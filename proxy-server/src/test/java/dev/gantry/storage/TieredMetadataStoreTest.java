@@ -129,4 +129,109 @@ class TieredMetadataStoreTest extends MetadataStoreContract {
         awaitRemoteWrites();
         assertThat(remote.get("k/moving")).hasValue(local.get("k/moving").orElseThrow());
     }
+
+    @Test
+    void aSharedPutIsInTheSharedCopyWhenItReturnsAndAnOlderQueuedWriteDoesNotUndoIt() throws Exception {
+        Queue<Runnable> held = new ArrayDeque<>();
+        newTiered(held::add);
+        tiered.put("k/tag", "cached".getBytes(UTF_8));
+
+        tiered.putShared("k/tag", "pushed".getBytes(UTF_8));
+
+        assertThat(remote.get("k/tag")).as("written before it returned").hasValue("pushed".getBytes(UTF_8));
+        assertThat(local.get("k/tag")).hasValue("pushed".getBytes(UTF_8));
+        assertThat(tiered.pendingWrites()).isZero();
+        held.forEach(Runnable::run);
+        assertThat(remote.get("k/tag")).hasValue("pushed".getBytes(UTF_8));
+    }
+
+    @Test
+    void aSharedDeleteIsGoneFromTheSharedCopyWhenItReturns() throws Exception {
+        Queue<Runnable> held = new ArrayDeque<>();
+        newTiered(held::add);
+        remote.put("k/tag", "old".getBytes(UTF_8));
+        local.put("k/tag", "old".getBytes(UTF_8));
+
+        assertThat(tiered.deleteShared("k/tag")).isTrue();
+
+        assertThat(remote.exists("k/tag")).isFalse();
+        assertThat(local.exists("k/tag")).isFalse();
+        assertThat(held).as("nothing queued").isEmpty();
+    }
+
+    @Test
+    void aSharedWriteThatFailsThrowsAndLeavesTheLocalCopyAsItWas() throws Exception {
+        local = new DiskMetadataStore(dir.resolve("local"));
+        local.put("k/tag", "old".getBytes(UTF_8));
+        MetadataStore broken = new Unreachable();
+        TieredMetadataStore failing = new TieredMetadataStore(local, broken,
+                new RemoteHealth("test remote", clock, Duration.ofSeconds(10)), background);
+
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> failing.putShared("k/tag", "new".getBytes(UTF_8)))
+                .isInstanceOf(java.io.IOException.class).hasMessageContaining("k/tag").hasMessageContaining("bucket unreachable");
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> failing.deleteShared("k/tag"))
+                .isInstanceOf(java.io.IOException.class);
+        assertThat(local.get("k/tag")).hasValue("old".getBytes(UTF_8));
+        assertThat(failing.pendingWrites()).as("nothing left to replay").isZero();
+    }
+
+    @Test
+    void aSharedReadSeesWhatAnotherReplicaChangedOrDeletedAlthoughTheLocalCopyIsOld() throws Exception {
+        store.put("k/tag", "mine".getBytes(UTF_8));
+        awaitRemoteWrites();
+        remote.put("k/tag", "theirs".getBytes(UTF_8));
+        assertThat(tiered.getShared("k/tag")).hasValue("theirs".getBytes(UTF_8));
+
+        remote.delete("k/tag");
+
+        assertThat(tiered.get("k/tag")).as("the plain read keeps to the local copy").isPresent();
+        assertThat(tiered.getShared("k/tag")).isEmpty();
+    }
+
+    @Test
+    void aSharedReadPrefersAWriteOfThisReplicaStillQueued() throws Exception {
+        Queue<Runnable> held = new ArrayDeque<>();
+        newTiered(held::add);
+        remote.put("k/tag", "old".getBytes(UTF_8));
+        tiered.put("k/tag", "new".getBytes(UTF_8));
+
+        assertThat(tiered.getShared("k/tag")).hasValue("new".getBytes(UTF_8));
+    }
+
+    /** A shared copy that cannot be reached: every call fails as an S3 client's would. */
+    private static final class Unreachable implements MetadataStore {
+        private static java.io.IOException down() {
+            return new java.io.IOException("bucket unreachable");
+        }
+
+        @Override
+        public java.util.Optional<byte[]> get(String key) throws java.io.IOException {
+            throw down();
+        }
+
+        @Override
+        public boolean exists(String key) throws java.io.IOException {
+            throw down();
+        }
+
+        @Override
+        public void put(String key, byte[] value) throws java.io.IOException {
+            throw down();
+        }
+
+        @Override
+        public boolean delete(String key) throws java.io.IOException {
+            throw down();
+        }
+
+        @Override
+        public java.util.List<String> list(String prefix) throws java.io.IOException {
+            throw down();
+        }
+
+        @Override
+        public java.util.List<String> listRecursive(String prefix) throws java.io.IOException {
+            throw down();
+        }
+    }
 }

@@ -1,0 +1,199 @@
+package dev.gantry.it.storage;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.gantry.auth.TokenKeys;
+import dev.gantry.oci.Digest;
+import dev.gantry.testing.GantryServer;
+import dev.gantry.testing.HtpasswdFile;
+import dev.gantry.testing.Http;
+import dev.gantry.testing.S3ProxyServer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.Arrays;
+import java.util.Base64;
+import java.util.Map;
+import java.util.Random;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Read-after-write across two replicas on one S3Proxy bucket: once a push
+ * was answered with success by one replica, the other serves it with no
+ * wait (no polling here: each read follows the acknowledged write at once),
+ * and a push whose bucket write fails is refused, not acknowledged.
+ */
+class PushReadAfterWriteIT {
+
+    private static final String AUTH = "Basic " + Base64.getEncoder().encodeToString("alice:pw".getBytes(StandardCharsets.UTF_8));
+    private static final String OCI_MANIFEST = "application/vnd.oci.image.manifest.v1+json";
+
+    @TempDir
+    static Path tmp;
+
+    static S3ProxyServer s3;
+    static GantryServer a;
+    static GantryServer b;
+
+    @BeforeAll
+    static void start() throws Exception {
+        s3 = S3ProxyServer.start(tmp.resolve("s3"));
+        s3.createBucket("gantry");
+        HtpasswdFile.write(tmp.resolve("htpasswd"), Map.of("alice", "pw"));
+        TokenKeys.generatedAt(tmp.resolve("token-key.pem"));
+        a = GantryServer.start(replica(s3, "a"), tmp.resolve("a"), Clock.systemUTC());
+        b = GantryServer.start(replica(s3, "b"), tmp.resolve("b"), Clock.systemUTC());
+    }
+
+    static String replica(S3ProxyServer bucket, String name) {
+        return "hosted:\n  - prefix: local/\nauth:\n  htpasswd: " + tmp.resolve("htpasswd") + "\n  tokenKeys: ["
+                + tmp.resolve("token-key.pem") + "]\n" + "storage:\n  disk:\n    path: " + tmp.resolve(name).resolve("data") + "\n"
+                + bucket.yaml("gantry", "fleet/");
+    }
+
+    @AfterAll
+    static void stop() {
+        b.close();
+        a.close();
+        s3.close();
+    }
+
+    @Test
+    void aChunkedPushCompletedOnOneReplicaIsServedByTheOtherAtOnce() {
+        byte[] blob = bytes(2_500_000, 1);
+        Digest digest = Digest.sha256(blob);
+        Http onA = new Http(a.url());
+        Http onB = new Http(b.url());
+        String location = onA.send("POST", "/v2/local/chunked/blobs/uploads/", "Authorization", AUTH).header("Location");
+        assertThat(onA.send("PATCH", location, Arrays.copyOfRange(blob, 0, 1_200_000), "Authorization", AUTH,
+                "Content-Range", "0-1199999").status()).isEqualTo(202);
+        assertThat(onA.send("PATCH", location, Arrays.copyOfRange(blob, 1_200_000, blob.length), "Authorization", AUTH,
+                "Content-Range", "1200000-" + (blob.length - 1)).status()).isEqualTo(202);
+
+        Http.Response done = onB.send("PUT", withDigest(location, digest), new byte[0], "Authorization", AUTH);
+        assertThat(done.status()).as(done.text()).isEqualTo(201);
+
+        Http.Response head = onA.head("/v2/local/chunked/blobs/" + digest, "Authorization", AUTH);
+        assertThat(head.status()).as("HEAD on the replica that did not complete it").isEqualTo(200);
+        assertThat(head.header("Content-Length")).isEqualTo(String.valueOf(blob.length));
+        Http.Response got = onA.get("/v2/local/chunked/blobs/" + digest, "Authorization", AUTH);
+        assertThat(got.status()).isEqualTo(200);
+        assertThat(got.body()).isEqualTo(blob);
+    }
+
+    @Test
+    void aMonolithicPushOnOneReplicaIsServedByTheOtherAtOnce() {
+        byte[] blob = bytes(300_000, 2);
+        Digest digest = push(new Http(a.url()), "local/mono", blob);
+
+        Http.Response got = new Http(b.url()).get("/v2/local/mono/blobs/" + digest, "Authorization", AUTH);
+        assertThat(got.status()).isEqualTo(200);
+        assertThat(got.body()).isEqualTo(blob);
+    }
+
+    @Test
+    void aManifestPushedOnOneReplicaOverBlobsPushedThroughTheOtherIsPulledByTagThereAtOnce() {
+        Http onA = new Http(a.url());
+        Http onB = new Http(b.url());
+        assertThat(onB.get("/v2/local/app/manifests/v1", "Authorization", AUTH, "Accept", OCI_MANIFEST).status())
+                .as("asked for before it exists: a miss must not be remembered").isEqualTo(404);
+        byte[] config = "{\"architecture\":\"amd64\",\"os\":\"linux\"}".getBytes(StandardCharsets.UTF_8);
+        byte[] layer = bytes(200_000, 3);
+        Digest configDigest = push(onB, "local/app", config);
+        Digest layerDigest = push(onB, "local/app", layer);
+        byte[] manifest = manifest(configDigest, config.length, layerDigest, layer.length);
+
+        Http.Response put = onA.send("PUT", "/v2/local/app/manifests/v1", manifest, "Authorization", AUTH, "Content-Type", OCI_MANIFEST);
+        assertThat(put.status()).as(put.text()).isEqualTo(201);
+
+        Http.Response pulled = onB.get("/v2/local/app/manifests/v1", "Authorization", AUTH, "Accept", OCI_MANIFEST);
+        assertThat(pulled.status()).as(pulled.text()).isEqualTo(200);
+        assertThat(pulled.body()).isEqualTo(manifest);
+        assertThat(onB.get("/v2/local/app/blobs/" + layerDigest, "Authorization", AUTH).body()).isEqualTo(layer);
+    }
+
+    @Test
+    void aTagDeletedOnOneReplicaIsGoneFromTheOtherAtOnce() {
+        Http onA = new Http(a.url());
+        Http onB = new Http(b.url());
+        byte[] config = "{\"os\":\"linux\"}".getBytes(StandardCharsets.UTF_8);
+        byte[] layer = bytes(1000, 4);
+        Digest configDigest = push(onA, "local/gone", config);
+        Digest layerDigest = push(onA, "local/gone", layer);
+        byte[] manifest = manifest(configDigest, config.length, layerDigest, layer.length);
+        assertThat(onA.send("PUT", "/v2/local/gone/manifests/old", manifest, "Authorization", AUTH, "Content-Type", OCI_MANIFEST)
+                .status()).isEqualTo(201);
+        assertThat(onB.get("/v2/local/gone/manifests/old", "Authorization", AUTH, "Accept", OCI_MANIFEST).status())
+                .as("the other replica has read it, so it holds a copy").isEqualTo(200);
+
+        assertThat(onA.send("DELETE", "/v2/local/gone/manifests/old", "Authorization", AUTH).status()).isEqualTo(202);
+
+        Http.Response after = onB.get("/v2/local/gone/manifests/old", "Authorization", AUTH, "Accept", OCI_MANIFEST);
+        assertThat(after.status()).isEqualTo(404);
+        assertThat(after.text()).contains("MANIFEST_UNKNOWN");
+    }
+
+    @Test
+    void aPushWhoseBucketWriteFailsIsRefusedAndLeavesNothing() throws Exception {
+        try (S3ProxyServer own = S3ProxyServer.start(tmp.resolve("s3-failing"))) {
+            own.createBucket("gantry");
+            try (GantryServer c = GantryServer.start(replica(own, "c"), tmp.resolve("c"), Clock.systemUTC())) {
+                Http onC = new Http(c.url());
+                byte[] config = "{\"os\":\"plan9\"}".getBytes(StandardCharsets.UTF_8);
+                byte[] layer = bytes(5000, 5);
+                byte[] manifest = manifest(push(onC, "local/down", config), config.length, push(onC, "local/down", layer), layer.length);
+                byte[] late = bytes(4000, 6);
+                String session = onC.send("POST", "/v2/local/down/blobs/uploads/", "Authorization", AUTH).header("Location");
+                own.stop();
+
+                Http.Response blobPut = onC.send("PUT", withDigest(session, Digest.sha256(late)), late, "Authorization", AUTH,
+                        "Content-Type", "application/octet-stream");
+                assertThat(blobPut.status()).as(blobPut.text()).isEqualTo(503);
+                assertThat(blobPut.text()).contains("UNAVAILABLE");
+
+                Http.Response put = onC.send("PUT", "/v2/local/down/manifests/v1", manifest, "Authorization", AUTH,
+                        "Content-Type", OCI_MANIFEST);
+
+                assertThat(put.status()).as(put.text()).isEqualTo(503);
+                assertThat(put.text()).contains("UNAVAILABLE");
+                assertThat(put.header("Retry-After")).isNotNull();
+                own.restart();
+                assertThat(onC.get("/v2/local/down/manifests/v1", "Authorization", AUTH, "Accept", OCI_MANIFEST).status())
+                        .as("no tag was stored").isEqualTo(404);
+                assertThat(onC.get("/v2/local/down/manifests/" + Digest.sha256(manifest), "Authorization", AUTH, "Accept",
+                        OCI_MANIFEST).status()).as("no manifest was linked").isEqualTo(404);
+                assertThat(onC.head("/v2/local/down/blobs/" + Digest.sha256(late), "Authorization", AUTH).status())
+                        .as("no blob was linked").isEqualTo(404);
+            }
+        }
+    }
+
+    private static Digest push(Http via, String repo, byte[] blob) {
+        Digest digest = Digest.sha256(blob);
+        String location = via.send("POST", "/v2/" + repo + "/blobs/uploads/", "Authorization", AUTH).header("Location");
+        Http.Response done = via.send("PUT", withDigest(location, digest), blob, "Authorization", AUTH,
+                "Content-Type", "application/octet-stream");
+        assertThat(done.status()).as(done.text()).isEqualTo(201);
+        return digest;
+    }
+
+    private static byte[] manifest(Digest config, long configSize, Digest layer, long layerSize) {
+        return ("{\"schemaVersion\":2,\"mediaType\":\"" + OCI_MANIFEST + "\",\"config\":{\"mediaType\":"
+                + "\"application/vnd.oci.image.config.v1+json\",\"digest\":\"" + config + "\",\"size\":" + configSize + "},"
+                + "\"layers\":[{\"mediaType\":\"application/vnd.oci.image.layer.v1.tar+gzip\",\"digest\":\"" + layer
+                + "\",\"size\":" + layerSize + "}]}").getBytes(StandardCharsets.UTF_8);
+    }
+
+    private static byte[] bytes(int size, long seed) {
+        byte[] b = new byte[size];
+        new Random(seed).nextBytes(b);
+        return b;
+    }
+
+    private static String withDigest(String location, Digest digest) {
+        return location + (location.contains("?") ? "&" : "?") + "digest=" + digest;
+    }
+}
