@@ -143,12 +143,21 @@ public final class S3UploadSessions {
         }
     }
 
-    /** Deletes the session and its chunks; state first, so no replica sees a session missing chunks. */
+    /**
+     * Deletes the session and its chunks; state first, so no replica sees a
+     * session missing chunks. Only the objects this class writes are deleted:
+     * a listed key ending in {@code /} is a directory some S3 implementations
+     * list (S3Proxy's filesystem backend does), and deleting one that still
+     * holds chunks makes jclouds retry for 10 s before it answers, which was
+     * the whole latency of a completing PUT. Its chunks gone, it goes with them.
+     */
     public void delete(String id) {
         try {
             bucket.client().deleteObject(b -> b.bucket(bucket.bucket()).key(stateKey(id))).join();
             for (S3Object o : list(bucket.key(ROOT + id + "/"))) {
-                bucket.client().deleteObject(b -> b.bucket(bucket.bucket()).key(o.key())).join();
+                if (!o.key().endsWith("/")) {
+                    bucket.client().deleteObject(b -> b.bucket(bucket.bucket()).key(o.key())).join();
+                }
             }
         } catch (CompletionException e) {
             throw failure("delete upload session " + id, e);
