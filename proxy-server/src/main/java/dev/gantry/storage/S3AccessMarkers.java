@@ -109,8 +109,12 @@ final class S3AccessMarkers {
         return out;
     }
 
+    /**
+     * The marker keys under a prefix: not the directory keys some S3 implementations list (S3Proxy's
+     * filesystem backend does), whose delete, while they still hold markers, stalls 10 s there.
+     */
     private List<String> listKeys(String relativePrefix) {
-        return listObjects(relativePrefix).stream().map(S3Object::key).toList();
+        return listObjects(relativePrefix).stream().map(S3Object::key).filter(k -> !k.endsWith("/")).toList();
     }
 
     private CompletableFuture<Void> deleteKeys(List<String> keys) {
