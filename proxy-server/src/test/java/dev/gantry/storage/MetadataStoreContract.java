@@ -173,14 +173,8 @@ public abstract class MetadataStoreContract {
                 done.add(pool.submit(() -> {
                     start.await();
                     for (int r = 0; r < rounds; r++) {
-                        try {
-                            store.put("r/_tags/contended", mine);
-                            written.incrementAndGet();
-                        } catch (java.io.IOException e) {
-                            if (!concurrentPutsOfOneKeyMayFail()) {
-                                throw e;
-                            }
-                        }
+                        store.put("r/_tags/contended", mine);
+                        written.incrementAndGet();
                     }
                     return null;
                 }));
@@ -236,14 +230,5 @@ public abstract class MetadataStoreContract {
         }
         assertThat(store.listRecursive("many/")).hasSize(writers * each);
         assertThat(store.get("many/w3/k14")).hasValue(bytes("3:14"));
-    }
-
-    /**
-     * Whether a put racing other puts of the same key may fail loudly (an
-     * IOException) on this store's server. It must still never leave or show
-     * a mix of two values.
-     */
-    protected boolean concurrentPutsOfOneKeyMayFail() {
-        return false;
     }
 }

@@ -31,13 +31,29 @@ public final class S3ProxyServer implements AutoCloseable {
     private final List<String> output = new ArrayList<>();
     private Process process;
 
-    private S3ProxyServer(Path dir, int port) {
+    private final String backend;
+
+    private S3ProxyServer(Path dir, int port, String backend) {
         this.dir = dir;
         this.port = port;
+        this.backend = backend;
     }
 
+    /** S3Proxy on its filesystem backend under {@code dir} (objects survive a restart of S3Proxy). */
     public static S3ProxyServer start(Path dir) {
-        S3ProxyServer s = new S3ProxyServer(dir, Tools.freePort());
+        S3ProxyServer s = new S3ProxyServer(dir, Tools.freePort(),
+                "jclouds.provider=filesystem\njclouds.filesystem.basedir=" + dir.resolve("data") + "\n");
+        s.launch();
+        return s;
+    }
+
+    /**
+     * S3Proxy on jclouds' in-memory backend, whose PUT replaces an object whole like S3's: for
+     * tests of concurrent writers and readers of one key, which the filesystem backend answers
+     * with errors (status 999) or, to a reader racing a writer, with a partly written file.
+     */
+    public static S3ProxyServer startInMemory(Path dir) {
+        S3ProxyServer s = new S3ProxyServer(dir, Tools.freePort(), "jclouds.provider=transient\n");
         s.launch();
         return s;
     }
@@ -55,8 +71,7 @@ public final class S3ProxyServer implements AutoCloseable {
                     + "s3proxy.authorization=aws-v2-or-v4\n"
                     + "s3proxy.identity=" + IDENTITY + "\n"
                     + "s3proxy.credential=" + CREDENTIAL + "\n"
-                    + "jclouds.provider=filesystem\n"
-                    + "jclouds.filesystem.basedir=" + dir.resolve("data") + "\n");
+                    + backend);
             ProcessBuilder pb = new ProcessBuilder(javaBinary(), "-Xmx256m", "-jar", jar, "--properties", props.toString())
                     .redirectErrorStream(true);
             process = pb.start();
