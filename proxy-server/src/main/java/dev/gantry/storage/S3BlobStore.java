@@ -180,62 +180,7 @@ public final class S3BlobStore implements BlobStore {
         Path part = tempDir.resolve(UUID.randomUUID() + ".s3part");
         FileChannel channel = FileChannel.open(part, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
         MessageDigest hash = expected.newMessageDigest();
-        return new BlobWriter() {
-            private long written;
-            private boolean finished;
-
-            @Override
-            public void write(ByteBuffer src) throws IOException {
-                if (finished) {
-                    throw new IOException("write after commit or abort");
-                }
-                if (expectedSize >= 0 && written + src.remaining() > expectedSize) {
-                    throw new DigestMismatchException("more bytes than the expected " + expectedSize + " for " + expected);
-                }
-                hash.update(src.duplicate());
-                while (src.hasRemaining()) {
-                    written += channel.write(src);
-                }
-            }
-
-            @Override
-            public long written() {
-                return written;
-            }
-
-            @Override
-            public Digest commit() throws IOException {
-                if (finished) {
-                    throw new IOException("commit after commit or abort");
-                }
-                try {
-                    channel.close();
-                    if (expectedSize >= 0 && written != expectedSize) {
-                        throw new DigestMismatchException(expected + ": got " + written + " bytes, expected " + expectedSize);
-                    }
-                    if (!expected.matchesRaw(hash.digest())) {
-                        throw new DigestMismatchException("content does not hash to " + expected);
-                    }
-                    putFile(expected, part).join();
-                    return expected;
-                } catch (CompletionException e) {
-                    throw new IOException("upload of " + expected + " to " + bucket + " failed", S3Bucket.unwrap(e));
-                } finally {
-                    abort();
-                }
-            }
-
-            @Override
-            public void abort() {
-                finished = true;
-                try {
-                    channel.close();
-                    Files.deleteIfExists(part);
-                } catch (IOException ignored) {
-                    // Temporary file; start-up empties the spool.
-                }
-            }
-        };
+        return new S3BlobWriter(expected, expectedSize, part, channel, hash, () -> putFile(expected, part), bucket.toString());
     }
 
     @Override
