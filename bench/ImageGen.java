@@ -30,7 +30,9 @@ import java.util.zip.GZIPOutputStream;
  *     most layers under 1 MB, a few of tens of MB), about 64 MB in all</li>
  * <li>{@code bench/blobs:1} — three layers: 100 KB, 1 MB and 512 MB (--big-mb)</li>
  * <li>{@code bench/warmup:1} — six small layers, pulled through every cache before
- *     the cold pull so that no server is measured on its very first requests</li>
+ *     the cold pull so that no server is measured on its very first requests;
+ *     {@code bench/warmup:2} to {@code :4} the shape of {@code bench/pull:1} with
+ *     other bytes (cold pulls that compile a server's miss path before it is measured)</li>
  * </ul>
  *
  * Writes every blob to {@code OUT/blobs/sha256/<hex>} and every manifest to
@@ -40,6 +42,9 @@ import java.util.zip.GZIPOutputStream;
  * <pre>java ImageGen.java --registry http://127.0.0.1:17300 --out DIR [--big-mb 512] [--seed 1]</pre>
  */
 public final class ImageGen {
+
+    /** How many {@code bench/warmup} tags there are, each with its own layers. */
+    static final int WARMUP_TAGS = 4;
 
     private static final String MANIFEST_TYPE = "application/vnd.oci.image.manifest.v1+json";
     private static final String CONFIG_TYPE = "application/vnd.oci.image.config.v1+json";
@@ -101,6 +106,17 @@ public final class ImageGen {
             warmup.add(gen.layer("warmup-" + i, (16L << (2 * i)) * 1024 / 4));
         }
         gen.image("bench/warmup", "1", warmup);
+
+        // Tags 2..WARMUP_TAGS: bench/pull:1's shape with other bytes, so that a warm-up can pull
+        // images no cache holds yet and compile a server's whole cold-pull path before it is
+        // measured (bench/fleet.sh's WARM_PULLS).
+        for (int t = 2; t <= WARMUP_TAGS; t++) {
+            List<Blob> more = new ArrayList<>();
+            for (int i = 0; i < PULL_LAYERS_KIB.length; i++) {
+                more.add(gen.layer("warmup" + t + "-" + i, PULL_LAYERS_KIB[i] * 1024L));
+            }
+            gen.image("bench/warmup", Integer.toString(t), more);
+        }
 
         Files.write(out.resolve("images.tsv"), gen.table, StandardCharsets.UTF_8);
         System.out.println("images pushed to " + registry + "; described in " + out.resolve("images.tsv"));

@@ -11,8 +11,10 @@
 # for the single-replica reference too. Per run:
 #  a) 8 (PULLS) concurrent cold `skopeo copy` of ImageGen's 20-layer image
 #     through the balancer: upstream blob GETs vs distinct blobs, manifest
-#     GETs per manifest, bytes from the upstream, wall time; the reference is
-#     the same through ONE replica (its own fresh bucket), same run.
+#     GETs per manifest, bytes from the upstream, wall time, CPU seconds per
+#     process (Gantry's by kind of thread in the log); the reference is the
+#     same through ONE replica (its own fresh bucket), same run. Both are
+#     first warmed by WARM_PULLS rounds of cold pulls of other images.
 #  b) through the balancer: anonymous pulls, logged-in pulls, skopeo pushes
 #     and curl chunked pushes (POST, 3 PATCHes, PUT: each request may reach
 #     another replica), N (AUTH_N) each: successes / N.
@@ -30,7 +32,9 @@
 #   RUNS=1 bench/fleet.sh          # one run: checks the harness (~5 min)
 # Environment knobs (defaults in brackets): RUNS [3], REPLICAS [3],
 #   PULLS [8], RTT_MS [50], MBIT [400] (= 50 MB/s), AUTH_N [3],
-#   RETRY_AFTER [6], KILL_AFTER [5], PROBE_SECONDS [10], HUB_BEARER [1],
+#   RETRY_AFTER [6], KILL_AFTER [5], PROBE_SECONDS [10], HUB_BEARER [1], WARM_PULLS [3]
+#   (0-3: rounds of PULLS cold pulls of bench/warmup:2..4, bench/pull:1's shape, over the
+#   hub-like link, after one of bench/warmup:1, before a) and e), on every cache measured),
 #   BENCH_PORT_BASE [17460] (ports BASE..BASE+19), GANTRY_JAVA_OPTS, KEEP=1
 #   (keep the S3 bucket directory at the end), PHASES [abcde] (which of the
 #   phases run, e.g. PHASES=ae for the cold pulls and the kill only).
@@ -45,12 +49,13 @@ MBIT=${MBIT:-400}
 AUTH_N=${AUTH_N:-3}
 RETRY_AFTER=${RETRY_AFTER:-6}
 KILL_AFTER=${KILL_AFTER:-5}
+WARM_PULLS=${WARM_PULLS:-3}
 PROBE_SECONDS=${PROBE_SECONDS:-10}
 HUB_BEARER=${HUB_BEARER:-1}
 PHASES=${PHASES:-abcde}
 PORT_BASE=${BENCH_PORT_BASE:-17460}
 export GANTRY_JAVA_OPTS=${GANTRY_JAVA_OPTS:-}
-case "${1:-}" in -h|--help) sed -n '2,36p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;; esac
+case "${1:-}" in -h|--help) sed -n '2,40p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;; esac
 
 # shellcheck source=bench/lib.sh
 . "$HERE/lib.sh"
@@ -75,7 +80,7 @@ env_header "runs $RUNS; $REPLICAS replicas on one S3Proxy bucket behind nginx ro
 
 DATA=$OUT/fleet-data
 start_upstream upstream "$UP_PORT" "$DATA/upstream"
-if ! grep -q 'bench/warmup' "$DATA/gen/images.tsv" 2>/dev/null; then
+if ! grep -qP '^manifest\tbench/warmup\t4\t' "$DATA/gen/images.tsv" 2>/dev/null; then
     log "generating and pushing ImageGen's images into $DATA (once)"
     java "$HERE/ImageGen.java" --registry "http://127.0.0.1:$UP_PORT" --out "$DATA/gen" --big-mb 4 >> "$RUN_DIR/bench.log" 2>&1
 fi
@@ -198,14 +203,22 @@ start_fleet() {
 }
 stop_fleet() { local i; for i in $(seq 1 "$REPLICAS"); do stop "r$i"; done; }
 
-# warm_through HOSTPORT: the unrelated bench/warmup:1 over a fast link, twice (round robin reaches
-# every replica), so no cold JVM's first requests are measured; then the link is hub-like.
+# warm_through HOSTPORT: PULLS cold pulls at once of the unrelated bench/warmup:1 over a fast
+# link, then WARM_PULLS rounds of the same of bench/warmup:2.. (bench/pull:1's shape, other bytes:
+# misses, fills, peer fetches, uploads) over the hub-like link, so that what a) compares is the
+# serving of compiled code: without it three fresh JVMs compile the pull path three times (their
+# JIT took 6.1 CPU s of the fleet's 15.5 against 2.4 of 5.4 for one replica in a measured pull).
 warm_through() {
-    local k
+    local k i pids
     fast_link
-    for k in 1 2; do
-        pull_to "$1" bench/warmup:1 "$RUN_DIR/warm-$k" || die "warm-up pull through $1 failed: $(tail -3 "$RUN_DIR/warm-$k.log")"
-        rm -rf "$RUN_DIR/warm-$k" "$RUN_DIR/warm-$k.log"
+    for k in $(seq 1 $((WARM_PULLS + 1))); do
+        [ "$k" != 2 ] || hub_like
+        pids=()
+        for i in $(seq 1 "$PULLS"); do pull_to "$1" "bench/warmup:$k" "$RUN_DIR/warm-$k-$i" & pids+=($!); done
+        for i in "${!pids[@]}"; do
+            wait "${pids[$i]}" || die "warm-up pull through $1 failed: $(tail -3 "$RUN_DIR/warm-$k-$((i + 1)).log")"
+        done
+        rm -rf "$RUN_DIR"/warm-"$k"-*
     done
     hub_like
     sleep 1   # scans and heartbeats of the warm-up settle
@@ -221,15 +234,61 @@ pull_to() {
         --src-authfile "$RUN_DIR/auth.json" "${creds[@]}" "docker://$1/$2" "dir:$3" > "$3.log" 2>&1
 }
 
-# concurrent_pulls HOSTPORT LABEL: PULLS pulls of bench/pull:1 at once; records wall and hub counts.
+# machine_ticks: CPU time of the whole machine (user + nice + system + irq + softirq, clock ticks).
+machine_ticks() { awk '$1 == "cpu" { print $2 + $3 + $4 + $7 + $8; exit }' /proc/stat; }
+
+# cpu_by_role: "gantry nginx s3 hub machine" CPU ticks so far (the servers this run started, the machine).
+cpu_by_role() {
+    local name g=0 x=0 s=0 h=0 k=0
+    for name in "${!SERVER_PID[@]}"; do
+        case $name in
+            r[0-9]*|single) g=$((g + $(cpu_ticks "${SERVER_PID[$name]}")))
+                            k=$((k + $(awk '{print $15}' "/proc/${SERVER_PID[$name]}/stat" 2>/dev/null || echo 0))) ;;
+            nginx) x=$((x + $(cpu_ticks "${SERVER_PID[$name]}"))) ;;
+            s3proxy) s=$((s + $(cpu_ticks "${SERVER_PID[$name]}"))) ;;
+            upstream|forwarder) h=$((h + $(cpu_ticks "${SERVER_PID[$name]}"))) ;;
+        esac
+    done
+    echo "$g $x $s $h $(machine_ticks) $k"
+}
+
+# threads_cpu PID...: "thread-kind ticks" per kind of thread (the name without its number) of the processes.
+threads_cpu() {
+    local p
+    for p in "$@"; do
+        for t in /proc/"$p"/task/*/stat; do cat "$t" 2>/dev/null; done
+    done | sed -E 's/^[0-9]+ \((.*)\) [A-Z] /\1\t/' | awk -F'\t' '{ split($2, f, " "); k = $1; gsub(/[-#]?[0-9]+$/, "", k); c[k] += f[11] + f[12] }
+        END { for (k in c) printf "%s\t%d\n", k, c[k] }'
+}
+
+# concurrent_pulls HOSTPORT LABEL: PULLS pulls of bench/pull:1 at once; records wall, hub counts and
+# where the CPU went (Gantry, nginx, S3Proxy, the hub, and the rest: the skopeo clients).
 concurrent_pulls() {
-    local hp=$1 label=$2 t0 i pids=() ok=0 n d m mg dm mh
+    local hp=$1 label=$2 t0 i pids=() ok=0 n d m mg dm mh cpu0 cpu1 hz
+    hz=$(getconf CLK_TCK)
+    for i in "${!SERVER_PID[@]}"; do [[ $i != r[0-9]* && $i != single ]] || jfr_start "${SERVER_PID[$i]}" "$label-$i-$RUN"; done
+    local gpids=() n0
+    for i in "${!SERVER_PID[@]}"; do [[ $i != r[0-9]* && $i != single ]] || gpids+=("${SERVER_PID[$i]}"); done
+    n0=$(threads_cpu "${gpids[@]}")
+    cpu0=$(cpu_by_role)
     t0=$(now)
     for i in $(seq 1 "$PULLS"); do
         pull_to "$hp" bench/pull:1 "$RUN_DIR/$label-pull-$i" & pids+=($!)
     done
     for i in "${!pids[@]}"; do wait "${pids[$i]}" && ok=$((ok + 1)) || log "pull $((i + 1)) via $label failed: $(tail -2 "$RUN_DIR/$label-pull-$((i + 1)).log")"; done
     record "$label.wall_s" "$(since "$t0")"
+    cpu1=$(cpu_by_role)
+    # Gantry's CPU by kind of thread (JIT compilers, GC, event loops, ...), the ten biggest.
+    join -t $'\t' -a 2 -e 0 -o 0,1.2,2.2 <(sort <<< "$n0") <(threads_cpu "${gpids[@]}" | sort) \
+        | awk -F'\t' -v hz="$hz" '{ printf "%.2f\t%s\n", ($3 - $2) / hz, $1 }' | sort -rn | head -10 \
+        | while IFS=$'\t' read -r c k; do log "  run $RUN: $label Gantry threads '$k': $c CPU s"; done
+    for i in "${!SERVER_PID[@]}"; do [[ $i != r[0-9]* && $i != single ]] || jfr_stop "${SERVER_PID[$i]}" "$label-$i-$RUN"; done
+    read -r n d m mg dm <<< "$(awk -v hz="$hz" -v a="$cpu0" -v b="$cpu1" 'BEGIN { split(a, x, " "); split(b, y, " ")
+        for (i = 1; i <= 5; i++) c[i] = (y[i] - x[i]) / hz
+        printf "%.2f %.2f %.2f %.2f %.2f\n", c[1], c[2], c[3], c[4], c[5] - c[1] - c[2] - c[3] - c[4] }')"
+    record "$label.cpu_gantry_s" "$n"; record "$label.cpu_nginx_s" "$d"; record "$label.cpu_s3_s" "$m"
+    record "$label.cpu_hub_s" "$mg"; record "$label.cpu_clients_s" "$dm"
+    record "$label.cpu_gantry_sys_s" "$(awk -v hz="$hz" -v a="$cpu0" -v b="$cpu1" 'BEGIN { split(a, x, " "); split(b, y, " "); printf "%.2f\n", (y[6] - x[6]) / hz }')"
     record "$label.pulls_ok" "$ok"
     read -r n d m mg dm mh <<< "$(hub_counts)"
     record "$label.blob_gets" "$n"; record "$label.distinct_blobs" "$d"; record "$label.max_gets_per_blob" "$m"
@@ -414,6 +473,12 @@ done
     printf 'manifest GETs per manifest, ONE replica\tsingle.manifest_gets_per_manifest\t-\tlower\t<=1\n'
     printf 'manifest HEADs at the hub\tfleet.manifest_heads\tsingle.manifest_heads\tlower\t-\n'
     printf 'MB from the hub\tfleet.hub_mb\tsingle.hub_mb\tlower\t<=1\n'
+    printf 'CPU s, Gantry (all replicas)\tfleet.cpu_gantry_s\tsingle.cpu_gantry_s\tlower\t-\n'
+    printf '  of which in the kernel\tfleet.cpu_gantry_sys_s\tsingle.cpu_gantry_sys_s\tlower\t-\n'
+    printf 'CPU s, nginx\tfleet.cpu_nginx_s\tsingle.cpu_nginx_s\tlower\t-\n'
+    printf 'CPU s, S3Proxy\tfleet.cpu_s3_s\tsingle.cpu_s3_s\tlower\t-\n'
+    printf 'CPU s, hub (Distribution + forwarder)\tfleet.cpu_hub_s\tsingle.cpu_hub_s\tlower\t-\n'
+    printf 'CPU s, the rest (skopeo clients)\tfleet.cpu_clients_s\tsingle.cpu_clients_s\tlower\t-\n'
     printf 'token requests at the hub (bearer)\tfleet.hub_tokens\tsingle.hub_tokens\tlower\t-\n'
     printf '401 challenges by the hub\tfleet.hub_401s\tsingle.hub_401s\tlower\t-\n'
     printf '# b) auth on, through the balancer: successes (value) of N (ref)\n'
