@@ -59,7 +59,14 @@ final class CodeWindows {
         this.window = heap != null ? null : new byte[(int) Math.min(WINDOW, Math.max(bytes.length(), 16))];
     }
 
-    /** Decodes every function of {@code fns} in order, recording into {@code g}. */
+    /**
+     * Decodes every function of {@code fns} in order, recording into {@code g}. Every one, even
+     * the ~99% with no feature-bearing instruction: the guards start from feature-free code (an
+     * ifunc resolver's {@code LEA} of its variant, a caller of {@code getauxval}, the callers that
+     * keep a helper required), so their edges are needed, and exact edges need instruction
+     * boundaries; nor can bytes tell a feature-free function (a {@code C4}, {@code C5} or
+     * {@code 62} displacement byte looks like VEX/EVEX). Measured in bench/scan/README.md.
+     */
     void functions(Functions fns, CodeGraph g, boolean isX86) {
         graph = g;
         for (int i = 0; i < fns.count && stoppedAt < 0; i++) {
