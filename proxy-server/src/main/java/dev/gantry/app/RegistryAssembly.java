@@ -12,6 +12,7 @@ import dev.gantry.prefetch.DiskReserve;
 import dev.gantry.prefetch.PrefetchScheduler;
 import dev.gantry.registry.BlobEventHub;
 import dev.gantry.registry.BlobTiers;
+import dev.gantry.registry.BucketWrites;
 import dev.gantry.registry.CacheAdmin;
 import dev.gantry.registry.CacheEviction;
 import dev.gantry.registry.CacheIndex;
@@ -127,8 +128,9 @@ final class RegistryAssembly {
         manifestStore.listen(index);
         TagStore tagStore = new TagStore(storage.meta(), blocking, sizes.tags(), index);
         RepositoryLinks links = new RepositoryLinks(storage.meta(), blocking, sizes.repositoryLinks());
-        BlobTiers tiers = new BlobTiers(storage.memory(), storage.disk(), storage.s3(), storage.health(), blocking,
-                clock, sizes.promotions());
+        BucketWrites bucketWrites = new BucketWrites(storage.s3(), storage.disk(), storage.health());
+        BlobTiers tiers = new BlobTiers(storage.memory(), storage.disk(), storage.s3(), storage.health(), bucketWrites,
+                blocking, clock, sizes.promotions());
         // Fill deadlines run in real time (like connection timeouts), whatever clock the registry reads.
         FillCoordinator fills = new FillCoordinator(storage.disk(), blocking, timers, System::nanoTime, events);
         PullThroughManifests manifests = new PullThroughManifests(manifestStore, tagStore, links, upstream, clock,

@@ -16,15 +16,11 @@ import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
-import java.util.Map;
 import java.util.OptionalLong;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * The storage tiers in read order — memory, disk, S3 — and the traffic
@@ -35,8 +31,6 @@ import org.slf4j.LoggerFactory;
  * are retried later ({@link #retryPending()}).
  */
 public final class BlobTiers {
-
-    private static final Logger log = LoggerFactory.getLogger(BlobTiers.class);
 
     /**
      * Where a fill's bytes came from: the upstream, the shared tier, or the
@@ -59,21 +53,22 @@ public final class BlobTiers {
     private final Executor blocking;
     /** Disk hits offered to memory lately: one offer per blob per 30 s, timed by the injected clock. */
     private final Cache<Digest, Boolean> promotionTried;
-    /** Uploads to S3 that failed, retried while the disk tier still holds the blob. */
-    private final Map<Digest, Boolean> pendingUploads = new ConcurrentHashMap<>();
+    private final BucketWrites writes;
 
     /**
      * @param s3 the shared tier, or null; {@code health} may then be null too
+     * @param writes this replica's writes to the shared tier (over the same {@code s3})
      * @param promotions how many blobs' recent offers to memory are remembered at most
      */
-    public BlobTiers(MemoryBlobStore memory, DiskBlobStore disk, S3BlobStore s3, RemoteHealth health, Executor blocking,
-                     Clock clock, long promotions) {
+    public BlobTiers(MemoryBlobStore memory, DiskBlobStore disk, S3BlobStore s3, RemoteHealth health, BucketWrites writes,
+                     Executor blocking, Clock clock, long promotions) {
         this.promotionTried = Caffeine.newBuilder().expireAfterWrite(30, TimeUnit.SECONDS).maximumSize(promotions)
                 .ticker(() -> TimeUnit.MILLISECONDS.toNanos(clock.millis())).build();
         this.memory = memory;
         this.disk = disk;
         this.s3 = s3;
         this.health = health;
+        this.writes = writes;
         this.blocking = blocking;
     }
 
@@ -162,43 +157,14 @@ public final class BlobTiers {
         if (size.isPresent() && memory.admits(size.getAsLong())) {
             promote(d);
         }
-        if (s3 != null && origin == Origin.UPSTREAM) {
-            upload(d);
+        if (origin == Origin.UPSTREAM) {
+            writes.writeBehind(d);
         }
     }
 
-    /**
-     * Makes a pushed blob, which this replica's disk holds, durable in the
-     * shared tier before the push is acknowledged: uploaded unless the bucket
-     * already holds it at its size, then confirmed by a fresh HEAD. Completes
-     * at once without a shared tier; fails when the bucket cannot be written
-     * or does not hold the blob whole afterwards. Tried even while S3 counts
-     * as unwell: a push has no other place to go.
-     */
+    /** A pushed blob made durable in the shared tier before the push is acknowledged ({@link BucketWrites#writeThrough}). */
     CompletableFuture<Void> share(Digest d) {
-        if (s3 == null) {
-            return CompletableFuture.completedFuture(null);
-        }
-        OptionalLong size = disk.statNow(d);
-        if (size.isEmpty()) {
-            return CompletableFuture.failedFuture(new BlobNotFoundException(d));
-        }
-        long want = size.getAsLong();
-        return s3.statStored(d).thenCompose(there -> there.isPresent() && there.getAsLong() == want
-                        ? CompletableFuture.<Void>completedFuture(null)
-                        : s3.putFile(d, disk.pathOf(d)).thenCompose(v -> s3.statStored(d)).thenAccept(after -> {
-                            if (after.isEmpty() || after.getAsLong() != want) {
-                                throw new IllegalStateException("the bucket holds " + (after.isEmpty() ? "no" : after.getAsLong())
-                                        + " bytes of " + d + " after an upload of " + want);
-                            }
-                        }))
-                .whenComplete((v, e) -> {
-                    if (e == null) {
-                        pendingUploads.remove(d);
-                    } else {
-                        health.failure("upload of pushed " + d, e);
-                    }
-                });
+        return writes.writeThrough(d);
     }
 
     /** A fill from S3 failed verification: S3 holds a bad copy. */
@@ -210,22 +176,7 @@ public final class BlobTiers {
 
     /** Whether a blob is on its way to the shared tier but not there yet (it must then stay on disk). */
     public boolean notYetShared(Digest d) {
-        return s3 == null || pendingUploads.containsKey(d);
-    }
-
-    private void upload(Digest d) {
-        pendingUploads.put(d, Boolean.TRUE);
-        if (!health.available()) {
-            return;
-        }
-        s3.putFile(d, disk.pathOf(d)).whenComplete((v, e) -> {
-            if (e == null) {
-                pendingUploads.remove(d);
-            } else {
-                pendingUploads.put(d, Boolean.TRUE);
-                health.failure("upload of " + d, e);
-            }
-        });
+        return writes.notYetShared(d);
     }
 
     /** Records a read for retention. */
@@ -238,23 +189,13 @@ public final class BlobTiers {
         }
     }
 
-    /** Retries uploads that failed, for blobs the disk tier still holds. */
+    /** Retries uploads to the shared tier that failed, for blobs the disk tier still holds. */
     void retryPending() {
-        for (Digest d : pendingUploads.keySet()) {
-            if (!health.available()) {
-                return;
-            }
-            if (disk.statNow(d).isEmpty()) {
-                log.info("dropping the pending upload of {}: evicted from disk before S3 came back", d);
-                pendingUploads.remove(d);
-            } else {
-                upload(d);
-            }
-        }
+        writes.retryPending();
     }
 
     int pendingUploads() {
-        return pendingUploads.size();
+        return writes.pending();
     }
 
     /** The disk tier's file of {@code d} when the disk holds it now, else null. Never blocks. */
@@ -289,7 +230,7 @@ public final class BlobTiers {
      * the shared tier. Completes with whether any tier held it.
      */
     CompletableFuture<Boolean> evict(Digest d) {
-        pendingUploads.remove(d);
+        writes.forget(d);
         promotionTried.invalidate(d);
         CompletableFuture<Boolean> inMemory = memory.delete(d);
         CompletableFuture<Boolean> onDisk = disk.delete(d);

@@ -56,7 +56,7 @@ final class ServiceFixture implements AutoCloseable {
         manifests = new ManifestStore(meta, blocking, 1 << 20);
         tags = new TagStore(meta, blocking, 1_000);
         links = new RepositoryLinks(meta, blocking, 1_000);
-        tiers = new BlobTiers(memory, disk, null, null, blocking, clock, 100_000);
+        tiers = new BlobTiers(memory, disk, null, null, new BucketWrites(null, disk, null), blocking, clock, 100_000);
         fills = new FillCoordinator(disk, blocking, timers, System::nanoTime, events);
         Upstream up = new Upstream(new UpstreamConfig("upstream", upstreamUrl, true), clock);
         resolver = new RepositoryResolver(List.of(up), List.of(new HostedConfig("hosted/", null)));
