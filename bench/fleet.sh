@@ -23,7 +23,8 @@
 #     are asked through the balancer: upstream requests the hub saw meanwhile.
 #  d) a replica restarted (new pod: empty disk, same bucket) while
 #     WarmupProbe.java polls /readyz and then loads a ~1 MiB hot layer: time
-#     from ready to 90% of steady throughput (bench/warmup.sh's probe).
+#     from ready to 90% of steady throughput (bench/warmup.sh's probe); and
+#     the same probe first against a replica serving all along (the control).
 #  e) a new fleet on a fresh bucket; PULLS cold pulls through the balancer,
 #     kill -9 of one replica KILL_AFTER s in; each pull retried (up to 3
 #     tries): pulls that succeed, after a retry; upstream blob GETs.
@@ -80,7 +81,7 @@ env_header "runs $RUNS; $REPLICAS replicas on one S3Proxy bucket behind nginx ro
 
 DATA=$OUT/fleet-data
 start_upstream upstream "$UP_PORT" "$DATA/upstream"
-if ! grep -qP '^manifest\tbench/warmup\t4\t' "$DATA/gen/images.tsv" 2>/dev/null; then
+if ! grep -qP '^layer\tbench/warmup\twarmup4-19\t' "$DATA/gen/images.tsv" 2>/dev/null; then
     log "generating and pushing ImageGen's images into $DATA (once)"
     java "$HERE/ImageGen.java" --registry "http://127.0.0.1:$UP_PORT" --out "$DATA/gen" --big-mb 4 >> "$RUN_DIR/bench.log" 2>&1
 fi
@@ -375,7 +376,14 @@ rate_limit_phase() {
 # ---- d) a replica restarted: time to 90 % of steady hot-blob throughput ----------------------------------
 
 restart_phase() {
-    local i=$REPLICAS p out=$RUN_DIR/probe-$RUN.txt dir pid
+    local i=$REPLICAS p out=$RUN_DIR/probe-$RUN.txt dir pid ctl=$RUN_DIR/probe-control-$RUN.txt
+    # The control: the same probe against r1, which has been serving all along. What it shows
+    # (a ramp of its own, the machine's noise) is the probe's and the machine's, not a cold JVM's.
+    java -Xmx256m "$HERE/WarmupProbe.java" --port "$(replica_port 1)" --path "/v2/bench/pull/blobs/$HOT_DIGEST" \
+        --threads 4 --seconds "$PROBE_SECONDS" --size "$HOT_SIZE" > "$ctl" 2>&1 || { cat "$ctl" >&2; die "control probe failed"; }
+    record warm.control_t90_ms "$(awk '/^t90_ms/ {print $2}' "$ctl")"
+    record warm.control_first_second_fraction "$(awk '/^first_second_fraction/ {print $2}' "$ctl")"
+    record warm.control_steady_mbps "$(awk '/^steady_mbps/ {print $2}' "$ctl")"
     p=$(replica_port "$i")
     stop "r$i"
     dir=$RUN_DIR/fleet/r$i
@@ -497,7 +505,9 @@ done
     printf 'start -> ready, ms\twarm.start_to_ready_ms\t-\tlower\t-\n'
     printf 'start -> 90%% of steady throughput, ms\twarm.start_to_t90_ms\t-\tlower\t-\n'
     printf 'first second, fraction of steady\twarm.first_second_fraction\t-\thigher\t-\n'
-    printf 'steady MB/s\twarm.steady_mbps\t-\thigher\t-\n'
+    printf 'steady MB/s\twarm.steady_mbps\twarm.control_steady_mbps\thigher\t-\n'
+    printf 'control (r1, serving all along): 90%% of steady after, ms\twarm.control_t90_ms\t-\tlower\t-\n'
+    printf 'control: first second, fraction of steady\twarm.control_first_second_fraction\t-\thigher\t-\n'
     printf '# e) kill -9 of one replica %s s into %s cold pulls (fresh fleet and bucket), up to 3 tries per pull\n' "$KILL_AFTER" "$PULLS"
     printf 'pulls that succeeded (value) of all (ref)\tkill.pulls_ok\tpulls.n\thigher\t>=1\n'
     printf '  of which after a retry\tkill.pulls_retried\t-\tlower\t-\n'

@@ -6,6 +6,8 @@ import dev.gantry.fleet.HotSet;
 import dev.gantry.oci.MediaTypes;
 import dev.gantry.storage.DiskBlobStore;
 import dev.gantry.storage.S3BlobStore;
+import java.lang.management.CompilationMXBean;
+import java.lang.management.ManagementFactory;
 import java.net.URI;
 import java.net.URLEncoder;
 import java.net.http.HttpClient;
@@ -14,20 +16,23 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.LinkedHashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Set;
+import java.util.Map;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Before a new process answers {@code /readyz}: a bounded burst of requests
- * to itself over loopback, through the real pipeline (codec, routing, auth,
- * registry, zero-copy blob sends), so that a rolling deploy sends clients to
- * compiled code rather than to a cold JVM serving at a third of its speed.
+ * Before a new process answers {@code /readyz}: requests to itself over
+ * loopback, through the real pipeline (codec, routing, auth, registry,
+ * zero-copy blob sends), until it serves them at steady speed
+ * ({@link Steadiness}: the bytes it serves per second stopped rising and
+ * the JIT went quiet) or {@code server.warmUp} ran out, so that a rolling
+ * deploy sends clients to compiled code rather than to a cold JVM serving
+ * at a third of its speed.
  *
  * <p>What it asks for is found through the API itself and never leaves the
  * process: the hosted repositories of {@code /v2/_catalog}, a tag of each,
@@ -48,6 +53,8 @@ final class WarmUp {
     private static final int CONNECTIONS = 4;
     private static final int MAX_REPOSITORIES = 5;
     static final int MAX_HOT_BLOBS = 32;
+    /** Blobs up to this size are asked for again and again; bigger ones once. */
+    static final long SMALL_BLOB = 1L << 20;
     private static final String ACCEPT = String.join(", ", MediaTypes.MANIFEST_TYPES);
 
     private final HttpClient client;
@@ -59,32 +66,33 @@ final class WarmUp {
     }
 
     /**
-     * Finds what to ask for (at most {@code budget}), then replays it for
-     * {@code budget}: at most twice the budget in all. Never throws. Blocks.
-     *
-     * @param hotBlobs paths ({@code /v2/<repository>/blobs/<digest>}) of blobs on this disk to ask for too
-     */
-    /**
      * Warms a server about to turn ready: a replica of a fleet ({@code hot} not null) first copies the
      * fleet's hot blobs from the bucket to its disk, then the server's own serving is warmed with
      * them and its hosted images; from then on its clients' blob GETs count toward the hot set.
      */
     static void beforeReady(String base, Duration budget, HotSet hot, S3BlobStore bucket, DiskBlobStore disk) {
-        List<String> hotBlobs = hot == null ? List.of()
+        List<LoopbackLoad.Ask> hotBlobs = hot == null ? List.of()
                 : HotCopy.run(hot, bucket, disk, budget).stream()
-                        .map(e -> "/v2/" + e.repository() + "/blobs/" + e.digest()).toList();
+                        .map(e -> new LoopbackLoad.Ask("GET", "/v2/" + e.repository() + "/blobs/" + e.digest(), null, e.size()))
+                        .toList();
         run(base, budget, hotBlobs);
         if (hot != null) {
             hot.startCounting();
         }
     }
 
-    static void run(String base, Duration budget, List<String> hotBlobs) {
+    /**
+     * Finds what to ask for (at most {@code budget}), then replays it until
+     * the server is steady, for at most {@code budget}: at most twice the
+     * budget in all. Never throws. Blocks.
+     *
+     * @param hotBlobs GETs ({@code /v2/<repository>/blobs/<digest>}) of blobs on this disk to ask for too
+     */
+    static void run(String base, Duration budget, List<LoopbackLoad.Ask> hotBlobs) {
         if (budget.isZero() || base.startsWith("https:")) {
             return;
         }
-        long discoveryDeadline = System.nanoTime() + budget.toNanos();
-        ExecutorService pool = Executors.newFixedThreadPool(CONNECTIONS, r -> {
+        ExecutorService pool = Executors.newFixedThreadPool(1, r -> {
             Thread t = new Thread(r, "gantry-warm-up");
             t.setDaemon(true);
             return t;
@@ -93,31 +101,17 @@ final class WarmUp {
             HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).executor(pool)
                     .connectTimeout(Duration.ofSeconds(1)).build();
             WarmUp w = new WarmUp(client, base);
-            List<HttpRequest> requests = w.discover(discoveryDeadline);
-            for (String path : hotBlobs.subList(0, Math.min(hotBlobs.size(), MAX_HOT_BLOBS))) {
-                requests.add(w.head(path).build());
-                requests.add(w.get(path).build());
+            List<LoopbackLoad.Ask> asks = w.discover(System.nanoTime() + budget.toNanos());
+            for (LoopbackLoad.Ask get : hotBlobs.subList(0, Math.min(hotBlobs.size(), MAX_HOT_BLOBS))) {
+                asks.add(new LoopbackLoad.Ask("HEAD", get.path(), null));
+                asks.add(get);
             }
-            if (requests.size() == 1) {
+            if (asks.size() == 1) {
                 // Nothing cached to serve yet: no hot path to warm, and no reason to keep clients waiting.
                 return;
             }
             // A cold JVM under load may spend most of the budget finding the requests: replay for a full one.
-            long deadline = System.nanoTime() + budget.toNanos();
-            AtomicLong sent = new AtomicLong();
-            List<Thread> workers = new ArrayList<>();
-            for (int i = 0; i < CONNECTIONS; i++) {
-                int first = i;
-                Thread t = new Thread(() -> w.replay(requests, first, deadline, sent), "gantry-warm-up-" + i);
-                t.setDaemon(true);
-                t.start();
-                workers.add(t);
-            }
-            for (Thread t : workers) {
-                t.join(budget.toMillis() + 2_000);
-            }
-            log.info("warmed up for {} ms before answering ready: {} requests to itself ({} distinct)",
-                    budget.toMillis() - Math.max(0, (deadline - System.nanoTime()) / 1_000_000), sent.get(), requests.size());
+            replayUntilSteady(URI.create(base), asks, System.nanoTime() + budget.toNanos());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         } catch (RuntimeException e) {
@@ -127,17 +121,51 @@ final class WarmUp {
         }
     }
 
-    private void replay(List<HttpRequest> requests, int first, long deadline, AtomicLong sent) {
-        for (int i = first; System.nanoTime() < deadline; i++) {
-            send(requests.get(i % requests.size()));
-            sent.incrementAndGet();
+    /**
+     * Sends every request once (the big blobs too: their pages are then in
+     * the page cache), then the cheap ones round and round over
+     * {@link #CONNECTIONS} keep-alive connections until the server answers
+     * them at steady speed, or the deadline passes. Cheap: HEADs, manifests
+     * and blobs up to {@link #SMALL_BLOB} bytes. A client's GET of a big blob
+     * runs the same code in the server (the bytes go by {@code sendfile}), but
+     * would cost this loopback client a copy of every byte on the cores the
+     * server is being warmed on, and answer a tenth as often. Speed is
+     * counted in answers per second.
+     */
+    private static void replayUntilSteady(URI base, List<LoopbackLoad.Ask> asks, long deadline) throws InterruptedException {
+        CompilationMXBean jit = ManagementFactory.getCompilationMXBean();
+        boolean timed = jit != null && jit.isCompilationTimeMonitoringSupported();
+        long started = System.nanoTime();
+        new LoopbackLoad(base.getHost(), base.getPort(), asks).once(() -> System.nanoTime() < deadline);
+        List<LoopbackLoad.Ask> cheap = asks.stream().filter(a -> a.size() <= SMALL_BLOB).toList();
+        LoopbackLoad load = new LoopbackLoad(base.getHost(), base.getPort(), cheap.size() > 1 ? cheap : asks);
+        Steadiness steadiness = new Steadiness();
+        AtomicBoolean going = new AtomicBoolean(true);
+        List<Thread> threads = load.start(CONNECTIONS, going::get);
+        boolean steady = false;
+        try {
+            long seen = 0;
+            while (!steady && System.nanoTime() < deadline) {
+                Thread.sleep(Steadiness.WINDOW_MS);
+                long total = load.answers();
+                steady = steadiness.add(total - seen, timed ? jit.getTotalCompilationTime() : -1);
+                seen = total;
+            }
+        } finally {
+            going.set(false);
+            for (Thread t : threads) {
+                t.join(3_000);
+            }
         }
+        log.info("warmed up for {} ms before answering ready, {}: {} answers to itself ({} distinct requests); {}",
+                (System.nanoTime() - started) / 1_000_000, steady ? "until it answered at steady speed" : "for its whole budget",
+                load.answers() + asks.size(), asks.size(), steadiness.perSecond());
     }
 
     /** The requests to replay: {@code /v2/}, then manifests and blobs of hosted images. */
-    private List<HttpRequest> discover(long deadline) {
-        List<HttpRequest> out = new ArrayList<>();
-        out.add(get("/v2/").build());
+    private List<LoopbackLoad.Ask> discover(long deadline) {
+        List<LoopbackLoad.Ask> out = new ArrayList<>();
+        out.add(new LoopbackLoad.Ask("GET", "/v2/", null));
         JsonNode catalog = json(get("/v2/_catalog?n=" + MAX_REPOSITORIES).build());
         for (JsonNode repo : catalog == null ? JSON.createArrayNode() : catalog.path("repositories")) {
             if (System.nanoTime() > deadline) {
@@ -149,28 +177,28 @@ final class WarmUp {
                 continue;
             }
             String tag = URLEncoder.encode(tags.path("tags").get(0).asText(), StandardCharsets.UTF_8);
-            HttpRequest manifest = get("/v2/" + name + "/manifests/" + tag).header("Accept", ACCEPT).build();
-            out.add(manifest);
-            out.add(head("/v2/" + name + "/manifests/" + tag).header("Accept", ACCEPT).build());
-            for (String digest : blobs(json(manifest))) {
-                out.add(head("/v2/" + name + "/blobs/" + digest).build());
-                out.add(get("/v2/" + name + "/blobs/" + digest).build());
-            }
+            String manifestPath = "/v2/" + name + "/manifests/" + tag;
+            out.add(new LoopbackLoad.Ask("GET", manifestPath, ACCEPT));
+            out.add(new LoopbackLoad.Ask("HEAD", manifestPath, ACCEPT));
+            blobs(json(get(manifestPath).header("Accept", ACCEPT).build())).forEach((digest, size) -> {
+                out.add(new LoopbackLoad.Ask("HEAD", "/v2/" + name + "/blobs/" + digest, null));
+                out.add(new LoopbackLoad.Ask("GET", "/v2/" + name + "/blobs/" + digest, null, size));
+            });
         }
         return out;
     }
 
-    /** The config and layers an image manifest names (none for an index). */
-    private static Set<String> blobs(JsonNode manifest) {
-        Set<String> out = new LinkedHashSet<>();
+    /** The config and layers an image manifest names, with their sizes (none for an index). */
+    private static Map<String, Long> blobs(JsonNode manifest) {
+        Map<String, Long> out = new LinkedHashMap<>();
         if (manifest == null) {
             return out;
         }
         if (manifest.path("config").hasNonNull("digest")) {
-            out.add(manifest.path("config").path("digest").asText());
+            out.put(manifest.path("config").path("digest").asText(), manifest.path("config").path("size").asLong(-1));
         }
         for (JsonNode layer : manifest.path("layers")) {
-            out.add(layer.path("digest").asText());
+            out.put(layer.path("digest").asText(), layer.path("size").asLong(-1));
         }
         return out;
     }
@@ -187,22 +215,7 @@ final class WarmUp {
         }
     }
 
-    private void send(HttpRequest request) {
-        try {
-            client.send(request, HttpResponse.BodyHandlers.discarding());
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        } catch (java.io.IOException | RuntimeException e) {
-            // Best effort: a request that fails warmed what it reached.
-        }
-    }
-
     private HttpRequest.Builder get(String path) {
         return HttpRequest.newBuilder(URI.create(base + path)).timeout(Duration.ofSeconds(2)).GET();
-    }
-
-    private HttpRequest.Builder head(String path) {
-        return HttpRequest.newBuilder(URI.create(base + path)).timeout(Duration.ofSeconds(2))
-                .method("HEAD", HttpRequest.BodyPublishers.noBody());
     }
 }

@@ -12,9 +12,10 @@ import java.time.Duration;
  * @param blockingThreads threads for disk work that may block
  * @param headerTimeout how long a request's head (request line and headers) may
  *     take to arrive once its first byte did; then 408 and the connection closes
- * @param warmUp how long a new process sends requests to itself (hot blobs,
- *     manifests, HEADs) before {@code /readyz} answers ready, so its first
- *     clients meet compiled code; 0 turns the warm-up off
+ * @param warmUp how long at most a new process sends requests to itself (hot
+ *     blobs, manifests, HEADs) before {@code /readyz} answers ready: it stops
+ *     as soon as it serves them at steady speed, so its first clients meet
+ *     compiled code; 0 turns the warm-up off
  */
 public record ServerConfig(
         @JsonProperty("shutdownGrace") Duration shutdownGrace,
@@ -30,6 +31,6 @@ public record ServerConfig(
         ioThreads = ioThreads != null ? ioThreads : 0;
         blockingThreads = blockingThreads != null ? blockingThreads : 16;
         headerTimeout = headerTimeout != null ? headerTimeout : Duration.ofSeconds(10);
-        warmUp = warmUp != null ? warmUp : Duration.ofSeconds(3);
+        warmUp = warmUp != null ? warmUp : Duration.ofSeconds(10);
     }
 }
