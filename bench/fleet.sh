@@ -13,8 +13,9 @@
 #     through the balancer: upstream blob GETs vs distinct blobs, manifest
 #     GETs per manifest, bytes from the upstream, wall time, CPU seconds per
 #     process (Gantry's by kind of thread in the log); the reference is the
-#     same through ONE replica (its own fresh bucket), same run. Both are
-#     first warmed by WARM_PULLS rounds of cold pulls of other images.
+#     same through ONE replica (its own fresh bucket), same run, and again
+#     through ONE replica behind the same nginx configuration. All are first
+#     warmed by WARM_PULLS rounds of cold pulls of other images.
 #  b) through the balancer: anonymous pulls, logged-in pulls, skopeo pushes
 #     and curl chunked pushes (POST, 3 PATCHes, PUT: each request may reach
 #     another replica), N (AUTH_N) each: successes / N.
@@ -69,6 +70,7 @@ CTL_PORT=$((PORT_BASE + 2))
 S3_PORT=$((PORT_BASE + 3))
 LB_PORT=$((PORT_BASE + 4))
 SINGLE_PORT=$((PORT_BASE + 5))
+LB1_PORT=$((PORT_BASE + 6))
 replica_port() { echo $((PORT_BASE + 10 + $1)); }
 LB=127.0.0.1:$LB_PORT
 SKOPEO_TIMEOUT=300
@@ -184,10 +186,17 @@ $(for i in $(seq 1 "$REPLICAS"); do echo "        server 127.0.0.1:$(replica_por
     }
 }
 EOF
-mkdir -p "$RUN_DIR/nginx-tmp"
+mkdir -p "$RUN_DIR/nginx-tmp" "$RUN_DIR/nginx1"
 start nginx "$RUN_DIR/nginx.log" nginx -c "$RUN_DIR/nginx.conf" -p "$RUN_DIR"
+# The second reference: ONE replica behind the same nginx configuration (what the balancer costs).
+sed -e "s|^pid .*|pid $RUN_DIR/nginx1/nginx.pid;|" -e "s|$RUN_DIR/nginx-|$RUN_DIR/nginx1/nginx-|g" \
+    -e "s|listen 127.0.0.1:$LB_PORT;|listen 127.0.0.1:$LB1_PORT;|" -e '/^        server 127.0.0.1:/d' \
+    -e "s|^    upstream g {|    upstream g {\n        server 127.0.0.1:$SINGLE_PORT;|" "$RUN_DIR/nginx.conf" > "$RUN_DIR/nginx1/nginx.conf"
+mkdir -p "$RUN_DIR/nginx1/nginx-tmp"
+start nginx1 "$RUN_DIR/nginx1/nginx.log" nginx -c "$RUN_DIR/nginx1/nginx.conf" -p "$RUN_DIR/nginx1"
 sleep 0.5
 kill -0 "${SERVER_PID[nginx]}" 2>/dev/null || die "nginx did not start: $(cat "$RUN_DIR/nginx.log" "$RUN_DIR/nginx-error.log")"
+kill -0 "${SERVER_PID[nginx1]}" 2>/dev/null || die "nginx1 did not start: $(cat "$RUN_DIR/nginx1/nginx.log" "$RUN_DIR"/nginx1/nginx-error.log)"
 
 # ---- replicas ---------------------------------------------------------------------------------------
 
@@ -245,7 +254,7 @@ cpu_by_role() {
         case $name in
             r[0-9]*|single) g=$((g + $(cpu_ticks "${SERVER_PID[$name]}")))
                             k=$((k + $(awk '{print $15}' "/proc/${SERVER_PID[$name]}/stat" 2>/dev/null || echo 0))) ;;
-            nginx) x=$((x + $(cpu_ticks "${SERVER_PID[$name]}"))) ;;
+            nginx*) x=$((x + $(cpu_ticks "${SERVER_PID[$name]}"))) ;;
             s3proxy) s=$((s + $(cpu_ticks "${SERVER_PID[$name]}"))) ;;
             upstream|forwarder) h=$((h + $(cpu_ticks "${SERVER_PID[$name]}"))) ;;
         esac
@@ -455,6 +464,14 @@ for RUN in $(seq 1 "$RUNS"); do
     concurrent_pulls "127.0.0.1:$SINGLE_PORT" single
     stop single
     rm -rf "$RUN_DIR"/single-pull-* "$RUN_DIR/single/data"
+    # a) second reference: one replica (fresh disk and bucket) behind the same nginx configuration
+    gantry_config "$RUN_DIR/single" "$SINGLE_PORT" "single-lb-$RUN-$(date +%s)" single
+    new_bucket "$(awk '$1 == "bucket:" {print $2}' "$RUN_DIR/single/gantry.yaml")"
+    start_gantry single "$SINGLE_PORT" "$RUN_DIR/single/gantry.yaml"
+    warm_through "127.0.0.1:$LB1_PORT"
+    concurrent_pulls "127.0.0.1:$LB1_PORT" single_lb
+    stop single
+    rm -rf "$RUN_DIR"/single_lb-pull-* "$RUN_DIR/single/data"
     # a) the fleet through the balancer
     start_fleet "fleet-$RUN-$(date +%s)" fleet
     warm_through "$LB"
@@ -473,6 +490,7 @@ done
 {
     printf '# a) %s concurrent cold pulls of bench/pull:1 (20 layers): fleet through nginx (value) vs ONE replica (ref)\n' "$PULLS"
     printf 'wall time, s\tfleet.wall_s\tsingle.wall_s\tlower\t<=1.1\n'
+    printf 'wall time, s, against ONE replica behind the same nginx\tfleet.wall_s\tsingle_lb.wall_s\tlower\t-\n'
     printf 'pulls that succeeded (value) of all (ref)\tfleet.pulls_ok\tpulls.n\thigher\t>=1\n'
     printf 'upstream blob GETs (value) / distinct blobs (ref)\tfleet.blob_gets\tfleet.distinct_blobs\tlower\t<=1\n'
     printf 'ONE replica: upstream blob GETs / distinct blobs\tsingle.blob_gets\tsingle.distinct_blobs\tlower\t<=1\n'
@@ -484,6 +502,9 @@ done
     printf 'CPU s, Gantry (all replicas)\tfleet.cpu_gantry_s\tsingle.cpu_gantry_s\tlower\t-\n'
     printf '  of which in the kernel\tfleet.cpu_gantry_sys_s\tsingle.cpu_gantry_sys_s\tlower\t-\n'
     printf 'CPU s, nginx\tfleet.cpu_nginx_s\tsingle.cpu_nginx_s\tlower\t-\n'
+    printf 'CPU s, Gantry, against ONE replica behind nginx\tfleet.cpu_gantry_s\tsingle_lb.cpu_gantry_s\tlower\t-\n'
+    printf 'CPU s, nginx, against ONE replica behind nginx\tfleet.cpu_nginx_s\tsingle_lb.cpu_nginx_s\tlower\t-\n'
+    printf 'CPU s, the rest, against ONE replica behind nginx\tfleet.cpu_clients_s\tsingle_lb.cpu_clients_s\tlower\t-\n'
     printf 'CPU s, S3Proxy\tfleet.cpu_s3_s\tsingle.cpu_s3_s\tlower\t-\n'
     printf 'CPU s, hub (Distribution + forwarder)\tfleet.cpu_hub_s\tsingle.cpu_hub_s\tlower\t-\n'
     printf 'CPU s, the rest (skopeo clients)\tfleet.cpu_clients_s\tsingle.cpu_clients_s\tlower\t-\n'
