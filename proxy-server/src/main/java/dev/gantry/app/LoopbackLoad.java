@@ -12,6 +12,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.BooleanSupplier;
+import java.util.function.IntSupplier;
 
 /**
  * Requests to this process over loopback, as fast as it answers them:
@@ -62,25 +63,8 @@ final class LoopbackLoad {
 
     /** Sends every request once, in order, over one connection; stops early when {@code keepGoing} says so. Blocks. */
     void once(BooleanSupplier keepGoing) {
-        int[] sent = {0};
-        BooleanSupplier more = () -> sent[0] < requests.size() && keepGoing.getAsBoolean();
-        byte[] sink = new byte[1 << 16];
-        while (more.getAsBoolean()) {
-            try (Socket s = open()) {
-                OutputStream out = s.getOutputStream();
-                InputStream in = new BufferedInputStream(s.getInputStream(), 1 << 16);
-                boolean open = true;
-                while (open && more.getAsBoolean()) {
-                    int k = sent[0]++;
-                    out.write(requests.get(k));
-                    out.flush();
-                    open = readAnswer(in, heads.get(k), sink);
-                    answers.incrementAndGet();
-                }
-            } catch (IOException e) {
-                // The request that failed is not sent again: on with the next one.
-            }
-        }
+        int[] next = {0};
+        drive(() -> next[0] < requests.size() && keepGoing.getAsBoolean() ? next[0]++ : -1);
     }
 
     /**
@@ -90,8 +74,9 @@ final class LoopbackLoad {
     List<Thread> start(int connections, BooleanSupplier keepGoing) {
         List<Thread> threads = new ArrayList<>();
         for (int i = 0; i < connections; i++) {
-            int first = i * Math.max(1, requests.size() / connections);
-            Thread t = new Thread(() -> loop(first, keepGoing), "gantry-warm-up-" + i);
+            int[] next = {i * Math.max(1, requests.size() / connections)};
+            Thread t = new Thread(() -> drive(() -> keepGoing.getAsBoolean() ? Math.floorMod(next[0]++, requests.size()) : -1),
+                    "gantry-warm-up-" + i);
             t.setDaemon(true);
             t.start();
             threads.add(t);
@@ -99,23 +84,27 @@ final class LoopbackLoad {
         return threads;
     }
 
-    private void loop(int first, BooleanSupplier keepGoing) {
+    /**
+     * Sends the requests {@code next} names (an index; -1 to stop) over a
+     * keep-alive connection, opening a new one when the server closed it or
+     * an answer could not be read (that request is not sent again).
+     */
+    private void drive(IntSupplier next) {
         byte[] sink = new byte[1 << 16];
-        int i = first;
-        while (keepGoing.getAsBoolean()) {
+        int k = next.getAsInt();
+        while (k >= 0) {
             try (Socket s = open()) {
                 OutputStream out = s.getOutputStream();
                 InputStream in = new BufferedInputStream(s.getInputStream(), 1 << 16);
                 boolean open = true;
-                while (open && keepGoing.getAsBoolean()) {
-                    int k = Math.floorMod(i++, requests.size());
+                for (; k >= 0 && open; k = next.getAsInt()) {
                     out.write(requests.get(k));
                     out.flush();
                     open = readAnswer(in, heads.get(k), sink);
                     answers.incrementAndGet();
                 }
             } catch (IOException e) {
-                // Reconnect: the server closed the connection or took too long.
+                k = next.getAsInt();
             }
         }
     }
