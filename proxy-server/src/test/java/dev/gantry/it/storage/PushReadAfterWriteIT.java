@@ -203,6 +203,38 @@ class PushReadAfterWriteIT {
     }
 
     @Test
+    void aReferrerDeletedOnOneReplicaIsNoLongerListedByTheOther() {
+        Http onA = new Http(a.url());
+        Http onB = new Http(b.url());
+        byte[] config = "{\"os\":\"linux\",\"variant\":\"referred\"}".getBytes(StandardCharsets.UTF_8);
+        byte[] layer = bytes(1500, 10);
+        byte[] subject = manifest(push(onA, "local/referred", config), config.length, push(onA, "local/referred", layer), layer.length);
+        Digest subjectDigest = Digest.sha256(subject);
+        assertThat(onA.send("PUT", "/v2/local/referred/manifests/v1", subject, "Authorization", AUTH, "Content-Type", OCI_MANIFEST)
+                .status()).isEqualTo(201);
+        byte[] empty = "{}".getBytes(StandardCharsets.UTF_8);
+        Digest emptyDigest = push(onA, "local/referred", empty);
+        byte[] referrer = ("{\"schemaVersion\":2,\"mediaType\":\"" + OCI_MANIFEST + "\",\"artifactType\":\"application/x.test\","
+                + "\"config\":{\"mediaType\":\"application/vnd.oci.empty.v1+json\",\"digest\":\"" + emptyDigest + "\",\"size\":2},"
+                + "\"layers\":[],\"subject\":{\"mediaType\":\"" + OCI_MANIFEST + "\",\"digest\":\"" + subjectDigest
+                + "\",\"size\":" + subject.length + "}}").getBytes(StandardCharsets.UTF_8);
+        Digest referrerDigest = Digest.sha256(referrer);
+        Http.Response put = onA.send("PUT", "/v2/local/referred/manifests/" + referrerDigest, referrer, "Authorization", AUTH,
+                "Content-Type", OCI_MANIFEST);
+        assertThat(put.status()).as(put.text()).isEqualTo(201);
+        String referrers = "/v2/local/referred/referrers/" + subjectDigest;
+        assertThat(onB.get(referrers, "Authorization", AUTH).text()).as("the other replica has listed it, so it holds a copy")
+                .contains(referrerDigest.toString());
+
+        assertThat(onA.send("DELETE", "/v2/local/referred/manifests/" + referrerDigest, "Authorization", AUTH).status())
+                .isEqualTo(202);
+
+        Http.Response listed = onB.get(referrers, "Authorization", AUTH);
+        assertThat(listed.status()).isEqualTo(200);
+        assertThat(listed.text()).doesNotContain(referrerDigest.toString());
+    }
+
+    @Test
     void aPushWhoseBucketWriteFailsIsRefusedAndLeavesNothing() throws Exception {
         try (S3ProxyServer own = S3ProxyServer.start(tmp.resolve("s3-failing"))) {
             own.createBucket("gantry");
