@@ -71,7 +71,8 @@ public final class ReferrerStore {
             try {
                 String prefix = StorageLayout.referrersPrefix(repo.namespace(), repo.name(), subject);
                 List<Descriptor> out = new ArrayList<>();
-                for (String name : meta.list(prefix)) {
+                // As the shared copy lists them: a referrer deleted through another replica is gone.
+                for (String name : meta.listShared(prefix)) {
                     var bytes = meta.get(prefix + name);
                     if (bytes.isPresent()) {
                         try {

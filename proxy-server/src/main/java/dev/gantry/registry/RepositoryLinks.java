@@ -27,6 +27,12 @@ import org.slf4j.LoggerFactory;
  * manifest naming it, or a HEAD). Otherwise anyone who learnt a digest could
  * read through any repository content that Gantry fetched with private
  * credentials for another.
+ *
+ * <p>A hosted repository's links on a shared store are read from the shared
+ * copy on each lookup and never cached here: another replica may have
+ * deleted one a moment ago, and a client told the delete succeeded must get
+ * a 404 from every replica. Mirrored repositories' links (a cache of what
+ * the upstream showed) are remembered and read locally first.
  */
 public final class RepositoryLinks {
 
@@ -59,6 +65,15 @@ public final class RepositoryLinks {
 
     CompletableFuture<Boolean> isLinked(Repository repo, Digest digest) {
         Link link = new Link(repo, digest);
+        if (readShared(repo)) {
+            return CompletableFuture.supplyAsync(() -> {
+                try {
+                    return meta.existsShared(link.key());
+                } catch (IOException e) {
+                    throw new UncheckedIOException(e);
+                }
+            }, blocking);
+        }
         if (Boolean.TRUE.equals(known.getIfPresent(link))) {
             return CompletableFuture.completedFuture(true);
         }
@@ -100,7 +115,15 @@ public final class RepositoryLinks {
     /** Whether the repository may serve the digest, read on the calling thread (which may block). */
     boolean isLinkedNow(Repository repo, Digest digest) throws IOException {
         Link link = new Link(repo, digest);
+        if (readShared(repo)) {
+            return meta.existsShared(link.key());
+        }
         return Boolean.TRUE.equals(known.getIfPresent(link)) || meta.exists(link.key());
+    }
+
+    /** Whether the repository's links are read from the shared copy each time, uncached (see the class comment). */
+    private boolean readShared(Repository repo) {
+        return repo.isHosted() && meta.shared();
     }
 
     /** Removes a mirrored repository's link on the calling thread (which may block): an operator's eviction. */
@@ -188,7 +211,9 @@ public final class RepositoryLinks {
         for (Link link : links) {
             try {
                 meta.putShared(link.key(), new byte[0]);
-                known.put(link, true);
+                if (!meta.shared()) {
+                    known.put(link, true);
+                }
             } catch (IOException e) {
                 throw new UncheckedIOException(e);
             }

@@ -168,15 +168,21 @@ public final class TagStore {
 
     /** Tags held here, sorted, read on the calling thread (which may block). */
     List<String> listNow(Repository repo) throws IOException {
-        return meta.list(StorageLayout.tagsPrefix(repo.namespace(), repo.name())).stream().sorted().collect(Collectors.toList());
+        String prefix = StorageLayout.tagsPrefix(repo.namespace(), repo.name());
+        // A hosted repository's tags are listed as the shared copy holds them (see get).
+        List<String> names = repo.isHosted() ? meta.listShared(prefix) : meta.list(prefix);
+        return names.stream().sorted().collect(Collectors.toList());
     }
 
-    /** Tags known locally, sorted: the fallback tags list when upstream is down. */
+    /**
+     * Tags known, sorted: a hosted repository's tags list, or a mirrored
+     * one's fallback when upstream is down. A hosted repository's are listed
+     * from the shared copy, where there is one, like {@link #get} reads them.
+     */
     CompletableFuture<List<String>> list(Repository repo) {
         return CompletableFuture.supplyAsync(() -> {
             try {
-                return meta.list(StorageLayout.tagsPrefix(repo.namespace(), repo.name())).stream()
-                        .sorted().collect(Collectors.toList());
+                return listNow(repo);
             } catch (IOException e) {
                 throw new UncheckedIOException(e);
             }

@@ -33,6 +33,26 @@ public interface MetadataStore {
         return get(key);
     }
 
+    /**
+     * Whether the shared copy holds the key now, as {@link #getShared} reads
+     * it: for links of hosted repositories, which another replica may have
+     * deleted a moment ago. A single-tier store just looks.
+     */
+    default boolean existsShared(String key) throws IOException {
+        return exists(key);
+    }
+
+    /**
+     * The keys directly under {@code prefix} in the shared copy as it stands
+     * now, as {@link #list} names them: for hosted tags and referrers, where a
+     * name another replica deleted must not be listed from an old local copy.
+     * Falls back to the local copy only when the shared one cannot be listed.
+     * A single-tier store just lists.
+     */
+    default List<String> listShared(String prefix) throws IOException {
+        return list(prefix);
+    }
+
     /** Whether writes reach a copy other replicas read ({@link #putShared} then differs from {@link #put}). */
     default boolean shared() {
         return false;

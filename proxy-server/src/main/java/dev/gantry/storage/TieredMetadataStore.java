@@ -97,6 +97,19 @@ public final class TieredMetadataStore implements MetadataStore {
     }
 
     @Override
+    public boolean existsShared(String key) throws IOException {
+        if (!health.available() || pending.containsKey(key)) {
+            return local.exists(key);
+        }
+        try {
+            return remote.exists(key);
+        } catch (IOException | RuntimeException e) {
+            health.failure("reading " + key, e);
+            return local.exists(key);
+        }
+    }
+
+    @Override
     public boolean shared() {
         return true;
     }
@@ -227,11 +240,38 @@ public final class TieredMetadataStore implements MetadataStore {
         return new ArrayList<>(names);
     }
 
+    /**
+     * The shared copy's names; a write of this replica still queued counts as
+     * done (it is newer). Local names the shared copy lacks are left out: the
+     * local copy keeps records another replica deleted.
+     */
+    @Override
+    public List<String> listShared(String prefix) throws IOException {
+        if (health.available()) {
+            try {
+                TreeSet<String> names = new TreeSet<>(remote.list(prefix));
+                names.addAll(pendingNames(prefix, false, false));
+                names.removeAll(pendingNames(prefix, false, true));
+                return new ArrayList<>(names);
+            } catch (IOException | RuntimeException e) {
+                health.failure("listing " + prefix, e);
+            }
+        }
+        TreeSet<String> names = new TreeSet<>(local.list(prefix));
+        names.removeAll(pendingNames(prefix, false, true));
+        return new ArrayList<>(names);
+    }
+
     /** Names under {@code prefix} deleted here whose shared copy may still list them. */
     private List<String> pendingDeletes(String prefix, boolean anyDepth) {
+        return pendingNames(prefix, anyDepth, true);
+    }
+
+    /** Names under {@code prefix} with a shared write queued: deletes or puts. */
+    private List<String> pendingNames(String prefix, boolean anyDepth, boolean deletes) {
         List<String> names = new ArrayList<>();
         pending.forEach((key, value) -> {
-            if (value.isEmpty() && key.startsWith(prefix)) {
+            if (value.isEmpty() == deletes && key.startsWith(prefix)) {
                 String name = key.substring(prefix.length());
                 if (anyDepth || name.indexOf('/') < 0) {
                     names.add(name);

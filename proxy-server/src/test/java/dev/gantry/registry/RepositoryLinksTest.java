@@ -132,6 +132,43 @@ class RepositoryLinksTest {
         assertThat(shared.exists(key(repo, DIGESTS.get(1)))).as("written to the shared copy too").isTrue();
     }
 
+    /** Two replicas: each its own local disk, one shared copy (a disk store here; S3 in PushReadAfterWriteIT). */
+    private TieredMetadataStore replica(String name, MetadataStore shared) throws IOException {
+        return new TieredMetadataStore(new DiskMetadataStore(tmp.resolve(name)), shared,
+                new RemoteHealth("S3", Clock.systemUTC(), Duration.ofSeconds(30)), Runnable::run);
+    }
+
+    @Test
+    void aHostedLinkUnlinkedThroughAnotherReplicaIsNoLongerLinkedHere() throws Exception {
+        MetadataStore shared = new DiskMetadataStore(tmp.resolve("shared"));
+        RepositoryLinks onA = new RepositoryLinks(replica("a", shared), Runnable::run, 1000);
+        RepositoryLinks onB = new RepositoryLinks(replica("b", shared), Runnable::run, 1000);
+        Repository repo = hosted();
+        onA.link(repo, DIGESTS).get();
+        assertThat(onB.isLinked(repo, DIGESTS.get(0)).get()).as("B has looked it up, and holds a local copy").isTrue();
+
+        onA.unlink(repo, DIGESTS.get(0)).get();
+
+        assertThat(onB.isLinked(repo, DIGESTS.get(0)).get()).isFalse();
+        assertThat(onB.isLinkedNow(repo, DIGESTS.get(0))).isFalse();
+        assertThat(onB.isLinked(repo, DIGESTS.get(1)).get()).as("the other link stays").isTrue();
+    }
+
+    @Test
+    void aHostedLinkThatAnotherReplicaUnlinkedIsWrittenAgainWhenPushedHere() throws Exception {
+        MetadataStore shared = new DiskMetadataStore(tmp.resolve("shared"));
+        RepositoryLinks onA = new RepositoryLinks(replica("a", shared), Runnable::run, 1000);
+        RepositoryLinks onB = new RepositoryLinks(replica("b", shared), Runnable::run, 1000);
+        Repository repo = hosted();
+        onB.link(repo, List.of(DIGESTS.get(0))).get();
+        onA.unlink(repo, DIGESTS.get(0)).get();
+
+        onB.link(repo, List.of(DIGESTS.get(0))).get();
+
+        assertThat(shared.exists(key(repo, DIGESTS.get(0)))).as("not skipped as already known").isTrue();
+        assertThat(onA.isLinked(repo, DIGESTS.get(0)).get()).isTrue();
+    }
+
     @Test
     void theHostedHoldersOfADigestAreKnownAfterLinkForgottenAfterUnlinkAndFoundAgainAfterARestart() throws Exception {
         MetadataStore meta = new DiskMetadataStore(tmp);

@@ -189,6 +189,35 @@ class TieredMetadataStoreTest extends MetadataStoreContract {
     }
 
     @Test
+    void aSharedExistenceCheckAndListingLeaveOutWhatAnotherReplicaDeletedAlthoughTheLocalCopyKeepsIt() throws Exception {
+        store.put("tags/gone", "x".getBytes(UTF_8));
+        store.put("tags/kept", "y".getBytes(UTF_8));
+        awaitRemoteWrites();
+
+        remote.delete("tags/gone");
+
+        assertThat(local.exists("tags/gone")).as("the local copy is old").isTrue();
+        assertThat(tiered.list("tags/")).as("the plain listing merges both copies").contains("gone");
+        assertThat(tiered.existsShared("tags/gone")).isFalse();
+        assertThat(tiered.existsShared("tags/kept")).isTrue();
+        assertThat(tiered.listShared("tags/")).containsExactly("kept");
+    }
+
+    @Test
+    void aSharedListingCountsWritesOfThisReplicaStillQueued() throws Exception {
+        Queue<Runnable> held = new ArrayDeque<>();
+        newTiered(held::add);
+        remote.put("tags/old", "o".getBytes(UTF_8));
+        remote.put("tags/kept", "k".getBytes(UTF_8));
+        tiered.put("tags/new", "n".getBytes(UTF_8));
+        tiered.delete("tags/old");
+
+        assertThat(tiered.listShared("tags/")).containsExactly("kept", "new");
+        assertThat(tiered.existsShared("tags/new")).isTrue();
+        assertThat(tiered.existsShared("tags/old")).isFalse();
+    }
+
+    @Test
     void aSharedReadPrefersAWriteOfThisReplicaStillQueued() throws Exception {
         Queue<Runnable> held = new ArrayDeque<>();
         newTiered(held::add);

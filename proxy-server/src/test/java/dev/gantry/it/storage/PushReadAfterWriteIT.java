@@ -137,6 +137,104 @@ class PushReadAfterWriteIT {
     }
 
     @Test
+    void aBlobDeletedByDigestOnOneReplicaIsUnknownOnTheOtherAtOnce() {
+        Http onA = new Http(a.url());
+        Http onB = new Http(b.url());
+        byte[] blob = bytes(150_000, 7);
+        Digest digest = push(onA, "local/blobgone", blob);
+        assertThat(onB.get("/v2/local/blobgone/blobs/" + digest, "Authorization", AUTH).body())
+                .as("the other replica has served it, so it holds a copy and knows the link").isEqualTo(blob);
+
+        assertThat(onA.send("DELETE", "/v2/local/blobgone/blobs/" + digest, "Authorization", AUTH).status()).isEqualTo(202);
+
+        Http.Response get = onB.get("/v2/local/blobgone/blobs/" + digest, "Authorization", AUTH);
+        assertThat(get.status()).as("GET on the other replica after the delete").isEqualTo(404);
+        assertThat(get.text()).contains("BLOB_UNKNOWN");
+        assertThat(onB.head("/v2/local/blobgone/blobs/" + digest, "Authorization", AUTH).status()).isEqualTo(404);
+    }
+
+    @Test
+    void aManifestDeletedByDigestOnOneReplicaIsUnknownOnTheOtherAtOnceByDigestAndByTag() {
+        Http onA = new Http(a.url());
+        Http onB = new Http(b.url());
+        byte[] config = "{\"os\":\"linux\",\"variant\":\"gone\"}".getBytes(StandardCharsets.UTF_8);
+        byte[] layer = bytes(2000, 8);
+        byte[] manifest = manifest(push(onA, "local/mgone", config), config.length, push(onA, "local/mgone", layer), layer.length);
+        Digest digest = Digest.sha256(manifest);
+        assertThat(onA.send("PUT", "/v2/local/mgone/manifests/v1", manifest, "Authorization", AUTH, "Content-Type", OCI_MANIFEST)
+                .status()).isEqualTo(201);
+        assertThat(onB.get("/v2/local/mgone/manifests/" + digest, "Authorization", AUTH, "Accept", OCI_MANIFEST).body())
+                .as("the other replica has served it by digest").isEqualTo(manifest);
+        assertThat(onB.get("/v2/local/mgone/manifests/v1", "Authorization", AUTH, "Accept", OCI_MANIFEST).status())
+                .as("and by tag").isEqualTo(200);
+
+        assertThat(onA.send("DELETE", "/v2/local/mgone/manifests/" + digest, "Authorization", AUTH).status()).isEqualTo(202);
+
+        Http.Response byDigest = onB.get("/v2/local/mgone/manifests/" + digest, "Authorization", AUTH, "Accept", OCI_MANIFEST);
+        assertThat(byDigest.status()).as(byDigest.text()).isEqualTo(404);
+        assertThat(byDigest.text()).contains("MANIFEST_UNKNOWN");
+        assertThat(onB.head("/v2/local/mgone/manifests/" + digest, "Authorization", AUTH, "Accept", OCI_MANIFEST).status())
+                .isEqualTo(404);
+        Http.Response byTag = onB.get("/v2/local/mgone/manifests/v1", "Authorization", AUTH, "Accept", OCI_MANIFEST);
+        assertThat(byTag.status()).as(byTag.text()).isEqualTo(404);
+        assertThat(byTag.text()).contains("MANIFEST_UNKNOWN");
+    }
+
+    @Test
+    void aTagDeletedOnOneReplicaIsNoLongerListedByTheOther() {
+        Http onA = new Http(a.url());
+        Http onB = new Http(b.url());
+        byte[] config = "{\"os\":\"linux\",\"variant\":\"listed\"}".getBytes(StandardCharsets.UTF_8);
+        byte[] layer = bytes(3000, 9);
+        byte[] manifest = manifest(push(onA, "local/listed", config), config.length, push(onA, "local/listed", layer), layer.length);
+        for (String tag : new String[] {"keep", "drop"}) {
+            assertThat(onA.send("PUT", "/v2/local/listed/manifests/" + tag, manifest, "Authorization", AUTH,
+                    "Content-Type", OCI_MANIFEST).status()).isEqualTo(201);
+            assertThat(onB.get("/v2/local/listed/manifests/" + tag, "Authorization", AUTH, "Accept", OCI_MANIFEST).status())
+                    .as("the other replica has read " + tag + ", so it holds a copy of its record").isEqualTo(200);
+        }
+        assertThat(onB.get("/v2/local/listed/tags/list", "Authorization", AUTH).text()).contains("\"drop\"", "\"keep\"");
+
+        assertThat(onA.send("DELETE", "/v2/local/listed/manifests/drop", "Authorization", AUTH).status()).isEqualTo(202);
+
+        Http.Response list = onB.get("/v2/local/listed/tags/list", "Authorization", AUTH);
+        assertThat(list.status()).isEqualTo(200);
+        assertThat(list.text()).contains("\"keep\"").doesNotContain("\"drop\"");
+    }
+
+    @Test
+    void aReferrerDeletedOnOneReplicaIsNoLongerListedByTheOther() {
+        Http onA = new Http(a.url());
+        Http onB = new Http(b.url());
+        byte[] config = "{\"os\":\"linux\",\"variant\":\"referred\"}".getBytes(StandardCharsets.UTF_8);
+        byte[] layer = bytes(1500, 10);
+        byte[] subject = manifest(push(onA, "local/referred", config), config.length, push(onA, "local/referred", layer), layer.length);
+        Digest subjectDigest = Digest.sha256(subject);
+        assertThat(onA.send("PUT", "/v2/local/referred/manifests/v1", subject, "Authorization", AUTH, "Content-Type", OCI_MANIFEST)
+                .status()).isEqualTo(201);
+        byte[] empty = "{}".getBytes(StandardCharsets.UTF_8);
+        Digest emptyDigest = push(onA, "local/referred", empty);
+        byte[] referrer = ("{\"schemaVersion\":2,\"mediaType\":\"" + OCI_MANIFEST + "\",\"artifactType\":\"application/x.test\","
+                + "\"config\":{\"mediaType\":\"application/vnd.oci.empty.v1+json\",\"digest\":\"" + emptyDigest + "\",\"size\":2},"
+                + "\"layers\":[],\"subject\":{\"mediaType\":\"" + OCI_MANIFEST + "\",\"digest\":\"" + subjectDigest
+                + "\",\"size\":" + subject.length + "}}").getBytes(StandardCharsets.UTF_8);
+        Digest referrerDigest = Digest.sha256(referrer);
+        Http.Response put = onA.send("PUT", "/v2/local/referred/manifests/" + referrerDigest, referrer, "Authorization", AUTH,
+                "Content-Type", OCI_MANIFEST);
+        assertThat(put.status()).as(put.text()).isEqualTo(201);
+        String referrers = "/v2/local/referred/referrers/" + subjectDigest;
+        assertThat(onB.get(referrers, "Authorization", AUTH).text()).as("the other replica has listed it, so it holds a copy")
+                .contains(referrerDigest.toString());
+
+        assertThat(onA.send("DELETE", "/v2/local/referred/manifests/" + referrerDigest, "Authorization", AUTH).status())
+                .isEqualTo(202);
+
+        Http.Response listed = onB.get(referrers, "Authorization", AUTH);
+        assertThat(listed.status()).isEqualTo(200);
+        assertThat(listed.text()).doesNotContain(referrerDigest.toString());
+    }
+
+    @Test
     void aPushWhoseBucketWriteFailsIsRefusedAndLeavesNothing() throws Exception {
         try (S3ProxyServer own = S3ProxyServer.start(tmp.resolve("s3-failing"))) {
             own.createBucket("gantry");
