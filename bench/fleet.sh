@@ -264,7 +264,7 @@ cpu_by_role() {
 
 # threads_cpu PID...: "thread-kind ticks" per kind of thread (the name without its number) of the processes.
 threads_cpu() {
-    local p
+    local p t
     for p in "$@"; do
         for t in /proc/"$p"/task/*/stat; do cat "$t" 2>/dev/null; done
     done | sed -E 's/^[0-9]+ \((.*)\) [A-Z] /\1\t/' | awk -F'\t' '{ split($2, f, " "); k = $1; gsub(/[-#]?[0-9]+$/, "", k); c[k] += f[11] + f[12] }

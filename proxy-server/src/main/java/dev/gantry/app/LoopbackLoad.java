@@ -17,7 +17,7 @@ import java.util.function.IntSupplier;
 /**
  * Requests to this process over loopback, as fast as it answers them:
  * keep-alive HTTP/1.1 on plain sockets, each answer read and thrown away,
- * the body bytes counted. Written by hand rather than with the JDK's
+ * the answers counted. Written by hand rather than with the JDK's
  * {@code HttpClient}: the load shares the cores of the server it warms, so
  * its own per-request work and its own compilation must stay small next to
  * the server's, and it only ever sends requests it built itself to this
@@ -37,7 +37,6 @@ final class LoopbackLoad {
     private final int port;
     private final List<byte[]> requests = new ArrayList<>();
     private final List<Boolean> heads = new ArrayList<>();
-    private final AtomicLong bodyBytes = new AtomicLong();
     private final AtomicLong answers = new AtomicLong();
 
     LoopbackLoad(String host, int port, List<Ask> asks) {
@@ -49,11 +48,6 @@ final class LoopbackLoad {
             requests.add(head.getBytes(StandardCharsets.ISO_8859_1));
             heads.add(a.method().equals("HEAD"));
         }
-    }
-
-    /** Body bytes answered so far. */
-    long bodyBytes() {
-        return bodyBytes.get();
     }
 
     /** Answers read so far. */
@@ -127,7 +121,11 @@ final class LoopbackLoad {
         for (String h = line(in); !h.isEmpty(); h = line(in)) {
             String lower = h.toLowerCase(Locale.ROOT);
             if (lower.startsWith("content-length:")) {
-                length = Long.parseLong(lower.substring(15).trim());
+                try {
+                    length = Long.parseLong(lower.substring(15).trim());
+                } catch (NumberFormatException e) {
+                    throw new IOException("a malformed Content-Length: " + h, e);
+                }
             } else if (lower.startsWith("connection:") && lower.contains("close")) {
                 close = true;
             }
@@ -144,7 +142,6 @@ final class LoopbackLoad {
                 throw new IOException("closed mid-body");
             }
             length -= n;
-            bodyBytes.addAndGet(n);
         }
         return !close;
     }
