@@ -19,12 +19,15 @@ import java.util.concurrent.atomic.AtomicLongArray;
  * time from ready to the first window after which two windows in a row reach
  * 90 % of it.
  *
- * <p>The probe's own JVM is warmed first (6 s) against an in-process server
- * serving a blob of the same size, so its JIT does not count as the server's.
+ * <p>The probe's own JVM is warmed first (6 s), so its JIT does not count as
+ * the server's: with {@code --warm-port}, against a server already serving
+ * the same path (a fleet's other replica: the probe's code is then compiled
+ * for exactly what it measures), else against an in-process server serving
+ * a blob of the same size.
  *
  * <pre>
  * java WarmupProbe.java --host 127.0.0.1 --port 5000 --path /v2/local/hot/blobs/sha256:... \
- *      [--auth "Basic ..."] [--threads 4] [--seconds 20] [--size BYTES]
+ *      [--auth "Basic ..."] [--threads 4] [--seconds 20] [--size BYTES] [--warm-port PORT]
  * </pre>
  */
 public class WarmupProbe {
@@ -40,7 +43,12 @@ public class WarmupProbe {
         int seconds = Integer.parseInt(arg(args, "--seconds", "20"));
         int size = Integer.parseInt(arg(args, "--size", "1048576"));
 
-        warmSelf(threads, size);
+        String warmPort = arg(args, "--warm-port", "");
+        if (warmPort.isEmpty()) {
+            warmSelf(threads, size);
+        } else {
+            warmAgainst(host, Integer.parseInt(warmPort), path, auth, threads);
+        }
         System.out.println("polling");
         System.out.flush();
         long readyAt = awaitReady(host, port);
@@ -153,6 +161,25 @@ public class WarmupProbe {
             Thread.sleep(5);
         }
         throw new IllegalStateException("not ready within 120 s");
+    }
+
+    /** Runs the load loop for 6 s against a server already serving {@code path} (not the one measured). */
+    static void warmAgainst(String host, int port, String path, String auth, int threads) throws InterruptedException {
+        long start = System.nanoTime();
+        long end = start + 6_000_000_000L;
+        AtomicLongArray sink = new AtomicLongArray((int) (7_000 / WINDOW_MS));
+        List<Thread> all = new ArrayList<>();
+        for (int i = 0; i < threads; i++) {
+            Thread t = new Thread(() -> load(host, port, path, auth, start, end, sink));
+            t.start();
+            all.add(t);
+        }
+        for (Thread t : all) {
+            t.join();
+        }
+        if (sink.get(0) + sink.get(sink.length() / 2) == 0) {
+            throw new IllegalStateException("the warm-up server on port " + port + " served nothing");
+        }
     }
 
     /**

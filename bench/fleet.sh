@@ -37,6 +37,7 @@
 #   RETRY_AFTER [6], KILL_AFTER [5], PROBE_SECONDS [10], HUB_BEARER [1], WARM_PULLS [3]
 #   (0-3: rounds of PULLS cold pulls of bench/warmup:2..4, bench/pull:1's shape, over the
 #   hub-like link, after one of bench/warmup:1, before a) and e), on every cache measured),
+#   WARM_UP (server.warmUp of every replica; unset: the default),
 #   BENCH_PORT_BASE [17460] (ports BASE..BASE+19), GANTRY_JAVA_OPTS, KEEP=1
 #   (keep the S3 bucket directory at the end), PHASES [abcde] (which of the
 #   phases run, e.g. PHASES=ae for the cold pulls and the kill only).
@@ -154,6 +155,8 @@ storage:
 fleet:
   id: $id
   advertise: 127.0.0.1:$port
+${WARM_UP:+server:
+  warmUp: $WARM_UP}
 YAML
 }
 
@@ -397,8 +400,9 @@ restart_phase() {
     stop "r$i"
     dir=$RUN_DIR/fleet/r$i
     rm -rf "$dir/data"                 # a new pod: empty disk, the same bucket
+    # The probe warms its own JIT on r1 (same blob, same path), so what it measures is the new replica's.
     java -Xmx256m "$HERE/WarmupProbe.java" --port "$p" --path "/v2/bench/pull/blobs/$HOT_DIGEST" \
-        --threads 4 --seconds "$PROBE_SECONDS" --size "$HOT_SIZE" > "$out" 2>&1 &
+        --threads 4 --seconds "$PROBE_SECONDS" --size "$HOT_SIZE" --warm-port "$(replica_port 1)" > "$out" 2>&1 &
     pid=$!
     local t=0
     until grep -q '^polling' "$out"; do
