@@ -77,7 +77,7 @@ final class WarmUp {
                         .toList();
         run(base, budget, hotBlobs);
         if (hot != null) {
-            hot.startCounting();
+            hot.clientsFromNow();
         }
     }
 

@@ -73,7 +73,7 @@ public final class HotSet {
     private final MetadataStore shared;
     private final Clock clock;
     private final Map<Digest, Counter> counters = new ConcurrentHashMap<>();
-    private volatile boolean counting;
+    private volatile boolean publishing;
 
     /** @param shared the bucket's metadata store (its shared tier only) */
     public HotSet(String id, MetadataStore shared, Clock clock) {
@@ -82,16 +82,20 @@ public final class HotSet {
         this.clock = Objects.requireNonNull(clock, "clock");
     }
 
-    /** Counts from now on: what the replica's own warm-up asked for before is not what clients want. */
-    public void startCounting() {
-        counting = true;
+    /**
+     * Forgets what was counted so far and publishes from now on: what the replica's own warm-up asked
+     * for is not what clients want. The warm-up's GETs are counted all the same (and then dropped here)
+     * so that the code the JIT compiled for them is the code clients run: a counting branch never taken
+     * while warming would be compiled as a trap, and the first client GET after ready would send the
+     * serving path back to the interpreter for seconds.
+     */
+    public void clientsFromNow() {
+        counters.clear();
+        publishing = true;
     }
 
     /** A client got {@code size} bytes of {@code digest} through {@code repository}. Never blocks. */
     public void served(String repository, Digest digest, long size) {
-        if (!counting) {
-            return;
-        }
         if (counters.size() >= TRACKED * 2 && !counters.containsKey(digest)) {
             return; // a burst of distinct blobs between two publishes: the list keeps its shape until then
         }
@@ -101,8 +105,14 @@ public final class HotSet {
         c.reads.increment();
     }
 
-    /** Ages the counts and writes this replica's list if anything was served since the last call. Blocks. */
+    /**
+     * Ages the counts and writes this replica's list if anything was served since the last call; nothing
+     * before {@link #clientsFromNow}. Blocks.
+     */
     public void publish() {
+        if (!publishing) {
+            return;
+        }
         boolean fresh = false;
         List<Map.Entry<Digest, Counter>> all = new ArrayList<>();
         for (Map.Entry<Digest, Counter> e : counters.entrySet()) {

@@ -32,7 +32,7 @@ class HotSetTest {
 
     private HotSet counting(String id) {
         HotSet h = new HotSet(id, bucket, clock);
-        h.startCounting();
+        h.clientsFromNow();
         return h;
     }
 
@@ -42,6 +42,10 @@ class HotSetTest {
         h.served("lib/x", digest("x"), 10);
         h.publish();
         assertThat(bucket.exists(StorageLayout.fleetHotKey("a"))).isFalse();
+        h.clientsFromNow();
+        h.served("lib/y", digest("y"), 10);
+        h.publish();
+        assertThat(h.fleetHot()).extracting(HotSet.Entry::digest).containsExactly(digest("y").toString());
     }
 
     @Test
