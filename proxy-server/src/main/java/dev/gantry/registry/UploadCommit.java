@@ -55,6 +55,17 @@ public final class UploadCommit {
         });
     }
 
+    /** As {@link #commit(Repository, SpoolWriter, Digest)}, completing {@code done} with the outcome. */
+    void commit(Repository repo, SpoolWriter writer, Digest digest, CompletableFuture<Digest> done) {
+        commit(repo, writer, digest).whenComplete((d, e) -> {
+            if (e != null) {
+                done.completeExceptionally(e);
+            } else {
+                done.complete(d);
+            }
+        });
+    }
+
     /** Writes {@code digest}, which the disk tier holds, to the shared tier; fails with {@code UNAVAILABLE} if it cannot. */
     CompletableFuture<Void> shared(Digest digest) {
         return tiers.share(digest).exceptionallyCompose(e -> CompletableFuture.failedFuture(new RegistryException(
