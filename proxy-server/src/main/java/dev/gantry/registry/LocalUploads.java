@@ -64,15 +64,11 @@ public final class LocalUploads implements UploadSessions {
 
     @Override
     public CompletableFuture<UploadState> start(Repository repo) {
-        return CompletableFuture.supplyAsync(() -> {
-            try {
-                String id = UUID.randomUUID().toString();
-                sessions.put(id, new Session(id, repo, disk.newUpload()));
-                return new UploadState(id, 0);
-            } catch (IOException e) {
-                throw new UncheckedIOException(e);
-            }
-        }, blocking);
+        return BlockingIo.supply(blocking, () -> {
+            String id = UUID.randomUUID().toString();
+            sessions.put(id, new Session(id, repo, disk.newUpload()));
+            return new UploadState(id, 0);
+        });
     }
 
     @Override
