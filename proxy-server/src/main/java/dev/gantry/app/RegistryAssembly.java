@@ -142,7 +142,7 @@ final class RegistryAssembly {
         HostedManifests hostedManifests = new HostedManifests(manifestStore, tagStore, links, referrerStore, storage.meta(),
                 new PushedReferences(hostedBlobs, manifestStore, links), blocking, clock, events);
         HostedCatalog catalog = new HostedCatalog(storage.meta(), blocking);
-        UploadCommit uploadCommit = new UploadCommit(links, tiers);
+        UploadCommit uploadCommit = new UploadCommit(links, bucketWrites);
         // With a shared tier, sessions live in the bucket: each request of a push may reach another replica.
         UploadSessions sessions = storage.s3() == null
                 ? new LocalUploads(storage.disk(), uploadCommit, blocking, clock, cache.uploadExpiry())
@@ -187,10 +187,10 @@ final class RegistryAssembly {
         CacheAdmin pinned = admin;
         // Pushed content may exist only on this disk: never evict it before a shared tier has it.
         // Pinned images stay whatever the disk's size (an operator asked for them).
-        storage.disk().pin(d -> (links.heldByHostedRepository(d) && tiers.notYetShared(d)) || pinned.pinned(d));
+        storage.disk().pin(d -> (links.heldByHostedRepository(d) && bucketWrites.notYetShared(d)) || pinned.pinned(d));
         // Listings wait for this load, never list part of the cache; requests for images need none of it.
         blocking.execute(() -> index.load(storage.meta(), stored, tagStore));
-        RegistryStatus status = new RegistryStatus(upstreams, storage, tiers, fills, prefetch, metrics);
+        RegistryStatus status = new RegistryStatus(upstreams, storage, bucketWrites, fills, prefetch, metrics);
         status.registerGauges();
         Registry registry = new Registry(new Registry.Parts(resolver,
                 new RoutedManifests(manifests, hostedManifests, admin, clock),
@@ -199,7 +199,7 @@ final class RegistryAssembly {
                 new RoutedTags(new PullThroughTags(upstream, tagStore), hostedManifests, catalog),
                 uploads, referrers, catalog, admin,
                 new LocalArtifacts(blobs, hostedBlobs, tiers, fills, manifestStore, links, blocking),
-                fills, tiers, prefetch));
+                fills, bucketWrites, prefetch));
         return new Built(registry, events, layerTypes, status);
     }
 }

@@ -6,7 +6,6 @@ import dev.gantry.storage.LocalTier;
 import dev.gantry.storage.SpoolWriter;
 import dev.gantry.upstream.UpstreamException;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.channels.FileChannel;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.StandardOpenOption;
@@ -121,13 +120,7 @@ final class BlobFill {
             deadline.answered();
             origin = sourced.origin();
             long length = r.contentLength();
-            CompletableFuture.runAsync(() -> {
-                try {
-                    writer = disk.newWriter(digest, length);
-                } catch (IOException e) {
-                    throw new UncheckedIOException(e);
-                }
-            }, blocking).whenComplete((v, e) -> {
+            BlockingIo.run(blocking, () -> writer = disk.newWriter(digest, length)).whenComplete((v, e) -> {
                 if (e != null || finished.get()) {
                     r.discard();
                     if (e != null) {

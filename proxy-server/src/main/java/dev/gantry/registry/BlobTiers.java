@@ -28,7 +28,7 @@ import java.util.function.Supplier;
  * admission decides), an S3 hit is brought to disk through a verifying fill,
  * and a blob fetched from upstream is written to every tier once verified.
  * S3 trouble never fails a request: reads fall through to upstream, writes
- * are retried later ({@link #retryPending()}).
+ * are retried later ({@link BucketWrites}).
  */
 public final class BlobTiers {
 
@@ -162,21 +162,11 @@ public final class BlobTiers {
         }
     }
 
-    /** A pushed blob made durable in the shared tier before the push is acknowledged ({@link BucketWrites#writeThrough}). */
-    CompletableFuture<Void> share(Digest d) {
-        return writes.writeThrough(d);
-    }
-
     /** A fill from S3 failed verification: S3 holds a bad copy. */
     void sharedCopyFailed(Digest d, Throwable cause) {
         if (health != null) {
             health.failure("verifying the S3 copy of " + d, cause);
         }
-    }
-
-    /** Whether a blob is on its way to the shared tier but not there yet (it must then stay on disk). */
-    public boolean notYetShared(Digest d) {
-        return writes.notYetShared(d);
     }
 
     /** Records a read for retention. */
@@ -187,15 +177,6 @@ public final class BlobTiers {
                 return null;
             });
         }
-    }
-
-    /** Retries uploads to the shared tier that failed, for blobs the disk tier still holds. */
-    void retryPending() {
-        writes.retryPending();
-    }
-
-    int pendingUploads() {
-        return writes.pending();
     }
 
     /** The disk tier's file of {@code d} when the disk holds it now, else null. Never blocks. */

@@ -92,7 +92,7 @@ public final class BucketWrites {
     }
 
     /** Whether a blob is on its way to the shared tier but not there yet (it must then stay on disk). */
-    boolean notYetShared(Digest d) {
+    public boolean notYetShared(Digest d) {
         return s3 == null || pending.containsKey(d);
     }
 

@@ -9,7 +9,6 @@ import dev.gantry.oci.RegistryException;
 import dev.gantry.storage.MetadataStore;
 import dev.gantry.storage.StorageLayout;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
@@ -78,7 +77,7 @@ public final class CacheAdmin {
 
     /** Cached repositories the predicate lets through, sorted by full name, after {@code last}, at most {@code n}. */
     public CompletableFuture<Page> repositories(Integer n, String last, Predicate<Repository> visible) {
-        return async(() -> {
+        return BlockingIo.supply(blocking, () -> {
             // From the index: one page costs its own repositories, not a walk of the store.
             List<Map<String, Object>> out = new ArrayList<>();
             String lastListed = null;
@@ -101,7 +100,7 @@ public final class CacheAdmin {
 
     /** One cached repository in detail; {@code NAME_UNKNOWN} when the cache holds no tag of it. */
     public CompletableFuture<Map<String, Object>> repository(Repository repo) {
-        return async(() -> {
+        return BlockingIo.supply(blocking, () -> {
             CacheIndex.Repo held = index.entry(repo);
             Map<String, Object> described = held == null ? null : listing.describe(held, true);
             if (described == null) {
@@ -113,12 +112,12 @@ public final class CacheAdmin {
 
     /** Evicts one image (a tag, or a manifest by digest with the tags pointing at it). */
     public CompletableFuture<Map<String, Object>> evictImage(Repository repo, Reference reference) {
-        return async(() -> eviction.image(repo, reference)).thenApply(this::afterEviction);
+        return BlockingIo.supply(blocking, () -> eviction.image(repo, reference)).thenApply(this::afterEviction);
     }
 
     /** Evicts every image of a repository. */
     public CompletableFuture<Map<String, Object>> evictRepository(Repository repo) {
-        return async(() -> eviction.repository(repo)).thenApply(this::afterEviction);
+        return BlockingIo.supply(blocking, () -> eviction.repository(repo)).thenApply(this::afterEviction);
     }
 
     private Map<String, Object> afterEviction(Map<String, Object> result) {
@@ -133,7 +132,7 @@ public final class CacheAdmin {
 
     /** Pins {@code repo:tag} (a pin of the admin API, kept in the metadata store). */
     public CompletableFuture<PinResult> pin(Repository repo, String tag, String user) {
-        return async(() -> {
+        return BlockingIo.supply(blocking, () -> {
             var added = pins.add(repo, tag, user);
             // What the tag holds now is spared by eviction at once; the warm that follows adds what it fetches.
             refreshPinned();
@@ -143,7 +142,7 @@ public final class CacheAdmin {
 
     /** Removes a pin the admin API made; {@code 404} when there is none, {@code 409} for a configured one. */
     public CompletableFuture<Map<String, Object>> unpin(Repository repo, String tag) {
-        return async(() -> {
+        return BlockingIo.supply(blocking, () -> {
             Map<String, Object> removed = pinJson(pins.remove(repo, tag));
             refreshPinned();
             return removed;
@@ -253,19 +252,5 @@ public final class CacheAdmin {
 
     static String text(Instant i) {
         return i == null ? null : i.toString();
-    }
-
-    private interface Work<T> {
-        T run() throws IOException;
-    }
-
-    private <T> CompletableFuture<T> async(Work<T> work) {
-        return CompletableFuture.supplyAsync(() -> {
-            try {
-                return work.run();
-            } catch (IOException e) {
-                throw new UncheckedIOException(e);
-            }
-        }, blocking);
     }
 }

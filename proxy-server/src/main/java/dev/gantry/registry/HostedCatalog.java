@@ -2,8 +2,6 @@ package dev.gantry.registry;
 
 import dev.gantry.storage.MetadataStore;
 import dev.gantry.storage.StorageLayout;
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
@@ -24,34 +22,24 @@ public final class HostedCatalog implements CatalogService {
 
     @Override
     public CompletableFuture<CatalogPage> list(Integer n, String last, Predicate<String> visible) {
-        return CompletableFuture.supplyAsync(() -> {
-            try {
-                List<String> names = meta.listRecursive("catalog/").stream()
-                        .filter(k -> k.endsWith(MARKER))
-                        .map(k -> k.substring(0, k.length() - MARKER.length()))
-                        .sorted()
-                        .filter(name -> last == null || name.compareTo(last) > 0)
-                        .filter(visible)
-                        .toList();
-                if (n != null && names.size() > n) {
-                    List<String> page = names.subList(0, n);
-                    return new CatalogPage(page, page.isEmpty() ? null : page.get(page.size() - 1));
-                }
-                return new CatalogPage(names, null);
-            } catch (IOException e) {
-                throw new UncheckedIOException(e);
+        return BlockingIo.supply(blocking, () -> {
+            List<String> names = meta.listRecursive("catalog/").stream()
+                    .filter(k -> k.endsWith(MARKER))
+                    .map(k -> k.substring(0, k.length() - MARKER.length()))
+                    .sorted()
+                    .filter(name -> last == null || name.compareTo(last) > 0)
+                    .filter(visible)
+                    .toList();
+            if (n != null && names.size() > n) {
+                List<String> page = names.subList(0, n);
+                return new CatalogPage(page, page.isEmpty() ? null : page.get(page.size() - 1));
             }
-        }, blocking);
+            return new CatalogPage(names, null);
+        });
     }
 
     /** Whether a hosted repository exists (it has received a manifest). */
     CompletableFuture<Boolean> exists(Repository repo) {
-        return CompletableFuture.supplyAsync(() -> {
-            try {
-                return meta.exists(StorageLayout.catalogKey(repo.name()));
-            } catch (IOException e) {
-                throw new UncheckedIOException(e);
-            }
-        }, blocking);
+        return BlockingIo.supply(blocking, () -> meta.exists(StorageLayout.catalogKey(repo.name())));
     }
 }

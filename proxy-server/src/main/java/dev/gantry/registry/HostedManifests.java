@@ -10,8 +10,6 @@ import dev.gantry.oci.RegistryException;
 import dev.gantry.registry.ManifestStore.StoredManifest;
 import dev.gantry.storage.MetadataStore;
 import dev.gantry.storage.StorageLayout;
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -134,16 +132,12 @@ public final class HostedManifests {
     }
 
     private CompletableFuture<Void> markRepository(Repository repo) {
-        return CompletableFuture.runAsync(() -> {
-            try {
-                String key = StorageLayout.catalogKey(repo.name());
-                if (!meta.exists(key)) {
-                    meta.putShared(key, new byte[0]);
-                }
-            } catch (IOException e) {
-                throw new UncheckedIOException(e);
+        return BlockingIo.run(blocking, () -> {
+            String key = StorageLayout.catalogKey(repo.name());
+            if (!meta.exists(key)) {
+                meta.putShared(key, new byte[0]);
             }
-        }, blocking);
+        });
     }
 
     CompletableFuture<Void> delete(Repository repo, Reference reference) {

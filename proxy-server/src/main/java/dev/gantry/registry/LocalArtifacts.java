@@ -1,8 +1,6 @@
 package dev.gantry.registry;
 
 import dev.gantry.oci.Digest;
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -54,15 +52,11 @@ public final class LocalArtifacts implements ArtifactPort {
     @Override
     public CompletableFuture<Void> storeArtifact(Repository repo, Digest manifestDigest, String mediaType, byte[] manifest,
                                                  Map<Digest, byte[]> blobs) {
-        return CompletableFuture.runAsync(() -> {
-            try {
-                for (var e : blobs.entrySet()) {
-                    tiers.storeLocal(e.getKey(), e.getValue());
-                }
-            } catch (IOException e) {
-                throw new UncheckedIOException(e);
+        return BlockingIo.run(blocking, () -> {
+            for (var e : blobs.entrySet()) {
+                tiers.storeLocal(e.getKey(), e.getValue());
             }
-        }, blocking).thenCompose(v -> manifests.put(new ManifestStore.StoredManifest(manifestDigest, mediaType, manifest)))
+        }).thenCompose(v -> manifests.put(new ManifestStore.StoredManifest(manifestDigest, mediaType, manifest)))
                 .thenCompose(v -> {
                     List<Digest> all = new ArrayList<>(blobs.keySet());
                     all.add(manifestDigest);

@@ -2,26 +2,20 @@ package dev.gantry.registry;
 
 import dev.gantry.content.BodyConsumer;
 import dev.gantry.oci.Digest;
-import dev.gantry.oci.ErrorCode;
-import dev.gantry.oci.RegistryException;
 import dev.gantry.registry.UploadService.ChunkRange;
 import dev.gantry.registry.UploadService.UploadState;
 import dev.gantry.storage.LocalTier;
 import dev.gantry.storage.SpoolWriter;
-import io.netty.buffer.ByteBuf;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.ByteBuffer;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
 import java.util.function.Consumer;
-import java.util.regex.Pattern;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -37,7 +31,6 @@ import org.slf4j.LoggerFactory;
 public final class LocalUploads implements UploadSessions {
 
     private static final Logger log = LoggerFactory.getLogger(LocalUploads.class);
-    private static final Pattern ID = Pattern.compile("[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}");
 
     private final LocalTier disk;
     private final UploadCommit commit;
@@ -71,15 +64,11 @@ public final class LocalUploads implements UploadSessions {
 
     @Override
     public CompletableFuture<UploadState> start(Repository repo) {
-        return CompletableFuture.supplyAsync(() -> {
-            try {
-                String id = UUID.randomUUID().toString();
-                sessions.put(id, new Session(id, repo, disk.newUpload()));
-                return new UploadState(id, 0);
-            } catch (IOException e) {
-                throw new UncheckedIOException(e);
-            }
-        }, blocking);
+        return BlockingIo.supply(blocking, () -> {
+            String id = UUID.randomUUID().toString();
+            sessions.put(id, new Session(id, repo, disk.newUpload()));
+            return new UploadState(id, 0);
+        });
     }
 
     @Override
@@ -106,13 +95,7 @@ public final class LocalUploads implements UploadSessions {
         Session s = claim(repo, id, range);
         return new Appender(s, range, () -> blocking.execute(() -> {
             sessions.remove(id);
-            commit.commit(repo, s.writer, digest).whenComplete((d, e) -> {
-                if (e != null) {
-                    done.completeExceptionally(e);
-                } else {
-                    done.complete(d);
-                }
-            });
+            commit.commit(repo, s.writer, digest, done);
         }), e -> {
             release(s);
             done.completeExceptionally(e);
@@ -136,12 +119,10 @@ public final class LocalUploads implements UploadSessions {
         synchronized (s) {
             long held = s.writer.written();
             if (s.busy) {
-                throw new RegistryException(ErrorCode.RANGE_INVALID, 416, "another request is writing to upload " + id,
-                        Map.of("Range", range(held)), null);
+                throw UploadRefusals.busy(id, held);
             }
             if (chunk != null && chunk.start() != held) {
-                throw new RegistryException(ErrorCode.RANGE_INVALID, 416, "chunk starts at " + chunk.start() + " but upload " + id
-                        + " holds " + held + " bytes; continue at " + held, Map.of("Range", range(held)), null);
+                throw UploadRefusals.outOfOrder(id, chunk.start(), held);
             }
             s.busy = true;
         }
@@ -169,11 +150,6 @@ public final class LocalUploads implements UploadSessions {
         return sessions.size();
     }
 
-    /** {@code 0-<end>}: what the session holds, as the spec writes ranges ({@code 0-0} when empty). */
-    static String range(long written) {
-        return "0-" + Math.max(0, written - 1);
-    }
-
     private void release(Session s) {
         synchronized (s) {
             s.busy = false;
@@ -182,69 +158,34 @@ public final class LocalUploads implements UploadSessions {
     }
 
     private Session session(Repository repo, String id) {
-        Session s = id != null && ID.matcher(id).matches() ? sessions.get(id) : null;
+        Session s = UploadRefusals.wellFormed(id) ? sessions.get(id) : null;
         if (s == null || !s.repo.toString().equals(repo.toString())) {
-            throw unknown(id);
+            throw UploadRefusals.unknown(id);
         }
         return s;
     }
 
-    /** Whether {@code id} has the form of a session id (a random UUID). */
-    static boolean wellFormed(String id) {
-        return id != null && ID.matcher(id).matches();
-    }
-
-    static RegistryException unknown(String id) {
-        return new RegistryException(ErrorCode.BLOB_UPLOAD_UNKNOWN, "upload " + printable(id) + " is unknown or expired");
-    }
-
-    private static String printable(String id) {
-        return id == null ? "(none)" : id.length() > 40 ? id.substring(0, 40) + "…" : id.replaceAll("[^A-Za-z0-9-]", "?");
-    }
-
     /**
-     * Writes a request body into a session on a blocking thread, asking for
-     * more only after each write. With a declared range, a body that turns out
-     * longer or shorter than declared is cut back off the session and refused.
+     * Writes a request body into a session; a body that turns out longer or
+     * shorter than its declared range is cut back off the session and refused.
      */
-    private final class Appender implements BodyConsumer {
+    private final class Appender extends ChunkBody {
         private final Session session;
-        private final ChunkRange range;
         private final long startedAt;
         private final Runnable onEnd;
         private final Consumer<Throwable> onError;
-        private long received;
 
         Appender(Session session, ChunkRange range, Runnable onEnd, Consumer<Throwable> onError) {
+            super(range, session.writer, blocking);
             this.session = session;
-            this.range = range;
             this.startedAt = session.writer.written();
             this.onEnd = onEnd;
             this.onError = onError;
         }
 
         @Override
-        public CompletionStage<?> onData(ByteBuf chunk) {
-            return CompletableFuture.runAsync(() -> {
-                try {
-                    received += chunk.readableBytes();
-                    if (range != null && received > range.length()) {
-                        throw undo();
-                    }
-                    for (ByteBuffer b : chunk.nioBuffers()) {
-                        session.writer.write(b);
-                    }
-                } catch (IOException e) {
-                    throw new UncheckedIOException(e);
-                } finally {
-                    chunk.release();
-                }
-            }, blocking);
-        }
-
-        @Override
         public void onEnd() {
-            if (range == null || received == range.length()) {
+            if (asDeclared()) {
                 onEnd.run();
                 return;
             }
@@ -256,6 +197,11 @@ public final class LocalUploads implements UploadSessions {
             onError.accept(cause);
         }
 
+        @Override
+        RuntimeException tooLong() {
+            return undo();
+        }
+
         /** Takes this request's bytes back off the session; the refusal to answer with. Blocks. */
         private RuntimeException undo() {
             try {
@@ -263,9 +209,7 @@ public final class LocalUploads implements UploadSessions {
             } catch (IOException e) {
                 return new UncheckedIOException(e);
             }
-            return new RegistryException(ErrorCode.SIZE_INVALID, "Content-Range " + range.start() + "-"
-                    + (range.start() + range.length() - 1) + " declares " + range.length() + " bytes but the body "
-                    + (received > range.length() ? "is longer" : "has " + received) + "; nothing was appended");
+            return sizeInvalid();
         }
     }
 }

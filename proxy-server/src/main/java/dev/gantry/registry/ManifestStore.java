@@ -69,15 +69,11 @@ public final class ManifestStore {
         if (hot != null) {
             return CompletableFuture.completedFuture(Optional.of(hot));
         }
-        return CompletableFuture.supplyAsync(() -> {
-            try {
-                Optional<StoredManifest> m = meta.get(StorageLayout.manifestKey(digest)).flatMap(b -> decode(digest, b));
-                m.ifPresent(found -> memory.put(digest, found));
-                return m;
-            } catch (IOException e) {
-                throw new UncheckedIOException(e);
-            }
-        }, blocking);
+        return BlockingIo.supply(blocking, () -> {
+            Optional<StoredManifest> m = meta.get(StorageLayout.manifestKey(digest)).flatMap(b -> decode(digest, b));
+            m.ifPresent(found -> memory.put(digest, found));
+            return m;
+        });
     }
 
     /** The stored manifest, read on the calling thread (which may block): for the admin API's walks. */
@@ -109,15 +105,11 @@ public final class ManifestStore {
      * served from here only once written; a failed write fails the push.
      */
     CompletableFuture<Void> push(StoredManifest m) {
-        return CompletableFuture.runAsync(() -> {
-            try {
-                meta.putShared(StorageLayout.manifestKey(m.digest()), encode(m));
-            } catch (IOException e) {
-                throw new UncheckedIOException(e);
-            }
+        return BlockingIo.run(blocking, () -> {
+            meta.putShared(StorageLayout.manifestKey(m.digest()), encode(m));
             memory.put(m.digest(), m);
             changes.stored(m.digest());
-        }, blocking);
+        });
     }
 
     /**

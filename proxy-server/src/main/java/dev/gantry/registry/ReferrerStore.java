@@ -8,7 +8,6 @@ import dev.gantry.oci.RegistryException;
 import dev.gantry.storage.MetadataStore;
 import dev.gantry.storage.StorageLayout;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -45,49 +44,35 @@ public final class ReferrerStore {
 
     /** Records a pushed referrer; written to the shared copy, where there is one, before the future completes. */
     CompletableFuture<Void> add(Repository repo, Digest subject, Descriptor referrer) {
-        return CompletableFuture.runAsync(() -> {
-            try {
-                meta.putShared(StorageLayout.referrerKey(repo.namespace(), repo.name(), subject, referrer.parsedDigest()),
-                        JSON.writeValueAsBytes(referrer));
-            } catch (IOException e) {
-                throw new UncheckedIOException(e);
-            }
-        }, blocking);
+        return BlockingIo.run(blocking, () -> {
+            meta.putShared(StorageLayout.referrerKey(repo.namespace(), repo.name(), subject, referrer.parsedDigest()),
+                    JSON.writeValueAsBytes(referrer));
+        });
     }
 
     /** Forgets a deleted referrer, in the shared copy before the future completes. */
     CompletableFuture<Void> remove(Repository repo, Digest subject, Digest referrer) {
-        return CompletableFuture.runAsync(() -> {
-            try {
-                meta.deleteShared(StorageLayout.referrerKey(repo.namespace(), repo.name(), subject, referrer));
-            } catch (IOException e) {
-                throw new UncheckedIOException(e);
-            }
-        }, blocking);
+        return BlockingIo.run(blocking, () -> meta.deleteShared(StorageLayout.referrerKey(repo.namespace(), repo.name(), subject, referrer)));
     }
 
     CompletableFuture<List<Descriptor>> list(Repository repo, Digest subject) {
-        return CompletableFuture.supplyAsync(() -> {
-            try {
-                String prefix = StorageLayout.referrersPrefix(repo.namespace(), repo.name(), subject);
-                List<Descriptor> out = new ArrayList<>();
-                // As the shared copy lists them: a referrer deleted through another replica is gone.
-                for (String name : meta.listShared(prefix)) {
-                    var bytes = meta.get(prefix + name);
-                    if (bytes.isPresent()) {
-                        try {
-                            Descriptor d = JSON.readValue(bytes.get(), Descriptor.class);
-                            d.parsedDigest();
-                            out.add(d);
-                        } catch (IOException | RegistryException e) {
-                            // A damaged record is skipped, not served.
-                        }
+        return BlockingIo.supply(blocking, () -> {
+            String prefix = StorageLayout.referrersPrefix(repo.namespace(), repo.name(), subject);
+            List<Descriptor> out = new ArrayList<>();
+            // As the shared copy lists them: a referrer deleted through another replica is gone.
+            for (String name : meta.listShared(prefix)) {
+                var bytes = meta.get(prefix + name);
+                if (bytes.isPresent()) {
+                    try {
+                        Descriptor d = JSON.readValue(bytes.get(), Descriptor.class);
+                        d.parsedDigest();
+                        out.add(d);
+                    } catch (IOException | RegistryException e) {
+                        // A damaged record is skipped, not served.
                     }
                 }
-                return out;
-            } catch (IOException e) {
-                throw new UncheckedIOException(e);
             }
-        }, blocking);
+            return out;
+        });
     }
 }

@@ -32,7 +32,7 @@ public final class Registry {
     /** The registry's parts, built by the application. */
     public record Parts(RepositoryResolver resolver, RoutedManifests manifests, BlobService blobs, TagService tags,
                         Uploads uploads, Referrers referrers, CatalogService catalog, CacheAdmin admin,
-                        ArtifactPort artifacts, FillCoordinator fills, BlobTiers tiers, ManifestPrefetch prefetch) {
+                        ArtifactPort artifacts, FillCoordinator fills, BucketWrites writes, ManifestPrefetch prefetch) {
     }
 
     private final Parts parts;
@@ -116,11 +116,11 @@ public final class Registry {
 
     /** Retries writes to the shared tier that failed. Blocks; call periodically. */
     public void retryPending() {
-        parts.tiers().retryPending();
+        parts.writes().retryPending();
     }
 
     /** Uploads to the shared tier waiting for a retry. */
     public int pendingUploads() {
-        return parts.tiers().pendingUploads();
+        return parts.writes().pending();
     }
 }

@@ -17,16 +17,16 @@ public final class RegistryStatus {
 
     private final List<Upstream> upstreams;
     private final Registry.Storage storage;
-    private final BlobTiers tiers;
+    private final BucketWrites writes;
     private final FillCoordinator fills;
     private final ManifestPrefetch prefetch;
     private final GantryMetrics metrics;
 
-    public RegistryStatus(List<Upstream> upstreams, Registry.Storage storage, BlobTiers tiers, FillCoordinator fills,
+    public RegistryStatus(List<Upstream> upstreams, Registry.Storage storage, BucketWrites writes, FillCoordinator fills,
                           ManifestPrefetch prefetch, GantryMetrics metrics) {
         this.upstreams = List.copyOf(upstreams);
         this.storage = storage;
-        this.tiers = tiers;
+        this.writes = writes;
         this.fills = fills;
         this.prefetch = prefetch;
         this.metrics = metrics;
@@ -58,7 +58,7 @@ public final class RegistryStatus {
                 });
         if (storage.health() != null) {
             metrics.gauge("gantry_s3_errors", "S3 tier failures since start-up", () -> storage.health().failures());
-            metrics.gauge("gantry_s3_pending_uploads", "Uploads to S3 waiting for a retry", () -> tiers.pendingUploads());
+            metrics.gauge("gantry_s3_pending_uploads", "Uploads to S3 waiting for a retry", () -> writes.pending());
         }
     }
 
@@ -98,7 +98,7 @@ public final class RegistryStatus {
             Map<String, Object> s3 = tier(storage.s3().usedBytes(), -1, "s3");
             s3.put("healthy", storage.health().available());
             s3.put("failures", storage.health().failures());
-            s3.put("pendingUploads", tiers.pendingUploads());
+            s3.put("pendingUploads", writes.pending());
             tierStatus.put("s3", s3);
         }
         out.put("tiers", tierStatus);

@@ -66,28 +66,18 @@ public final class RepositoryLinks {
     CompletableFuture<Boolean> isLinked(Repository repo, Digest digest) {
         Link link = new Link(repo, digest);
         if (readShared(repo)) {
-            return CompletableFuture.supplyAsync(() -> {
-                try {
-                    return meta.existsShared(link.key());
-                } catch (IOException e) {
-                    throw new UncheckedIOException(e);
-                }
-            }, blocking);
+            return BlockingIo.supply(blocking, () -> meta.existsShared(link.key()));
         }
         if (Boolean.TRUE.equals(known.getIfPresent(link))) {
             return CompletableFuture.completedFuture(true);
         }
-        return CompletableFuture.supplyAsync(() -> {
-            try {
-                boolean linked = meta.exists(link.key());
-                if (linked) {
-                    known.put(link, true);
-                }
-                return linked;
-            } catch (IOException e) {
-                throw new UncheckedIOException(e);
+        return BlockingIo.supply(blocking, () -> {
+            boolean linked = meta.exists(link.key());
+            if (linked) {
+                known.put(link, true);
             }
-        }, blocking);
+            return linked;
+        });
     }
 
     CompletableFuture<Void> unlink(Repository repo, Digest digest) {
@@ -99,17 +89,13 @@ public final class RepositoryLinks {
                 return holders.isEmpty() ? null : holders;
             });
         }
-        return CompletableFuture.runAsync(() -> {
-            try {
-                if (repo.isHosted()) {
-                    meta.deleteShared(link.key());
-                } else {
-                    meta.delete(link.key());
-                }
-            } catch (IOException e) {
-                throw new UncheckedIOException(e);
+        return BlockingIo.run(blocking, () -> {
+            if (repo.isHosted()) {
+                meta.deleteShared(link.key());
+            } else {
+                meta.delete(link.key());
             }
-        }, blocking);
+        });
     }
 
     /** Whether the repository may serve the digest, read on the calling thread (which may block). */

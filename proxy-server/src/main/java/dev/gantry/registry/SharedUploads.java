@@ -2,8 +2,6 @@ package dev.gantry.registry;
 
 import dev.gantry.content.BodyConsumer;
 import dev.gantry.oci.Digest;
-import dev.gantry.oci.ErrorCode;
-import dev.gantry.oci.RegistryException;
 import dev.gantry.registry.UploadService.ChunkRange;
 import dev.gantry.registry.UploadService.UploadState;
 import dev.gantry.storage.BlobWriter;
@@ -11,7 +9,6 @@ import dev.gantry.storage.LocalTier;
 import dev.gantry.storage.S3UploadSessions;
 import dev.gantry.storage.S3UploadSessions.Session;
 import dev.gantry.storage.SpoolWriter;
-import io.netty.buffer.ByteBuf;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
@@ -20,11 +17,9 @@ import java.nio.file.StandardOpenOption;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
 import org.slf4j.Logger;
@@ -116,13 +111,7 @@ public final class SharedUploads implements UploadSessions {
             } finally {
                 busy.remove(id);
             }
-            commit.commit(repo, blob, digest).whenComplete((d, e) -> {
-                if (e != null) {
-                    done.completeExceptionally(e);
-                } else {
-                    done.complete(d);
-                }
-            });
+            commit.commit(repo, blob, digest, done);
         });
     }
 
@@ -149,25 +138,30 @@ public final class SharedUploads implements UploadSessions {
     }
 
     private Session find(Repository repo, String id) {
-        if (!LocalUploads.wellFormed(id)) {
-            throw LocalUploads.unknown(id);
+        if (!UploadRefusals.wellFormed(id)) {
+            throw UploadRefusals.unknown(id);
         }
-        return store.find(id).filter(s -> s.repository().equals(repo.toString())).orElseThrow(() -> LocalUploads.unknown(id));
+        return store.find(id).filter(s -> s.repository().equals(repo.toString())).orElseThrow(() -> UploadRefusals.unknown(id));
     }
 
     /** The session, marked busy on this replica, if this request's chunk may go on it; else 404 or 416. Blocks. */
     private Session claim(Repository repo, String id, ChunkRange chunk) {
         Session s = find(repo, id);
-        String held = LocalUploads.range(s.offset());
         if (chunk != null && chunk.start() != s.offset()) {
-            throw new RegistryException(ErrorCode.RANGE_INVALID, 416, "chunk starts at " + chunk.start() + " but upload " + id
-                    + " holds " + s.offset() + " bytes; continue at " + s.offset(), Map.of("Range", held), null);
+            throw UploadRefusals.outOfOrder(id, chunk.start(), s.offset());
         }
         if (!busy.add(id)) {
-            throw new RegistryException(ErrorCode.RANGE_INVALID, 416, "another request is writing to upload " + id,
-                    Map.of("Range", held), null);
+            throw UploadRefusals.busy(id, s.offset());
         }
         return s;
+    }
+
+    private SpoolWriter newSpool() {
+        try {
+            return disk.newUpload();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 
     private static void copy(SpoolWriter from, BlobWriter to) throws IOException {
@@ -187,76 +181,47 @@ public final class SharedUploads implements UploadSessions {
     }
 
     /**
-     * Spools a request body to this replica's disk on a blocking thread,
-     * asking for more only after each write, then hands it over. A body
+     * Spools a request body to this replica's disk, then hands it over. A body
      * longer or shorter than its declared range is refused with
      * {@code SIZE_INVALID}. The spool is deleted once handled.
      */
-    private final class SpooledBody implements BodyConsumer {
-        private final ChunkRange range;
+    private final class SpooledBody extends ChunkBody {
         private final CompletableFuture<?> done;
         private final Spooled then;
-        private final SpoolWriter body;
-        private long received;
 
         SpooledBody(ChunkRange range, CompletableFuture<?> done, Spooled then) {
-            this.range = range;
+            super(range, newSpool(), blocking);
             this.done = done;
             this.then = then;
-            try {
-                this.body = disk.newUpload();
-            } catch (IOException e) {
-                throw new UncheckedIOException(e);
-            }
-        }
-
-        @Override
-        public CompletionStage<?> onData(ByteBuf chunk) {
-            return CompletableFuture.runAsync(() -> {
-                try {
-                    received += chunk.readableBytes();
-                    if (range != null && received > range.length()) {
-                        throw sizeInvalid();
-                    }
-                    for (ByteBuffer b : chunk.nioBuffers()) {
-                        body.write(b);
-                    }
-                } catch (IOException e) {
-                    throw new UncheckedIOException(e);
-                } finally {
-                    chunk.release();
-                }
-            }, blocking);
         }
 
         @Override
         public void onEnd() {
             blocking.execute(() -> {
                 try {
-                    if (range != null && received != range.length()) {
+                    if (!asDeclared()) {
                         throw sizeInvalid();
                     }
-                    then.accept(body, received);
+                    then.accept(spool(), received());
                 } catch (IOException e) {
                     done.completeExceptionally(SharedWrites.mapped(new UncheckedIOException(e)));
                 } catch (RuntimeException e) {
                     done.completeExceptionally(SharedWrites.mapped(e));
                 } finally {
-                    body.abort();
+                    spool().abort();
                 }
             });
         }
 
         @Override
         public void onError(Throwable cause) {
-            body.abort();
+            spool().abort();
             done.completeExceptionally(cause);
         }
 
-        private RegistryException sizeInvalid() {
-            return new RegistryException(ErrorCode.SIZE_INVALID, "Content-Range " + range.start() + "-"
-                    + (range.start() + range.length() - 1) + " declares " + range.length() + " bytes but the body "
-                    + (received > range.length() ? "is longer" : "has " + received) + "; nothing was appended");
+        @Override
+        RuntimeException tooLong() {
+            return sizeInvalid();
         }
     }
 }

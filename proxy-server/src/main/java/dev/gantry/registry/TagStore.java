@@ -8,7 +8,6 @@ import dev.gantry.oci.RegistryException;
 import dev.gantry.storage.MetadataStore;
 import dev.gantry.storage.StorageLayout;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
@@ -105,50 +104,30 @@ public final class TagStore {
     CompletableFuture<Void> put(Repository repo, String tag, TagRecord record) {
         String key = StorageLayout.tagKey(repo.namespace(), repo.name(), tag);
         if (repo.isHosted()) {
-            return CompletableFuture.runAsync(() -> {
-                try {
-                    meta.putShared(key, JSON.writeValueAsBytes(record));
-                } catch (IOException e) {
-                    throw new UncheckedIOException(e);
-                }
+            return BlockingIo.run(blocking, () -> {
+                meta.putShared(key, JSON.writeValueAsBytes(record));
                 memory.put(key, Optional.of(record));
                 changes.put(repo, tag, record);
-            }, blocking);
+            });
         }
         memory.put(key, Optional.of(record));
         changes.put(repo, tag, record);
-        return CompletableFuture.runAsync(() -> {
-            try {
-                meta.put(key, JSON.writeValueAsBytes(record));
-            } catch (IOException e) {
-                throw new UncheckedIOException(e);
-            }
-        }, blocking);
+        return BlockingIo.run(blocking, () -> meta.put(key, JSON.writeValueAsBytes(record)));
     }
 
     /** Deletes a tag; a hosted repository's from the shared copy before the future completes (see {@link #put}). */
     CompletableFuture<Void> delete(Repository repo, String tag) {
         String key = StorageLayout.tagKey(repo.namespace(), repo.name(), tag);
         if (repo.isHosted()) {
-            return CompletableFuture.runAsync(() -> {
-                try {
-                    meta.deleteShared(key);
-                } catch (IOException e) {
-                    throw new UncheckedIOException(e);
-                }
+            return BlockingIo.run(blocking, () -> {
+                meta.deleteShared(key);
                 memory.put(key, Optional.empty());
                 changes.deleted(repo, tag);
-            }, blocking);
+            });
         }
         memory.put(key, Optional.empty());
         changes.deleted(repo, tag);
-        return CompletableFuture.runAsync(() -> {
-            try {
-                meta.delete(key);
-            } catch (IOException e) {
-                throw new UncheckedIOException(e);
-            }
-        }, blocking);
+        return BlockingIo.run(blocking, () -> meta.delete(key));
     }
 
     /** A tag's record, read on the calling thread (which may block): for the admin API's walks. */
@@ -180,13 +159,7 @@ public final class TagStore {
      * from the shared copy, where there is one, like {@link #get} reads them.
      */
     CompletableFuture<List<String>> list(Repository repo) {
-        return CompletableFuture.supplyAsync(() -> {
-            try {
-                return listNow(repo);
-            } catch (IOException e) {
-                throw new UncheckedIOException(e);
-            }
-        }, blocking);
+        return BlockingIo.supply(blocking, () -> listNow(repo));
     }
 
     private Optional<TagRecord> read(String key) {

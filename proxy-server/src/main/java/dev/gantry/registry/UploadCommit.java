@@ -23,12 +23,12 @@ import java.util.function.BiConsumer;
 public final class UploadCommit {
 
     private final RepositoryLinks links;
-    private final BlobTiers tiers;
+    private final BucketWrites writes;
     private volatile BiConsumer<Repository, Digest> committed = (r, d) -> { };
 
-    public UploadCommit(RepositoryLinks links, BlobTiers tiers) {
+    public UploadCommit(RepositoryLinks links, BucketWrites writes) {
         this.links = links;
-        this.tiers = tiers;
+        this.writes = writes;
     }
 
     void onCommitted(BiConsumer<Repository, Digest> listener) {
@@ -55,9 +55,20 @@ public final class UploadCommit {
         });
     }
 
+    /** As {@link #commit(Repository, SpoolWriter, Digest)}, completing {@code done} with the outcome. */
+    void commit(Repository repo, SpoolWriter writer, Digest digest, CompletableFuture<Digest> done) {
+        commit(repo, writer, digest).whenComplete((d, e) -> {
+            if (e != null) {
+                done.completeExceptionally(e);
+            } else {
+                done.complete(d);
+            }
+        });
+    }
+
     /** Writes {@code digest}, which the disk tier holds, to the shared tier; fails with {@code UNAVAILABLE} if it cannot. */
     CompletableFuture<Void> shared(Digest digest) {
-        return tiers.share(digest).exceptionallyCompose(e -> CompletableFuture.failedFuture(new RegistryException(
+        return writes.writeThrough(digest).exceptionallyCompose(e -> CompletableFuture.failedFuture(new RegistryException(
                 ErrorCode.UNAVAILABLE, 503, "blob " + digest + " could not be stored in the shared bucket, so other replicas"
                         + " could not serve it; nothing was committed, push it again: " + UpstreamErrors.unwrap(e),
                 Map.of("Retry-After", "5"), UpstreamErrors.unwrap(e))));

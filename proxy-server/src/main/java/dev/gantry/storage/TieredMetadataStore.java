@@ -61,38 +61,40 @@ public final class TieredMetadataStore implements MetadataStore {
         return pending.containsKey(key) ? here : fetchRemote(key, here);
     }
 
-    private Optional<byte[]> fetchRemote(String key, Optional<byte[]> fallback) throws IOException {
-        if (!health.available()) {
-            return fallback;
-        }
-        try {
-            Optional<byte[]> there = remote.get(key);
-            if (there.isPresent() && !pending.containsKey(key)) {
-                local.put(key, there.get());
-                return there;
-            }
-            return fallback;
-        } catch (IOException | RuntimeException e) {
-            health.failure("reading " + key, e);
-            return fallback;
-        }
+    /** The shared copy's record when it has one (kept here too), else {@code fallback}. */
+    private Optional<byte[]> fetchRemote(String key, Optional<byte[]> fallback) {
+        Optional<byte[]> there = sharedCopy(key);
+        return there != null && there.isPresent() ? there : fallback;
     }
 
     @Override
     public Optional<byte[]> getShared(String key) throws IOException {
+        Optional<byte[]> there = sharedCopy(key);
+        return there != null ? there : local.get(key);
+    }
+
+    /**
+     * What the shared copy holds for {@code key}, kept here too when it holds
+     * a record; null when it cannot say: S3 is unwell or the read failed (the
+     * failure recorded), or a write of this replica to the key is still
+     * queued, which is newer than the shared copy.
+     */
+    private Optional<byte[]> sharedCopy(String key) {
         if (!health.available()) {
-            return local.get(key);
+            return null;
         }
         try {
             Optional<byte[]> there = remote.get(key);
-            if (there.isPresent() && !pending.containsKey(key)) {
+            if (pending.containsKey(key)) {
+                return null;
+            }
+            if (there.isPresent()) {
                 local.put(key, there.get());
             }
-            // A write of this replica still queued is newer than the shared copy.
-            return pending.containsKey(key) ? local.get(key) : there;
+            return there;
         } catch (IOException | RuntimeException e) {
             health.failure("reading " + key, e);
-            return local.get(key);
+            return null;
         }
     }
 

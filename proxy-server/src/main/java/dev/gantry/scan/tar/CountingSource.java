@@ -8,7 +8,7 @@ import java.io.InputStream;
  * caller's I/O errors as {@link SourceIOException}, so that a failed read is
  * not mistaken for a corrupt layer. Does not close the caller's stream.
  */
-final class CountingSource extends InputStream {
+final class CountingSource extends ArrayReadStream {
     private final InputStream in;
     private long count;
 
@@ -18,12 +18,6 @@ final class CountingSource extends InputStream {
 
     long count() {
         return count;
-    }
-
-    @Override
-    public int read() throws IOException {
-        byte[] one = new byte[1];
-        return read(one, 0, 1) < 0 ? -1 : one[0] & 0xFF;
     }
 
     @Override

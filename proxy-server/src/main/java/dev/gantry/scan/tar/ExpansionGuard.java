@@ -9,7 +9,7 @@ import java.io.InputStream;
  * {@code ratioFloor} bytes are out, reading throws {@link ScanAbort}. This is
  * what defuses decompression bombs before they cost more than the limits.
  */
-final class ExpansionGuard extends InputStream {
+final class ExpansionGuard extends ArrayReadStream {
     private final InputStream in;
     private final CountingSource source;
     private final long maxExpanded;
@@ -27,12 +27,6 @@ final class ExpansionGuard extends InputStream {
 
     long expanded() {
         return expanded;
-    }
-
-    @Override
-    public int read() throws IOException {
-        byte[] one = new byte[1];
-        return read(one, 0, 1) < 0 ? -1 : one[0] & 0xFF;
     }
 
     @Override
