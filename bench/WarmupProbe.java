@@ -55,16 +55,7 @@ public class WarmupProbe {
         System.out.println("ready_epoch_ms " + System.currentTimeMillis());
         int windows = (int) (seconds * 1000 / WINDOW_MS);
         AtomicLongArray bytes = new AtomicLongArray(windows);
-        long end = readyAt + seconds * 1_000_000_000L;
-        List<Thread> all = new ArrayList<>();
-        for (int i = 0; i < threads; i++) {
-            Thread t = new Thread(() -> load(host, port, path, auth, readyAt, end, bytes));
-            t.start();
-            all.add(t);
-        }
-        for (Thread t : all) {
-            t.join();
-        }
+        loadOn(threads, host, port, path, auth, readyAt, readyAt + seconds * 1_000_000_000L, bytes);
         double[] mbps = new double[windows];
         for (int w = 0; w < windows; w++) {
             mbps[w] = bytes.get(w) / 1e6 / (WINDOW_MS / 1000.0);
@@ -163,20 +154,26 @@ public class WarmupProbe {
         throw new IllegalStateException("not ready within 120 s");
     }
 
-    /** Runs the load loop for 6 s against a server already serving {@code path} (not the one measured). */
-    static void warmAgainst(String host, int port, String path, String auth, int threads) throws InterruptedException {
-        long start = System.nanoTime();
-        long end = start + 6_000_000_000L;
-        AtomicLongArray sink = new AtomicLongArray((int) (7_000 / WINDOW_MS));
+    /** Runs {@link #load} on {@code threads} threads until {@code end}; returns when all have stopped. */
+    static void loadOn(int threads, String host, int port, String path, String auth, long start, long end,
+            AtomicLongArray bytes) throws InterruptedException {
         List<Thread> all = new ArrayList<>();
         for (int i = 0; i < threads; i++) {
-            Thread t = new Thread(() -> load(host, port, path, auth, start, end, sink));
+            Thread t = new Thread(() -> load(host, port, path, auth, start, end, bytes));
             t.start();
             all.add(t);
         }
         for (Thread t : all) {
             t.join();
         }
+    }
+
+    /** Runs the load loop for 6 s against a server already serving {@code path} (not the one measured). */
+    static void warmAgainst(String host, int port, String path, String auth, int threads) throws InterruptedException {
+        long start = System.nanoTime();
+        long end = start + 6_000_000_000L;
+        AtomicLongArray sink = new AtomicLongArray((int) (7_000 / WINDOW_MS));
+        loadOn(threads, host, port, path, auth, start, end, sink);
         if (sink.get(0) + sink.get(sink.length() / 2) == 0) {
             throw new IllegalStateException("the warm-up server on port " + port + " served nothing");
         }
@@ -212,15 +209,7 @@ public class WarmupProbe {
         // Windows as real as the measured ones: a loop compiled while its counting branch was never
         // taken would be deoptimized at the first counted byte, in the middle of the measurement.
         AtomicLongArray sink = new AtomicLongArray((int) (7_000 / WINDOW_MS));
-        List<Thread> all = new ArrayList<>();
-        for (int i = 0; i < threads; i++) {
-            Thread t = new Thread(() -> load("127.0.0.1", server.getLocalPort(), "/warm", "", start, end, sink));
-            t.start();
-            all.add(t);
-        }
-        for (Thread t : all) {
-            t.join();
-        }
+        loadOn(threads, "127.0.0.1", server.getLocalPort(), "/warm", "", start, end, sink);
         server.close();
     }
 
