@@ -37,6 +37,30 @@ class TokenIssuerTest {
     }
 
     @Test
+    void aTokensSignatureIsCheckedOnceAndItsLifetimeOnEveryUse() throws Exception {
+        TokenIssuer issuer = TokenIssuer.open(tmp.resolve("k.pem"), "gantry", Duration.ofMinutes(5), clock);
+        String token = issuer.issue("alice", List.of(new Access("repository", "local/app", Set.of("pull"))));
+        for (int i = 0; i < 3; i++) {
+            assertThat(issuer.verify(token)).hasValueSatisfying(v -> assertThat(v.subject()).isEqualTo("alice"));
+        }
+        assertThat(issuer.signatureChecks()).isEqualTo(1);
+
+        // The same claims under a signature that is not the issuer's: checked, refused, and no
+        // cached answer for the genuine token stands in for it.
+        String[] parts = token.split("\\.");
+        byte[] sig = Base64.getUrlDecoder().decode(parts[2]);
+        sig[10] ^= 1;
+        String forged = parts[0] + "." + parts[1] + "." + Base64.getUrlEncoder().withoutPadding().encodeToString(sig);
+        assertThat(issuer.verify(forged)).isEmpty();
+        assertThat(issuer.verify(forged)).isEmpty();
+        assertThat(issuer.signatureChecks()).isEqualTo(1);
+
+        clock.advance(Duration.ofMinutes(5).plusSeconds(1));
+        assertThat(issuer.verify(token)).isEmpty();
+        assertThat(issuer.verify(token)).isEmpty();
+    }
+
+    @Test
     void theKeyIsKeptAcrossRestartsAndOwnerReadableOnly() throws Exception {
         Path key = tmp.resolve("auth/k.pem");
         String token = TokenIssuer.open(key, "gantry", Duration.ofMinutes(5), clock).issue("bob", List.of());
