@@ -8,9 +8,9 @@ import dev.gantry.oci.Digest;
 import dev.gantry.testing.Awaits;
 import dev.gantry.testing.EnginePull;
 import dev.gantry.testing.DistributionRegistry;
+import dev.gantry.testing.Fleet;
 import dev.gantry.testing.GantryProcess;
 import dev.gantry.testing.Http;
-import dev.gantry.testing.MirrorWithBucket;
 import dev.gantry.testing.Pusher;
 import dev.gantry.testing.TestImage;
 import java.nio.file.Path;
@@ -35,28 +35,27 @@ class SharedBucketIT {
     @TempDir
     static Path tmp;
 
-    static MirrorWithBucket world;
     static DistributionRegistry upstream;
+    static Fleet<GantryProcess> fleet;
     static GantryProcess first;
     static GantryProcess second;
 
     @BeforeAll
     static void start() {
-        world = MirrorWithBucket.start(tmp);
-        upstream = world.upstream();
-        first = GantryProcess.start(tmp.resolve("first"), replica("first"));
-        second = GantryProcess.start(tmp.resolve("second"), replica("second"));
-    }
-
-    static String replica(String name) {
-        return world.gantryYaml(tmp.resolve(name).resolve("data"), "mirror/", "    maxBytes: 64MiB\n");
+        upstream = DistributionRegistry.start(tmp.resolve("upstream"));
+        fleet = Fleet.ofProcesses(tmp).upstream(upstream.url()).bucketPrefix("mirror/").diskMaxBytes("64MiB").start("first", "second");
+        first = fleet.replica(0);
+        second = fleet.replica(1);
     }
 
     @AfterAll
     static void stop() {
-        first.close();
-        second.close();
-        world.close();
+        if (fleet != null) {
+            fleet.close();
+        }
+        if (upstream != null) {
+            upstream.close();
+        }
     }
 
     private static String pull(String base, String repo, String tag, TestImage image) {
@@ -79,7 +78,7 @@ class SharedBucketIT {
     }
 
     static List<String> keys(String prefix) {
-        return world.keys(prefix);
+        return fleet.keys(prefix);
     }
 
     @Test
@@ -122,8 +121,8 @@ class SharedBucketIT {
         await("upload of " + layer.digest(), () -> keys(key).size() == 1);
         // Both replicas' uploads of the blob have ended (the later one may have overwritten the object).
         await("no upload pending on either replica", () -> uploadsSettled(first) && uploadsSettled(second));
-        try (S3AsyncClient c = world.s3().client()) {
-            byte[] stored = c.getObject(r -> r.bucket("gantry").key(key),
+        try (S3AsyncClient c = fleet.s3().client()) {
+            byte[] stored = c.getObject(r -> r.bucket(Fleet.BUCKET).key(key),
                     software.amazon.awssdk.core.async.AsyncResponseTransformer.toBytes()).join().asByteArray();
             assertThat(Digest.sha256(stored)).isEqualTo(layer.digest());
         }
