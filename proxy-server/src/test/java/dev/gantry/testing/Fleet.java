@@ -1,5 +1,7 @@
 package dev.gantry.testing;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.gantry.auth.TokenKeys;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -33,6 +35,8 @@ public final class Fleet<R extends Replica> implements AutoCloseable {
 
     /** The bucket every replica shares. */
     public static final String BUCKET = "gantry";
+
+    private static final ObjectMapper JSON = new ObjectMapper();
 
     private final Builder<R> spec;
     private final S3ProxyServer s3;
@@ -87,6 +91,20 @@ public final class Fleet<R extends Replica> implements AutoCloseable {
     public List<String> keys(String prefix) {
         try (S3AsyncClient c = s3.client()) {
             return c.listObjectsV2(b -> b.bucket(BUCKET).prefix(prefix)).join().contents().stream().map(S3Object::key).toList();
+        }
+    }
+
+    /**
+     * Whether {@code replica} has no fill in flight and no upload to the bucket
+     * pending, by its status page: what it fetched is in the bucket for the others.
+     */
+    public static boolean settled(Replica replica) {
+        try {
+            JsonNode status = JSON.readTree(new Http(replica.url()).get("/v2/_gantry/status").body());
+            return status.path("fillsInFlight").asInt(-1) == 0
+                    && status.path("tiers").path("s3").path("pendingUploads").asInt(-1) == 0;
+        } catch (IOException e) {
+            return false;
         }
     }
 

@@ -2,8 +2,6 @@ package dev.gantry.it.fleet;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.gantry.testing.Awaits;
 import dev.gantry.testing.DistributionRegistry;
 import dev.gantry.testing.EnginePull;
@@ -12,7 +10,6 @@ import dev.gantry.testing.GantryServer;
 import dev.gantry.testing.Http;
 import dev.gantry.testing.Pusher;
 import dev.gantry.testing.TestImage;
-import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
 import org.junit.jupiter.api.AfterAll;
@@ -26,8 +23,6 @@ import org.junit.jupiter.api.io.TempDir;
  * real Distribution upstream, real S3Proxy bucket, two in-process replicas.
  */
 class FleetWarmUpIT {
-
-    private static final ObjectMapper JSON = new ObjectMapper();
 
     @TempDir
     static Path tmp;
@@ -57,16 +52,6 @@ class FleetWarmUpIT {
         }
     }
 
-    private static boolean settled(GantryServer replica) {
-        try {
-            JsonNode status = JSON.readTree(new Http(replica.url()).get("/v2/_gantry/status").body());
-            return status.path("fillsInFlight").asInt(-1) == 0
-                    && status.path("tiers").path("s3").path("pendingUploads").asInt(-1) == 0;
-        } catch (IOException e) {
-            return false;
-        }
-    }
-
     @Test
     void aNewReplicaHoldsTheFleetsHotBlobsOnItsDiskWhenItTurnsReady() throws Exception {
         new Pusher(upstream.url()).push("test/hot", "1", image);
@@ -79,7 +64,7 @@ class FleetWarmUpIT {
                 assertThat(http.get("/v2/test/hot/blobs/" + hot.digest()).status()).isEqualTo(200);
             }
         }
-        Awaits.until(() -> settled(first), Duration.ofSeconds(30), "fills and uploads to the bucket settled");
+        Awaits.until(() -> Fleet.settled(first), Duration.ofSeconds(30), "fills and uploads to the bucket settled");
         Awaits.until(() -> !fleet.keys("mirror/meta/fleet/hot/first").isEmpty(), Duration.ofSeconds(20),
                 "the first replica's hot list in the bucket");
         upstream.resetLog();

@@ -2,8 +2,6 @@ package dev.gantry.it.storage;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.gantry.oci.Digest;
 import dev.gantry.testing.Awaits;
 import dev.gantry.testing.EnginePull;
@@ -29,8 +27,6 @@ import software.amazon.awssdk.services.s3.S3AsyncClient;
  * Service: what one fetched the other serves without asking upstream.
  */
 class SharedBucketIT {
-
-    private static final ObjectMapper JSON = new ObjectMapper();
 
     @TempDir
     static Path tmp;
@@ -64,17 +60,6 @@ class SharedBucketIT {
 
     private static void await(String what, BooleanSupplier condition) {
         Awaits.until(condition, Duration.ofSeconds(30), what);
-    }
-
-    /** No fill in flight and no upload to the bucket pending, by the replica's status page. */
-    private static boolean uploadsSettled(GantryProcess replica) {
-        try {
-            JsonNode status = JSON.readTree(new Http(replica.url()).get("/v2/_gantry/status").body());
-            return status.path("fillsInFlight").asInt(-1) == 0
-                    && status.path("tiers").path("s3").path("pendingUploads").asInt(-1) == 0;
-        } catch (java.io.IOException e) {
-            return false;
-        }
     }
 
     static List<String> keys(String prefix) {
@@ -120,7 +105,7 @@ class SharedBucketIT {
         String key = "mirror/blobs/sha256/" + layer.digest().hex();
         await("upload of " + layer.digest(), () -> keys(key).size() == 1);
         // Both replicas' uploads of the blob have ended (the later one may have overwritten the object).
-        await("no upload pending on either replica", () -> uploadsSettled(first) && uploadsSettled(second));
+        await("no upload pending on either replica", () -> Fleet.settled(first) && Fleet.settled(second));
         try (S3AsyncClient c = fleet.s3().client()) {
             byte[] stored = c.getObject(r -> r.bucket(Fleet.BUCKET).key(key),
                     software.amazon.awssdk.core.async.AsyncResponseTransformer.toBytes()).join().asByteArray();
