@@ -12,7 +12,7 @@ public interface Replica extends AutoCloseable {
     /** {@code 127.0.0.1:port} */
     String hostPort();
 
-    /** Stops it; stopping one already stopped does nothing. */
+    /** Stops it (a graceful stop for a process). */
     @Override
     void close();
 }
