@@ -14,7 +14,7 @@ import java.util.concurrent.TimeUnit;
  * in its own process, so tests can kill it with SIGKILL mid-fill and start it
  * again on the same data, or run several replicas at once.
  */
-public final class GantryProcess implements AutoCloseable {
+public final class GantryProcess implements Replica {
 
     private final Path config;
     private final int port;

@@ -13,7 +13,7 @@ import java.nio.file.Path;
 import java.time.Clock;
 
 /** Gantry started in-process from YAML, on a free port, with its disk tier in a test directory. */
-public final class GantryServer implements AutoCloseable {
+public final class GantryServer implements Replica {
 
     private final Gantry gantry;
 

@@ -2,13 +2,11 @@ package dev.gantry.it.fleet;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.gantry.auth.TokenKeys;
 import dev.gantry.testing.Awaits;
 import dev.gantry.testing.DistributionRegistry;
+import dev.gantry.testing.Fleet;
 import dev.gantry.testing.GantryProcess;
-import dev.gantry.testing.HtpasswdFile;
 import dev.gantry.testing.Http;
-import dev.gantry.testing.MirrorWithBucket;
 import dev.gantry.testing.NginxBalancer;
 import dev.gantry.testing.Podman;
 import dev.gantry.testing.Pusher;
@@ -47,14 +45,13 @@ import org.junit.jupiter.api.io.TempDir;
 class FleetBalancerIT {
 
     private static final Duration CLIENT_TIMEOUT = Duration.ofMinutes(2);
-    private static final int REPLICAS = 3;
 
     @TempDir
     static Path tmp;
 
-    static MirrorWithBucket world;
     static DistributionRegistry upstream;
-    static final List<GantryProcess> replicas = new ArrayList<>();
+    static Fleet<GantryProcess> fleet;
+    static List<GantryProcess> replicas;
     static NginxBalancer balancer;
     static Path skopeo;
     static Path authFile;
@@ -64,34 +61,22 @@ class FleetBalancerIT {
     static void start() throws Exception {
         skopeo = Tools.require("skopeo");
         Tools.require("nginx");
-        world = MirrorWithBucket.start(tmp);
-        upstream = world.upstream();
-        Path htpasswd = HtpasswdFile.write(tmp.resolve("htpasswd"), Map.of("alice", "pw"));
-        Path key = tmp.resolve("token-key.pem");
-        TokenKeys.generatedAt(key);
-        // Started together: a fleet's replicas start side by side, and it keeps the class short.
-        List<CompletableFuture<GantryProcess>> starting = IntStream.range(0, REPLICAS).mapToObj(i -> CompletableFuture.supplyAsync(() -> {
-            Path dir = tmp.resolve("r" + i);
-            return GantryProcess.start(dir, world.gantryYaml(dir.resolve("data"), "fleet/", "    maxBytes: 256MiB\n")
-                    + "hosted:\n  - prefix: local/\n"
-                    + "auth:\n  htpasswd: " + htpasswd + "\n  tokenKeys: [" + key + "]\n"
-                    + "server:\n  warmUp: 0s\nfleet:\n  id: r" + i + "\n");
-        })).toList();
-        for (CompletableFuture<GantryProcess> f : starting) {
-            replicas.add(f.join());
-        }
-        balancer = NginxBalancer.start(tmp.resolve("nginx"), replicas.stream().map(GantryProcess::hostPort).toList());
+        upstream = DistributionRegistry.start(tmp.resolve("upstream"));
+        fleet = Fleet.ofProcesses(tmp).upstream(upstream.url()).bucketPrefix("fleet/").diskMaxBytes("256MiB").hosted("local/")
+                .users(Map.of("alice", "pw")).sharedTokenKey().config("server:\n  warmUp: 0s\n").fleetIds().balanced()
+                .start("r0", "r1", "r2");
+        replicas = fleet.replicas();
+        balancer = fleet.balancer();
         authFile = Files.writeString(tmp.resolve("auth.json"), "{\"auths\":{}}");
     }
 
     @AfterAll
     static void stop() {
-        if (balancer != null) {
-            balancer.close();
+        if (fleet != null) {
+            fleet.close();
         }
-        replicas.forEach(GantryProcess::close);
-        if (world != null) {
-            world.close();
+        if (upstream != null) {
+            upstream.close();
         }
     }
 

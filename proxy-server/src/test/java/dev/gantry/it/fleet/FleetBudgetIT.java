@@ -4,12 +4,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.gantry.auth.TokenKeys;
 import dev.gantry.oci.MediaTypes;
 import dev.gantry.testing.Awaits;
+import dev.gantry.testing.Fleet;
 import dev.gantry.testing.GantryServer;
 import dev.gantry.testing.Http;
-import dev.gantry.testing.S3ProxyServer;
 import dev.gantry.testing.ScriptedUpstream;
 import dev.gantry.testing.TestImage;
 import dev.gantry.upstream.RateLimitState;
@@ -17,7 +16,6 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -56,9 +54,9 @@ class FleetBudgetIT {
     @TempDir
     static Path tmp;
 
-    static S3ProxyServer s3;
     static ScriptedUpstream hub;
-    static final List<GantryServer> replicas = new ArrayList<>();
+    static Fleet<GantryServer> fleet;
+    static List<GantryServer> replicas;
     static final TestImage image = TestImage.builder().seed(16).layer(1_000).build();
     /** Hub state: pulls left, whether it refuses with 429, and when each request arrived (nanoTime). */
     static final AtomicInteger remaining = new AtomicInteger(90);
@@ -68,30 +66,20 @@ class FleetBudgetIT {
 
     @BeforeAll
     static void start() throws IOException {
-        s3 = S3ProxyServer.start(tmp.resolve("s3"));
-        s3.createBucket("gantry");
         hub = new ScriptedUpstream(FleetBudgetIT::dockerHub);
         // The fleet's shared key: what opens the peer channel on which a 429 reaches the others at once.
-        Path key = tmp.resolve("token-key.pem");
-        TokenKeys.generatedAt(key);
-        for (int i = 0; i < 3; i++) {
-            Path dir = tmp.resolve("replica-" + i);
-            replicas.add(GantryServer.start("upstreams:\n  - name: docker.io\n    url: " + hub.url() + "\n    default: true\n"
-                    + "prefetch:\n  mode: \"off\"\n"
-                    + "auth:\n  tokenKeys: [" + key + "]\n"
-                    + "storage:\n  disk:\n    path: " + dir + "\n    maxBytes: 64MiB\n" + s3.yaml("gantry", "mirror/")
-                    + "fleet:\n  id: replica-" + i + "\n", dir, Clock.systemUTC()));
-        }
+        fleet = Fleet.inProcess(tmp).upstream(hub.url()).config("prefetch:\n  mode: \"off\"\n").sharedTokenKey()
+                .diskMaxBytes("64MiB").bucketPrefix("mirror/").fleetIds().start("replica-0", "replica-1", "replica-2");
+        replicas = fleet.replicas();
     }
 
     @AfterAll
     static void stop() throws IOException {
-        replicas.forEach(GantryServer::close);
+        if (fleet != null) {
+            fleet.close();
+        }
         if (hub != null) {
             hub.close();
-        }
-        if (s3 != null) {
-            s3.close();
         }
     }
 

@@ -4,17 +4,16 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.gantry.auth.TokenKeys;
 import dev.gantry.fleet.Member;
 import dev.gantry.fleet.Rendezvous;
 import dev.gantry.oci.Digest;
 import dev.gantry.oci.MediaTypes;
 import dev.gantry.testing.Awaits;
 import dev.gantry.testing.DistributionRegistry;
+import dev.gantry.testing.Fleet;
 import dev.gantry.testing.GantryProcess;
 import dev.gantry.testing.Http;
 import dev.gantry.testing.Pusher;
-import dev.gantry.testing.S3ProxyServer;
 import dev.gantry.testing.ScriptedUpstream;
 import dev.gantry.testing.TestImage;
 import dev.gantry.upstream.PeerFetch;
@@ -60,28 +59,19 @@ class FleetFetchIT {
     @TempDir
     static Path tmp;
 
-    static S3ProxyServer s3;
     static DistributionRegistry hub;
     static ScriptedUpstream front;
-    static final List<GantryProcess> replicas = new ArrayList<>();
+    static Fleet<GantryProcess> fleet;
+    static List<GantryProcess> replicas;
     static final HttpClient forward = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
 
     @BeforeAll
     static void start() throws IOException {
-        s3 = S3ProxyServer.start(tmp.resolve("s3"));
-        s3.createBucket("gantry");
         hub = DistributionRegistry.start(tmp.resolve("hub"));
         front = new ScriptedUpstream(FleetFetchIT::slowly);
-        Path key = tmp.resolve("token-key.pem");
-        TokenKeys.generatedAt(key);
-        for (int i = 0; i < 3; i++) {
-            Path dir = tmp.resolve("replica-" + i);
-            replicas.add(GantryProcess.start(dir, "upstreams:\n  - name: docker.io\n    url: " + front.url() + "\n    default: true\n"
-                    + "prefetch:\n  mode: \"off\"\n"
-                    + "auth:\n  tokenKeys: [" + key + "]\n"
-                    + "storage:\n  disk:\n    path: " + dir.resolve("data") + "\n    maxBytes: 256MiB\n" + s3.yaml("gantry", "mirror/")
-                    + "fleet:\n  id: replica-" + i + "\n"));
-        }
+        fleet = Fleet.ofProcesses(tmp).upstream(front.url()).config("prefetch:\n  mode: \"off\"\n").sharedTokenKey()
+                .diskMaxBytes("256MiB").bucketPrefix("mirror/").fleetIds().start("replica-0", "replica-1", "replica-2");
+        replicas = fleet.replicas();
         for (GantryProcess r : replicas) {
             Awaits.until(() -> memberIds(r), ids -> ids.size() == 3, Duration.ofSeconds(20));
         }
@@ -89,15 +79,14 @@ class FleetFetchIT {
 
     @AfterAll
     static void stop() throws IOException {
-        replicas.forEach(GantryProcess::close);
+        if (fleet != null) {
+            fleet.close();
+        }
         if (front != null) {
             front.close();
         }
         if (hub != null) {
             hub.close();
-        }
-        if (s3 != null) {
-            s3.close();
         }
     }
 

@@ -2,15 +2,13 @@ package dev.gantry.it.storage;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.gantry.auth.TokenKeys;
 import dev.gantry.oci.Digest;
+import dev.gantry.testing.Fleet;
 import dev.gantry.testing.GantryServer;
-import dev.gantry.testing.HtpasswdFile;
 import dev.gantry.testing.Http;
 import dev.gantry.testing.S3ProxyServer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.time.Clock;
 import java.util.Arrays;
 import java.util.Base64;
 import java.util.Map;
@@ -34,31 +32,25 @@ class PushReadAfterWriteIT {
     @TempDir
     static Path tmp;
 
-    static S3ProxyServer s3;
+    static Fleet<GantryServer> fleet;
     static GantryServer a;
     static GantryServer b;
 
     @BeforeAll
-    static void start() throws Exception {
-        s3 = S3ProxyServer.start(tmp.resolve("s3"));
-        s3.createBucket("gantry");
-        HtpasswdFile.write(tmp.resolve("htpasswd"), Map.of("alice", "pw"));
-        TokenKeys.generatedAt(tmp.resolve("token-key.pem"));
-        a = GantryServer.start(replica(s3, "a"), tmp.resolve("a"), Clock.systemUTC());
-        b = GantryServer.start(replica(s3, "b"), tmp.resolve("b"), Clock.systemUTC());
+    static void start() {
+        fleet = fleet(tmp).start("a", "b");
+        a = fleet.replica(0);
+        b = fleet.replica(1);
     }
 
-    static String replica(S3ProxyServer bucket, String name) {
-        return "hosted:\n  - prefix: local/\nauth:\n  htpasswd: " + tmp.resolve("htpasswd") + "\n  tokenKeys: ["
-                + tmp.resolve("token-key.pem") + "]\n" + "storage:\n  disk:\n    path: " + tmp.resolve(name).resolve("data") + "\n"
-                + bucket.yaml("gantry", "fleet/");
+    /** Replicas hosting {@code local/} for alice, with one token key, on a bucket of their own under {@code dir}. */
+    static Fleet.Builder<GantryServer> fleet(Path dir) {
+        return Fleet.inProcess(dir).hosted("local/").users(Map.of("alice", "pw")).sharedTokenKey().bucketPrefix("fleet/");
     }
 
     @AfterAll
     static void stop() {
-        b.close();
-        a.close();
-        s3.close();
+        fleet.close();
     }
 
     @Test
@@ -236,36 +228,35 @@ class PushReadAfterWriteIT {
 
     @Test
     void aPushWhoseBucketWriteFailsIsRefusedAndLeavesNothing() throws Exception {
-        try (S3ProxyServer own = S3ProxyServer.start(tmp.resolve("s3-failing"))) {
-            own.createBucket("gantry");
-            try (GantryServer c = GantryServer.start(replica(own, "c"), tmp.resolve("c"), Clock.systemUTC())) {
-                Http onC = new Http(c.url());
-                byte[] config = "{\"os\":\"plan9\"}".getBytes(StandardCharsets.UTF_8);
-                byte[] layer = bytes(5000, 5);
-                byte[] manifest = manifest(push(onC, "local/down", config), config.length, push(onC, "local/down", layer), layer.length);
-                byte[] late = bytes(4000, 6);
-                String session = onC.send("POST", "/v2/local/down/blobs/uploads/", "Authorization", AUTH).header("Location");
-                own.stop();
+        try (Fleet<GantryServer> failing = fleet(tmp.resolve("failing")).start("c")) {
+            S3ProxyServer own = failing.s3();
+            GantryServer c = failing.replica(0);
+            Http onC = new Http(c.url());
+            byte[] config = "{\"os\":\"plan9\"}".getBytes(StandardCharsets.UTF_8);
+            byte[] layer = bytes(5000, 5);
+            byte[] manifest = manifest(push(onC, "local/down", config), config.length, push(onC, "local/down", layer), layer.length);
+            byte[] late = bytes(4000, 6);
+            String session = onC.send("POST", "/v2/local/down/blobs/uploads/", "Authorization", AUTH).header("Location");
+            own.stop();
 
-                Http.Response blobPut = onC.send("PUT", withDigest(session, Digest.sha256(late)), late, "Authorization", AUTH,
-                        "Content-Type", "application/octet-stream");
-                assertThat(blobPut.status()).as(blobPut.text()).isEqualTo(503);
-                assertThat(blobPut.text()).contains("UNAVAILABLE");
+            Http.Response blobPut = onC.send("PUT", withDigest(session, Digest.sha256(late)), late, "Authorization", AUTH,
+                    "Content-Type", "application/octet-stream");
+            assertThat(blobPut.status()).as(blobPut.text()).isEqualTo(503);
+            assertThat(blobPut.text()).contains("UNAVAILABLE");
 
-                Http.Response put = onC.send("PUT", "/v2/local/down/manifests/v1", manifest, "Authorization", AUTH,
-                        "Content-Type", OCI_MANIFEST);
+            Http.Response put = onC.send("PUT", "/v2/local/down/manifests/v1", manifest, "Authorization", AUTH,
+                    "Content-Type", OCI_MANIFEST);
 
-                assertThat(put.status()).as(put.text()).isEqualTo(503);
-                assertThat(put.text()).contains("UNAVAILABLE");
-                assertThat(put.header("Retry-After")).isNotNull();
-                own.restart();
-                assertThat(onC.get("/v2/local/down/manifests/v1", "Authorization", AUTH, "Accept", OCI_MANIFEST).status())
-                        .as("no tag was stored").isEqualTo(404);
-                assertThat(onC.get("/v2/local/down/manifests/" + Digest.sha256(manifest), "Authorization", AUTH, "Accept",
-                        OCI_MANIFEST).status()).as("no manifest was linked").isEqualTo(404);
-                assertThat(onC.head("/v2/local/down/blobs/" + Digest.sha256(late), "Authorization", AUTH).status())
-                        .as("no blob was linked").isEqualTo(404);
-            }
+            assertThat(put.status()).as(put.text()).isEqualTo(503);
+            assertThat(put.text()).contains("UNAVAILABLE");
+            assertThat(put.header("Retry-After")).isNotNull();
+            own.restart();
+            assertThat(onC.get("/v2/local/down/manifests/v1", "Authorization", AUTH, "Accept", OCI_MANIFEST).status())
+                    .as("no tag was stored").isEqualTo(404);
+            assertThat(onC.get("/v2/local/down/manifests/" + Digest.sha256(manifest), "Authorization", AUTH, "Accept",
+                    OCI_MANIFEST).status()).as("no manifest was linked").isEqualTo(404);
+            assertThat(onC.head("/v2/local/down/blobs/" + Digest.sha256(late), "Authorization", AUTH).status())
+                    .as("no blob was linked").isEqualTo(404);
         }
     }
 

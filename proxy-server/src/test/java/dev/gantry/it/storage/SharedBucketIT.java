@@ -2,15 +2,13 @@ package dev.gantry.it.storage;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.gantry.oci.Digest;
 import dev.gantry.testing.Awaits;
 import dev.gantry.testing.EnginePull;
 import dev.gantry.testing.DistributionRegistry;
+import dev.gantry.testing.Fleet;
 import dev.gantry.testing.GantryProcess;
 import dev.gantry.testing.Http;
-import dev.gantry.testing.MirrorWithBucket;
 import dev.gantry.testing.Pusher;
 import dev.gantry.testing.TestImage;
 import java.nio.file.Path;
@@ -30,33 +28,30 @@ import software.amazon.awssdk.services.s3.S3AsyncClient;
  */
 class SharedBucketIT {
 
-    private static final ObjectMapper JSON = new ObjectMapper();
-
     @TempDir
     static Path tmp;
 
-    static MirrorWithBucket world;
     static DistributionRegistry upstream;
+    static Fleet<GantryProcess> fleet;
     static GantryProcess first;
     static GantryProcess second;
 
     @BeforeAll
     static void start() {
-        world = MirrorWithBucket.start(tmp);
-        upstream = world.upstream();
-        first = GantryProcess.start(tmp.resolve("first"), replica("first"));
-        second = GantryProcess.start(tmp.resolve("second"), replica("second"));
-    }
-
-    static String replica(String name) {
-        return world.gantryYaml(tmp.resolve(name).resolve("data"), "mirror/", "    maxBytes: 64MiB\n");
+        upstream = DistributionRegistry.start(tmp.resolve("upstream"));
+        fleet = Fleet.ofProcesses(tmp).upstream(upstream.url()).bucketPrefix("mirror/").diskMaxBytes("64MiB").start("first", "second");
+        first = fleet.replica(0);
+        second = fleet.replica(1);
     }
 
     @AfterAll
     static void stop() {
-        first.close();
-        second.close();
-        world.close();
+        if (fleet != null) {
+            fleet.close();
+        }
+        if (upstream != null) {
+            upstream.close();
+        }
     }
 
     private static String pull(String base, String repo, String tag, TestImage image) {
@@ -67,19 +62,8 @@ class SharedBucketIT {
         Awaits.until(condition, Duration.ofSeconds(30), what);
     }
 
-    /** No fill in flight and no upload to the bucket pending, by the replica's status page. */
-    private static boolean uploadsSettled(GantryProcess replica) {
-        try {
-            JsonNode status = JSON.readTree(new Http(replica.url()).get("/v2/_gantry/status").body());
-            return status.path("fillsInFlight").asInt(-1) == 0
-                    && status.path("tiers").path("s3").path("pendingUploads").asInt(-1) == 0;
-        } catch (java.io.IOException e) {
-            return false;
-        }
-    }
-
     static List<String> keys(String prefix) {
-        return world.keys(prefix);
+        return fleet.keys(prefix);
     }
 
     @Test
@@ -121,9 +105,9 @@ class SharedBucketIT {
         String key = "mirror/blobs/sha256/" + layer.digest().hex();
         await("upload of " + layer.digest(), () -> keys(key).size() == 1);
         // Both replicas' uploads of the blob have ended (the later one may have overwritten the object).
-        await("no upload pending on either replica", () -> uploadsSettled(first) && uploadsSettled(second));
-        try (S3AsyncClient c = world.s3().client()) {
-            byte[] stored = c.getObject(r -> r.bucket("gantry").key(key),
+        await("no upload pending on either replica", () -> Fleet.settled(first) && Fleet.settled(second));
+        try (S3AsyncClient c = fleet.s3().client()) {
+            byte[] stored = c.getObject(r -> r.bucket(Fleet.BUCKET).key(key),
                     software.amazon.awssdk.core.async.AsyncResponseTransformer.toBytes()).join().asByteArray();
             assertThat(Digest.sha256(stored)).isEqualTo(layer.digest());
         }

@@ -2,18 +2,15 @@ package dev.gantry.it.storage;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.gantry.auth.TokenKeys;
 import dev.gantry.oci.Digest;
 import dev.gantry.testing.Awaits;
+import dev.gantry.testing.Fleet;
 import dev.gantry.testing.GantryServer;
-import dev.gantry.testing.HtpasswdFile;
 import dev.gantry.testing.Http;
 import dev.gantry.testing.MutableClock;
 import dev.gantry.testing.RawClient;
-import dev.gantry.testing.S3ProxyServer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.time.Clock;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.Base64;
@@ -24,7 +21,6 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import software.amazon.awssdk.services.s3.S3AsyncClient;
 
 /**
  * Two replicas on one S3 bucket, no affinity: each request of a chunked push
@@ -37,31 +33,21 @@ class SharedUploadsIT {
     @TempDir
     static Path tmp;
 
-    static S3ProxyServer s3;
+    static Fleet<GantryServer> fleet;
     static GantryServer a;
     static GantryServer b;
 
     @BeforeAll
-    static void start() throws Exception {
-        s3 = S3ProxyServer.start(tmp.resolve("s3"));
-        s3.createBucket("gantry");
-        Path htpasswd = HtpasswdFile.write(tmp.resolve("htpasswd"), Map.of("alice", "pw"));
-        Path key = tmp.resolve("token-key.pem");
-        TokenKeys.generatedAt(key);
-        a = GantryServer.start(replica("a", htpasswd), tmp.resolve("a"), Clock.systemUTC());
-        b = GantryServer.start(replica("b", htpasswd), tmp.resolve("b"), Clock.systemUTC());
-    }
-
-    static String replica(String name, Path htpasswd) {
-        return "hosted:\n  - prefix: local/\nauth:\n  htpasswd: " + htpasswd + "\n  tokenKeys: [" + tmp.resolve("token-key.pem") + "]\n"
-                + "storage:\n  disk:\n    path: " + tmp.resolve(name).resolve("data") + "\n" + s3.yaml("gantry", "fleet/");
+    static void start() {
+        fleet = Fleet.inProcess(tmp).hosted("local/").users(Map.of("alice", "pw")).sharedTokenKey().bucketPrefix("fleet/")
+                .start("a", "b");
+        a = fleet.replica(0);
+        b = fleet.replica(1);
     }
 
     @AfterAll
     static void stop() {
-        b.close();
-        a.close();
-        s3.close();
+        fleet.close();
     }
 
     @Test
@@ -150,7 +136,7 @@ class SharedUploadsIT {
         assertThat(sessionObjects(id)).as("state and one chunk").isEqualTo(2);
 
         MutableClock clock = MutableClock.startingNow();
-        try (GantryServer later = GantryServer.start(replica("later", tmp.resolve("htpasswd")), tmp.resolve("later"), clock)) {
+        try (GantryServer later = GantryServer.start(fleet.config("later"), tmp.resolve("later"), clock)) {
             assertThat(later.gantry().registry().expireUploads()).as("not idle yet").isZero();
             clock.advance(Duration.ofHours(2)); // uploadExpiry is 1h by default
             assertThat(later.gantry().registry().expireUploads()).isPositive();
@@ -164,10 +150,7 @@ class SharedUploadsIT {
     }
 
     private static int sessionObjects(String id) {
-        try (S3AsyncClient client = s3.client()) {
-            // S3Proxy's filesystem backend also lists its directories ("…/"): not objects.
-            return (int) client.listObjectsV2(r -> r.bucket("gantry").prefix("fleet/uploads/" + id)).join().contents().stream()
-                    .filter(o -> !o.key().endsWith("/")).count();
-        }
+        // S3Proxy's filesystem backend also lists its directories ("…/"): not objects.
+        return (int) fleet.keys("fleet/uploads/" + id).stream().filter(k -> !k.endsWith("/")).count();
     }
 }
