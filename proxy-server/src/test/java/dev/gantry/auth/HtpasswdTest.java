@@ -37,6 +37,32 @@ class HtpasswdTest {
     }
 
     @Test
+    void aPasswordThatCheckedOutIsRememberedUntilItsEntryChangesAndAWrongOneNeverIs() throws Exception {
+        MutableClock clock = MutableClock.startingNow();
+        Path file = tmp.resolve("htpasswd");
+        Files.writeString(file, "a:" + OpenBSDBCrypt.generate("2y", "pa".toCharArray(), new byte[16], 4) + "\n");
+        Htpasswd users = new Htpasswd(file, clock);
+        for (int i = 0; i < 3; i++) {
+            assertThat(users.verify("a", "pa")).isTrue();
+            assertThat(users.verify("a", "wrong")).isFalse();
+        }
+        assertThat(users.bcryptChecks()).isEqualTo(1 + 3); // the good password once, every wrong one
+
+        // A new password for a: the old one is refused at once, though it was remembered.
+        Files.writeString(file, "a:" + OpenBSDBCrypt.generate("2y", "new".toCharArray(), new byte[16], 4) + "\n");
+        Files.setLastModifiedTime(file, FileTime.fromMillis(Files.getLastModifiedTime(file).toMillis() + 2_000));
+        clock.advance(Duration.ofSeconds(6));
+        assertThat(users.verify("a", "pa")).isFalse();
+        assertThat(users.verify("a", "new")).isTrue();
+
+        // A removed user is refused at once too.
+        Files.writeString(file, "# nobody\n");
+        Files.setLastModifiedTime(file, FileTime.fromMillis(Files.getLastModifiedTime(file).toMillis() + 4_000));
+        clock.advance(Duration.ofSeconds(6));
+        assertThat(users.verify("a", "new")).isFalse();
+    }
+
+    @Test
     void picksUpNewUsersWhenTheFileChanges() throws Exception {
         MutableClock clock = MutableClock.startingNow();
         Path file = tmp.resolve("htpasswd");
