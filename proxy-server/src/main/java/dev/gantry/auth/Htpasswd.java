@@ -97,13 +97,13 @@ public final class Htpasswd {
         }
         bcryptChecks.increment();
         boolean ok = OpenBSDBCrypt.checkPassword(hash != null ? hash : DUMMY, password.toCharArray());
-        if (hash != null && ok && remembered != null) {
+        if (hash != null && ok) {
             checkedOut.put(remembered, Boolean.TRUE);
         }
         return hash != null && ok;
     }
 
-    /** The key a checked-out password is remembered by; null when the JDK has no HMAC-SHA256. */
+    /** The key a checked-out password is remembered by. */
     private String remembered(String user, String password, String hash) {
         try {
             Mac mac = Mac.getInstance("HmacSHA256");
@@ -114,7 +114,7 @@ public final class Htpasswd {
             }
             return Base64.getEncoder().encodeToString(mac.doFinal());
         } catch (GeneralSecurityException e) {
-            return null;
+            throw new IllegalStateException("JDK without HmacSHA256, which every Java SE has", e);
         }
     }
 

@@ -52,8 +52,12 @@ public final class TokenIssuer {
     private record Signed(Verified verified, long exp, long nbf) {
     }
 
-    /** Tokens checked so far, at most this many: a token's string is its identity, its bytes are signed. */
-    private static final int CHECKED = 4096;
+    /**
+     * Characters of the tokens checked so far, at most this many (about 4,000 tokens of a few
+     * scopes): weighed by length, since a token of many scopes may be up to 16 KiB and anyone may
+     * ask for tokens. A token's string is its identity: its bytes are what was signed.
+     */
+    static final long CHECKED_CHARS = 4L << 20;
 
     private final TokenKeys keys;
     private final String service;
@@ -69,7 +73,8 @@ public final class TokenIssuer {
         this.ttl = ttl;
         this.clock = clock;
         // Kept no longer than a token lives (and a minute): an entry past its exp is refused anyway.
-        this.checked = Caffeine.newBuilder().maximumSize(CHECKED).expireAfterWrite(ttl.plusMinutes(1)).build();
+        this.checked = Caffeine.newBuilder().maximumWeight(CHECKED_CHARS)
+                .weigher((String token, Signed s) -> token.length()).expireAfterWrite(ttl.plusMinutes(1)).build();
     }
 
     /** Signs and verifies with the key at {@code keyFile}, generating and saving one on first start. */
@@ -185,6 +190,12 @@ public final class TokenIssuer {
         } catch (IOException | GeneralSecurityException | IllegalArgumentException e) {
             return null;
         }
+    }
+
+    /** Characters of the tokens kept as checked, once pending evictions ran (for tests: the bound holds). */
+    long checkedChars() {
+        checked.cleanUp();
+        return checked.policy().eviction().orElseThrow().weightedSize().orElseThrow();
     }
 
     /** How many signatures this issuer checked and found good (for tests: a token is checked once). */

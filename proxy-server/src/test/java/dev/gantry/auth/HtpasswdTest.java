@@ -49,16 +49,12 @@ class HtpasswdTest {
         assertThat(users.bcryptChecks()).isEqualTo(1 + 3); // the good password once, every wrong one
 
         // A new password for a: the old one is refused at once, though it was remembered.
-        Files.writeString(file, "a:" + OpenBSDBCrypt.generate("2y", "new".toCharArray(), new byte[16], 4) + "\n");
-        Files.setLastModifiedTime(file, FileTime.fromMillis(Files.getLastModifiedTime(file).toMillis() + 2_000));
-        clock.advance(Duration.ofSeconds(6));
+        rewrite(file, "a:" + OpenBSDBCrypt.generate("2y", "new".toCharArray(), new byte[16], 4) + "\n", clock);
         assertThat(users.verify("a", "pa")).isFalse();
         assertThat(users.verify("a", "new")).isTrue();
 
         // A removed user is refused at once too.
-        Files.writeString(file, "# nobody\n");
-        Files.setLastModifiedTime(file, FileTime.fromMillis(Files.getLastModifiedTime(file).toMillis() + 4_000));
-        clock.advance(Duration.ofSeconds(6));
+        rewrite(file, "# nobody\n", clock);
         assertThat(users.verify("a", "new")).isFalse();
     }
 
@@ -68,10 +64,16 @@ class HtpasswdTest {
         Path file = tmp.resolve("htpasswd");
         Files.writeString(file, "a:" + OpenBSDBCrypt.generate("2y", "pa".toCharArray(), new byte[16], 4) + "\n");
         Htpasswd users = new Htpasswd(file, clock);
-        Files.writeString(file, "c:" + OpenBSDBCrypt.generate("2y", "pc".toCharArray(), new byte[16], 4) + "\n");
-        Files.setLastModifiedTime(file, FileTime.fromMillis(System.currentTimeMillis() + 10_000));
-        clock.advance(Duration.ofSeconds(6));
+        rewrite(file, "c:" + OpenBSDBCrypt.generate("2y", "pc".toCharArray(), new byte[16], 4) + "\n", clock);
         assertThat(users.verify("c", "pc")).isTrue();
         assertThat(users.verify("a", "pa")).isFalse();
+    }
+
+    /** Rewrites the file with a later modification time and lets the re-read interval pass. */
+    private static void rewrite(Path file, String content, MutableClock clock) throws Exception {
+        FileTime before = Files.getLastModifiedTime(file);
+        Files.writeString(file, content);
+        Files.setLastModifiedTime(file, FileTime.fromMillis(before.toMillis() + 10_000));
+        clock.advance(Duration.ofSeconds(6));
     }
 }

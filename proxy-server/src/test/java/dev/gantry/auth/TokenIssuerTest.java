@@ -8,6 +8,7 @@ import dev.gantry.testing.MutableClock;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
 import java.util.Set;
@@ -58,6 +59,23 @@ class TokenIssuerTest {
         clock.advance(Duration.ofMinutes(5).plusSeconds(1));
         assertThat(issuer.verify(token)).isEmpty();
         assertThat(issuer.verify(token)).isEmpty();
+    }
+
+    @Test
+    void theTokensKeptAsCheckedStayWithinTheirBoundHoweverManyLargeOnesArrive() throws Exception {
+        TokenIssuer issuer = TokenIssuer.open(tmp.resolve("k.pem"), "gantry", Duration.ofMinutes(5), clock);
+        List<Access> many = new ArrayList<>();
+        for (int i = 0; i < 85; i++) {
+            many.add(new Access("repository", "team/project-" + i + "/" + "x".repeat(60), Set.of("pull")));
+        }
+        long chars = 0;
+        for (int i = 0; chars < 2 * TokenIssuer.CHECKED_CHARS; i++) {
+            String token = issuer.issue("user" + i, many);
+            assertThat(token.length()).isGreaterThan(10_000).isLessThanOrEqualTo(16 * 1024);
+            assertThat(issuer.verify(token)).isPresent();
+            chars += token.length();
+        }
+        assertThat(issuer.checkedChars()).isPositive().isLessThanOrEqualTo(TokenIssuer.CHECKED_CHARS);
     }
 
     @Test
