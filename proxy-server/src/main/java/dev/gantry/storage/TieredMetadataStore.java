@@ -62,40 +62,43 @@ public final class TieredMetadataStore implements MetadataStore {
     }
 
     /** The shared copy's record when it has one (kept here too), else {@code fallback}. */
-    private Optional<byte[]> fetchRemote(String key, Optional<byte[]> fallback) {
-        Optional<byte[]> there = sharedCopy(key);
-        return there != null && there.isPresent() ? there : fallback;
+    private Optional<byte[]> fetchRemote(String key, Optional<byte[]> fallback) throws IOException {
+        Optional<byte[]> there = sharedCopy(key, () -> fallback);
+        return there.isPresent() ? there : fallback;
     }
 
     @Override
     public Optional<byte[]> getShared(String key) throws IOException {
-        Optional<byte[]> there = sharedCopy(key);
-        return there != null ? there : local.get(key);
+        return sharedCopy(key, () -> local.get(key));
+    }
+
+    /** A read of this replica's own copy. */
+    @FunctionalInterface
+    private interface LocalRead {
+        Optional<byte[]> get() throws IOException;
     }
 
     /**
-     * What the shared copy holds for {@code key}, kept here too when it holds
-     * a record; null when it cannot say: S3 is unwell or the read failed (the
-     * failure recorded), or a write of this replica to the key is still
-     * queued, which is newer than the shared copy.
+     * What the shared copy holds for {@code key} (a record it holds is kept
+     * here too); {@code cannotSay} when it cannot tell: S3 is unwell or the
+     * read failed (the failure recorded), or a write of this replica to the
+     * key is still queued, which is newer than the shared copy.
      */
-    private Optional<byte[]> sharedCopy(String key) {
-        if (!health.available()) {
-            return null;
-        }
-        try {
-            Optional<byte[]> there = remote.get(key);
-            if (pending.containsKey(key)) {
-                return null;
+    private Optional<byte[]> sharedCopy(String key, LocalRead cannotSay) throws IOException {
+        if (health.available()) {
+            try {
+                Optional<byte[]> there = remote.get(key);
+                if (!pending.containsKey(key)) {
+                    if (there.isPresent()) {
+                        local.put(key, there.get());
+                    }
+                    return there;
+                }
+            } catch (IOException | RuntimeException e) {
+                health.failure("reading " + key, e);
             }
-            if (there.isPresent()) {
-                local.put(key, there.get());
-            }
-            return there;
-        } catch (IOException | RuntimeException e) {
-            health.failure("reading " + key, e);
-            return null;
         }
+        return cannotSay.get();
     }
 
     @Override
