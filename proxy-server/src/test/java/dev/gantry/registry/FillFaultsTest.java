@@ -16,7 +16,9 @@ import dev.gantry.testing.MutableClock;
 import dev.gantry.testing.RawClient;
 import dev.gantry.testing.ScriptedUpstream;
 import dev.gantry.testing.Tools;
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -77,8 +79,16 @@ class FillFaultsTest {
         if (!Files.exists(p)) {
             return 0;
         }
-        try (Stream<Path> s = Files.walk(p)) {
-            return s.filter(Files::isRegularFile).count();
+        // The spool is cleaned while the test looks: a file that goes between the listing and the
+        // walk's look at it means the count was taken mid-change, so count again.
+        while (true) {
+            try (Stream<Path> s = Files.walk(p)) {
+                return s.filter(Files::isRegularFile).count();
+            } catch (UncheckedIOException e) {
+                if (!(e.getCause() instanceof NoSuchFileException)) {
+                    throw e;
+                }
+            }
         }
     }
 
