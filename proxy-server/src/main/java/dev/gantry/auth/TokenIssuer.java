@@ -43,6 +43,8 @@ public final class TokenIssuer {
     private static final Base64.Encoder B64 = Base64.getUrlEncoder().withoutPadding();
     private static final Base64.Decoder B64D = Base64.getUrlDecoder();
     private static final String ISSUER = "gantry";
+    /** An ES256 signature (r and s, 32 bytes each) in unpadded base64url. */
+    private static final int SIGNATURE_CHARS = 86;
 
     /** A verified token: who holds it and what it grants. {@code subject} is empty for anonymous tokens. */
     public record Verified(String subject, List<Access> access) {
@@ -53,9 +55,23 @@ public final class TokenIssuer {
     }
 
     /**
+     * The longest token issued or accepted: the server reads at most 16 KiB of request headers, so
+     * a longer token could never come back, and 4 KiB are left for the request's other headers.
+     */
+    public static final int MAX_TOKEN_CHARS = 12 * 1024;
+
+    /** A token would grant so much that it would be longer than {@link #MAX_TOKEN_CHARS}. */
+    public static final class TooLong extends IllegalArgumentException {
+        TooLong(int chars, int grants) {
+            super("a token granting these " + grants + " scopes would be " + chars + " characters, more than the "
+                    + MAX_TOKEN_CHARS + " a request can send back; ask for fewer repositories at once");
+        }
+    }
+
+    /**
      * Characters of the tokens checked so far, at most this many (about 4,000 tokens of a few
-     * scopes): weighed by length, since a token of many scopes may be up to 16 KiB and anyone may
-     * ask for tokens. A token's string is its identity: its bytes are what was signed.
+     * scopes): weighed by length, since a token of many scopes may be up to {@link #MAX_TOKEN_CHARS}
+     * and anyone may ask for tokens. A token's string is its identity: its bytes are what was signed.
      */
     static final long CHECKED_CHARS = 4L << 20;
 
@@ -95,7 +111,11 @@ public final class TokenIssuer {
         return clock;
     }
 
-    /** A signed token for {@code subject} (empty: anonymous) granting {@code access}. */
+    /**
+     * A signed token for {@code subject} (empty: anonymous) granting {@code access}.
+     *
+     * @throws TooLong when it would be longer than {@link #MAX_TOKEN_CHARS}: a token no request could carry
+     */
     public String issue(String subject, List<Access> access) {
         Instant now = clock.instant();
         Map<String, Object> header = new LinkedHashMap<>();
@@ -117,6 +137,10 @@ public final class TokenIssuer {
         claims.put("access", grants);
         try {
             String signingInput = B64.encodeToString(JSON.writeValueAsBytes(header)) + "." + B64.encodeToString(JSON.writeValueAsBytes(claims));
+            int chars = signingInput.length() + 1 + SIGNATURE_CHARS;
+            if (chars > MAX_TOKEN_CHARS) {
+                throw new TooLong(chars, grants.size());
+            }
             Signature s = Signature.getInstance("SHA256withECDSA");
             s.initSign(keys.signing().getPrivate());
             s.update(signingInput.getBytes(StandardCharsets.US_ASCII));
@@ -133,7 +157,7 @@ public final class TokenIssuer {
      * client sends the same token with every request of a pull); the times are checked on every call.
      */
     public Optional<Verified> verify(String token) {
-        if (token.length() > 16 * 1024) {
+        if (token.length() > MAX_TOKEN_CHARS) {
             return Optional.empty();
         }
         Signed signed = checked.getIfPresent(token);

@@ -3,6 +3,7 @@ package dev.gantry.http;
 import dev.gantry.auth.Access;
 import dev.gantry.auth.AccessPolicy;
 import dev.gantry.auth.Authenticator;
+import dev.gantry.auth.TokenIssuer;
 import dev.gantry.config.AuthConfig;
 import dev.gantry.oci.ErrorCode;
 import dev.gantry.oci.RegistryException;
@@ -63,7 +64,12 @@ final class TokenEndpoint {
                 grant(user, one).ifPresent(granted::add);
             }
         }
-        String token = authenticator.tokens().issue(user == null ? "" : user, granted);
+        String token;
+        try {
+            token = authenticator.tokens().issue(user == null ? "" : user, granted);
+        } catch (TokenIssuer.TooLong e) {
+            throw new RegistryException(ErrorCode.DENIED, 400, e.getMessage(), Map.of(), null);
+        }
         Map<String, Object> body = new LinkedHashMap<>();
         body.put("token", token);
         body.put("access_token", token);

@@ -129,6 +129,21 @@ class AccessControlTest {
     }
 
     @Test
+    void askingForMoreScopesThanATokenCanCarryIsAClearRefusalNotAnUnusableToken() throws Exception {
+        // 200 short scopes fit the 8 KiB request line, but granting them all would take a token
+        // longer than a request's headers may be.
+        StringBuilder scopes = new StringBuilder();
+        for (int i = 0; i < 200; i++) {
+            scopes.append(i == 0 ? "" : "%20").append("repository:local/a").append(i).append(":pull");
+        }
+        Http.Response r = http.get("/token?service=gantry&scope=" + scopes);
+        assertThat(r.status()).isEqualTo(400);
+        assertThat(r.text()).contains("DENIED").contains("200 scopes").contains("ask for fewer repositories");
+        // A handful of the same scopes is still granted.
+        assertThat(token(null, "repository:local/a1:pull")).isNotEmpty();
+    }
+
+    @Test
     void anAnonymousTokenGrantsNoPush() throws Exception {
         String t = token(null, "repository:local/app:pull,push");
         Http.Response r = pushStart("local/app", "Authorization", "Bearer " + t);

@@ -65,17 +65,36 @@ class TokenIssuerTest {
     void theTokensKeptAsCheckedStayWithinTheirBoundHoweverManyLargeOnesArrive() throws Exception {
         TokenIssuer issuer = TokenIssuer.open(tmp.resolve("k.pem"), "gantry", Duration.ofMinutes(5), clock);
         List<Access> many = new ArrayList<>();
-        for (int i = 0; i < 85; i++) {
+        for (int i = 0; i < 65; i++) {
             many.add(new Access("repository", "team/project-" + i + "/" + "x".repeat(60), Set.of("pull")));
         }
         long chars = 0;
         for (int i = 0; chars < 2 * TokenIssuer.CHECKED_CHARS; i++) {
             String token = issuer.issue("user" + i, many);
-            assertThat(token.length()).isGreaterThan(10_000).isLessThanOrEqualTo(16 * 1024);
+            assertThat(token.length()).isGreaterThan(10_000).isLessThanOrEqualTo(TokenIssuer.MAX_TOKEN_CHARS);
             assertThat(issuer.verify(token)).isPresent();
             chars += token.length();
         }
         assertThat(issuer.checkedChars()).isPositive().isLessThanOrEqualTo(TokenIssuer.CHECKED_CHARS);
+    }
+
+    @Test
+    void aTokenTooLongToBeSentBackIsNeverIssued() throws Exception {
+        TokenIssuer issuer = TokenIssuer.open(tmp.resolve("k.pem"), "gantry", Duration.ofMinutes(5), clock);
+        List<Access> grants = new ArrayList<>();
+        String longest = "";
+        try {
+            while (true) {
+                grants.add(new Access("repository", "team/app-" + grants.size(), Set.of("pull")));
+                longest = issuer.issue("alice", grants);
+            }
+        } catch (TokenIssuer.TooLong e) {
+            assertThat(e.getMessage()).contains(grants.size() + " scopes").contains("more than the " + TokenIssuer.MAX_TOKEN_CHARS);
+        }
+        // The last token issued is within a scope of the bound, and it verifies: every issued token can come back.
+        assertThat(longest.length()).isLessThanOrEqualTo(TokenIssuer.MAX_TOKEN_CHARS)
+                .isGreaterThan(TokenIssuer.MAX_TOKEN_CHARS - 100);
+        assertThat(issuer.verify(longest)).isPresent();
     }
 
     @Test
