@@ -94,8 +94,9 @@ public final class S3ProxyServer implements AutoCloseable {
 
     private void awaitUp() {
         Http http = new Http(endpoint());
-        // Any answer at all: S3Proxy is listening.
-        Awaits.waitFor("S3Proxy up", Duration.ofSeconds(60))
+        // Any answer at all: S3Proxy is listening. It is a Jetty and jclouds start on a cold JVM: a
+        // minute was not always enough at a load of 20 on two cores.
+        Awaits.waitFor("S3Proxy up", Duration.ofSeconds(120))
                 .unless(() -> process.isAlive() ? null : "S3Proxy exited")
                 .explain(() -> String.join("\n", Tools.snapshot(output)))
                 .until(() -> http.get("/").status() > 0);
