@@ -4,7 +4,6 @@ import io.airlift.compress.zstd.ZstdInputStream;
 import java.io.BufferedInputStream;
 import java.io.IOException;
 import java.io.InputStream;
-import org.apache.commons.compress.compressors.gzip.GzipCompressorInputStream;
 
 /**
  * Opens a layer blob as a bounded tar stream, choosing the decompressor by
@@ -13,9 +12,8 @@ import org.apache.commons.compress.compressors.gzip.GzipCompressorInputStream;
  * zstd {@code 28 b5 2f fd}, else plain tar. bzip2 and xz are recognised and
  * refused.
  *
- * <p>gzip: commons-compress, which reads concatenated members (the JDK's
- * {@code GZIPInputStream} may stop after the first when the source has no
- * bytes available). zstd: airlift aircompressor's pure-Java decoder — no
+ * <p>gzip: {@link GzipMembers}, every member, on the JDK's zlib. zstd:
+ * airlift aircompressor's pure-Java decoder — no
  * native library to load or to crash the server on hostile input, and it
  * runs on every architecture Gantry does.
  */
@@ -49,7 +47,7 @@ public final class LayerStreams {
         InputStream decoded;
         String compression;
         if (n >= 2 && (magic[0] & 0xFF) == 0x1F && (magic[1] & 0xFF) == 0x8B) {
-            decoded = new GzipCompressorInputStream(buffered, true);
+            decoded = new GzipMembers(buffered);
             compression = "gzip";
         } else if (n >= 4 && (magic[0] & 0xFF) == 0x28 && (magic[1] & 0xFF) == 0xB5 && (magic[2] & 0xFF) == 0x2F
                 && (magic[3] & 0xFF) == 0xFD) {
