@@ -10,6 +10,7 @@ import com.github.tomakehurst.wiremock.WireMockServer;
 import dev.gantry.testing.GantryServer;
 import dev.gantry.testing.Http;
 import dev.gantry.testing.MutableClock;
+import dev.gantry.testing.Trees;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -17,7 +18,6 @@ import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -147,8 +147,6 @@ class BadInputTest {
             assertThat(http.get(p).status()).isBetween(400, 499);
         }
         assertThat(Files.exists(Path.of("/tmp/pwned"))).isFalse();
-        try (Stream<Path> all = Files.walk(tmp)) {
-            assertThat(all.filter(p -> p.getFileName().toString().contains("pwned"))).isEmpty();
-        }
+        assertThat(Trees.paths(tmp)).noneMatch(p -> p.getFileName().toString().contains("pwned"));
     }
 }

@@ -16,9 +16,8 @@ import dev.gantry.testing.MutableClock;
 import dev.gantry.testing.RawClient;
 import dev.gantry.testing.ScriptedUpstream;
 import dev.gantry.testing.Tools;
-import java.io.UncheckedIOException;
+import dev.gantry.testing.Trees;
 import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -27,7 +26,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.CompletableFuture;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -75,21 +73,7 @@ class FillFaultsTest {
     }
 
     private long filesUnder(String dir) throws Exception {
-        Path p = tmp.resolve("data").resolve(dir);
-        if (!Files.exists(p)) {
-            return 0;
-        }
-        // The spool is cleaned while the test looks: a file that goes between the listing and the
-        // walk's look at it means the count was taken mid-change, so count again.
-        while (true) {
-            try (Stream<Path> s = Files.walk(p)) {
-                return s.filter(Files::isRegularFile).count();
-            } catch (UncheckedIOException e) {
-                if (!(e.getCause() instanceof NoSuchFileException)) {
-                    throw e;
-                }
-            }
-        }
+        return Trees.files(tmp.resolve("data").resolve(dir)).size();
     }
 
     @Test
