@@ -156,7 +156,8 @@ public final class Gantry implements AutoCloseable {
         log.info("hardware knowledge base {}{}", kb.version(), config.hardware().scan() ? "; layers are scanned as they arrive" : "");
         StatusPage status = new StatusPage(built.status(), scans, metrics, fleet.fleet());
         WarmJobs warm = new WarmJobs(registry, clock);
-        PinRevalidation.schedule(registry.admin(), warm, config.cache().pins().revalidate(), blocking, maintenance);
+        PinRevalidation.schedule(registry.admin(), warm, config.cache().pins().revalidate(), storage.shared(), blocking,
+                maintenance);
         this.server = new HttpServer(net, registry, config.server().accessLog(), Security.tls(config), metrics, authenticator, config.auth(),
                 hardware, catalog, config.hardware().waitBudget(), config.server().headerTimeout(), status::render, warm);
         StatusHistory history = new StatusHistory(metrics, StatusHistory.gauges(registry::fillsInFlight,

@@ -130,23 +130,42 @@ public final class CacheAdmin {
         return pins.all().stream().filter(p -> visible.test(p.repo)).map(CacheAdmin::pinJson).toList();
     }
 
-    /** Pins {@code repo:tag} (a pin of the admin API, kept in the metadata store). */
+    /**
+     * Pins {@code repo:tag} (a pin of the admin API, kept in the metadata
+     * store); {@code UNAVAILABLE} when the shared bucket, where there is one,
+     * cannot be written: the other replicas would not see the pin.
+     */
     public CompletableFuture<PinResult> pin(Repository repo, String tag, String user) {
-        return BlockingIo.supply(blocking, () -> {
+        return SharedWrites.acknowledged(BlockingIo.supply(blocking, () -> {
             var added = pins.add(repo, tag, user);
             // What the tag holds now is spared by eviction at once; the warm that follows adds what it fetches.
             refreshPinned();
             return new PinResult(pinJson(added.getKey()), added.getValue());
-        });
+        }));
     }
 
-    /** Removes a pin the admin API made; {@code 404} when there is none, {@code 409} for a configured one. */
+    /**
+     * Removes a pin the admin API made (on any replica); {@code 404} when there
+     * is none, {@code 409} for a configured one, {@code UNAVAILABLE} as for {@link #pin}.
+     */
     public CompletableFuture<Map<String, Object>> unpin(Repository repo, String tag) {
-        return BlockingIo.supply(blocking, () -> {
+        return SharedWrites.acknowledged(BlockingIo.supply(blocking, () -> {
             Map<String, Object> removed = pinJson(pins.remove(repo, tag));
             refreshPinned();
             return removed;
-        });
+        }));
+    }
+
+    /**
+     * Adopts the pins other replicas made through the API and drops those
+     * they removed, as the store's shared copy holds them; when that changes
+     * any, recomputes which digests pinned images hold. Adopted pins are
+     * revalidated on this replica's next {@code cache.pins.revalidate}. Blocks.
+     */
+    public void refreshPins() throws IOException {
+        if (pins.refresh()) {
+            refreshPinned();
+        }
     }
 
     /**

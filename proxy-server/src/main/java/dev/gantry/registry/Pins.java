@@ -12,9 +12,12 @@ import dev.gantry.storage.StorageLayout;
 import java.io.IOException;
 import java.time.Clock;
 import java.time.Instant;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentSkipListMap;
 import java.util.function.BiFunction;
 import org.slf4j.Logger;
@@ -22,8 +25,10 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Pinned images: from the configuration, and made through the admin API
- * (kept in the metadata store, so they survive restarts). Holds, besides,
- * the digests the pinned images are made of, which the disk tier's
+ * (kept in the metadata store, so they survive restarts, and with a shared
+ * bucket written there before the API call is answered, so they are the
+ * fleet's: each replica adopts the others' on {@link #refresh}). Holds,
+ * besides, the digests the pinned images are made of, which the disk tier's
  * eviction leaves alone. Thread-safe.
  */
 public final class Pins {
@@ -64,7 +69,15 @@ public final class Pins {
 
     private final MetadataStore meta;
     private final Clock clock;
+    private final BiFunction<String, String, Repository> repository;
     private final Map<String, Pin> pins = new ConcurrentSkipListMap<>();
+    /**
+     * Held by whatever changes the pins of the API: a refresh must not drop a
+     * pin added while it read the store, nor bring back one removed meanwhile.
+     */
+    private final Object changes = new Object();
+    /** Stored pins already warned about, so that a refresh does not warn again every time. */
+    private final Set<String> ignored = ConcurrentHashMap.newKeySet();
     private volatile Set<Digest> held = Set.of();
 
     /**
@@ -78,6 +91,7 @@ public final class Pins {
          BiFunction<String, String, Repository> repository) throws IOException {
         this.meta = meta;
         this.clock = clock;
+        this.repository = repository;
         for (String image : configured) {
             int colon = image.lastIndexOf(':');
             Repository repo;
@@ -89,24 +103,87 @@ public final class Pins {
             Pin p = new Pin(repo, image.substring(colon + 1), Source.CONFIG, null, null);
             pins.put(p.image(), p);
         }
-        for (String key : meta.listRecursive(StorageLayout.PINS_PREFIX)) {
-            int at = key.indexOf("/_tags/");
-            int slash = key.indexOf('/');
-            if (at < 0 || slash >= at) {
-                continue;
+        refresh();
+    }
+
+    /**
+     * Makes the pins of the API those the store holds: with a shared bucket,
+     * those the bucket holds now, so pins other replicas made are adopted and
+     * those they removed dropped; else the local store's. A pin kept keeps
+     * what its revalidations found; configured pins are left as they are.
+     * A pin whose record cannot be read now is left as it is. Blocks.
+     *
+     * @return whether a pin was adopted or dropped
+     * @throws IOException when the stored pins cannot be listed (nothing changed)
+     */
+    public boolean refresh() throws IOException {
+        synchronized (changes) {
+            Set<String> stored = new HashSet<>();
+            boolean changed = false;
+            for (String key : meta.listRecursive(StorageLayout.PINS_PREFIX)) {
+                Pin named = named(key);
+                Pin known = named == null ? null : pins.get(named.image());
+                if (named == null || known != null && known.source == Source.CONFIG) {
+                    continue;
+                }
+                try {
+                    // The shared copy says whether a pin is still there: the local one keeps what other replicas deleted.
+                    if (known != null ? meta.existsShared(StorageLayout.PINS_PREFIX + key) : adopt(key, named)) {
+                        stored.add(named.image());
+                        changed |= known == null;
+                    }
+                } catch (IOException | RuntimeException e) {
+                    if (known != null) {
+                        stored.add(known.image()); // cannot tell: kept
+                    }
+                    log.debug("cannot read the pin {} now: {}", key, e.toString());
+                }
             }
-            String tag = key.substring(at + "/_tags/".length());
-            Repository repo = Reference.isValidTag(tag) ? repository.apply(key.substring(0, slash), key.substring(slash + 1, at)) : null;
-            if (repo == null) {
+            for (Pin p : pins.values()) {
+                if (p.source == Source.API && !stored.contains(p.image()) && pins.remove(p.image(), p)) {
+                    changed = true;
+                }
+            }
+            return changed;
+        }
+    }
+
+    /**
+     * The pin a stored key names, without when and by whom it was made; null
+     * (warned about once) when it names no repository served here.
+     */
+    private Pin named(String key) {
+        int at = key.indexOf("/_tags/");
+        int slash = key.indexOf('/');
+        if (at < 0 || slash >= at) {
+            return null;
+        }
+        String tag = key.substring(at + "/_tags/".length());
+        Repository repo = Reference.isValidTag(tag) ? repository.apply(key.substring(0, slash), key.substring(slash + 1, at)) : null;
+        if (repo == null) {
+            if (ignored.add(key)) {
                 log.warn("ignoring the pin {}: its repository is no longer served here", key);
-                continue;
             }
-            try {
-                Stored s = JSON.readValue(meta.get(StorageLayout.PINS_PREFIX + key).orElseThrow(), Stored.class);
-                pins.putIfAbsent(repo.fullName() + ":" + tag, new Pin(repo, tag, Source.API, s.pinnedAt(), s.pinnedBy()));
-            } catch (IOException | RuntimeException e) {
+            return null;
+        }
+        return new Pin(repo, tag, Source.API, null, null);
+    }
+
+    /** Adds the pin of {@code key} as the shared copy holds it; whether it holds one. */
+    private boolean adopt(String key, Pin named) throws IOException {
+        Optional<byte[]> record = meta.getShared(StorageLayout.PINS_PREFIX + key);
+        if (record.isEmpty()) {
+            return false;
+        }
+        try {
+            Stored s = JSON.readValue(record.get(), Stored.class);
+            pins.put(named.image(), new Pin(named.repo, named.tag, Source.API, s.pinnedAt(), s.pinnedBy()));
+            return true;
+        } catch (IOException | RuntimeException e) {
+            if (ignored.add(key)) {
                 log.warn("ignoring an unreadable pin {}: {}", key, e.toString());
             }
+            return false;
         }
     }
 
@@ -123,34 +200,59 @@ public final class Pins {
     }
 
     /**
-     * Pins through the API; blocks while the pin is stored.
+     * Pins through the API; blocks while the pin is stored, in the shared
+     * bucket where there is one, so that every replica reads it once this
+     * returns. A pin another replica made and this one has not adopted yet
+     * counts as existing.
      *
      * @return the pin, and whether it is new
+     * @throws dev.gantry.storage.SharedWriteException when the bucket could not be written (nothing pinned)
      */
     Map.Entry<Pin, Boolean> add(Repository repo, String tag, String user) throws IOException {
-        Pin existing = get(repo, tag);
-        if (existing != null) {
-            return Map.entry(existing, false);
+        synchronized (changes) {
+            Pin existing = get(repo, tag);
+            if (existing == null) {
+                existing = adoptOne(repo, tag);
+            }
+            if (existing != null) {
+                return Map.entry(existing, false);
+            }
+            Pin p = new Pin(repo, tag, Source.API, clock.instant(), user);
+            meta.putShared(StorageLayout.pinKey(repo.namespace(), repo.name(), tag),
+                    JSON.writeValueAsBytes(new Stored(p.pinnedAt, p.pinnedBy)));
+            pins.put(p.image(), p);
+            return Map.entry(p, true);
         }
-        Pin p = new Pin(repo, tag, Source.API, clock.instant(), user);
-        meta.put(StorageLayout.pinKey(repo.namespace(), repo.name(), tag), JSON.writeValueAsBytes(new Stored(p.pinnedAt, p.pinnedBy)));
-        Pin raced = pins.putIfAbsent(p.image(), p);
-        return raced == null ? Map.entry(p, true) : Map.entry(raced, false);
     }
 
-    /** Unpins a pin made through the API; blocks while it is removed from the store. */
+    /**
+     * Unpins a pin made through the API (here or, not adopted yet, by another
+     * replica); blocks while it is removed from the store, the shared bucket
+     * first where there is one.
+     */
     Pin remove(Repository repo, String tag) throws IOException {
-        Pin p = get(repo, tag);
-        if (p == null) {
-            throw new RegistryException(ErrorCode.MANIFEST_UNKNOWN, 404, repo.fullName() + ":" + tag + " is not pinned", Map.of(), null);
+        synchronized (changes) {
+            Pin p = get(repo, tag);
+            if (p == null) {
+                p = adoptOne(repo, tag);
+            }
+            if (p == null) {
+                throw new RegistryException(ErrorCode.MANIFEST_UNKNOWN, 404, repo.fullName() + ":" + tag + " is not pinned", Map.of(), null);
+            }
+            if (p.source == Source.CONFIG) {
+                throw new RegistryException(ErrorCode.DENIED, 409, p.image() + " is pinned by the configuration (cache.pins.images); "
+                        + "remove it there", Map.of(), null);
+            }
+            meta.deleteShared(StorageLayout.pinKey(repo.namespace(), repo.name(), tag));
+            pins.remove(p.image());
+            return p;
         }
-        if (p.source == Source.CONFIG) {
-            throw new RegistryException(ErrorCode.DENIED, 409, p.image() + " is pinned by the configuration (cache.pins.images); "
-                    + "remove it there", Map.of(), null);
-        }
-        meta.delete(StorageLayout.pinKey(repo.namespace(), repo.name(), tag));
-        pins.remove(p.image());
-        return p;
+    }
+
+    /** The stored pin of {@code repo:tag} as the shared copy holds it, adopted; null when there is none. */
+    private Pin adoptOne(Repository repo, String tag) throws IOException {
+        String key = StorageLayout.pinKey(repo.namespace(), repo.name(), tag).substring(StorageLayout.PINS_PREFIX.length());
+        return adopt(key, new Pin(repo, tag, Source.API, null, null)) ? get(repo, tag) : null;
     }
 
     /** Whether a blob or manifest belongs to a pinned image (as of the last {@link #hold}). */

@@ -136,6 +136,7 @@ public final class Fleet<R extends Replica> implements AutoCloseable {
         private String upstream;
         private String hosted;
         private Map<String, String> users;
+        private List<String> admins = List.of();
         private boolean sharedTokenKey;
         private String prefix = "";
         private String diskMaxBytes;
@@ -163,6 +164,12 @@ public final class Fleet<R extends Replica> implements AutoCloseable {
         /** {@code auth.htpasswd}: one file of these users and passwords, shared by every replica. */
         public Builder<R> users(Map<String, String> users) {
             this.users = Map.copyOf(users);
+            return this;
+        }
+
+        /** {@code auth.rules}: these users (of {@link #users}) hold {@code admin} on every repository. */
+        public Builder<R> admins(String... users) {
+            this.admins = List.of(users);
             return this;
         }
 
@@ -254,6 +261,10 @@ public final class Fleet<R extends Replica> implements AutoCloseable {
                 yaml.append("auth:\n");
                 if (users != null) {
                     yaml.append("  htpasswd: ").append(htpasswd()).append('\n');
+                }
+                if (!admins.isEmpty()) {
+                    yaml.append("  rules:\n    - {prefix: \"\", users: [").append(String.join(", ", admins))
+                            .append("], actions: [admin]}\n");
                 }
                 if (sharedTokenKey) {
                     yaml.append("  tokenKeys: [").append(tokenKey()).append("]\n");
