@@ -94,14 +94,14 @@ public final class DiskMetadataStore implements MetadataStore {
 
     /** The etag is a SHA-256 of the file's bytes, so a rewrite of equal bytes keeps it, as on S3. */
     @Override
-    public List<Entry> listEntries(String prefix) throws IOException {
-        List<Entry> entries = new ArrayList<>();
+    public List<MetadataStoreEntry> listEntries(String prefix) throws IOException {
+        List<MetadataStoreEntry> entries = new ArrayList<>();
         for (String name : list(prefix)) {
             Path p = resolve(prefix + name);
             try {
                 // The time first: a rewrite in between then shows a new etag with an older time, never the reverse.
                 Instant modified = Files.getLastModifiedTime(p).toInstant();
-                entries.add(new Entry(name, HexFormat.of().formatHex(sha256().digest(Files.readAllBytes(p))), modified));
+                entries.add(new MetadataStoreEntry(name, HexFormat.of().formatHex(sha256().digest(Files.readAllBytes(p))), modified));
             } catch (NoSuchFileException e) {
                 // deleted since it was listed
             }

@@ -1,9 +1,7 @@
 package dev.gantry.storage;
 
 import java.io.IOException;
-import java.time.Instant;
 import java.util.List;
-import java.util.Objects;
 import java.util.Optional;
 
 /**
@@ -100,34 +98,15 @@ public interface MetadataStore {
     List<String> listRecursive(String prefix) throws IOException;
 
     /**
-     * A key as a listing shows it: what tells a reader, without reading it,
-     * whether its value changed and when it was last written.
-     *
-     * @param name the key relative to the listed prefix, as {@link #list} names it
-     * @param etag opaque; equal for equal values of the key in one store (S3: the object's ETag, which is the
-     *     MD5 of the bytes for a plain PUT, but may differ for equal bytes under SSE-KMS; disk: a hash of the bytes),
-     *     comparable only with etags from the same store
-     * @param lastModified when the value was last written, by the store's clock (S3: the bucket's, to the second;
-     *     disk: the file's modification time), whether or not the bytes changed
-     */
-    record Entry(String name, String etag, Instant lastModified) {
-        public Entry {
-            Objects.requireNonNull(name, "name");
-            Objects.requireNonNull(etag, "etag");
-            Objects.requireNonNull(lastModified, "lastModified");
-        }
-    }
-
-    /**
      * The keys directly under {@code prefix}, as {@link #list} names them, each
-     * with its {@link Entry#etag} and {@link Entry#lastModified}, sorted by
+     * with its {@link MetadataStoreEntry#etag} and {@link MetadataStoreEntry#lastModified}, sorted by
      * name: one request to S3 (ListObjectsV2) however many keys, so a caller
      * that polls a prefix reads a key's value only when its etag changed. A
      * tiered store answers from the shared copy, from the local one only when
      * the shared one cannot be listed. Stores that cannot say refuse
      * ({@link UnsupportedOperationException}); every store Gantry builds can.
      */
-    default List<Entry> listEntries(String prefix) throws IOException {
+    default List<MetadataStoreEntry> listEntries(String prefix) throws IOException {
         throw new UnsupportedOperationException(getClass().getSimpleName() + " does not list etags");
     }
 }

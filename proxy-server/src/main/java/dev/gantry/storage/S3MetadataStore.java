@@ -112,7 +112,7 @@ public final class S3MetadataStore implements MetadataStore {
     }
 
     @Override
-    public List<Entry> listEntries(String prefix) throws IOException {
+    public List<MetadataStoreEntry> listEntries(String prefix) throws IOException {
         String full = key(prefix);
         List<S3Object> objects = new ArrayList<>();
         try {
@@ -126,15 +126,15 @@ public final class S3MetadataStore implements MetadataStore {
         } catch (CompletionException e) {
             throw new IOException("listing " + prefix + " in " + bucket + " failed", S3Bucket.unwrap(e));
         }
-        List<Entry> entries = new ArrayList<>();
+        List<MetadataStoreEntry> entries = new ArrayList<>();
         for (S3Object o : objects) {
             // Both are required in a ListObjectsV2 answer; a server that leaves one out is not S3 enough to poll.
             if (o.eTag() == null || o.lastModified() == null) {
                 throw new IOException(bucket + " listed " + o.key() + " without an ETag or LastModified");
             }
-            entries.add(new Entry(o.key().substring(full.length()), o.eTag(), o.lastModified()));
+            entries.add(new MetadataStoreEntry(o.key().substring(full.length()), o.eTag(), o.lastModified()));
         }
-        entries.sort(Comparator.comparing(Entry::name));
+        entries.sort(Comparator.comparing(MetadataStoreEntry::name));
         return entries;
     }
 

@@ -273,7 +273,7 @@ public final class TieredMetadataStore implements MetadataStore {
      * this replica still queued are not shown.
      */
     @Override
-    public List<Entry> listEntries(String prefix) throws IOException {
+    public List<MetadataStoreEntry> listEntries(String prefix) throws IOException {
         if (health.available()) {
             try {
                 return remote.listEntries(prefix);

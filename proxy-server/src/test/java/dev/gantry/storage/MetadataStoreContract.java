@@ -241,14 +241,14 @@ public abstract class MetadataStoreContract {
         store.put("m/a", bytes("one"));
         store.put("m/b", bytes("two"));
         store.put("m/deeper/c", bytes("three"));
-        List<MetadataStore.Entry> first = entriesOnceListed("m/", 2);
-        assertThat(first).extracting(MetadataStore.Entry::name).containsExactly("a", "b");
+        List<MetadataStoreEntry> first = entriesOnceListed("m/", 2);
+        assertThat(first).extracting(MetadataStoreEntry::name).containsExactly("a", "b");
         assertThat(first.get(0).etag()).isNotEqualTo(first.get(1).etag());
         assertThat(store.listEntries("nothing/here/")).isEmpty();
 
         store.put("m/a", bytes("one"));
         store.put("m/b", bytes("changed"));
-        List<MetadataStore.Entry> second = Awaits.until(() -> entries("m/"),
+        List<MetadataStoreEntry> second = Awaits.until(() -> entries("m/"),
                 l -> l.size() == 2 && !l.get(1).etag().equals(first.get(1).etag()), Duration.ofSeconds(10));
         assertThat(second.get(0).etag()).as("etag of a record rewritten with equal bytes").isEqualTo(first.get(0).etag());
     }
@@ -257,10 +257,10 @@ public abstract class MetadataStoreContract {
     void listEntriesShowsWhenARecordWasLastWrittenEvenWithEqualBytes() throws Exception {
         Instant before = Instant.now().minus(TIME_SLACK);
         store.put("m/a", bytes("one"));
-        MetadataStore.Entry first = entriesOnceListed("m/", 1).get(0);
+        MetadataStoreEntry first = entriesOnceListed("m/", 1).get(0);
         assertThat(first.lastModified()).isBetween(before, Instant.now().plus(TIME_SLACK));
         // S3 keeps the time to the second: rewrite until it moves.
-        MetadataStore.Entry later = Awaits.until(() -> {
+        MetadataStoreEntry later = Awaits.until(() -> {
             try {
                 store.put("m/a", bytes("one"));
             } catch (IOException e) {
@@ -274,7 +274,7 @@ public abstract class MetadataStoreContract {
     /** How far a store's clock (here: the same machine's, truncated to the second on S3) may be off. */
     private static final Duration TIME_SLACK = Duration.ofSeconds(2);
 
-    private List<MetadataStore.Entry> entries(String prefix) {
+    private List<MetadataStoreEntry> entries(String prefix) {
         try {
             return store.listEntries(prefix);
         } catch (IOException e) {
@@ -283,7 +283,7 @@ public abstract class MetadataStoreContract {
     }
 
     /** The entries once {@code count} show (a tiered store shows its shared copy, written in the background). */
-    private List<MetadataStore.Entry> entriesOnceListed(String prefix, int count) {
+    private List<MetadataStoreEntry> entriesOnceListed(String prefix, int count) {
         return Awaits.until(() -> entries(prefix), l -> l.size() == count, Duration.ofSeconds(10));
     }
 }
