@@ -156,7 +156,9 @@ final class MemberPoll {
         try {
             MemberRecord r = MemberRecord.parse(bytes.get());
             adopt.accept(r);
-            return Optional.of(new Seen(e.etag(), r));
+            // A record under another name than its id's (S3Proxy's filesystem backend lists a PUT's
+            // temporary file for a moment) has readings, but is no second member.
+            return Optional.of(new Seen(e.etag(), r.id().equals(e.name()) ? r : null));
         } catch (IOException ex) {
             log.debug("fleet: skipping unreadable record {}: {}", e.name(), ex.toString());
             return Optional.of(new Seen(e.etag(), null));
