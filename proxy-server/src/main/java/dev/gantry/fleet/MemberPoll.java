@@ -107,7 +107,7 @@ final class MemberPoll {
                 still.remove(e.name());
             }
         }
-        seen.keySet().retainAll(still.keySet());
+        seen.clear(); // names no longer listed are forgotten
         seen.putAll(still);
         return List.copyOf(live);
     }
