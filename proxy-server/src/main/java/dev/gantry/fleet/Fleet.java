@@ -28,10 +28,15 @@ import org.slf4j.LoggerFactory;
  * This replica's place in the fleet of replicas sharing a bucket. Every
  * {@code fleet.heartbeat} it writes {@code fleet/members/<id>} (address,
  * start, version, and each upstream's rate-limit state); every {@code
- * fleet.poll} it lists and reads the others' records: a record younger than
- * {@code fleet.memberTtl} is a live member, and every record's rate-limit
- * readings are merged into this replica's {@link RateLimitState}s (newer
- * remaining wins, the later {@code Retry-After} holds). What this replica
+ * fleet.poll} it lists the others' records ({@link MemberPoll}): a record
+ * whose LastModified is younger than {@code fleet.memberTtl}, by the bucket's
+ * clock, is a live member, and a record read for the first time or whose ETag
+ * changed is read and its rate-limit readings are merged into this replica's
+ * {@link RateLimitState}s (newer remaining wins, the later {@code Retry-After}
+ * holds). The heartbeat rewrites the same bytes while nothing changed (its
+ * {@code heartbeatAt} is the time of the last change), so what moves each
+ * beat is only the LastModified the listing shows, and a poll costs one LIST
+ * and no GET while nothing changes. What this replica
  * learns from an upstream is written at once, so the others know it within
  * one poll plus two bucket round trips; a 429 thus stops the fleet. A wait
  * ({@code Retry-After}) is also sent to every live member at once over the
@@ -42,7 +47,8 @@ import org.slf4j.LoggerFactory;
  * <p>Why the bucket stays the durable path: it is the one thing every
  * replica already shares and trusts, and a reading outlives the replica that
  * made it (a replica started during a {@code Retry-After} learns it from the
- * record). The cost is a LIST and one GET per member per poll.
+ * record). The cost is a LIST per poll and a PUT per heartbeat, plus a GET of
+ * a record when its content changes.
  *
  * <p>Without a shared store it is a fleet of one plus the configured
  * members, and nothing is written. Thread-safe; the bucket work runs on the
@@ -51,8 +57,6 @@ import org.slf4j.LoggerFactory;
 public final class Fleet implements AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(Fleet.class);
-    /** A dead replica's record is removed this many member TTLs after its last beat (once its Retry-After passed). */
-    private static final int FORGET_AFTER_TTLS = 12;
     /** The longest the answer to a 429 waits for the live members to take the news. */
     private static final Duration NEWS_WAIT = Duration.ofSeconds(1);
 
@@ -68,11 +72,18 @@ public final class Fleet implements AutoCloseable {
     private final Instant startedAt;
     private final Ownership ownership;
     private final PeerNews news;
+    private final MemberPoll poll;
     private final AtomicBoolean dirty = new AtomicBoolean();
     private volatile List<Member> peers = List.of();
     private volatile Instant lastSync;
     private volatile boolean failing;
+    // Only on the scheduler's thread:
     private Instant nextHeartbeat = Instant.MIN;
+    /** The record last written, without its time, and when its content last changed. */
+    private MemberRecord written;
+    private Instant changedAt;
+    /** When the heartbeat the bucket last took was sent; null when the last one failed. */
+    private Instant sentAt;
 
     /**
      * @param address this replica's advertised {@code host:port}, asked when first needed (after binding)
@@ -93,6 +104,7 @@ public final class Fleet implements AutoCloseable {
         this.scheduler = Objects.requireNonNull(scheduler, "scheduler");
         this.startedAt = clock.instant();
         this.ownership = new Ownership(id, this::members, config.memberTtl(), clock);
+        this.poll = shared == null ? null : new MemberPoll(id, shared, config.memberTtl(), config.heartbeat(), this::adopt);
     }
 
     /** Starts heartbeats and polling (nothing without a shared store). */
@@ -187,15 +199,23 @@ public final class Fleet implements AutoCloseable {
         }
     }
 
+    /** Writes this replica's record; equal bytes while its content is unchanged, so its ETag stays. */
     private void publish(Instant now) throws IOException {
-        shared.put(StorageLayout.fleetMemberKey(id), record(now).toJson());
+        MemberRecord content = record(0);
+        if (!content.equals(written)) {
+            written = content;
+            changedAt = now;
+        }
+        sentAt = null;
+        shared.put(StorageLayout.fleetMemberKey(id), record(changedAt.toEpochMilli()).toJson());
+        sentAt = now;
         nextHeartbeat = now.plus(config.heartbeat());
     }
 
-    private MemberRecord record(Instant now) {
+    private MemberRecord record(long changedAt) {
         Map<String, MemberRecord.Budget> budgets = new LinkedHashMap<>();
         upstreams.forEach(u -> budgets.put(u.name(), MemberRecord.Budget.of(u.rateLimit().snapshot())));
-        return new MemberRecord(id, address(), version, startedAt.toEpochMilli(), now.toEpochMilli(), budgets);
+        return new MemberRecord(id, address(), version, startedAt.toEpochMilli(), changedAt, budgets);
     }
 
     /**
@@ -209,7 +229,7 @@ public final class Fleet implements AutoCloseable {
         if (live.isEmpty()) {
             return CompletableFuture.completedFuture(null);
         }
-        byte[] record = record(clock.instant()).toJson();
+        byte[] record = record(clock.instant().toEpochMilli()).toJson();
         return CompletableFuture.allOf(live.stream().map(m -> news.send(m, record)).toArray(CompletableFuture[]::new))
                 .completeOnTimeout(null, NEWS_WAIT.toMillis(), TimeUnit.MILLISECONDS);
     }
@@ -225,32 +245,10 @@ public final class Fleet implements AutoCloseable {
     }
 
     private void read(Instant now) throws IOException {
-        List<Member> live = new ArrayList<>();
-        for (String other : shared.list(StorageLayout.FLEET_MEMBERS_PREFIX)) {
-            if (other.equals(id)) {
-                continue;
-            }
-            MemberRecord r;
-            try {
-                var bytes = shared.get(StorageLayout.fleetMemberKey(other));
-                if (bytes.isEmpty()) {
-                    continue;
-                }
-                r = MemberRecord.parse(bytes.get());
-            } catch (IOException e) {
-                log.debug("fleet: skipping unreadable record {}: {}", other, e.toString());
-                continue;
-            }
-            adopt(r);
-            Instant beat = Instant.ofEpochMilli(r.heartbeatAt());
-            Duration age = Duration.between(beat, now);
-            if (age.compareTo(config.memberTtl()) < 0) {
-                live.add(new Member(r.id(), r.address(), r.version(), MemberRecord.instant(r.startedAt()), beat, "bucket"));
-            } else if (age.compareTo(config.memberTtl().multipliedBy(FORGET_AFTER_TTLS)) > 0 && !holdsARetryAfter(r, now)) {
-                shared.delete(StorageLayout.fleetMemberKey(other));
-            }
+        peers = poll.read(sentAt, now, r -> holdsARetryAfter(r, now));
+        if (!poll.selfListed()) {
+            nextHeartbeat = Instant.MIN; // removed (a long pause, taken for dead): written again next tick
         }
-        peers = List.copyOf(live);
     }
 
     private void adopt(MemberRecord r) {

@@ -3,6 +3,7 @@ package dev.gantry.fleet;
 import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.gantry.upstream.RateLimitState;
 import java.io.IOException;
 import java.time.Duration;
@@ -11,9 +12,15 @@ import java.util.Map;
 
 /**
  * What one replica writes to {@code fleet/members/<id>} in the bucket: who it
- * is, when it last beat, and each upstream's rate-limit state as it knows it.
- * Times are epoch milliseconds (0: unknown); unknown fields are ignored, so a
- * newer replica may add some without breaking an older one.
+ * is and each upstream's rate-limit state as it knows it. Times are epoch
+ * milliseconds (0: unknown); unknown fields are ignored, so a newer replica
+ * may add some without breaking an older one. Equal records serialize to
+ * equal bytes (map entries sorted), so a heartbeat that changes nothing keeps
+ * the object's ETag and costs the readers no GET.
+ *
+ * <p>{@code heartbeatAt} is when the content last changed, by the writer's
+ * clock: a member's liveness is its object's LastModified now. The field
+ * stays for replicas of earlier versions, which take it for the last beat.
  */
 @JsonIgnoreProperties(ignoreUnknown = true)
 record MemberRecord(
@@ -24,7 +31,7 @@ record MemberRecord(
         @JsonProperty("heartbeatAt") long heartbeatAt,
         @JsonProperty("budgets") Map<String, Budget> budgets) {
 
-    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.ORDER_MAP_ENTRIES_BY_KEYS);
 
     MemberRecord {
         budgets = budgets == null ? Map.of() : Map.copyOf(budgets);

@@ -7,8 +7,12 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
@@ -85,6 +89,31 @@ public final class DiskMetadataStore implements MetadataStore {
         try (var files = Files.walk(dir)) {
             return files.filter(Files::isRegularFile).map(p -> dir.relativize(p).toString().replace(File.separatorChar, '/'))
                     .sorted().toList();
+        }
+    }
+
+    /** The etag is a SHA-256 of the file's bytes, so a rewrite of equal bytes keeps it, as on S3. */
+    @Override
+    public List<MetadataStoreEntry> listEntries(String prefix) throws IOException {
+        List<MetadataStoreEntry> entries = new ArrayList<>();
+        for (String name : list(prefix)) {
+            Path p = resolve(prefix + name);
+            try {
+                // The time first: a rewrite in between then shows a new etag with an older time, never the reverse.
+                Instant modified = Files.getLastModifiedTime(p).toInstant();
+                entries.add(new MetadataStoreEntry(name, HexFormat.of().formatHex(sha256().digest(Files.readAllBytes(p))), modified));
+            } catch (NoSuchFileException e) {
+                // deleted since it was listed
+            }
+        }
+        return entries;
+    }
+
+    private static MessageDigest sha256() {
+        try {
+            return MessageDigest.getInstance("SHA-256");
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("every JDK has SHA-256", e);
         }
     }
 

@@ -96,4 +96,17 @@ public interface MetadataStore {
 
     /** Every key under {@code prefix} at any depth, relative to it, sorted. */
     List<String> listRecursive(String prefix) throws IOException;
+
+    /**
+     * The keys directly under {@code prefix}, as {@link #list} names them, each
+     * with its {@link MetadataStoreEntry#etag} and {@link MetadataStoreEntry#lastModified}, sorted by
+     * name: one request to S3 (ListObjectsV2) however many keys, so a caller
+     * that polls a prefix reads a key's value only when its etag changed. A
+     * tiered store answers from the shared copy, from the local one only when
+     * the shared one cannot be listed. Stores that cannot say refuse
+     * ({@link UnsupportedOperationException}); every store Gantry builds can.
+     */
+    default List<MetadataStoreEntry> listEntries(String prefix) throws IOException {
+        throw new UnsupportedOperationException(getClass().getSimpleName() + " does not list etags");
+    }
 }

@@ -3,6 +3,7 @@ package dev.gantry.storage;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletionException;
@@ -108,6 +109,33 @@ public final class S3MetadataStore implements MetadataStore {
         }
         names.sort(String::compareTo);
         return names;
+    }
+
+    @Override
+    public List<MetadataStoreEntry> listEntries(String prefix) throws IOException {
+        String full = key(prefix);
+        List<S3Object> objects = new ArrayList<>();
+        try {
+            bucket.client().listObjectsV2Paginator(ListObjectsV2Request.builder().bucket(bucket.bucket())
+                    .prefix(full).delimiter("/").build()).contents()
+                    .subscribe((S3Object o) -> {
+                        if (!o.key().endsWith("/")) {
+                            objects.add(o);
+                        }
+                    }).join();
+        } catch (CompletionException e) {
+            throw new IOException("listing " + prefix + " in " + bucket + " failed", S3Bucket.unwrap(e));
+        }
+        List<MetadataStoreEntry> entries = new ArrayList<>();
+        for (S3Object o : objects) {
+            // Both are required in a ListObjectsV2 answer; a server that leaves one out is not S3 enough to poll.
+            if (o.eTag() == null || o.lastModified() == null) {
+                throw new IOException(bucket + " listed " + o.key() + " without an ETag or LastModified");
+            }
+            entries.add(new MetadataStoreEntry(o.key().substring(full.length()), o.eTag(), o.lastModified()));
+        }
+        entries.sort(Comparator.comparing(MetadataStoreEntry::name));
+        return entries;
     }
 
     /** Every key under {@code prefix}, at any depth, relative to it. */

@@ -267,6 +267,23 @@ public final class TieredMetadataStore implements MetadataStore {
         return new ArrayList<>(names);
     }
 
+    /**
+     * The shared copy's entries; the local copy's only when the shared one
+     * cannot be listed (etags of the two copies are not comparable). Writes of
+     * this replica still queued are not shown.
+     */
+    @Override
+    public List<MetadataStoreEntry> listEntries(String prefix) throws IOException {
+        if (health.available()) {
+            try {
+                return remote.listEntries(prefix);
+            } catch (IOException | RuntimeException e) {
+                health.failure("listing " + prefix, e);
+            }
+        }
+        return local.listEntries(prefix);
+    }
+
     /** Names under {@code prefix} deleted here whose shared copy may still list them. */
     private List<String> pendingDeletes(String prefix, boolean anyDepth) {
         return pendingNames(prefix, anyDepth, true);

@@ -6,6 +6,11 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.gantry.oci.Digest;
 import dev.gantry.oci.RepositoryName;
+import dev.gantry.testing.Awaits;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -230,5 +235,55 @@ public abstract class MetadataStoreContract {
         }
         assertThat(store.listRecursive("many/")).hasSize(writers * each);
         assertThat(store.get("many/w3/k14")).hasValue(bytes("3:14"));
+    }
+    @Test
+    void listEntriesGivesEachRecordDirectlyUnderAPrefixAnEtagThatChangesOnlyWithItsBytes() throws Exception {
+        store.put("m/a", bytes("one"));
+        store.put("m/b", bytes("two"));
+        store.put("m/deeper/c", bytes("three"));
+        List<MetadataStoreEntry> first = entriesOnceListed("m/", 2);
+        assertThat(first).extracting(MetadataStoreEntry::name).containsExactly("a", "b");
+        assertThat(first.get(0).etag()).isNotEqualTo(first.get(1).etag());
+        assertThat(store.listEntries("nothing/here/")).isEmpty();
+
+        store.put("m/a", bytes("one"));
+        store.put("m/b", bytes("changed"));
+        List<MetadataStoreEntry> second = Awaits.until(() -> entries("m/"),
+                l -> l.size() == 2 && !l.get(1).etag().equals(first.get(1).etag()), Duration.ofSeconds(10));
+        assertThat(second.get(0).etag()).as("etag of a record rewritten with equal bytes").isEqualTo(first.get(0).etag());
+    }
+
+    @Test
+    void listEntriesShowsWhenARecordWasLastWrittenEvenWithEqualBytes() throws Exception {
+        Instant before = Instant.now().minus(TIME_SLACK);
+        store.put("m/a", bytes("one"));
+        MetadataStoreEntry first = entriesOnceListed("m/", 1).get(0);
+        assertThat(first.lastModified()).isBetween(before, Instant.now().plus(TIME_SLACK));
+        // S3 keeps the time to the second: rewrite until it moves.
+        MetadataStoreEntry later = Awaits.until(() -> {
+            try {
+                store.put("m/a", bytes("one"));
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+            return entries("m/").get(0);
+        }, e -> e.lastModified().isAfter(first.lastModified()), Duration.ofSeconds(10));
+        assertThat(later.etag()).isEqualTo(first.etag());
+    }
+
+    /** How far a store's clock (here: the same machine's, truncated to the second on S3) may be off. */
+    private static final Duration TIME_SLACK = Duration.ofSeconds(2);
+
+    private List<MetadataStoreEntry> entries(String prefix) {
+        try {
+            return store.listEntries(prefix);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** The entries once {@code count} show (a tiered store shows its shared copy, written in the background). */
+    private List<MetadataStoreEntry> entriesOnceListed(String prefix, int count) {
+        return Awaits.until(() -> entries(prefix), l -> l.size() == count, Duration.ofSeconds(10));
     }
 }
