@@ -267,13 +267,16 @@ public final class HostedSeed implements AutoCloseable {
     @Override
     public void close() {
         closed = true;
-        if (!started) {
-            return;
-        }
         try {
-            running.await(10, TimeUnit.SECONDS);
+            if (started) {
+                running.await(10, TimeUnit.SECONDS);
+            }
+            // Writes of this replica that overtook owed records after a failed seed reopen the journal.
+            owed.journal().close();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
+        } catch (IOException e) {
+            log.debug("closing the seed journal", e);
         }
     }
 }
