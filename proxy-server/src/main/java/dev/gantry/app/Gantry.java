@@ -14,6 +14,7 @@ import dev.gantry.hardware.ScanFollower;
 import dev.gantry.http.HttpServer;
 import dev.gantry.metrics.GantryMetrics;
 import dev.gantry.net.NetRuntime;
+import dev.gantry.registry.HostedSeed;
 import dev.gantry.registry.Registry;
 import dev.gantry.registry.RetentionSweep;
 import dev.gantry.registry.WarmJobs;
@@ -76,6 +77,8 @@ public final class Gantry implements AutoCloseable {
     private final HttpServer server;
     private final List<Upstream> upstreams;
     private final DataDirectoryLock dataLock;
+    /** Copies hosted content pushed before the bucket into it; null without a bucket. */
+    private final HostedSeed seed;
     private final FleetMembership fleet;
     /** The blobs this replica serves most, published for the fleet; null without a shared bucket. */
     private final HotSet hot;
@@ -112,6 +115,7 @@ public final class Gantry implements AutoCloseable {
         RegistryAssembly.Built built = RegistryAssembly.build(upstreams, config.hosted(), upstream, storage.registryStorage(),
                 config.cache(), config.prefetch(), blocking, maintenance, clock, metrics, hot);
         this.registry = built.registry();
+        this.seed = RegistryAssembly.hostedSeed(storage, built);
         maintenance.scheduleWithFixedDelay(registry::expireUploads, 1, 1, TimeUnit.MINUTES);
         if (storage.shared()) {
             maintenance.scheduleWithFixedDelay(this::retryShared, 30, 30, TimeUnit.SECONDS);
@@ -269,6 +273,9 @@ public final class Gantry implements AutoCloseable {
         transport.close();
         net.shutdown(Duration.ofSeconds(5));
         scans.close();
+        if (seed != null) {
+            seed.close();
+        }
         blocking.shutdown();
         try {
             if (!blocking.awaitTermination(10, TimeUnit.SECONDS)) {

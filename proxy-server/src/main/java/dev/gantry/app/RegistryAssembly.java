@@ -22,6 +22,7 @@ import dev.gantry.registry.FillCoordinator;
 import dev.gantry.registry.HostedBlobs;
 import dev.gantry.registry.HostedCatalog;
 import dev.gantry.registry.HostedManifests;
+import dev.gantry.registry.HostedSeed;
 import dev.gantry.registry.LayerTypes;
 import dev.gantry.registry.LocalArtifacts;
 import dev.gantry.registry.LocalUploads;
@@ -62,6 +63,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Executor;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.function.BiFunction;
 import org.slf4j.LoggerFactory;
@@ -75,7 +78,7 @@ import org.slf4j.LoggerFactory;
 final class RegistryAssembly {
 
     /** What the rest of the application needs from the registry. */
-    record Built(Registry registry, BlobEventHub events, LayerTypes layerTypes, RegistryStatus status) {
+    record Built(Registry registry, BlobEventHub events, LayerTypes layerTypes, RegistryStatus status, BucketWrites writes) {
     }
 
     private RegistryAssembly() {
@@ -200,6 +203,28 @@ final class RegistryAssembly {
                 uploads, referrers, catalog, admin,
                 new LocalArtifacts(blobs, hostedBlobs, tiers, fills, manifestStore, links, blocking),
                 fills, bucketWrites, prefetch));
-        return new Built(registry, events, layerTypes, status);
+        return new Built(registry, events, layerTypes, status, bucketWrites);
+    }
+
+    /**
+     * With a bucket, the copy into it of hosted content this disk alone holds
+     * (pushed before the bucket was configured): planned here, so that this
+     * replica reads what it still owes the bucket locally from its first
+     * request, then run on a thread of its own, one object at a time; null
+     * without a bucket. Readiness does not wait for it (see {@link HostedSeed}).
+     */
+    static HostedSeed hostedSeed(StorageFactory.Opened storage, Built built) throws IOException {
+        if (!storage.shared()) {
+            return null;
+        }
+        HostedSeed seed = new HostedSeed(storage.localMeta(), storage.sharedMeta(), storage.seeding(), built.writes(),
+                storage.disk(), storage.s3());
+        if (seed.plan()) {
+            ExecutorService thread = Executors.newSingleThreadExecutor(new io.netty.util.concurrent.DefaultThreadFactory("gantry-seed", true));
+            seed.start(thread);
+            // The thread ends with its one task.
+            thread.shutdown();
+        }
+        return seed;
     }
 }

@@ -5,8 +5,10 @@ import dev.gantry.storage.BlobNotFoundException;
 import dev.gantry.storage.DiskBlobStore;
 import dev.gantry.storage.RemoteHealth;
 import dev.gantry.storage.S3BlobStore;
+import java.util.Collection;
 import java.util.Map;
 import java.util.OptionalLong;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import org.slf4j.Logger;
@@ -30,6 +32,8 @@ public final class BucketWrites {
     private final RemoteHealth health;
     /** Uploads to S3 that failed, retried while the disk tier still holds the blob. */
     private final Map<Digest, Boolean> pending = new ConcurrentHashMap<>();
+    /** Blobs pushed before the bucket was configured, which {@link HostedSeed} has yet to write through. */
+    private final Set<Digest> seedOwes = ConcurrentHashMap.newKeySet();
 
     /** @param s3 the shared tier, or null; {@code health} may then be null too */
     public BucketWrites(S3BlobStore s3, DiskBlobStore disk, RemoteHealth health) {
@@ -85,6 +89,7 @@ public final class BucketWrites {
                 .whenComplete((v, e) -> {
                     if (e == null) {
                         pending.remove(d);
+                        seedOwes.remove(d);
                     } else {
                         health.failure("upload of pushed " + d, e);
                     }
@@ -93,7 +98,12 @@ public final class BucketWrites {
 
     /** Whether a blob is on its way to the shared tier but not there yet (it must then stay on disk). */
     public boolean notYetShared(Digest d) {
-        return s3 == null || pending.containsKey(d);
+        return s3 == null || pending.containsKey(d) || seedOwes.contains(d);
+    }
+
+    /** Blobs only this disk holds, which a seed will write through: they stay on disk until it has. */
+    void seedOwes(Collection<Digest> blobs) {
+        seedOwes.addAll(blobs);
     }
 
     /** Retries uploads that failed, for blobs the disk tier still holds. */

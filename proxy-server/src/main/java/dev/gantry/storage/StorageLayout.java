@@ -15,6 +15,8 @@ import java.nio.file.Path;
  * &lt;storage.disk.path&gt;/
  * ├── blobs/&lt;alg&gt;/&lt;hh&gt;/&lt;hex&gt;            verified blob content (the disk tier)
  * ├── spool/&lt;random&gt;.part                blobs being written; emptied at start-up
+ * ├── seed/done                             the buckets this directory's pushed content was copied to, one a line
+ * ├── seed/journal                          a bucket, then the hosted records a seed in progress settled, one a line
  * └── meta/                                 the metadata store: small records
  *     ├── manifests/&lt;alg&gt;/&lt;hh&gt;/&lt;hex&gt;    media type line, then the manifest bytes
  *     └── repositories/&lt;upstream&gt;/&lt;repository...&gt;/
@@ -47,6 +49,16 @@ public final class StorageLayout {
 
     public static Path spoolDir(Path root) {
         return root.resolve("spool");
+    }
+
+    /** The buckets this data directory's hosted records were copied to, once each (see {@code registry.HostedSeed}). */
+    public static Path seedDone(Path root) {
+        return root.resolve("seed").resolve("done");
+    }
+
+    /** What a seed not yet done has settled, so that its next attempt never writes those records again. */
+    public static Path seedJournal(Path root) {
+        return root.resolve("seed").resolve("journal");
     }
 
     public static Path metaDir(Path root) {

@@ -82,6 +82,14 @@ public final class Fleet<R extends Replica> implements AutoCloseable {
         return spec.config(name, s3);
     }
 
+    /**
+     * The same configuration without {@code storage.s3}: the replica as it ran
+     * on its local disk alone, before the operator turned the bucket on.
+     */
+    public String localConfig(String name) {
+        return spec.config(name, null);
+    }
+
     /** The S3 API server that holds the bucket (to stop it, restart it, or read the bucket). */
     public S3ProxyServer s3() {
         return s3;
@@ -274,7 +282,9 @@ public final class Fleet<R extends Replica> implements AutoCloseable {
             if (diskMaxBytes != null) {
                 yaml.append("    maxBytes: ").append(diskMaxBytes).append('\n');
             }
-            yaml.append(s3.yaml(BUCKET, prefix));
+            if (s3 != null) {
+                yaml.append(s3.yaml(BUCKET, prefix));
+            }
             if (fleetIds) {
                 yaml.append("fleet:\n  id: ").append(name).append('\n');
             }
