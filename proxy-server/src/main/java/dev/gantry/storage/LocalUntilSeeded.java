@@ -109,12 +109,39 @@ public final class LocalUntilSeeded implements MetadataStore {
         return new ArrayList<>(all);
     }
 
+    @Override
+    public List<String> listSharedRecursive(String prefix) throws IOException {
+        List<String> mine = owedUnder(prefix, true);
+        List<String> names = shared.listSharedRecursive(prefix);
+        if (mine.isEmpty()) {
+            return names;
+        }
+        TreeSet<String> all = new TreeSet<>(names);
+        all.addAll(mine);
+        return new ArrayList<>(all);
+    }
+
+    /**
+     * The shared copy's entries, as the store it wraps lists them: a record
+     * still owed is on this disk alone, and its etag would not compare with
+     * the bucket's.
+     */
+    @Override
+    public List<MetadataStoreEntry> listEntries(String prefix) throws IOException {
+        return shared.listEntries(prefix);
+    }
+
     /** Owed names directly under {@code prefix}, relative to it. */
     private List<String> owedUnder(String prefix) {
+        return owedUnder(prefix, false);
+    }
+
+    /** Owed names under {@code prefix} (directly, or at any depth), relative to it. */
+    private List<String> owedUnder(String prefix, boolean anyDepth) {
         List<String> names = new ArrayList<>();
         for (String key : owed.subSet(prefix, true, prefix + Character.MAX_VALUE, false)) {
             String name = key.substring(prefix.length());
-            if (name.indexOf('/') < 0) {
+            if (anyDepth || name.indexOf('/') < 0) {
                 names.add(name);
             }
         }
