@@ -120,22 +120,24 @@ public final class Pins {
         synchronized (changes) {
             Set<String> stored = new HashSet<>();
             boolean changed = false;
-            for (String key : meta.listRecursive(StorageLayout.PINS_PREFIX)) {
+            // The shared copy's one listing says which pins are there: the local copy keeps what other
+            // replicas deleted, and a pin known here needs no read of its own.
+            for (String key : meta.listSharedRecursive(StorageLayout.PINS_PREFIX)) {
                 Pin named = named(key);
                 Pin known = named == null ? null : pins.get(named.image());
                 if (named == null || known != null && known.source == Source.CONFIG) {
                     continue;
                 }
+                if (known != null) {
+                    stored.add(known.image());
+                    continue;
+                }
                 try {
-                    // The shared copy says whether a pin is still there: the local one keeps what other replicas deleted.
-                    if (known != null ? meta.existsShared(StorageLayout.PINS_PREFIX + key) : adopt(key, named)) {
+                    if (adopt(key, named)) {
                         stored.add(named.image());
-                        changed |= known == null;
+                        changed = true;
                     }
                 } catch (IOException | RuntimeException e) {
-                    if (known != null) {
-                        stored.add(known.image()); // cannot tell: kept
-                    }
                     log.debug("cannot read the pin {} now: {}", key, e.toString());
                 }
             }

@@ -53,6 +53,15 @@ public interface MetadataStore {
         return list(prefix);
     }
 
+    /**
+     * As {@link #listShared}, at any depth, named as {@link #listRecursive}
+     * names them: one listing tells which of many records another replica
+     * added or deleted, without a read of each.
+     */
+    default List<String> listSharedRecursive(String prefix) throws IOException {
+        return listRecursive(prefix);
+    }
+
     /** Whether writes reach a copy other replicas read ({@link #putShared} then differs from {@link #put}). */
     default boolean shared() {
         return false;

@@ -252,18 +252,27 @@ public final class TieredMetadataStore implements MetadataStore {
      */
     @Override
     public List<String> listShared(String prefix) throws IOException {
+        return sharedNames(prefix, false);
+    }
+
+    @Override
+    public List<String> listSharedRecursive(String prefix) throws IOException {
+        return sharedNames(prefix, true);
+    }
+
+    private List<String> sharedNames(String prefix, boolean anyDepth) throws IOException {
         if (health.available()) {
             try {
-                TreeSet<String> names = new TreeSet<>(remote.list(prefix));
-                names.addAll(pendingNames(prefix, false, false));
-                names.removeAll(pendingNames(prefix, false, true));
+                TreeSet<String> names = new TreeSet<>(anyDepth ? remote.listRecursive(prefix) : remote.list(prefix));
+                names.addAll(pendingNames(prefix, anyDepth, false));
+                names.removeAll(pendingNames(prefix, anyDepth, true));
                 return new ArrayList<>(names);
             } catch (IOException | RuntimeException e) {
                 health.failure("listing " + prefix, e);
             }
         }
-        TreeSet<String> names = new TreeSet<>(local.list(prefix));
-        names.removeAll(pendingNames(prefix, false, true));
+        TreeSet<String> names = new TreeSet<>(anyDepth ? local.listRecursive(prefix) : local.list(prefix));
+        names.removeAll(pendingNames(prefix, anyDepth, true));
         return new ArrayList<>(names);
     }
 

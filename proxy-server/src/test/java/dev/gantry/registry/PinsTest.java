@@ -10,6 +10,7 @@ import dev.gantry.storage.MetadataStore;
 import dev.gantry.storage.RemoteHealth;
 import dev.gantry.storage.StorageLayout;
 import dev.gantry.storage.TieredMetadataStore;
+import dev.gantry.testing.CountingMetadataStore;
 import dev.gantry.testing.MutableClock;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -94,6 +95,31 @@ class PinsTest {
         // The first replica's own disk still holds the record: only the bucket's copy says the pin is gone.
         assertThat(first.refresh()).isTrue();
         assertThat(images(first)).isEmpty();
+    }
+
+    @Test
+    void aRefreshListsTheBucketOnceAndReadsOnlyPinsItDoesNotKnowYet() throws IOException {
+        CountingMetadataStore bucket = new CountingMetadataStore(new DiskMetadataStore(dir.resolve("bucket")));
+        Pins first = pins(replica("first", bucket));
+        for (int i = 0; i < 5; i++) {
+            first.add(repo("local/app" + i), "1", "ops");
+        }
+        Pins second = pins(replica("second", bucket));
+        assertThat(images(second)).hasSize(5);
+        int reads = bucket.count("GET") + bucket.count("HEAD");
+        int lists = bucket.count("LIST");
+
+        for (int i = 0; i < 10; i++) {
+            assertThat(second.refresh()).isFalse();
+        }
+        assertThat(bucket.count("GET") + bucket.count("HEAD")).as("reads of pins already known").isEqualTo(reads);
+        assertThat(bucket.count("LIST") - lists).as("one listing per refresh").isEqualTo(10);
+
+        first.add(repo("local/new"), "1", "alice");
+        int before = bucket.count("GET", key("local/new", "1"));
+        assertThat(second.refresh()).isTrue();
+        assertThat(bucket.count("GET", key("local/new", "1")) - before).as("the new pin, read once").isEqualTo(1);
+        assertThat(second.get(repo("local/new"), "1").pinnedBy).isEqualTo("alice");
     }
 
     @Test
