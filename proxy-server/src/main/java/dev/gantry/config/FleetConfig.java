@@ -15,7 +15,7 @@ import java.util.List;
  * @param members {@code host:port} of replicas known from configuration (listed as members
  *     whether or not they write heartbeats)
  * @param heartbeat how often this replica writes its heartbeat (and its rate-limit view) to the bucket
- * @param poll how often it reads the others' heartbeats and rate-limit views
+ * @param poll how often it lists the others' records (reading one only when it changed): their liveness and rate-limit views
  * @param memberTtl a replica whose last heartbeat is older than this is no longer a member
  */
 public record FleetConfig(
