@@ -208,7 +208,9 @@ public final class Fleet implements AutoCloseable {
         }
         sentAt = null;
         shared.put(StorageLayout.fleetMemberKey(id), record(changedAt.toEpochMilli()).toJson());
-        sentAt = now;
+        // Read after the PUT: its LastModified is stamped as it completes, so a slow PUT must not count as time
+        // passed on the bucket's clock (which would age the live members early).
+        sentAt = clock.instant();
         nextHeartbeat = now.plus(config.heartbeat());
     }
 

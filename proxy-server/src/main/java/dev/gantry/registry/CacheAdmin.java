@@ -194,8 +194,12 @@ public final class CacheAdmin {
         }
     }
 
-    /** Recomputes which digests pinned images are made of, from the tags as held now. Blocks. */
-    public void refreshPinned() throws IOException {
+    /**
+     * Recomputes which digests pinned images are made of, from the tags as
+     * held now. Blocks. One at a time (the pin refresh and an API pin may ask
+     * at once): an older result must not land after a newer one.
+     */
+    public synchronized void refreshPinned() throws IOException {
         Set<Digest> digests = new HashSet<>();
         for (Pins.Pin p : pins.all()) {
             Optional<TagRecord> record = tags.readNow(p.repo, p.tag);

@@ -22,9 +22,10 @@ import org.slf4j.LoggerFactory;
  * disk holds: what was pushed while it ran without {@code storage.s3}. It
  * runs once per data directory and bucket ({@link dev.gantry.storage.SeedJournal}),
  * in the background, one object at a time, in the order a push writes:
- * blobs, then manifests, then repository links, referrer entries and catalog
- * markers, then tags, so no replica reads a tag whose manifest or blobs the
- * bucket lacks (a link or tag whose content is nowhere is left out). A record
+ * blobs, then manifests, then repository links, referrer entries, catalog
+ * markers and the pins made through the admin API, then tags, so no replica
+ * reads a tag whose manifest or blobs the bucket lacks (a link or tag whose
+ * content is nowhere is left out). A record
  * the bucket already holds is never overwritten: another replica may have
  * pushed the same tag since, and the bucket wins. A record once settled is
  * never offered again, so what is deleted through the bucket stays deleted
@@ -126,7 +127,7 @@ public final class HostedSeed implements AutoCloseable {
     private void run() {
         long began = System.nanoTime();
         log.info("copying to {} what was pushed here before it: {} blobs, {} manifests, {} links, {} referrer entries and"
-                        + " catalog markers, {} tags; this replica serves them from its disk until they are there",
+                        + " catalog markers and pins, {} tags; this replica serves them from its disk until they are there",
                 owed.journal(), plan.blobs.size(), plan.manifests.size(), plan.links.size(), plan.records.size(), plan.tags.size());
         try {
             seed();

@@ -103,7 +103,19 @@ public final class Pins {
             Pin p = new Pin(repo, image.substring(colon + 1), Source.CONFIG, null, null);
             pins.put(p.image(), p);
         }
-        refresh();
+        try {
+            refresh();
+        } catch (IOException e) {
+            // The bucket cannot be listed at start: this disk's copies hold until a refresh can list it.
+            log.warn("cannot list the pins made through the admin API in the bucket now, so this replica starts with its"
+                    + " own copies of them; they are checked against the bucket once it answers: {}", e.toString());
+            for (String key : meta.listRecursive(StorageLayout.PINS_PREFIX)) {
+                Pin named = named(key);
+                if (named != null && !pins.containsKey(named.image())) {
+                    adopt(key, named);
+                }
+            }
+        }
     }
 
     /**

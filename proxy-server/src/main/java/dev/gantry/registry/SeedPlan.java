@@ -18,8 +18,8 @@ import java.util.Set;
 /**
  * What a {@link HostedSeed} offers the bucket, listed from this replica's
  * disk, in the order it is written: the blobs and manifests hosted
- * repositories link to, then the links, then referrer entries and catalog
- * markers, then tags. Records an earlier attempt settled are left out. Also
+ * repositories link to, then the links, then referrer entries, catalog
+ * markers and the pins made through the admin API, then tags. Records an earlier attempt settled are left out. Also
  * reads the keys: which link a record needs in the bucket before it may be
  * written there.
  */
@@ -61,6 +61,12 @@ final class SeedPlan {
                 plan.records.add(CATALOG + rel);
             }
         }
+        // Pins made through the admin API: the operator's, not a cache, and they need nothing else in the bucket.
+        for (String rel : local.listRecursive(StorageLayout.PINS_PREFIX)) {
+            if (!journal.settled(StorageLayout.PINS_PREFIX + rel)) {
+                plan.records.add(StorageLayout.PINS_PREFIX + rel);
+            }
+        }
         // A linked digest is a manifest (a record here) or a blob (a file here); one that is neither has nothing to copy.
         for (Digest d : linked) {
             if (local.exists(StorageLayout.manifestKey(d))) {
@@ -72,7 +78,7 @@ final class SeedPlan {
         return plan;
     }
 
-    /** The records owed to the bucket: links, referrer entries and catalog markers, tags. */
+    /** The records owed to the bucket: links, referrer entries, catalog markers and pins, tags. */
     List<String> records() {
         List<String> all = new ArrayList<>(links);
         all.addAll(records);
@@ -92,7 +98,7 @@ final class SeedPlan {
 
     /**
      * The link a referrer entry needs in the bucket: the referring manifest's,
-     * in the same repository. None for a catalog marker, which needs none.
+     * in the same repository. None for a catalog marker or a pin, which need none.
      */
     static Optional<String> neededBy(String recordKey) {
         int at = recordKey.indexOf("/_referrers/");

@@ -54,9 +54,13 @@ public interface MetadataStore {
     }
 
     /**
-     * As {@link #listShared}, at any depth, named as {@link #listRecursive}
-     * names them: one listing tells which of many records another replica
-     * added or deleted, without a read of each.
+     * The keys at any depth under {@code prefix} in the shared copy as it
+     * stands now, named as {@link #listRecursive} names them: one listing
+     * tells which of many records another replica added or deleted, without
+     * a read of each. Unlike {@link #listShared} it never answers from a
+     * local copy. A single-tier store just lists.
+     *
+     * @throws IOException when the shared copy cannot be listed now
      */
     default List<String> listSharedRecursive(String prefix) throws IOException {
         return listRecursive(prefix);

@@ -252,26 +252,41 @@ public final class TieredMetadataStore implements MetadataStore {
      */
     @Override
     public List<String> listShared(String prefix) throws IOException {
-        return sharedNames(prefix, false);
-    }
-
-    @Override
-    public List<String> listSharedRecursive(String prefix) throws IOException {
-        return sharedNames(prefix, true);
-    }
-
-    private List<String> sharedNames(String prefix, boolean anyDepth) throws IOException {
         if (health.available()) {
             try {
-                TreeSet<String> names = new TreeSet<>(anyDepth ? remote.listRecursive(prefix) : remote.list(prefix));
-                names.addAll(pendingNames(prefix, anyDepth, false));
-                names.removeAll(pendingNames(prefix, anyDepth, true));
-                return new ArrayList<>(names);
+                return sharedNames(prefix, false);
             } catch (IOException | RuntimeException e) {
                 health.failure("listing " + prefix, e);
             }
         }
-        TreeSet<String> names = new TreeSet<>(anyDepth ? local.listRecursive(prefix) : local.list(prefix));
+        TreeSet<String> names = new TreeSet<>(local.list(prefix));
+        names.removeAll(pendingNames(prefix, false, true));
+        return new ArrayList<>(names);
+    }
+
+    /**
+     * The shared copy's names at any depth; unlike {@link #listShared}, never
+     * the local copy's: it answers "which of these are still there", which the
+     * local copy (keeping what other replicas deleted) cannot.
+     *
+     * @throws IOException when the shared copy cannot be listed now
+     */
+    @Override
+    public List<String> listSharedRecursive(String prefix) throws IOException {
+        if (!health.available()) {
+            throw new IOException("the shared copy cannot be listed now (" + prefix + ")");
+        }
+        try {
+            return sharedNames(prefix, true);
+        } catch (IOException | RuntimeException e) {
+            health.failure("listing " + prefix, e);
+            throw e instanceof IOException io ? io : new IOException("listing " + prefix + " failed", e);
+        }
+    }
+
+    private List<String> sharedNames(String prefix, boolean anyDepth) throws IOException {
+        TreeSet<String> names = new TreeSet<>(anyDepth ? remote.listRecursive(prefix) : remote.list(prefix));
+        names.addAll(pendingNames(prefix, anyDepth, false));
         names.removeAll(pendingNames(prefix, anyDepth, true));
         return new ArrayList<>(names);
     }

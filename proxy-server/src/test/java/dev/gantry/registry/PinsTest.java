@@ -1,6 +1,7 @@
 package dev.gantry.registry;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.gantry.config.HostedConfig;
 import dev.gantry.oci.Digest;
@@ -120,6 +121,35 @@ class PinsTest {
         assertThat(second.refresh()).isTrue();
         assertThat(bucket.count("GET", key("local/new", "1")) - before).as("the new pin, read once").isEqualTo(1);
         assertThat(second.get(repo("local/new"), "1").pinnedBy).isEqualTo("alice");
+    }
+
+    @Test
+    void whileTheBucketCannotBeListedAPinRefreshChangesNothing() throws IOException {
+        MetadataStore disk = new DiskMetadataStore(dir.resolve("bucket"));
+        boolean[] down = {false};
+        MetadataStore bucket = (MetadataStore) java.lang.reflect.Proxy.newProxyInstance(getClass().getClassLoader(),
+                new Class<?>[] {MetadataStore.class}, (proxy, method, args) -> {
+                    if (down[0] && method.getName().startsWith("list")) {
+                        throw new IOException("bucket unreachable");
+                    }
+                    try {
+                        return method.invoke(disk, args);
+                    } catch (java.lang.reflect.InvocationTargetException e) {
+                        throw e.getCause();
+                    }
+                });
+        TieredMetadataStore first = replica("first", bucket);
+        Pins pins = pins(first);
+        pins.add(repo("local/app"), "1", "ops");
+        pins.add(repo("local/gone"), "1", "ops");
+        // Another replica unpins local/gone: the bucket loses it, this replica's own disk keeps its copy.
+        disk.delete(key("local/gone", "1"));
+        assertThat(pins.refresh()).isTrue();
+        assertThat(images(pins)).containsExactly("local/app:1");
+
+        down[0] = true;
+        assertThatThrownBy(pins::refresh).isInstanceOf(IOException.class);
+        assertThat(images(pins)).as("neither dropped nor brought back from this disk's copy").containsExactly("local/app:1");
     }
 
     @Test
