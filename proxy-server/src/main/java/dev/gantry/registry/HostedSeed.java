@@ -179,6 +179,9 @@ public final class HostedSeed implements AutoCloseable {
                 Optional<byte[]> record = local.get(key);
                 if (record.isPresent()) {
                     bucket.put(key, record.get());
+                    // Counted as read today: the retention sweep removes a manifest that no tag, link or recent
+                    // read keeps, and its links come in a later phase of this seed, minutes later for a big one.
+                    s3.touch(d).exceptionally(e -> null).join();
                 }
             }
             inBucket.add(d);

@@ -125,6 +125,10 @@ class HostedSeedIT {
         try (GantryServer a = withBucket("a")) {
             awaitSeeded("a");
         }
+        // Nothing read it through the bucket yet: only the seed can have marked it read today, which keeps
+        // a retention sweep from removing it in the minutes before a big seed writes its links.
+        assertThat(fleet.keys("fleet/access/" + image.digest().algorithm() + "/" + image.digest().hex() + "/"))
+                .as("the seeded manifest's access marker").isNotEmpty();
         GantryServer b = fleet.add("b");
         Http onB = new Http(b.url());
         assertThat(onB.send("DELETE", "/v2/local/app/manifests/drop", "Authorization", AUTH).status()).isEqualTo(202);
