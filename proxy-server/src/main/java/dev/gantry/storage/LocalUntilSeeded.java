@@ -99,20 +99,18 @@ public final class LocalUntilSeeded implements MetadataStore {
 
     @Override
     public List<String> listShared(String prefix) throws IOException {
-        List<String> mine = owedUnder(prefix);
-        List<String> names = shared.listShared(prefix);
-        if (mine.isEmpty()) {
-            return names;
-        }
-        TreeSet<String> all = new TreeSet<>(names);
-        all.addAll(mine);
-        return new ArrayList<>(all);
+        List<String> mine = owedUnder(prefix, false);
+        return withOwed(shared.listShared(prefix), mine);
     }
 
     @Override
     public List<String> listSharedRecursive(String prefix) throws IOException {
         List<String> mine = owedUnder(prefix, true);
-        List<String> names = shared.listSharedRecursive(prefix);
+        return withOwed(shared.listSharedRecursive(prefix), mine);
+    }
+
+    /** The shared copy's names and the owed ones (read first: a record settled meanwhile is in the first). */
+    private static List<String> withOwed(List<String> names, List<String> mine) {
         if (mine.isEmpty()) {
             return names;
         }
@@ -129,11 +127,6 @@ public final class LocalUntilSeeded implements MetadataStore {
     @Override
     public List<MetadataStoreEntry> listEntries(String prefix) throws IOException {
         return shared.listEntries(prefix);
-    }
-
-    /** Owed names directly under {@code prefix}, relative to it. */
-    private List<String> owedUnder(String prefix) {
-        return owedUnder(prefix, false);
     }
 
     /** Owed names under {@code prefix} (directly, or at any depth), relative to it. */
