@@ -3,10 +3,8 @@ package dev.gantry.storage;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import java.util.TreeSet;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
 
 /**
@@ -24,16 +22,7 @@ public final class TieredMetadataStore implements MetadataStore {
     private final MetadataStore local;
     private final MetadataStore remote;
     private final RemoteHealth health;
-    /** Remote writes that failed: key → value, or empty for a delete. */
-    private final Map<String, Optional<byte[]>> pending = new ConcurrentHashMap<>();
-    /**
-     * Remote writes of one key run one at a time (the background pool may run
-     * two at once) and each writes the key's latest pending value, so the
-     * shared copy ends with the last write, whatever order they run in.
-     */
-    private final Object[] keyLocks = new Object[64];
-
-    private final Executor background;
+    private final PendingRemoteWrites pending;
 
     /** @param background runs remote writes, so a slow S3 never delays a response */
     public TieredMetadataStore(MetadataStore local, MetadataStore remote, RemoteHealth health,
@@ -41,10 +30,7 @@ public final class TieredMetadataStore implements MetadataStore {
         this.local = local;
         this.remote = remote;
         this.health = health;
-        this.background = background;
-        for (int i = 0; i < keyLocks.length; i++) {
-            keyLocks[i] = new Object();
-        }
+        this.pending = new PendingRemoteWrites(remote, health, background);
     }
 
     @Override
@@ -52,13 +38,13 @@ public final class TieredMetadataStore implements MetadataStore {
         Optional<byte[]> here = local.get(key);
         // While a write of the key is pending, the local copy is the newer one: a pending
         // delete must not be undone by the shared copy it has not reached yet.
-        return here.isPresent() || pending.containsKey(key) ? here : fetchRemote(key, Optional.empty());
+        return here.isPresent() || pending.owes(key) ? here : fetchRemote(key, Optional.empty());
     }
 
     @Override
     public Optional<byte[]> getLatest(String key) throws IOException {
         Optional<byte[]> here = local.get(key);
-        return pending.containsKey(key) ? here : fetchRemote(key, here);
+        return pending.owes(key) ? here : fetchRemote(key, here);
     }
 
     /** The shared copy's record when it has one (kept here too), else {@code fallback}. */
@@ -88,7 +74,7 @@ public final class TieredMetadataStore implements MetadataStore {
         if (health.available()) {
             try {
                 Optional<byte[]> there = remote.get(key);
-                if (!pending.containsKey(key)) {
+                if (!pending.owes(key)) {
                     if (there.isPresent()) {
                         local.put(key, there.get());
                     }
@@ -103,7 +89,7 @@ public final class TieredMetadataStore implements MetadataStore {
 
     @Override
     public boolean existsShared(String key) throws IOException {
-        if (!health.available() || pending.containsKey(key)) {
+        if (!health.available() || pending.owes(key)) {
             return local.exists(key);
         }
         try {
@@ -130,8 +116,8 @@ public final class TieredMetadataStore implements MetadataStore {
     @Override
     public void put(String key, byte[] value) throws IOException {
         local.put(key, value);
-        pending.put(key, Optional.of(value));
-        background.execute(() -> writeRemote(key));
+        pending.owe(key, Optional.of(value));
+        pending.send(key);
     }
 
     @Override
@@ -144,9 +130,9 @@ public final class TieredMetadataStore implements MetadataStore {
     @Override
     public boolean delete(String key) throws IOException {
         // Pending first: a read in between must not fetch the record back from the shared copy.
-        pending.put(key, Optional.empty());
+        pending.owe(key, Optional.empty());
         boolean here = local.delete(key);
-        background.execute(() -> writeRemote(key));
+        pending.send(key);
         return here;
     }
 
@@ -157,21 +143,21 @@ public final class TieredMetadataStore implements MetadataStore {
      */
     @Override
     public void putShared(String key, byte[] value) throws IOException {
-        synchronized (lock(key)) {
+        synchronized (pending.lock(key)) {
             writeShared(key, () -> {
                 remote.put(key, value);
                 return true;
             });
-            pending.remove(key);
+            pending.drop(key);
             local.put(key, value);
         }
     }
 
     @Override
     public boolean deleteShared(String key) throws IOException {
-        synchronized (lock(key)) {
+        synchronized (pending.lock(key)) {
             boolean there = writeShared(key, () -> remote.delete(key));
-            pending.remove(key);
+            pending.drop(key);
             return local.delete(key) || there;
         }
     }
@@ -189,34 +175,6 @@ public final class TieredMetadataStore implements MetadataStore {
         }
     }
 
-    private Object lock(String key) {
-        return keyLocks[Math.floorMod(key.hashCode(), keyLocks.length)];
-    }
-
-    /**
-     * Writes the key's latest pending value remotely; it stays pending (for
-     * {@link #retryPending()}) if that fails. Nothing to do when an earlier
-     * task already wrote it.
-     */
-    private void writeRemote(String key) {
-        synchronized (lock(key)) {
-            Optional<byte[]> value = pending.get(key);
-            if (value == null || !health.available()) {
-                return;
-            }
-            try {
-                if (value.isPresent()) {
-                    remote.put(key, value.get());
-                } else {
-                    remote.delete(key);
-                }
-                pending.remove(key, value);
-            } catch (IOException | RuntimeException e) {
-                health.failure("writing " + key, e);
-            }
-        }
-    }
-
     @Override
     public List<String> list(String prefix) throws IOException {
         TreeSet<String> names = new TreeSet<>(local.list(prefix));
@@ -227,7 +185,7 @@ public final class TieredMetadataStore implements MetadataStore {
                 health.failure("listing " + prefix, e);
             }
         }
-        names.removeAll(pendingDeletes(prefix, false));
+        names.removeAll(pending.names(prefix, false, true));
         return new ArrayList<>(names);
     }
 
@@ -241,7 +199,7 @@ public final class TieredMetadataStore implements MetadataStore {
                 health.failure("listing " + prefix, e);
             }
         }
-        names.removeAll(pendingDeletes(prefix, true));
+        names.removeAll(pending.names(prefix, true, true));
         return new ArrayList<>(names);
     }
 
@@ -260,7 +218,7 @@ public final class TieredMetadataStore implements MetadataStore {
             }
         }
         TreeSet<String> names = new TreeSet<>(local.list(prefix));
-        names.removeAll(pendingNames(prefix, false, true));
+        names.removeAll(pending.names(prefix, false, true));
         return new ArrayList<>(names);
     }
 
@@ -286,8 +244,8 @@ public final class TieredMetadataStore implements MetadataStore {
 
     private List<String> sharedNames(String prefix, boolean anyDepth) throws IOException {
         TreeSet<String> names = new TreeSet<>(anyDepth ? remote.listRecursive(prefix) : remote.list(prefix));
-        names.addAll(pendingNames(prefix, anyDepth, false));
-        names.removeAll(pendingNames(prefix, anyDepth, true));
+        names.addAll(pending.names(prefix, anyDepth, false));
+        names.removeAll(pending.names(prefix, anyDepth, true));
         return new ArrayList<>(names);
     }
 
@@ -308,33 +266,9 @@ public final class TieredMetadataStore implements MetadataStore {
         return local.listEntries(prefix);
     }
 
-    /** Names under {@code prefix} deleted here whose shared copy may still list them. */
-    private List<String> pendingDeletes(String prefix, boolean anyDepth) {
-        return pendingNames(prefix, anyDepth, true);
-    }
-
-    /** Names under {@code prefix} with a shared write queued: deletes or puts. */
-    private List<String> pendingNames(String prefix, boolean anyDepth, boolean deletes) {
-        List<String> names = new ArrayList<>();
-        pending.forEach((key, value) -> {
-            if (value.isEmpty() == deletes && key.startsWith(prefix)) {
-                String name = key.substring(prefix.length());
-                if (anyDepth || name.indexOf('/') < 0) {
-                    names.add(name);
-                }
-            }
-        });
-        return names;
-    }
-
     /** Replays remote writes that failed; called periodically. Blocks. */
     public void retryPending() {
-        for (Map.Entry<String, Optional<byte[]>> e : Map.copyOf(pending).entrySet()) {
-            if (!health.available()) {
-                return;
-            }
-            writeRemote(e.getKey());
-        }
+        pending.retry();
     }
 
     /** Remote writes waiting for a retry. */
