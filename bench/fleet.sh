@@ -39,7 +39,9 @@
 #   hub-like link, after one of bench/warmup:1, before a) and e), on every cache measured),
 #   WARM_UP (server.warmUp of every replica; unset: the default),
 #   BENCH_PORT_BASE [17460] (ports BASE..BASE+19), GANTRY_JAVA_OPTS, KEEP=1
-#   (keep the S3 bucket directory at the end), PHASES [abcde] (which of the
+#   (keep the S3 bucket directory at the end), S3_LOG=1 (an nginx in front of S3Proxy logs
+#   every S3 request; a) then records them by
+#   method and kind of key: where a fleet's extra S3 traffic goes), PHASES [abcde] (which of the
 #   phases run, e.g. PHASES=ae for the cold pulls and the kill only).
 set -euo pipefail
 
@@ -119,6 +121,49 @@ hub_bytes() { fwd stats | awk '$1 == "bytes_down" {print $2}'; }
 S3_DIR=$RUN_DIR/s3
 start_s3proxy s3proxy "$S3_PORT" "$S3_DIR"
 new_bucket() { s3_curl -f -X PUT "http://127.0.0.1:$S3_PORT/$1" -o /dev/null || die "cannot create bucket $1"; }
+# With S3_LOG=1 the replicas reach S3Proxy through an nginx that logs each request.
+S3_ENDPOINT_PORT=$S3_PORT
+if [ "${S3_LOG:-0}" = 1 ]; then
+    S3_ENDPOINT_PORT=$((PORT_BASE + 7))
+    mkdir -p "$RUN_DIR/nginx-s3/tmp"
+    cat > "$RUN_DIR/nginx-s3/nginx.conf" <<EOF
+daemon off;
+worker_processes 1;
+pid $RUN_DIR/nginx-s3/nginx.pid;
+error_log $RUN_DIR/nginx-s3/error.log warn;
+events { worker_connections 1024; }
+http {
+    log_format s3 '\$msec \$request_method \$uri \$status \$request_length \$bytes_sent';
+    access_log $RUN_DIR/nginx-s3/access.log s3;
+    client_body_temp_path $RUN_DIR/nginx-s3/tmp;
+    proxy_temp_path $RUN_DIR/nginx-s3/tmp;
+    upstream s3 { server 127.0.0.1:$S3_PORT; keepalive 64; }
+    server {
+        listen 127.0.0.1:$S3_ENDPOINT_PORT;
+        client_max_body_size 0;
+        location / {
+            proxy_pass http://s3;
+            proxy_http_version 1.1;
+            proxy_set_header Connection "";
+            proxy_set_header Host \$http_host;
+            proxy_buffering off;
+            proxy_request_buffering off;
+        }
+    }
+}
+EOF
+    start nginx-s3 "$RUN_DIR/nginx-s3/nginx.log" nginx -c "$RUN_DIR/nginx-s3/nginx.conf" -p "$RUN_DIR/nginx-s3"
+fi
+# s3_log_lines: lines in the S3 request log so far; s3_requests_since LINES: the requests logged after
+# that many lines, as "count method kind status" (kind: the key's first path elements after the
+# bucket, digests and ids folded), most first.
+s3_log_lines() { if [ "${S3_LOG:-0}" = 1 ]; then wc -l < "$RUN_DIR/nginx-s3/access.log"; else echo 0; fi; }
+s3_requests_since() {
+    [ "${S3_LOG:-0}" = 1 ] || return 0
+    tail -n +"$(($1 + 1))" "$RUN_DIR/nginx-s3/access.log" | awk '{ n = split($3, p, "/"); k = (n > 2 ? p[3] : "") (n > 3 ? "/" p[4] : "") (n > 4 ? "/" p[5] : "")
+        gsub(/sha256[:\/]?[0-9a-f]+/, "D", k); gsub(/[0-9a-f]{12,}/, "H", k); c[$2 " " k " " $4]++ }
+        END { for (x in c) printf "%d %s\n", c[x], x }' | sort -rn
+}
 
 # ---- auth material, configs, nginx ----------------------------------------------------------------
 
@@ -146,7 +191,7 @@ storage:
   disk:
     path: $dir/data
   s3:
-    endpoint: http://127.0.0.1:$S3_PORT
+    endpoint: http://127.0.0.1:$S3_ENDPOINT_PORT
     region: us-east-1
     bucket: $bucket
     pathStyle: true
@@ -283,6 +328,7 @@ concurrent_pulls() {
     local gpids=() n0
     for i in "${!SERVER_PID[@]}"; do [[ $i != r[0-9]* && $i != single ]] || gpids+=("${SERVER_PID[$i]}"); done
     n0=$(threads_cpu "${gpids[@]}")
+    local s3l0; s3l0=$(s3_log_lines)
     cpu0=$(cpu_by_role)
     t0=$(now)
     for i in $(seq 1 "$PULLS"); do
@@ -296,6 +342,7 @@ concurrent_pulls() {
         | awk -F'\t' -v hz="$hz" '{ printf "%.2f\t%s\n", ($3 - $2) / hz, $1 }' | sort -rn | head -10 \
         | while IFS=$'\t' read -r c k; do log "  run $RUN: $label Gantry threads '$k': $c CPU s"; done
     for i in "${!SERVER_PID[@]}"; do [[ $i != r[0-9]* && $i != single ]] || jfr_stop "${SERVER_PID[$i]}" "$label-$i-$RUN"; done
+    s3_requests_since "$s3l0" | head -25 | while read -r c k; do log "  run $RUN: $label S3 requests: $c $k"; done
     read -r n d m mg dm <<< "$(awk -v hz="$hz" -v a="$cpu0" -v b="$cpu1" 'BEGIN { split(a, x, " "); split(b, y, " ")
         for (i = 1; i <= 5; i++) c[i] = (y[i] - x[i]) / hz
         printf "%.2f %.2f %.2f %.2f %.2f\n", c[1], c[2], c[3], c[4], c[5] - c[1] - c[2] - c[3] - c[4] }')"
