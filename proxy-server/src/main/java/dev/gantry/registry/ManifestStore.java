@@ -96,7 +96,7 @@ public final class ManifestStore {
     CompletableFuture<Void> put(StoredManifest m) {
         memory.put(m.digest(), m);
         changes.stored(m.digest());
-        return CompletableFuture.runAsync(() -> write(m), blocking);
+        return CompletableFuture.runAsync(() -> write(m, false), blocking);
     }
 
     /**
@@ -118,20 +118,32 @@ public final class ManifestStore {
      * a restart, which is all a lost cache entry may cost.
      */
     void cache(StoredManifest m) {
+        cache(m, false);
+    }
+
+    /**
+     * {@link #cache(StoredManifest)}; {@code recordedShared}: the fleet member
+     * that sent it has recorded it in the shared tier, so it is kept here only.
+     */
+    void cache(StoredManifest m, boolean recordedShared) {
         memory.put(m.digest(), m);
         changes.stored(m.digest());
         blocking.execute(() -> {
             try {
-                write(m);
+                write(m, recordedShared);
             } catch (UncheckedIOException e) {
                 log.warn("cannot store manifest {}; it stays cached in memory: {}", m.digest(), e.getCause().toString());
             }
         });
     }
 
-    private void write(StoredManifest m) {
+    private void write(StoredManifest m, boolean recordedShared) {
         try {
-            meta.putIfAbsent(StorageLayout.manifestKey(m.digest()), encode(m));
+            if (recordedShared) {
+                meta.putHere(StorageLayout.manifestKey(m.digest()), encode(m));
+            } else {
+                meta.putIfAbsent(StorageLayout.manifestKey(m.digest()), encode(m));
+            }
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }

@@ -234,7 +234,8 @@ public final class PullThroughManifests {
                     Instant changedAt = previous.isPresent() && previous.get().digest().equals(digest.toString())
                             ? previous.get().changedAt() : now;
                     noteUpdate(repo, changedAt);
-                    return tags.put(repo, tag, new TagRecord(digest.toString(), m.mediaType(), now, changedAt));
+                    return tags.put(repo, tag, new TagRecord(digest.toString(), m.mediaType(), now, changedAt),
+                            fetched.viaFleetPeer());
                 }).thenApply(v -> result(m, CacheOutcome.MISS, null));
             });
         });
@@ -257,16 +258,19 @@ public final class PullThroughManifests {
                     Map.of(), e));
         }
         StoredManifest m = new StoredManifest(digest, parsed.mediaType(), fetched.body());
-        manifests.cache(m);
-        return linkManifest(repo, m, parsed).thenApply(v -> m);
+        manifests.cache(m, fetched.viaFleetPeer());
+        return linkManifest(repo, m, parsed, fetched.viaFleetPeer()).thenApply(v -> m);
     }
 
     private CompletableFuture<Void> linkManifest(Repository repo, StoredManifest m) {
-        return linkManifest(repo, m, Manifest.parse(m.body(), m.mediaType()));
+        return linkManifest(repo, m, Manifest.parse(m.body(), m.mediaType()), false);
     }
 
-    /** Links the manifest and everything it names to the repository. */
-    private CompletableFuture<Void> linkManifest(Repository repo, StoredManifest m, Manifest parsed) {
+    /**
+     * Links the manifest and everything it names to the repository;
+     * {@code recordedShared}: the fleet member that sent it has written these links to the shared tier.
+     */
+    private CompletableFuture<Void> linkManifest(Repository repo, StoredManifest m, Manifest parsed, boolean recordedShared) {
         List<Digest> digests = new ArrayList<>();
         digests.add(m.digest());
         for (Descriptor d : parsed.blobs()) {
@@ -275,7 +279,7 @@ public final class PullThroughManifests {
         for (Descriptor d : parsed.manifests()) {
             digests.add(d.parsedDigest());
         }
-        return links.link(repo, digests);
+        return links.link(repo, digests, recordedShared);
     }
 
     private static ManifestResult result(StoredManifest m, CacheOutcome outcome, String staleReason) {

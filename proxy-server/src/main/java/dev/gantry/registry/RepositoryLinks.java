@@ -164,6 +164,15 @@ public final class RepositoryLinks {
      * response, and on a tiered store for a shared read of each.
      */
     CompletableFuture<Void> link(Repository repo, Collection<Digest> digests) {
+        return link(repo, digests, false);
+    }
+
+    /**
+     * {@link #link(Repository, Collection)}; {@code recordedShared}: a
+     * mirrored repository's links that the fleet member which sent the
+     * manifest naming them has written to the shared tier, kept here only.
+     */
+    CompletableFuture<Void> link(Repository repo, Collection<Digest> digests, boolean recordedShared) {
         List<Link> missing = new ArrayList<>(digests.size());
         for (Digest d : digests) {
             Link link = new Link(repo, d);
@@ -183,7 +192,7 @@ public final class RepositoryLinks {
         missing.forEach(l -> known.put(l, true));
         blocking.execute(() -> {
             try {
-                persist(missing);
+                persist(missing, recordedShared);
             } catch (UncheckedIOException e) {
                 // Still linked in memory; after a restart the upstream is asked again (a HEAD).
                 log.warn("cannot record that {} holds {} digests: {}", repo, missing.size(), e.getCause().toString());
@@ -206,10 +215,14 @@ public final class RepositoryLinks {
         }
     }
 
-    private void persist(List<Link> links) {
+    private void persist(List<Link> links, boolean recordedShared) {
         for (Link link : links) {
             try {
-                meta.putIfAbsent(link.key(), new byte[0]);
+                if (recordedShared) {
+                    meta.putHere(link.key(), new byte[0]);
+                } else {
+                    meta.putIfAbsent(link.key(), new byte[0]);
+                }
                 known.put(link, true);
             } catch (IOException e) {
                 throw new UncheckedIOException(e);

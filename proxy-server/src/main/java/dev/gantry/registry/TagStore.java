@@ -102,6 +102,15 @@ public final class TagStore {
      * written: a failed write leaves the tag as it was.
      */
     CompletableFuture<Void> put(Repository repo, String tag, TagRecord record) {
+        return put(repo, tag, record, false);
+    }
+
+    /**
+     * {@link #put(Repository, String, TagRecord)}; {@code recordedShared}: a
+     * mirrored tag the fleet member that owns it just recorded in the shared
+     * tier (this replica got the manifest from it), kept here only.
+     */
+    CompletableFuture<Void> put(Repository repo, String tag, TagRecord record, boolean recordedShared) {
         String key = StorageLayout.tagKey(repo.namespace(), repo.name(), tag);
         if (repo.isHosted()) {
             return BlockingIo.run(blocking, () -> {
@@ -112,7 +121,13 @@ public final class TagStore {
         }
         memory.put(key, Optional.of(record));
         changes.put(repo, tag, record);
-        return BlockingIo.run(blocking, () -> meta.put(key, JSON.writeValueAsBytes(record)));
+        return BlockingIo.run(blocking, () -> {
+            if (recordedShared) {
+                meta.putHere(key, JSON.writeValueAsBytes(record));
+            } else {
+                meta.put(key, JSON.writeValueAsBytes(record));
+            }
+        });
     }
 
     /** Deletes a tag; a hosted repository's from the shared copy before the future completes (see {@link #put}). */

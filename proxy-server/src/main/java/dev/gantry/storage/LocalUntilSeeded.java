@@ -210,6 +210,12 @@ public final class LocalUntilSeeded implements MetadataStore {
         shared.putIfAbsent(key, value);
     }
 
+    /** The wrapped store's: a record another replica wrote to the bucket is no seed's to offer. */
+    @Override
+    public void putHere(String key, byte[] value) throws IOException {
+        shared.putHere(key, value);
+    }
+
     @Override
     public List<String> list(String prefix) throws IOException {
         return shared.list(prefix);

@@ -86,6 +86,16 @@ public interface MetadataStore {
         }
     }
 
+    /**
+     * {@link #put} of a record another replica has just written to the
+     * shared copy (it fetched what this replica got from it, and recorded
+     * it): a tiered store keeps it locally only, sparing the shared copy a
+     * second write of the same record. A single-tier store just writes.
+     */
+    default void putHere(String key, byte[] value) throws IOException {
+        put(key, value);
+    }
+
     /** Removes a key; returns whether it existed. */
     boolean delete(String key) throws IOException;
 

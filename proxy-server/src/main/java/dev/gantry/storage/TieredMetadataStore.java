@@ -127,6 +127,16 @@ public final class TieredMetadataStore implements MetadataStore {
         }
     }
 
+    /** Local only, unless a write of the key is owed to the shared copy: then it is queued like any other. */
+    @Override
+    public void putHere(String key, byte[] value) throws IOException {
+        if (pending.owes(key)) {
+            put(key, value);
+        } else {
+            local.put(key, value);
+        }
+    }
+
     @Override
     public boolean delete(String key) throws IOException {
         // Pending first: a read in between must not fetch the record back from the shared copy.

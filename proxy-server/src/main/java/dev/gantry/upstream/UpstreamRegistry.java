@@ -37,8 +37,16 @@ public final class UpstreamRegistry {
     public record ManifestHead(Digest digest, String mediaType, long size) {
     }
 
-    /** A manifest's bytes and what the upstream said about them. */
-    public record FetchedManifest(byte[] body, String mediaType, Digest digestHeader) {
+    /**
+     * A manifest's bytes and what the upstream said about them.
+     *
+     * @param viaFleetPeer whether the fleet member that owns it sent it ({@link UpstreamResponse#viaFleetPeer}):
+     *                     that member recorded it, its links and its tag in the shared tier
+     */
+    public record FetchedManifest(byte[] body, String mediaType, Digest digestHeader, boolean viaFleetPeer) {
+        public FetchedManifest(byte[] body, String mediaType, Digest digestHeader) {
+            this(body, mediaType, digestHeader, false);
+        }
     }
 
     /** One page of a tags list; {@code next} is the {@code last} value of the next page, or null. */
@@ -131,7 +139,7 @@ public final class UpstreamRegistry {
         String digest = r.headers().get("Docker-Content-Digest");
         Digest d = digest != null && Digest.isDigest(digest) ? Digest.parse(digest) : null;
         String type = contentType(r);
-        return r.aggregate(Manifest.MAX_BYTES).thenApply(body -> new FetchedManifest(body, type, d));
+        return r.aggregate(Manifest.MAX_BYTES).thenApply(body -> new FetchedManifest(body, type, d, r.viaFleetPeer()));
     }
 
     /** GETs a blob; the caller consumes the body of the 200 response. */

@@ -86,6 +86,34 @@ class TieredMetadataStoreTest extends MetadataStoreContract {
     }
 
     @Test
+    void aRecordAnotherReplicaWroteToTheSharedCopyIsKeptHereWithoutASecondSharedWrite() throws Exception {
+        Queue<Runnable> held = new ArrayDeque<>();
+        newTiered(held::add);
+        remote.put("k/link", "owner".getBytes(UTF_8));
+
+        tiered.putHere("k/link", "mine".getBytes(UTF_8));
+
+        assertThat(held).as("shared writes queued").isEmpty();
+        assertThat(tiered.pendingWrites()).isZero();
+        assertThat(tiered.get("k/link")).hasValue("mine".getBytes(UTF_8));
+        assertThat(remote.get("k/link")).as("the shared copy, untouched").hasValue("owner".getBytes(UTF_8));
+    }
+
+    @Test
+    void aRecordKeptHereWhileAWriteOfItIsOwedToTheSharedCopyIsOwedToo() throws Exception {
+        Queue<Runnable> held = new ArrayDeque<>();
+        newTiered(held::add);
+        tiered.put("k/tag", "first".getBytes(UTF_8));
+
+        tiered.putHere("k/tag", "second".getBytes(UTF_8));
+        held.forEach(Runnable::run);
+
+        // Else the owed write would leave the shared copy at a value this replica no longer holds.
+        assertThat(remote.get("k/tag")).hasValue("second".getBytes(UTF_8));
+        assertThat(local.get("k/tag")).hasValue("second".getBytes(UTF_8));
+    }
+
+    @Test
     void aDeleteWhoseSharedWriteIsPendingDoesNotComeBackFromTheSharedCopy() throws Exception {
         Queue<Runnable> held = new ArrayDeque<>();
         newTiered(held::add);
