@@ -13,7 +13,10 @@ import dev.gantry.storage.DiskBlobStore;
 /**
  * Scans layers as they arrive, in the background: a layer a fill or an
  * upload committed (when a manifest named it as a layer), and the layers of
- * a pushed manifest. Pulls and pushes are never slowed by it.
+ * a pushed manifest. Pulls and pushes are never slowed by it. A layer that
+ * came from another member of the fleet or from the shared tier is scanned by
+ * the replica that fetched it from upstream; this replica takes its findings
+ * from the shared store ({@link LayerScans#backgroundAfterOwner}).
  */
 final class ScanOnArrival implements BlobEvents.Listener {
 
@@ -29,7 +32,15 @@ final class ScanOnArrival implements BlobEvents.Listener {
 
     @Override
     public void fillCommitted(Digest digest, BlobTiers.Origin origin) {
-        committed(digest);
+        String type = layerTypes.mediaType(digest);
+        if (type != null && origin != BlobTiers.Origin.UPSTREAM) {
+            // The replica that fetched it from upstream scans it: one scan per layer in the fleet.
+            if (disk.statNow(digest).isPresent()) {
+                scans.backgroundAfterOwner(digest, type, disk.pathOf(digest));
+            }
+        } else if (type != null) {
+            scan(digest, type);
+        }
     }
 
     @Override

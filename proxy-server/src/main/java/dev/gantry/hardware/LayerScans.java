@@ -17,6 +17,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
@@ -52,6 +53,8 @@ public final class LayerScans implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(LayerScans.class);
     /** How often a yielding scan looks again: short next to a scan, long next to a context switch. */
     private static final long YIELD_POLL_MS = 20;
+    /** The pauses before each look for a layer owner's findings, the first after the owner's own wait for fills. */
+    static final Duration[] OWNER_CHECKS = {Duration.ofSeconds(3), Duration.ofSeconds(5), Duration.ofSeconds(10), Duration.ofSeconds(20)};
 
     private final LayerScanner scanner;
     private final MetadataStore meta;
@@ -65,6 +68,8 @@ public final class LayerScans implements AutoCloseable {
     private final List<Consumer<Digest>> scanned = new CopyOnWriteArrayList<>();
     /** Callers waiting for a scan: while there are any, no background scan yields. */
     private final AtomicInteger awaited = new AtomicInteger();
+    /** Layers whose findings the fleet member that fetched them is expected to store ({@link #backgroundAfterOwner}). */
+    private final Set<Digest> awaitingOwner = ConcurrentHashMap.newKeySet();
 
     /**
      * @param filling whether blob fills are running now
@@ -147,15 +152,49 @@ public final class LayerScans implements AutoCloseable {
 
     /** Queues a scan of a layer that just arrived, unless its findings are stored and current. Never blocks. */
     public void background(Digest layer, String mediaType, Path file) {
-        if (inFlight.containsKey(layer)) {
+        if (inFlight.containsKey(layer) || awaitingOwner.contains(layer)) {
             return;
         }
-        stored(layer).thenAccept(found -> {
-            if (found.isEmpty()) {
-                findings(layer, mediaType, () -> CompletableFuture.completedFuture(file), true).exceptionally(e -> {
-                    log.debug("background scan of {} not done: {}", layer, e.toString());
-                    return null;
-                });
+        // findings() reads the stored findings first: one read of the store per layer, not two.
+        findings(layer, mediaType, () -> CompletableFuture.completedFuture(file), true).exceptionally(e -> {
+            log.debug("background scan of {} not done: {}", layer, e.toString());
+            return null;
+        });
+    }
+
+    /**
+     * A layer that another replica fetched from the upstream and scans as it
+     * arrives there, storing the findings in the shared store: this replica
+     * got it from that replica (the fleet member that owns it) or from the
+     * shared tier it uploaded it to. Takes those findings instead of scanning
+     * it a second time: looks for them now, then at growing intervals
+     * ({@link #OWNER_CHECKS}, the first after {@code yieldToFills}, which the
+     * other replica's scan may wait too), and reports them as scanned here
+     * once they are stored; scans it itself when they do not come (a replica
+     * that did not know it was a layer, or died, or findings of an older
+     * scanner). Never blocks.
+     */
+    public void backgroundAfterOwner(Digest layer, String mediaType, Path file) {
+        if (inFlight.containsKey(layer) || !awaitingOwner.add(layer)) {
+            return;
+        }
+        lookForOwnersFindings(layer, mediaType, file, -1);
+    }
+
+    /** Looks for the findings after the pause before check {@code check} (-1: at once). */
+    private void lookForOwnersFindings(Digest layer, String mediaType, Path file, int check) {
+        long delay = check < 0 ? 0 : (check == 0 ? yieldNanos / 1_000_000 : 0) + OWNER_CHECKS[check].toMillis();
+        Executor later = CompletableFuture.delayedExecutor(delay, TimeUnit.MILLISECONDS, blocking);
+        CompletableFuture.runAsync(() -> { }, later).thenCompose(v -> stored(layer)).whenComplete((found, e) -> {
+            if (found != null && found.isPresent()) {
+                awaitingOwner.remove(layer);
+                metrics.scanAdopted();
+                scanned.forEach(l -> l.accept(layer));
+            } else if (check + 1 < OWNER_CHECKS.length) {
+                lookForOwnersFindings(layer, mediaType, file, check + 1);
+            } else {
+                awaitingOwner.remove(layer);
+                background(layer, mediaType, file);
             }
         });
     }

@@ -189,6 +189,11 @@ public final class GantryMetrics {
         scanDuration.observe(nanos / 1e9);
     }
 
+    /** A layer's findings another fleet member stored, taken instead of scanning it here. */
+    public void scanAdopted() {
+        scans.labelValues("adopted").inc();
+    }
+
     /** A gauge read when scraped, e.g. fills in flight or bytes held by a tier. */
     public void gauge(String name, String help, DoubleSupplier value) {
         GaugeWithCallback.builder().name(name).help(help).callback(cb -> cb.call(value.getAsDouble())).register(registry);

@@ -159,6 +159,12 @@ public final class BlobTiers {
         }
         if (origin == Origin.UPSTREAM) {
             writes.writeBehind(d);
+        } else if (origin == Origin.FLEET && s3 != null) {
+            // The owner that sent it marked it read today: its upload does, and so does its own read.
+            s3.touchedElsewhere(d);
+        } else if (origin == Origin.SHARED) {
+            // A read of the shared copy today, which the fill served: the owner a FLEET fill relies on.
+            touch(d);
         }
     }
 

@@ -40,16 +40,29 @@ final class S3AccessMarkers {
         return "access/" + d.algorithm() + "/" + d.hex() + "/";
     }
 
-    /** Records a read today, unless this replica already did; {@code force}: record anyway (a fresh upload). */
-    CompletableFuture<Void> touch(Digest digest, boolean force) {
+    /** Records a read today, unless this replica already did (or knows another did: {@link #touchedElsewhere}). */
+    CompletableFuture<Void> touch(Digest digest) {
         long day = Duration.ofMillis(clock.millis()).toDays();
         Long last = touchedDay.getIfPresent(digest);
-        if (!force && last != null && last == day) {
+        if (last != null && last == day) {
             return CompletableFuture.completedFuture(null);
         }
         touchedDay.put(digest, day);
         return bucket.client().putObject(b -> b.bucket(bucket.bucket()).key(bucket.key(accessPrefix(digest) + day)),
                 AsyncRequestBody.empty()).thenApply(r -> null);
+    }
+
+    /** Records that the blob's object was written at {@code at}, with a marker of that day: none is written that day. */
+    void writtenOn(Digest digest, java.time.Instant at) {
+        long day = Duration.ofMillis(at.toEpochMilli()).toDays();
+        if (day == Duration.ofMillis(clock.millis()).toDays()) {
+            touchedDay.put(digest, day);
+        }
+    }
+
+    /** Records that another replica wrote today's marker of {@code digest}: this one writes none today. */
+    void touchedElsewhere(Digest digest) {
+        touchedDay.put(digest, Duration.ofMillis(clock.millis()).toDays());
     }
 
     /** Removes every marker of a deleted blob. */

@@ -103,7 +103,11 @@ public final class S3BlobStore implements BlobStore {
         return get(digest, "bytes=" + offset + "-" + (offset + length - 1)).thenApply(body -> (Content) body);
     }
 
-    /** The whole blob as a stream, for a fill that verifies it; fails with {@link BlobNotFoundException}. */
+    /**
+     * The whole blob as a stream, for a fill that verifies it; fails with
+     * {@link BlobNotFoundException}. An object written today came with
+     * today's access marker (see {@link #putFile}): reading it writes none.
+     */
     public CompletableFuture<ByteStream> read(Digest digest) {
         return get(digest, null).thenApply(body -> (ByteStream) body);
     }
@@ -149,7 +153,12 @@ public final class S3BlobStore implements BlobStore {
                 b.range(range);
             }
         }, AsyncResponseTransformer.toPublisher())
-                .thenApply(publisher -> new PublisherBody(publisher, publisher.response().contentLength()))
+                .thenApply(publisher -> {
+                    if (range == null && publisher.response().lastModified() != null) {
+                        markers.writtenOn(digest, publisher.response().lastModified());
+                    }
+                    return new PublisherBody(publisher, publisher.response().contentLength());
+                })
                 .exceptionallyCompose(e -> CompletableFuture.failedFuture(S3Bucket.isNotFound(e)
                         ? new BlobNotFoundException(digest) : S3Bucket.unwrap(e)));
     }
@@ -157,7 +166,9 @@ public final class S3BlobStore implements BlobStore {
     /** Uploads a verified local file; multipart for large ones, visible only once complete. */
     public CompletableFuture<Void> putFile(Digest digest, Path verified) {
         return S3Upload.file(bucket, bucket.key(blobKey(digest)), verified)
-                .thenCompose(r -> markers.touch(digest, true))
+                // Unless this replica marked it read today already: a marker of the day exists, or (when another replica
+                // deleted the blob and its markers since) the sweep takes the new object's LastModified instead.
+                .thenCompose(r -> markers.touch(digest))
                 .thenRun(() -> {
                     try {
                         sizes.put(digest, Files.size(verified));
@@ -172,7 +183,16 @@ public final class S3BlobStore implements BlobStore {
      * per replica; failures are left to the caller to count.
      */
     public CompletableFuture<Void> touch(Digest digest) {
-        return markers.touch(digest, false);
+        return markers.touch(digest);
+    }
+
+    /**
+     * Records that another replica marked the blob as read today (the fleet
+     * member that fetched or served it for this one), so this replica's
+     * reads today write no marker of their own.
+     */
+    public void touchedElsewhere(Digest digest) {
+        markers.touchedElsewhere(digest);
     }
 
     @Override

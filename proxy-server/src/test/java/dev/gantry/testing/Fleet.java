@@ -42,6 +42,8 @@ public final class Fleet<R extends Replica> implements AutoCloseable {
     private final S3ProxyServer s3;
     private final List<R> replicas = new ArrayList<>();
     private NginxBalancer balancer;
+    /** nginx between the replicas and the bucket's server, logging each S3 request; only with {@link Builder#s3Logged()}. */
+    private NginxBalancer s3Front;
 
     private Fleet(Builder<R> spec, S3ProxyServer s3) {
         this.spec = spec;
@@ -79,7 +81,7 @@ public final class Fleet<R extends Replica> implements AutoCloseable {
      * for a test that starts one itself, on a clock of its own, say.
      */
     public String config(String name) {
-        return spec.config(name, s3);
+        return spec.config(name, s3, s3Front);
     }
 
     /**
@@ -87,12 +89,23 @@ public final class Fleet<R extends Replica> implements AutoCloseable {
      * on its local disk alone, before the operator turned the bucket on.
      */
     public String localConfig(String name) {
-        return spec.config(name, null);
+        return spec.config(name, null, null);
     }
 
     /** The S3 API server that holds the bucket (to stop it, restart it, or read the bucket). */
     public S3ProxyServer s3() {
         return s3;
+    }
+
+    /**
+     * The S3 requests the replicas sent so far, {@code METHOD /bucket/key status}
+     * each (query strings dropped); only with {@link Builder#s3Logged()}.
+     */
+    public List<String> s3Requests() {
+        if (s3Front == null) {
+            throw new IllegalStateException("this fleet's S3 requests are not logged: build it with s3Logged()");
+        }
+        return s3Front.accessLog().stream().map(l -> l.substring(0, l.lastIndexOf(' '))).toList();
     }
 
     /** The keys in the bucket under {@code prefix} (the whole key, the replicas' prefix included). */
@@ -130,6 +143,9 @@ public final class Fleet<R extends Replica> implements AutoCloseable {
             balancer.close();
         }
         replicas.forEach(Replica::close);
+        if (s3Front != null) {
+            s3Front.close();
+        }
         s3.close();
     }
 
@@ -151,6 +167,7 @@ public final class Fleet<R extends Replica> implements AutoCloseable {
         private boolean fleetIds;
         private String more = "";
         private boolean balanced;
+        private boolean s3Logged;
 
         private Builder(Path dir, BiFunction<Path, String, R> starter) {
             this.dir = Objects.requireNonNull(dir, "dir");
@@ -211,6 +228,12 @@ public final class Fleet<R extends Replica> implements AutoCloseable {
             return this;
         }
 
+        /** The replicas reach the bucket through an nginx that logs every request ({@link Fleet#s3Requests()}). */
+        public Builder<R> s3Logged() {
+            this.s3Logged = true;
+            return this;
+        }
+
         /** nginx round robin, no affinity, in front of the replicas {@link #start} starts. */
         public Builder<R> balanced() {
             this.balanced = true;
@@ -227,6 +250,9 @@ public final class Fleet<R extends Replica> implements AutoCloseable {
             Fleet<R> fleet = new Fleet<>(this, s3);
             try {
                 s3.createBucket(BUCKET);
+                if (s3Logged) {
+                    fleet.s3Front = NginxBalancer.start(dir.resolve("nginx-s3"), List.of(s3.endpoint().substring("http://".length())));
+                }
                 if (users != null) {
                     HtpasswdFile.write(htpasswd(), users);
                 }
@@ -257,7 +283,7 @@ public final class Fleet<R extends Replica> implements AutoCloseable {
             return dir.resolve("token-key.pem");
         }
 
-        private String config(String name, S3ProxyServer s3) {
+        private String config(String name, S3ProxyServer s3, NginxBalancer s3Front) {
             StringBuilder yaml = new StringBuilder();
             if (upstream != null) {
                 yaml.append("upstreams:\n  - name: docker.io\n    url: ").append(upstream).append("\n    default: true\n");
@@ -283,7 +309,8 @@ public final class Fleet<R extends Replica> implements AutoCloseable {
                 yaml.append("    maxBytes: ").append(diskMaxBytes).append('\n');
             }
             if (s3 != null) {
-                yaml.append(s3.yaml(BUCKET, prefix));
+                String bucket = s3.yaml(BUCKET, prefix);
+                yaml.append(s3Front == null ? bucket : bucket.replace(s3.endpoint(), s3Front.url()));
             }
             if (fleetIds) {
                 yaml.append("fleet:\n  id: ").append(name).append('\n');

@@ -1,0 +1,159 @@
+package dev.gantry.it.fleet;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.gantry.oci.Digest;
+import dev.gantry.oci.MediaTypes;
+import dev.gantry.oci.RepositoryName;
+import dev.gantry.storage.StorageLayout;
+import dev.gantry.testing.Awaits;
+import dev.gantry.testing.DistributionRegistry;
+import dev.gantry.testing.Fleet;
+import dev.gantry.testing.GantryServer;
+import dev.gantry.testing.Http;
+import dev.gantry.testing.Pusher;
+import dev.gantry.testing.TestImage;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.function.Function;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Three replicas on one S3Proxy bucket, reached through an nginx that logs
+ * every S3 request, in front of a real Distribution registry. An image pulled
+ * through every replica is recorded in the bucket once, not once per
+ * replica: each record (the manifest, its tag, the repository's links), each
+ * blob's access marker for the day, and each layer's scan findings are
+ * written by the replica that fetched the content from the upstream; the
+ * others keep their copies locally and take the owner's findings.
+ */
+class FleetRecordsIT {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final String REPOSITORY = "library/frugal";
+    private static final String PREFIX = "mirror/";
+
+    @TempDir
+    static Path tmp;
+
+    static DistributionRegistry hub;
+    static Fleet<GantryServer> fleet;
+    static List<GantryServer> replicas;
+    static final TestImage image = TestImage.builder().seed(2020).layers(6, 60_000).build();
+
+    @BeforeAll
+    static void start() throws IOException {
+        hub = DistributionRegistry.start(tmp.resolve("hub"));
+        new Pusher(hub.url()).push(REPOSITORY, "v1", image);
+        // No wait for fills before a background scan: the owners scan as soon as the layers are in.
+        fleet = Fleet.inProcess(tmp).upstream(hub.url())
+                .config("prefetch:\n  mode: \"off\"\nhardware:\n  yieldToFills: 0s\n").sharedTokenKey()
+                .bucketPrefix(PREFIX).fleetIds().s3Logged().start("replica-0", "replica-1", "replica-2");
+        replicas = fleet.replicas();
+        for (GantryServer r : replicas) {
+            Awaits.until(() -> memberIds(r), ids -> ids.size() == 3, Duration.ofSeconds(20));
+        }
+    }
+
+    @AfterAll
+    static void stop() throws IOException {
+        if (fleet != null) {
+            fleet.close();
+        }
+        if (hub != null) {
+            hub.close();
+        }
+    }
+
+    private static Set<String> memberIds(GantryServer replica) {
+        Set<String> ids = new TreeSet<>();
+        try {
+            JsonNode status = JSON.readTree(new Http(replica.url()).get("/v2/_gantry/status").body());
+            status.path("fleet").path("members").forEach(m -> ids.add(m.path("id").asText()));
+        } catch (IOException | UncheckedIOException e) {
+            // Not answering yet.
+        }
+        return ids;
+    }
+
+    @Test
+    void anImagePulledThroughEveryReplicaIsRecordedAndScannedInTheBucketOnce() {
+        // Every replica serves the manifest (so each knows the layers for what they are), then every blob.
+        for (GantryServer r : replicas) {
+            Http.Response m = new Http(r.url()).get("/v2/" + REPOSITORY + "/manifests/v1", "Accept", MediaTypes.OCI_MANIFEST);
+            assertThat(m.status()).as("manifest from %s", r.url()).isEqualTo(200);
+            assertThat(Digest.sha256(m.body())).isEqualTo(image.digest());
+        }
+        List<TestImage.Blob> blobs = image.blobs().stream().filter(b -> !b.digest().equals(image.digest())).toList();
+        for (TestImage.Blob b : blobs) {
+            for (GantryServer r : replicas) {
+                Http.Response got = new Http(r.url()).get("/v2/" + REPOSITORY + "/blobs/" + b.digest());
+                assertThat(got.status()).as("blob %s from %s", b.digest(), r.url()).isEqualTo(200);
+                assertThat(Digest.sha256(got.body())).isEqualTo(b.digest());
+            }
+        }
+        int layers = image.layers().size();
+        // Each replica is done with each layer: scanned it (it fetched it from the upstream), or took the
+        // findings the replica that did stored (it got the layer from that replica or from the bucket).
+        try {
+            for (GantryServer r : replicas) {
+                Awaits.until(() -> scansDone(r) >= layers, Duration.ofSeconds(90), "layers scanned or adopted by " + r.url());
+            }
+        } catch (AssertionError e) {
+            throw new AssertionError(e.getMessage() + "; scans by result per replica: " + replicas.stream()
+                    .map(r -> new Http(r.url()).get("/metrics").text().lines().filter(l -> l.startsWith("gantry_scans_total"))
+                            .collect(Collectors.joining(", "))).toList(), e);
+        }
+        Awaits.until(() -> replicas.stream().allMatch(Fleet::settled), Duration.ofSeconds(30), "uploads settled");
+
+        double scanned = replicas.stream().mapToDouble(r -> r.gantry().metrics().value("gantry_scans_total", "complete")).sum();
+        double adopted = replicas.stream().mapToDouble(r -> r.gantry().metrics().value("gantry_scans_total", "adopted")).sum();
+        System.out.println("fleet records: " + layers + " layers, 3 replicas -> scanned " + scanned + ", findings adopted " + adopted
+                + "; S3 requests " + fleet.s3Requests().size());
+        assertThat(scanned).as("layer scans in the whole fleet").isEqualTo(layers);
+        assertThat(adopted).as("findings taken from the replica that scanned").isEqualTo(2.0 * layers);
+
+        Map<String, Long> puts = fleet.s3Requests().stream().filter(l -> l.startsWith("PUT "))
+                .map(l -> l.split(" ")[1]).collect(Collectors.groupingBy(Function.identity(), Collectors.counting()));
+        RepositoryName repo = RepositoryName.of(REPOSITORY);
+        for (TestImage.Blob layer : image.layers()) {
+            assertThat(writesOf(puts, meta(StorageLayout.scanKey(layer.digest())))).as("findings of %s", layer.digest()).isEqualTo(1);
+        }
+        for (TestImage.Blob b : image.blobs()) {
+            assertThat(writesOf(puts, meta(StorageLayout.linkKey("docker.io", repo, b.digest())))).as("link of %s", b.digest())
+                    .isEqualTo(1);
+        }
+        assertThat(writesOf(puts, meta(StorageLayout.manifestKey(image.digest())))).as("the manifest").isEqualTo(1);
+        assertThat(writesOf(puts, meta(StorageLayout.tagKey("docker.io", repo, "v1")))).as("the tag").isEqualTo(1);
+        for (TestImage.Blob b : blobs) {
+            String marker = "/" + Fleet.BUCKET + "/" + PREFIX + "access/" + b.digest().algorithm() + "/" + b.digest().hex() + "/";
+            long markers = puts.entrySet().stream().filter(e -> e.getKey().startsWith(marker)).mapToLong(Map.Entry::getValue).sum();
+            assertThat(markers).as("today's access markers of %s", b.digest()).isEqualTo(1);
+        }
+    }
+
+    private static double scansDone(GantryServer r) {
+        return r.gantry().metrics().value("gantry_scans_total", "complete") + r.gantry().metrics().value("gantry_scans_total", "adopted");
+    }
+
+    /** The request path of a metadata record's object. */
+    private static String meta(String key) {
+        return "/" + Fleet.BUCKET + "/" + PREFIX + "meta/" + key;
+    }
+
+    private static long writesOf(Map<String, Long> puts, String path) {
+        return puts.getOrDefault(path, 0L);
+    }
+}
