@@ -36,7 +36,8 @@ final class ScanOnArrival implements BlobEvents.Listener {
         if (type != null && origin != BlobTiers.Origin.UPSTREAM) {
             // The replica that fetched it from upstream scans it: one scan per layer in the fleet.
             if (disk.statNow(digest).isPresent()) {
-                scans.backgroundAfterOwner(digest, type, disk.pathOf(digest));
+                // From the bucket, its findings may be there already; from its owner, they cannot be yet.
+                scans.backgroundAfterOwner(digest, type, disk.pathOf(digest), origin == BlobTiers.Origin.SHARED);
             }
         } else if (type != null) {
             scan(digest, type);

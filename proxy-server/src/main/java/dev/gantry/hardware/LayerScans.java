@@ -167,18 +167,18 @@ public final class LayerScans implements AutoCloseable {
      * arrives there, storing the findings in the shared store: this replica
      * got it from that replica (the fleet member that owns it) or from the
      * shared tier it uploaded it to. Takes those findings instead of scanning
-     * it a second time: looks for them now, then at growing intervals
+     * it a second time: looks for them (now if {@code lookNow}), then at growing intervals
      * ({@link #OWNER_CHECKS}, the first after {@code yieldToFills}, which the
      * other replica's scan may wait too), and reports them as scanned here
      * once they are stored; scans it itself when they do not come (a replica
      * that did not know it was a layer, or died, or findings of an older
      * scanner). Never blocks.
      */
-    public void backgroundAfterOwner(Digest layer, String mediaType, Path file) {
+    public void backgroundAfterOwner(Digest layer, String mediaType, Path file, boolean lookNow) {
         if (inFlight.containsKey(layer) || !awaitingOwner.add(layer)) {
             return;
         }
-        lookForOwnersFindings(layer, mediaType, file, -1);
+        lookForOwnersFindings(layer, mediaType, file, lookNow ? -1 : 0);
     }
 
     /** Looks for the findings after the pause before check {@code check} (-1: at once). */
