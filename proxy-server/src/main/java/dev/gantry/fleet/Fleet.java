@@ -205,6 +205,11 @@ public final class Fleet implements AutoCloseable {
         if (!content.equals(written)) {
             written = content;
             changedAt = now;
+        } else if (poll.earlierBuildLive() && !now.isBefore(changedAt.plus(config.memberTtl().dividedBy(2)))) {
+            // A replica of an earlier build takes heartbeatAt for the last beat: unchanged bytes would look dead
+            // to it after memberTtl. Until the upgrade is done, the record changes every half TTL (and costs
+            // the others of this build one GET each time).
+            changedAt = now;
         }
         sentAt = null;
         shared.put(StorageLayout.fleetMemberKey(id), record(changedAt.toEpochMilli()).toJson());
@@ -217,7 +222,7 @@ public final class Fleet implements AutoCloseable {
     private MemberRecord record(long changedAt) {
         Map<String, MemberRecord.Budget> budgets = new LinkedHashMap<>();
         upstreams.forEach(u -> budgets.put(u.name(), MemberRecord.Budget.of(u.rateLimit().snapshot())));
-        return new MemberRecord(id, address(), version, startedAt.toEpochMilli(), changedAt, budgets);
+        return new MemberRecord(id, address(), version, startedAt.toEpochMilli(), changedAt, budgets, MemberRecord.BY_LAST_MODIFIED);
     }
 
     /**

@@ -55,6 +55,7 @@ final class MemberPoll {
     /** Per listed name: the ETag last read and what it held (null: unreadable, not read again until it changes). */
     private final Map<String, Seen> seen = new HashMap<>();
     private boolean selfListed;
+    private boolean earlierBuildLive;
 
     private record Seen(String etag, MemberRecord record) {
     }
@@ -81,6 +82,7 @@ final class MemberPoll {
         Instant bucketNow = bucketNow(entries, ownSentAt, now);
         Map<String, Seen> still = new HashMap<>();
         List<Member> live = new ArrayList<>();
+        boolean earlier = false;
         for (MetadataStoreEntry e : entries) {
             if (e.name().equals(self)) {
                 continue;
@@ -101,6 +103,7 @@ final class MemberPoll {
             }
             Duration age = Duration.between(e.lastModified(), bucketNow);
             if (age.compareTo(memberTtl.plus(RESOLUTION)) < 0) {
+                earlier |= r.fromAnEarlierBuild();
                 live.add(new Member(r.id(), r.address(), r.version(), MemberRecord.instant(r.startedAt()), e.lastModified(), "bucket"));
             } else if (age.compareTo(memberTtl.multipliedBy(FORGET_AFTER_TTLS)) > 0 && !holdsAWait.test(r)) {
                 shared.delete(StorageLayout.fleetMemberKey(e.name()));
@@ -109,7 +112,17 @@ final class MemberPoll {
         }
         seen.clear(); // names no longer listed are forgotten
         seen.putAll(still);
+        earlierBuildLive = earlier;
         return List.copyOf(live);
+    }
+
+    /**
+     * Whether the last poll found a live member of an earlier build (a
+     * rolling upgrade under way): it takes a record's {@code heartbeatAt}
+     * for the last beat, not its LastModified.
+     */
+    boolean earlierBuildLive() {
+        return earlierBuildLive;
     }
 
     /** Whether the last listing showed this replica's own record (else it was removed: write it again). */

@@ -20,7 +20,10 @@ import java.util.Map;
  *
  * <p>{@code heartbeatAt} is when the content last changed, by the writer's
  * clock: a member's liveness is its object's LastModified now. The field
- * stays for replicas of earlier versions, which take it for the last beat.
+ * stays for replicas of earlier versions, which take it for the last beat;
+ * {@code liveness} ({@link #BY_LAST_MODIFIED}) tells this build's records
+ * from theirs, so that while one of them is live, a record's {@code
+ * heartbeatAt} is kept fresh for it (see {@code Fleet}).
  */
 @JsonIgnoreProperties(ignoreUnknown = true)
 record MemberRecord(
@@ -29,7 +32,11 @@ record MemberRecord(
         @JsonProperty("version") String version,
         @JsonProperty("startedAt") long startedAt,
         @JsonProperty("heartbeatAt") long heartbeatAt,
-        @JsonProperty("budgets") Map<String, Budget> budgets) {
+        @JsonProperty("budgets") Map<String, Budget> budgets,
+        @JsonProperty("liveness") String liveness) {
+
+    /** This build's {@code liveness}: a member is live while its object's LastModified is recent. */
+    static final String BY_LAST_MODIFIED = "lastModified";
 
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.ORDER_MAP_ENTRIES_BY_KEYS);
 
@@ -72,6 +79,11 @@ record MemberRecord(
             throw new IOException("member record without id or address");
         }
         return r;
+    }
+
+    /** Whether an earlier build wrote it: one that takes {@code heartbeatAt} for the member's last beat. */
+    boolean fromAnEarlierBuild() {
+        return liveness == null;
     }
 
     static long millis(Instant i) {

@@ -13,6 +13,7 @@ import dev.gantry.testing.MutableClock;
 import dev.gantry.upstream.Upstream;
 import io.netty.handler.codec.http.DefaultHttpHeaders;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -195,6 +196,35 @@ class FleetPollTest {
             round(survivors);
         }
         assertThat(bucket.exists(key)).as("record of a replica dead for 12 TTLs").isFalse();
+    }
+
+    @Test
+    void whileAReplicaOfAnEarlierBuildIsLiveEveryRecordLooksAliveToIt() throws IOException {
+        rounds(2);
+        String old = StorageLayout.fleetMemberKey("old");
+        Duration ttl = CONFIG.memberTtl();
+        // An earlier build beats every second with a new heartbeatAt, and takes the others' heartbeatAt for
+        // their last beat (its clock is the bucket's here).
+        for (int i = 0; i < 40; i++) {
+            if (i % 2 == 0) {
+                bucket.put(old, ("{\"id\":\"old\",\"address\":\"127.0.0.1:4999\",\"version\":\"0.9\",\"startedAt\":1,"
+                        + "\"heartbeatAt\":" + bucketClock.millis() + ",\"budgets\":{}}").getBytes(StandardCharsets.UTF_8));
+            }
+            round(replicas);
+            for (Replica r : replicas) {
+                assertThat(r.peers()).as("members %s sees", r.fleet().id()).contains("old");
+                MemberRecord record = MemberRecord.parse(bucket.get(StorageLayout.fleetMemberKey(r.fleet().id())).orElseThrow());
+                // heartbeatAt is by the writer's clock (an hour off for two of them): the old build needs NTP anyway.
+                Duration age = Duration.between(Instant.ofEpochMilli(record.heartbeatAt()), r.clock().instant());
+                assertThat(age).as("age of %s's heartbeatAt after %d polls", r.fleet().id(), i).isLessThan(ttl);
+            }
+        }
+        // Upgraded: once the old replica is gone, a record changes no more, so it costs no GETs.
+        rounds(20);
+        replicas.forEach(r -> assertThat(r.peers()).as("members %s sees", r.fleet().id()).doesNotContain("old"));
+        int[] gets = replicas.stream().mapToInt(Replica::gets).toArray();
+        rounds(20);
+        assertThat(replicas.stream().mapToInt(Replica::gets).toArray()).as("GETs once the upgrade is done").containsExactly(gets);
     }
 
     /**
