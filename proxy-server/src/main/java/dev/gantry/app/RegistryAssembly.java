@@ -138,7 +138,8 @@ final class RegistryAssembly {
         FillCoordinator fills = new FillCoordinator(storage.disk(), blocking, timers, System::nanoTime, events);
         PullThroughManifests manifests = new PullThroughManifests(manifestStore, tagStore, links, upstream, clock,
                 cache.tagTtl(), cache.notFoundTtl(), sizes, events);
-        PullThroughBlobs blobs = new PullThroughBlobs(tiers, fills, upstream, links, cache.notFoundTtl(), sizes.notFound(),
+        LayerTypes layerTypes = new LayerTypes(sizes.layerTypes());
+        PullThroughBlobs blobs = new PullThroughBlobs(tiers, fills, upstream, links, layerTypes, cache.notFoundTtl(), sizes.notFound(),
                 clock, metrics);
         ReferrerStore referrerStore = new ReferrerStore(storage.meta(), blocking);
         HostedBlobs hostedBlobs = new HostedBlobs(tiers, fills, links);
@@ -166,7 +167,6 @@ final class RegistryAssembly {
                 reason -> metrics.prefetch("skipped_" + reason));
         ManifestPrefetch prefetch = new ManifestPrefetch(prefetchConfig, manifests, prefetchFills, prefetchScheduler,
                 upstream, metrics, blocking, clock);
-        LayerTypes layerTypes = new LayerTypes(sizes.layerTypes());
         events.listen(new TierUpkeep(tiers));
         events.listen(new EventMetrics(metrics));
         events.listen(layerTypes);
@@ -202,7 +202,7 @@ final class RegistryAssembly {
                 new RoutedTags(new PullThroughTags(upstream, tagStore), hostedManifests, catalog),
                 uploads, referrers, catalog, admin,
                 new LocalArtifacts(blobs, hostedBlobs, tiers, fills, manifestStore, links, blocking),
-                fills, bucketWrites, prefetch));
+                fills, bucketWrites, prefetch, layerTypes));
         return new Built(registry, events, layerTypes, status, bucketWrites);
     }
 

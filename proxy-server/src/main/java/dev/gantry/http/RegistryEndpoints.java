@@ -35,6 +35,10 @@ import java.util.function.Predicate;
 /** The pull side of the distribution API: manifests, blobs, tags. */
 final class RegistryEndpoints {
 
+    /** What a replica asking the owner for a blob says it is a layer of (upstream's {@code PeerFetch} sends it). */
+    private static final String PEER_LAYER_TYPE = "Gantry-Layer-Type";
+
+    private final Registry registry;
     private final RepositoryResolver resolver;
     private final ManifestService manifests;
     private final BlobService blobs;
@@ -45,6 +49,7 @@ final class RegistryEndpoints {
 
     RegistryEndpoints(Registry registry, GantryMetrics metrics) {
         this.metrics = Objects.requireNonNull(metrics, "metrics");
+        this.registry = registry;
         this.resolver = registry.resolver();
         this.manifests = registry.manifests();
         this.blobs = registry.blobs();
@@ -88,6 +93,15 @@ final class RegistryEndpoints {
             stale(response, m);
             ex.respond(response);
         });
+    }
+
+    /** A blob for another replica of the fleet, which may say it is a layer (and of what type): then this fill scans it. */
+    void peerBlob(Exchange ex, Repository repo, Digest digest) {
+        String layerType = ex.request().headers().get(PEER_LAYER_TYPE);
+        if (layerType != null) {
+            registry.layerNamedByPeer(digest, layerType);
+        }
+        blob(ex, repo, digest);
     }
 
     void blob(Exchange ex, Repository repo, Digest digest) {

@@ -76,7 +76,7 @@ final class Routes {
         t.kind(Kind.PEER_MANIFEST, Target.TAG_OR_DIGEST).refusing(ANSWERS_GET)
                 .read(PEER, (ex, r, repo, ref) -> endpoints.manifest(ex, repo.forPeer(), ref));
         t.kind(Kind.PEER_BLOB, Target.DIGEST).refusing(ANSWERS_GET)
-                .read(PEER, (ex, r, repo, ref) -> endpoints.blob(ex, repo.forPeer(), ref.digest()));
+                .read(PEER, (ex, r, repo, ref) -> endpoints.peerBlob(ex, repo.forPeer(), ref.digest()));
         t.kind(Kind.PEER_NEWS, Target.NONE).refusing("this endpoint answers POST")
                 .on("POST", PEER, (ex, r, repo, ref) -> server.fleetNews(ex));
         t.kind(Kind.TAGS, Target.REPOSITORY).read(PULL, (ex, r, repo, ref) -> endpoints.tags(ex, repo, r.name()));

@@ -6,6 +6,7 @@ import dev.gantry.oci.Descriptor;
 import dev.gantry.oci.Digest;
 import dev.gantry.oci.Manifest;
 import dev.gantry.oci.RegistryException;
+import java.util.regex.Pattern;
 
 /**
  * The media type of each layer a manifest served or pushed here names, so
@@ -13,6 +14,9 @@ import dev.gantry.oci.RegistryException;
  * scans layers only). Fed by {@link BlobEvents}.
  */
 public final class LayerTypes implements BlobEvents.Listener {
+
+    /** RFC 6838's type/subtype names: what a peer's hint must look like. */
+    private static final Pattern MEDIA_TYPE = Pattern.compile("[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]*/[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]*");
 
     private final Cache<Digest, String> types;
 
@@ -38,6 +42,17 @@ public final class LayerTypes implements BlobEvents.Listener {
     @Override
     public void manifestPushed(Repository repo, Digest digest, Manifest manifest) {
         note(manifest);
+    }
+
+    /**
+     * Notes a layer another replica of the fleet knows of (a manifest it
+     * served named it) and asks this one for, as its owner. A type that is
+     * not a plausible media type is ignored.
+     */
+    public void noteFromPeer(Digest digest, String mediaType) {
+        if (mediaType != null && mediaType.length() <= 255 && MEDIA_TYPE.matcher(mediaType).matches()) {
+            types.put(digest, mediaType);
+        }
     }
 
     private void note(Manifest manifest) {

@@ -27,14 +27,16 @@ public final class PullThroughBlobs {
     private final BlobTiers tiers;
     private final FillCoordinator fills;
     private final UpstreamRegistry upstream;
+    private final LayerTypes layerTypes;
     private final RepositoryLinks links;
     /** Blobs upstream said a repository does not have, for a short while. */
     private final Cache<NotFound, Boolean> notFound;
     private final GantryMetrics metrics;
 
     public PullThroughBlobs(BlobTiers tiers, FillCoordinator fills, UpstreamRegistry upstream, RepositoryLinks links,
-                     Duration notFoundTtl, long notFoundEntries, Clock clock, GantryMetrics metrics) {
+                     LayerTypes layerTypes, Duration notFoundTtl, long notFoundEntries, Clock clock, GantryMetrics metrics) {
         this.metrics = metrics;
+        this.layerTypes = layerTypes;
         this.tiers = tiers;
         this.fills = fills;
         this.upstream = upstream;
@@ -103,7 +105,8 @@ public final class PullThroughBlobs {
 
     private FillCoordinator.Claim claim(Repository repo, Digest digest, boolean linked) {
         return fills.claim(digest, repo.namespace(), FillLimits.of(repo.upstream()), () -> tiers.source(digest, linked,
-                () -> upstream.getBlob(repo.upstream(), repo.name().toString(), digest, repo.asksPeers())));
+                () -> upstream.getBlob(repo.upstream(), repo.name().toString(), digest, repo.asksPeers(),
+                        layerTypes.mediaType(digest))));
     }
 
     private CompletableFuture<BlobResult> fromFill(Repository repo, BlobFill fill, boolean started) {

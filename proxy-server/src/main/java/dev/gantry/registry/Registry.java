@@ -32,13 +32,22 @@ public final class Registry {
     /** The registry's parts, built by the application. */
     public record Parts(RepositoryResolver resolver, RoutedManifests manifests, BlobService blobs, TagService tags,
                         Uploads uploads, Referrers referrers, CatalogService catalog, CacheAdmin admin,
-                        ArtifactPort artifacts, FillCoordinator fills, BucketWrites writes, ManifestPrefetch prefetch) {
+                        ArtifactPort artifacts, FillCoordinator fills, BucketWrites writes, ManifestPrefetch prefetch,
+                        LayerTypes layerTypes) {
     }
 
     private final Parts parts;
 
     public Registry(Parts parts) {
         this.parts = parts;
+    }
+
+    /**
+     * A replica of the fleet asks this one, the owner, for a blob it knows to
+     * be a layer of {@code mediaType}: noted, so that the fill scans it.
+     */
+    public void layerNamedByPeer(Digest digest, String mediaType) {
+        parts.layerTypes().noteFromPeer(digest, mediaType);
     }
 
     public RepositoryResolver resolver() {

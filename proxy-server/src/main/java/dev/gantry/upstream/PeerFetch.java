@@ -60,9 +60,26 @@ public final class PeerFetch {
         return "manifest " + up.name() + "/" + repository + ":" + reference;
     }
 
-    /** The blob's 200 response from its owner (the caller consumes the body); null when this replica owns it. */
-    CompletableFuture<UpstreamResponse> blob(Upstream up, String repository, Digest digest) {
-        return get(blobKey(digest), up, repository + "/blobs/" + digest, null);
+    /**
+     * The header that tells the owner a blob is a layer of this media type
+     * (a manifest this replica served named it so): the owner, which fetches
+     * it from the upstream, then scans it, though it never saw the manifest
+     * (the peer channel's blob endpoint, in {@code http}, reads it).
+     */
+    public static final String LAYER_TYPE = "Gantry-Layer-Type";
+
+    /**
+     * The blob's 200 response from its owner (the caller consumes the body); null when this replica owns it.
+     *
+     * @param layerType the blob's media type if this replica knows it is a layer, else null
+     */
+    CompletableFuture<UpstreamResponse> blob(Upstream up, String repository, Digest digest, String layerType) {
+        HttpHeaders extra = null;
+        if (layerType != null) {
+            extra = new DefaultHttpHeaders();
+            extra.set(LAYER_TYPE, layerType);
+        }
+        return get(blobKey(digest), up, repository + "/blobs/" + digest, extra);
     }
 
     /** The manifest's 200 response from its owner (the caller consumes the body); null when this replica owns it. */

@@ -149,7 +149,16 @@ public final class UpstreamRegistry {
 
     /** {@link #getBlob(Upstream, String, Digest)}, from its fleet owner first when {@code askPeer}. */
     public CompletableFuture<UpstreamResponse> getBlob(Upstream up, String repository, Digest digest, boolean askPeer) {
-        return viaOwner(up, askPeer, () -> peers.blob(up, repository, digest),
+        return getBlob(up, repository, digest, askPeer, null);
+    }
+
+    /**
+     * {@link #getBlob(Upstream, String, Digest, boolean)}; {@code layerType}: the blob's media type when it is
+     * known to be a layer, which the fleet owner is told (so that it scans it), else null.
+     */
+    public CompletableFuture<UpstreamResponse> getBlob(Upstream up, String repository, Digest digest, boolean askPeer,
+                                                       String layerType) {
+        return viaOwner(up, askPeer, () -> peers.blob(up, repository, digest, layerType),
                 () -> client.call(up, RequestKind.BLOB_GET, HttpMethod.GET, blobPath(repository, digest), repository, null)
                         .thenCompose(r -> r.status() == 200 ? CompletableFuture.completedFuture(r) : failure(up, r)));
     }

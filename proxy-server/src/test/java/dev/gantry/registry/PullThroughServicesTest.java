@@ -77,7 +77,7 @@ class PullThroughServicesTest {
     }
 
     private PullThroughBlobs blobs() {
-        return new PullThroughBlobs(f.tiers, f.fills, f.upstream, f.links, NOT_FOUND_TTL, 1_000, f.clock, new GantryMetrics());
+        return new PullThroughBlobs(f.tiers, f.fills, f.upstream, f.links, new LayerTypes(1_000), NOT_FOUND_TTL, 1_000, f.clock, new GantryMetrics());
     }
 
     private PullThroughManifests manifests() {

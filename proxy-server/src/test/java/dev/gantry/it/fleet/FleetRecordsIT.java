@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.gantry.fleet.Member;
+import dev.gantry.fleet.Rendezvous;
 import dev.gantry.oci.Digest;
 import dev.gantry.oci.MediaTypes;
 import dev.gantry.oci.RepositoryName;
@@ -15,6 +17,7 @@ import dev.gantry.testing.GantryServer;
 import dev.gantry.testing.Http;
 import dev.gantry.testing.Pusher;
 import dev.gantry.testing.TestImage;
+import dev.gantry.upstream.PeerFetch;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
@@ -37,7 +40,9 @@ import org.junit.jupiter.api.io.TempDir;
  * replica: each record (the manifest, its tag, the repository's links), each
  * blob's access marker for the day, and each layer's scan findings are
  * written by the replica that fetched the content from the upstream; the
- * others keep their copies locally and take the owner's findings.
+ * others keep their copies locally and take the owner's findings. The owner
+ * scans a layer though only another replica served the manifest naming it:
+ * that replica says what the blob is when it asks the owner for it.
  */
 class FleetRecordsIT {
 
@@ -90,6 +95,9 @@ class FleetRecordsIT {
 
     @Test
     void anImagePulledThroughEveryReplicaIsRecordedAndScannedInTheBucketOnce() {
+        double[] before = replicas.stream().mapToDouble(FleetRecordsIT::scansDone).toArray();
+        double scannedBefore = replicas.stream().mapToDouble(r -> r.gantry().metrics().value("gantry_scans_total", "complete")).sum();
+        double adoptedBefore = replicas.stream().mapToDouble(r -> r.gantry().metrics().value("gantry_scans_total", "adopted")).sum();
         // Every replica serves the manifest (so each knows the layers for what they are), then every blob.
         for (GantryServer r : replicas) {
             Http.Response m = new Http(r.url()).get("/v2/" + REPOSITORY + "/manifests/v1", "Accept", MediaTypes.OCI_MANIFEST);
@@ -108,8 +116,10 @@ class FleetRecordsIT {
         // Each replica is done with each layer: scanned it (it fetched it from the upstream), or took the
         // findings the replica that did stored (it got the layer from that replica or from the bucket).
         try {
-            for (GantryServer r : replicas) {
-                Awaits.until(() -> scansDone(r) >= layers, Duration.ofSeconds(90), "layers scanned or adopted by " + r.url());
+            for (int i = 0; i < replicas.size(); i++) {
+                GantryServer r = replicas.get(i);
+                double from = before[i];
+                Awaits.until(() -> scansDone(r) - from >= layers, Duration.ofSeconds(90), "layers scanned or adopted by " + r.url());
             }
         } catch (AssertionError e) {
             throw new AssertionError(e.getMessage() + "; scans by result per replica: " + replicas.stream()
@@ -118,8 +128,10 @@ class FleetRecordsIT {
         }
         Awaits.until(() -> replicas.stream().allMatch(Fleet::settled), Duration.ofSeconds(30), "uploads settled");
 
-        double scanned = replicas.stream().mapToDouble(r -> r.gantry().metrics().value("gantry_scans_total", "complete")).sum();
-        double adopted = replicas.stream().mapToDouble(r -> r.gantry().metrics().value("gantry_scans_total", "adopted")).sum();
+        double scanned = replicas.stream().mapToDouble(r -> r.gantry().metrics().value("gantry_scans_total", "complete")).sum()
+                - scannedBefore;
+        double adopted = replicas.stream().mapToDouble(r -> r.gantry().metrics().value("gantry_scans_total", "adopted")).sum()
+                - adoptedBefore;
         System.out.println("fleet records: " + layers + " layers, 3 replicas -> scanned " + scanned + ", findings adopted " + adopted
                 + "; S3 requests " + fleet.s3Requests().size());
         assertThat(scanned).as("layer scans in the whole fleet").isEqualTo(layers);
@@ -142,6 +154,45 @@ class FleetRecordsIT {
             long markers = puts.entrySet().stream().filter(e -> e.getKey().startsWith(marker)).mapToLong(Map.Entry::getValue).sum();
             assertThat(markers).as("today's access markers of %s", b.digest()).isEqualTo(1);
         }
+    }
+
+    @Test
+    void eachLayerIsScannedByTheReplicaThatFetchedItThoughOnlyAnotherServedItsManifest() {
+        TestImage other = TestImage.builder().seed(2021).layers(6, 50_000).build();
+        new Pusher(hub.url()).push("library/single-client", "v1", other);
+        List<Member> members = replicas.stream().map(r -> new Member(id(r), null, null, null, null, "bucket")).toList();
+        double[] scannedBefore = replicas.stream().mapToDouble(r -> r.gantry().metrics().value("gantry_scans_total", "complete")).toArray();
+        GantryServer client = replicas.get(0);
+        double adoptedBefore = client.gantry().metrics().value("gantry_scans_total", "adopted");
+
+        // One client on one replica: the owners of most layers never see the manifest, only the peer requests.
+        Http http = new Http(client.url());
+        assertThat(http.get("/v2/library/single-client/manifests/v1", "Accept", MediaTypes.OCI_MANIFEST).status()).isEqualTo(200);
+        for (TestImage.Blob b : other.blobs()) {
+            if (!b.digest().equals(other.digest())) {
+                assertThat(Digest.sha256(http.get("/v2/library/single-client/blobs/" + b.digest()).body())).isEqualTo(b.digest());
+            }
+        }
+
+        long elsewhere = other.layers().stream().filter(l -> !owner(l.digest(), members).equals(id(client))).count();
+        assertThat(elsewhere).as("layers owned by the other replicas (the test needs some)").isPositive();
+        // Well before the ~40 s after which the client's replica would scan them itself.
+        Awaits.until(() -> client.gantry().metrics().value("gantry_scans_total", "adopted") - adoptedBefore >= elsewhere,
+                Duration.ofSeconds(25), "findings of the layers other replicas fetched, taken by " + id(client));
+        for (int i = 0; i < replicas.size(); i++) {
+            GantryServer r = replicas.get(i);
+            long owned = other.layers().stream().filter(l -> owner(l.digest(), members).equals(id(r))).count();
+            assertThat(r.gantry().metrics().value("gantry_scans_total", "complete") - scannedBefore[i])
+                    .as("layers %s scanned (it owns %d)", id(r), owned).isEqualTo(owned);
+        }
+    }
+
+    private static String id(GantryServer r) {
+        return "replica-" + replicas.indexOf(r);
+    }
+
+    private static String owner(Digest d, List<Member> members) {
+        return Rendezvous.owner(PeerFetch.blobKey(d), members).id();
     }
 
     private static double scansDone(GantryServer r) {
