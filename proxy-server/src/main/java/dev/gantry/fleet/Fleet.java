@@ -205,10 +205,11 @@ public final class Fleet implements AutoCloseable {
         if (!content.equals(written)) {
             written = content;
             changedAt = now;
-        } else if (poll.earlierBuildLive() && !now.isBefore(changedAt.plus(config.memberTtl().dividedBy(2)))) {
+        } else if (poll.earlierBuildLive()
+                && !now.isBefore(changedAt.plus(config.memberTtl().dividedBy(2)).minus(config.heartbeat()))) {
             // A replica of an earlier build takes heartbeatAt for the last beat: unchanged bytes would look dead
-            // to it after memberTtl. Until the upgrade is done, the record changes every half TTL (and costs
-            // the others of this build one GET each time).
+            // to it after memberTtl. Until the upgrade is done, the record changes before heartbeatAt is half a
+            // TTL old, a heartbeat early (and costs the others of this build one GET each time).
             changedAt = now;
         }
         sentAt = null;

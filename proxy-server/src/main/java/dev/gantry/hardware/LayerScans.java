@@ -186,7 +186,9 @@ public final class LayerScans implements AutoCloseable {
         long delay = check < 0 ? 0 : (check == 0 ? yieldNanos / 1_000_000 : 0) + OWNER_CHECKS[check].toMillis();
         Executor later = CompletableFuture.delayedExecutor(delay, TimeUnit.MILLISECONDS, blocking);
         CompletableFuture.runAsync(() -> { }, later).thenCompose(v -> stored(layer)).whenComplete((found, e) -> {
-            if (found != null && found.isPresent()) {
+            if (pool.isShutdown() || !awaitingOwner.contains(layer)) {
+                awaitingOwner.remove(layer); // closed; or scanned here meanwhile, for someone who asked (not adopted)
+            } else if (found != null && found.isPresent()) {
                 awaitingOwner.remove(layer);
                 metrics.scanAdopted();
                 scanned.forEach(l -> l.accept(layer));
@@ -194,7 +196,12 @@ public final class LayerScans implements AutoCloseable {
                 lookForOwnersFindings(layer, mediaType, file, check + 1);
             } else {
                 awaitingOwner.remove(layer);
-                background(layer, mediaType, file);
+                if (Files.exists(file)) {
+                    background(layer, mediaType, file);
+                } else {
+                    // Evicted meanwhile: scanned when someone asks for it (which fetches it again).
+                    log.info("no findings of {} came from the replica that fetched it, and it left this disk unscanned", layer);
+                }
             }
         });
     }
@@ -247,6 +254,7 @@ public final class LayerScans implements AutoCloseable {
                 long bytes = sizeOf(path);
                 metrics.scanFinished(f.status().name().toLowerCase(Locale.ROOT), bytes, System.nanoTime() - start);
                 if (!f.retryable()) {
+                    awaitingOwner.remove(layer); // scanned here after all: nothing to take from another replica
                     try {
                         meta.put(StorageLayout.scanKey(layer), json.writeValueAsBytes(f));
                     } catch (IOException e) {

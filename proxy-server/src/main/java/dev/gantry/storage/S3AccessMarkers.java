@@ -49,7 +49,11 @@ final class S3AccessMarkers {
         }
         touchedDay.put(digest, day);
         return bucket.client().putObject(b -> b.bucket(bucket.bucket()).key(bucket.key(accessPrefix(digest) + day)),
-                AsyncRequestBody.empty()).thenApply(r -> null);
+                AsyncRequestBody.empty()).<Void>thenApply(r -> null).whenComplete((v, e) -> {
+                    if (e != null) {
+                        touchedDay.asMap().remove(digest, day); // not marked after all: the next read tries again
+                    }
+                });
     }
 
     /** Records that the blob's object was written at {@code at}, with a marker of that day: none is written that day. */

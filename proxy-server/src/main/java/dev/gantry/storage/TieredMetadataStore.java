@@ -130,10 +130,12 @@ public final class TieredMetadataStore implements MetadataStore {
     /** Local only, unless a write of the key is owed to the shared copy: then it is queued like any other. */
     @Override
     public void putHere(String key, byte[] value) throws IOException {
-        if (pending.owes(key)) {
-            put(key, value);
-        } else {
-            local.put(key, value);
+        synchronized (pending.lock(key)) {
+            if (pending.owes(key)) {
+                put(key, value);
+            } else {
+                local.put(key, value);
+            }
         }
     }
 
