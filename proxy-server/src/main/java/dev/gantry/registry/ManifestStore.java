@@ -8,10 +8,12 @@ import dev.gantry.storage.StorageLayout;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.Arrays;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
+import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -135,6 +137,33 @@ public final class ManifestStore {
                 log.warn("cannot store manifest {}; it stays cached in memory: {}", m.digest(), e.getCause().toString());
             }
         });
+    }
+
+    /**
+     * After {@code delay}: whether the shared copy lacks a manifest this
+     * replica keeps only locally because the fleet member that sent it was to
+     * record it ({@link #cache(StoredManifest, boolean)}), which its write
+     * behind may not have done (that member stopped first); if so, written
+     * there now. False when it is there, or the store has no shared copy.
+     * One existence check of the shared copy.
+     */
+    CompletableFuture<Boolean> recordIfTheOwnerDidNot(StoredManifest m, Duration delay) {
+        if (!meta.shared()) {
+            return CompletableFuture.completedFuture(false);
+        }
+        Executor later = CompletableFuture.delayedExecutor(delay.toMillis(), TimeUnit.MILLISECONDS, blocking);
+        return CompletableFuture.supplyAsync(() -> {
+            String key = StorageLayout.manifestKey(m.digest());
+            try {
+                if (meta.existsShared(key)) {
+                    return false;
+                }
+                meta.put(key, encode(m));
+                return true;
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }, later);
     }
 
     private void write(StoredManifest m, boolean recordedShared) {

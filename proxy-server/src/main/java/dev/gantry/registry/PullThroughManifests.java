@@ -12,6 +12,7 @@ import dev.gantry.oci.RegistryException;
 import dev.gantry.registry.ManifestStore.StoredManifest;
 import dev.gantry.upstream.UpstreamRegistry.FetchedManifest;
 import dev.gantry.upstream.UpstreamRegistry;
+import java.io.IOException;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -46,6 +47,8 @@ public final class PullThroughManifests {
     private final SingleFlight<String, ManifestResult> byTag = new SingleFlight<>();
     private final SingleFlight<String, StoredManifest> byDigest = new SingleFlight<>();
     private final BlobEventHub events;
+    /** How long after a manifest came from its fleet owner this replica checks that the owner recorded it. */
+    static final Duration OWNER_RECORDS_CHECK = Duration.ofSeconds(30);
     /** When each repository last changed: a tag moved or was first seen. Prefetch's idea of "recent". */
     private final Cache<String, Instant> updated;
 
@@ -259,6 +262,23 @@ public final class PullThroughManifests {
         }
         StoredManifest m = new StoredManifest(digest, parsed.mediaType(), fetched.body());
         manifests.cache(m, fetched.viaFleetPeer());
+        if (fetched.viaFleetPeer()) {
+            // The owner writes these behind its answer; if it stopped first, this replica writes them.
+            manifests.recordIfTheOwnerDidNot(m, OWNER_RECORDS_CHECK).thenAccept(missing -> {
+                if (missing) {
+                    log.info("{}@{} was not in the bucket {} after its fleet owner sent it: recorded from here",
+                            repo, digest, OWNER_RECORDS_CHECK);
+                    try {
+                        links.recordShared(repo, named(m, parsed));
+                    } catch (IOException e) {
+                        log.warn("cannot record the links of {}@{}: {}", repo, digest, e.toString());
+                    }
+                }
+            }).exceptionally(e -> {
+                log.debug("checking that {} is in the bucket: {}", digest, e.toString());
+                return null;
+            });
+        }
         return linkManifest(repo, m, parsed, fetched.viaFleetPeer()).thenApply(v -> m);
     }
 
@@ -271,6 +291,11 @@ public final class PullThroughManifests {
      * {@code recordedShared}: the fleet member that sent it has written these links to the shared tier.
      */
     private CompletableFuture<Void> linkManifest(Repository repo, StoredManifest m, Manifest parsed, boolean recordedShared) {
+        return links.link(repo, named(m, parsed), recordedShared);
+    }
+
+    /** The manifest and everything it names. */
+    private static List<Digest> named(StoredManifest m, Manifest parsed) {
         List<Digest> digests = new ArrayList<>();
         digests.add(m.digest());
         for (Descriptor d : parsed.blobs()) {
@@ -279,7 +304,7 @@ public final class PullThroughManifests {
         for (Descriptor d : parsed.manifests()) {
             digests.add(d.parsedDigest());
         }
-        return links.link(repo, digests, recordedShared);
+        return digests;
     }
 
     private static ManifestResult result(StoredManifest m, CacheOutcome outcome, String staleReason) {

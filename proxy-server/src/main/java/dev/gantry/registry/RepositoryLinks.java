@@ -201,6 +201,17 @@ public final class RepositoryLinks {
         return CompletableFuture.completedFuture(null);
     }
 
+    /**
+     * Writes a mirrored repository's links to the shared copy too, although
+     * this replica knows them: they were kept only here ({@code recordedShared})
+     * and the replica that was to record them did not. Blocks.
+     */
+    void recordShared(Repository repo, Collection<Digest> digests) throws IOException {
+        for (Digest d : digests) {
+            meta.put(new Link(repo, d).key(), new byte[0]);
+        }
+    }
+
     /** A push's links: in the shared copy, where there is one, before this returns (every replica serves them). */
     private void persistShared(List<Link> links) {
         for (Link link : links) {

@@ -49,6 +49,27 @@ class RepositoryLinksTest {
     }
 
     @Test
+    void linksAFleetOwnerRecordedAreKeptHereAndWrittenToTheBucketWhenItDidNot() throws Exception {
+        DiskMetadataStore local = new DiskMetadataStore(tmp.resolve("local"));
+        DiskMetadataStore bucket = new DiskMetadataStore(tmp.resolve("bucket"));
+        MetadataStore tiered = new TieredMetadataStore(local, bucket,
+                new RemoteHealth("bucket", Clock.systemUTC(), java.time.Duration.ofSeconds(10)), Runnable::run);
+        RepositoryLinks links = new RepositoryLinks(tiered, Runnable::run, 1000);
+        Repository repo = mirrored();
+
+        links.link(repo, DIGESTS, true).join();
+
+        for (Digest d : DIGESTS) {
+            assertThat(local.exists(key(repo, d))).as("kept here").isTrue();
+            assertThat(bucket.exists(key(repo, d))).as("left to the owner").isFalse();
+        }
+        links.recordShared(repo, DIGESTS);
+        for (Digest d : DIGESTS) {
+            assertThat(bucket.exists(key(repo, d))).as("written to the bucket when the owner did not").isTrue();
+        }
+    }
+
+    @Test
     void aMirroredRepositorysLinksHoldAtOnceAndAreWrittenBehind() throws Exception {
         ManualExecutor blocking = new ManualExecutor();
         MetadataStore meta = new DiskMetadataStore(tmp);
