@@ -26,6 +26,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
+import java.util.stream.IntStream;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
@@ -164,7 +165,7 @@ class FleetPollIT {
     void aReplicaThatStopsBeatingDropsOutAfterTheMemberTtl() {
         Replica dead = replicas.get(2);
         List<Replica> survivors = replicas.subList(0, 2);
-        int[] gets = survivors.stream().mapToInt(r -> r.requests().count("GET")).toArray();
+        int[] gets = survivors.stream().mapToInt(FleetPollIT::memberRecordGets).toArray();
         dead.scheduler().shutdownNow(); // no more heartbeats, and its record stays
         long stopped = System.nanoTime();
         for (Replica r : survivors) {
@@ -174,7 +175,12 @@ class FleetPollIT {
         System.out.printf("fleet poll: a replica that stopped beating dropped out after %d ms%n", took.toMillis());
         // Its last beat may have been up to a heartbeat before it stopped.
         assertThat(took).as("time to drop out").isGreaterThanOrEqualTo(CONFIG.memberTtl().minus(CONFIG.heartbeat()));
-        assertThat(survivors.stream().mapToInt(r -> r.requests().count("GET")).toArray()).as("GETs while it died")
+        // Of the members' records only: S3Proxy lists a PUT's temporary file for a moment (see the class comment).
+        assertThat(survivors.stream().mapToInt(FleetPollIT::memberRecordGets).toArray()).as("GETs of records while it died")
                 .containsExactly(gets);
+    }
+
+    private static int memberRecordGets(Replica r) {
+        return IntStream.range(0, 3).map(i -> r.requests().count("GET", StorageLayout.fleetMemberKey("r" + i))).sum();
     }
 }
