@@ -141,7 +141,7 @@ public final class CacheAdmin {
             // What the tag holds now is spared by eviction at once; the warm that follows adds what it fetches.
             refreshPinned();
             return new PinResult(pinJson(added.getKey()), added.getValue());
-        }));
+        }), "would not know this pin");
     }
 
     /**
@@ -153,7 +153,7 @@ public final class CacheAdmin {
             Map<String, Object> removed = pinJson(pins.remove(repo, tag));
             refreshPinned();
             return removed;
-        }));
+        }), "would keep this pin");
     }
 
     /**
