@@ -11,6 +11,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
+import java.util.TreeSet;
 import java.util.function.BiFunction;
 import software.amazon.awssdk.services.s3.S3AsyncClient;
 import software.amazon.awssdk.services.s3.model.S3Object;
@@ -127,6 +129,18 @@ public final class Fleet<R extends Replica> implements AutoCloseable {
         } catch (IOException e) {
             return false;
         }
+    }
+
+    /** The ids of the members {@code replica}'s status page lists (none while it does not answer). */
+    public static Set<String> memberIds(Replica replica) {
+        Set<String> ids = new TreeSet<>();
+        try {
+            JsonNode status = JSON.readTree(new Http(replica.url()).get("/v2/_gantry/status").body());
+            status.path("fleet").path("members").forEach(m -> ids.add(m.path("id").asText()));
+        } catch (IOException | UncheckedIOException e) {
+            // Not answering yet.
+        }
+        return ids;
     }
 
     /** nginx in front of the replicas the fleet started with; only with {@link Builder#balanced()}. */

@@ -2,8 +2,6 @@ package dev.gantry.it.fleet;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.gantry.fleet.Member;
 import dev.gantry.fleet.Rendezvous;
 import dev.gantry.oci.Digest;
@@ -29,8 +27,6 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
-import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -52,7 +48,6 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class FleetFetchIT {
 
-    private static final ObjectMapper JSON = new ObjectMapper();
     private static final Duration UPSTREAM_LATENCY = Duration.ofMillis(300);
     private static final int PULLS = 8;
 
@@ -73,7 +68,7 @@ class FleetFetchIT {
                 .diskMaxBytes("256MiB").bucketPrefix("mirror/").fleetIds().start("replica-0", "replica-1", "replica-2");
         replicas = fleet.replicas();
         for (GantryProcess r : replicas) {
-            Awaits.until(() -> memberIds(r), ids -> ids.size() == 3, Duration.ofSeconds(20));
+            Awaits.until(() -> Fleet.memberIds(r), ids -> ids.size() == 3, Duration.ofSeconds(20));
         }
     }
 
@@ -114,17 +109,6 @@ class FleetFetchIT {
             Thread.currentThread().interrupt();
             throw new IllegalStateException(e);
         }
-    }
-
-    private static Set<String> memberIds(GantryProcess replica) {
-        Set<String> ids = new TreeSet<>();
-        try {
-            JsonNode status = JSON.readTree(new Http(replica.url()).get("/v2/_gantry/status").body());
-            status.path("fleet").path("members").forEach(m -> ids.add(m.path("id").asText()));
-        } catch (IOException | UncheckedIOException e) {
-            // Not answering yet.
-        }
-        return ids;
     }
 
     private static TestImage pushed(String repository, long seed) {
@@ -176,7 +160,7 @@ class FleetFetchIT {
     private static List<Integer> concurrentPulls(String repository, TestImage image) {
         for (GantryProcess r : replicas) {
             // Every replica must see the same members (a restarted one rejoins): else they pick different owners.
-            Awaits.until(() -> memberIds(r), ids -> ids.size() == 3, Duration.ofSeconds(20));
+            Awaits.until(() -> Fleet.memberIds(r), ids -> ids.size() == 3, Duration.ofSeconds(20));
         }
         ExecutorService pool = Executors.newFixedThreadPool(PULLS);
         try {

@@ -2,8 +2,6 @@ package dev.gantry.it.fleet;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.gantry.fleet.Member;
 import dev.gantry.fleet.Rendezvous;
 import dev.gantry.oci.Digest;
@@ -19,13 +17,10 @@ import dev.gantry.testing.Pusher;
 import dev.gantry.testing.TestImage;
 import dev.gantry.upstream.PeerFetch;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
-import java.util.TreeSet;
 import java.util.function.Function;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.AfterAll;
@@ -46,7 +41,6 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class FleetRecordsIT {
 
-    private static final ObjectMapper JSON = new ObjectMapper();
     private static final String REPOSITORY = "library/frugal";
     private static final String PREFIX = "mirror/";
 
@@ -68,7 +62,7 @@ class FleetRecordsIT {
                 .bucketPrefix(PREFIX).fleetIds().s3Logged().start("replica-0", "replica-1", "replica-2");
         replicas = fleet.replicas();
         for (GantryServer r : replicas) {
-            Awaits.until(() -> memberIds(r), ids -> ids.size() == 3, Duration.ofSeconds(20));
+            Awaits.until(() -> Fleet.memberIds(r), ids -> ids.size() == 3, Duration.ofSeconds(20));
         }
     }
 
@@ -80,17 +74,6 @@ class FleetRecordsIT {
         if (hub != null) {
             hub.close();
         }
-    }
-
-    private static Set<String> memberIds(GantryServer replica) {
-        Set<String> ids = new TreeSet<>();
-        try {
-            JsonNode status = JSON.readTree(new Http(replica.url()).get("/v2/_gantry/status").body());
-            status.path("fleet").path("members").forEach(m -> ids.add(m.path("id").asText()));
-        } catch (IOException | UncheckedIOException e) {
-            // Not answering yet.
-        }
-        return ids;
     }
 
     @Test
