@@ -17,7 +17,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
@@ -53,8 +52,6 @@ public final class LayerScans implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(LayerScans.class);
     /** How often a yielding scan looks again: short next to a scan, long next to a context switch. */
     private static final long YIELD_POLL_MS = 20;
-    /** The pauses before each look for a layer owner's findings, the first after the owner's own wait for fills. */
-    static final Duration[] OWNER_CHECKS = {Duration.ofSeconds(3), Duration.ofSeconds(5), Duration.ofSeconds(10), Duration.ofSeconds(20)};
 
     private final LayerScanner scanner;
     private final MetadataStore meta;
@@ -68,8 +65,8 @@ public final class LayerScans implements AutoCloseable {
     private final List<Consumer<Digest>> scanned = new CopyOnWriteArrayList<>();
     /** Callers waiting for a scan: while there are any, no background scan yields. */
     private final AtomicInteger awaited = new AtomicInteger();
-    /** Layers whose findings the fleet member that fetched them is expected to store ({@link #backgroundAfterOwner}). */
-    private final Set<Digest> awaitingOwner = ConcurrentHashMap.newKeySet();
+    /** Layers whose findings another replica is expected to store ({@link #backgroundAfterOwner}). */
+    private final OwnersFindings owners;
 
     /**
      * @param filling whether blob fills are running now
@@ -83,6 +80,7 @@ public final class LayerScans implements AutoCloseable {
         this.meta = meta;
         this.blocking = blocking;
         this.metrics = metrics;
+        this.owners = new OwnersFindings(this, blocking, metrics, yieldToFills);
         this.pool = new ThreadPoolExecutor(concurrency, concurrency, 60, TimeUnit.SECONDS,
                 new ArrayBlockingQueue<>(queueCapacity), new io.netty.util.concurrent.DefaultThreadFactory("gantry-scan", true),
                 new ThreadPoolExecutor.AbortPolicy());
@@ -152,7 +150,7 @@ public final class LayerScans implements AutoCloseable {
 
     /** Queues a scan of a layer that just arrived, unless its findings are stored and current. Never blocks. */
     public void background(Digest layer, String mediaType, Path file) {
-        if (inFlight.containsKey(layer) || awaitingOwner.contains(layer)) {
+        if (inFlight.containsKey(layer) || owners.awaiting(layer)) {
             return;
         }
         // findings() reads the stored findings first: one read of the store per layer, not two.
@@ -163,47 +161,26 @@ public final class LayerScans implements AutoCloseable {
     }
 
     /**
-     * A layer that another replica fetched from the upstream and scans as it
-     * arrives there, storing the findings in the shared store: this replica
-     * got it from that replica (the fleet member that owns it) or from the
-     * shared tier it uploaded it to. Takes those findings instead of scanning
-     * it a second time: looks for them (now if {@code lookNow}), then at growing intervals
-     * ({@link #OWNER_CHECKS}, the first after {@code yieldToFills}, which the
-     * other replica's scan may wait too), and reports them as scanned here
-     * once they are stored; scans it itself when they do not come (a replica
-     * that did not know it was a layer, or died, or findings of an older
-     * scanner). Never blocks.
+     * A layer that another replica fetched from the upstream and scans there:
+     * its findings are taken from the shared store rather than scanned again
+     * ({@link OwnersFindings}); scanned here only if they do not come. Never blocks.
+     *
+     * @param lookNow whether the findings may be stored already (a layer from the bucket, not from its owner)
      */
     public void backgroundAfterOwner(Digest layer, String mediaType, Path file, boolean lookNow) {
-        if (inFlight.containsKey(layer) || !awaitingOwner.add(layer)) {
-            return;
+        if (!inFlight.containsKey(layer)) {
+            owners.await(layer, mediaType, file, lookNow);
         }
-        lookForOwnersFindings(layer, mediaType, file, lookNow ? -1 : 0);
     }
 
-    /** Looks for the findings after the pause before check {@code check} (-1: at once). */
-    private void lookForOwnersFindings(Digest layer, String mediaType, Path file, int check) {
-        long delay = check < 0 ? 0 : (check == 0 ? yieldNanos / 1_000_000 : 0) + OWNER_CHECKS[check].toMillis();
-        Executor later = CompletableFuture.delayedExecutor(delay, TimeUnit.MILLISECONDS, blocking);
-        CompletableFuture.runAsync(() -> { }, later).thenCompose(v -> stored(layer)).whenComplete((found, e) -> {
-            if (pool.isShutdown() || !awaitingOwner.contains(layer)) {
-                awaitingOwner.remove(layer); // closed; or scanned here meanwhile, for someone who asked (not adopted)
-            } else if (found != null && found.isPresent()) {
-                awaitingOwner.remove(layer);
-                metrics.scanAdopted();
-                scanned.forEach(l -> l.accept(layer));
-            } else if (check + 1 < OWNER_CHECKS.length) {
-                lookForOwnersFindings(layer, mediaType, file, check + 1);
-            } else {
-                awaitingOwner.remove(layer);
-                if (Files.exists(file)) {
-                    background(layer, mediaType, file);
-                } else {
-                    // Evicted meanwhile: scanned when someone asks for it (which fetches it again).
-                    log.info("no findings of {} came from the replica that fetched it, and it left this disk unscanned", layer);
-                }
-            }
-        });
+    /** Reports a layer's findings as stored (to the {@link #onScanned} listeners). */
+    void reportScanned(Digest layer) {
+        scanned.forEach(l -> l.accept(layer));
+    }
+
+    /** Whether {@link #close} was called. */
+    boolean closed() {
+        return pool.isShutdown();
     }
 
     /**
@@ -254,7 +231,7 @@ public final class LayerScans implements AutoCloseable {
                 long bytes = sizeOf(path);
                 metrics.scanFinished(f.status().name().toLowerCase(Locale.ROOT), bytes, System.nanoTime() - start);
                 if (!f.retryable()) {
-                    awaitingOwner.remove(layer); // scanned here after all: nothing to take from another replica
+                    owners.scannedHere(layer);
                     try {
                         meta.put(StorageLayout.scanKey(layer), json.writeValueAsBytes(f));
                     } catch (IOException e) {
@@ -263,7 +240,7 @@ public final class LayerScans implements AutoCloseable {
                 }
                 result.complete(f);
                 if (!f.retryable()) {
-                    scanned.forEach(l -> l.accept(layer));
+                    reportScanned(layer);
                 }
             });
         } catch (RejectedExecutionException e) {

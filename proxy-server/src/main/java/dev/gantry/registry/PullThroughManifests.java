@@ -12,7 +12,6 @@ import dev.gantry.oci.RegistryException;
 import dev.gantry.registry.ManifestStore.StoredManifest;
 import dev.gantry.upstream.UpstreamRegistry.FetchedManifest;
 import dev.gantry.upstream.UpstreamRegistry;
-import java.io.IOException;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -47,8 +46,8 @@ public final class PullThroughManifests {
     private final SingleFlight<String, ManifestResult> byTag = new SingleFlight<>();
     private final SingleFlight<String, StoredManifest> byDigest = new SingleFlight<>();
     private final BlobEventHub events;
-    /** How long after a manifest came from its fleet owner this replica checks that the owner recorded it. */
-    static final Duration OWNER_RECORDS_CHECK = Duration.ofSeconds(30);
+    /** Checks that a manifest's fleet owner recorded what it sent this replica. */
+    private final OwnerRecords ownerRecords;
     /** When each repository last changed: a tag moved or was first seen. Prefetch's idea of "recent". */
     private final Cache<String, Instant> updated;
 
@@ -59,6 +58,7 @@ public final class PullThroughManifests {
         this.manifests = manifests;
         this.tags = tags;
         this.links = links;
+        this.ownerRecords = new OwnerRecords(manifests, links);
         this.upstream = upstream;
         this.clock = clock;
         this.tagTtl = tagTtl;
@@ -263,21 +263,7 @@ public final class PullThroughManifests {
         StoredManifest m = new StoredManifest(digest, parsed.mediaType(), fetched.body());
         manifests.cache(m, fetched.viaFleetPeer());
         if (fetched.viaFleetPeer()) {
-            // The owner writes these behind its answer; if it stopped first, this replica writes them.
-            manifests.recordIfTheOwnerDidNot(m, OWNER_RECORDS_CHECK).thenAccept(missing -> {
-                if (missing) {
-                    log.info("{}@{} was not in the bucket {} after its fleet owner sent it: recorded from here",
-                            repo, digest, OWNER_RECORDS_CHECK);
-                    try {
-                        links.recordShared(repo, named(m, parsed));
-                    } catch (IOException e) {
-                        log.warn("cannot record the links of {}@{}: {}", repo, digest, e.toString());
-                    }
-                }
-            }).exceptionally(e -> {
-                log.debug("checking that {} is in the bucket: {}", digest, e.toString());
-                return null;
-            });
+            ownerRecords.checkLater(repo, m, named(m, parsed));
         }
         return linkManifest(repo, m, parsed, fetched.viaFleetPeer()).thenApply(v -> m);
     }
