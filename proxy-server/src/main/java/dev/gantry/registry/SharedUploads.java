@@ -87,13 +87,21 @@ public final class SharedUploads implements UploadSessions {
         });
     }
 
+    /**
+     * Completes a session: its chunks and this request's body are read back into a local spool,
+     * which becomes the blob only if it hashes to {@code digest}. The session is deleted once the
+     * push is over — committed, or refused as not matching its digest, as the spec says — and kept
+     * when the commit could not be finished (the bucket refused the blob: 503), so that the
+     * client's retry of this same PUT, on any replica, completes it instead of meeting
+     * {@code BLOB_UPLOAD_UNKNOWN} and pushing the whole blob again.
+     */
     @Override
     public BodyConsumer complete(Repository repo, String id, ChunkRange range, Digest digest, CompletableFuture<Digest> done) {
         return new SpooledBody(range, done, (body, received) -> {
             Session s = claim(repo, id, range);
-            SpoolWriter blob;
+            CompletableFuture<Digest> committed;
             try {
-                blob = disk.newUpload();
+                SpoolWriter blob = disk.newUpload();
                 try {
                     store.copyTo(s, blob);
                     copy(body, blob);
@@ -101,18 +109,39 @@ public final class SharedUploads implements UploadSessions {
                     blob.abort();
                     throw e;
                 }
-            } catch (IOException e) {
+                committed = commit.commit(repo, blob, digest);
+            } catch (IOException | RuntimeException e) {
                 busy.remove(id);
-                throw new UncheckedIOException(e);
+                throw e;
             }
-            // Whatever the verdict, the session is over (a mismatch discards it, as the spec says).
-            try {
-                store.delete(id);
-            } finally {
-                busy.remove(id);
-            }
-            commit.commit(repo, blob, digest, done);
+            committed.whenComplete((d, e) -> {
+                try {
+                    if (e == null || UploadRefusals.isDigestInvalid(e)) {
+                        discard(id);
+                    }
+                } finally {
+                    busy.remove(id);
+                }
+                if (e != null) {
+                    done.completeExceptionally(e);
+                } else {
+                    done.complete(d);
+                }
+            });
         });
+    }
+
+    /**
+     * Deletes a finished session from the bucket. The push's outcome stands whether or not this
+     * works: a session left behind is deleted by {@link #expire()} once idle for the expiry.
+     */
+    private void discard(String id) {
+        try {
+            store.delete(id);
+        } catch (RuntimeException e) {
+            log.warn("upload session {} is finished but could not be deleted from the bucket now ({}); it is deleted"
+                    + " once idle for {}", id, e.toString(), expiry);
+        }
     }
 
     @Override

@@ -88,6 +88,14 @@ public final class S3ProxyServer implements AutoCloseable {
         }
     }
 
+    /**
+     * Where the filesystem backend ({@link #start}) keeps the object {@code key} of {@code bucket}:
+     * for a test that makes one write fail for real (a non-empty directory where the object would go).
+     */
+    public Path objectFile(String bucket, String key) {
+        return dir.resolve("data").resolve(bucket).resolve(key);
+    }
+
     public static String javaBinary() {
         return Path.of(System.getProperty("java.home"), "bin", "java").toString();
     }

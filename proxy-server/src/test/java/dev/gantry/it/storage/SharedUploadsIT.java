@@ -10,6 +10,7 @@ import dev.gantry.testing.Http;
 import dev.gantry.testing.MutableClock;
 import dev.gantry.testing.RawClient;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Arrays;
@@ -107,6 +108,47 @@ class SharedUploadsIT {
         assertThat(onA.head("/v2/local/liar/blobs/" + claimed, "Authorization", AUTH).status()).isEqualTo(404);
         assertThat(onB.head("/v2/local/liar/blobs/" + claimed, "Authorization", AUTH).status()).isEqualTo(404);
         assertThat(onA.get(location, "Authorization", AUTH).status()).as("the session is discarded").isEqualTo(404);
+    }
+
+    @Test
+    void aCompletingPutTheBucketRefusesKeepsTheSessionSoThatTheClientsRetryOfThatPutCompletesIt() throws Exception {
+        byte[] blob = new byte[1_500_000];
+        new Random(23).nextBytes(blob);
+        Digest digest = Digest.sha256(blob);
+        Http onA = new Http(a.url());
+        Http onB = new Http(b.url());
+        String location = onA.send("POST", "/v2/local/retried/blobs/uploads/", "Authorization", AUTH).header("Location");
+        assertThat(onA.send("PATCH", location, Arrays.copyOf(blob, 1_000_000), "Authorization", AUTH,
+                "Content-Range", "0-999999").status()).isEqualTo(202);
+        // The bucket cannot store this blob: a directory that holds a file sits where its object goes.
+        Path blocker = fleet.s3().objectFile(Fleet.BUCKET, "fleet/blobs/sha256/" + digest.hex());
+        Files.createDirectories(blocker);
+        Files.writeString(blocker.resolve("in-the-way"), "x");
+        byte[] last = Arrays.copyOfRange(blob, 1_000_000, blob.length);
+
+        Http.Response refused = onB.send("PUT", withDigest(location, digest), last, "Authorization", AUTH,
+                "Content-Range", "1000000-" + (blob.length - 1));
+
+        assertThat(refused.status()).as(refused.text()).isEqualTo(503);
+        assertThat(refused.text()).contains("UNAVAILABLE");
+        assertThat(onA.get(location, "Authorization", AUTH).header("Range"))
+                .as("the session is kept as it stood before the PUT").isEqualTo("0-999999");
+
+        Files.delete(blocker.resolve("in-the-way"));
+        Files.delete(blocker);
+        // The client's retry: the same PUT with the same last chunk, to whichever replica the balancer picks,
+        // again while the bucket's health recovers (503 with Retry-After meanwhile).
+        Http.Response done = Awaits.until(() -> onA.send("PUT", withDigest(location, digest), last, "Authorization", AUTH,
+                "Content-Range", "1000000-" + (blob.length - 1)), r -> r.status() != 503, Duration.ofSeconds(60));
+        assertThat(done.status()).as(done.text()).isEqualTo(201);
+        for (Http via : new Http[] {onA, onB}) {
+            Http.Response pulled = Awaits.until(() -> via.get("/v2/local/retried/blobs/" + digest, "Authorization", AUTH),
+                    r -> r.status() == 200, Duration.ofSeconds(30));
+            assertThat(Digest.sha256(pulled.body())).isEqualTo(digest);
+        }
+        String id = location.substring(location.lastIndexOf('/') + 1).replaceAll("\\?.*", "");
+        assertThat(onB.get(location, "Authorization", AUTH).status()).as("the session is over").isEqualTo(404);
+        assertThat(sessionObjects(id)).as("the bucket keeps nothing of the session").isZero();
     }
 
     @Test
