@@ -33,6 +33,15 @@ final class LoopbackLoad {
         }
     }
 
+    /**
+     * A connection is closed after this many requests and another opened, as clients come and go:
+     * without it the server's compiled code has never seen a connection open or close (the
+     * accept, the end of input, the channel's deregistration, its timers cancelled) until the
+     * warm-up's own connections close at ready, and the traps that first close sets off send the
+     * event loop's code back to the interpreter just as the first clients arrive.
+     */
+    static final int REQUESTS_PER_CONNECTION = 200;
+
     private final String host;
     private final int port;
     private final List<byte[]> requests = new ArrayList<>();
@@ -80,8 +89,9 @@ final class LoopbackLoad {
 
     /**
      * Sends the requests {@code next} names (an index; -1 to stop) over a
-     * keep-alive connection, opening a new one when the server closed it or
-     * an answer could not be read (that request is not sent again).
+     * keep-alive connection, opening a new one when the server closed it, an
+     * answer could not be read (that request is not sent again), or the
+     * connection carried {@link #REQUESTS_PER_CONNECTION} requests.
      */
     private void drive(IntSupplier next) {
         byte[] sink = new byte[1 << 16];
@@ -91,10 +101,10 @@ final class LoopbackLoad {
                 OutputStream out = s.getOutputStream();
                 InputStream in = new BufferedInputStream(s.getInputStream(), 1 << 16);
                 boolean open = true;
-                for (; k >= 0 && open; k = next.getAsInt()) {
+                for (int sent = 0; k >= 0 && open; k = next.getAsInt()) {
                     out.write(requests.get(k));
                     out.flush();
-                    open = readAnswer(in, heads.get(k), sink);
+                    open = readAnswer(in, heads.get(k), sink) && ++sent < REQUESTS_PER_CONNECTION;
                     answers.incrementAndGet();
                 }
             } catch (IOException e) {
