@@ -1,0 +1,83 @@
+package dev.gantry.it.deploy;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.gantry.testing.Awaits;
+import dev.gantry.testing.Http;
+import dev.gantry.testing.Launcher;
+import dev.gantry.testing.Tools;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * bin/gantry's class-data sharing, with the real jar and JVM: the first
+ * {@code serve} records the classes it loaded into an archive beside the jar
+ * when it exits; the next start maps its classes from that archive.
+ */
+class ClassDataSharingIT {
+
+    @TempDir
+    Path tmp;
+
+    @Test
+    void theFirstServeArchivesItsClassesAtExitAndTheNextStartLoadsThemFromTheArchive() throws Exception {
+        Path jar = Files.copy(Path.of("target/gantry.jar"), tmp.resolve("gantry.jar"));
+        Path config = Files.writeString(tmp.resolve("gantry.yaml"), "listen: 127.0.0.1:" + Tools.freePort() + "\n"
+                + "storage: {disk: {path: " + tmp.resolve("data") + "}}\nupstreams: []\n");
+
+        Process first = serve(jar, config, Map.of());
+        stop(first);
+        List<Path> written = archives();
+        assertThat(written).as("written at exit under the first process's id").hasSize(1);
+        assertThat(written.get(0).getFileName().toString()).endsWith(".jsa." + first.pid());
+        assertThat(Files.size(written.get(0))).isGreaterThan(16L << 20);
+
+        Path loaded = tmp.resolve("loaded.txt");
+        Process second = serve(jar, config, Map.of("GANTRY_JAVA_OPTS", "-Xlog:class+load=info:file=" + loaded));
+        stop(second);
+        assertThat(archives()).as("adopted under its own name, once its writer was gone").singleElement()
+                .satisfies(p -> assertThat(p.getFileName().toString()).endsWith(".jsa"));
+        List<String> lines = Files.readAllLines(loaded);
+        assertThat(lines).anyMatch(l -> l.contains(" dev.gantry.cli.GantryCommand source: shared objects file (top)"));
+        long gantry = lines.stream().filter(l -> l.contains(" dev.gantry.")).count();
+        long shared = lines.stream().filter(l -> l.contains(" dev.gantry.") && l.contains("source: shared objects file")).count();
+        assertThat(shared).as("of %d of Gantry's own classes loaded, those mapped from the archive", gantry)
+                .isGreaterThanOrEqualTo(gantry * 9 / 10).isGreaterThan(100);
+    }
+
+    private Process serve(Path jar, Path config, Map<String, String> env) throws IOException {
+        ProcessBuilder pb = new ProcessBuilder("bash", Launcher.repository().resolve("bin/gantry").toString(), "serve",
+                "--config", config.toString()).redirectErrorStream(true).redirectOutput(tmp.resolve("out-" + System.nanoTime() + ".log").toFile());
+        pb.environment().put("GANTRY_JAR", jar.toString());
+        pb.environment().remove("GANTRY_JAVA_OPTS");
+        pb.environment().remove("GANTRY_CDS");
+        pb.environment().putAll(env);
+        Process p = pb.start();
+        String url = "http://" + Files.readAllLines(config).get(0).substring("listen: ".length()) + "/readyz";
+        Http http = new Http(url.substring(0, url.length() - "/readyz".length()));
+        Awaits.waitFor("Gantry ready", Duration.ofSeconds(120)).unless(() -> p.isAlive() ? null : "Gantry exited")
+                .until(() -> http.get("/readyz").status() == 200);
+        return p;
+    }
+
+    /** SIGTERM, as an operator stops it; the archive is written while the JVM exits. */
+    private static void stop(Process p) throws InterruptedException {
+        p.destroy();
+        assertThat(p.waitFor(60, TimeUnit.SECONDS)).as("stopped").isTrue();
+        assertThat(p.exitValue()).as("the JVM's exit on SIGTERM, after its shutdown").isIn(0, 143);
+    }
+
+    private List<Path> archives() throws IOException {
+        try (Stream<Path> files = Files.list(tmp)) {
+            return files.filter(f -> f.getFileName().toString().matches("gantry\\.jar\\.\\d+\\.jsa(\\.\\d+)?")).toList();
+        }
+    }
+}
