@@ -436,10 +436,12 @@ rate_limit_phase() {
 
 restart_phase() {
     local i=$REPLICAS p out=$RUN_DIR/probe-$RUN.txt dir pid ctl=$RUN_DIR/probe-control-$RUN.txt
-    # The control: the same probe against r1, which has been serving all along. What it shows
-    # (a ramp of its own, the machine's noise) is the probe's and the machine's, not a cold JVM's.
+    # The control: the same probe against r1, which has been serving all along, after the probe's 6 s
+    # of warm-up on r1 itself (which is then warm for this very load too). What it shows (a ramp of
+    # its own, the machine's noise) is the probe's and the machine's, not a cold JVM's.
     java -Xmx256m "$HERE/WarmupProbe.java" --port "$(replica_port 1)" --path "/v2/bench/pull/blobs/$HOT_DIGEST" \
-        --threads 4 --seconds "$PROBE_SECONDS" --size "$HOT_SIZE" > "$ctl" 2>&1 || { cat "$ctl" >&2; die "control probe failed"; }
+        --threads 4 --seconds "$PROBE_SECONDS" --size "$HOT_SIZE" --warm-port "$(replica_port 1)" > "$ctl" 2>&1 \
+        || { cat "$ctl" >&2; die "control probe failed"; }
     record warm.control_t90_ms "$(awk '/^t90_ms/ {print $2}' "$ctl")"
     record warm.control_first_second_fraction "$(awk '/^first_second_fraction/ {print $2}' "$ctl")"
     record warm.control_steady_mbps "$(awk '/^steady_mbps/ {print $2}' "$ctl")"

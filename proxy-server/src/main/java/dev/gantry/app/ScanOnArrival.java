@@ -33,14 +33,15 @@ final class ScanOnArrival implements BlobEvents.Listener {
     @Override
     public void fillCommitted(Digest digest, BlobTiers.Origin origin) {
         String type = layerTypes.mediaType(digest);
-        if (type != null && origin != BlobTiers.Origin.UPSTREAM) {
-            // The replica that fetched it from upstream scans it: one scan per layer in the fleet.
-            if (disk.statNow(digest).isPresent()) {
-                // From the bucket, its findings may be there already; from its owner, they cannot be yet.
-                scans.backgroundAfterOwner(digest, type, disk.pathOf(digest), origin == BlobTiers.Origin.SHARED);
-            }
-        } else if (type != null) {
+        if (type == null) {
+            return;
+        }
+        if (origin == BlobTiers.Origin.UPSTREAM) {
             scan(digest, type);
+        } else if (disk.statNow(digest).isPresent()) {
+            // The replica that fetched it from upstream scans it: one scan per layer in the fleet. From the
+            // bucket, its findings may be there already; from its owner, they cannot be yet.
+            scans.backgroundAfterOwner(digest, type, disk.pathOf(digest), origin == BlobTiers.Origin.SHARED);
         }
     }
 
