@@ -64,7 +64,10 @@ final class LoopbackLoad {
         return answers.get();
     }
 
-    /** Sends every request once, in order, over one connection; stops early when {@code keepGoing} says so. Blocks. */
+    /**
+     * Sends every request once, in order, over one connection at a time (a new one every
+     * {@link #REQUESTS_PER_CONNECTION}); stops early when {@code keepGoing} says so. Blocks.
+     */
     void once(BooleanSupplier keepGoing) {
         int[] next = {0};
         drive(() -> next[0] < requests.size() && keepGoing.getAsBoolean() ? next[0]++ : -1);

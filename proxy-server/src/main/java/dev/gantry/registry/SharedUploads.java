@@ -114,7 +114,11 @@ public final class SharedUploads implements UploadSessions {
                 busy.remove(id);
                 throw e;
             }
-            committed.whenComplete((d, e) -> {
+            // The session's delete blocks on the bucket: never on the thread that completed the commit
+            // (the S3 client's own, when the last write finished after this line). While the commit runs
+            // the session is busy on this replica only: a client's retry of this PUT on another replica
+            // would commit the same digest again, which is harmless (content-addressed, idempotent).
+            committed.whenCompleteAsync((d, e) -> {
                 try {
                     if (e == null || UploadRefusals.isDigestInvalid(e)) {
                         discard(id);
@@ -127,7 +131,7 @@ public final class SharedUploads implements UploadSessions {
                 } else {
                     done.complete(d);
                 }
-            });
+            }, blocking);
         });
     }
 

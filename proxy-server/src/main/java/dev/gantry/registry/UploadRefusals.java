@@ -27,12 +27,12 @@ final class UploadRefusals {
         return new RegistryException(ErrorCode.BLOB_UPLOAD_UNKNOWN, "upload " + printable(id) + " is unknown or expired");
     }
 
-    /** 416: another request is writing to the session, which holds {@code held} bytes. */
     /** Whether an upload failed because its bytes did not match its digest (the session is then over). */
     static boolean isDigestInvalid(Throwable failure) {
         return UpstreamErrors.unwrap(failure) instanceof RegistryException r && r.code() == ErrorCode.DIGEST_INVALID;
     }
 
+    /** 416: another request is writing to the session, which holds {@code held} bytes. */
     static RegistryException busy(String id, long held) {
         return new RegistryException(ErrorCode.RANGE_INVALID, 416, "another request is writing to upload " + id,
                 Map.of("Range", range(held)), null);

@@ -53,6 +53,27 @@ class ClassDataSharingIT {
                 .isGreaterThanOrEqualTo(gantry * 9 / 10).isGreaterThan(100);
     }
 
+    @Test
+    void anArchiveCutShortIsRefusedByTheJvmAtAdoptionAndRecordedAgain() throws Exception {
+        Path jar = Files.copy(Path.of("target/gantry.jar"), tmp.resolve("gantry.jar"));
+        Path config = Files.writeString(tmp.resolve("gantry.yaml"), "listen: 127.0.0.1:" + Tools.freePort() + "\n"
+                + "storage: {disk: {path: " + tmp.resolve("data") + "}}\nupstreams: []\n");
+        stop(serve(jar, config, Map.of()));
+        Path written = archives().get(0);
+        // A dump cut short (its writer killed while writing): the header is there, the rest is not.
+        // Mapped as it is, it crashes the JVM at start.
+        byte[] head = new byte[20 << 20];
+        try (var in = Files.newInputStream(written)) {
+            assertThat(in.readNBytes(head, 0, head.length)).isEqualTo(head.length);
+        }
+        Files.write(written, head);
+
+        Process second = serve(jar, config, Map.of());
+        stop(second);
+        assertThat(archives()).as("the cut one discarded, a new one written at exit").singleElement()
+                .satisfies(p -> assertThat(p.getFileName().toString()).endsWith(".jsa." + second.pid()));
+    }
+
     private Process serve(Path jar, Path config, Map<String, String> env) throws IOException {
         ProcessBuilder pb = new ProcessBuilder("bash", Launcher.repository().resolve("bin/gantry").toString(), "serve",
                 "--config", config.toString()).redirectErrorStream(true).redirectOutput(tmp.resolve("out-" + System.nanoTime() + ".log").toFile());
