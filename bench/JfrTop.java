@@ -1,3 +1,4 @@
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -15,7 +16,11 @@ import jdk.jfr.consumer.RecordingFile;
  *
  * <pre>java bench/JfrTop.java RECORDING.jfr [rows] [filter-substring]</pre>
  *
- * With a filter, only samples whose stack contains it are counted.
+ * With a filter, only samples whose stack contains it are counted. Where
+ * {@code RECORDING.jfr.window} exists (bench/lib.sh's jfr_stop writes it: the
+ * measured window's first and last millisecond since the epoch, one a line),
+ * only the samples inside that window are counted: a dump of a recording that
+ * ran from the JVM's start holds whole chunks, so more than the window.
  */
 public final class JfrTop {
 
@@ -26,9 +31,21 @@ public final class JfrTop {
         Map<String, Integer> self = new HashMap<>();
         Map<String, Integer> inclusive = new HashMap<>();
         Map<String, Integer> threads = new HashMap<>();
+        long from = Long.MIN_VALUE;
+        long to = Long.MAX_VALUE;
+        Path window = Path.of(args[0] + ".window");
+        if (Files.exists(window)) {
+            List<String> w = Files.readAllLines(window);
+            from = Long.parseLong(w.get(0).trim());
+            to = Long.parseLong(w.get(1).trim());
+        }
         int samples = 0;
         for (RecordedEvent e : RecordingFile.readAllEvents(file)) {
             if (!e.getEventType().getName().equals("jdk.ExecutionSample") || e.getStackTrace() == null) {
+                continue;
+            }
+            long at = e.getStartTime().toEpochMilli();
+            if (at < from || at > to) {
                 continue;
             }
             List<RecordedFrame> frames = e.getStackTrace().getFrames();
@@ -49,7 +66,8 @@ public final class JfrTop {
             String thread = e.getThread("sampledThread") == null ? "?" : e.getThread("sampledThread").getJavaName();
             threads.merge(thread.replaceAll("-\\d+$", "-N"), 1, Integer::sum);
         }
-        System.out.printf("%d CPU samples%s%n", samples, filter == null ? "" : " containing " + filter);
+        System.out.printf("%d CPU samples%s%s%n", samples, filter == null ? "" : " containing " + filter,
+                from == Long.MIN_VALUE ? "" : " in the window of " + window.getFileName());
         print("threads", threads, samples, rows);
         print("self", self, samples, rows);
         print("inclusive", inclusive, samples, rows);

@@ -32,6 +32,9 @@ lib_init() {
     printf '{"default":[{"type":"insecureAcceptAnything"}]}\n' > "$RUN_DIR/policy.json"
     printf '{}\n' > "$RUN_DIR/auth.json"
     export CONTAINERS_REGISTRIES_CONF=$RUN_DIR/registries.conf
+    if [ "${JFR:-0}" = 1 ]; then
+        export GANTRY_JAVA_OPTS="${GANTRY_JAVA_OPTS:-} -XX:StartFlightRecording=name=bench,settings=profile,maxage=30m"
+    fi
     trap lib_cleanup EXIT
     trap 'exit 130' INT TERM
 }
@@ -157,16 +160,36 @@ cpu_ticks() {
     echo $t
 }
 
-# With JFR=1 in the environment, jfr_start/jfr_stop record a CPU profile of a Gantry process
-# (read it with `java bench/JfrTop.java FILE 40`); it perturbs what it measures, so use it for a
-# diagnostic run, not for the figures.
+# With JFR=1 in the environment, a Gantry started through bin/gantry after lib_init records a CPU
+# profile from its start (lib_init adds -XX:StartFlightRecording to GANTRY_JAVA_OPTS), and
+# jfr_start/jfr_stop cut the measured window out of it (JFR.dump begin/end, and FILE.window, which
+# bench/JfrTop.java honours: `java bench/JfrTop.java FILE 40`). A recording started in a running JVM (JFR.start)
+# deoptimizes compiled code: profiles taken that way showed, for seconds after, code at C1 (SHA-256
+# in Java rather than its intrinsic, a third of a fleet replica's samples), so that is only the
+# fallback for a process started otherwise. It perturbs what it measures: a diagnostic run, not the figures.
+declare -A JFR_BEGIN=()
 jfr_start() { # PID NAME
     [ "${JFR:-0}" = 1 ] || return 0
-    jcmd "$1" JFR.start name="$2" settings=profile filename="$RUN_DIR/$2.jfr" >/dev/null
+    if jcmd "$1" JFR.check name=bench 2>/dev/null | grep -q 'name=bench'; then
+        JFR_BEGIN[$2]=$(date +%s%3N)
+    else
+        jcmd "$1" JFR.start name="$2" settings=profile filename="$RUN_DIR/$2.jfr" >/dev/null
+        log "NOTE: $2's recording starts in a running JVM, which sends compiled code back to C1 for a while"
+    fi
 }
 jfr_stop() { # PID NAME
     [ "${JFR:-0}" = 1 ] || return 0
-    jcmd "$1" JFR.stop name="$2" >/dev/null && log "profile: $RUN_DIR/$2.jfr"
+    if [ -n "${JFR_BEGIN[$2]:-}" ]; then
+        local end; end=$(date +%s%3N)
+        # The dump holds the recording's chunks that overlap the window; JfrTop counts only the
+        # samples inside it (RECORDING.jfr.window).
+        jcmd "$1" JFR.dump name=bench begin="$(date -d "@$((JFR_BEGIN[$2] / 1000))" +%Y-%m-%dT%H:%M:%S)" \
+            end="$(date -d "@$((end / 1000 + 1))" +%Y-%m-%dT%H:%M:%S)" filename="$RUN_DIR/$2.jfr" >/dev/null \
+            && printf '%s\n%s\n' "${JFR_BEGIN[$2]}" "$end" > "$RUN_DIR/$2.jfr.window" && log "profile: $RUN_DIR/$2.jfr"
+        unset "JFR_BEGIN[$2]"
+    else
+        jcmd "$1" JFR.stop name="$2" >/dev/null && log "profile: $RUN_DIR/$2.jfr"
+    fi
 }
 
 now() { date +%s.%N; }
