@@ -95,7 +95,7 @@ public final class LocalUploads implements UploadSessions {
         Session s = claim(repo, id, range);
         return new Appender(s, range, () -> blocking.execute(() -> {
             sessions.remove(id);
-            commit.commit(repo, s.writer, digest, done);
+            UploadCommit.settle(commit.commit(repo, s.writer, digest), done);
         }), e -> {
             release(s);
             done.completeExceptionally(e);

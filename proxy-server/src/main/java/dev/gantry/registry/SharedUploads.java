@@ -118,7 +118,7 @@ public final class SharedUploads implements UploadSessions {
             // (the S3 client's own, when the last write finished after this line). While the commit runs
             // the session is busy on this replica only: a client's retry of this PUT on another replica
             // would commit the same digest again, which is harmless (content-addressed, idempotent).
-            committed.whenCompleteAsync((d, e) -> {
+            UploadCommit.settle(committed.whenCompleteAsync((d, e) -> {
                 try {
                     if (e == null || UploadRefusals.isDigestInvalid(e)) {
                         discard(id);
@@ -126,12 +126,7 @@ public final class SharedUploads implements UploadSessions {
                 } finally {
                     busy.remove(id);
                 }
-                if (e != null) {
-                    done.completeExceptionally(e);
-                } else {
-                    done.complete(d);
-                }
-            }, blocking);
+            }, blocking), done);
         });
     }
 

@@ -55,9 +55,9 @@ public final class UploadCommit {
         });
     }
 
-    /** As {@link #commit(Repository, SpoolWriter, Digest)}, completing {@code done} with the outcome. */
-    void commit(Repository repo, SpoolWriter writer, Digest digest, CompletableFuture<Digest> done) {
-        commit(repo, writer, digest).whenComplete((d, e) -> {
+    /** Completes {@code done} with the outcome of a {@link #commit(Repository, SpoolWriter, Digest)}, when it has one. */
+    static void settle(CompletableFuture<Digest> outcome, CompletableFuture<Digest> done) {
+        outcome.whenComplete((d, e) -> {
             if (e != null) {
                 done.completeExceptionally(e);
             } else {

@@ -27,11 +27,12 @@ class ClassDataSharingIT {
     @TempDir
     Path tmp;
 
+    private final int port = Tools.freePort();
+
     @Test
     void theFirstServeArchivesItsClassesAtExitAndTheNextStartLoadsThemFromTheArchive() throws Exception {
         Path jar = Files.copy(Path.of("target/gantry.jar"), tmp.resolve("gantry.jar"));
-        Path config = Files.writeString(tmp.resolve("gantry.yaml"), "listen: 127.0.0.1:" + Tools.freePort() + "\n"
-                + "storage: {disk: {path: " + tmp.resolve("data") + "}}\nupstreams: []\n");
+        Path config = config();
 
         Process first = serve(jar, config, Map.of());
         stop(first);
@@ -56,8 +57,7 @@ class ClassDataSharingIT {
     @Test
     void anArchiveCutShortIsRefusedByTheJvmAtAdoptionAndRecordedAgain() throws Exception {
         Path jar = Files.copy(Path.of("target/gantry.jar"), tmp.resolve("gantry.jar"));
-        Path config = Files.writeString(tmp.resolve("gantry.yaml"), "listen: 127.0.0.1:" + Tools.freePort() + "\n"
-                + "storage: {disk: {path: " + tmp.resolve("data") + "}}\nupstreams: []\n");
+        Path config = config();
         stop(serve(jar, config, Map.of()));
         Path written = archives().get(0);
         // A dump cut short (its writer killed while writing): the header is there, the rest is not.
@@ -72,18 +72,28 @@ class ClassDataSharingIT {
         stop(second);
         assertThat(archives()).as("the cut one discarded, a new one written at exit").singleElement()
                 .satisfies(p -> assertThat(p.getFileName().toString()).endsWith(".jsa." + second.pid()));
+        try (Stream<Path> files = Files.list(tmp)) {
+            assertThat(files.map(f -> f.getFileName().toString()))
+                    .as("the JVM that checked the cut archive crashed on it and left no crash log or core in the working directory")
+                    .noneMatch(n -> n.startsWith("hs_err_pid") || n.startsWith("core"));
+        }
+    }
+
+    /** A server with nothing to serve, on a port of its own ({@link #port}). */
+    private Path config() throws IOException {
+        return Files.writeString(tmp.resolve("gantry.yaml"), "listen: 127.0.0.1:" + port + "\n"
+                + "storage: {disk: {path: " + tmp.resolve("data") + "}}\nupstreams: []\n");
     }
 
     private Process serve(Path jar, Path config, Map<String, String> env) throws IOException {
         ProcessBuilder pb = new ProcessBuilder("bash", Launcher.repository().resolve("bin/gantry").toString(), "serve",
-                "--config", config.toString()).redirectErrorStream(true).redirectOutput(tmp.resolve("out-" + System.nanoTime() + ".log").toFile());
+                "--config", config.toString()).directory(tmp.toFile()).redirectErrorStream(true).redirectOutput(tmp.resolve("out-" + System.nanoTime() + ".log").toFile());
         pb.environment().put("GANTRY_JAR", jar.toString());
         pb.environment().remove("GANTRY_JAVA_OPTS");
         pb.environment().remove("GANTRY_CDS");
         pb.environment().putAll(env);
         Process p = pb.start();
-        String url = "http://" + Files.readAllLines(config).get(0).substring("listen: ".length()) + "/readyz";
-        Http http = new Http(url.substring(0, url.length() - "/readyz".length()));
+        Http http = new Http("http://127.0.0.1:" + port);
         Awaits.waitFor("Gantry ready", Duration.ofSeconds(120)).unless(() -> p.isAlive() ? null : "Gantry exited")
                 .until(() -> http.get("/readyz").status() == 200);
         return p;
