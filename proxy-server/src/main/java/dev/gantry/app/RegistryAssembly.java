@@ -158,7 +158,7 @@ final class RegistryAssembly {
                 clock);
         Map<String, Upstream> byName = new LinkedHashMap<>();
         upstreams.forEach(u -> byName.put(u.name(), u));
-        PrefetchFills prefetchFills = new PrefetchFills(tiers, fills, upstream, metrics, blocking,
+        PrefetchFills prefetchFills = new PrefetchFills(tiers, fills, upstream, layerTypes, metrics, blocking,
                 new DiskReserve(prefetchConfig.diskReserve().bytes(), storage.disk()::usableBytes), clock,
                 sizes.prefetched());
         UpstreamBudget budget = new UpstreamBudget(byName::get, prefetchConfig.minRateLimitRemaining());

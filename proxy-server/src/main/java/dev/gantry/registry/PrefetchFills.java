@@ -27,14 +27,20 @@ public final class PrefetchFills {
     private final UpstreamRegistry upstream;
     private final GantryMetrics metrics;
     private final Executor blocking;
+    private final LayerTypes layerTypes;
     /** Room on the disk tier's file system that prefetch leaves to clients. */
     private final DiskReserve diskReserve;
     /** Blobs this replica prefetched and no client has asked for yet. */
     private final Cache<Digest, Boolean> unused;
 
-    public PrefetchFills(BlobTiers tiers, FillCoordinator fills, UpstreamRegistry upstream, GantryMetrics metrics,
-                         Executor blocking, DiskReserve diskReserve, Clock clock, long maxUnused) {
+    /**
+     * @param layerTypes the media types of the layers of manifests served, passed to a blob's fleet owner
+     *     (so that the replica that fetches a prefetched layer from upstream scans it, as for a client's fill)
+     */
+    public PrefetchFills(BlobTiers tiers, FillCoordinator fills, UpstreamRegistry upstream, LayerTypes layerTypes,
+                         GantryMetrics metrics, Executor blocking, DiskReserve diskReserve, Clock clock, long maxUnused) {
         this.tiers = tiers;
+        this.layerTypes = layerTypes;
         this.fills = fills;
         this.upstream = upstream;
         this.metrics = metrics;
@@ -139,7 +145,7 @@ public final class PrefetchFills {
                 }
                 // The manifest just served for this repository names the blob: upstream is the source.
                 FillCoordinator.Claim claim = fills.claim(digest, repo.namespace(), FillLimits.of(repo.upstream()), () -> tiers.source(digest, false,
-                        () -> upstream.getBlob(repo.upstream(), repo.name().toString(), digest)));
+                        () -> upstream.getBlob(repo.upstream(), repo.name().toString(), digest, true, layerTypes.mediaType(digest))));
                 if (claim == null || !claim.started()) {
                     metrics.prefetch("skipped_cached");
                     return CompletableFuture.completedFuture(null);

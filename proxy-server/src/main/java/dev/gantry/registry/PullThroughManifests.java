@@ -262,22 +262,17 @@ public final class PullThroughManifests {
         }
         StoredManifest m = new StoredManifest(digest, parsed.mediaType(), fetched.body());
         manifests.cache(m, fetched.viaFleetPeer());
+        List<Digest> named = named(m, parsed);
         if (fetched.viaFleetPeer()) {
-            ownerRecords.checkLater(repo, m, named(m, parsed));
+            ownerRecords.checkLater(repo, m, named);
         }
-        return linkManifest(repo, m, parsed, fetched.viaFleetPeer()).thenApply(v -> m);
+        // From the fleet member that owns it: that member has written these links to the shared tier.
+        return links.link(repo, named, fetched.viaFleetPeer()).thenApply(v -> m);
     }
 
+    /** Links the manifest and everything it names to the repository. */
     private CompletableFuture<Void> linkManifest(Repository repo, StoredManifest m) {
-        return linkManifest(repo, m, Manifest.parse(m.body(), m.mediaType()), false);
-    }
-
-    /**
-     * Links the manifest and everything it names to the repository;
-     * {@code recordedShared}: the fleet member that sent it has written these links to the shared tier.
-     */
-    private CompletableFuture<Void> linkManifest(Repository repo, StoredManifest m, Manifest parsed, boolean recordedShared) {
-        return links.link(repo, named(m, parsed), recordedShared);
+        return links.link(repo, named(m, Manifest.parse(m.body(), m.mediaType())), false);
     }
 
     /** The manifest and everything it names. */

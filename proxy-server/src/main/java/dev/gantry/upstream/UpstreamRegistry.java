@@ -144,17 +144,13 @@ public final class UpstreamRegistry {
 
     /** GETs a blob; the caller consumes the body of the 200 response. */
     public CompletableFuture<UpstreamResponse> getBlob(Upstream up, String repository, Digest digest) {
-        return getBlob(up, repository, digest, true);
-    }
-
-    /** {@link #getBlob(Upstream, String, Digest)}, from its fleet owner first when {@code askPeer}. */
-    public CompletableFuture<UpstreamResponse> getBlob(Upstream up, String repository, Digest digest, boolean askPeer) {
-        return getBlob(up, repository, digest, askPeer, null);
+        return getBlob(up, repository, digest, true, null);
     }
 
     /**
-     * {@link #getBlob(Upstream, String, Digest, boolean)}; {@code layerType}: the blob's media type when it is
-     * known to be a layer, which the fleet owner is told (so that it scans it), else null.
+     * {@link #getBlob(Upstream, String, Digest)}, from its fleet owner first when {@code askPeer};
+     * {@code layerType}: the blob's media type when it is known to be a layer, which the fleet owner
+     * is told (so that it scans it), else null.
      */
     public CompletableFuture<UpstreamResponse> getBlob(Upstream up, String repository, Digest digest, boolean askPeer,
                                                        String layerType) {

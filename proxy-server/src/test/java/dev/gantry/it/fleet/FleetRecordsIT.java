@@ -159,6 +159,13 @@ class FleetRecordsIT {
 
         long elsewhere = other.layers().stream().filter(l -> !owner(l.digest(), members).equals(id(client))).count();
         assertThat(elsewhere).as("layers owned by the other replicas (the test needs some)").isPositive();
+        // The layer-type hint is what makes an owner scan only where the owner never saw the manifest either.
+        String manifestOwner = Rendezvous.owner(PeerFetch.manifestKey(client.gantry().upstreams().get(0),
+                "library/single-client", "v1"), members).id();
+        assertThat(other.layers().stream().map(l -> owner(l.digest(), members))
+                .filter(o -> !o.equals(id(client)) && !o.equals(manifestOwner)).count())
+                .as("layers owned by neither %s nor the manifest's owner %s (the test needs some)", id(client), manifestOwner)
+                .isPositive();
         // Well before the ~40 s after which the client's replica would scan them itself.
         Awaits.until(() -> client.gantry().metrics().value("gantry_scans_total", "adopted") - adoptedBefore >= elsewhere,
                 Duration.ofSeconds(25), "findings of the layers other replicas fetched, taken by " + id(client));
