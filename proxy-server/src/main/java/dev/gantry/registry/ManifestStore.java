@@ -155,7 +155,9 @@ public final class ManifestStore {
         return CompletableFuture.supplyAsync(() -> {
             String key = StorageLayout.manifestKey(m.digest());
             try {
-                if (meta.existsShared(key)) {
+                // Only the bucket's own "yes" counts: where it cannot be asked, the write is queued
+                // (behind the bucket's recovery) like any other, and the same bytes again do no harm.
+                if (meta.sharedHolds(key).orElse(false)) {
                     return false;
                 }
                 meta.put(key, encode(m));

@@ -42,7 +42,7 @@ final class OwnerRecords {
                 }
             }
         }).exceptionally(e -> {
-            log.debug("checking that {} is in the bucket: {}", m.digest(), e.toString());
+            log.warn("could not check or record that {}@{} is in the bucket: {}", repo, m.digest(), e.toString());
             return null;
         });
     }

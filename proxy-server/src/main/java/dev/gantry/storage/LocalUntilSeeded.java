@@ -92,6 +92,11 @@ public final class LocalUntilSeeded implements MetadataStore {
     }
 
     @Override
+    public Optional<Boolean> sharedHolds(String key) throws IOException {
+        return shared.sharedHolds(key);
+    }
+
+    @Override
     public boolean existsShared(String key) throws IOException {
         boolean wasOwed = owed.contains(key);
         return shared.existsShared(key) || wasOwed && local.exists(key);

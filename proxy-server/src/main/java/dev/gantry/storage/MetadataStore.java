@@ -43,6 +43,17 @@ public interface MetadataStore {
     }
 
     /**
+     * Whether the shared copy holds the key, as the shared copy itself answers
+     * (a write of it this replica has queued counts): empty when it cannot be
+     * asked now, where {@link #existsShared} would answer from the local copy.
+     * For a check whose "yes" must come from the bucket: what a fleet owner
+     * should have recorded there. A single-tier store just looks.
+     */
+    default Optional<Boolean> sharedHolds(String key) throws IOException {
+        return Optional.of(exists(key));
+    }
+
+    /**
      * The keys directly under {@code prefix} in the shared copy as it stands
      * now, as {@link #list} names them: for hosted tags and referrers, where a
      * name another replica deleted must not be listed from an old local copy.

@@ -101,6 +101,22 @@ public final class TieredMetadataStore implements MetadataStore {
     }
 
     @Override
+    public Optional<Boolean> sharedHolds(String key) throws IOException {
+        if (pending.owes(key)) {
+            return Optional.of(true);
+        }
+        if (!health.available()) {
+            return Optional.empty();
+        }
+        try {
+            return Optional.of(remote.exists(key));
+        } catch (IOException | RuntimeException e) {
+            health.failure("reading " + key, e);
+            return Optional.empty();
+        }
+    }
+
+    @Override
     public boolean shared() {
         return true;
     }

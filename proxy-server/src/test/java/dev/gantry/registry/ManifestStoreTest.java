@@ -11,6 +11,7 @@ import dev.gantry.storage.RemoteHealth;
 import dev.gantry.storage.StorageLayout;
 import dev.gantry.storage.TieredMetadataStore;
 import dev.gantry.testing.Awaits;
+import dev.gantry.testing.MutableClock;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -76,6 +77,28 @@ class ManifestStoreTest {
                 "the manifest the owner did not record, in the bucket");
         assertThat(bucket.get(StorageLayout.manifestKey(recorded.digest())).orElseThrow())
                 .as("what the owner wrote, untouched").isEqualTo("written by the owner".getBytes(StandardCharsets.UTF_8));
+    }
+
+    @Test
+    void aManifestFromItsOwnerIsWrittenBehindWhenTheBucketCannotBeAskedAtTheCheck() throws Exception {
+        DiskMetadataStore local = new DiskMetadataStore(tmp.resolve("local"));
+        DiskMetadataStore bucket = new DiskMetadataStore(tmp.resolve("bucket"));
+        MutableClock clock = MutableClock.startingNow();
+        RemoteHealth health = new RemoteHealth("bucket", clock, Duration.ofSeconds(10));
+        TieredMetadataStore tiered = new TieredMetadataStore(local, bucket, health, Runnable::run);
+        ManifestStore store = new ManifestStore(tiered, Runnable::run, 1 << 20);
+        StoredManifest lost = manifest("the owner stopped before writing it");
+        store.cache(lost, true);
+
+        // The bucket is unwell when the check runs: the local copy, which holds the manifest, is no answer.
+        health.failure("a test's outage", new java.io.IOException("down"));
+        assertThat(store.recordIfTheOwnerDidNot(lost, Duration.ZERO).get(10, TimeUnit.SECONDS)).isTrue();
+        assertThat(bucket.exists(StorageLayout.manifestKey(lost.digest()))).isFalse();
+        assertThat(tiered.pendingWrites()).as("owed to the bucket").isEqualTo(1);
+
+        clock.advance(Duration.ofSeconds(11));
+        tiered.retryPending();
+        assertThat(bucket.exists(StorageLayout.manifestKey(lost.digest()))).as("written once the bucket is back").isTrue();
     }
 
     @Test
