@@ -34,6 +34,8 @@ lib_init() {
     export CONTAINERS_REGISTRIES_CONF=$RUN_DIR/registries.conf
     if [ "${JFR:-0}" = 1 ]; then
         export GANTRY_JAVA_OPTS="${GANTRY_JAVA_OPTS:-} -XX:StartFlightRecording=name=bench,settings=profile,maxage=30m"
+        # A JVM that records a class-data-sharing archive at exit runs without the flight recorder.
+        export GANTRY_CDS=off
     fi
     trap lib_cleanup EXIT
     trap 'exit 130' INT TERM

@@ -148,7 +148,7 @@ public final class Gantry implements AutoCloseable {
         registry.contributeReferrers(hardware::referrers);
         this.catalog = new HardwareCatalog(new CatalogStore(storage.meta(), blocking), blocking, HardwareCatalog.DEFAULT_MAX_IMAGES);
         ScanFollower follower = new ScanFollower(hardware, scans, catalog,
-                d -> disk.statNow(d).isPresent() ? Optional.of(disk.pathOf(d)) : Optional.empty(), clock,
+                d -> disk.statNow(d).isPresent() ? Optional.of(disk.pathOf(d)) : Optional.empty(), maintenance, clock,
                 config.cache().entries());
         registry.observeManifests(follower);
         scans.onScanned(built.events()::scanned);

@@ -129,6 +129,9 @@ public final class LayerScans implements AutoCloseable {
         }
         return stored(layer).thenCompose(found -> {
             if (found.isPresent()) {
+                if (background) {
+                    reportScanned(layer); // an image waiting on it need not read the store again
+                }
                 return CompletableFuture.completedFuture(found.get());
             }
             CompletableFuture<LayerFindings> mine = new CompletableFuture<>();
@@ -150,7 +153,7 @@ public final class LayerScans implements AutoCloseable {
 
     /** Queues a scan of a layer that just arrived, unless its findings are stored and current. Never blocks. */
     public void background(Digest layer, String mediaType, Path file) {
-        if (inFlight.containsKey(layer) || owners.awaiting(layer)) {
+        if (handling(layer)) {
             return;
         }
         // findings() reads the stored findings first: one read of the store per layer, not two.
@@ -171,6 +174,14 @@ public final class LayerScans implements AutoCloseable {
         if (!inFlight.containsKey(layer)) {
             owners.await(layer, mediaType, file, lookNow);
         }
+    }
+
+    /**
+     * Whether a scan of {@code layer} runs or is queued here, or its findings are awaited from another
+     * replica: either way the {@link #onScanned} listeners hear of it when its findings are stored.
+     */
+    public boolean handling(Digest layer) {
+        return inFlight.containsKey(layer) || owners.awaiting(layer);
     }
 
     /** Reports a layer's findings as stored (to the {@link #onScanned} listeners). */

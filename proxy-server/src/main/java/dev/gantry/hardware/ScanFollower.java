@@ -24,6 +24,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 import org.slf4j.Logger;
@@ -43,6 +44,12 @@ public final class ScanFollower implements ManifestObserver, BlobEvents.Listener
 
     private static final Logger log = LoggerFactory.getLogger(ScanFollower.class);
     static final Duration WAIT_FOR_LAYERS = Duration.ofMinutes(30);
+    /**
+     * How long after its manifest a layer that is not on this disk is looked for in the store: a
+     * pull's layers have mostly arrived and been scanned by then, so their findings are not read
+     * from the store once for the manifest and again for the arriving layer.
+     */
+    static final Duration LOOK_LATER = Duration.ofSeconds(10);
 
     /** An image manifest waiting for its layers' findings. */
     private record Pending(Repository repo, Descriptor self, ManifestResult manifest, Platform platform, Set<Digest> waiting) {
@@ -52,6 +59,8 @@ public final class ScanFollower implements ManifestObserver, BlobEvents.Listener
     private final LayerScans scans;
     private final HardwareCatalog catalog;
     private final Function<Digest, Optional<Path>> localFile;
+    private final ScheduledExecutorService timers;
+    private final Duration lookLater;
     /** {@code repository@digest} followed lately: a warm tag is served thousands of times a second. */
     private final Cache<String, Boolean> followed;
     /** The platform an index gives each of its image manifests: the document records it. */
@@ -65,15 +74,25 @@ public final class ScanFollower implements ManifestObserver, BlobEvents.Listener
      * and with the blob events, whose {@code scanned} it waits on.
      *
      * @param localFile a blob's file on this replica's disk, if it is there
+     * @param timers runs the later looks for layers that are not here yet (never blocks on them)
      * @param clock times how long a manifest is remembered as followed or waits for its layers
      * @param sizes {@code scanFollowed} and {@code scanPending} bound its in-memory caches
      */
     public ScanFollower(HardwareService hardware, LayerScans scans, HardwareCatalog catalog,
-                        Function<Digest, Optional<Path>> localFile, Clock clock, CacheConfig.Entries sizes) {
+                        Function<Digest, Optional<Path>> localFile, ScheduledExecutorService timers, Clock clock,
+                        CacheConfig.Entries sizes) {
+        this(hardware, scans, catalog, localFile, timers, LOOK_LATER, clock, sizes);
+    }
+
+    /** {@code lookLater}: how long after its manifest a layer not on this disk is looked for in the store. */
+    ScanFollower(HardwareService hardware, LayerScans scans, HardwareCatalog catalog, Function<Digest, Optional<Path>> localFile,
+                 ScheduledExecutorService timers, Duration lookLater, Clock clock, CacheConfig.Entries sizes) {
         this.hardware = hardware;
         this.scans = scans;
         this.catalog = catalog;
         this.localFile = localFile;
+        this.timers = timers;
+        this.lookLater = lookLater;
         Ticker ticker = () -> TimeUnit.MILLISECONDS.toNanos(clock.millis());
         this.followed = Caffeine.newBuilder().maximumSize(sizes.scanFollowed()).expireAfterWrite(Duration.ofMinutes(1))
                 .ticker(ticker).build();
@@ -173,15 +192,36 @@ public final class ScanFollower implements ManifestObserver, BlobEvents.Listener
         }
         for (Descriptor layer : parsed.layers()) {
             Digest d = layer.parsedDigest();
-            scans.stored(d).thenAccept(found -> {
-                if (found.isPresent()) {
-                    scanned(d);
-                } else {
-                    // Here but not scanned (the scan queue was full, or scanning came on later): queue it.
-                    localFile.apply(d).ifPresent(path -> scans.background(d, layer.mediaType(), path));
-                }
-            });
+            if (localFile.apply(d).isPresent()) {
+                look(d, layer.mediaType());
+            } else {
+                // A pull's layers arrive next and are scanned (or their findings adopted) as they do, which
+                // tells scanned(); only a layer that never comes (the client had it) needs the store read.
+                timers.schedule(() -> {
+                    if (waitingOn.containsKey(d)) {
+                        look(d, layer.mediaType());
+                    }
+                }, lookLater.toMillis(), TimeUnit.MILLISECONDS);
+            }
         }
+    }
+
+    /**
+     * Reads the layer's stored findings unless a scan of it runs or its findings are awaited from
+     * the replica that fetched it (either reports {@link #scanned} when done).
+     */
+    private void look(Digest d, String mediaType) {
+        if (scans.handling(d)) {
+            return;
+        }
+        scans.stored(d).thenAccept(found -> {
+            if (found.isPresent()) {
+                scanned(d);
+            } else {
+                // Here but not scanned (the scan queue was full, or scanning came on later): queue it.
+                localFile.apply(d).ifPresent(path -> scans.background(d, mediaType, path));
+            }
+        });
     }
 
     /** A layer's findings are stored: images waiting only for it are built. */
@@ -197,6 +237,11 @@ public final class ScanFollower implements ManifestObserver, BlobEvents.Listener
                 complete(m, p);
             }
         }
+    }
+
+    /** Whether the image manifest {@code manifest} waits for its layers' findings. */
+    boolean awaiting(Digest manifest) {
+        return pending.getIfPresent(manifest) != null;
     }
 
     private void complete(Digest manifest, Pending p) {

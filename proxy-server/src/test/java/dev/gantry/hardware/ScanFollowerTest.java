@@ -1,0 +1,165 @@
+package dev.gantry.hardware;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.gantry.config.CacheConfig;
+import dev.gantry.metrics.GantryMetrics;
+import dev.gantry.oci.Digest;
+import dev.gantry.oci.MediaTypes;
+import dev.gantry.oci.Reference;
+import dev.gantry.registry.CacheOutcome;
+import dev.gantry.registry.ManifestResult;
+import dev.gantry.registry.Repositories;
+import dev.gantry.registry.Repository;
+import dev.gantry.scan.ImageAnalyzer;
+import dev.gantry.scan.LayerBuilder;
+import dev.gantry.scan.LayerScanner;
+import dev.gantry.scan.ScanLimits;
+import dev.gantry.scan.kb.KnowledgeBase;
+import dev.gantry.storage.DiskMetadataStore;
+import dev.gantry.storage.StorageLayout;
+import dev.gantry.testing.Awaits;
+import dev.gantry.testing.CountingMetadataStore;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * An image's document waits for its layers' findings, and what that costs the
+ * store: a layer a pull brings is read from the store once (by its arrival's
+ * scan), not also for the manifest; a layer that never arrives (the client
+ * had it) is looked for there later.
+ */
+class ScanFollowerTest {
+
+    private static final String GZIP_LAYER = MediaTypes.OCI_LAYER_GZIP;
+
+    @TempDir
+    Path tmp;
+
+    private final ExecutorService blocking = Executors.newFixedThreadPool(2);
+    private final ScheduledExecutorService timers = Executors.newSingleThreadScheduledExecutor();
+    /** Layers on "this replica's disk". */
+    private final Map<Digest, Path> disk = new ConcurrentHashMap<>();
+    private CountingMetadataStore meta;
+    private LayerScans scans;
+
+    @AfterEach
+    void stop() {
+        if (scans != null) {
+            scans.close();
+        }
+        blocking.shutdownNow();
+        timers.shutdownNow();
+    }
+
+    private ScanFollower follower(Duration lookLater) throws Exception {
+        meta = new CountingMetadataStore(new DiskMetadataStore(tmp.resolve("meta")));
+        KnowledgeBase kb = KnowledgeBase.embedded();
+        GantryMetrics metrics = new GantryMetrics();
+        scans = new LayerScans(new LayerScanner(kb, ScanLimits.defaults()), meta, blocking, metrics, 1, 16, () -> false,
+                Duration.ZERO);
+        CacheConfig.Entries sizes = new CacheConfig.Entries(null, null, null, null, null, null, null, null, null, null, null,
+                null, null, null, null, null, null);
+        // Documents are not built here (no registry to read configs from): what is tested is the wait for findings.
+        HardwareService hardware = new HardwareService(null, null, scans, new ImageAnalyzer(kb, Clock.systemUTC()), meta,
+                blocking, Clock.systemUTC(), sizes);
+        HardwareCatalog catalog = new HardwareCatalog(new CatalogStore(meta, blocking), blocking, 100);
+        ScanFollower follower = new ScanFollower(hardware, scans, catalog, d -> Optional.ofNullable(disk.get(d)), timers,
+                lookLater, Clock.systemUTC(), sizes);
+        scans.onScanned(follower::scanned); // as the composition root relays it through the blob events
+        return follower;
+    }
+
+    private record Layer(Digest digest, Path file) {
+    }
+
+    private Layer layer(String name) throws Exception {
+        byte[] gz = new LayerBuilder().file("etc/" + name, "content of " + name).gzip();
+        Path file = tmp.resolve(name + ".tar.gz");
+        Files.write(file, gz);
+        return new Layer(Digest.sha256(gz), file);
+    }
+
+    private static ManifestResult manifest(List<Layer> layers) {
+        StringBuilder json = new StringBuilder("{\"schemaVersion\":2,\"mediaType\":\"" + MediaTypes.OCI_MANIFEST + "\",")
+                .append("\"config\":{\"mediaType\":\"").append(MediaTypes.OCI_CONFIG).append("\",\"digest\":\"")
+                .append(Digest.sha256("{}".getBytes(StandardCharsets.UTF_8))).append("\",\"size\":2},\"layers\":[");
+        for (int i = 0; i < layers.size(); i++) {
+            json.append(i == 0 ? "" : ",").append("{\"mediaType\":\"").append(GZIP_LAYER).append("\",\"digest\":\"")
+                    .append(layers.get(i).digest()).append("\",\"size\":1}");
+        }
+        byte[] body = json.append("]}").toString().getBytes(StandardCharsets.UTF_8);
+        return new ManifestResult(body, MediaTypes.OCI_MANIFEST, Digest.sha256(body), CacheOutcome.MISS, null);
+    }
+
+    private int findingsReads(Layer l) {
+        return meta.count("GET", StorageLayout.scanKey(l.digest()));
+    }
+
+    @Test
+    void aLayerThePullBringsIsReadFromTheStoreOnceNotAlsoForItsManifest() throws Exception {
+        ScanFollower follower = follower(Duration.ofMinutes(5)); // no later look within the test
+        Layer pulled = layer("a");
+        Layer notYet = layer("b");
+        ManifestResult m = manifest(List.of(pulled, notYet));
+
+        follower.seen(Repositories.hosted("local/app"), Reference.parse("v1"), m);
+        Awaits.until(() -> follower.awaiting(m.digest()), Duration.ofSeconds(5), "the image waiting for its layers");
+        // One of the pull's blobs arrives and is scanned as it does (ScanOnArrival).
+        disk.put(pulled.digest(), pulled.file());
+        scans.background(pulled.digest(), GZIP_LAYER, pulled.file());
+
+        Awaits.until(() -> meta.count("PUT", StorageLayout.scanKey(pulled.digest())) == 1, Duration.ofSeconds(10),
+                "the arrived layer's findings stored");
+        assertThat(findingsReads(pulled)).as("reads of the arrived layer's stored findings (its scan's own)").isEqualTo(1);
+        assertThat(findingsReads(notYet)).as("reads of the findings of a layer not here yet").isZero();
+        assertThat(follower.awaiting(m.digest())).as("the image still waits for its other layer").isTrue();
+    }
+
+    @Test
+    void aLayerThatNeverArrivesIsLookedForInTheStoreLater() throws Exception {
+        ScanFollower follower = follower(Duration.ofMillis(300));
+        List<Layer> layers = List.of(layer("c"), layer("d"));
+        for (Layer l : layers) { // scanned before, for another image; the client has them and fetches neither
+            scans.findings(l.digest(), GZIP_LAYER, () -> CompletableFuture.completedFuture(l.file())).join();
+        }
+        int[] before = layers.stream().mapToInt(this::findingsReads).toArray();
+        ManifestResult m = manifest(layers);
+
+        follower.seen(Repositories.hosted("local/other"), Reference.parse("v1"), m);
+
+        Awaits.until(() -> findingsReads(layers.get(0)) > before[0] && findingsReads(layers.get(1)) > before[1],
+                Duration.ofSeconds(10), "both layers looked for in the store");
+        Awaits.until(() -> !follower.awaiting(m.digest()), Duration.ofSeconds(10),
+                "the image complete from findings stored earlier");
+    }
+
+    @Test
+    void aLayerOnThisDiskWhoseFindingsAreStoredCompletesItsImageAtOnce() throws Exception {
+        ScanFollower follower = follower(Duration.ofMinutes(5)); // a later look would not come within the test
+        Layer l = layer("e");
+        scans.findings(l.digest(), GZIP_LAYER, () -> CompletableFuture.completedFuture(l.file())).join();
+        disk.put(l.digest(), l.file());
+        int before = findingsReads(l);
+        ManifestResult m = manifest(List.of(l));
+
+        follower.seen(Repositories.hosted("local/third"), Reference.parse("v1"), m);
+
+        Awaits.until(() -> findingsReads(l) > before, Duration.ofSeconds(3), "the layer looked for in the store at once");
+        Awaits.until(() -> !follower.awaiting(m.digest()), Duration.ofSeconds(10), "the image complete at once");
+    }
+}
