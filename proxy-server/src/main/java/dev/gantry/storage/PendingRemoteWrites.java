@@ -28,6 +28,12 @@ final class PendingRemoteWrites {
      * shared copy ends with the last write, whatever order they run in.
      */
     private final Object[] keyLocks = new Object[64];
+    /**
+     * Guards what a key's writes change here (the local copy and what is owed) for a moment, never
+     * across a remote request: a local write never waits for the shared copy (S3 can take its
+     * timeout to answer).
+     */
+    private final Object[] stateLocks = new Object[64];
 
     PendingRemoteWrites(MetadataStore remote, RemoteHealth health, Executor background) {
         this.remote = remote;
@@ -35,12 +41,21 @@ final class PendingRemoteWrites {
         this.background = background;
         for (int i = 0; i < keyLocks.length; i++) {
             keyLocks[i] = new Object();
+            stateLocks[i] = new Object();
         }
     }
 
     /** The lock under which the key's remote writes, queued or synchronous, run. */
     Object lock(String key) {
         return keyLocks[Math.floorMod(key.hashCode(), keyLocks.length)];
+    }
+
+    /**
+     * The lock under which a key's local copy and its owed write change together; held only for
+     * local work, and taken inside {@link #lock} where both are held.
+     */
+    Object stateLock(String key) {
+        return stateLocks[Math.floorMod(key.hashCode(), stateLocks.length)];
     }
 
     /** Records that the shared copy owes {@code value} for {@code key} (empty: a delete); {@link #send} sends it. */
@@ -53,7 +68,7 @@ final class PendingRemoteWrites {
         background.execute(() -> write(key));
     }
 
-    /** Forgets what is owed for {@code key}: a newer synchronous write replaced it. Call under {@link #lock}. */
+    /** Forgets what is owed for {@code key}: a newer synchronous write replaced it. Call under {@link #lock} and {@link #stateLock}. */
     void drop(String key) {
         pending.remove(key);
     }
@@ -94,7 +109,9 @@ final class PendingRemoteWrites {
                 } else {
                     remote.delete(key);
                 }
-                pending.remove(key, value);
+                synchronized (stateLock(key)) {
+                    pending.remove(key, value);
+                }
             } catch (IOException | RuntimeException e) {
                 health.failure("writing " + key, e);
             }

@@ -131,8 +131,10 @@ public final class TieredMetadataStore implements MetadataStore {
 
     @Override
     public void put(String key, byte[] value) throws IOException {
-        local.put(key, value);
-        pending.owe(key, Optional.of(value));
+        synchronized (pending.stateLock(key)) {
+            local.put(key, value);
+            pending.owe(key, Optional.of(value));
+        }
         pending.send(key);
     }
 
@@ -146,20 +148,29 @@ public final class TieredMetadataStore implements MetadataStore {
     /** Local only, unless a write of the key is owed to the shared copy: then it is queued like any other. */
     @Override
     public void putHere(String key, byte[] value) throws IOException {
-        synchronized (pending.lock(key)) {
-            if (pending.owes(key)) {
-                put(key, value);
-            } else {
-                local.put(key, value);
+        boolean queued;
+        // Not the key's write lock: a shared write of the key (or of another key behind the same lock)
+        // in flight would hold a client's request for as long as S3 takes to answer.
+        synchronized (pending.stateLock(key)) {
+            queued = pending.owes(key);
+            local.put(key, value);
+            if (queued) {
+                pending.owe(key, Optional.of(value));
             }
+        }
+        if (queued) {
+            pending.send(key);
         }
     }
 
     @Override
     public boolean delete(String key) throws IOException {
         // Pending first: a read in between must not fetch the record back from the shared copy.
-        pending.owe(key, Optional.empty());
-        boolean here = local.delete(key);
+        boolean here;
+        synchronized (pending.stateLock(key)) {
+            pending.owe(key, Optional.empty());
+            here = local.delete(key);
+        }
         pending.send(key);
         return here;
     }
@@ -176,8 +187,10 @@ public final class TieredMetadataStore implements MetadataStore {
                 remote.put(key, value);
                 return true;
             });
-            pending.drop(key);
-            local.put(key, value);
+            synchronized (pending.stateLock(key)) {
+                pending.drop(key);
+                local.put(key, value);
+            }
         }
     }
 
@@ -185,8 +198,10 @@ public final class TieredMetadataStore implements MetadataStore {
     public boolean deleteShared(String key) throws IOException {
         synchronized (pending.lock(key)) {
             boolean there = writeShared(key, () -> remote.delete(key));
-            pending.drop(key);
-            return local.delete(key) || there;
+            synchronized (pending.stateLock(key)) {
+                pending.drop(key);
+                return local.delete(key) || there;
+            }
         }
     }
 

@@ -8,8 +8,14 @@ import dev.gantry.testing.MutableClock;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.util.ArrayDeque;
+import java.util.List;
+import java.util.Optional;
 import java.util.Queue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -253,6 +259,91 @@ class TieredMetadataStoreTest extends MetadataStoreContract {
         tiered.put("k/tag", "new".getBytes(UTF_8));
 
         assertThat(tiered.getShared("k/tag")).hasValue("new".getBytes(UTF_8));
+    }
+
+    @Test
+    void aLocalWriteDoesNotWaitWhileASharedWriteOfTheSameKeyHangs() throws Exception {
+        newTiered(background);
+        CountDownLatch answer = new CountDownLatch(1);
+        CountDownLatch asked = new CountDownLatch(1);
+        DiskMetadataStore shared = remote;
+        // The shared copy takes its time with the first PUT (an S3 that answers only at its timeout).
+        tiered = new TieredMetadataStore(local, new HangingPuts(shared, asked, answer),
+                new RemoteHealth("test remote", clock, Duration.ofSeconds(10)), background);
+        try {
+            tiered.put("tags/v1", "first".getBytes(UTF_8));
+            assertThat(asked.await(10, TimeUnit.SECONDS)).as("the shared write under way").isTrue();
+
+            // A record kept here (the manifest's owner writes the shared one), and a write of another key.
+            CompletableFuture<Void> here = CompletableFuture.runAsync(() -> {
+                try {
+                    tiered.putHere("tags/v1", "second".getBytes(UTF_8));
+                    tiered.put("tags/v2", "other".getBytes(UTF_8));
+                } catch (IOException e) {
+                    throw new UncheckedIOException(e);
+                }
+            });
+            here.get(10, TimeUnit.SECONDS); // before the fix: held until the shared PUT answered
+            assertThat(tiered.get("tags/v1")).hasValue("second".getBytes(UTF_8));
+        } finally {
+            answer.countDown();
+        }
+        // A write was owed when it came, so the record kept here is owed to the shared copy too.
+        awaitRemoteWrites();
+        assertThat(shared.get("tags/v1")).hasValue("second".getBytes(UTF_8));
+        assertThat(shared.get("tags/v2")).hasValue("other".getBytes(UTF_8));
+    }
+
+    /** Passes every call on; the first PUT waits for {@code answer} after telling {@code asked}. */
+    private static final class HangingPuts implements MetadataStore {
+        private final MetadataStore inner;
+        private final CountDownLatch asked;
+        private final CountDownLatch answer;
+
+        HangingPuts(MetadataStore inner, CountDownLatch asked, CountDownLatch answer) {
+            this.inner = inner;
+            this.asked = asked;
+            this.answer = answer;
+        }
+
+        @Override
+        public Optional<byte[]> get(String key) throws IOException {
+            return inner.get(key);
+        }
+
+        @Override
+        public boolean exists(String key) throws IOException {
+            return inner.exists(key);
+        }
+
+        @Override
+        public void put(String key, byte[] value) throws IOException {
+            if (asked.getCount() > 0) {
+                asked.countDown();
+                try {
+                    answer.await();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new IOException("interrupted", e);
+                }
+            }
+            inner.put(key, value);
+        }
+
+        @Override
+        public boolean delete(String key) throws IOException {
+            return inner.delete(key);
+        }
+
+        @Override
+        public List<String> list(String prefix) throws IOException {
+            return inner.list(prefix);
+        }
+
+        @Override
+        public List<String> listRecursive(String prefix) throws IOException {
+            return inner.listRecursive(prefix);
+        }
     }
 
     /** A shared copy that cannot be reached: every call fails as an S3 client's would. */
