@@ -13,7 +13,6 @@ import dev.gantry.storage.S3BlobStore;
 import dev.gantry.upstream.UpstreamResponse;
 import java.io.IOException;
 import java.nio.ByteBuffer;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.util.OptionalLong;
@@ -106,14 +105,7 @@ public final class BlobTiers {
     }
 
     private void promote(Digest d) {
-        try {
-            byte[] bytes = Files.readAllBytes(disk.pathOf(d));
-            if (d.matches(bytes)) {
-                memory.offer(d, bytes);
-            }
-        } catch (IOException e) {
-            // Evicted meanwhile: nothing to promote.
-        }
+        memory.offer(d, disk.pathOf(d));
     }
 
     /** The size of a blob in S3, or empty (also when S3 is unwell: upstream will answer). */

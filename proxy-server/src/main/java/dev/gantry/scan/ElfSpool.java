@@ -49,7 +49,8 @@ final class ElfSpool {
 
     private final Path dir;
     private final ScanMemory.Reservation memory;
-    private byte[] small = new byte[1 << 20];
+    /** Grown on the first ELF file: a layer with none (data, scripts) allocates nothing here. */
+    private byte[] small = new byte[0];
 
     ElfSpool(Path dir, ScanMemory.Reservation memory) {
         this.dir = dir;
@@ -79,7 +80,7 @@ final class ElfSpool {
     View read(InputStream in, byte[] head, int headLength, int want, byte[] buf) throws IOException {
         if (want <= IN_HEAP) {
             if (small.length < want) {
-                small = new byte[Math.min(IN_HEAP, Math.max(want, small.length * 2))];
+                small = new byte[Math.min(IN_HEAP, Math.max(want, Math.max(64 << 10, small.length * 2)))];
             }
             System.arraycopy(head, 0, small, 0, headLength);
             int n = headLength + in.readNBytes(small, headLength, want - headLength);

@@ -12,6 +12,9 @@ import io.netty.util.IllegalReferenceCountException;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.security.MessageDigest;
 import java.time.Clock;
 import java.time.Instant;
@@ -122,19 +125,65 @@ public final class MemoryBlobStore implements BlobStore {
         }
     }
 
+    /**
+     * Reads a blob's file into the tier, checking it against its digest as it goes: nothing is held
+     * when it does not match, is over the limit, or cannot be read (evicted from disk meanwhile). The
+     * bytes go straight to direct memory, never through a heap array the size of the blob (G1
+     * allocates one over half a region, 512 KiB with bin/gantry's heap, as a humongous object, and
+     * each such allocation may start a collection). Blocks.
+     */
+    public void offer(Digest digest, Path file) {
+        try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ)) {
+            long size = channel.size();
+            if (!admits(size)) {
+                return;
+            }
+            ByteBuf held = allocate((int) size);
+            if (held == null) {
+                return;
+            }
+            boolean kept = false;
+            try {
+                while (held.writerIndex() < size) {
+                    if (held.writeBytes(channel, held.writerIndex(), (int) size - held.writerIndex()) < 0) {
+                        return; // shorter than it was a moment ago
+                    }
+                }
+                MessageDigest hash = digest.newMessageDigest();
+                hash.update(held.nioBuffer());
+                if (digest.matchesRaw(hash.digest())) {
+                    cache.put(digest, new Entry(held, clock.millis()));
+                    kept = true;
+                }
+            } finally {
+                if (!kept) {
+                    held.release();
+                }
+            }
+        } catch (IOException e) {
+            // Gone or unreadable: it is served from where it is.
+        }
+    }
+
     private void put(Digest digest, byte[] verified) {
-        ByteBuf held;
+        ByteBuf held = allocate(verified.length);
+        if (held != null) {
+            cache.put(digest, new Entry(held.writeBytes(verified), clock.millis()));
+        }
+    }
+
+    /** A direct buffer of {@code size} bytes, or null (with a warning, once) when direct memory is short. */
+    private ByteBuf allocate(int size) {
         try {
-            held = Unpooled.directBuffer(verified.length, verified.length).writeBytes(verified);
+            return Unpooled.directBuffer(size, size);
         } catch (OutOfMemoryError e) {
             // Direct memory is shared with the network buffers: a full tier must never starve them.
             if (warnedOutOfDirectMemory.compareAndSet(false, true)) {
                 log.warn("memory tier: no direct memory left for a {}-byte blob ({}); blobs are served from disk "
-                        + "until some is free: lower storage.memory.maxBytes or raise -XX:MaxDirectMemorySize", verified.length, e.getMessage());
+                        + "until some is free: lower storage.memory.maxBytes or raise -XX:MaxDirectMemorySize", size, e.getMessage());
             }
-            return;
+            return null;
         }
-        cache.put(digest, new Entry(held, clock.millis()));
     }
 
     @Override

@@ -8,9 +8,13 @@ import dev.gantry.testing.MutableClock;
 import dev.gantry.content.BufferContent;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufUtil;
+import java.lang.management.ManagementFactory;
 import java.nio.ByteBuffer;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.Arrays;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 class MemoryBlobStoreTest extends BlobStoreContract {
 
@@ -72,5 +76,60 @@ class MemoryBlobStoreTest extends BlobStoreContract {
         }
         assertThat(memory.statNow(hotDigest)).as("frequently read blob evicted by one-off blobs").isPresent();
         assertThat(memory.usedBytes()).isLessThanOrEqualTo(1 << 20);
+    }
+
+    @TempDir
+    Path files;
+
+    @Test
+    void aBlobOfferedFromItsFileIsHeldWhenItMatchesItsDigest() throws Exception {
+        MemoryBlobStore memory = (MemoryBlobStore) store;
+        byte[] bytes = random(300_000, 5);
+        Digest d = Digest.sha256(bytes);
+        Path file = Files.write(files.resolve("blob"), bytes);
+
+        memory.offer(d, file);
+
+        assertThat(memory.statNow(d)).hasValue(bytes.length);
+        ByteBuf sent = ((BufferContent) memory.open(d, 0, bytes.length).join()).take();
+        assertThat(ByteBufUtil.getBytes(sent)).isEqualTo(bytes);
+        sent.release();
+    }
+
+    @Test
+    void aFileThatDoesNotMatchItsDigestIsOverTheLimitOrIsGoneIsNotHeld() throws Exception {
+        MemoryBlobStore memory = (MemoryBlobStore) store;
+        byte[] bytes = random(300_000, 6);
+        Digest d = Digest.sha256(bytes);
+        byte[] rotten = bytes.clone();
+        rotten[150_000] ^= 1;
+        memory.offer(d, Files.write(files.resolve("rotten"), rotten));
+        assertThat(memory.statNow(d)).as("a file that changed on disk since it was verified").isEmpty();
+
+        byte[] big = random((4 << 20) + 1, 7);
+        Digest bigDigest = Digest.sha256(big);
+        memory.offer(bigDigest, Files.write(files.resolve("big"), big));
+        assertThat(memory.statNow(bigDigest)).as("over the tier's blob limit").isEmpty();
+
+        memory.offer(d, files.resolve("evicted"));
+        assertThat(memory.statNow(d)).as("a file evicted before it was read").isEmpty();
+    }
+
+    @Test
+    void aBlobOfferedFromItsFileIsNeverCopiedThroughTheHeap() throws Exception {
+        MemoryBlobStore memory = (MemoryBlobStore) store;
+        byte[] bytes = random(2 << 20, 8);
+        Digest d = Digest.sha256(bytes);
+        Path file = Files.write(files.resolve("two-mib"), bytes);
+        var threads = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
+        memory.offer(Digest.sha256(new byte[0]), Files.write(files.resolve("empty"), new byte[0])); // code paths loaded
+
+        long before = threads.getCurrentThreadAllocatedBytes();
+        memory.offer(d, file);
+        long allocated = threads.getCurrentThreadAllocatedBytes() - before;
+
+        assertThat(memory.statNow(d)).hasValue(bytes.length);
+        // A heap array of the blob's size (a humongous object for G1) would be 2 MiB on its own.
+        assertThat(allocated).as("heap bytes allocated to read a 2 MiB blob into the tier").isLessThan(256 << 10);
     }
 }
