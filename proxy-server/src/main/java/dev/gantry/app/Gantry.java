@@ -74,6 +74,7 @@ public final class Gantry implements AutoCloseable {
     private final HardwareCatalog catalog;
     private final StorageFactory.Opened storage;
     private final ScheduledExecutorService maintenance;
+    private final ScheduledExecutorService timers;
     private final HttpServer server;
     private final List<Upstream> upstreams;
     private final DataDirectoryLock dataLock;
@@ -106,6 +107,9 @@ public final class Gantry implements AutoCloseable {
         this.disk = storage.disk();
         this.maintenance = Executors.newSingleThreadScheduledExecutor(
                 new io.netty.util.concurrent.DefaultThreadFactory("gantry-maintenance", true));
+        // Deadlines and other short timers, never behind a retention sweep or an S3 retry on maintenance.
+        this.timers = Executors.newSingleThreadScheduledExecutor(
+                new io.netty.util.concurrent.DefaultThreadFactory("gantry-timers", true));
         this.hot = storage.shared() ? new HotSet(FleetIdentity.id(config.fleet()), storage.sharedMeta(), clock) : null;
         this.authenticator = Security.authenticator(config, clock);
         this.fleet = new FleetMembership(config, () -> address, storage.sharedMeta(), upstreams, clock, metrics,
@@ -113,7 +117,7 @@ public final class Gantry implements AutoCloseable {
         upstream = RegistryAssembly.fleetWide(upstream, storage.shared(), fleet.fleet(), authenticator.peers(), transport,
                 config.tls().enabled());
         RegistryAssembly.Built built = RegistryAssembly.build(upstreams, config.hosted(), upstream, storage.registryStorage(),
-                config.cache(), config.prefetch(), blocking, maintenance, clock, metrics, hot);
+                config.cache(), config.prefetch(), blocking, timers, clock, metrics, hot);
         this.registry = built.registry();
         this.seed = RegistryAssembly.hostedSeed(storage, built);
         maintenance.scheduleWithFixedDelay(registry::expireUploads, 1, 1, TimeUnit.MINUTES);
@@ -148,7 +152,8 @@ public final class Gantry implements AutoCloseable {
         registry.contributeReferrers(hardware::referrers);
         this.catalog = new HardwareCatalog(new CatalogStore(storage.meta(), blocking), blocking, HardwareCatalog.DEFAULT_MAX_IMAGES);
         ScanFollower follower = new ScanFollower(hardware, scans, catalog,
-                d -> disk.statNow(d).isPresent() ? Optional.of(disk.pathOf(d)) : Optional.empty(), maintenance, clock,
+                d -> disk.statNow(d).isPresent() ? Optional.of(disk.pathOf(d)) : Optional.empty(), config.hardware().scan(),
+                timers, clock,
                 config.cache().entries());
         registry.observeManifests(follower);
         scans.onScanned(built.events()::scanned);
@@ -270,6 +275,7 @@ public final class Gantry implements AutoCloseable {
         server.shutdown(grace);
         fleet.stop();
         maintenance.shutdownNow();
+        timers.shutdownNow();
         transport.close();
         net.shutdown(Duration.ofSeconds(5));
         scans.close();

@@ -178,7 +178,8 @@ public final class LayerScans implements AutoCloseable {
 
     /**
      * Whether a scan of {@code layer} runs or is queued here, or its findings are awaited from another
-     * replica: either way the {@link #onScanned} listeners hear of it when its findings are stored.
+     * replica: the {@link #onScanned} listeners hear of it if that ends with findings stored (not
+     * when the scan fails, is turned away, or the other replica's findings never come).
      */
     public boolean handling(Digest layer) {
         return inFlight.containsKey(layer) || owners.awaiting(layer);
@@ -195,10 +196,12 @@ public final class LayerScans implements AutoCloseable {
     }
 
     /**
-     * Told of each layer whose findings were just stored (the composition
-     * root reports it as the blob event {@code scanned}, on which the hardware
-     * catalog builds an image's document once all its layers are scanned).
-     * Called on a scanner thread; must not block.
+     * Told of each layer whose findings were just stored, or found stored by a
+     * background scan or taken from the replica that fetched the layer (the
+     * composition root reports it as the blob event {@code scanned}, on which
+     * the hardware catalog builds an image's document once all its layers are
+     * scanned). A layer may be told more than once. Called on a scanner or
+     * blocking thread; must not block.
      */
     public void onScanned(Consumer<Digest> listener) {
         scanned.add(listener);

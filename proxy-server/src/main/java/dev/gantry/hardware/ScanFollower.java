@@ -50,6 +50,8 @@ public final class ScanFollower implements ManifestObserver, BlobEvents.Listener
      * from the store once for the manifest and again for the arriving layer.
      */
     static final Duration LOOK_LATER = Duration.ofSeconds(10);
+    /** Looks for a layer's findings in the store at most (10 s, 30 s, 90 s and 270 s after the manifest). */
+    static final int LOOKS = 4;
 
     /** An image manifest waiting for its layers' findings. */
     private record Pending(Repository repo, Descriptor self, ManifestResult manifest, Platform platform, Set<Digest> waiting) {
@@ -61,6 +63,8 @@ public final class ScanFollower implements ManifestObserver, BlobEvents.Listener
     private final Function<Digest, Optional<Path>> localFile;
     private final ScheduledExecutorService timers;
     private final Duration lookLater;
+    /** Whether layers are scanned in the background ({@code hardware.scan}): else only read. */
+    private final boolean scanning;
     /** {@code repository@digest} followed lately: a warm tag is served thousands of times a second. */
     private final Cache<String, Boolean> followed;
     /** The platform an index gives each of its image manifests: the document records it. */
@@ -74,25 +78,27 @@ public final class ScanFollower implements ManifestObserver, BlobEvents.Listener
      * and with the blob events, whose {@code scanned} it waits on.
      *
      * @param localFile a blob's file on this replica's disk, if it is there
+     * @param scanning whether a layer here whose findings are not stored is queued for a background scan
      * @param timers runs the later looks for layers that are not here yet (never blocks on them)
      * @param clock times how long a manifest is remembered as followed or waits for its layers
      * @param sizes {@code scanFollowed} and {@code scanPending} bound its in-memory caches
      */
     public ScanFollower(HardwareService hardware, LayerScans scans, HardwareCatalog catalog,
-                        Function<Digest, Optional<Path>> localFile, ScheduledExecutorService timers, Clock clock,
-                        CacheConfig.Entries sizes) {
-        this(hardware, scans, catalog, localFile, timers, LOOK_LATER, clock, sizes);
+                        Function<Digest, Optional<Path>> localFile, boolean scanning, ScheduledExecutorService timers,
+                        Clock clock, CacheConfig.Entries sizes) {
+        this(hardware, scans, catalog, localFile, scanning, timers, LOOK_LATER, clock, sizes);
     }
 
-    /** {@code lookLater}: how long after its manifest a layer not on this disk is looked for in the store. */
+    /** {@code lookLater}: how long after its manifest a layer not on this disk is first looked for in the store. */
     ScanFollower(HardwareService hardware, LayerScans scans, HardwareCatalog catalog, Function<Digest, Optional<Path>> localFile,
-                 ScheduledExecutorService timers, Duration lookLater, Clock clock, CacheConfig.Entries sizes) {
+                 boolean scanning, ScheduledExecutorService timers, Duration lookLater, Clock clock, CacheConfig.Entries sizes) {
         this.hardware = hardware;
         this.scans = scans;
         this.catalog = catalog;
         this.localFile = localFile;
         this.timers = timers;
         this.lookLater = lookLater;
+        this.scanning = scanning;
         Ticker ticker = () -> TimeUnit.MILLISECONDS.toNanos(clock.millis());
         this.followed = Caffeine.newBuilder().maximumSize(sizes.scanFollowed()).expireAfterWrite(Duration.ofMinutes(1))
                 .ticker(ticker).build();
@@ -193,33 +199,51 @@ public final class ScanFollower implements ManifestObserver, BlobEvents.Listener
         for (Descriptor layer : parsed.layers()) {
             Digest d = layer.parsedDigest();
             if (localFile.apply(d).isPresent()) {
-                look(d, layer.mediaType());
+                look(d, layer.mediaType(), 0);
             } else {
                 // A pull's layers arrive next and are scanned (or their findings adopted) as they do, which
                 // tells scanned(); only a layer that never comes (the client had it) needs the store read.
-                timers.schedule(() -> {
-                    if (waitingOn.containsKey(d)) {
-                        look(d, layer.mediaType());
-                    }
-                }, lookLater.toMillis(), TimeUnit.MILLISECONDS);
+                lookLater(d, layer.mediaType(), 1);
             }
         }
     }
 
+    /** Looks again after {@code lookLater} times 3^(look-1), unless the layer was reported meanwhile. */
+    private void lookLater(Digest d, String mediaType, int look) {
+        long delay = lookLater.toMillis() * (long) Math.pow(3, look - 1);
+        timers.schedule(() -> {
+            if (waitingOn.containsKey(d)) {
+                look(d, mediaType, look);
+            }
+        }, delay, TimeUnit.MILLISECONDS);
+    }
+
     /**
-     * Reads the layer's stored findings unless a scan of it runs or its findings are awaited from
-     * the replica that fetched it (either reports {@link #scanned} when done).
+     * Reads the layer's stored findings, unless a scan of it runs or its findings are awaited from
+     * the replica that fetched it (which report {@link #scanned} when they end well). A look that
+     * leaves the layer unreported (that scan failed or was turned away, the findings are not stored
+     * yet, the layer is not here) is tried again later, up to {@link #LOOKS} times in all.
+     *
+     * @param look how many looks came before this one
      */
-    private void look(Digest d, String mediaType) {
+    private void look(Digest d, String mediaType, int look) {
         if (scans.handling(d)) {
+            if (look < LOOKS) {
+                lookLater(d, mediaType, look + 1);
+            }
             return;
         }
         scans.stored(d).thenAccept(found -> {
             if (found.isPresent()) {
                 scanned(d);
-            } else {
+                return;
+            }
+            Optional<Path> here = localFile.apply(d);
+            if (here.isPresent() && scanning) {
                 // Here but not scanned (the scan queue was full, or scanning came on later): queue it.
-                localFile.apply(d).ifPresent(path -> scans.background(d, mediaType, path));
+                scans.background(d, mediaType, here.get());
+            } else if (look < LOOKS) {
+                lookLater(d, mediaType, look + 1);
             }
         });
     }

@@ -58,8 +58,10 @@ public interface BlobEvents {
         }
 
         /**
-         * A background scan of layer {@code digest} stored findings that will
-         * not be retried. Called on a scanner thread.
+         * The findings of layer {@code digest} are stored and will not be
+         * retried: a background scan stored them, found them stored, or took
+         * them from the replica that fetched the layer. May come more than
+         * once for a layer. Called on a scanner or blocking thread.
          */
         default void scanned(Digest digest) {
         }

@@ -25,6 +25,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -32,7 +33,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -51,7 +52,8 @@ class ScanFollowerTest {
     Path tmp;
 
     private final ExecutorService blocking = Executors.newFixedThreadPool(2);
-    private final ScheduledExecutorService timers = Executors.newSingleThreadScheduledExecutor();
+    /** Its queue shows the later looks scheduled; a test may run them itself. */
+    private final ScheduledThreadPoolExecutor timers = new ScheduledThreadPoolExecutor(1);
     /** Layers on "this replica's disk". */
     private final Map<Digest, Path> disk = new ConcurrentHashMap<>();
     private CountingMetadataStore meta;
@@ -67,6 +69,10 @@ class ScanFollowerTest {
     }
 
     private ScanFollower follower(Duration lookLater) throws Exception {
+        return follower(lookLater, true);
+    }
+
+    private ScanFollower follower(Duration lookLater, boolean scanning) throws Exception {
         meta = new CountingMetadataStore(new DiskMetadataStore(tmp.resolve("meta")));
         KnowledgeBase kb = KnowledgeBase.embedded();
         GantryMetrics metrics = new GantryMetrics();
@@ -78,8 +84,8 @@ class ScanFollowerTest {
         HardwareService hardware = new HardwareService(null, null, scans, new ImageAnalyzer(kb, Clock.systemUTC()), meta,
                 blocking, Clock.systemUTC(), sizes);
         HardwareCatalog catalog = new HardwareCatalog(new CatalogStore(meta, blocking), blocking, 100);
-        ScanFollower follower = new ScanFollower(hardware, scans, catalog, d -> Optional.ofNullable(disk.get(d)), timers,
-                lookLater, Clock.systemUTC(), sizes);
+        ScanFollower follower = new ScanFollower(hardware, scans, catalog, d -> Optional.ofNullable(disk.get(d)), scanning,
+                timers, lookLater, Clock.systemUTC(), sizes);
         scans.onScanned(follower::scanned); // as the composition root relays it through the blob events
         return follower;
     }
@@ -106,6 +112,19 @@ class ScanFollowerTest {
         return new ManifestResult(body, MediaTypes.OCI_MANIFEST, Digest.sha256(body), CacheOutcome.MISS, null);
     }
 
+    /** Waits until {@code n} later looks are scheduled: the follower is done with the manifest for now. */
+    private void awaitLaterLooks(int n) {
+        Awaits.until(() -> timers.getQueue().size() == n, Duration.ofSeconds(5), n + " later looks scheduled");
+    }
+
+    /** Runs the later looks scheduled now, as their time had come. */
+    private void runLaterLooks() {
+        new ArrayList<>(timers.getQueue()).forEach(task -> {
+            timers.remove(task);
+            task.run();
+        });
+    }
+
     private int findingsReads(Layer l) {
         return meta.count("GET", StorageLayout.scanKey(l.digest()));
     }
@@ -118,7 +137,8 @@ class ScanFollowerTest {
         ManifestResult m = manifest(List.of(pulled, notYet));
 
         follower.seen(Repositories.hosted("local/app"), Reference.parse("v1"), m);
-        Awaits.until(() -> follower.awaiting(m.digest()), Duration.ofSeconds(5), "the image waiting for its layers");
+        awaitLaterLooks(2); // neither layer is here yet
+        assertThat(follower.awaiting(m.digest())).as("the image waits for its layers").isTrue();
         // One of the pull's blobs arrives and is scanned as it does (ScanOnArrival).
         disk.put(pulled.digest(), pulled.file());
         scans.background(pulled.digest(), GZIP_LAYER, pulled.file());
@@ -132,7 +152,7 @@ class ScanFollowerTest {
 
     @Test
     void aLayerThatNeverArrivesIsLookedForInTheStoreLater() throws Exception {
-        ScanFollower follower = follower(Duration.ofMillis(300));
+        ScanFollower follower = follower(Duration.ofHours(1)); // the test runs the later looks itself
         List<Layer> layers = List.of(layer("c"), layer("d"));
         for (Layer l : layers) { // scanned before, for another image; the client has them and fetches neither
             scans.findings(l.digest(), GZIP_LAYER, () -> CompletableFuture.completedFuture(l.file())).join();
@@ -141,11 +161,33 @@ class ScanFollowerTest {
         ManifestResult m = manifest(layers);
 
         follower.seen(Repositories.hosted("local/other"), Reference.parse("v1"), m);
+        awaitLaterLooks(2);
+        for (int i = 0; i < layers.size(); i++) {
+            assertThat(findingsReads(layers.get(i)) - before[i]).as("reads of layer %d before the later look", i).isZero();
+        }
 
-        Awaits.until(() -> findingsReads(layers.get(0)) > before[0] && findingsReads(layers.get(1)) > before[1],
-                Duration.ofSeconds(10), "both layers looked for in the store");
+        runLaterLooks();
         Awaits.until(() -> !follower.awaiting(m.digest()), Duration.ofSeconds(10),
                 "the image complete from findings stored earlier");
+        for (int i = 0; i < layers.size(); i++) {
+            assertThat(findingsReads(layers.get(i)) - before[i]).as("reads of layer %d by the later look", i).isPositive();
+        }
+    }
+
+    @Test
+    void withScanningOffALayerHereWithoutFindingsIsNotScannedButLookedForAgain() throws Exception {
+        ScanFollower follower = follower(Duration.ofHours(1), false);
+        Layer l = layer("f");
+        disk.put(l.digest(), l.file());
+        ManifestResult m = manifest(List.of(l));
+
+        follower.seen(Repositories.hosted("local/unscanned"), Reference.parse("v1"), m);
+
+        Awaits.until(() -> findingsReads(l) == 1, Duration.ofSeconds(5), "the layer looked for in the store at once");
+        awaitLaterLooks(1); // instead of a scan: hardware.scan is off
+        assertThat(scans.queued() + scans.running()).as("scans queued or running").isZero();
+        assertThat(meta.count("PUT", StorageLayout.scanKey(l.digest()))).as("findings stored").isZero();
+        assertThat(follower.awaiting(m.digest())).isTrue();
     }
 
     @Test
