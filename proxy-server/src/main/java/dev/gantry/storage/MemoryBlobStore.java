@@ -87,7 +87,7 @@ public final class MemoryBlobStore implements BlobStore {
 
     /** Whether a blob of this size may be held at all. */
     public boolean admits(long size) {
-        return maxBytes > 0 && size <= maxBlobBytes;
+        return maxBytes > 0 && size <= Math.min(maxBlobBytes, Integer.MAX_VALUE - 8); // one buffer holds it
     }
 
     @Override
@@ -151,10 +151,8 @@ public final class MemoryBlobStore implements BlobStore {
                 }
                 MessageDigest hash = digest.newMessageDigest();
                 hash.update(held.nioBuffer());
-                if (digest.matchesRaw(hash.digest())) {
-                    cache.put(digest, new Entry(held, clock.millis()));
-                    kept = true;
-                }
+                // Promoted twice at once (a commit and a read): the copy held already stays, with its readers.
+                kept = digest.matchesRaw(hash.digest()) && cache.asMap().putIfAbsent(digest, new Entry(held, clock.millis())) == null;
             } finally {
                 if (!kept) {
                     held.release();

@@ -7,6 +7,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
+import java.util.concurrent.atomic.AtomicLongArray;
 
 /**
  * The writes of a {@link TieredMetadataStore} that its local copy holds and
@@ -34,6 +35,8 @@ final class PendingRemoteWrites {
      * timeout to answer).
      */
     private final Object[] stateLocks = new Object[64];
+    /** Local writes so far of the keys behind each state lock: what a read of the shared copy may not undo. */
+    private final AtomicLongArray localWrites = new AtomicLongArray(64);
 
     PendingRemoteWrites(MetadataStore remote, RemoteHealth health, Executor background) {
         this.remote = remote;
@@ -55,7 +58,24 @@ final class PendingRemoteWrites {
      * local work, and taken inside {@link #lock} where both are held.
      */
     Object stateLock(String key) {
-        return stateLocks[Math.floorMod(key.hashCode(), stateLocks.length)];
+        return stateLocks[stripe(key)];
+    }
+
+    /** Counts a local write of {@code key}. Call under {@link #stateLock}. */
+    void wroteLocally(String key) {
+        localWrites.incrementAndGet(stripe(key));
+    }
+
+    /**
+     * Local writes so far of {@code key} and the keys that share its lock: unchanged across a read of
+     * the shared copy, no write of the key came meanwhile (not even one already sent).
+     */
+    long localWrites(String key) {
+        return localWrites.get(stripe(key));
+    }
+
+    private int stripe(String key) {
+        return Math.floorMod(key.hashCode(), stateLocks.length);
     }
 
     /** Records that the shared copy owes {@code value} for {@code key} (empty: a delete); {@link #send} sends it. */

@@ -73,12 +73,17 @@ public final class TieredMetadataStore implements MetadataStore {
     private Optional<byte[]> sharedCopy(String key, LocalRead cannotSay) throws IOException {
         if (health.available()) {
             try {
+                long writesBefore = pending.localWrites(key);
                 Optional<byte[]> there = remote.get(key);
-                if (!pending.owes(key)) {
-                    if (there.isPresent()) {
-                        local.put(key, there.get());
+                synchronized (pending.stateLock(key)) {
+                    if (!pending.owes(key)) {
+                        // Kept here only if no write of this replica came meanwhile: one of this key,
+                        // even one already sent, is newer than what was read.
+                        if (there.isPresent() && pending.localWrites(key) == writesBefore) {
+                            local.put(key, there.get());
+                        }
+                        return there;
                     }
-                    return there;
                 }
             } catch (IOException | RuntimeException e) {
                 health.failure("reading " + key, e);
@@ -132,6 +137,7 @@ public final class TieredMetadataStore implements MetadataStore {
     @Override
     public void put(String key, byte[] value) throws IOException {
         synchronized (pending.stateLock(key)) {
+            pending.wroteLocally(key);
             local.put(key, value);
             pending.owe(key, Optional.of(value));
         }
@@ -152,6 +158,7 @@ public final class TieredMetadataStore implements MetadataStore {
         // Not the key's write lock: a shared write of the key (or of another key behind the same lock)
         // in flight would hold a client's request for as long as S3 takes to answer.
         synchronized (pending.stateLock(key)) {
+            pending.wroteLocally(key);
             queued = pending.owes(key);
             local.put(key, value);
             if (queued) {
@@ -168,6 +175,7 @@ public final class TieredMetadataStore implements MetadataStore {
         // Pending first: a read in between must not fetch the record back from the shared copy.
         boolean here;
         synchronized (pending.stateLock(key)) {
+            pending.wroteLocally(key);
             pending.owe(key, Optional.empty());
             here = local.delete(key);
         }
@@ -188,6 +196,7 @@ public final class TieredMetadataStore implements MetadataStore {
                 return true;
             });
             synchronized (pending.stateLock(key)) {
+                pending.wroteLocally(key);
                 pending.drop(key);
                 local.put(key, value);
             }
@@ -199,6 +208,7 @@ public final class TieredMetadataStore implements MetadataStore {
         synchronized (pending.lock(key)) {
             boolean there = writeShared(key, () -> remote.delete(key));
             synchronized (pending.stateLock(key)) {
+                pending.wroteLocally(key);
                 pending.drop(key);
                 return local.delete(key) || there;
             }

@@ -122,7 +122,8 @@ class MemoryBlobStoreTest extends BlobStoreContract {
         Digest d = Digest.sha256(bytes);
         Path file = Files.write(files.resolve("two-mib"), bytes);
         var threads = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
-        memory.offer(Digest.sha256(new byte[0]), Files.write(files.resolve("empty"), new byte[0])); // code paths loaded
+        byte[] small = random(10_000, 9);
+        memory.offer(Digest.sha256(small), Files.write(files.resolve("small"), small)); // the code paths loaded
 
         long before = threads.getCurrentThreadAllocatedBytes();
         memory.offer(d, file);
