@@ -294,6 +294,88 @@ class TieredMetadataStoreTest extends MetadataStoreContract {
         assertThat(shared.get("tags/v2")).hasValue("other".getBytes(UTF_8));
     }
 
+    @Test
+    void aSharedReadAnsweredAfterALocalWriteOfItsKeyDoesNotOverwriteIt() throws Exception {
+        newTiered(background);
+        DiskMetadataStore shared = remote;
+        shared.put("k/x", "old".getBytes(UTF_8)); // what another replica wrote, not here yet
+        CountDownLatch asked = new CountDownLatch(1);
+        CountDownLatch answer = new CountDownLatch(1);
+        tiered = new TieredMetadataStore(local, new SlowFirstGet(shared, asked, answer),
+                new RemoteHealth("test remote", clock, Duration.ofSeconds(10)), background);
+        CompletableFuture<Optional<byte[]>> read = CompletableFuture.supplyAsync(() -> {
+            try {
+                return tiered.get("k/x");
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        });
+        try {
+            assertThat(asked.await(10, TimeUnit.SECONDS)).as("the shared read under way").isTrue();
+            tiered.put("k/x", "new".getBytes(UTF_8));
+            awaitRemoteWrites(); // sent and landed: nothing owed any more
+        } finally {
+            answer.countDown();
+        }
+        read.get(10, TimeUnit.SECONDS); // what the bucket held when asked: "old"
+
+        assertThat(local.get("k/x")).as("the local copy").hasValue("new".getBytes(UTF_8));
+        assertThat(tiered.get("k/x")).hasValue("new".getBytes(UTF_8));
+    }
+
+    /** Passes every call on; the first GET reads its answer, tells {@code asked}, and waits for {@code answer}. */
+    private static final class SlowFirstGet implements MetadataStore {
+        private final MetadataStore inner;
+        private final CountDownLatch asked;
+        private final CountDownLatch answer;
+
+        SlowFirstGet(MetadataStore inner, CountDownLatch asked, CountDownLatch answer) {
+            this.inner = inner;
+            this.asked = asked;
+            this.answer = answer;
+        }
+
+        @Override
+        public Optional<byte[]> get(String key) throws IOException {
+            Optional<byte[]> value = inner.get(key);
+            if (asked.getCount() > 0) {
+                asked.countDown();
+                try {
+                    answer.await();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new IOException("interrupted", e);
+                }
+            }
+            return value;
+        }
+
+        @Override
+        public boolean exists(String key) throws IOException {
+            return inner.exists(key);
+        }
+
+        @Override
+        public void put(String key, byte[] value) throws IOException {
+            inner.put(key, value);
+        }
+
+        @Override
+        public boolean delete(String key) throws IOException {
+            return inner.delete(key);
+        }
+
+        @Override
+        public List<String> list(String prefix) throws IOException {
+            return inner.list(prefix);
+        }
+
+        @Override
+        public List<String> listRecursive(String prefix) throws IOException {
+            return inner.listRecursive(prefix);
+        }
+    }
+
     /** Passes every call on; the first PUT waits for {@code answer} after telling {@code asked}. */
     private static final class HangingPuts implements MetadataStore {
         private final MetadataStore inner;
