@@ -31,7 +31,7 @@ import java.util.zip.GZIPOutputStream;
  * <li>{@code bench/blobs:1} — three layers: 100 KB, 1 MB and 512 MB (--big-mb)</li>
  * <li>{@code bench/warmup:1} — six small layers, pulled through every cache before
  *     the cold pull so that no server is measured on its very first requests;
- *     {@code bench/warmup:2} to {@code :4} the shape of {@code bench/pull:1} with
+ *     {@code bench/warmup:2} to {@code :10} the shape of {@code bench/pull:1} with
  *     other bytes (cold pulls that compile a server's miss path before it is measured)</li>
  * </ul>
  *
@@ -44,7 +44,7 @@ import java.util.zip.GZIPOutputStream;
 public final class ImageGen {
 
     /** How many {@code bench/warmup} tags there are, each with its own layers. */
-    static final int WARMUP_TAGS = 4;
+    static final int WARMUP_TAGS = 10;
 
     private static final String MANIFEST_TYPE = "application/vnd.oci.image.manifest.v1+json";
     private static final String CONFIG_TYPE = "application/vnd.oci.image.config.v1+json";

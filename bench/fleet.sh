@@ -15,7 +15,8 @@
 #     process (Gantry's by kind of thread in the log); the reference is the
 #     same through ONE replica (its own fresh bucket), same run, and again
 #     through ONE replica behind the same nginx configuration. All are first
-#     warmed by WARM_PULLS rounds of cold pulls of other images.
+#     warmed by rounds of cold pulls of other images: WARM_PULLS for one replica,
+#     FLEET_WARM_PULLS for the fleet (as many requests per replica).
 #  b) through the balancer: anonymous pulls, logged-in pulls, skopeo pushes
 #     and curl chunked pushes (POST, 3 PATCHes, PUT: each request may reach
 #     another replica), N (AUTH_N) each: successes / N.
@@ -35,8 +36,10 @@
 # Environment knobs (defaults in brackets): RUNS [3], REPLICAS [3],
 #   PULLS [8], RTT_MS [50], MBIT [400] (= 50 MB/s), AUTH_N [3],
 #   RETRY_AFTER [6], KILL_AFTER [5], PROBE_SECONDS [10], HUB_BEARER [1], WARM_PULLS [3]
-#   (0-3: rounds of PULLS cold pulls of bench/warmup:2..4, bench/pull:1's shape, over the
+#   (0-9: rounds of PULLS cold pulls of bench/warmup:2..10, bench/pull:1's shape, over the
 #   hub-like link, after one of bench/warmup:1, before a) and e), on every cache measured),
+#   FLEET_WARM_PULLS [WARM_PULLS x REPLICAS, at most 9] (the same for a)'s fleet: through the
+#   balancer each replica gets a share, so that each JVM has compiled as much as the single one),
 #   WARM_UP (server.warmUp of every replica; unset: the default),
 #   BENCH_PORT_BASE [17460] (ports BASE..BASE+19), GANTRY_JAVA_OPTS, KEEP=1
 #   (keep the S3 bucket directory at the end), S3_LOG=1 (an nginx in front of S3Proxy logs
@@ -55,6 +58,9 @@ AUTH_N=${AUTH_N:-3}
 RETRY_AFTER=${RETRY_AFTER:-6}
 KILL_AFTER=${KILL_AFTER:-5}
 WARM_PULLS=${WARM_PULLS:-3}
+# A fleet's replicas each see a third of the warm-up through the balancer; this many rounds give
+# each as many requests as the single replica's WARM_PULLS (at most 9: bench/warmup:2..10).
+FLEET_WARM_PULLS=${FLEET_WARM_PULLS:-$((WARM_PULLS * REPLICAS > 9 ? 9 : WARM_PULLS * REPLICAS))}
 PROBE_SECONDS=${PROBE_SECONDS:-10}
 HUB_BEARER=${HUB_BEARER:-1}
 PHASES=${PHASES:-abcde}
@@ -79,14 +85,14 @@ LB=127.0.0.1:$LB_PORT
 SKOPEO_TIMEOUT=300
 
 build_gantry
-env_header "runs $RUNS; $REPLICAS replicas on one S3Proxy bucket behind nginx round robin (no affinity); hub: +${RTT_MS} ms per request, ${MBIT} Mbit/s shared (Forwarder.java); $PULLS concurrent pulls; auth on (htpasswd + shared auth.tokenKeys)" \
+env_header "runs $RUNS; $REPLICAS replicas on one S3Proxy bucket behind nginx round robin (no affinity); hub: +${RTT_MS} ms per request, ${MBIT} Mbit/s shared (Forwarder.java); $PULLS concurrent pulls; auth on (htpasswd + shared auth.tokenKeys); warm-up rounds: $WARM_PULLS per single replica, $FLEET_WARM_PULLS for the fleet" \
     "$(skopeo --version); $(nginx -v 2>&1)"
 
 # ---- data, upstream, forwarder, S3 ------------------------------------------------------------
 
 DATA=$OUT/fleet-data
 start_upstream upstream "$UP_PORT" "$DATA/upstream"
-if ! grep -qP '^layer\tbench/warmup\twarmup4-19\t' "$DATA/gen/images.tsv" 2>/dev/null; then
+if ! grep -qP '^layer\tbench/warmup\twarmup10-19\t' "$DATA/gen/images.tsv" 2>/dev/null; then
     log "generating and pushing ImageGen's images into $DATA (once)"
     java "$HERE/ImageGen.java" --registry "http://127.0.0.1:$UP_PORT" --out "$DATA/gen" --big-mb 4 >> "$RUN_DIR/bench.log" 2>&1
 fi
@@ -261,15 +267,15 @@ start_fleet() {
 }
 stop_fleet() { local i; for i in $(seq 1 "$REPLICAS"); do stop "r$i"; done; }
 
-# warm_through HOSTPORT: PULLS cold pulls at once of the unrelated bench/warmup:1 over a fast
-# link, then WARM_PULLS rounds of the same of bench/warmup:2.. (bench/pull:1's shape, other bytes:
+# warm_through HOSTPORT [ROUNDS]: PULLS cold pulls at once of the unrelated bench/warmup:1 over a fast
+# link, then ROUNDS (WARM_PULLS) rounds of the same of bench/warmup:2.. (bench/pull:1's shape, other bytes:
 # misses, fills, peer fetches, uploads) over the hub-like link, so that what a) compares is the
 # serving of compiled code: without it three fresh JVMs compile the pull path three times (their
 # JIT took 6.1 CPU s of the fleet's 15.5 against 2.4 of 5.4 for one replica in a measured pull).
 warm_through() {
-    local k i pids
+    local k i pids rounds=${2:-$WARM_PULLS}
     fast_link
-    for k in $(seq 1 $((WARM_PULLS + 1))); do
+    for k in $(seq 1 $((rounds + 1))); do
         [ "$k" != 2 ] || hub_like
         pids=()
         for i in $(seq 1 "$PULLS"); do pull_to "$1" "bench/warmup:$k" "$RUN_DIR/warm-$k-$i" & pids+=($!); done
@@ -527,7 +533,7 @@ for RUN in $(seq 1 "$RUNS"); do
     rm -rf "$RUN_DIR"/single_lb-pull-* "$RUN_DIR/single/data"
     # a) the fleet through the balancer
     start_fleet "fleet-$RUN-$(date +%s)" fleet
-    warm_through "$LB"
+    warm_through "$LB" "$FLEET_WARM_PULLS"
     concurrent_pulls "$LB" fleet
     # c) one 429, b) auth, d) a restarted replica, on the same fleet
     [[ $PHASES != *c* ]] || rate_limit_phase
