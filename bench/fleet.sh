@@ -16,7 +16,7 @@
 #     same through ONE replica (its own fresh bucket), same run, and again
 #     through ONE replica behind the same nginx configuration. All are first
 #     warmed by rounds of cold pulls of other images: WARM_PULLS for one replica,
-#     FLEET_WARM_PULLS for the fleet (as many requests per replica).
+#     FLEET_WARM_PULLS for the fleet.
 #  b) through the balancer: anonymous pulls, logged-in pulls, skopeo pushes
 #     and curl chunked pushes (POST, 3 PATCHes, PUT: each request may reach
 #     another replica), N (AUTH_N) each: successes / N.
@@ -38,8 +38,8 @@
 #   RETRY_AFTER [6], KILL_AFTER [5], PROBE_SECONDS [10], HUB_BEARER [1], WARM_PULLS [3]
 #   (0-9: rounds of PULLS cold pulls of bench/warmup:2..10, bench/pull:1's shape, over the
 #   hub-like link, after one of bench/warmup:1, before a) and e), on every cache measured),
-#   FLEET_WARM_PULLS [WARM_PULLS x REPLICAS, at most 9] (the same for a)'s fleet: through the
-#   balancer each replica gets a share, so that each JVM has compiled as much as the single one),
+#   FLEET_WARM_PULLS [WARM_PULLS] (the same for a)'s fleet; through the balancer each replica
+#   gets a share: WARM_PULLS x REPLICAS gives each as many requests as the single one),
 #   WARM_UP (server.warmUp of every replica; unset: the default),
 #   BENCH_PORT_BASE [17460] (ports BASE..BASE+19), GANTRY_JAVA_OPTS, KEEP=1
 #   (keep the S3 bucket directory at the end), S3_LOG=1 (an nginx in front of S3Proxy logs
@@ -58,9 +58,9 @@ AUTH_N=${AUTH_N:-3}
 RETRY_AFTER=${RETRY_AFTER:-6}
 KILL_AFTER=${KILL_AFTER:-5}
 WARM_PULLS=${WARM_PULLS:-3}
-# A fleet's replicas each see a third of the warm-up through the balancer; this many rounds give
-# each as many requests as the single replica's WARM_PULLS (at most 9: bench/warmup:2..10).
-FLEET_WARM_PULLS=${FLEET_WARM_PULLS:-$((WARM_PULLS * REPLICAS > 9 ? 9 : WARM_PULLS * REPLICAS))}
+# A fleet's replicas each see a third of the warm-up through the balancer; WARM_PULLS x REPLICAS
+# rounds give each as many requests as the single replica's (at most 9: bench/warmup:2..10).
+FLEET_WARM_PULLS=${FLEET_WARM_PULLS:-$WARM_PULLS}
 PROBE_SECONDS=${PROBE_SECONDS:-10}
 HUB_BEARER=${HUB_BEARER:-1}
 PHASES=${PHASES:-abcde}
