@@ -268,7 +268,7 @@ class TieredMetadataStoreTest extends MetadataStoreContract {
         CountDownLatch asked = new CountDownLatch(1);
         DiskMetadataStore shared = remote;
         // The shared copy takes its time with the first PUT (an S3 that answers only at its timeout).
-        tiered = new TieredMetadataStore(local, new HangingPuts(shared, asked, answer),
+        tiered = new TieredMetadataStore(local, new FirstCallWaits(shared, "PUT", asked, answer),
                 new RemoteHealth("test remote", clock, Duration.ofSeconds(10)), background);
         try {
             tiered.put("tags/v1", "first".getBytes(UTF_8));
@@ -301,7 +301,7 @@ class TieredMetadataStoreTest extends MetadataStoreContract {
         shared.put("k/x", "old".getBytes(UTF_8)); // what another replica wrote, not here yet
         CountDownLatch asked = new CountDownLatch(1);
         CountDownLatch answer = new CountDownLatch(1);
-        tiered = new TieredMetadataStore(local, new SlowFirstGet(shared, asked, answer),
+        tiered = new TieredMetadataStore(local, new FirstCallWaits(shared, "GET", asked, answer),
                 new RemoteHealth("test remote", clock, Duration.ofSeconds(10)), background);
         CompletableFuture<Optional<byte[]>> read = CompletableFuture.supplyAsync(() -> {
             try {
@@ -323,22 +323,25 @@ class TieredMetadataStoreTest extends MetadataStoreContract {
         assertThat(tiered.get("k/x")).hasValue("new".getBytes(UTF_8));
     }
 
-    /** Passes every call on; the first GET reads its answer, tells {@code asked}, and waits for {@code answer}. */
-    private static final class SlowFirstGet implements MetadataStore {
+    /**
+     * Passes every call on; the first call of {@code method} ({@code GET}: after reading its answer;
+     * {@code PUT}: before writing) tells {@code asked} and waits for {@code answer}: a slow S3.
+     */
+    private static final class FirstCallWaits implements MetadataStore {
         private final MetadataStore inner;
+        private final String method;
         private final CountDownLatch asked;
         private final CountDownLatch answer;
 
-        SlowFirstGet(MetadataStore inner, CountDownLatch asked, CountDownLatch answer) {
+        FirstCallWaits(MetadataStore inner, String method, CountDownLatch asked, CountDownLatch answer) {
             this.inner = inner;
+            this.method = method;
             this.asked = asked;
             this.answer = answer;
         }
 
-        @Override
-        public Optional<byte[]> get(String key) throws IOException {
-            Optional<byte[]> value = inner.get(key);
-            if (asked.getCount() > 0) {
+        private void maybeWait(String call) throws IOException {
+            if (call.equals(method) && asked.getCount() > 0) {
                 asked.countDown();
                 try {
                     answer.await();
@@ -347,6 +350,12 @@ class TieredMetadataStoreTest extends MetadataStoreContract {
                     throw new IOException("interrupted", e);
                 }
             }
+        }
+
+        @Override
+        public Optional<byte[]> get(String key) throws IOException {
+            Optional<byte[]> value = inner.get(key);
+            maybeWait("GET");
             return value;
         }
 
@@ -357,58 +366,7 @@ class TieredMetadataStoreTest extends MetadataStoreContract {
 
         @Override
         public void put(String key, byte[] value) throws IOException {
-            inner.put(key, value);
-        }
-
-        @Override
-        public boolean delete(String key) throws IOException {
-            return inner.delete(key);
-        }
-
-        @Override
-        public List<String> list(String prefix) throws IOException {
-            return inner.list(prefix);
-        }
-
-        @Override
-        public List<String> listRecursive(String prefix) throws IOException {
-            return inner.listRecursive(prefix);
-        }
-    }
-
-    /** Passes every call on; the first PUT waits for {@code answer} after telling {@code asked}. */
-    private static final class HangingPuts implements MetadataStore {
-        private final MetadataStore inner;
-        private final CountDownLatch asked;
-        private final CountDownLatch answer;
-
-        HangingPuts(MetadataStore inner, CountDownLatch asked, CountDownLatch answer) {
-            this.inner = inner;
-            this.asked = asked;
-            this.answer = answer;
-        }
-
-        @Override
-        public Optional<byte[]> get(String key) throws IOException {
-            return inner.get(key);
-        }
-
-        @Override
-        public boolean exists(String key) throws IOException {
-            return inner.exists(key);
-        }
-
-        @Override
-        public void put(String key, byte[] value) throws IOException {
-            if (asked.getCount() > 0) {
-                asked.countDown();
-                try {
-                    answer.await();
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                    throw new IOException("interrupted", e);
-                }
-            }
+            maybeWait("PUT");
             inner.put(key, value);
         }
 
