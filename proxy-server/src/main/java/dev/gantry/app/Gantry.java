@@ -16,7 +16,6 @@ import dev.gantry.metrics.GantryMetrics;
 import dev.gantry.net.NetRuntime;
 import dev.gantry.registry.HostedSeed;
 import dev.gantry.registry.Registry;
-import dev.gantry.registry.RetentionSweep;
 import dev.gantry.registry.WarmJobs;
 import dev.gantry.scan.ImageAnalyzer;
 import dev.gantry.scan.LayerScanner;
@@ -46,7 +45,6 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
@@ -122,20 +120,7 @@ public final class Gantry implements AutoCloseable {
         this.seed = RegistryAssembly.hostedSeed(storage, built);
         maintenance.scheduleWithFixedDelay(registry::expireUploads, 1, 1, TimeUnit.MINUTES);
         if (storage.shared()) {
-            maintenance.scheduleWithFixedDelay(this::retryShared, 30, 30, TimeUnit.SECONDS);
-            long hotEvery = HotSet.PUBLISH_EVERY.toMillis();
-            maintenance.scheduleWithFixedDelay(hot::publish, hotEvery, hotEvery, TimeUnit.MILLISECONDS);
-            long every = config.storage().s3().sweepInterval().toMillis();
-            // Replicas start at different moments; a random first delay spreads their sweeps further.
-            long first = ThreadLocalRandom.current().nextLong(Math.min(every, 600_000), every + 1);
-            RetentionSweep sweep = new RetentionSweep(storage.s3(), storage.sharedMeta(), config.storage().s3().retention(), clock);
-            maintenance.scheduleWithFixedDelay(() -> {
-                try {
-                    sweep.sweep();
-                } catch (Exception e) {
-                    log.warn("S3 retention sweep failed; next attempt in {}: {}", config.storage().s3().sweepInterval(), e.toString());
-                }
-            }, first, every, TimeUnit.MILLISECONDS);
+            SharedTierJobs.schedule(maintenance, this::retryShared, hot, storage, config.storage().s3(), clock);
         }
         KnowledgeBase kb = config.hardware().knowledgeBase() == null ? KnowledgeBase.embedded()
                 : KnowledgeBase.load(Path.of(config.hardware().knowledgeBase()));
