@@ -201,7 +201,9 @@ final class ConfigValidator {
 
     private void fleet(FleetConfig f, String source) {
         positive(f.heartbeat().toMillis(), source, "fleet.heartbeat");
-        positive(f.poll().toMillis(), source, "fleet.poll");
+        if (f.poll() != null) {
+            positive(f.poll().toMillis(), source, "fleet.poll");
+        }
         if (f.memberTtl().compareTo(f.heartbeat().multipliedBy(2)) < 0) {
             problems.add(source + ": key 'fleet.memberTtl': expected at least twice fleet.heartbeat ("
                     + Durations.format(f.heartbeat()) + "), got " + Durations.format(f.memberTtl()));

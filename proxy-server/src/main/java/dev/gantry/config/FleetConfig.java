@@ -15,7 +15,8 @@ import java.util.List;
  * @param members {@code host:port} of replicas known from configuration (listed as members
  *     whether or not they write heartbeats)
  * @param heartbeat how often this replica writes its heartbeat (and its rate-limit view) to the bucket
- * @param poll how often it lists the others' records (reading one only when it changed): their liveness and rate-limit views
+ * @param poll how often it lists the others' records (reading one only when it changed): their liveness and rate-limit
+ *     views; null: {@link #poll(boolean)} picks it
  * @param memberTtl a replica whose last heartbeat is older than this is no longer a member
  */
 public record FleetConfig(
@@ -30,9 +31,25 @@ public record FleetConfig(
         id = id == null || id.isBlank() ? null : id.trim();
         advertise = advertise == null || advertise.isBlank() ? null : advertise.trim();
         members = members == null ? List.of() : List.copyOf(members);
-        heartbeat = heartbeat != null ? heartbeat : Duration.ofSeconds(1);
-        poll = poll != null ? poll : Duration.ofMillis(500);
-        memberTtl = memberTtl != null ? memberTtl : Duration.ofSeconds(5);
+        heartbeat = heartbeat != null ? heartbeat : Duration.ofSeconds(5);
+        memberTtl = memberTtl != null ? memberTtl : Duration.ofSeconds(15);
+    }
+
+    /** The poll when none is configured and the replicas tell each other what they learn over the peer channel. */
+    public static final Duration POLL_WITH_PEER_CHANNEL = Duration.ofSeconds(5);
+    /** The poll when none is configured and the bucket is the only way a rate-limit reading travels. */
+    public static final Duration POLL_BUCKET_ONLY = Duration.ofMillis(500);
+
+    /**
+     * How often the bucket is listed: the configured poll, else {@link #POLL_WITH_PEER_CHANNEL} when the replicas
+     * share a peer channel (a reading reaches the others over it at once; the poll then only finds members and
+     * backs the channel up) and {@link #POLL_BUCKET_ONLY} when they do not (a reading waits for the others' poll).
+     */
+    public Duration poll(boolean peerChannel) {
+        if (poll != null) {
+            return poll;
+        }
+        return peerChannel ? POLL_WITH_PEER_CHANNEL : POLL_BUCKET_ONLY;
     }
 
     /** Every default. */

@@ -17,6 +17,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -38,11 +39,17 @@ import org.slf4j.LoggerFactory;
  * beat is only the LastModified the listing shows, and a poll costs one LIST
  * and no GET while nothing changes. What this replica
  * learns from an upstream is written at once, so the others know it within
- * one poll plus two bucket round trips; a 429 thus stops the fleet. A wait
- * ({@code Retry-After}) is also sent to every live member at once over the
- * peer channel ({@link PeerNews}, when the replicas share a secret), which
- * closes that window: no other replica sends the upstream a request after it
- * has the news, milliseconds later.
+ * one poll plus two bucket round trips; a 429 thus stops the fleet. When the
+ * replicas share a secret, the record also goes to every live member at once
+ * over the peer channel ({@link PeerNews}): a reading arrives in
+ * milliseconds, a wait ({@code Retry-After}) before the client that caused it
+ * is answered, so no other replica sends the upstream a request after it has
+ * the news. A replica also sends its record to the members it first lists,
+ * and news from a member not yet known makes the receiver list the bucket at
+ * once: a joining replica is a member everywhere within a round trip. The
+ * poll then only finds members and backs the channel up, so it runs every
+ * 5 s instead of every 500 ms ({@link FleetConfig#poll(boolean)}): an idle
+ * fleet on S3 costs a LIST and a PUT per replica every 5 s.
  *
  * <p>Why the bucket stays the durable path: it is the one thing every
  * replica already shares and trusts, and a reading outlives the replica that
@@ -73,7 +80,11 @@ public final class Fleet implements AutoCloseable {
     private final Ownership ownership;
     private final PeerNews news;
     private final MemberPoll poll;
+    /** How often the bucket is listed: slow when the peer channel carries the news ({@link FleetConfig#poll(boolean)}). */
+    private final Duration pollEvery;
     private final AtomicBoolean dirty = new AtomicBoolean();
+    /** A poll out of turn is queued (news came from a member this replica does not know yet). */
+    private final AtomicBoolean pollQueued = new AtomicBoolean();
     private volatile List<Member> peers = List.of();
     private volatile Instant lastSync;
     private volatile boolean failing;
@@ -84,6 +95,8 @@ public final class Fleet implements AutoCloseable {
     private Instant changedAt;
     /** When the heartbeat the bucket last took was sent; null when the last one failed. */
     private Instant sentAt;
+    /** Whether this replica has told the members it first listed that it joined. */
+    private boolean announced;
 
     /**
      * @param address this replica's advertised {@code host:port}, asked when first needed (after binding)
@@ -105,6 +118,7 @@ public final class Fleet implements AutoCloseable {
         this.startedAt = clock.instant();
         this.ownership = new Ownership(id, this::members, config.memberTtl(), clock);
         this.poll = shared == null ? null : new MemberPoll(id, shared, config.memberTtl(), config.heartbeat(), this::adopt);
+        this.pollEvery = config.poll(news != PeerNews.NONE);
     }
 
     /** Starts heartbeats and polling (nothing without a shared store). */
@@ -122,7 +136,7 @@ public final class Fleet implements AutoCloseable {
             u.rateLimit().onWait(this::tellPeersOfAWait);
         });
         // At a fixed rate: a slow bucket round trip must not stretch the propagation delay further.
-        scheduler.scheduleAtFixedRate(this::tick, 0, config.poll().toMillis(), TimeUnit.MILLISECONDS);
+        scheduler.scheduleAtFixedRate(this::tick, 0, pollEvery.toMillis(), TimeUnit.MILLISECONDS);
     }
 
     public String id() {
@@ -171,11 +185,21 @@ public final class Fleet implements AutoCloseable {
     private void tick() {
         try {
             Instant now = clock.instant();
-            if (dirty.getAndSet(false) || !now.isBefore(nextHeartbeat)) {
+            boolean learned = dirty.getAndSet(false);
+            if (learned) {
+                tellPeers();
+            }
+            if (learned || !now.isBefore(nextHeartbeat)) {
                 publish(now);
             }
             read(now);
             lastSync = now;
+            if (!announced) {
+                // The members listed learn of this replica now, not at their next poll: until they do, each
+                // would send a key this replica now owns to its former owner, and both would fetch it.
+                announced = true;
+                tellPeers();
+            }
             if (failing) {
                 failing = false;
                 log.info("fleet: the bucket answers again");
@@ -190,6 +214,7 @@ public final class Fleet implements AutoCloseable {
 
     private void publishIfDirty() {
         if (dirty.getAndSet(false)) {
+            tellPeers();
             try {
                 publish(clock.instant());
             } catch (IOException | RuntimeException e) {
@@ -227,6 +252,19 @@ public final class Fleet implements AutoCloseable {
     }
 
     /**
+     * Sends this replica's record to every live member over the peer channel, at once and without waiting for
+     * them: a reading reaches them in milliseconds, not at their next poll. Nothing without a peer channel.
+     */
+    private void tellPeers() {
+        List<Member> live = peers;
+        if (live.isEmpty() || news == PeerNews.NONE) {
+            return;
+        }
+        byte[] record = record(clock.instant().toEpochMilli()).toJson();
+        live.forEach(m -> news.send(m, record));
+    }
+
+    /**
      * A wait an upstream asked for goes to every live member at once, on the thread that heard it
      * (sending is asynchronous), besides the bucket: through the bucket it takes up to a poll, during
      * which another replica could still send that upstream a request. Completes when every member
@@ -249,7 +287,28 @@ public final class Fleet implements AutoCloseable {
      * @throws IOException when {@code record} is not a member record
      */
     public void receive(byte[] record) throws IOException {
-        adopt(MemberRecord.parse(record));
+        MemberRecord r = MemberRecord.parse(record);
+        adopt(r);
+        if (shared != null && !r.id().equals(id) && peers.stream().noneMatch(m -> m.id().equals(r.id()))
+                && !pollQueued.getAndSet(true)) {
+            // A member this replica does not know yet (it just joined): list the bucket now, not at the next poll.
+            try {
+                scheduler.execute(this::pollNow);
+            } catch (RejectedExecutionException e) {
+                pollQueued.set(false); // stopping
+            }
+        }
+    }
+
+    private void pollNow() {
+        pollQueued.set(false);
+        try {
+            Instant now = clock.instant();
+            read(now);
+            lastSync = now;
+        } catch (IOException | RuntimeException e) {
+            log.debug("fleet: a poll out of turn failed; the next one tries again", e);
+        }
     }
 
     private void read(Instant now) throws IOException {

@@ -17,8 +17,10 @@
  * object to land). Ownership needs no write on the hot path, the members are
  * already known from the heartbeats, and a dead owner costs one refused
  * connection. Its weak spot is a moment when replicas see different members
- * (a start or a death within one poll): they may then pick different owners
- * and fetch a key twice, never serve wrong bytes.
+ * (a death not yet noticed, or a start not yet announced: a new replica tells
+ * the members it lists over the peer channel, and they list the bucket at
+ * once): they may then pick different owners and fetch a key twice, never
+ * serve wrong bytes.
  *
  * <p>Knows the metadata store interface and the upstream's rate-limit state;
  * never HTTP, the registry or a blob tier (the peer channel's client is

@@ -294,13 +294,18 @@ class ConfigLoaderTest {
     }
 
     @Test
-    void fleetDefaultsMakeAFleetOfOneWithSecondHeartbeatsAndHalfSecondPolls() {
+    void fleetDefaultsMakeAFleetOfOneThatPollsSlowlyWhereThePeerChannelCarriesTheNews() {
         FleetConfig f = load("").fleet();
         assertThat(f.id()).isNull();
         assertThat(f.members()).isEmpty();
-        assertThat(f.heartbeat()).isEqualTo(java.time.Duration.ofSeconds(1));
-        assertThat(f.poll()).isEqualTo(java.time.Duration.ofMillis(500));
-        assertThat(f.memberTtl()).isEqualTo(java.time.Duration.ofSeconds(5));
+        assertThat(f.heartbeat()).isEqualTo(java.time.Duration.ofSeconds(5));
+        assertThat(f.memberTtl()).isEqualTo(java.time.Duration.ofSeconds(15));
+        assertThat(f.poll()).as("configured poll").isNull();
+        assertThat(f.poll(true)).as("poll with a peer channel").isEqualTo(java.time.Duration.ofSeconds(5));
+        assertThat(f.poll(false)).as("poll with the bucket only").isEqualTo(java.time.Duration.ofMillis(500));
+        FleetConfig set = load("fleet:\n  poll: 2s\n").fleet();
+        assertThat(set.poll(true)).as("a configured poll, with a peer channel").isEqualTo(java.time.Duration.ofSeconds(2));
+        assertThat(set.poll(false)).as("a configured poll, bucket only").isEqualTo(java.time.Duration.ofSeconds(2));
     }
 
     @Test

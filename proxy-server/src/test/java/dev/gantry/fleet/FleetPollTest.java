@@ -13,6 +13,7 @@ import dev.gantry.testing.MutableClock;
 import dev.gantry.upstream.Upstream;
 import io.netty.handler.codec.http.DefaultHttpHeaders;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -24,10 +25,12 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Queue;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -43,8 +46,9 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class FleetPollTest {
 
-    private static final FleetConfig CONFIG = FleetConfig.defaults(); // heartbeat 1s, poll 500ms, memberTtl 5s
-    private static final Duration POLL = CONFIG.poll();
+    private static final FleetConfig CONFIG = FleetConfig.defaults(); // heartbeat 5s, memberTtl 15s
+    /** The replicas here have no peer channel: the bucket is the only way a reading travels. */
+    private static final Duration POLL = CONFIG.poll(false);
     private static final String R0 = StorageLayout.fleetMemberKey("r0");
 
     @TempDir
@@ -53,6 +57,18 @@ class FleetPollTest {
     private final MutableClock bucketClock = new MutableClock(Instant.parse("2026-12-07T08:00:00.250Z"));
     private ClockedBucket bucket;
     private final List<Replica> replicas = new ArrayList<>();
+    private final Map<String, Fleet> byId = new ConcurrentHashMap<>();
+    private final AtomicInteger newsSent = new AtomicInteger();
+    /** A peer channel: each news a replica sends is the receiver's {@link Fleet#receive}, at once. */
+    private final PeerNews channel = (peer, record) -> {
+        newsSent.incrementAndGet();
+        try {
+            byId.get(peer.id()).receive(record);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return CompletableFuture.completedFuture(null);
+    };
 
     /** One replica: its fleet, its own clock and scheduler, and what it asked of the bucket. */
     private record Replica(Fleet fleet, MutableClock clock, StepScheduler scheduler, CountingMetadataStore requests,
@@ -84,20 +100,29 @@ class FleetPollTest {
     }
 
     private Replica replica(String id, Duration skew) {
+        return replica(id, skew, PeerNews.NONE);
+    }
+
+    private Replica replica(String id, Duration skew, PeerNews news) {
         MutableClock clock = new MutableClock(bucketClock.instant().plus(skew));
         StepScheduler scheduler = new StepScheduler();
         CountingMetadataStore requests = new CountingMetadataStore(bucket);
         Upstream upstream = new Upstream(new UpstreamConfig("docker.io", "http://127.0.0.1:1", true), clock);
         Fleet fleet = new Fleet(id, () -> "127.0.0.1:" + (5000 + replicas.size()), "test", requests, List.of(upstream), CONFIG,
-                clock, scheduler, PeerNews.NONE);
+                clock, scheduler, news);
+        byId.put(id, fleet);
         fleet.start();
         return new Replica(fleet, clock, scheduler, requests, upstream);
     }
 
     /** Moves every clock by one poll, then lets each of {@code polling} poll once. */
     private void round(List<Replica> polling) {
-        bucketClock.advance(POLL);
-        replicas.forEach(r -> r.clock().advance(POLL));
+        round(polling, POLL);
+    }
+
+    private void round(List<Replica> polling, Duration poll) {
+        bucketClock.advance(poll);
+        replicas.forEach(r -> r.clock().advance(poll));
         polling.forEach(Replica::poll);
     }
 
@@ -107,10 +132,83 @@ class FleetPollTest {
         }
     }
 
+    /** Replaces the three replicas (not polled yet) by three that share the {@link #channel}. */
+    private void shareAPeerChannel() {
+        replicas.forEach(r -> r.scheduler().shutdownNow());
+        replicas.clear();
+        replicas.add(replica("r0", Duration.ZERO, channel));
+        replicas.add(replica("r1", Duration.ofHours(1), channel));
+        replicas.add(replica("r2", Duration.ofHours(-1), channel));
+    }
+
+    private int[] lists() {
+        return replicas.stream().mapToInt(r -> r.requests().count("LIST")).toArray();
+    }
+
+    @Test
+    void withAPeerChannelAReadingReachesEveryMemberAtOnceAndTheBucketIsListedEveryFiveSeconds() {
+        shareAPeerChannel();
+        Duration poll = FleetConfig.POLL_WITH_PEER_CHANNEL;
+        replicas.forEach(r -> assertThat(r.scheduler().period()).as("poll of %s", r.fleet().id()).isEqualTo(poll));
+        for (int i = 0; i < 2; i++) {
+            round(replicas, poll);
+        }
+        replicas.forEach(r -> assertThat(r.peers()).as("members %s sees", r.fleet().id()).hasSize(2));
+        int[] lists = lists();
+
+        Replica heard = replicas.get(0);
+        DefaultHttpHeaders headers = new DefaultHttpHeaders();
+        headers.add("ratelimit-limit", "100;w=21600").add("ratelimit-remaining", "42;w=21600");
+        heard.upstream().rateLimit().record(200, headers);
+        heard.scheduler().runTasks(); // the publish the reading asked for, no poll
+
+        for (Replica other : replicas.subList(1, 3)) {
+            assertThat(other.upstream().rateLimit().snapshot().remaining()).as("the reading on %s, before it polls",
+                    other.fleet().id()).isEqualTo(42);
+        }
+        assertThat(lists()).as("LISTs: none was needed").containsExactly(lists);
+    }
+
+    @Test
+    void aReplicaThatJoinsIsAMemberOfTheOthersAtOnceNotAtTheirNextPoll() {
+        shareAPeerChannel();
+        Duration poll = FleetConfig.POLL_WITH_PEER_CHANNEL;
+        for (int i = 0; i < 2; i++) {
+            round(replicas, poll);
+        }
+        List<Replica> before = List.copyOf(replicas);
+        int[] lists = lists();
+        Replica joined = replica("r3", Duration.ZERO, channel);
+        int sent = newsSent.get();
+        joined.poll(); // its first poll: writes its record, lists the others, tells them it joined
+        assertThat(joined.peers()).as("members the new replica sees").containsExactlyInAnyOrder("r0", "r1", "r2");
+        assertThat(newsSent.get() - sent).as("news sent by the new replica").isEqualTo(3);
+
+        for (int i = 0; i < before.size(); i++) {
+            Replica r = before.get(i);
+            assertThat(r.peers()).as("members %s sees before the news is taken", r.fleet().id()).doesNotContain("r3");
+            r.scheduler().runTasks(); // the poll out of turn the news asked for, not the scheduled one
+            assertThat(r.peers()).as("members %s sees", r.fleet().id()).contains("r3");
+            assertThat(r.requests().count("LIST") - lists[i]).as("LISTs of %s: one, out of turn", r.fleet().id()).isEqualTo(1);
+        }
+
+        // News from a member already known lists nothing.
+        int[] after = before.stream().mapToInt(r -> r.requests().count("LIST")).toArray();
+        DefaultHttpHeaders headers = new DefaultHttpHeaders();
+        headers.add("ratelimit-limit", "100;w=21600").add("ratelimit-remaining", "7;w=21600");
+        joined.upstream().rateLimit().record(200, headers);
+        joined.scheduler().runTasks();
+        before.forEach(r -> r.scheduler().runTasks());
+        assertThat(before.stream().mapToInt(r -> r.requests().count("LIST")).toArray()).as("LISTs after news of a known member")
+                .containsExactly(after);
+        before.forEach(r -> assertThat(r.upstream().rateLimit().snapshot().remaining()).isEqualTo(7));
+    }
+
     @Test
     void aQuietFleetReadsEachRecordOnceThenOnlyListsWhileItsHeartbeatsKeepEveryoneLive() {
         rounds(2);
         for (Replica r : replicas) {
+            assertThat(r.scheduler().period()).as("poll of %s, without a peer channel", r.fleet().id()).isEqualTo(POLL);
             assertThat(r.peers()).as("members %s sees", r.fleet().id()).hasSize(2);
             assertThat(r.gets()).as("GETs of %s: each other record once, at first sight", r.fleet().id()).isEqualTo(2);
         }
@@ -126,7 +224,7 @@ class FleetPollTest {
             assertThat(r.requests().count("LIST") - lists[i]).as("LISTs of %s in a minute: one a poll", r.fleet().id())
                     .isEqualTo(minute);
             assertThat(r.requests().count("PUT") - puts[i]).as("PUTs of %s in a minute: one a heartbeat", r.fleet().id())
-                    .isEqualTo(60);
+                    .isEqualTo((int) (Duration.ofMinutes(1).toMillis() / CONFIG.heartbeat().toMillis()));
             assertThat(r.peers()).as("members %s sees after a quiet minute", r.fleet().id()).hasSize(2);
         }
     }
@@ -147,8 +245,9 @@ class FleetPollTest {
         assertThat(other.requests().count("GET", R0)).as("GETs of r0's changed record by r1's next poll").isEqualTo(before + 1);
         assertThat(other.upstream().rateLimit().snapshot().remaining()).isEqualTo(42);
 
-        // The others now carry the reading too (their records change once); then all is quiet again.
-        rounds(4);
+        // The others now carry the reading too (their records change once, with their next heartbeat); then all is
+        // quiet again.
+        rounds((int) (CONFIG.heartbeat().toMillis() / POLL.toMillis()) + 2);
         replicas.forEach(r -> assertThat(r.upstream().rateLimit().snapshot().remaining()).isEqualTo(42));
         int[] gets = replicas.stream().mapToInt(Replica::gets).toArray();
         rounds(20);
@@ -219,8 +318,9 @@ class FleetPollTest {
                 assertThat(age).as("age of %s's heartbeatAt after %d polls", r.fleet().id(), i).isLessThan(ttl);
             }
         }
-        // Upgraded: once the old replica is gone, a record changes no more, so it costs no GETs.
-        rounds(20);
+        // Upgraded: once the old replica is gone (a TTL, LastModified's second, a poll), a record changes no more,
+        // so it costs no GETs.
+        rounds((int) (ttl.plus(MemberPoll.RESOLUTION.multipliedBy(2)).toMillis() / POLL.toMillis()) + 2);
         replicas.forEach(r -> assertThat(r.peers()).as("members %s sees", r.fleet().id()).doesNotContain("old"));
         int[] gets = replicas.stream().mapToInt(Replica::gets).toArray();
         rounds(20);
@@ -290,6 +390,7 @@ class FleetPollTest {
     private static final class StepScheduler extends ScheduledThreadPoolExecutor {
         private final Queue<Runnable> tasks = new ArrayDeque<>();
         private Runnable poll;
+        private Duration period;
 
         StepScheduler() {
             super(1);
@@ -298,6 +399,7 @@ class FleetPollTest {
         @Override
         public ScheduledFuture<?> scheduleAtFixedRate(Runnable command, long initialDelay, long period, TimeUnit unit) {
             poll = command;
+            this.period = Duration.ofNanos(unit.toNanos(period));
             return super.schedule(() -> { }, 1, TimeUnit.DAYS);
         }
 
@@ -307,10 +409,20 @@ class FleetPollTest {
         }
 
         synchronized void step() {
+            runTasks();
+            poll.run();
+        }
+
+        /** Runs the one-off tasks handed to it, without a poll. */
+        synchronized void runTasks() {
             for (Runnable t = tasks.poll(); t != null; t = tasks.poll()) {
                 t.run();
             }
-            poll.run();
+        }
+
+        /** The period the fleet asked its poll to run at. */
+        Duration period() {
+            return period;
         }
     }
 }

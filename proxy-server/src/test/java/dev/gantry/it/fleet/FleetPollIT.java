@@ -38,8 +38,9 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * What the fleet's poll costs on a real S3 API server (S3Proxy on its
  * filesystem backend, as {@code testing.Fleet} runs it, LastModified to the
- * second): three replicas' fleets at the default timings (heartbeat 1 s, poll
- * 500 ms, member TTL 5 s) on one bucket, each store counting its requests.
+ * second): three replicas' fleets at the default timings without a peer
+ * channel (heartbeat 5 s, poll 500 ms, member TTL 15 s) on one bucket, each
+ * store counting its requests.
  * A quiet fleet lists and beats and reads no member's record; a rate-limit
  * reading is read by the others on their next poll; a replica that stops
  * beating drops out by its LastModified. Prints the requests per replica per
@@ -50,6 +51,8 @@ import org.junit.jupiter.api.io.TempDir;
 class FleetPollIT {
 
     private static final FleetConfig CONFIG = FleetConfig.defaults();
+    /** Without a peer channel ({@link PeerNews#NONE}): the bucket is the only way a reading travels. */
+    private static final Duration POLL = CONFIG.poll(false);
     private static final String BUCKET = "gantry";
 
     @TempDir
@@ -118,7 +121,7 @@ class FleetPollIT {
         List<Map<String, Integer>> gets = replicas.stream().map(r -> Stream.of("r0", "r1", "r2").map(StorageLayout::fleetMemberKey)
                 .collect(Collectors.toMap(k -> k, k -> r.requests().count("GET", k)))).toList();
         long start = System.nanoTime();
-        int polls = 24; // 12 s
+        int polls = 24; // 12 s at 500 ms
         for (int i = 0; i < replicas.size(); i++) {
             Replica r = replicas.get(i);
             int lists = before.get(i)[0];
@@ -136,8 +139,10 @@ class FleetPollIT {
                 assertThat(r.requests().count("GET", key) - gets.get(i).get(key)).as("GETs by %s of %s, unchanged", r.fleet().id(), key)
                         .isZero();
             }
-            // A heartbeat is due a second after the last, and waits for the next poll: one every 1 to 1.5 s.
-            assertThat(now[2] - was[2]).as("heartbeats of %s over %d polls", r.fleet().id(), polls).isBetween(polls / 3 - 1, polls / 2 + 2);
+            // A heartbeat is due one heartbeat after the last, and waits for the next poll.
+            long span = polls * POLL.toMillis();
+            assertThat(now[2] - was[2]).as("heartbeats of %s over %d polls", r.fleet().id(), polls).isBetween(
+                    (int) (span / (CONFIG.heartbeat().toMillis() + POLL.toMillis())) - 1, (int) (span / CONFIG.heartbeat().toMillis()) + 2);
             assertThat(r.peers()).as("members %s sees", r.fleet().id()).hasSize(2);
         }
     }
