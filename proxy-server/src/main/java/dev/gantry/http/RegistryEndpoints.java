@@ -62,6 +62,11 @@ final class RegistryEndpoints {
         return resolver.hostedPrefixes();
     }
 
+    /** A repository the catalog lists, as a request without {@code ns} names it. */
+    Repository listed(String name) {
+        return resolver.resolve(name, null);
+    }
+
     /** The repository a request names; an {@code ns} that selected the upstream is echoed in the response. */
     Repository resolve(Exchange ex, String rawName) {
         String ns = ex.param("ns");

@@ -140,7 +140,10 @@ final class Routes {
         var caller = auth.caller(ex);
         endpoints.catalog(ex, name -> {
             try {
-                return auth.permits(caller, endpoints.resolve(ex, name), Access.PULL);
+                // As a pull names it, never through the request's ns: with ?ns=<upstream> a hosted name would
+                // resolve as a mirrored repository of that upstream, and that upstream's rules would decide.
+                Repository listed = endpoints.listed(name);
+                return listed.isHosted() && auth.permits(caller, listed, Access.PULL);
             } catch (RegistryException e) {
                 return false;
             }

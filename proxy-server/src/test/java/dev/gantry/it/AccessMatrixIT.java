@@ -207,6 +207,39 @@ class AccessMatrixIT {
         }
     }
 
+    static Stream<Arguments> catalogCallers() {
+        List<Arguments> out = new ArrayList<>();
+        for (String ns : List.of("", "?ns=pub.example", "?ns=priv.example")) {
+            out.add(Arguments.of("anonymous", ns, false));
+            out.add(Arguments.of("bob", ns, false));
+            out.add(Arguments.of("alice", ns, true));
+            out.add(Arguments.of("admin", ns, true));
+        }
+        return out.stream();
+    }
+
+    /**
+     * The catalog lists the hosted repository to exactly those who may pull it, whatever {@code ns} the request
+     * carries: with {@code ?ns=pub.example} the name once resolved as a mirrored repository of that public
+     * upstream, which anonymous callers may pull.
+     */
+    @ParameterizedTest(name = "{0} {1}: hosted listed {2}")
+    @MethodSource("catalogCallers")
+    void theCatalogListsAHostedRepositoryOnlyToThoseWhoMayPullItWhateverTheNs(String caller, String ns, boolean listed)
+            throws Exception {
+        Http.Response r = caller.equals("anonymous")
+                ? http.get("/v2/_catalog" + ns)
+                : http.get("/v2/_catalog" + ns, "Authorization", basic(caller));
+        assertThat(r.status()).as(r.text()).isEqualTo(200);
+        List<String> names = new ArrayList<>();
+        JSON.readTree(r.body()).path("repositories").forEach(n -> names.add(n.asText()));
+        if (listed) {
+            assertThat(names).as("catalog for %s%s", caller, ns).contains(REPOSITORIES.get("hosted"));
+        } else {
+            assertThat(names).as("catalog for %s%s", caller, ns).doesNotContain(REPOSITORIES.get("hosted"));
+        }
+    }
+
     /** Basic credentials, or a bearer token {@code /token} issued for exactly this repository; null for anonymous Basic. */
     private static String authorization(String scheme, String caller, String repo) throws IOException {
         String basic = caller.equals("anonymous") ? null : basic(caller);
