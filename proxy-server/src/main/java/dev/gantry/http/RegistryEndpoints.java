@@ -90,12 +90,20 @@ final class RegistryEndpoints {
             }
             FullHttpResponse response = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.OK,
                     Unpooled.wrappedBuffer(m.body()));
-            response.headers()
-                    .set(HttpHeaderNames.CONTENT_TYPE, m.mediaType())
-                    .set(HttpHeaderNames.CONTENT_LENGTH, m.body().length)
-                    .set("Docker-Content-Digest", m.digest().toString())
-                    .set(HttpHeaderNames.ETAG, "\"" + m.digest() + "\"");
-            stale(response, m);
+            try {
+                response.headers()
+                        .set(HttpHeaderNames.CONTENT_TYPE, m.mediaType())
+                        .set(HttpHeaderNames.CONTENT_LENGTH, m.body().length)
+                        .set("Docker-Content-Digest", m.digest().toString())
+                        .set(HttpHeaderNames.ETAG, "\"" + m.digest() + "\"");
+                stale(response, m);
+            } catch (RuntimeException e) {
+                // A header value Netty refuses (a media type stored before media types were checked): an error,
+                // not a request left unanswered.
+                response.release();
+                ex.fail(e);
+                return;
+            }
             ex.respond(response);
         });
     }

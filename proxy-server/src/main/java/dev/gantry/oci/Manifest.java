@@ -7,6 +7,9 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.ObjectReader;
 import java.io.IOException;
 import java.util.ArrayList;
+import java.util.Collections;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -60,7 +63,7 @@ public record Manifest(
         if (root == null || !root.isObject()) {
             throw new RegistryException(ErrorCode.MANIFEST_INVALID, "manifest is not a JSON object");
         }
-        String declared = text(root, "mediaType");
+        String declared = headerSafe(text(root, "mediaType"), "mediaType");
         String type = declared != null ? declared : inferType(root, contentType);
         if (contentType != null && declared != null && MediaTypes.isManifest(contentType) && !contentType.equals(declared)) {
             throw new RegistryException(ErrorCode.MANIFEST_INVALID,
@@ -86,10 +89,9 @@ public record Manifest(
         if (MediaTypes.isImageManifest(type) && config == null) {
             throw new RegistryException(ErrorCode.MANIFEST_INVALID, "an image manifest needs a config descriptor");
         }
-        Map<String, String> annotations = root.has("annotations")
-                ? JSON.convertValue(root.get("annotations"), JSON.getTypeFactory().constructMapType(Map.class, String.class, String.class))
-                : Map.of();
-        return new Manifest(type, config, layers, manifests, subject, text(root, "artifactType"), annotations);
+        Map<String, String> annotations = annotations(root.get("annotations"), "manifest");
+        return new Manifest(type, config, layers, manifests, subject, headerSafe(text(root, "artifactType"), "artifactType"),
+                annotations);
     }
 
     public boolean isIndex() {
@@ -155,8 +157,54 @@ public record Manifest(
             throw new RegistryException(ErrorCode.MANIFEST_INVALID,
                     "descriptor in '" + field + "' needs mediaType, digest and a non-negative size");
         }
+        headerSafe(d.mediaType(), field + " mediaType");
+        headerSafe(d.artifactType(), field + " artifactType");
+        annotations(node.get("annotations"), "descriptor in '" + field + "'");
         d.parsedDigest();
         return d;
+    }
+
+    /**
+     * Annotations as the image spec has them: an object of string values. Anything else (a null, a number, an
+     * object) is refused here, before the manifest is stored, rather than failing whatever reads them later.
+     */
+    private static Map<String, String> annotations(JsonNode node, String where) {
+        if (node == null || node.isNull()) {
+            return Map.of();
+        }
+        if (!node.isObject()) {
+            throw new RegistryException(ErrorCode.MANIFEST_INVALID, where + ": annotations must be a JSON object");
+        }
+        Map<String, String> out = new LinkedHashMap<>();
+        for (Iterator<Map.Entry<String, JsonNode>> it = node.fields(); it.hasNext(); ) {
+            Map.Entry<String, JsonNode> e = it.next();
+            if (!e.getValue().isTextual()) {
+                throw new RegistryException(ErrorCode.MANIFEST_INVALID, where + ": annotation values must be strings");
+            }
+            out.put(e.getKey(), e.getValue().asText());
+        }
+        return Collections.unmodifiableMap(out);
+    }
+
+    /**
+     * A media type that can travel in an HTTP header ({@code Content-Type}, the peer channel's layer type):
+     * printable ASCII, at most 255 characters. A control character would make the header, and so every
+     * response that carries it, fail long after the manifest was stored.
+     */
+    private static String headerSafe(String mediaType, String field) {
+        if (mediaType == null) {
+            return null;
+        }
+        boolean ok = !mediaType.isEmpty() && mediaType.length() <= 255;
+        for (int i = 0; ok && i < mediaType.length(); i++) {
+            char c = mediaType.charAt(i);
+            ok = c >= 0x20 && c < 0x7f;
+        }
+        if (!ok) {
+            throw new RegistryException(ErrorCode.MANIFEST_INVALID,
+                    field + " must be 1 to 255 printable ASCII characters");
+        }
+        return mediaType;
     }
 
     private static List<Descriptor> schema1Layers(JsonNode root) {

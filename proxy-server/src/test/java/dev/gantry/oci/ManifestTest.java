@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.nio.charset.StandardCharsets;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 class ManifestTest {
@@ -66,6 +67,29 @@ class ManifestTest {
         Manifest schema1 = Manifest.parse(bytes("{\"schemaVersion\":1,\"name\":\"x\",\"tag\":\"1\",\"fsLayers\":[{\"blobSum\":\""
                 + D1 + "\"}]}"), MediaTypes.DOCKER_SCHEMA1_SIGNED);
         assertThat(schema1.layers()).extracting(Descriptor::digest).containsExactly(D1.toString());
+    }
+
+    @Test
+    void annotationsMustMapStringsToStrings() {
+        String index = "{\"schemaVersion\":2,\"mediaType\":\"" + MediaTypes.OCI_INDEX + "\",\"manifests\":[],";
+        assertInvalid(index + "\"annotations\":{\"a\":null}}");
+        assertInvalid(index + "\"annotations\":{\"a\":{\"b\":1}}}");
+        assertInvalid(index + "\"annotations\":{\"a\":1}}");
+        assertInvalid(index + "\"annotations\":[\"a\"]}");
+        assertInvalid("{\"schemaVersion\":2,\"manifests\":[{\"mediaType\":\"" + MediaTypes.OCI_MANIFEST + "\",\"digest\":\"" + D1
+                + "\",\"size\":1,\"annotations\":{\"a\":null}}]}");
+        Manifest ok = Manifest.parse(bytes(index + "\"annotations\":{\"b\":\"2\",\"a\":\"1\"}}"), null);
+        assertThat(ok.annotations()).containsExactly(Map.entry("b", "2"), Map.entry("a", "1"));
+    }
+
+    @Test
+    void mediaTypesMustBePrintableAsciiForTheyBecomeHeaders() {
+        String config = "\"config\":{\"mediaType\":\"x\",\"digest\":\"" + D1 + "\",\"size\":1},\"layers\":[]";
+        assertInvalid("{\"schemaVersion\":2,\"mediaType\":\"" + MediaTypes.OCI_MANIFEST + "\\n\"," + config + "}");
+        assertInvalid("{\"schemaVersion\":2,\"mediaType\":\"application/vnd.oci.image.manifest.v1+json\\u0000\"," + config + "}");
+        assertInvalid("{\"schemaVersion\":2,\"mediaType\":\"" + MediaTypes.OCI_MANIFEST + "\",\"config\":{\"mediaType\":\"x\\r\","
+                + "\"digest\":\"" + D1 + "\",\"size\":1},\"layers\":[]}");
+        assertInvalid("{\"schemaVersion\":2,\"mediaType\":\"" + MediaTypes.OCI_MANIFEST + "\",\"artifactType\":\"a/\u00e9\"," + config + "}");
     }
 
     @Test
