@@ -3,6 +3,8 @@ package dev.gantry.http;
 import dev.gantry.auth.Authenticator;
 import dev.gantry.content.BodyConsumer;
 import dev.gantry.content.Content;
+import dev.gantry.oci.ErrorCode;
+import dev.gantry.oci.RegistryException;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpContent;
@@ -11,6 +13,7 @@ import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.QueryStringDecoder;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 
@@ -55,21 +58,52 @@ final class Exchange {
         return uri.rawPath();
     }
 
+    /**
+     * The refusal of a request URI whose percent-escapes do not decode ({@code %zz}, a lone {@code %}), in
+     * its path or its query; null when every escape decodes. Checked before routing: the decoding of a
+     * part would otherwise fail wherever the part is first read.
+     */
+    RegistryException malformedEscapes() {
+        try {
+            QueryStringDecoder.decodeComponent(uri.rawPath());
+        } catch (IllegalArgumentException e) {
+            return new RegistryException(ErrorCode.NAME_INVALID, "the path holds a malformed percent-escape");
+        }
+        try {
+            uri.parameters();
+        } catch (IllegalArgumentException e) {
+            return new RegistryException(ErrorCode.UNSUPPORTED, 400, "the query holds a malformed percent-escape", Map.of(), null);
+        }
+        return null;
+    }
+
     /** Every value of a query parameter, decoded. */
     List<String> params(String name) {
-        List<String> values = uri.parameters().get(name);
+        List<String> values = parameters().get(name);
         return values == null ? List.of() : values;
     }
 
     /** The names of the query parameters given. */
     Set<String> paramNames() {
-        return uri.parameters().keySet();
+        return parameters().keySet();
     }
 
     /** First value of a query parameter, decoded, or null. */
     String param(String name) {
-        List<String> values = uri.parameters().get(name);
+        List<String> values = parameters().get(name);
         return values == null || values.isEmpty() ? null : values.get(0);
+    }
+
+    /**
+     * The query's parameters; none when they do not decode (such a request is refused before it is routed,
+     * {@link #malformedEscapes}, and its refusal must not fail again where the access log reads them).
+     */
+    private Map<String, List<String>> parameters() {
+        try {
+            return uri.parameters();
+        } catch (IllegalArgumentException e) {
+            return Map.of();
+        }
     }
 
     /** The caller, once authenticated ({@link AuthGate#caller}); null before. */

@@ -1,6 +1,7 @@
 package dev.gantry.http;
 
 import dev.gantry.oci.ErrorCode;
+import dev.gantry.oci.RegistryException;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
@@ -82,9 +83,12 @@ final class RequestHandler extends ChannelInboundHandlerAdapter implements Excha
         if (state.draining()) {
             ex.closeAfterResponse();
         }
+        RegistryException badEscapes;
         if (request.decoderResult().isFailure()) {
             ex.closeAfterResponse();
             ex.respond(ErrorResponses.malformed(request.decoderResult().cause(), ex.isHead(), ctx.alloc()));
+        } else if ((badEscapes = ex.malformedEscapes()) != null) {
+            ex.fail(badEscapes);
         } else {
             try {
                 Route route = Route.parse(ex.rawPath());

@@ -91,6 +91,51 @@ class BadInputTest {
         assertThat(http.get("/healthz").status()).isEqualTo(200);
     }
 
+    /**
+     * A percent-escape that does not decode, in the path or the query, sent as is on a socket (Java's URI refuses to
+     * build such a request): 400 with an OCI error before anything is routed, the connection kept.
+     */
+    @ParameterizedTest(name = "{0} -> {1}")
+    @CsvSource(delimiter = '|', value = {
+        "/v2/library/alpine/manifests/latest?ns=%   | UNSUPPORTED",
+        "/v2/library/alpine/manifests/latest?ns=%zz | UNSUPPORTED",
+        "/v2/_catalog?n=%G1                         | UNSUPPORTED",
+        "/v2/_gantry/status?history=%               | UNSUPPORTED",
+        "/v2/library/alpine/blobs/%zz               | NAME_INVALID",
+        "/v2/library/al%pine/manifests/latest       | NAME_INVALID",
+    })
+    void aMalformedPercentEscapeIs400AndNeverAsksUpstream(String path, String code) throws IOException {
+        upstream.resetRequests();
+        try (Socket s = new Socket("127.0.0.1", gantry.gantry().address().getPort())) {
+            s.setSoTimeout(10_000);
+            String request = "GET " + path + " HTTP/1.1\r\nHost: x\r\n\r\n";
+            s.getOutputStream().write((request + request).getBytes(StandardCharsets.US_ASCII));
+            s.getOutputStream().flush();
+            InputStream in = s.getInputStream();
+            for (int i = 0; i < 2; i++) { // the second answer shows the connection was kept
+                String head = readHead(in);
+                assertThat(head).as("response %d to %s", i + 1, path).startsWith("HTTP/1.1 400 ");
+                int length = Integer.parseInt(head.replaceAll("(?is).*content-length: *([0-9]+).*", "$1"));
+                String body = new String(in.readNBytes(length), StandardCharsets.UTF_8);
+                assertThat(body).contains("\"code\":\"" + code + "\"");
+            }
+        }
+        assertThat(upstream.getAllServeEvents()).as("requests that reached the upstream").isEmpty();
+        assertThat(http.get("/healthz").status()).isEqualTo(200);
+    }
+
+    private static String readHead(InputStream in) throws IOException {
+        StringBuilder head = new StringBuilder();
+        while (!head.toString().endsWith("\r\n\r\n")) {
+            int c = in.read();
+            if (c < 0) {
+                throw new IOException("connection closed after: " + head);
+            }
+            head.append((char) c);
+        }
+        return head.toString();
+    }
+
     @Test
     void aMethodARouteDoesNotAnswerIs405NamingTheMethodsItDoes() {
         upstream.resetRequests();
