@@ -138,6 +138,16 @@ final class Exchange {
 
     // ---- request body: see RequestBody -----------------------------------------------------
 
+    /** The request body will not arrive whole ({@link RequestBody#breakOff}). */
+    void bodyBroken(RegistryException why) {
+        requestBody.breakOff(why);
+    }
+
+    /** Whether the request body has stopped arriving while it was being read. */
+    boolean bodyStalledByClient() {
+        return requestBody.stalledByClient();
+    }
+
     /** Takes one piece of the request body (this exchange now owns it). */
     void offerBody(HttpContent content) {
         requestBody.offer(content);

@@ -58,7 +58,11 @@ final class PushEndpoints {
                     ex.fail(error);
                     return;
                 }
-                finish(ex, repo, state.id(), null, digest);
+                try {
+                    finish(ex, repo, state.id(), null, digest);
+                } catch (RuntimeException e) {
+                    ex.fail(e); // a fault of the store (no room for a spool): an error, not a request left unanswered
+                }
             });
             return;
         }

@@ -31,6 +31,8 @@ final class RequestBody {
     private boolean sinkBusy;
     private boolean bodyEnded;
     private boolean sinkEnded;
+    /** Why the body ended without its last piece (its framing broke, the connection closed, it stalled); else null. */
+    private RegistryException broken;
 
     RequestBody(ChannelHandlerContext ctx, HttpRequest request, Runnable closeAfterResponse) {
         this.ctx = ctx;
@@ -44,6 +46,14 @@ final class RequestBody {
      * the connection stops reading: back-pressure up to the client.
      */
     void offer(HttpContent content) {
+        if (content.decoderResult().isFailure()) {
+            // Netty's decoder met a malformed chunk: what it hands on is not the end of this body.
+            Throwable cause = content.decoderResult().cause();
+            content.release();
+            breakOff(new RegistryException(ErrorCode.UNSUPPORTED, 400, "the request body is malformed: "
+                    + (cause == null || cause.getMessage() == null ? "bad framing" : cause.getMessage()), Map.of(), null));
+            return;
+        }
         body.add(content);
         if (content instanceof LastHttpContent) {
             bodyEnded = true;
@@ -106,6 +116,10 @@ final class RequestBody {
             }));
         }
         if (sink != null && !sinkBusy && body.isEmpty() && bodyEnded && !sinkEnded) {
+            if (broken != null) {
+                failed(broken); // after the pieces that came, the consumer hears why the rest will not
+                return;
+            }
             sinkEnded = true;
             sink.onEnd();
         }
@@ -121,6 +135,26 @@ final class RequestBody {
         closeAfterResponse.run();
         sink.onError(error);
         ctx.channel().config().setAutoRead(true);
+    }
+
+    /**
+     * The body will not arrive whole (the connection closed, or it stopped arriving): the consumer hears
+     * {@code why} after the pieces that came, instead of the end, and the connection closes after the response.
+     * Nothing when the body has ended.
+     */
+    void breakOff(RegistryException why) {
+        if (bodyEnded) {
+            return;
+        }
+        broken = why;
+        bodyEnded = true;
+        closeAfterResponse.run();
+        pump();
+    }
+
+    /** Whether the body has stopped arriving while this side was reading it (not held back by a busy consumer). */
+    boolean stalledByClient() {
+        return !bodyEnded && ctx.channel().config().isAutoRead();
     }
 
     /** Whether the whole request body has arrived. */

@@ -12,6 +12,7 @@ import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.util.ReferenceCountUtil;
 import java.util.ArrayDeque;
+import java.util.Map;
 
 /**
  * Per connection: takes requests one at a time (pipelined ones wait their
@@ -53,10 +54,17 @@ final class RequestHandler extends ChannelInboundHandlerAdapter implements Excha
         }
         if (msg instanceof HttpContent content) {
             boolean last = content instanceof LastHttpContent;
+            boolean malformed = content.decoderResult().isFailure();
             if (bodyPending && current != null) {
-                current.offerBody(content);
+                current.offerBody(content); // a malformed piece breaks the body off, and the connection closes after
             } else {
                 content.release();
+                if (malformed) {
+                    // The decoder discards all that follows: a kept connection would never answer again.
+                    drop();
+                    LingeringClose.close(ctx);
+                    return;
+                }
             }
             if (bodyPending && last) {
                 bodyPending = false;
@@ -140,6 +148,13 @@ final class RequestHandler extends ChannelInboundHandlerAdapter implements Excha
             ctx.close();
             return;
         }
+        if (evt instanceof IdleStateEvent && bodyPending && current.bodyStalledByClient()) {
+            // Nothing read or written for the idle time while the client owed the rest of its body: 408, and the
+            // consumer (an upload session) is released instead of waiting for a body that does not come.
+            current.bodyBroken(new RegistryException(ErrorCode.UNSUPPORTED, 408, "the request body stopped arriving",
+                    Map.of(), null));
+            return;
+        }
         if (evt == HeaderDeadline.EXPIRED) {
             headTimedOut(ctx);
             return;
@@ -167,6 +182,12 @@ final class RequestHandler extends ChannelInboundHandlerAdapter implements Excha
     @Override
     public void channelInactive(ChannelHandlerContext ctx) {
         drop();
+        if (current != null && bodyPending) {
+            // The client left mid-body: the consumer hears it, so the exchange ends and its session is released.
+            bodyPending = false;
+            current.bodyBroken(new RegistryException(ErrorCode.UNSUPPORTED, 400,
+                    "the connection closed before the request body was complete", Map.of(), null));
+        }
         ctx.fireChannelInactive();
     }
 

@@ -95,7 +95,11 @@ public final class LocalUploads implements UploadSessions {
         Session s = claim(repo, id, range);
         return new Appender(s, range, () -> blocking.execute(() -> {
             sessions.remove(id);
-            UploadCommit.settle(commit.commit(repo, s.writer, digest), done);
+            try {
+                UploadCommit.settle(commit.commit(repo, s.writer, digest), done);
+            } catch (RuntimeException e) {
+                done.completeExceptionally(e); // a fault of the store: an error, not a request left unanswered
+            }
         }), e -> {
             release(s);
             done.completeExceptionally(e);
@@ -105,7 +109,13 @@ public final class LocalUploads implements UploadSessions {
     @Override
     public CompletableFuture<Void> cancel(Repository repo, String id) {
         Session s = session(repo, id);
-        sessions.remove(id);
+        synchronized (s) {
+            if (s.busy) {
+                // A PATCH or PUT is writing it: aborting under the writer would fail that request with a 500.
+                throw UploadRefusals.busy(id, s.writer.written());
+            }
+            sessions.remove(id);
+        }
         return CompletableFuture.runAsync(s.writer::abort, blocking);
     }
 
@@ -117,6 +127,9 @@ public final class LocalUploads implements UploadSessions {
     private Session claim(Repository repo, String id, ChunkRange chunk) {
         Session s = session(repo, id);
         synchronized (s) {
+            if (sessions.get(id) != s) {
+                throw UploadRefusals.unknown(id); // cancelled since it was looked up
+            }
             long held = s.writer.written();
             if (s.busy) {
                 throw UploadRefusals.busy(id, held);
