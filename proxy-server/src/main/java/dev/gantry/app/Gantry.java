@@ -152,8 +152,8 @@ public final class Gantry implements AutoCloseable {
         WarmJobs warm = new WarmJobs(registry, clock);
         PinRevalidation.schedule(registry.admin(), warm, config.cache().pins().revalidate(), storage.shared(), blocking,
                 maintenance);
-        this.server = new HttpServer(net, registry, config.server().accessLog(), Security.tls(config), metrics, authenticator, config.auth(),
-                hardware, catalog, config.hardware().waitBudget(), config.server().headerTimeout(), status::render, warm);
+        this.server = new HttpServer(net, registry, config.server(), Security.tls(config), metrics, authenticator, config.auth(),
+                hardware, catalog, config.hardware().waitBudget(), status::render, warm);
         StatusHistory history = new StatusHistory(metrics, StatusHistory.gauges(registry::fillsInFlight,
                 () -> scans.queued() + scans.running(), () -> StatusHistory.rateLimitRemaining(upstreams)), clock);
         history.schedule(maintenance);

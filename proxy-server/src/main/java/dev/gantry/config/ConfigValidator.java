@@ -170,6 +170,10 @@ final class ConfigValidator {
             problems.add(source + ": key 'server.headerTimeout': expected a positive duration such as 10s, got "
                     + Durations.format(c.server().headerTimeout()));
         }
+        if (c.server().idleTimeout().isNegative() || c.server().idleTimeout().isZero()) {
+            problems.add(source + ": key 'server.idleTimeout': expected a positive duration such as 120s, got "
+                    + Durations.format(c.server().idleTimeout()));
+        }
     }
 
     private void checkListen(String listen, String source) {

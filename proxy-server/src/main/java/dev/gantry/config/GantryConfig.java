@@ -35,7 +35,7 @@ public record GantryConfig(
         auth = Objects.requireNonNullElseGet(auth, () -> new AuthConfig(null, null, null, null, null, null, null, null, null));
         tls = Objects.requireNonNullElseGet(tls, () -> new TlsConfig(false, null, null, null));
         hardware = Objects.requireNonNullElseGet(hardware, () -> new HardwareConfig(null, null, null, null, null, null, null, null));
-        server = Objects.requireNonNullElseGet(server, () -> new ServerConfig(null, null, null, null, null, null));
+        server = Objects.requireNonNullElseGet(server, () -> new ServerConfig(null, null, null, null, null, null, null));
         fleet = Objects.requireNonNullElseGet(fleet, FleetConfig::defaults);
     }
 

@@ -12,6 +12,9 @@ import java.time.Duration;
  * @param blockingThreads threads for disk work that may block
  * @param headerTimeout how long a request's head (request line and headers) may
  *     take to arrive once its first byte did; then 408 and the connection closes
+ * @param idleTimeout how long a connection may go without a byte read or written:
+ *     between requests it then closes; a request whose body stopped arriving is
+ *     answered 408 (its upload session is released) and the connection closes
  * @param warmUp how long at most a new process sends requests to itself (hot
  *     blobs, manifests, HEADs) before {@code /readyz} answers ready: it stops
  *     as soon as it serves them at steady speed, so its first clients meet
@@ -23,6 +26,7 @@ public record ServerConfig(
         @JsonProperty("ioThreads") Integer ioThreads,
         @JsonProperty("blockingThreads") Integer blockingThreads,
         @JsonProperty("headerTimeout") Duration headerTimeout,
+        @JsonProperty("idleTimeout") Duration idleTimeout,
         @JsonProperty("warmUp") Duration warmUp) {
 
     public ServerConfig {
@@ -31,6 +35,7 @@ public record ServerConfig(
         ioThreads = ioThreads != null ? ioThreads : 0;
         blockingThreads = blockingThreads != null ? blockingThreads : 16;
         headerTimeout = headerTimeout != null ? headerTimeout : Duration.ofSeconds(10);
+        idleTimeout = idleTimeout != null ? idleTimeout : Duration.ofSeconds(120);
         warmUp = warmUp != null ? warmUp : Duration.ofSeconds(10);
     }
 }

@@ -4,6 +4,7 @@ import dev.gantry.auth.AccessPolicy;
 import dev.gantry.auth.Authenticator;
 import dev.gantry.config.AuthConfig;
 import dev.gantry.config.Durations;
+import dev.gantry.config.ServerConfig;
 import dev.gantry.hardware.HardwareCatalog;
 import dev.gantry.hardware.HardwareService;
 import dev.gantry.metrics.GantryMetrics;
@@ -42,7 +43,6 @@ import org.slf4j.LoggerFactory;
 public final class HttpServer implements AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(HttpServer.class);
-    private static final Duration IDLE = Duration.ofSeconds(120);
 
     private final NetRuntime net;
     private final RouteGuard routes;
@@ -51,24 +51,27 @@ public final class HttpServer implements AutoCloseable {
     private final ExchangeRecorder recorder;
     private final SslContext ssl;
     private final Duration headerTimeout;
+    private final Duration idleTimeout;
     private final ServerState state = new ServerState();
     private final ChannelGroup channels = new DefaultChannelGroup("gantry-http", GlobalEventExecutor.INSTANCE);
     private Channel listener;
 
     /**
      * @param ssl           TLS context, or null for plain HTTP
-     * @param headerTimeout how long a request's head may take to arrive once its first byte did
+     * @param server        the access log, how long a request's head may take to arrive once its first byte did,
+     *                      and how long a connection may go idle ({@link ServerConfig})
      * @param catalog       answers {@code /v2/_gantry/search}; null: not offered
      * @param status        renders {@code /v2/_gantry/status}
      * @param warm          the admin API's warm jobs
      */
-    public HttpServer(NetRuntime net, Registry registry, boolean accessLog, SslContext ssl, GantryMetrics metrics,
+    public HttpServer(NetRuntime net, Registry registry, ServerConfig server, SslContext ssl, GantryMetrics metrics,
                       Authenticator authenticator, AuthConfig authConfig,
-                      HardwareService hardwareService, HardwareCatalog catalog, Duration waitBudget, Duration headerTimeout,
+                      HardwareService hardwareService, HardwareCatalog catalog, Duration waitBudget,
                       Supplier<Object> status, WarmJobs warm) {
-        this.headerTimeout = Objects.requireNonNull(headerTimeout, "headerTimeout");
+        this.headerTimeout = server.headerTimeout();
+        this.idleTimeout = server.idleTimeout();
         this.net = net;
-        this.accessLog = new AccessLog(accessLog);
+        this.accessLog = new AccessLog(server.accessLog());
         this.recorder = new ExchangeRecorder(this.accessLog, metrics);
         this.ssl = ssl;
         // The HTTP layer's own parts: endpoints, the access gate, and the route table that joins them.
@@ -109,7 +112,7 @@ public final class HttpServer implements AutoCloseable {
                         p.addLast("codec", new HttpServerCodec(8192, 16 * 1024, 64 * 1024));
                         p.addLast("head-decoded", deadline.heads());
                         p.addLast("continue", new HttpServerExpectContinueHandler());
-                        p.addLast("idle", new IdleStateHandler(0, 0, IDLE.toSeconds(), TimeUnit.SECONDS));
+                        p.addLast("idle", new IdleStateHandler(0, 0, idleTimeout.toMillis(), TimeUnit.MILLISECONDS));
                         p.addLast("chunked", new ChunkedWriteHandler());
                         p.addLast("registry", new RequestHandler(state, routes, recorder, ssl != null));
                     }

@@ -150,6 +150,32 @@ class BrokenRequestBodyTest {
     }
 
     @Test
+    void aPatchWhoseBodyStopsArrivingIs408AfterTheIdleTimeoutAndFreesTheSession() throws Exception {
+        try (HostedGantry quick = HostedGantry.start(tmp.resolve("idle"), "", "", "server:\n  idleTimeout: 2s\n")) {
+            ConformanceClient c = quick.client();
+            Response post = c.request("POST", uploadsPath("local/stalled")).send();
+            assertThat(post.status()).as(post.describe()).isEqualTo(202);
+            String location = post.relativeLocation();
+            try (Socket s = new Socket("127.0.0.1", URI.create(quick.url()).getPort())) {
+                s.setSoTimeout(20_000);
+                write(s, "PATCH " + location + " HTTP/1.1\r\nHost: x\r\nAuthorization: " + quick.basicAuthorization()
+                        + "\r\nContent-Type: application/octet-stream\r\nContent-Length: 1000\r\n\r\n0123456789");
+                // Then nothing: after 2 s without a byte either way, the server answers and closes.
+                String head = readHead(s.getInputStream());
+                assertThat(head).as("answer to a body that stopped arriving").startsWith("HTTP/1.1 408 ");
+                assertThat(head.toLowerCase()).contains("connection: close");
+                assertThat(s.getInputStream().readAllBytes()).as("what follows the 408's body").hasSizeLessThan(1000);
+            }
+            Response status = c.request("GET", location).send();
+            assertThat(status.status()).as(status.describe()).isEqualTo(204);
+            assertThat(status.header("Range")).as("what the session holds").isEqualTo("0-9");
+            Response patch = c.request("PATCH", location).header("Content-Type", "application/octet-stream")
+                    .header("Content-Range", "10-12").body("abc".getBytes(StandardCharsets.US_ASCII)).send();
+            assertThat(patch.status()).as("the session, free again: " + patch.describe()).isEqualTo(202);
+        }
+    }
+
+    @Test
     void aDeleteWhileAPatchWritesTheSessionIs416AndTheSessionGoesOnceThePatchEnds() throws Exception {
         String location = session();
         try (Socket s = connect()) {

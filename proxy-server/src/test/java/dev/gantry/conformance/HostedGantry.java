@@ -49,6 +49,11 @@ final class HostedGantry implements AutoCloseable {
 
     /** @param authKeys more keys of {@code auth:}, e.g. {@code "  rules:\n    - prefix: ...\n"} */
     static HostedGantry start(Path dir, String hostedKeys, String authKeys) {
+        return start(dir, hostedKeys, authKeys, "");
+    }
+
+    /** @param moreYaml more top-level sections, e.g. {@code "server:\n  idleTimeout: 2s\n"} */
+    static HostedGantry start(Path dir, String hostedKeys, String authKeys, String moreYaml) {
         SecureRandom random = new SecureRandom();
         byte[] secret = new byte[12];
         random.nextBytes(secret);
@@ -64,7 +69,7 @@ final class HostedGantry implements AutoCloseable {
             throw new UncheckedIOException(e);
         }
         String yaml = "hosted:\n  - prefix: local/\n" + hostedKeys
-                + "auth:\n  htpasswd: " + htpasswd + "\n" + authKeys;
+                + "auth:\n  htpasswd: " + htpasswd + "\n" + authKeys + moreYaml;
         Path data = dir.resolve("data");
         return new HostedGantry(GantryServer.start(yaml, data, MutableClock.startingNow()), password, data);
     }
