@@ -112,15 +112,20 @@ final class AdminEndpoints {
         });
     }
 
-    /** {@code GET warm}: every warm job kept. */
+    /**
+     * {@code GET warm}: the warm jobs kept for repositories the caller administers (a job names an image, and
+     * the scheduled ones warm pins of private upstreams too).
+     */
     void jobs(Exchange ex) {
-        ex.respond(Responses.json(HttpResponseStatus.OK, Map.of("jobs", warm.all().stream().map(WarmJobs.Job::json).toList())));
+        Caller caller = auth.caller(ex);
+        ex.respond(Responses.json(HttpResponseStatus.OK, Map.of("jobs", warm.all().stream()
+                .filter(j -> auth.administers(ex, caller, j.repository())).map(WarmJobs.Job::json).toList())));
     }
 
-    /** {@code GET warm/<id>}. */
+    /** {@code GET warm/<id>}: 404 as for no job when the caller does not administer its repository. */
     void job(Exchange ex, String path) {
         WarmJobs.Job job = warm.get(path.substring("warm/".length()));
-        if (job == null) {
+        if (job == null || !auth.administers(ex, auth.caller(ex), job.repository())) {
             throw new RegistryException(ErrorCode.UNSUPPORTED, 404, "no warm job " + printable(path.substring(5))
                     + " (jobs are kept an hour after they end)", Map.of(), null);
         }

@@ -36,6 +36,7 @@ public final class WarmJobs {
     /** One warm and its progress. */
     public static final class Job {
         private final String id = UUID.randomUUID().toString().replace("-", "");
+        private final Repository repo;
         private final String image;
         private final Instant startedAt;
         private final CompletableFuture<Digest> result = new CompletableFuture<>();
@@ -47,13 +48,19 @@ public final class WarmJobs {
         private volatile Instant finishedAt;
         private volatile String error;
 
-        Job(String image, Instant startedAt) {
+        Job(Repository repo, String image, Instant startedAt) {
+            this.repo = repo;
             this.image = image;
             this.startedAt = startedAt;
         }
 
         public String id() {
             return id;
+        }
+
+        /** The repository it warms: who may see the job is who administers it. */
+        public Repository repository() {
+            return repo;
         }
 
         /** Completes with the image's manifest digest when every part is held, or fails with why not. */
@@ -93,7 +100,7 @@ public final class WarmJobs {
      */
     public Job start(Repository repo, Reference reference, String image) {
         prune();
-        Job job = new Job(image, clock.instant());
+        Job job = new Job(repo, image, clock.instant());
         jobs.put(job.id, job);
         registry.fetchManifest(repo, reference, MediaTypes.MANIFEST_TYPES).thenCompose(root -> {
             Manifest parsed = Manifest.parse(root.body(), root.mediaType());

@@ -311,6 +311,30 @@ class AdminApiIT {
     }
 
     @Test
+    void aWarmJobIsShownOnlyToThoseWhoAdministerItsRepository() {
+        // alice administers docker.io/team/ only; ops everything.
+        startGantry("    - {prefix: \"docker.io/team/\", users: [alice], actions: [admin]}\n");
+        push("test/secret", "1", 41);
+        push("team/app", "1", 42);
+        Http.Response theirs = admin("POST", "/v2/_gantry/warm", "{\"image\":\"test/secret:1\"}");
+        assertThat(theirs.status()).as(theirs.text()).isEqualTo(202);
+        Http.Response hers = http.send("POST", "/v2/_gantry/warm", "{\"image\":\"team/app:1\"}".getBytes(StandardCharsets.UTF_8),
+                "Authorization", basic("alice"));
+        assertThat(hers.status()).as(hers.text()).isEqualTo(202);
+        awaitJob(theirs.header("Location"));
+        awaitJob(hers.header("Location"));
+
+        JsonNode aliceSees = json(http.get("/v2/_gantry/warm", "Authorization", basic("alice")));
+        assertThat(aliceSees.get("jobs")).as("jobs alice lists").hasSize(1);
+        assertThat(aliceSees.get("jobs").get(0).get("image").asText()).isEqualTo("docker.io/team/app:1");
+        assertThat(json(admin("GET", "/v2/_gantry/warm", null)).get("jobs")).as("jobs ops lists").hasSize(2);
+        Http.Response byId = http.get(theirs.header("Location"), "Authorization", basic("alice"));
+        assertThat(byId.status()).as("alice asking for ops' job by id").isEqualTo(404);
+        assertThat(byId.text()).doesNotContain("secret");
+        assertThat(http.get(hers.header("Location"), "Authorization", basic("alice")).status()).isEqualTo(200);
+    }
+
+    @Test
     void aWarmOfAMissingImageFailsWithTheReason() {
         startGantry("");
         Http.Response started = admin("POST", "/v2/_gantry/warm", "{\"image\":\"test/none:1\"}");
