@@ -135,7 +135,8 @@ public final class Gantry implements AutoCloseable {
         this.hardware = new HardwareService(registry.manifests(), registry.artifacts(), scans, new ImageAnalyzer(kb, clock),
                 storage.meta(), blocking, clock, config.cache().entries());
         registry.contributeReferrers(hardware::referrers);
-        this.catalog = new HardwareCatalog(new CatalogStore(storage.meta(), blocking), blocking, HardwareCatalog.DEFAULT_MAX_IMAGES);
+        this.catalog = new HardwareCatalog(new CatalogStore(storage.meta(), blocking), blocking, HardwareCatalog.DEFAULT_MAX_IMAGES,
+                registry::linkedNow);
         ScanFollower follower = new ScanFollower(hardware, scans, catalog,
                 d -> disk.statNow(d).isPresent() ? Optional.of(disk.pathOf(d)) : Optional.empty(), config.hardware().scan(),
                 timers, clock,

@@ -15,6 +15,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentSkipListMap;
 import java.util.concurrent.Executor;
+import java.util.function.BiPredicate;
 import java.util.function.Function;
 import java.util.function.Predicate;
 import org.slf4j.Logger;
@@ -43,6 +44,8 @@ public final class HardwareCatalog {
 
     private final CatalogStore store;
     private final Executor searches;
+    /** Whether a mirrored repository holds a platform its index lists, from this replica's records (a search asks). */
+    private final BiPredicate<Repository, Digest> holdsNow;
     /** Image platforms listed at most by default: about 1 KB each, so 100 MB at worst. */
     public static final int DEFAULT_MAX_IMAGES = 100_000;
 
@@ -56,12 +59,19 @@ public final class HardwareCatalog {
     private final Map<String, Digest> tags = new ConcurrentHashMap<>();
     private boolean full;
 
-    /** @param searches runs searches, off the event loop */
-    /** A running server's is read back by {@link CatalogFollower#readBack} and kept current by a {@link ScanFollower}. */
-    public HardwareCatalog(CatalogStore store, Executor searches, int maxImages) {
+    /**
+     * A running server's is read back by {@link CatalogFollower#readBack} and kept current by a {@link ScanFollower}.
+     *
+     * @param searches runs searches, off the event loop
+     * @param holdsNow whether a repository holds a manifest now, from this replica's own records (it may block):
+     *     a platform an index of a mirrored repository lists is found there only then, for an upstream may
+     *     accept an index whose platforms it lacks, and the platform's document is made from its own manifest
+     */
+    public HardwareCatalog(CatalogStore store, Executor searches, int maxImages, BiPredicate<Repository, Digest> holdsNow) {
         this.store = store;
         this.searches = searches;
         this.maxImages = maxImages;
+        this.holdsNow = holdsNow;
     }
 
     /** Image platforms listed now. */
@@ -215,7 +225,8 @@ public final class HardwareCatalog {
      */
     public Page search(SearchQuery query, Predicate<Repository> visible, HostProfile host, int n, String last) {
         Map<String, Boolean> allowed = new HashMap<>();
-        Function<CatalogEntry, Boolean> mayPull = e -> allowed.computeIfAbsent(e.repository(), k -> visible.test(e.repo()));
+        Function<CatalogEntry, Boolean> mayPull = e -> allowed.computeIfAbsent(e.repository(), k -> visible.test(e.repo()))
+                && (e.index() == null || e.repo().isHosted() || holdsNow.test(e.repo(), e.digest()));
         List<SearchResult> page = new ArrayList<>();
         int total = 0;
         String next = null;

@@ -178,6 +178,14 @@ public final class HardwareService {
         return LayerScanner.VERSION.equals(r.scanner()) && scans.scanner().knowledgeBase().version().equals(r.knowledgeBase());
     }
 
+    /**
+     * Whether {@code repo} holds a manifest Gantry holds (linked, or confirmed by its upstream with a HEAD, then
+     * linked); never fetches one.
+     */
+    CompletableFuture<Boolean> holds(Repository repo, Digest manifest) {
+        return manifests.holds(repo, manifest);
+    }
+
     /** The record of a platform manifest if one is kept and current; never scans. */
     CompletableFuture<Optional<HardwareRecord>> currentRecord(Digest manifest) {
         HardwareRecord hot = records.getIfPresent(manifest);

@@ -9,6 +9,7 @@ import dev.gantry.registry.ManifestService;
 import dev.gantry.registry.Repository;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 
 /**
@@ -53,7 +54,11 @@ final class IndexReferrers {
     }
 
     private CompletableFuture<List<Descriptor>> forPlatform(Repository repo, Descriptor index, Descriptor platform) {
-        return hardware.currentRecord(platform.parsedDigest()).thenCompose(r -> {
+        // The index naming a platform is no proof the repository holds it (an upstream may accept an index whose
+        // children it lacks): its document, made from that manifest, is listed only where the repository holds it.
+        return manifests.holds(repo, platform.parsedDigest()).thenCompose(holds -> holds
+                ? hardware.currentRecord(platform.parsedDigest())
+                : CompletableFuture.completedFuture(Optional.<HardwareRecord>empty())).thenCompose(r -> {
             if (r.isEmpty()) {
                 return CompletableFuture.completedFuture(List.<Descriptor>of());
             }

@@ -155,8 +155,12 @@ public final class ScanFollower implements ManifestObserver, BlobEvents.Listener
                 return;
             }
             catalog.place(repo, m.digest(), images);
-            // Platforms scanned before (another repository, an earlier start) are listed at once.
-            images.forEach(d -> hardware.currentRecord(d).thenAccept(r -> r.ifPresent(rec -> catalog.documented(d, rec.document()))));
+            // Platforms scanned before (another repository, an earlier start) are documented at once; the search
+            // lists one under this repository once it holds it: confirmed now (a HEAD) where it is not linked yet.
+            images.forEach(d -> hardware.currentRecord(d).thenAccept(r -> r.ifPresent(rec -> {
+                catalog.documented(d, rec.document());
+                hardware.holds(repo, d);
+            })));
             return;
         }
         if (parsed.config() == null || parsed.artifactType() != null || !isImageConfig(parsed.config().mediaType())) {

@@ -17,6 +17,13 @@ public interface ManifestService {
     CompletableFuture<ManifestResult> get(Repository repository, Reference reference, List<String> accepted);
 
     /**
+     * Whether the repository may serve a manifest Gantry holds: it is linked to it (pushed there, or fetched
+     * through it), or, mirrored, its upstream confirms with a HEAD (then it is linked). False for a manifest
+     * not held here, and when that cannot be told. Never fetches a body; never counts as a pull.
+     */
+    CompletableFuture<Boolean> holds(Repository repository, Digest digest);
+
+    /**
      * Stores a pushed manifest under a tag or its digest (hosted repositories
      * only), after checking it: media type, JSON, schema version, size, that
      * everything it references is present with the size its descriptor names.

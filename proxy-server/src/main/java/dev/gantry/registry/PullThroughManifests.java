@@ -12,6 +12,7 @@ import dev.gantry.oci.RegistryException;
 import dev.gantry.registry.ManifestStore.StoredManifest;
 import dev.gantry.upstream.UpstreamRegistry.FetchedManifest;
 import dev.gantry.upstream.UpstreamRegistry;
+import java.io.IOException;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -116,6 +117,15 @@ public final class PullThroughManifests {
                         .exceptionallyCompose(e -> CompletableFuture.failedFuture(
                                 UpstreamErrors.map(e, repo, ErrorCode.MANIFEST_UNKNOWN, "manifest " + m.digest())))
                         .thenCompose(head -> linkManifest(repo, m)));
+    }
+
+    /** Whether the repository is linked to {@code digest} now, from this replica's records; false when unreadable. Blocks. */
+    boolean linkedNow(Repository repo, Digest digest) {
+        try {
+            return links.isLinkedNow(repo, digest);
+        } catch (IOException e) {
+            return false;
+        }
     }
 
     /**
@@ -275,14 +285,17 @@ public final class PullThroughManifests {
         return links.link(repo, named(m, Manifest.parse(m.body(), m.mediaType())), false);
     }
 
-    /** The manifest and everything it names. */
+    /**
+     * What a manifest opens to its repository: itself and the blobs it names. Not the manifests an index lists:
+     * an upstream may accept an index whose children it does not hold, and that would open any manifest Gantry
+     * holds to whoever knows its digest. A child is linked when the repository fetches it, or when its upstream
+     * confirms it ({@link #authorize}). (Blobs are safe to take from a manifest: an upstream refuses a manifest
+     * whose blobs the repository lacks, and uploading a blob takes its bytes.)
+     */
     private static List<Digest> named(StoredManifest m, Manifest parsed) {
         List<Digest> digests = new ArrayList<>();
         digests.add(m.digest());
         for (Descriptor d : parsed.blobs()) {
-            digests.add(d.parsedDigest());
-        }
-        for (Descriptor d : parsed.manifests()) {
             digests.add(d.parsedDigest());
         }
         return digests;

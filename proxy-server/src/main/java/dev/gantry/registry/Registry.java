@@ -54,6 +54,14 @@ public final class Registry {
         return parts.resolver();
     }
 
+    /**
+     * Whether a repository is linked to a manifest now, from this replica's own records (no upstream asked).
+     * Blocks on the metadata store: the search runs it, off the event loop, per platform of an index it lists.
+     */
+    public boolean linkedNow(Repository repo, Digest digest) {
+        return parts.manifests().linkedNow(repo, digest);
+    }
+
     public ManifestService manifests() {
         return parts.manifests();
     }

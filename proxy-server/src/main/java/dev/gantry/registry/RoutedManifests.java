@@ -1,5 +1,6 @@
 package dev.gantry.registry;
 
+import dev.gantry.oci.Digest;
 import dev.gantry.oci.ErrorCode;
 import dev.gantry.oci.Manifest;
 import dev.gantry.oci.Reference;
@@ -53,6 +54,19 @@ public final class RoutedManifests implements ManifestService {
                 seen(repo, reference, m);
             }
         });
+    }
+
+    /**
+     * Whether the repository is linked to {@code digest} now, from this replica's own records: no upstream is
+     * asked, so a manifest it could confirm but has not is false. Blocks on the metadata store.
+     */
+    boolean linkedNow(Repository repo, Digest digest) {
+        return repo.isHosted() ? hosted.linkedNow(repo, digest) : proxied.linkedNow(repo, digest);
+    }
+
+    @Override
+    public CompletableFuture<Boolean> holds(Repository repo, Digest digest) {
+        return (repo.isHosted() ? hosted.holds(repo, digest) : proxied.holds(repo, digest)).exceptionally(e -> false);
     }
 
     @Override

@@ -4,13 +4,16 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.gantry.config.HostedConfig;
+import dev.gantry.config.UpstreamConfig;
 import dev.gantry.oci.Digest;
 import dev.gantry.registry.Repository;
 import dev.gantry.registry.RepositoryResolver;
 import dev.gantry.schema.HardwareDocument;
 import dev.gantry.schema.Level;
 import dev.gantry.storage.DiskMetadataStore;
+import dev.gantry.upstream.Upstream;
 import java.nio.file.Path;
+import java.time.Clock;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -36,7 +39,7 @@ class HardwareCatalogTest {
     @BeforeEach
     void setUp() throws Exception {
         meta = new DiskMetadataStore(tmp);
-        catalog = new HardwareCatalog(new CatalogStore(meta, Runnable::run), Runnable::run, 100);
+        catalog = new HardwareCatalog(new CatalogStore(meta, Runnable::run), Runnable::run, 100, (repo, manifest) -> true);
     }
 
     static HardwareDocument plain(Digest d, String arch) {
@@ -85,6 +88,32 @@ class HardwareCatalogTest {
         assertThat(catalog.isPlatformInRepository(other, arm)).isFalse();
     }
 
+    /**
+     * A platform an index of a mirrored repository lists is found there only while the repository holds it
+     * (its upstream may accept an index whose platforms it lacks, naming another repository's private image);
+     * a hosted repository's index was checked when it was pushed.
+     */
+    @Test
+    void aPlatformOfAMirroredIndexIsFoundOnlyWhereTheRepositoryHoldsIt() throws Exception {
+        Upstream hub = new Upstream(new UpstreamConfig("pub.example", "http://127.0.0.1:1", false), Clock.systemUTC());
+        Repository mirrored = new RepositoryResolver(List.of(hub)).resolve("pub.example/att/x", null);
+        Digest secret = CatalogDocuments.digest("secret");
+        Digest index = CatalogDocuments.digest("bait");
+        Set<String> held = new java.util.HashSet<>();
+        HardwareCatalog checked = new HardwareCatalog(new CatalogStore(meta, Runnable::run), Runnable::run, 100,
+                (repo, manifest) -> held.contains(repo.fullName() + "@" + manifest));
+        checked.place(mirrored, index, List.of(secret));
+        checked.tag(mirrored, "1", index);
+        checked.place(app, CatalogDocuments.digest("hosted-index"), List.of(secret));
+        checked.documented(secret, plain(secret, "amd64")); // scanned as another repository's image
+
+        assertThat(checked.search(everything, r -> true, null, 10, null).results()).extracting(SearchResult::repository)
+                .as("where the platform is found while the mirrored repository does not hold it").containsExactly("local/app");
+        held.add(mirrored.fullName() + "@" + secret);
+        assertThat(checked.search(everything, r -> true, null, 10, null).results()).extracting(SearchResult::repository)
+                .as("once it holds it").containsExactlyInAnyOrder("local/app", mirrored.fullName());
+    }
+
     @Test
     void aDocumentNoRepositoryListsIsNotKept() {
         Digest d = CatalogDocuments.digest("unplaced");
@@ -113,7 +142,7 @@ class HardwareCatalogTest {
 
     @Test
     void pastItsBoundTheCatalogListsNoMoreImages() {
-        HardwareCatalog small = new HardwareCatalog(new CatalogStore(meta, Runnable::run), Runnable::run, 2);
+        HardwareCatalog small = new HardwareCatalog(new CatalogStore(meta, Runnable::run), Runnable::run, 2, (repo, manifest) -> true);
         for (String s : List.of("1", "2", "3")) {
             Digest d = CatalogDocuments.digest(s);
             small.place(app, d, List.of());
@@ -154,7 +183,7 @@ class HardwareCatalogTest {
     void theCatalogComesBackFromTheStore() throws Exception {
         Digest d = image(app, "kept", "1", "2");
         catalog.untag(app, "2");
-        HardwareCatalog again = new HardwareCatalog(new CatalogStore(meta, Runnable::run), Runnable::run, 100);
+        HardwareCatalog again = new HardwareCatalog(new CatalogStore(meta, Runnable::run), Runnable::run, 100, (repo, manifest) -> true);
         again.load(name -> resolver.resolve(name, null), digest -> digest.equals(d) ? Optional.of(plain(d, "amd64")) : Optional.empty());
         var results = again.search(everything, r -> true, null, 10, null).results();
         assertThat(results).hasSize(1);

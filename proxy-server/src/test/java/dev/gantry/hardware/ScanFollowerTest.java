@@ -83,7 +83,7 @@ class ScanFollowerTest {
         // Documents are not built here (no registry to read configs from): what is tested is the wait for findings.
         HardwareService hardware = new HardwareService(null, null, scans, new ImageAnalyzer(kb, Clock.systemUTC()), meta,
                 blocking, Clock.systemUTC(), sizes);
-        HardwareCatalog catalog = new HardwareCatalog(new CatalogStore(meta, blocking), blocking, 100);
+        HardwareCatalog catalog = new HardwareCatalog(new CatalogStore(meta, blocking), blocking, 100, (repo, manifest) -> true);
         ScanFollower follower = new ScanFollower(hardware, scans, catalog, d -> Optional.ofNullable(disk.get(d)), scanning,
                 timers, lookLater, Clock.systemUTC(), sizes);
         scans.onScanned(follower::scanned); // as the composition root relays it through the blob events

@@ -16,6 +16,7 @@ import dev.gantry.testing.TestImage;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
@@ -157,5 +158,53 @@ class PullThroughServicesTest {
         assertThat(asked("HEAD", "/manifests/latest")).as("revalidated with a HEAD after the TTL").isEqualTo(heads + 1);
         assertThat(asked("GET", "/manifests/latest")).as("unchanged: not fetched again").isEqualTo(gets);
         assertThat(f.heardCount("manifestServed " + image.digest())).isEqualTo(3);
+    }
+
+    /**
+     * An index is no proof that its repository holds the manifests it lists: an upstream that accepts an index
+     * whose children are missing would otherwise let anyone who knows a private manifest's digest read it
+     * through a public repository once Gantry holds it. The child is served there only after the upstream
+     * confirms it (a HEAD in that repository); an index whose repository does hold the child still serves it.
+     */
+    @Test
+    void anIndexDoesNotOpenTheManifestsItListsToItsRepository() throws Exception {
+        TestImage secret = TestImage.builder().seed(12).layer(1_000).build();
+        TestImage.Index bait = TestImage.Index.of(List.of(secret), false);
+        TestImage.Index own = TestImage.Index.of(List.of(image), false);
+        upstream = new ScriptedUpstream(req -> {
+            String p = req.path();
+            if (p.startsWith("/v2/corp/private/manifests/" + secret.digest())) {
+                return answer(req, secret.manifest().mediaType(), secret.digest(), secret.manifest().bytes());
+            }
+            if (p.startsWith("/v2/att/x/manifests/1")) {
+                return answer(req, bait.manifest().mediaType(), bait.digest(), bait.manifest().bytes());
+            }
+            if (p.startsWith("/v2/acme/app/manifests/1")) {
+                return answer(req, own.manifest().mediaType(), own.digest(), own.manifest().bytes());
+            }
+            if (p.startsWith("/v2/acme/app/manifests/" + image.digest())) {
+                return answer(req, image.manifest().mediaType(), image.digest(), image.manifest().bytes());
+            }
+            return ScriptedUpstream.Answer.of(404, Map.of("Content-Length", "0"), new byte[0], false);
+        });
+        f = new ServiceFixture(tmp, upstream.url());
+        PullThroughManifests manifests = manifests();
+        Repository privateRepo = f.repo("corp/private");
+        Repository attacker = f.repo("att/x");
+        Repository acme = f.repo("acme/app");
+        manifests.get(privateRepo, Reference.of(secret.digest()), MediaTypes.MANIFEST_TYPES).get(10, TimeUnit.SECONDS);
+        manifests.get(attacker, Reference.parse("1"), MediaTypes.MANIFEST_TYPES).get(10, TimeUnit.SECONDS);
+
+        assertThatThrownBy(() -> manifests.get(attacker, Reference.of(secret.digest()), MediaTypes.MANIFEST_TYPES)
+                .get(10, TimeUnit.SECONDS)).as("the private manifest through the index's repository")
+                .hasRootCauseInstanceOf(RegistryException.class)
+                .rootCause().satisfies(e -> assertThat(((RegistryException) e).code()).isEqualTo(ErrorCode.MANIFEST_UNKNOWN));
+        assertThat(manifests.holds(attacker, secret.digest()).get(10, TimeUnit.SECONDS)).as("holds").isFalse();
+
+        // An index whose repository holds its child: the child is served there, fetched or confirmed.
+        manifests.get(acme, Reference.parse("1"), MediaTypes.MANIFEST_TYPES).get(10, TimeUnit.SECONDS);
+        ManifestResult child = manifests.get(acme, Reference.of(image.digest()), MediaTypes.MANIFEST_TYPES).get(10, TimeUnit.SECONDS);
+        assertThat(child.digest()).isEqualTo(image.digest());
+        assertThat(manifests.holds(acme, image.digest()).get(10, TimeUnit.SECONDS)).isTrue();
     }
 }
