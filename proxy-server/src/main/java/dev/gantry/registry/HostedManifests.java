@@ -10,7 +10,6 @@ import dev.gantry.oci.RegistryException;
 import dev.gantry.registry.ManifestStore.StoredManifest;
 import dev.gantry.storage.MetadataStore;
 import dev.gantry.storage.StorageLayout;
-import java.io.IOException;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -49,15 +48,6 @@ public final class HostedManifests {
         this.meta = meta;
         this.blocking = blocking;
         this.clock = clock;
-    }
-
-    /** Whether the repository is linked to {@code digest} now, from this replica's records; false when unreadable. Blocks. */
-    boolean linkedNow(Repository repo, Digest digest) {
-        try {
-            return links.isLinkedNow(repo, digest);
-        } catch (IOException e) {
-            return false;
-        }
     }
 
     /** Whether the repository holds {@code digest}: it was pushed or mounted there. */

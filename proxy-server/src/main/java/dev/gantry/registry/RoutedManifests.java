@@ -61,7 +61,7 @@ public final class RoutedManifests implements ManifestService {
      * asked, so a manifest it could confirm but has not is false. Blocks on the metadata store.
      */
     boolean linkedNow(Repository repo, Digest digest) {
-        return repo.isHosted() ? hosted.linkedNow(repo, digest) : proxied.linkedNow(repo, digest);
+        return proxied.linkedNow(repo, digest); // one set of links for both kinds
     }
 
     @Override

@@ -6,10 +6,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.gantry.conformance.ConformanceClient.Response;
 import dev.gantry.testing.Awaits;
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
-import java.net.Socket;
+import dev.gantry.testing.RawClient;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -56,34 +53,13 @@ class BrokenRequestBodyTest {
         return post.relativeLocation();
     }
 
-    private static Socket connect() throws IOException {
-        Socket s = new Socket("127.0.0.1", URI.create(gantry.url()).getPort());
-        s.setSoTimeout(20_000);
-        return s;
+    private static RawClient connect(HostedGantry server) {
+        return RawClient.connect("127.0.0.1:" + URI.create(server.url()).getPort());
     }
 
-    private static void write(Socket s, String text) throws IOException {
-        OutputStream out = s.getOutputStream();
-        out.write(text.getBytes(StandardCharsets.ISO_8859_1));
-        out.flush();
-    }
-
-    private static String patchHead(String location, String framing) {
-        return "PATCH " + location + " HTTP/1.1\r\nHost: x\r\nAuthorization: " + gantry.basicAuthorization()
+    private static String patchHead(HostedGantry server, String location, String framing) {
+        return "PATCH " + location + " HTTP/1.1\r\nHost: x\r\nAuthorization: " + server.basicAuthorization()
                 + "\r\nContent-Type: application/octet-stream\r\n" + framing + "\r\n";
-    }
-
-    /** The status line and headers of the next response on {@code s}. */
-    private static String readHead(InputStream in) throws IOException {
-        StringBuilder head = new StringBuilder();
-        while (!head.toString().endsWith("\r\n\r\n")) {
-            int c = in.read();
-            if (c < 0) {
-                throw new IOException("connection closed after: " + head);
-            }
-            head.append((char) c);
-        }
-        return head.toString();
     }
 
     /**
@@ -106,8 +82,8 @@ class BrokenRequestBodyTest {
     @Test
     void aPatchWhoseConnectionClosesMidBodyReleasesTheSessionWithWhatArrived() throws Exception {
         String location = session();
-        try (Socket s = connect()) {
-            write(s, patchHead(location, "Content-Length: 1000\r\n") + "0123456789");
+        try (RawClient c = connect(gantry)) {
+            c.write(patchHead(gantry, location, "Content-Length: 1000\r\n") + "0123456789");
             awaitBusy(location); // then leave mid-body
         }
         // Once the server notices the close, the session is released, holding the 10 bytes that arrived.
@@ -137,11 +113,11 @@ class BrokenRequestBodyTest {
     @Test
     void aChunkedPatchWhoseFramingBreaksIs400AndKeepsOnlyTheChunksBeforeTheBreak() throws Exception {
         String location = session();
-        try (Socket s = connect()) {
-            write(s, patchHead(location, "Transfer-Encoding: chunked\r\n") + "5\r\nhello\r\nZZ\r\n");
-            String head = readHead(s.getInputStream());
-            assertThat(head).as("answer to a chunked body whose framing breaks").startsWith("HTTP/1.1 400 ");
-            assertThat(head.toLowerCase()).contains("connection: close");
+        try (RawClient c = connect(gantry)) {
+            c.write(patchHead(gantry, location, "Transfer-Encoding: chunked\r\n") + "5\r\nhello\r\nZZ\r\n").awaitResponseHead();
+            assertThat(c.status()).as("answer to a chunked body whose framing breaks").isEqualTo(400);
+            assertThat(c.header("Connection")).isEqualTo("close");
+            assertThat(c.awaitClosedByServer()).as("closed after the answer").isTrue();
         }
         Response status = client.request("GET", location).send();
         assertThat(status.status()).as(status.describe()).isEqualTo(204);
@@ -156,15 +132,12 @@ class BrokenRequestBodyTest {
             Response post = c.request("POST", uploadsPath("local/stalled")).send();
             assertThat(post.status()).as(post.describe()).isEqualTo(202);
             String location = post.relativeLocation();
-            try (Socket s = new Socket("127.0.0.1", URI.create(quick.url()).getPort())) {
-                s.setSoTimeout(20_000);
-                write(s, "PATCH " + location + " HTTP/1.1\r\nHost: x\r\nAuthorization: " + quick.basicAuthorization()
-                        + "\r\nContent-Type: application/octet-stream\r\nContent-Length: 1000\r\n\r\n0123456789");
+            try (RawClient raw = connect(quick)) {
                 // Then nothing: after 2 s without a byte either way, the server answers and closes.
-                String head = readHead(s.getInputStream());
-                assertThat(head).as("answer to a body that stopped arriving").startsWith("HTTP/1.1 408 ");
-                assertThat(head.toLowerCase()).contains("connection: close");
-                assertThat(s.getInputStream().readAllBytes()).as("what follows the 408's body").hasSizeLessThan(1000);
+                raw.write(patchHead(quick, location, "Content-Length: 1000\r\n") + "0123456789").awaitResponseHead();
+                assertThat(raw.status()).as("answer to a body that stopped arriving").isEqualTo(408);
+                assertThat(raw.header("Connection")).isEqualTo("close");
+                assertThat(raw.awaitClosedByServer()).as("closed after the answer").isTrue();
             }
             Response status = c.request("GET", location).send();
             assertThat(status.status()).as(status.describe()).isEqualTo(204);
@@ -178,16 +151,15 @@ class BrokenRequestBodyTest {
     @Test
     void aDeleteWhileAPatchWritesTheSessionIs416AndTheSessionGoesOnceThePatchEnds() throws Exception {
         String location = session();
-        try (Socket s = connect()) {
-            write(s, patchHead(location, "Content-Length: 1000\r\n") + "0123456789");
+        try (RawClient c = connect(gantry)) {
+            c.write(patchHead(gantry, location, "Content-Length: 1000\r\n") + "0123456789");
             awaitBusy(location);
             Response delete = client.request("DELETE", location).send();
             assertThat(delete.status()).as(delete.describe()).isEqualTo(416);
             // The PATCH is unharmed by the refused DELETE: the rest of its body completes it.
-            write(s, "x".repeat(990));
-            String head = readHead(s.getInputStream());
-            assertThat(head).as("the PATCH's answer").startsWith("HTTP/1.1 202 ");
-            assertThat(head.toLowerCase()).contains("range: 0-999");
+            c.write("x".repeat(990)).awaitResponseHead();
+            assertThat(c.status()).as("the PATCH's answer").isEqualTo(202);
+            assertThat(c.header("Range")).isEqualTo("0-999");
         }
         Response delete = client.request("DELETE", location).send();
         assertThat(delete.status()).as(delete.describe()).isEqualTo(204);

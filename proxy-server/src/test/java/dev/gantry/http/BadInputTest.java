@@ -10,6 +10,7 @@ import com.github.tomakehurst.wiremock.WireMockServer;
 import dev.gantry.testing.GantryServer;
 import dev.gantry.testing.Http;
 import dev.gantry.testing.MutableClock;
+import dev.gantry.testing.RawClient;
 import dev.gantry.testing.Trees;
 import java.io.IOException;
 import java.io.InputStream;
@@ -104,36 +105,20 @@ class BadInputTest {
         "/v2/library/alpine/blobs/%zz               | NAME_INVALID",
         "/v2/library/al%pine/manifests/latest       | NAME_INVALID",
     })
-    void aMalformedPercentEscapeIs400AndNeverAsksUpstream(String path, String code) throws IOException {
+    void aMalformedPercentEscapeIs400AndNeverAsksUpstream(String path, String code) {
         upstream.resetRequests();
-        try (Socket s = new Socket("127.0.0.1", gantry.gantry().address().getPort())) {
-            s.setSoTimeout(10_000);
+        try (RawClient c = RawClient.connect("127.0.0.1:" + gantry.gantry().address().getPort())) {
             String request = "GET " + path + " HTTP/1.1\r\nHost: x\r\n\r\n";
-            s.getOutputStream().write((request + request).getBytes(StandardCharsets.US_ASCII));
-            s.getOutputStream().flush();
-            InputStream in = s.getInputStream();
+            c.write(request + request);
             for (int i = 0; i < 2; i++) { // the second answer shows the connection was kept
-                String head = readHead(in);
-                assertThat(head).as("response %d to %s", i + 1, path).startsWith("HTTP/1.1 400 ");
-                int length = Integer.parseInt(head.replaceAll("(?is).*content-length: *([0-9]+).*", "$1"));
-                String body = new String(in.readNBytes(length), StandardCharsets.UTF_8);
+                c.awaitResponseHead();
+                assertThat(c.status()).as("response %d to %s", i + 1, path).isEqualTo(400);
+                String body = new String(c.read((int) c.contentLength()), StandardCharsets.UTF_8);
                 assertThat(body).contains("\"code\":\"" + code + "\"");
             }
         }
         assertThat(upstream.getAllServeEvents()).as("requests that reached the upstream").isEmpty();
         assertThat(http.get("/healthz").status()).isEqualTo(200);
-    }
-
-    private static String readHead(InputStream in) throws IOException {
-        StringBuilder head = new StringBuilder();
-        while (!head.toString().endsWith("\r\n\r\n")) {
-            int c = in.read();
-            if (c < 0) {
-                throw new IOException("connection closed after: " + head);
-            }
-            head.append((char) c);
-        }
-        return head.toString();
     }
 
     @Test
