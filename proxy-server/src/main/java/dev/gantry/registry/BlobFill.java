@@ -34,6 +34,9 @@ import java.util.concurrent.atomic.AtomicBoolean;
  */
 final class BlobFill {
 
+    /** The digest of no bytes. */
+    private static final Digest EMPTY = Digest.sha256(new byte[0]);
+
     /** How far spool writes may fall behind the source before it is paused. */
     static final int WRITE_BEHIND_BYTES = 256 * 1024;
 
@@ -136,10 +139,13 @@ final class BlobFill {
                     }
                     return;
                 }
-                if (length >= 0) {
+                if (length > 0 || (length == 0 && digest.equals(EMPTY))) {
                     expectedSize = length;
                     sized.complete(length);
                 }
+                // A length of 0 for any other digest is wrong, and a response of 0 bytes has no last byte to
+                // hold back until the digest is checked: its size is told at commit, which fails, as for a
+                // body of unknown length, so no client gets a complete, empty 200.
                 SpoolingConsumer c = new SpoolingConsumer(this, writer, deadline, blocking);
                 consumer = c;
                 r.subscribe(c);

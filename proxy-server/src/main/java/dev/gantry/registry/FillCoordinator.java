@@ -111,7 +111,15 @@ public final class FillCoordinator {
                     events.fillFailed(digest, fill.origin());
                 }
             });
-            fill.start(fetch.get());
+            CompletableFuture<BlobTiers.Sourced> source;
+            try {
+                source = fetch.get();
+            } catch (RuntimeException e) {
+                // Thrown rather than failed (a peer address a URI cannot parse, say): the fill must still end,
+                // or every later request for the digest would join a fill that never started.
+                source = CompletableFuture.failedFuture(e);
+            }
+            fill.start(source);
         }
         return new Claim(fill, started[0]);
     }

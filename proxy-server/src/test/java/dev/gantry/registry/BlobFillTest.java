@@ -170,6 +170,48 @@ class BlobFillTest {
         assertThat(disk.statNow(digest)).isEmpty();
     }
 
+    @Test
+    void aSourceThatThrowsInsteadOfFailingEndsItsFillSoTheNextClaimStartsAnew() throws Exception {
+        ManualExecutor blocking = new ManualExecutor();
+        DiskBlobStore disk = DiskBlobStore.open(tmp, 1L << 30, blocking, Clock.systemUTC());
+        byte[] blob = new byte[2 * CHUNK];
+        new Random(5).nextBytes(blob);
+        Digest digest = Digest.sha256(blob);
+        FillCoordinator fills = new FillCoordinator(disk, blocking, timers, System::nanoTime, new BlobEventHub(Clock.systemUTC(), 16));
+        IllegalArgumentException thrown = new IllegalArgumentException("unresolved address");
+        FillCoordinator.Claim claim = fills.claim(digest, "upstream", () -> {
+            throw thrown;
+        });
+        blocking.runAll();
+        assertThat(claim.fill().done()).as("the fill whose source threw").isCompletedExceptionally();
+        assertThat(claim.fill().sized()).isCompletedExceptionally();
+        assertThat(fills.inFlight(digest)).as("a fill left for later requests to join").isNull();
+        assertThat(fills.inFlight("upstream")).as("fills counted for the group").isZero();
+
+        PushedStream source = new PushedStream(blob.length);
+        FillCoordinator.Claim again = fills.claim(digest, "upstream",
+                () -> CompletableFuture.completedFuture(new BlobTiers.Sourced(BlobTiers.Origin.UPSTREAM, source)));
+        assertThat(again.started()).as("the next claim starts a fill of its own").isTrue();
+    }
+
+    @Test
+    void aSourceThatSaysZeroBytesForANonEmptyDigestIsNotSizedBeforeItsDigestIsChecked() throws Exception {
+        ManualExecutor blocking = new ManualExecutor();
+        DiskBlobStore disk = DiskBlobStore.open(tmp, 1L << 30, blocking, Clock.systemUTC());
+        Digest digest = Digest.sha256(new byte[] {1, 2, 3});
+        FillCoordinator fills = new FillCoordinator(disk, blocking, timers, System::nanoTime, new BlobEventHub(Clock.systemUTC(), 16));
+        PushedStream source = new PushedStream(0);
+        FillCoordinator.Claim claim = fills.claim(digest, "upstream",
+                () -> CompletableFuture.completedFuture(new BlobTiers.Sourced(BlobTiers.Origin.UPSTREAM, source)));
+        blocking.runAll();
+        assertThat(claim.fill().sized()).as("a size of 0 told before any check: a complete, empty 200").isNotDone();
+        source.consumer.onEnd();
+        blocking.runAll();
+        assertThat(claim.fill().sized()).isCompletedExceptionally();
+        assertThat(claim.fill().done()).isCompletedExceptionally();
+        assertThat(disk.statNow(digest)).isEmpty();
+    }
+
     private BlobFill deadlined(Digest digest, DiskBlobStore disk, FillLimits limits) {
         Executor direct = Runnable::run;
         return new BlobFill(digest, disk, direct, new FillDeadline(timers, direct, System::nanoTime, limits));
