@@ -221,10 +221,22 @@ final class ConfigValidator {
         }
         for (String a : addresses) {
             int colon = a.lastIndexOf(':');
-            if (colon <= 0 || !a.substring(colon + 1).matches("\\d{1,5}")) {
+            if (colon <= 0 || !a.substring(colon + 1).matches("\\d{1,5}") || !hostOfUrl(a)) {
                 problems.add(source + ": key 'fleet." + (f.members().contains(a) ? "members" : "advertise")
                         + "': expected host:port, got '" + a + "'");
             }
+        }
+    }
+
+    /**
+     * Whether {@code host:port} makes a URL with a host: the peer channel's requests are URLs, and a name a
+     * URL cannot carry ({@code gantry_1}: underscores are not allowed in host names) would fail every one.
+     */
+    private static boolean hostOfUrl(String hostPort) {
+        try {
+            return new URI("http://" + hostPort + "/").getHost() != null;
+        } catch (URISyntaxException e) {
+            return false;
         }
     }
 

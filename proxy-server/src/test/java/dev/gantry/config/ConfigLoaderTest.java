@@ -310,9 +310,10 @@ class ConfigLoaderTest {
 
     @Test
     void aWrongFleetSettingIsNamedWithWhatWasExpected() {
-        assertThatThrownBy(() -> load("fleet:\n  members: [gantry-1]\n  memberTtl: 1s\n  id: a/b\n"))
+        assertThatThrownBy(() -> load("fleet:\n  members: [gantry-1, \"gantry_2:5000\"]\n  memberTtl: 1s\n  id: a/b\n"))
                 .isInstanceOf(ConfigException.class)
                 .hasMessageContaining("'fleet.members': expected host:port, got 'gantry-1'")
+                .hasMessageContaining("'fleet.members': expected host:port, got 'gantry_2:5000'")
                 .hasMessageContaining("'fleet.memberTtl': expected at least twice fleet.heartbeat")
                 .hasMessageContaining("'fleet.id'");
     }
