@@ -15,6 +15,7 @@ import java.util.Random;
 import java.util.zip.GZIPOutputStream;
 import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
 import org.apache.commons.compress.archivers.tar.TarArchiveOutputStream;
+import org.apache.commons.compress.archivers.tar.TarConstants;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -128,6 +129,44 @@ class BadLayersTest {
         assertThat(f.reason()).contains("PAX header or long name");
     }
 
+    /**
+     * A PAX 1.0 sparse file whose map (read by commons-compress from the file's data, past its own read, into a
+     * list of an object per entry) claims 999,999,999 entries: the bytes read while the next entry is looked
+     * for are metered, so the scan stops at the metadata limit instead of filling the heap.
+     */
+    @Test
+    void aSparseMapPastTheMetadataLimitStopsTheScanInsteadOfFillingMemory() throws IOException {
+        StringBuilder map = new StringBuilder("999999999\n");
+        map.append("0\n0\n".repeat(50_000)); // 200 KB of entries, 12x the limit below
+        byte[] data = map.toString().getBytes(StandardCharsets.US_ASCII);
+        ByteArrayOutputStream tar = new ByteArrayOutputStream();
+        try (TarArchiveOutputStream out = new TarArchiveOutputStream(tar)) {
+            // The PAX header written by hand: the library takes GNU.sparse.* keys into the entry, not the archive.
+            byte[] pax = (paxRecord("GNU.sparse.major", "1") + paxRecord("GNU.sparse.minor", "0")
+                    + paxRecord("GNU.sparse.name", "sparse") + paxRecord("GNU.sparse.realsize", "1"))
+                    .getBytes(StandardCharsets.US_ASCII);
+            TarArchiveEntry header = new TarArchiveEntry("PaxHeaders/sparse", TarConstants.LF_PAX_EXTENDED_HEADER_LC);
+            header.setSize(pax.length);
+            out.putArchiveEntry(header);
+            out.write(pax);
+            out.closeArchiveEntry();
+            TarArchiveEntry e = new TarArchiveEntry("sparse");
+            e.setSize(data.length);
+            out.putArchiveEntry(e);
+            out.write(data);
+            out.closeArchiveEntry();
+            TarArchiveEntry after = new TarArchiveEntry("after");
+            after.setSize(1);
+            out.putArchiveEntry(after);
+            out.write('x');
+            out.closeArchiveEntry();
+        }
+        LayerScanner small = new LayerScanner(Scans.KB, new ScanLimits(1L << 30, 1000, 0, 1000, 16 << 10, 1 << 20, 1024));
+        LayerFindings f = Scans.scan(small, tar.toByteArray());
+        assertThat(f.failure()).as(f.reason()).isEqualTo(FailureKind.LIMIT);
+        assertThat(f.reason()).contains("sparse map");
+    }
+
     @Test
     void aNameLongerThanPathMaxStopsTheScan() {
         LayerFindings f = Scans.scan(new LayerBuilder().file("d/".repeat(3000) + "f", "x").gzip());
@@ -232,6 +271,16 @@ class BadLayersTest {
     }
 
     /** A tar entry with the name exactly as given (TarArchiveEntry would not keep some names). */
+    /** One PAX extended header record: its length in decimal (itself included), a space, key=value, a newline. */
+    private static String paxRecord(String key, String value) {
+        String rest = " " + key + "=" + value + "\n";
+        int length = rest.length() + 1;
+        while (length != (Integer.toString(length) + rest).length()) {
+            length++;
+        }
+        return length + rest;
+    }
+
     private static byte[] rawTar(String name, String content) throws IOException {
         byte[] header = new byte[512];
         byte[] n = name.getBytes(StandardCharsets.US_ASCII);
