@@ -56,7 +56,7 @@ final class LayerPaths {
         return dir.equals("/") ? "/" + name : dir + "/" + name;
     }
 
-    private static String printable(String text) {
+    static String printable(String text) {
         String cut = text.length() > 120 ? text.substring(0, 120) + "…" : text;
         return cut.replaceAll("\\p{Cntrl}", "?");
     }

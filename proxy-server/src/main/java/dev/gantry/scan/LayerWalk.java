@@ -136,6 +136,11 @@ final class LayerWalk {
         }
         boolean underDev = path.startsWith("/dev/");
         if (entry.isSymbolicLink()) {
+            if (entry.getLinkName().length() > LayerPaths.MAX_PATH) {
+                // No file system holds one (PATH_MAX); following it would split it into a component per byte pair.
+                throw new ScanAbort("LIMIT", "symbolic link target longer than " + LayerPaths.MAX_PATH + " bytes: "
+                        + LayerPaths.printable(path));
+            }
             found.charge(path + entry.getLinkName());
             found.symlinks.put(path, entry.getLinkName());
             if (underDev) {

@@ -167,6 +167,17 @@ class BadLayersTest {
         assertThat(f.reason()).contains("sparse map");
     }
 
+    /**
+     * A link target no file system holds (4,400 bytes here; a PAX linkpath may be 1 MiB, which resolving the
+     * entry point would split into a part per two bytes).
+     */
+    @Test
+    void aSymbolicLinkTargetLongerThanPathMaxStopsTheScan() {
+        LayerFindings f = Scans.scan(new LayerBuilder().symlink("etc", "etc/".repeat(1_100)).gzip());
+        assertThat(f.failure()).isEqualTo(FailureKind.LIMIT);
+        assertThat(f.reason()).contains("symbolic link target longer than 4096");
+    }
+
     @Test
     void aNameLongerThanPathMaxStopsTheScan() {
         LayerFindings f = Scans.scan(new LayerBuilder().file("d/".repeat(3000) + "f", "x").gzip());

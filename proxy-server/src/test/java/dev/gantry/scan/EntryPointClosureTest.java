@@ -13,10 +13,12 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Instant;
 import java.time.ZoneOffset;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Supplier;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Assertions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -142,6 +144,25 @@ class EntryPointClosureTest {
         assertThat(unconfigured.platform().cpu().notLoaded()).contains("sse4_2");
         assertThat(unconfigured.scan().notes()).anySatisfy(n -> assertThat(n)
                 .contains("not in the image").contains("libsse42.so.1 (needed by /usr/bin/app)"));
+    }
+
+    /**
+     * Loader configuration that includes itself from every line (64 lines of {@code include
+     * /etc/ld.so.conf.d/*.conf} in each of eight files): followed naively, ~512^4 file reads. Each file is read
+     * once, so the image is analysed at once and its own directory still counts.
+     */
+    @Test
+    void loaderConfigurationThatIncludesItselfEverywhereIsReadOnceAndStillCounts() throws Exception {
+        byte[] app = sse42App("app-fanout");
+        LayerBuilder conf = new LayerBuilder().file("etc/ld.so.conf", "include /etc/ld.so.conf.d/*.conf\n".repeat(64));
+        for (char c = 'a'; c <= 'h'; c++) {
+            conf.file("etc/ld.so.conf.d/" + c + ".conf", (c == 'h' ? "/opt/vendor/lib\n" : "")
+                    + "include /etc/ld.so.conf.d/*.conf\n".repeat(63));
+        }
+        HardwareDocument d = Assertions.assertTimeoutPreemptively(Duration.ofSeconds(20), () -> image(
+                "\"Entrypoint\":[\"/usr/bin/app\"]", new LayerBuilder().file("usr/bin/app", app, 0755)
+                        .file("opt/vendor/lib/libsse42.so.1", sse42Lib, 0644), conf));
+        assertThat(d.platform().cpu().features()).containsEntry("sse4_2", Level.REQUIRED);
     }
 
     @Test

@@ -14,6 +14,9 @@ import java.util.List;
  * reason instead of hanging.
  */
 public final class EntrypointResolver {
+
+    /** Linux's PATH_MAX: the longest symbolic link target a file system holds. */
+    private static final int MAX_TARGET = 4096;
     /** Linux's MAXSYMLINKS. */
     public static final int MAX_LINKS = 40;
     static final String DEFAULT_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
@@ -93,6 +96,11 @@ public final class EntrypointResolver {
                             + " (a link loop?)");
                 }
                 String target = node.symlink();
+                if (target.length() > MAX_TARGET) {
+                    // Findings stored before such targets were refused at scan time: never split one.
+                    return new Result(null, "a symbolic link resolving " + path + " has a target longer than " + MAX_TARGET
+                            + " bytes");
+                }
                 String[] parts = components(target);
                 for (int i = parts.length - 1; i >= 0; i--) {
                     todo.addFirst(parts[i]);

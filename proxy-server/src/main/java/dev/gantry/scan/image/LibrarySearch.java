@@ -7,9 +7,11 @@ import java.nio.file.PathMatcher;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * The files the dynamic loader maps when a program starts: its
@@ -27,6 +29,10 @@ final class LibrarySearch {
     static final int MAX_FILES = 4096;
     static final int MAX_MISSING_NOTES = 5;
     private static final int MAX_INCLUDE_DEPTH = 4;
+    /** Loader configuration files read at most (Debian's images have a handful). */
+    static final int MAX_CONFIG_FILES = 256;
+    /** {@code include} lines followed at most. */
+    static final int MAX_INCLUDES = 1024;
 
     private final MergedFilesystem fs;
     private final EntrypointResolver resolver;
@@ -35,6 +41,10 @@ final class LibrarySearch {
     /** Every file loaded, to the file that made the loader map it first (a program: itself). */
     private final Map<String, String> loadedBy = new LinkedHashMap<>();
     private final List<String> missing = new ArrayList<>();
+    /** Loader configuration files read: each once, and no more than {@link #MAX_CONFIG_FILES}. */
+    private final Set<String> configsRead = new HashSet<>();
+    /** {@code include} lines followed so far, at most {@link #MAX_INCLUDES}. */
+    private int includes;
 
     LibrarySearch(MergedFilesystem fs, EntrypointResolver resolver, String ldLibraryPath) {
         this.fs = fs;
@@ -154,6 +164,11 @@ final class LibrarySearch {
         if (n == null || n.loader() == null || depth > MAX_INCLUDE_DEPTH) {
             return;
         }
+        // Each file once (what it adds is the same every time), and a bounded number of them: includes that fan
+        // out (64 lines each including the whole directory again) would otherwise read files ~64^depth times.
+        if (configsRead.size() >= MAX_CONFIG_FILES || !configsRead.add(real)) {
+            return;
+        }
         for (String line : n.loader().libraryDirs()) {
             if (line.startsWith("include") && line.length() > 7 && Character.isWhitespace(line.charAt(7))) {
                 String glob = line.substring(8).strip();
@@ -171,6 +186,9 @@ final class LibrarySearch {
     }
 
     private void include(String glob, int depth) {
+        if (++includes > MAX_INCLUDES) {
+            return;
+        }
         PathMatcher m;
         try {
             m = FileSystems.getDefault().getPathMatcher("glob:" + glob);
