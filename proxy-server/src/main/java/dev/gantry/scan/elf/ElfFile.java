@@ -164,10 +164,30 @@ public final class ElfFile {
                     sectionsAvailable = false;
                 } else {
                     readSections(b, is64, shoff, shentsize, shnum, shstrndx, sections);
+                    checkCoverage(sections, fileSize);
                 }
             }
         }
         return new ElfFile(b, is64, type, machine, List.copyOf(sections), List.copyOf(segments), sectionsAvailable);
+    }
+
+    /**
+     * Refuses sections that overlap far beyond the file: a linker lays them end to end, so together they
+     * cover the file at most once, but 65,535 headers of one 100 MiB range would have every walk over the
+     * sections of a kind (notes, unwind tables, PLTs) read it 65,535 times. Past twice the file (and 64 KiB)
+     * the file is not analysed; so no such walk reads more than that.
+     */
+    private static void checkCoverage(List<Section> sections, long fileSize) {
+        long covered = 0;
+        for (Section s : sections) {
+            if (s.type() != SHT_NOBITS && s.offset() >= 0 && s.offset() < fileSize && s.size() > 0) {
+                covered += Math.min(s.size(), fileSize - s.offset());
+                if (covered > 2 * fileSize + (64 << 10)) {
+                    throw new ElfFormatException("its sections overlap: together they cover more than twice the file's "
+                            + fileSize + " bytes");
+                }
+            }
+        }
     }
 
     private static void readSections(ElfBytes b, boolean is64, long shoff, int shentsize, int shnum, int shstrndx,

@@ -116,13 +116,14 @@ final class Functions {
         if (code.isEmpty()) {
             return new Functions(new long[0], new int[0], new int[0], true);
         }
+        CodeRanges ranges = new CodeRanges(code);
         LongList starts = new LongList(MAX_FUNCTIONS);
         LongList sizes = new LongList(MAX_FUNCTIONS);
         ElfFile.Section symtab = table(elf, ElfFile.SHT_SYMTAB);
         ElfFile.Section walked = symtab != null ? symtab : table(elf, ElfFile.SHT_DYNSYM);
         if (walked != null) {
             sites.walkSymbols(elf, walked, (value, size) -> {
-                if (inCode(code, value) && !starts.full()) {
+                if (ranges.contains(value) && !starts.full()) {
                     starts.add(value);
                     sizes.add(size);
                 }
@@ -131,7 +132,7 @@ final class Functions {
         for (ElfFile.Section s : elf.sections()) {
             if (".eh_frame".equals(s.name())) {
                 EhFrame.read(elf, s, (start, size) -> {
-                    if (inCode(code, start) && size > 0) {
+                    if (ranges.contains(start) && size > 0) {
                         starts.add(start);
                         sizes.add(size);
                     }
@@ -142,7 +143,7 @@ final class Functions {
         if (starts.size() == 0 || starts.full() || elf.type() == ElfFile.ET_REL) {
             return bySection(code);
         }
-        Functions f = merge(code, starts, sizes);
+        Functions f = merge(ranges, starts, sizes);
         if (elf.machine() == ElfFile.EM_AARCH64) {
             f.cutLiteralPools(elf.bytes());
         }
@@ -186,17 +187,80 @@ final class Functions {
         return null;
     }
 
-    private static boolean inCode(List<ElfFile.Section> code, long vaddr) {
-        return section(code, vaddr) != null;
-    }
+    /**
+     * Where the code sections lie, for a lookup per symbol and FDE in O(log n): a file may have thousands of
+     * them (an object built with one section per function), and millions of symbols.
+     */
+    static final class CodeRanges {
+        /** The sections by address. */
+        private final ElfFile.Section[] byAddr;
+        /** Their address ranges merged: disjoint, ascending; {@code [start[i], end[i])}. */
+        private final long[] start;
+        private final long[] end;
+        private final int ranges;
 
-    private static ElfFile.Section section(List<ElfFile.Section> code, long vaddr) {
-        for (ElfFile.Section s : code) {
-            if (vaddr >= s.addr() && vaddr - s.addr() < s.size()) {
-                return s;
+        CodeRanges(List<ElfFile.Section> code) {
+            byAddr = code.toArray(new ElfFile.Section[0]);
+            java.util.Arrays.sort(byAddr, java.util.Comparator.comparingLong(ElfFile.Section::addr));
+            start = new long[byAddr.length];
+            end = new long[byAddr.length];
+            int n = 0;
+            for (ElfFile.Section s : byAddr) {
+                long e = s.addr() + s.size();
+                if (n > 0 && s.addr() <= end[n - 1]) {
+                    end[n - 1] = Math.max(end[n - 1], e);
+                } else {
+                    start[n] = s.addr();
+                    end[n] = e;
+                    n++;
+                }
             }
+            ranges = n;
         }
-        return null;
+
+        /** Whether some code section holds {@code vaddr}. */
+        boolean contains(long vaddr) {
+            int i = lastAtOrBelow(start, ranges, vaddr);
+            return i >= 0 && vaddr < end[i];
+        }
+
+        /**
+         * The code section that holds {@code vaddr}: the one starting nearest below it, or, where sections
+         * overlap, one of the few before it; null if none of those does.
+         */
+        ElfFile.Section section(long vaddr) {
+            int hi = byAddr.length;
+            int lo = 0;
+            while (lo < hi) {
+                int mid = (lo + hi) >>> 1;
+                if (byAddr[mid].addr() <= vaddr) {
+                    lo = mid + 1;
+                } else {
+                    hi = mid;
+                }
+            }
+            for (int i = lo - 1; i >= 0 && i >= lo - 64; i--) {
+                ElfFile.Section s = byAddr[i];
+                if (vaddr - s.addr() < s.size()) {
+                    return s;
+                }
+            }
+            return null;
+        }
+
+        private static int lastAtOrBelow(long[] sorted, int n, long v) {
+            int lo = 0;
+            int hi = n;
+            while (lo < hi) {
+                int mid = (lo + hi) >>> 1;
+                if (sorted[mid] <= v) {
+                    lo = mid + 1;
+                } else {
+                    hi = mid;
+                }
+            }
+            return lo - 1;
+        }
     }
 
     private static Functions bySection(List<ElfFile.Section> code) {
@@ -215,7 +279,7 @@ final class Functions {
     }
 
     /** Sorts by start, merges aliases (longest wins), gives sizeless symbols the room up to the next start. */
-    private static Functions merge(List<ElfFile.Section> code, LongList starts, LongList sizes) {
+    private static Functions merge(CodeRanges code, LongList starts, LongList sizes) {
         int n = starts.size();
         long min = Long.MAX_VALUE;
         for (int i = 0; i < n; i++) {
@@ -254,7 +318,10 @@ final class Functions {
             if (end[i] < 0) {
                 continue; // a boundary that is no function
             }
-            ElfFile.Section s = section(code, v[i]);
+            ElfFile.Section s = code.section(v[i]);
+            if (s == null) {
+                continue; // in code only where sections overlap beyond reason
+            }
             long limit = s.addr() + s.size();
             long e = end[i] == v[i] ? (i + 1 < m ? v[i + 1] : limit) : end[i]; // sizeless: up to the next
             e = Math.min(e, limit);
