@@ -241,6 +241,12 @@ public final class LayerScans implements AutoCloseable {
                 } catch (RuntimeException e) {
                     result.completeExceptionally(e);
                     return;
+                } catch (Error e) {
+                    // Whatever a layer did to the scanner, the layer's scan ends: left incomplete, it would stay
+                    // in flight, and every later look at the layer would wait on it.
+                    log.error("scan of layer {} ended with {}", layer, e.toString());
+                    result.completeExceptionally(e);
+                    return;
                 }
                 long bytes = sizeOf(path);
                 metrics.scanFinished(f.status().name().toLowerCase(Locale.ROOT), bytes, System.nanoTime() - start);

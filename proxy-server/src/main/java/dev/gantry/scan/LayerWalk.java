@@ -96,6 +96,10 @@ final class LayerWalk {
             // IOException or RuntimeException; none may escape the scanner.
             failure = FailureKind.CORRUPT;
             reason = describe(e);
+        } catch (StackOverflowError e) {
+            // Input nested past what any parser here recurses through: a limit, like any other.
+            failure = FailureKind.LIMIT;
+            reason = "the layer nests structures too deeply to follow";
         }
         // A limit stops a sound layer early: what was found holds, the rest is unknown.
         ScanStatus status = failure == FailureKind.LIMIT ? ScanStatus.PARTIAL : failure != null ? ScanStatus.FAILED
