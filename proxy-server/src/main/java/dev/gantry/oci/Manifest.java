@@ -64,6 +64,11 @@ public record Manifest(
             throw new RegistryException(ErrorCode.MANIFEST_INVALID, "manifest is not a JSON object");
         }
         String declared = headerSafe(text(root, "mediaType"), "mediaType");
+        if (declared != null && !MediaTypes.isManifest(declared)) {
+            // It becomes the Content-Type the manifest is served with: text/html from an upstream would be a page.
+            throw new RegistryException(ErrorCode.MANIFEST_INVALID, "manifest mediaType is not a manifest type: "
+                    + (declared.length() > 100 ? declared.substring(0, 100) + "..." : declared));
+        }
         String type = declared != null ? declared : inferType(root, contentType);
         if (contentType != null && declared != null && MediaTypes.isManifest(contentType) && !contentType.equals(declared)) {
             throw new RegistryException(ErrorCode.MANIFEST_INVALID,

@@ -121,6 +121,16 @@ class BadInputTest {
         assertThat(http.get("/healthz").status()).isEqualTo(200);
     }
 
+    /** A browser that opens what the registry serves (a manifest, an error) neither sniffs a type nor runs it. */
+    @Test
+    void registryAnswersTellBrowsersTheyAreDataNotPages() {
+        for (String path : new String[] {"/v2/", "/v2/library/alpine/manifests/latest", "/v2/Library/x/tags/list"}) {
+            Http.Response r = http.get(path, "Accept", "text/html");
+            assertThat(r.header("X-Content-Type-Options")).as("nosniff on %s", path).isEqualTo("nosniff");
+            assertThat(r.header("Content-Security-Policy")).as("CSP on %s", path).isEqualTo("default-src 'none'; sandbox");
+        }
+    }
+
     @Test
     void aMethodARouteDoesNotAnswerIs405NamingTheMethodsItDoes() {
         upstream.resetRequests();

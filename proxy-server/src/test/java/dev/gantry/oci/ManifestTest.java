@@ -83,6 +83,16 @@ class ManifestTest {
     }
 
     @Test
+    void aDeclaredMediaTypeMustBeAManifestTypeForItBecomesTheContentType() {
+        String config = "\"config\":{\"mediaType\":\"x\",\"digest\":\"" + D1 + "\",\"size\":1},\"layers\":[]";
+        assertInvalid("{\"schemaVersion\":2,\"mediaType\":\"text/html\"," + config + "}");
+        assertThatThrownBy(() -> Manifest.parse(bytes("{\"schemaVersion\":2,\"mediaType\":\"text/html\"," + config + "}"),
+                "application/json")).hasMessageContaining("not a manifest type");
+        assertThat(Manifest.parse(bytes("{\"schemaVersion\":2," + config + "}"), "application/json").mediaType())
+                .as("no mediaType: inferred").isEqualTo(MediaTypes.OCI_MANIFEST);
+    }
+
+    @Test
     void mediaTypesMustBePrintableAsciiForTheyBecomeHeaders() {
         String config = "\"config\":{\"mediaType\":\"x\",\"digest\":\"" + D1 + "\",\"size\":1},\"layers\":[]";
         assertInvalid("{\"schemaVersion\":2,\"mediaType\":\"" + MediaTypes.OCI_MANIFEST + "\\n\"," + config + "}");
