@@ -67,9 +67,13 @@ public final class Authenticator {
                 .ticker(() -> TimeUnit.MILLISECONDS.toNanos(clock.millis())).maximumSize(clients).build();
     }
 
-    /** Whether any user can authenticate at all. */
+    /**
+     * Whether users are configured ({@code auth.htpasswd}), however many of its entries are valid now: a file
+     * rewritten with none (or caught halfway through a rewrite) must not turn the mirror into one without users,
+     * where {@code /v2/} asks no one and {@code auth.loopbackAdmin} hands loopback callers the admin API.
+     */
     public boolean hasUsers() {
-        return users != null && users.size() > 0;
+        return users != null;
     }
 
     /** Whether {@code authorization} is another replica of this fleet on the peer channel (never when it is closed). */

@@ -38,9 +38,11 @@ import org.slf4j.LoggerFactory;
 public final class Htpasswd {
 
     private static final Logger log = LoggerFactory.getLogger(Htpasswd.class);
-    /** A well-formed bcrypt hash to check against when the user does not exist, so timing tells nothing. */
-    private static final String DUMMY = OpenBSDBCrypt.generate("2y", "not a password".toCharArray(),
-            new SecureRandom().generateSeed(16), 10);
+    /**
+     * A well-formed bcrypt hash to check against when the user does not exist, of the highest cost the file's
+     * entries use: a check against it takes as long as one against a real user's, so timing tells nothing.
+     */
+    private volatile String dummy = dummyOfCost(10);
 
     static final Duration REMEMBERED_FOR = Duration.ofMinutes(5);
 
@@ -82,6 +84,10 @@ public final class Htpasswd {
             }
             read.put(l.substring(0, colon), hash);
         }
+        int cost = read.values().stream().mapToInt(h -> Integer.parseInt(h.substring(4, 6))).max().orElse(10);
+        if (!dummy.startsWith("$2y$" + String.format("%02d", cost) + "$")) {
+            dummy = dummyOfCost(cost);
+        }
         users = Map.copyOf(read);
         loadedVersion = version;
         log.info("{} users from {}", users.size(), file);
@@ -96,11 +102,21 @@ public final class Htpasswd {
             return true;
         }
         bcryptChecks.increment();
-        boolean ok = OpenBSDBCrypt.checkPassword(hash != null ? hash : DUMMY, password.toCharArray());
+        boolean ok = OpenBSDBCrypt.checkPassword(hash != null ? hash : dummy, password.toCharArray());
         if (hash != null && ok) {
             checkedOut.put(remembered, Boolean.TRUE);
         }
         return hash != null && ok;
+    }
+
+    private static String dummyOfCost(int cost) {
+        return OpenBSDBCrypt.generate("2y", "not a password".toCharArray(), new SecureRandom().generateSeed(16),
+                Math.max(4, Math.min(cost, 16)));
+    }
+
+    /** The hash an unknown user's password is checked against. */
+    String dummyHash() {
+        return dummy;
     }
 
     /** The key a checked-out password is remembered by. */

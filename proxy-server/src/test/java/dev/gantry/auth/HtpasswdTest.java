@@ -69,6 +69,21 @@ class HtpasswdTest {
         assertThat(users.verify("a", "pa")).isFalse();
     }
 
+    /** An unknown user's password is checked against a hash of the entries' own cost: as slow as a real one. */
+    @Test
+    void anUnknownUserCostsTheSameBcryptWorkAsAKnownOne() throws Exception {
+        MutableClock clock = MutableClock.startingNow();
+        Path file = tmp.resolve("htpasswd");
+        Files.writeString(file, "a:" + OpenBSDBCrypt.generate("2y", "pa".toCharArray(), new byte[16], 5) + "\n");
+        Htpasswd users = new Htpasswd(file, clock);
+        assertThat(users.dummyHash()).startsWith("$2y$05$");
+        assertThat(users.verify("nobody", "pa")).isFalse();
+        rewrite(file, "a:" + OpenBSDBCrypt.generate("2y", "pa".toCharArray(), new byte[16], 4) + "\n"
+                + "b:" + OpenBSDBCrypt.generate("2y", "pb".toCharArray(), new byte[16], 6) + "\n", clock);
+        assertThat(users.verify("b", "pb")).isTrue();
+        assertThat(users.dummyHash()).as("the highest cost in the file").startsWith("$2y$06$");
+    }
+
     /** Rewrites the file with a later modification time and lets the re-read interval pass. */
     private static void rewrite(Path file, String content, MutableClock clock) throws Exception {
         FileTime before = Files.getLastModifiedTime(file);

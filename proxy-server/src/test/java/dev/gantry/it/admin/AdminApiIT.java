@@ -17,6 +17,7 @@ import dev.gantry.testing.TestImage;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -414,6 +415,30 @@ class AdminApiIT {
         assertThat(upstream.count(r -> r.isBlobGet() && r.path().endsWith(layer.digest().toString()))).isEqualTo(1);
         assertThat(Awaits.until(() -> json(admin("GET", "/v2/_gantry/pins", null)).get("pins").get(0),
                 p -> !p.get("digest").isNull(), Duration.ofSeconds(10)).get("digest").asText()).isEqualTo(a.digest().toString());
+    }
+
+    /**
+     * With auth.htpasswd set, loopback callers never administer anonymously, even once the file holds no valid
+     * user (rewritten with MD5 entries, emptied, or read halfway through a rewrite): the mirror still has users.
+     */
+    @Test
+    void anHtpasswdLeftWithNoValidUserDoesNotOpenLoopbackAdmin() throws Exception {
+        Path htpasswd = HtpasswdFile.write(tmp.resolve("htpasswd"), PASSWORDS);
+        MutableClock clock = MutableClock.startingNow();
+        gantry = GantryServer.start("upstreams:\n  - name: docker.io\n    url: " + upstream.url() + "\n    default: true\n"
+                + "auth:\n  htpasswd: " + htpasswd + "\n  loopbackAdmin: true\n  rules:\n"
+                + "    - {prefix: \"\", users: [ops], actions: [admin]}\n", tmp.resolve("gantry"), clock);
+        Http anonymous = new Http(gantry.url());
+        assertThat(anonymous.get("/v2/_gantry/cache/repositories").status()).isEqualTo(401);
+
+        java.nio.file.attribute.FileTime before = Files.getLastModifiedTime(htpasswd);
+        Files.writeString(htpasswd, "ops:$apr1$weak$0123456789abcdefghijkl\n");
+        Files.setLastModifiedTime(htpasswd, java.nio.file.attribute.FileTime.fromMillis(before.toMillis() + 10_000));
+        clock.advance(Duration.ofSeconds(6)); // past the re-read interval
+        assertThat(anonymous.get("/v2/_gantry/cache/repositories", "Authorization", basic("ops")).status())
+                .as("ops, whose entry is no longer valid").isEqualTo(401);
+        assertThat(anonymous.get("/v2/_gantry/cache/repositories").status()).as("an anonymous loopback caller").isEqualTo(401);
+        assertThat(anonymous.get("/v2/").status()).as("/v2/ still asks who is calling").isEqualTo(401);
     }
 
     @Test
