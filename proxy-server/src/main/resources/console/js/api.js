@@ -110,5 +110,17 @@ export async function whenScanned(path, options = {}, tries = 30) {
 
 /** /v2/<name>/... with each component of the repository name kept as it is. */
 export function repoPath(name, rest) {
-  return `/v2/${name.split('/').map(encodeURIComponent).join('/')}/${rest}`;
+  return `/v2/${namePath(name)}/${rest}`;
+}
+
+/**
+ * A repository name for a URL path: each component encoded, so a name from a link or an answer can only ever
+ * name a repository, never climb out of the path it is put in ('..' components are refused).
+ */
+export function namePath(name) {
+  const parts = String(name).split('/');
+  if (parts.some((p) => p === '' || p === '.' || p === '..')) {
+    throw new Error(`not a repository name: ${name}`);
+  }
+  return parts.map(encodeURIComponent).join('/');
 }

@@ -1,4 +1,4 @@
-import { json, request } from '../api.js';
+import { json, namePath, request } from '../api.js';
 import { bytes, card, el, errorBox, imageLink, kv, shortDigest, show, when } from '../ui.js';
 
 /**
@@ -54,7 +54,7 @@ async function repository(name) {
   show(el('h1', {}, name), message, out);
   const load = async () => {
     try {
-      out.replaceChildren(detail(await json(`/v2/_gantry/cache/repositories/${name}`), message, load));
+      out.replaceChildren(detail(await json(`/v2/_gantry/cache/repositories/${namePath(name)}`), message, load));
     } catch (e) {
       out.replaceChildren(errorBox(e));
     }
@@ -87,9 +87,9 @@ function detail(repo, message, reload) {
         el('td', { class: 'pin-state' }, t.pinned ? `pinned${t.pinSource ? ' (' + t.pinSource + ')' : ''}` : '–'),
         el('td', { class: 'row' },
           el('button', { type: 'button', class: 'secondary pin', onclick: () => act(t.pinned ? 'DELETE' : 'PUT',
-            `/v2/_gantry/pins/${repo.name}:${encodeURIComponent(t.tag)}`, `${t.pinned ? 'unpinned' : 'pinned'} ${repo.name}:${t.tag}`,
+            `/v2/_gantry/pins/${namePath(repo.name)}:${encodeURIComponent(t.tag)}`, `${t.pinned ? 'unpinned' : 'pinned'} ${repo.name}:${t.tag}`,
             message, reload) }, t.pinned ? 'Unpin' : 'Pin'),
-          evictButton(() => act('DELETE', `/v2/_gantry/cache/${repo.name}/manifests/${encodeURIComponent(t.tag)}`,
+          evictButton(() => act('DELETE', `/v2/_gantry/cache/${namePath(repo.name)}/manifests/${encodeURIComponent(t.tag)}`,
             `evicted ${repo.name}:${t.tag}`, message, reload))))))));
 }
 

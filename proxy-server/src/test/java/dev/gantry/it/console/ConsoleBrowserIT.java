@@ -418,6 +418,15 @@ class ConsoleBrowserIT {
                 .doesNotContain("\"tag\":\"1\"");
     }
 
+    /** A link whose repository name climbs out of the admin path ('..' parts) is refused, not fetched and acted on. */
+    @Test
+    void aRepositoryLinkThatClimbsOutOfItsPathIsRefused() {
+        logIn("alice", ALICE_PW);
+        browser.open(gantry.url() + "/ui/#/repositories/..%2F..%2F..%2Fdocker.io%2Ftest%2Fevictme%2Fmanifests%2F1");
+        assertThat(browser.visible(By.cssSelector("#repository .error")).getText()).contains("not a repository name");
+        assertThat(browser.driver().findElements(By.cssSelector("#tag-table .pin"))).as("Pin buttons for it").isEmpty();
+    }
+
     @Test
     void eachUserSeesOnlyWhatTheyMayPull() {
         browser.open(imagePage("team/secret", "1"));
