@@ -10,6 +10,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Locale;
 import java.util.Set;
 import java.util.regex.Pattern;
 
@@ -139,6 +140,13 @@ final class ConfigValidator {
             }
         }
         for (int i = 0; i < c.auth().rules().size(); i++) {
+            String prefix = c.auth().rules().get(i).prefix();
+            String why = ruleMatchesNothing(prefix, names, c.hosted());
+            if (why != null) {
+                // A rule that can match no repository grants nothing and guards nothing: what it was meant to
+                // guard falls to the defaults (any user pulls). Refused, not ignored.
+                problems.add(source + ": key 'auth.rules[" + i + "].prefix': '" + prefix + "' matches no repository: " + why);
+            }
             for (String action : c.auth().rules().get(i).actions()) {
                 if (!Set.of("pull", "push", "delete", "admin").contains(action)) {
                     problems.add(source + ": key 'auth.rules[" + i + "].actions': expected pull, push, delete or admin, got '" + action + "'");
@@ -238,6 +246,31 @@ final class ConfigValidator {
         } catch (URISyntaxException e) {
             return false;
         }
+    }
+
+    /**
+     * Why a rule's prefix can match no repository's full name, or null when it can: full names are lowercase and
+     * start with an upstream's name and '/' or with a hosted prefix ({@code docker.io/library/alpine},
+     * {@code local/team/app}).
+     */
+    private static String ruleMatchesNothing(String prefix, Set<String> upstreams, List<HostedConfig> hosted) {
+        if (prefix == null || prefix.isEmpty()) {
+            return null;
+        }
+        if (!prefix.equals(prefix.toLowerCase(Locale.ROOT))) {
+            return "repository names are lowercase";
+        }
+        for (String u : upstreams) {
+            if ((u + "/").startsWith(prefix) || prefix.startsWith(u + "/")) {
+                return null;
+            }
+        }
+        for (HostedConfig h : hosted) {
+            if (h.prefix() != null && (h.prefix().startsWith(prefix) || prefix.startsWith(h.prefix()))) {
+                return null;
+            }
+        }
+        return "a full name starts with an upstream's name or a hosted prefix (docker.io/library/alpine, local/team/)";
     }
 
     private void positive(long value, String source, String key) {

@@ -309,6 +309,20 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void anAccessRuleWhosePrefixCanMatchNoRepositoryIsRefused() {
+        String base = "upstreams:\n  - name: docker.io\n    url: https://registry-1.docker.io\n    default: true\n"
+                + "hosted:\n  - prefix: local/\n";
+        assertThatThrownBy(() -> load(base + "auth:\n  rules:\n    - {prefix: \"library/alpine\", users: [a], actions: [pull]}\n"))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageContaining("'auth.rules[0].prefix': 'library/alpine' matches no repository");
+        assertThatThrownBy(() -> load(base + "auth:\n  rules:\n    - {prefix: \"Docker.io/team/\", users: [a], actions: [pull]}\n"))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("lowercase");
+        for (String ok : new String[] {"", "docker.io/", "docker.io/library/app-1", "local/team/", "loc", "docker"}) {
+            load(base + "auth:\n  rules:\n    - {prefix: \"" + ok + "\", users: [a], actions: [pull]}\n");
+        }
+    }
+
+    @Test
     void aWrongFleetSettingIsNamedWithWhatWasExpected() {
         assertThatThrownBy(() -> load("fleet:\n  members: [gantry-1, \"gantry_2:5000\"]\n  memberTtl: 1s\n  id: a/b\n"))
                 .isInstanceOf(ConfigException.class)
