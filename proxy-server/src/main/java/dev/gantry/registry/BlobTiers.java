@@ -52,6 +52,12 @@ public final class BlobTiers {
     private final Executor blocking;
     /** Disk hits offered to memory lately: one offer per blob per 30 s, timed by the injected clock. */
     private final Cache<Digest, Boolean> promotionTried;
+    /**
+     * Blobs whose shared copy failed a fill lately: read from the upstream instead until a fill from there
+     * writes the copy again (an upload overwrites). Else, once S3's cooldown ended, the next request would read
+     * the same bad copy and fail too, for as long as no request came during a cooldown to refill it.
+     */
+    private final Cache<Digest, Boolean> badSharedCopies;
     private final BucketWrites writes;
 
     /**
@@ -62,6 +68,8 @@ public final class BlobTiers {
     public BlobTiers(MemoryBlobStore memory, DiskBlobStore disk, S3BlobStore s3, RemoteHealth health, BucketWrites writes,
                      Executor blocking, Clock clock, long promotions) {
         this.promotionTried = Caffeine.newBuilder().expireAfterWrite(30, TimeUnit.SECONDS).maximumSize(promotions)
+                .ticker(() -> TimeUnit.MILLISECONDS.toNanos(clock.millis())).build();
+        this.badSharedCopies = Caffeine.newBuilder().expireAfterWrite(1, TimeUnit.DAYS).maximumSize(10_000)
                 .ticker(() -> TimeUnit.MILLISECONDS.toNanos(clock.millis())).build();
         this.memory = memory;
         this.disk = disk;
@@ -125,7 +133,7 @@ public final class BlobTiers {
      * the next request goes upstream because S3 failures are then recorded.
      */
     CompletableFuture<Sourced> source(Digest d, boolean sharedAllowed, Supplier<CompletableFuture<? extends ByteStream>> upstream) {
-        if (s3 == null || !sharedAllowed || !health.available()) {
+        if (s3 == null || !sharedAllowed || !health.available() || badSharedCopies.getIfPresent(d) != null) {
             return upstream.get().thenApply(BlobTiers::fromUpstream);
         }
         return s3.read(d).thenApply(s -> new Sourced(Origin.SHARED, s)).exceptionallyCompose(e -> {
@@ -150,7 +158,8 @@ public final class BlobTiers {
             promote(d);
         }
         if (origin == Origin.UPSTREAM) {
-            writes.writeBehind(d);
+            writes.writeBehind(d); // overwrites a bad shared copy too
+            badSharedCopies.invalidate(d);
         } else if (origin == Origin.FLEET && s3 != null) {
             // The owner that sent it marked it read today: its upload does, and so does its own read.
             s3.touchedElsewhere(d);
@@ -160,8 +169,12 @@ public final class BlobTiers {
         }
     }
 
-    /** A fill from S3 failed verification: S3 holds a bad copy. */
+    /**
+     * A fill from S3 failed verification (or broke off): S3 may hold a bad copy, so upstream's is read until it is
+     * written again.
+     */
     void sharedCopyFailed(Digest d, Throwable cause) {
+        badSharedCopies.put(d, Boolean.TRUE);
         if (health != null) {
             health.failure("verifying the S3 copy of " + d, cause);
         }

@@ -5,15 +5,17 @@ import static org.assertj.core.api.Assertions.assertThat;
 import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.read.ListAppender;
+import dev.gantry.oci.Digest;
 import dev.gantry.storage.RemoteHealth;
 import dev.gantry.testing.Awaits;
 import dev.gantry.testing.DistributionRegistry;
-import dev.gantry.testing.GantryServer;
 import dev.gantry.testing.EnginePull;
+import dev.gantry.testing.GantryServer;
 import dev.gantry.testing.Http;
 import dev.gantry.testing.MirrorWithBucket;
 import dev.gantry.testing.MutableClock;
 import dev.gantry.testing.Pusher;
+import dev.gantry.testing.RawClient;
 import dev.gantry.testing.S3ProxyServer;
 import dev.gantry.testing.TestImage;
 import java.nio.file.Path;
@@ -24,6 +26,9 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.slf4j.LoggerFactory;
+import software.amazon.awssdk.core.async.AsyncRequestBody;
+import software.amazon.awssdk.core.async.AsyncResponseTransformer;
+import software.amazon.awssdk.services.s3.S3AsyncClient;
 
 /** With S3 down, requests are served from the other tiers or upstream; S3 writes are retried when it is back. */
 class S3OutageIT {
@@ -96,6 +101,48 @@ class S3OutageIT {
             assertThat(blobKeys()).as("uploaded after S3 came back").contains("blobs/sha256/" + b.digest().hex());
         }
         assertThat(gantry.gantry().registry().pendingUploads()).isZero();
+    }
+
+    /**
+     * A shared copy that turns out corrupt fails the fill that read it, and is not read again: the next request,
+     * after S3's cooldown too, is filled from the upstream, whose upload writes the copy again.
+     */
+    @Test
+    void aCorruptSharedCopyIsReadOnceThenReplacedFromUpstream() throws Exception {
+        TestImage image = TestImage.builder().seed(3).layer(600_000).build();
+        new Pusher(upstream.url()).push("test/corrupt", "1", image);
+        Http http = new Http(gantry.url());
+        pull(http, "test/corrupt", image);
+        TestImage.Blob layer = image.layers().get(0);
+        String key = "blobs/sha256/" + layer.digest().hex();
+        Awaits.until(() -> blobKeys().contains(key), Duration.ofSeconds(30), "the layer's upload");
+
+        byte[] corrupt = layer.bytes().clone();
+        corrupt[corrupt.length / 2] ^= 0x55;
+        try (S3AsyncClient c = s3.client()) {
+            c.putObject(r -> r.bucket(MirrorWithBucket.BUCKET).key(key), AsyncRequestBody.fromBytes(corrupt)).join();
+        }
+        gantry.gantry().memory().delete(layer.digest()).join();
+        gantry.gantry().disk().delete(layer.digest()).join();
+
+        // The first read after the copy went bad fails (its bytes were streamed as they came): never whole.
+        try (RawClient c = RawClient.get(gantry.hostPort(), "/v2/test/corrupt/blobs/" + layer.digest(), 0)) {
+            if (c.status() == 200) {
+                assertThat(c.readRest(0).length).as("a corrupt copy must not arrive whole").isLessThan(layer.bytes().length);
+            }
+        }
+        clock.advance(Duration.ofMinutes(5)); // past S3's cooldown
+        upstream.resetLog();
+        Http.Response again = http.get("/v2/test/corrupt/blobs/" + layer.digest());
+        assertThat(again.status()).isEqualTo(200);
+        assertThat(Digest.sha256(again.body())).isEqualTo(layer.digest());
+        assertThat(upstream.count(DistributionRegistry.Request::isBlobGet)).as("filled from the upstream").isEqualTo(1);
+        Awaits.until(() -> {
+            try (S3AsyncClient c = s3.client()) {
+                return Digest.sha256(c.getObject(r -> r.bucket(MirrorWithBucket.BUCKET).key(key),
+                        AsyncResponseTransformer.toBytes()).join().asByteArray()).equals(layer.digest());
+            }
+        }, Duration.ofSeconds(30), "the shared copy written again");
     }
 
     private static void pull(Http http, String repo, TestImage image) {
