@@ -258,10 +258,12 @@ public final class LayerScans implements AutoCloseable {
                         log.warn("cannot store the findings of {}: {}", layer, e.toString());
                     }
                 }
-                result.complete(f);
                 if (!f.retryable()) {
+                    // Before the caller hears of it: whoever then looks at an image waiting on the layer finds it
+                    // reported, not a report still to come that reads the store again.
                     reportScanned(layer);
                 }
+                result.complete(f);
             });
         } catch (RejectedExecutionException e) {
             metrics.scanFinished("rejected", 0, 0);
