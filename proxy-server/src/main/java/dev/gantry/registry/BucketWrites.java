@@ -42,6 +42,19 @@ public final class BucketWrites {
         this.health = health;
     }
 
+    /** Uploads the disk tier's file of {@code d}, its modification time held meanwhile (see DiskBlobStore). */
+    private CompletableFuture<Void> uploadHolding(Digest d) {
+        Runnable release = disk.holdModifiedTime(d);
+        CompletableFuture<Void> upload;
+        try {
+            upload = s3.putFile(d, disk.pathOf(d));
+        } catch (RuntimeException e) {
+            release.run();
+            throw e;
+        }
+        return upload.whenComplete((v, e) -> release.run());
+    }
+
     /** A fill from upstream committed {@code d} to disk: uploads it behind the client's back. */
     void writeBehind(Digest d) {
         if (s3 == null) {
@@ -51,7 +64,7 @@ public final class BucketWrites {
         if (!health.available()) {
             return;
         }
-        s3.putFile(d, disk.pathOf(d)).whenComplete((v, e) -> {
+        uploadHolding(d).whenComplete((v, e) -> {
             if (e == null) {
                 pending.remove(d);
             } else {
@@ -80,7 +93,7 @@ public final class BucketWrites {
         long want = size.getAsLong();
         return s3.statStored(d).thenCompose(there -> there.isPresent() && there.getAsLong() == want
                         ? CompletableFuture.<Void>completedFuture(null)
-                        : s3.putFile(d, disk.pathOf(d)).thenCompose(v -> s3.statStored(d)).thenAccept(after -> {
+                        : uploadHolding(d).thenCompose(v -> s3.statStored(d)).thenAccept(after -> {
                             if (after.isEmpty() || after.getAsLong() != want) {
                                 throw new IllegalStateException("the bucket holds " + (after.isEmpty() ? "no" : after.getAsLong())
                                         + " bytes of " + d + " after an upload of " + want);

@@ -14,9 +14,11 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.OptionalLong;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
@@ -44,6 +46,8 @@ public final class DiskBlobStore implements BlobStore, LocalTier {
 
     /** How stale a blob's persisted access time may get. */
     static final Duration ACCESS_PERSIST_INTERVAL = Duration.ofHours(1);
+    /** Blobs an upload is reading now, and how many uploads: their modification time is not written. */
+    private final Map<Digest, Integer> uploading = new ConcurrentHashMap<>();
 
     /** Eviction frees down to this fraction of {@code maxBytes}, so it does not run on every commit. */
     private static final double LOW_WATERMARK = 0.95;
@@ -224,10 +228,26 @@ public final class DiskBlobStore implements BlobStore, LocalTier {
         this.evictionListener = Objects.requireNonNull(listener, "listener");
     }
 
+    /**
+     * Keeps the blob's file modification time (where its access time is kept across restarts) as it is until
+     * the returned release runs: an upload of the file is reading it, and the S3 SDK fails a file upload whose
+     * file's modification time changes meanwhile (which would count as S3 trouble). Releases may run on any
+     * thread, once each.
+     */
+    public Runnable holdModifiedTime(Digest digest) {
+        uploading.merge(digest, 1, Integer::sum);
+        AtomicBoolean released = new AtomicBoolean();
+        return () -> {
+            if (released.compareAndSet(false, true)) {
+                uploading.computeIfPresent(digest, (d, n) -> n == 1 ? null : n - 1);
+            }
+        };
+    }
+
     private void touch(Digest digest, DiskIndex.Entry entry) {
         long now = clock.millis();
         entry.lastAccess = now;
-        if (now - entry.persistedAccess > ACCESS_PERSIST_INTERVAL.toMillis()) {
+        if (now - entry.persistedAccess > ACCESS_PERSIST_INTERVAL.toMillis() && !uploading.containsKey(digest)) {
             entry.persistedAccess = now;
             blocking.execute(() -> {
                 try {

@@ -7,6 +7,7 @@ import dev.gantry.testing.MutableClock;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -50,6 +51,31 @@ class DiskBlobStoreTest extends BlobStoreContract {
         assertThat(Files.exists(part)).as("spool file of an interrupted write").isFalse();
         assertThat(reopened.list()).hasSize(1);
         reopened.close();
+    }
+
+    /**
+     * A read records its time in the file's modification time (at most hourly), except while an upload reads
+     * the file: the S3 SDK fails a file upload whose modification time changes under it.
+     */
+    @Test
+    void anUploadHoldsTheModifiedTimeThatReadsOtherwiseRecord() throws Exception {
+        store.close();
+        DiskBlobStore disk = DiskBlobStore.open(root, 1L << 30, Runnable::run, clock); // records on the reader's thread
+        store = disk;
+        Digest d = put(random(1_000, 24));
+        Path file = disk.pathOf(d);
+        FileTime written = Files.getLastModifiedTime(file);
+
+        Runnable release = disk.holdModifiedTime(d);
+        clock.advance(Duration.ofHours(2));
+        read(disk.open(d, 0, 1_000).join());
+        assertThat(Files.getLastModifiedTime(file)).as("modified time while an upload reads the file").isEqualTo(written);
+
+        release.run();
+        release.run(); // once each: a second call releases nothing more
+        read(disk.open(d, 0, 1_000).join());
+        assertThat(Files.getLastModifiedTime(file)).as("the read's time, recorded once the upload is over")
+                .isEqualTo(FileTime.fromMillis(clock.millis()));
     }
 
     @Test
