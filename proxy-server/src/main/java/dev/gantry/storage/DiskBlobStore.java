@@ -229,10 +229,10 @@ public final class DiskBlobStore implements BlobStore, LocalTier {
     }
 
     /**
-     * Keeps the blob's file modification time (where its access time is kept across restarts) as it is until
-     * the returned release runs: an upload of the file is reading it, and the S3 SDK fails a file upload whose
-     * file's modification time changes meanwhile (which would count as S3 trouble). Releases may run on any
-     * thread, once each.
+     * Keeps the blob's file as it is until the returned release runs, for an upload is reading it: its
+     * modification time (where its access time is kept across restarts) is not written, since the S3 SDK fails
+     * a file upload whose file's modification time changes meanwhile, and it is not evicted, which would fail
+     * the upload's next part. Either would count as S3 trouble. Releases may run on any thread, once each.
      */
     public Runnable holdModifiedTime(Digest digest) {
         uploading.merge(digest, 1, Integer::sum);
@@ -285,8 +285,8 @@ public final class DiskBlobStore implements BlobStore, LocalTier {
             if (index.usedBytes() <= target) {
                 break;
             }
-            if (pinned.test(blob.digest())) {
-                continue;
+            if (pinned.test(blob.digest()) || uploading.containsKey(blob.digest())) {
+                continue; // uploading: the upload would fail at its next part, and count as S3 trouble
             }
             if (deleteNow(blob.digest())) {
                 freed += blob.size();

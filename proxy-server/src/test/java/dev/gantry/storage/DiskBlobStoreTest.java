@@ -79,6 +79,25 @@ class DiskBlobStoreTest extends BlobStoreContract {
     }
 
     @Test
+    void aBlobAnUploadReadsIsNotEvictedUntilTheUploadIsOver() throws Exception {
+        store.close();
+        DiskBlobStore small = DiskBlobStore.open(root, 25_000, Runnable::run, clock);
+        store = small;
+        Digest uploading = put(random(10_000, 25));
+        clock.advance(Duration.ofSeconds(1));
+        Digest other = put(random(10_000, 26));
+        clock.advance(Duration.ofSeconds(1));
+        Runnable release = small.holdModifiedTime(uploading);
+        put(random(10_000, 27)); // past the limit: the least recently used goes, unless an upload reads it
+        assertThat(small.statNow(uploading)).as("the blob an upload reads").isPresent();
+        assertThat(small.statNow(other)).as("the next least recently used").isEmpty();
+        release.run();
+        clock.advance(Duration.ofSeconds(1));
+        put(random(10_000, 28));
+        assertThat(small.statNow(uploading)).as("once the upload is over").isEmpty();
+    }
+
+    @Test
     void blobsAreStoredContentAddressedUnderTheRoot() throws Exception {
         Digest d = put(random(100, 23));
         assertThat(Files.readAllBytes(root.resolve("blobs/sha256/" + d.hex().substring(0, 2) + "/" + d.hex())))
