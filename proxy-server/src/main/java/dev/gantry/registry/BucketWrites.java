@@ -42,9 +42,9 @@ public final class BucketWrites {
         this.health = health;
     }
 
-    /** Uploads the disk tier's file of {@code d}, its modification time held meanwhile (see DiskBlobStore). */
+    /** Uploads the disk tier's file of {@code d}, held as it is meanwhile (DiskBlobStore.holdForUpload). */
     private CompletableFuture<Void> uploadHolding(Digest d) {
-        Runnable release = disk.holdModifiedTime(d);
+        Runnable release = disk.holdForUpload(d);
         CompletableFuture<Void> upload;
         try {
             upload = s3.putFile(d, disk.pathOf(d));

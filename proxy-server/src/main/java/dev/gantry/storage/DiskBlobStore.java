@@ -234,7 +234,7 @@ public final class DiskBlobStore implements BlobStore, LocalTier {
      * a file upload whose file's modification time changes meanwhile, and it is not evicted, which would fail
      * the upload's next part. Either would count as S3 trouble. Releases may run on any thread, once each.
      */
-    public Runnable holdModifiedTime(Digest digest) {
+    public Runnable holdForUpload(Digest digest) {
         uploading.merge(digest, 1, Integer::sum);
         AtomicBoolean released = new AtomicBoolean();
         return () -> {

@@ -66,7 +66,7 @@ class DiskBlobStoreTest extends BlobStoreContract {
         Path file = disk.pathOf(d);
         FileTime written = Files.getLastModifiedTime(file);
 
-        Runnable release = disk.holdModifiedTime(d);
+        Runnable release = disk.holdForUpload(d);
         clock.advance(Duration.ofHours(2));
         read(disk.open(d, 0, 1_000).join());
         assertThat(Files.getLastModifiedTime(file)).as("modified time while an upload reads the file").isEqualTo(written);
@@ -87,7 +87,7 @@ class DiskBlobStoreTest extends BlobStoreContract {
         clock.advance(Duration.ofSeconds(1));
         Digest other = put(random(10_000, 26));
         clock.advance(Duration.ofSeconds(1));
-        Runnable release = small.holdModifiedTime(uploading);
+        Runnable release = small.holdForUpload(uploading);
         put(random(10_000, 27)); // past the limit: the least recently used goes, unless an upload reads it
         assertThat(small.statNow(uploading)).as("the blob an upload reads").isPresent();
         assertThat(small.statNow(other)).as("the next least recently used").isEmpty();
