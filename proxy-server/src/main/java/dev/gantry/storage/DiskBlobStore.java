@@ -18,7 +18,6 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.OptionalLong;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
@@ -46,8 +45,8 @@ public final class DiskBlobStore implements BlobStore, LocalTier {
 
     /** How stale a blob's persisted access time may get. */
     static final Duration ACCESS_PERSIST_INTERVAL = Duration.ofHours(1);
-    /** Blobs an upload is reading now, and how many uploads: their modification time is not written. */
-    private final Map<Digest, Integer> uploading = new ConcurrentHashMap<>();
+    /** Blobs an upload is reading now: neither evicted nor given a new modification time meanwhile. */
+    private final UploadHolds uploading = new UploadHolds();
 
     /** Eviction frees down to this fraction of {@code maxBytes}, so it does not run on every commit. */
     private static final double LOW_WATERMARK = 0.95;
@@ -235,19 +234,13 @@ public final class DiskBlobStore implements BlobStore, LocalTier {
      * the upload's next part. Either would count as S3 trouble. Releases may run on any thread, once each.
      */
     public Runnable holdForUpload(Digest digest) {
-        uploading.merge(digest, 1, Integer::sum);
-        AtomicBoolean released = new AtomicBoolean();
-        return () -> {
-            if (released.compareAndSet(false, true)) {
-                uploading.computeIfPresent(digest, (d, n) -> n == 1 ? null : n - 1);
-            }
-        };
+        return uploading.hold(digest);
     }
 
     private void touch(Digest digest, DiskIndex.Entry entry) {
         long now = clock.millis();
         entry.lastAccess = now;
-        if (now - entry.persistedAccess > ACCESS_PERSIST_INTERVAL.toMillis() && !uploading.containsKey(digest)) {
+        if (now - entry.persistedAccess > ACCESS_PERSIST_INTERVAL.toMillis() && !uploading.held(digest)) {
             entry.persistedAccess = now;
             blocking.execute(() -> {
                 try {
@@ -285,7 +278,7 @@ public final class DiskBlobStore implements BlobStore, LocalTier {
             if (index.usedBytes() <= target) {
                 break;
             }
-            if (pinned.test(blob.digest()) || uploading.containsKey(blob.digest())) {
+            if (pinned.test(blob.digest()) || uploading.held(blob.digest())) {
                 continue; // uploading: the upload would fail at its next part, and count as S3 trouble
             }
             if (deleteNow(blob.digest())) {
