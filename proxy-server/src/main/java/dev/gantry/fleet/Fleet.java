@@ -254,14 +254,15 @@ public final class Fleet implements AutoCloseable {
     /**
      * Sends this replica's record to every live member over the peer channel, at once and without waiting for
      * them: a reading reaches them in milliseconds, not at their next poll. Nothing without a peer channel.
+     * Completes when every member took it or could not be told.
      */
-    private void tellPeers() {
+    private CompletableFuture<Void> tellPeers() {
         List<Member> live = peers;
         if (live.isEmpty() || news == PeerNews.NONE) {
-            return;
+            return CompletableFuture.completedFuture(null);
         }
         byte[] record = record(clock.instant().toEpochMilli()).toJson();
-        live.forEach(m -> news.send(m, record));
+        return CompletableFuture.allOf(live.stream().map(m -> news.send(m, record)).toArray(CompletableFuture[]::new));
     }
 
     /**
@@ -271,13 +272,7 @@ public final class Fleet implements AutoCloseable {
      * took it, or after {@link #NEWS_WAIT} (a member that cannot be told hears it from the bucket).
      */
     private CompletableFuture<Void> tellPeersOfAWait() {
-        List<Member> live = peers;
-        if (live.isEmpty()) {
-            return CompletableFuture.completedFuture(null);
-        }
-        byte[] record = record(clock.instant().toEpochMilli()).toJson();
-        return CompletableFuture.allOf(live.stream().map(m -> news.send(m, record)).toArray(CompletableFuture[]::new))
-                .completeOnTimeout(null, NEWS_WAIT.toMillis(), TimeUnit.MILLISECONDS);
+        return tellPeers().completeOnTimeout(null, NEWS_WAIT.toMillis(), TimeUnit.MILLISECONDS);
     }
 
     /**
