@@ -136,6 +136,9 @@ public final class ScanFollower implements ManifestObserver, BlobEvents.Listener
         if (reference.isDigest()) {
             followed.invalidate(repo.fullName() + "@" + reference.digest());
             catalog.remove(repo, reference.digest());
+            // Its analysis, still waiting on layer scans, would fetch the config back from upstream: it stops.
+            pending.asMap().computeIfPresent(reference.digest(),
+                    (k, p) -> p.repo().fullName().equals(repo.fullName()) ? null : p);
         } else {
             catalog.untag(repo, reference.tag());
         }

@@ -110,6 +110,11 @@ public final class CacheAdmin {
         });
     }
 
+    /** {@code observer} hears of each tag and manifest an eviction takes out of a repository. */
+    void observeEvictions(ManifestObserver observer) {
+        eviction.observe(observer);
+    }
+
     /** Evicts one image (a tag, or a manifest by digest with the tags pointing at it). */
     public CompletableFuture<Map<String, Object>> evictImage(Repository repo, Reference reference) {
         return BlockingIo.supply(blocking, () -> eviction.image(repo, reference)).thenApply(this::afterEviction);

@@ -13,15 +13,23 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.CopyOnWriteArrayList;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Evicting images from the cache on an operator's word: the tags, the
  * manifests (an index with its platform manifests) and the blobs, from
  * every tier, except what another cached image (in any repository) or a
  * hosted repository still needs. A pinned tag refuses. One eviction runs at
- * a time; each blocks while it works.
+ * a time; each blocks while it works. Observers hear of each tag and manifest
+ * the repository no longer holds, as they do of a hosted delete: work still
+ * following the image (its hardware analysis) stops, instead of fetching back
+ * from upstream what the operator just evicted.
  */
 public final class CacheEviction {
+
+    private static final Logger log = LoggerFactory.getLogger(CacheEviction.class);
 
     private final ManifestStore manifests;
     private final TagStore tags;
@@ -29,6 +37,7 @@ public final class CacheEviction {
     private final BlobTiers tiers;
     private final Pins pins;
     private final CacheIndex index;
+    private final List<ManifestObserver> observers = new CopyOnWriteArrayList<>();
 
     public CacheEviction(ManifestStore manifests, TagStore tags, RepositoryLinks links, BlobTiers tiers, Pins pins, CacheIndex index) {
         this.manifests = manifests;
@@ -37,6 +46,11 @@ public final class CacheEviction {
         this.tiers = tiers;
         this.pins = pins;
         this.index = index;
+    }
+
+    /** {@code observer} hears of what each eviction takes out of a repository. */
+    void observe(ManifestObserver observer) {
+        observers.add(observer);
     }
 
     synchronized Map<String, Object> image(Repository repo, Reference reference) throws IOException {
@@ -108,9 +122,12 @@ public final class CacheEviction {
             tags.deleteNow(repo, tag);
         }
         List<String> evictedManifests = new ArrayList<>();
+        List<Reference> left = new ArrayList<>();
+        drop.forEach(t -> left.add(Reference.parse(t)));
         for (Digest m : gone) {
             if (!neededHere.contains(m)) {
                 links.unlinkNow(repo, m);
+                left.add(Reference.of(m));
             }
             if (!neededHere.contains(m) && !neededElsewhere.contains(m)) {
                 manifests.evict(m);
@@ -132,6 +149,7 @@ public final class CacheEviction {
                 bytes += b.getValue();
             }
         }
+        tell(repo, left);
         Map<String, Object> out = new LinkedHashMap<>();
         out.put("repository", repo.fullName());
         out.put("manifests", evictedManifests);
@@ -140,6 +158,19 @@ public final class CacheEviction {
         out.put("bytes", bytes);
         out.put("keptBlobs", kept);
         return out;
+    }
+
+    private void tell(Repository repo, List<Reference> left) {
+        for (ManifestObserver o : observers) {
+            for (Reference r : left) {
+                try {
+                    o.removed(repo, r);
+                } catch (RuntimeException e) {
+                    // An observer's trouble never fails the eviction, which is done.
+                    log.debug("manifest observer failed on the eviction of {}:{}: {}", repo, r, e.toString());
+                }
+            }
+        }
     }
 
     private List<String> tagsOf(Repository repo) throws IOException {

@@ -106,9 +106,13 @@ public final class Registry {
         parts.referrers().contribute(contributor::referrers);
     }
 
-    /** Told of every manifest served or pushed, and of hosted deletes (the hardware catalog follows them). */
+    /**
+     * Told of every manifest served or pushed, of hosted deletes and of the cache's evictions (the hardware
+     * catalog follows them).
+     */
     public void observeManifests(ManifestObserver observer) {
         parts.manifests().observe(observer);
+        parts.admin().observeEvictions(observer);
     }
 
     /** A manifest through the normal path, not counted as a client's pull (warming). */

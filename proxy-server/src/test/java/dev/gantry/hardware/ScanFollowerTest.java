@@ -7,10 +7,12 @@ import dev.gantry.metrics.GantryMetrics;
 import dev.gantry.oci.Digest;
 import dev.gantry.oci.MediaTypes;
 import dev.gantry.oci.Reference;
+import dev.gantry.registry.ArtifactPort;
 import dev.gantry.registry.CacheOutcome;
 import dev.gantry.registry.ManifestResult;
 import dev.gantry.registry.Repositories;
 import dev.gantry.registry.Repository;
+import java.io.IOException;
 import dev.gantry.scan.ImageAnalyzer;
 import dev.gantry.scan.LayerBuilder;
 import dev.gantry.scan.LayerScanner;
@@ -73,6 +75,11 @@ class ScanFollowerTest {
     }
 
     private ScanFollower follower(Duration lookLater, boolean scanning) throws Exception {
+        return follower(lookLater, scanning, null);
+    }
+
+    /** @param artifacts where a document's build reads the image's config; null where none is built */
+    private ScanFollower follower(Duration lookLater, boolean scanning, ArtifactPort artifacts) throws Exception {
         meta = new CountingMetadataStore(new DiskMetadataStore(tmp.resolve("meta")));
         KnowledgeBase kb = KnowledgeBase.embedded();
         GantryMetrics metrics = new GantryMetrics();
@@ -81,7 +88,7 @@ class ScanFollowerTest {
         CacheConfig.Entries sizes = new CacheConfig.Entries(null, null, null, null, null, null, null, null, null, null, null,
                 null, null, null, null, null, null);
         // Documents are not built here (no registry to read configs from): what is tested is the wait for findings.
-        HardwareService hardware = new HardwareService(null, null, scans, new ImageAnalyzer(kb, Clock.systemUTC()), meta,
+        HardwareService hardware = new HardwareService(null, artifacts, scans, new ImageAnalyzer(kb, Clock.systemUTC()), meta,
                 blocking, Clock.systemUTC(), sizes);
         HardwareCatalog catalog = new HardwareCatalog(new CatalogStore(meta, blocking), blocking, 100, (repo, manifest) -> true);
         ScanFollower follower = new ScanFollower(hardware, scans, catalog, d -> Optional.ofNullable(disk.get(d)), scanning,
@@ -101,9 +108,15 @@ class ScanFollowerTest {
     }
 
     private static ManifestResult manifest(List<Layer> layers) {
+        return manifest(layers, "{}");
+    }
+
+    private static ManifestResult manifest(List<Layer> layers, String config) {
+        byte[] configBytes = config.getBytes(StandardCharsets.UTF_8);
         StringBuilder json = new StringBuilder("{\"schemaVersion\":2,\"mediaType\":\"" + MediaTypes.OCI_MANIFEST + "\",")
                 .append("\"config\":{\"mediaType\":\"").append(MediaTypes.OCI_CONFIG).append("\",\"digest\":\"")
-                .append(Digest.sha256("{}".getBytes(StandardCharsets.UTF_8))).append("\",\"size\":2},\"layers\":[");
+                .append(Digest.sha256(configBytes)).append("\",\"size\":").append(configBytes.length)
+                .append("},\"layers\":[");
         for (int i = 0; i < layers.size(); i++) {
             json.append(i == 0 ? "" : ",").append("{\"mediaType\":\"").append(GZIP_LAYER).append("\",\"digest\":\"")
                     .append(layers.get(i).digest()).append("\",\"size\":1}");
@@ -203,5 +216,46 @@ class ScanFollowerTest {
 
         Awaits.until(() -> findingsReads(l) > before, Duration.ofSeconds(3), "the layer looked for in the store at once");
         Awaits.until(() -> !follower.awaiting(m.digest()), Duration.ofSeconds(10), "the image complete at once");
+    }
+
+    @Test
+    void anImageEvictedWhileItsLayersAreScannedIsNotBuiltFetchingItsConfigBack() throws Exception {
+        // Which repository's build asked for which config: a build reads the image's config first.
+        List<String> configReads = new java.util.concurrent.CopyOnWriteArrayList<>();
+        ArtifactPort artifacts = new ArtifactPort() {
+            @Override
+            public CompletableFuture<java.nio.file.Path> blobFile(Repository repo, Digest digest) {
+                configReads.add(repo.fullName() + "@" + digest);
+                return CompletableFuture.failedFuture(new IOException("not here"));
+            }
+
+            @Override
+            public CompletableFuture<Void> storeArtifact(Repository repo, Digest manifestDigest, String mediaType,
+                                                         byte[] manifest, Map<Digest, byte[]> blobs) {
+                return CompletableFuture.completedFuture(null);
+            }
+        };
+        ScanFollower follower = follower(Duration.ofHours(1), true, artifacts);
+        Layer l = layer("g");
+        Repository evicted = Repositories.hosted("local/evicted");
+        Repository kept = Repositories.hosted("local/kept");
+        ManifestResult gone = manifest(List.of(l), "{\"gone\":true}");
+        ManifestResult stays = manifest(List.of(l), "{\"stays\":true}");
+        follower.seen(evicted, Reference.parse("v1"), gone);
+        follower.seen(kept, Reference.parse("v1"), stays);
+        awaitLaterLooks(2); // both wait for the layer, not here yet
+        assertThat(follower.awaiting(gone.digest())).isTrue();
+
+        // The operator evicts the image (CacheEviction tells the observers) before its layer's scan ends.
+        follower.removed(evicted, Reference.parse("v1"));
+        follower.removed(evicted, Reference.of(gone.digest()));
+        assertThat(follower.awaiting(gone.digest())).as("the evicted image still awaited").isFalse();
+        assertThat(follower.awaiting(stays.digest())).as("the other repository's image still awaited").isTrue();
+
+        disk.put(l.digest(), l.file());
+        scans.background(l.digest(), GZIP_LAYER, l.file());
+        // The same scan completes both; the kept image's build reading its config shows it has.
+        Awaits.until(() -> !configReads.isEmpty(), Duration.ofSeconds(10), "the kept image's build");
+        assertThat(configReads).containsExactly(kept.fullName() + "@" + Digest.sha256("{\"stays\":true}".getBytes(StandardCharsets.UTF_8)));
     }
 }

@@ -6,6 +6,10 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.gantry.oci.Digest;
 import dev.gantry.oci.MediaTypes;
+import dev.gantry.oci.Reference;
+import dev.gantry.registry.ManifestObserver;
+import dev.gantry.registry.ManifestResult;
+import dev.gantry.registry.Repository;
 import dev.gantry.testing.Awaits;
 import dev.gantry.testing.DistributionRegistry;
 import dev.gantry.testing.GantryServer;
@@ -24,6 +28,7 @@ import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -87,6 +92,17 @@ class AdminApiIT {
             assertThat(blob.status()).isEqualTo(200);
             assertThat(Digest.sha256(blob.body())).isEqualTo(b.digest());
         }
+    }
+
+    /**
+     * Waits for the image's hardware analysis, which follows each pull: one still running when the image is
+     * evicted could fetch its config back (stopped where it still waited on its layers, but not once it has
+     * begun to build).
+     */
+    private void awaitAnalysis(String repo, String tag) {
+        Http.Response doc = Awaits.until(() -> http.get("/v2/" + repo + "/_gantry/hardware/" + tag),
+                r -> r.status() != 202, Duration.ofSeconds(60));
+        assertThat(doc.status()).as("hardware of %s:%s: %s", repo, tag, doc.text()).isEqualTo(200);
     }
 
     private Http.Response admin(String method, String path, String body) {
@@ -165,6 +181,8 @@ class AdminApiIT {
         pull("test/a", "1", a);
         pull("test/a", "2", b);
         pull("test/copy", "1", a);
+        awaitAnalysis("test/a", "1");
+        awaitAnalysis("test/a", "2");
 
         Http.Response evicted = admin("DELETE", "/v2/_gantry/cache/test/a/manifests/2", null);
         assertThat(evicted.status()).as(evicted.text()).isEqualTo(200);
@@ -199,6 +217,18 @@ class AdminApiIT {
         new Pusher(upstream.url()).push("test/a", "also", a);
         pull("test/a", "1", a);
         pull("test/a", "also", a);
+        awaitAnalysis("test/a", "1");
+        List<String> told = new CopyOnWriteArrayList<>();
+        gantry.gantry().registry().observeManifests(new ManifestObserver() {
+            @Override
+            public void seen(Repository repo, Reference reference, ManifestResult m) {
+            }
+
+            @Override
+            public void removed(Repository repo, Reference reference) {
+                told.add(repo.fullName() + " " + reference);
+            }
+        });
 
         // test/b never held it: the digest is not test/b's to evict, nor to learn of.
         Http.Response elsewhere = admin("DELETE", "/v2/_gantry/cache/test/b/manifests/" + a.digest(), null);
@@ -209,6 +239,9 @@ class AdminApiIT {
         assertThat(evicted.status()).as(evicted.text()).isEqualTo(200);
         assertThat(json(evicted).get("tags")).extracting(JsonNode::asText).containsExactly("1", "also");
         assertThat(a.blobs()).noneMatch(this::onDisk);
+        // As of a hosted delete, the observers (the hardware catalog and analysis) hear what the repository lost.
+        assertThat(told).containsExactlyInAnyOrder("docker.io/test/a 1", "docker.io/test/a also",
+                "docker.io/test/a " + a.digest());
         assertThat(admin("GET", "/v2/_gantry/cache/repositories/test/a", null).status()).isEqualTo(404);
     }
 
