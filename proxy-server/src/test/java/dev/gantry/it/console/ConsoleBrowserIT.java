@@ -416,6 +416,24 @@ class ConsoleBrowserIT {
                 "the evicted tag to leave the page");
         assertThat(http.get("/v2/_gantry/cache/repositories/docker.io/test/evictme", "Authorization", basic("alice", ALICE_PW)).text())
                 .doesNotContain("\"tag\":\"1\"");
+        // The search lists what the cache holds: the evicted image leaves it, and is back once pulled again
+        // (which the other tests, sharing this mirror, expect).
+        assertThat(searchApi("devices=none")).doesNotContain("docker.io/test/evictme:1").contains("docker.io/test/plain:1");
+        assertThat(http.get("/v2/test/evictme/manifests/1", "Accept", MediaTypes.OCI_MANIFEST).status()).isEqualTo(200);
+        Awaits.until(() -> searchApi("devices=none").contains("docker.io/test/evictme:1"), Duration.ofSeconds(30),
+                "the image pulled again to be listed again");
+    }
+
+    /** What the search API lists for {@code query}, anonymously, as repository:tag. */
+    private static List<String> searchApi(String query) {
+        try {
+            JsonNode answer = new ObjectMapper().readTree(http.get("/v2/_gantry/search?" + query).body());
+            List<String> images = new java.util.ArrayList<>();
+            answer.path("results").forEach(r -> r.path("tags").forEach(t -> images.add(r.path("repository").asText() + ":" + t.asText())));
+            return images;
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
     }
 
     /** A link whose repository name climbs out of the admin path ('..' parts) is refused, not fetched and acted on. */
