@@ -118,7 +118,7 @@ public final class Gantry implements AutoCloseable {
                 config.cache(), config.prefetch(), blocking, timers, clock, metrics, hot);
         this.registry = built.registry();
         this.seed = RegistryAssembly.hostedSeed(storage, built);
-        maintenance.scheduleWithFixedDelay(registry::expireUploads, 1, 1, TimeUnit.MINUTES);
+        maintenance.scheduleWithFixedDelay(this::expireUploads, 1, 1, TimeUnit.MINUTES);
         if (storage.shared()) {
             SharedTierJobs.schedule(maintenance, this::retryShared, hot, storage, config.storage().s3(), clock);
         }
@@ -248,6 +248,15 @@ public final class Gantry implements AutoCloseable {
     }
 
     /** Replays writes to the shared tier that failed while it was unwell. */
+    /** A failed sweep (the bucket unreachable) is logged; a task that threw would never run again. */
+    private void expireUploads() {
+        try {
+            registry.expireUploads();
+        } catch (RuntimeException e) {
+            log.warn("expiring idle upload sessions failed; next attempt in a minute: {}", e.toString());
+        }
+    }
+
     public void retryShared() {
         try {
             registry.retryPending();

@@ -2,9 +2,12 @@ package dev.gantry.registry;
 
 import dev.gantry.content.BodyConsumer;
 import dev.gantry.oci.Digest;
+import dev.gantry.oci.ErrorCode;
+import dev.gantry.oci.RegistryException;
 import dev.gantry.registry.UploadService.ChunkRange;
 import dev.gantry.registry.UploadService.UploadState;
 import dev.gantry.storage.BlobWriter;
+import dev.gantry.storage.BrokenUploadException;
 import dev.gantry.storage.LocalTier;
 import dev.gantry.storage.S3UploadSessions;
 import dev.gantry.storage.S3UploadSessions.Session;
@@ -17,6 +20,7 @@ import java.nio.file.StandardOpenOption;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
@@ -35,6 +39,11 @@ import org.slf4j.LoggerFactory;
  * (starts where the session stands, as long as declared) and stored in the
  * bucket. Completing reads the chunks back into a local spool that hashes
  * them: the blob is committed only if it matches the client's digest.
+ *
+ * <p>A session is idle, and any replica's sweep deletes it, once nothing of
+ * it was written for the expiry. A replica still receiving a chunk for it
+ * renews its lease at each of its own sweeps, so a chunk that takes longer
+ * than the expiry to arrive does not find its session gone.
  */
 public final class SharedUploads implements UploadSessions {
 
@@ -48,6 +57,8 @@ public final class SharedUploads implements UploadSessions {
     private final Duration expiry;
     /** Sessions a request on this replica is writing to right now. */
     private final Set<String> busy = ConcurrentHashMap.newKeySet();
+    /** Sessions this replica receives a request body for right now, and how many such bodies. */
+    private final Map<String, Integer> receiving = new ConcurrentHashMap<>();
 
     public SharedUploads(S3UploadSessions store, LocalTier disk, UploadCommit commit, Executor blocking, Clock clock, Duration expiry) {
         this.store = store;
@@ -74,7 +85,7 @@ public final class SharedUploads implements UploadSessions {
 
     @Override
     public BodyConsumer append(Repository repo, String id, ChunkRange range, CompletableFuture<UploadState> done) {
-        return new SpooledBody(range, done, (body, received) -> {
+        return new SpooledBody(id, range, done, (body, received) -> {
             Session s = claim(repo, id, range);
             try {
                 if (received > 0) {
@@ -97,7 +108,7 @@ public final class SharedUploads implements UploadSessions {
      */
     @Override
     public BodyConsumer complete(Repository repo, String id, ChunkRange range, Digest digest, CompletableFuture<Digest> done) {
-        return new SpooledBody(range, done, (body, received) -> {
+        return new SpooledBody(id, range, done, (body, received) -> {
             Session s = claim(repo, id, range);
             CompletableFuture<Digest> committed;
             try {
@@ -105,6 +116,12 @@ public final class SharedUploads implements UploadSessions {
                 try {
                     store.copyTo(s, blob);
                     copy(body, blob);
+                } catch (BrokenUploadException e) {
+                    blob.abort();
+                    // No retry of this PUT can complete it: the push starts over, on a fresh session.
+                    discard(id);
+                    throw new RegistryException(ErrorCode.BLOB_UPLOAD_INVALID, e.getMessage()
+                            + "; start the upload again", e);
                 } catch (IOException | RuntimeException e) {
                     blob.abort();
                     throw e;
@@ -153,7 +170,15 @@ public final class SharedUploads implements UploadSessions {
 
     @Override
     public int expire() {
-        int n = store.expire(Instant.ofEpochMilli(clock.millis()).minus(expiry));
+        for (String id : receiving.keySet()) {
+            try {
+                store.lease(id);
+            } catch (RuntimeException e) {
+                log.debug("cannot renew the lease of upload session {}; the next sweep tries again: {}", id, e.toString());
+            }
+        }
+        int n = store.expire(Instant.ofEpochMilli(clock.millis()).minus(expiry),
+                id -> receiving.containsKey(id) || busy.contains(id));
         if (n > 0) {
             log.info("discarded {} shared upload sessions idle for more than {}", n, expiry);
         }
@@ -214,13 +239,20 @@ public final class SharedUploads implements UploadSessions {
      * {@code SIZE_INVALID}. The spool is deleted once handled.
      */
     private final class SpooledBody extends ChunkBody {
+        private final String id;
         private final CompletableFuture<?> done;
         private final Spooled then;
 
-        SpooledBody(ChunkRange range, CompletableFuture<?> done, Spooled then) {
+        SpooledBody(String id, ChunkRange range, CompletableFuture<?> done, Spooled then) {
             super(range, newSpool(), blocking);
+            this.id = id;
             this.done = done;
             this.then = then;
+            receiving.merge(id, 1, Integer::sum);
+        }
+
+        private void handedOver() {
+            receiving.computeIfPresent(id, (k, n) -> n == 1 ? null : n - 1);
         }
 
         @Override
@@ -237,6 +269,7 @@ public final class SharedUploads implements UploadSessions {
                     done.completeExceptionally(SharedWrites.mapped(e));
                 } finally {
                     spool().abort();
+                    handedOver();
                 }
             });
         }
@@ -244,6 +277,7 @@ public final class SharedUploads implements UploadSessions {
         @Override
         public void onError(Throwable cause) {
             spool().abort();
+            handedOver();
             done.completeExceptionally(cause);
         }
 

@@ -10,9 +10,14 @@ import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletionException;
+import java.util.function.Predicate;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import software.amazon.awssdk.core.ResponseInputStream;
 import software.amazon.awssdk.core.async.AsyncRequestBody;
 import software.amazon.awssdk.core.async.AsyncResponseTransformer;
@@ -28,6 +33,7 @@ import software.amazon.awssdk.services.s3.model.S3Object;
  * <pre>
  * uploads/&lt;id&gt;/state               the repository, then the sizes of the chunks received, in order
  * uploads/&lt;id&gt;/chunks/&lt;offset&gt;     the chunk that starts at that offset (20 digits)
+ * uploads/&lt;id&gt;/lease               renewed while a replica receives a chunk for the session
  * </pre>
  *
  * <p>Chunks are objects of their own, not parts of one S3 multipart upload:
@@ -46,6 +52,7 @@ import software.amazon.awssdk.services.s3.model.S3Object;
  */
 public final class S3UploadSessions {
 
+    private static final Logger log = LoggerFactory.getLogger(S3UploadSessions.class);
     private static final String ROOT = "uploads/";
 
     private final S3Bucket bucket;
@@ -126,6 +133,9 @@ public final class S3UploadSessions {
                 in = bucket.client().getObject(b -> b.bucket(bucket.bucket()).key(chunkKey(s.id(), start)),
                         AsyncResponseTransformer.toBlockingInputStream()).join();
             } catch (CompletionException e) {
+                if (S3Bucket.isNotFound(e)) {
+                    throw new BrokenUploadException("upload " + s.id() + " lost its chunk at " + start);
+                }
                 throw new SharedWriteException("cannot read chunk at " + start + " of upload " + s.id(), S3Bucket.unwrap(e));
             }
             long read = 0;
@@ -136,7 +146,7 @@ public final class S3UploadSessions {
                 }
             }
             if (read != size) {
-                throw new IOException("chunk at " + start + " of upload " + s.id() + " holds " + read
+                throw new BrokenUploadException("chunk at " + start + " of upload " + s.id() + " holds " + read
                         + " bytes, the session says " + size);
             }
             offset += size;
@@ -164,15 +174,53 @@ public final class S3UploadSessions {
         }
     }
 
-    /** Deletes sessions whose state was last written before {@code cutoff}; returns how many. */
-    public int expire(Instant cutoff) {
-        int n = 0;
+    /**
+     * Marks the session as written to now, without touching its state (which
+     * the request writing to it rewrites when its chunk is stored): a replica
+     * receiving a chunk longer than the expiry renews this, so no replica's
+     * sweep deletes the session under it.
+     */
+    public void lease(String id) {
+        try {
+            bucket.client().putObject(b -> b.bucket(bucket.bucket()).key(bucket.key(ROOT + id + "/lease")).contentLength(0L)
+                    .contentType("text/plain"), AsyncRequestBody.fromBytes(new byte[0])).join();
+        } catch (CompletionException e) {
+            throw failure("lease upload session " + id, e);
+        }
+    }
+
+    /**
+     * Deletes what no replica wrote to since {@code cutoff}: a session whose
+     * state, lease and chunks are all older, unless {@code active} (a request
+     * on this replica writes to it), and the leftovers of a session whose
+     * state is gone (a chunk stored after a delete, a delete that failed half
+     * way). A session that cannot be deleted now is left for the next sweep;
+     * the others still go.
+     *
+     * @return how many sessions (and leftovers) were deleted
+     */
+    public int expire(Instant cutoff, Predicate<String> active) {
         String root = bucket.key(ROOT);
+        Map<String, Instant> newest = new HashMap<>();
         for (S3Object o : list(root)) {
             String rest = o.key().substring(root.length());
-            if (rest.endsWith("/state") && o.lastModified().isBefore(cutoff)) {
-                delete(rest.substring(0, rest.length() - "/state".length()));
+            int slash = rest.indexOf('/');
+            if (slash <= 0 || rest.endsWith("/")) {
+                continue; // a directory some S3 implementations list
+            }
+            newest.merge(rest.substring(0, slash), o.lastModified(), (x, y) -> x.isAfter(y) ? x : y);
+        }
+        int n = 0;
+        for (var e : newest.entrySet()) {
+            if (!e.getValue().isBefore(cutoff) || active.test(e.getKey())) {
+                continue;
+            }
+            try {
+                delete(e.getKey());
                 n++;
+            } catch (UncheckedIOException failed) {
+                log.warn("cannot delete idle upload session {} now; the next sweep tries again: {}", e.getKey(),
+                        failed.getCause().toString());
             }
         }
         return n;

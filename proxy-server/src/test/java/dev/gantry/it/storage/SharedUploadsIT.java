@@ -188,6 +188,55 @@ class SharedUploadsIT {
         assertThat(onA.get(location, "Authorization", AUTH).status()).isEqualTo(404);
     }
 
+    @Test
+    void aChunkStillArrivingKeepsItsSessionLeasedByTheReplicaReceivingIt() {
+        Http onA = new Http(a.url());
+        String location = onA.send("POST", "/v2/local/slow/blobs/uploads/", "Authorization", AUTH).header("Location");
+        String id = location.substring(location.lastIndexOf('/') + 1).replaceAll("\\?.*", "");
+        String path = location.replaceFirst("^https?://[^/]+", "");
+        int size = 200_000;
+        try (RawClient c = RawClient.connect(a.hostPort())) {
+            c.write("PATCH " + path + " HTTP/1.1\r\nHost: x\r\nAuthorization: " + AUTH
+                    + "\r\nContent-Type: application/octet-stream\r\nContent-Length: " + size + "\r\n\r\n");
+            c.write("x".repeat(size / 2));
+            // The receiving replica's sweep renews the session's lease, which every replica's sweep counts as a write.
+            Awaits.until(() -> {
+                a.gantry().registry().expireUploads();
+                return fleet.keys("fleet/uploads/" + id + "/").contains("fleet/uploads/" + id + "/lease");
+            }, Duration.ofSeconds(20), "the session leased while its chunk arrives");
+            assertThat(b.gantry().registry().expireUploads()).as("another replica's sweep, the session not idle").isZero();
+            c.write("x".repeat(size / 2)).awaitResponseHead();
+            assertThat(c.status()).isEqualTo(202);
+        }
+        assertThat(onA.get(location, "Authorization", AUTH).header("Range")).isEqualTo("0-" + (size - 1));
+    }
+
+    @Test
+    void aPutWhoseSessionLostAChunkIsRefusedAsInvalidAndTheSessionIsDiscarded() throws Exception {
+        byte[] blob = new byte[4000];
+        new Random(31).nextBytes(blob);
+        Digest digest = Digest.sha256(blob);
+        Http onA = new Http(a.url());
+        Http onB = new Http(b.url());
+        String location = onA.send("POST", "/v2/local/broken/blobs/uploads/", "Authorization", AUTH).header("Location");
+        String id = location.substring(location.lastIndexOf('/') + 1).replaceAll("\\?.*", "");
+        assertThat(onA.send("PATCH", location, Arrays.copyOf(blob, 1000), "Authorization", AUTH,
+                "Content-Range", "0-999").status()).isEqualTo(202);
+        assertThat(onB.send("PATCH", location, Arrays.copyOfRange(blob, 1000, 2500), "Authorization", AUTH,
+                "Content-Range", "1000-2499").status()).isEqualTo(202);
+        // The chunk at 1000 is gone (the session deleted under a request that still wrote to it, then written again).
+        Files.delete(fleet.s3().objectFile(Fleet.BUCKET, "fleet/uploads/" + id + "/chunks/" + "%020d".formatted(1000)));
+
+        Http.Response refused = onB.send("PUT", withDigest(location, digest), Arrays.copyOfRange(blob, 2500, blob.length),
+                "Authorization", AUTH, "Content-Range", "2500-" + (blob.length - 1));
+
+        assertThat(refused.status()).as(refused.text()).isEqualTo(400);
+        assertThat(refused.text()).contains("BLOB_UPLOAD_INVALID").contains("start the upload again");
+        assertThat(onA.get(location, "Authorization", AUTH).status()).as("the session is discarded").isEqualTo(404);
+        assertThat(sessionObjects(id)).isZero();
+        assertThat(onA.head("/v2/local/broken/blobs/" + digest, "Authorization", AUTH).status()).isEqualTo(404);
+    }
+
     private static String withDigest(String location, Digest digest) {
         return location + (location.contains("?") ? "&" : "?") + "digest=" + digest;
     }
