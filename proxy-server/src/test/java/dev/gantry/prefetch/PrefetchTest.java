@@ -252,7 +252,7 @@ class PrefetchTest {
         TestImage.Blob large = image.layers().get(1);
         upstream.stubFor(get(urlPathEqualTo("/v2/test/stall/blobs/" + small.digest())).willReturn(aResponse()
                 .withHeader("Content-Length", Integer.toString(small.bytes().length)).withBody(small.bytes())
-                .withFixedDelay(8_000)));
+                .withFixedDelay(12_000)));
         startGantry("  mode: always\n");
 
         long asked = System.currentTimeMillis();
@@ -261,7 +261,7 @@ class PrefetchTest {
         long largeRequested = upstream.findAll(getRequestedFor(urlPathEqualTo("/v2/test/stall/blobs/" + large.digest())))
                 .get(0).getLoggedDate().getTime();
         assertThat(largeRequested - asked).as("ms from the manifest to the large blob's request")
-                .isBetween(1_900L, 5_000L);
+                .isBetween(1_900L, 8_000L); // 2 s, plus four hops on the blocking pool of a loaded machine
         assertThat(stored(small.digest())).as("the small one is still on its way").isFalse();
     }
 

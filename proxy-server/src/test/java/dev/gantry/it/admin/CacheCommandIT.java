@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.gantry.cli.GantryCommand;
+import dev.gantry.testing.Awaits;
 import dev.gantry.testing.DistributionRegistry;
 import dev.gantry.testing.GantryServer;
 import dev.gantry.testing.HtpasswdFile;
@@ -18,6 +19,7 @@ import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.AfterEach;
@@ -91,6 +93,17 @@ class CacheCommandIT {
         return image;
     }
 
+    private void awaitAnalysisAndWarming(String repo, String tag, String warmJob) {
+        Http http = new Http(gantry.url());
+        Http.Response doc = Awaits.until(() -> http.get("/v2/" + repo + "/_gantry/hardware/" + tag), r -> r.status() != 202,
+                Duration.ofSeconds(60));
+        assertThat(doc.status()).as(doc.text()).isEqualTo(200);
+        String auth = AdminApiIT.basic("ops");
+        Http.Response job = Awaits.until(() -> http.get(warmJob, "Authorization", auth),
+                r -> r.status() != 200 || !r.text().contains("\"running\""), Duration.ofSeconds(30));
+        assertThat(job.status()).as(job.text()).isEqualTo(200);
+    }
+
     @Test
     void lsPrintsATableAndJson() {
         TestImage a = pushAndPull("test/a", "1", 1);
@@ -117,6 +130,9 @@ class CacheCommandIT {
         Run pin = gantry("ops", "cache", "pin", "test/a:1");
         assertThat(pin.exit()).as(pin.err()).isZero();
         assertThat(pin.out()).startsWith("pinned docker.io/test/a:1");
+        // What the pull and the pin started in the background is over before the image is evicted: its hardware
+        // analysis, and the pin's warming (either could read an evicted blob back from upstream).
+        awaitAnalysisAndWarming("test/a", "1", pin.out().substring(pin.out().indexOf("warming it: ") + 12).trim());
         assertThat(gantry("ops", "cache", "pin").out()).contains("docker.io/test/a:1").contains("api");
 
         Run refused = gantry("ops", "cache", "rm", "test/a:1");

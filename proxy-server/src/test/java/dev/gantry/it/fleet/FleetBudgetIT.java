@@ -46,10 +46,11 @@ class FleetBudgetIT {
      * The bound asserted here. The design's is one poll (500 ms) after the
      * replica that heard it publishes, and the figure is printed below
      * (0.3-0.6 s on this machine at load 20); on a machine shared with other
-     * builds a second was missed at 2.9 s, so the test asserts three and
-     * fails when propagation breaks or falls back to the member TTL (5 s).
+     * builds one was measured at 2.9 s, so the test asserts 4.5 s: it fails
+     * when propagation falls back to the member TTL (15 s), and when the push
+     * breaks and the next poll (every 5 s) comes late.
      */
-    private static final Duration PROPAGATION = Duration.ofSeconds(3);
+    private static final Duration PROPAGATION = Duration.ofMillis(4500);
 
     @TempDir
     static Path tmp;
@@ -200,9 +201,11 @@ class FleetBudgetIT {
         // At once, without waiting for any poll: the replica that heard the 429 told the others before
         // it answered, so every replica waits already, and none sends the hub another request.
         int atRefusal = arrivals.size();
+        // The news waits at most a second for the others (NEWS_WAIT) before the 429 is answered: on a loaded machine
+        // a peer may adopt it just after. What must hold is that none asks the hub again, checked below.
         for (GantryServer r : replicas) {
-            assertThat(r.gantry().upstreams().get(0).rateLimit().backingOff()).as("%s waits when the 429 is answered", r.url())
-                    .isTrue();
+            RateLimitState state = r.gantry().upstreams().get(0).rateLimit();
+            Awaits.until(state::backingOff, Duration.ofSeconds(3), r.url() + " waiting once the 429 is answered");
         }
         for (int k = 0; k < replicas.size(); k++) {
             Http.Response held = manifest(replicas.get(k), "at-once-" + k);
