@@ -26,6 +26,10 @@ public final class RateLimitState {
     private final Clock clock;
     private volatile Snapshot snapshot = new Snapshot(-1, -1, null, null, null);
     private static final CompletableFuture<Void> TOLD = CompletableFuture.completedFuture(null);
+    /** The longest {@code Retry-After} taken as said (Docker Hub's windows are 6 h). */
+    static final Duration LONGEST_WAIT = Duration.ofDays(1);
+    /** The longest rate-limit window ({@code w=}) taken as said. */
+    static final Duration LONGEST_WINDOW = Duration.ofDays(30);
 
     private volatile Runnable onLearned = () -> { };
     private volatile Supplier<CompletableFuture<Void>> onWait = () -> TOLD;
@@ -149,23 +153,35 @@ public final class RateLimitState {
         return changed;
     }
 
-    /** Parses {@code Retry-After}: delta seconds or an HTTP date; null when absent or unreadable. */
+    /**
+     * Parses {@code Retry-After}: delta seconds or an HTTP date; null when
+     * absent or unreadable. At most {@link #LONGEST_WAIT}: a wait beyond it
+     * is an upstream's mistake, and one of 10^16 s would overflow every
+     * instant computed from it (the fleet's records, the client's answer).
+     */
     static Duration parseRetryAfter(String value, Instant now) {
         if (value == null || value.isBlank()) {
             return null;
         }
         String v = value.trim();
         try {
-            return Duration.ofSeconds(Math.max(0, Long.parseLong(v)));
+            return atMost(Duration.ofSeconds(Math.max(0, Long.parseLong(v))), LONGEST_WAIT);
         } catch (NumberFormatException ignored) {
-            // Not seconds: maybe a date.
+            // Not seconds (or more than a long holds): maybe a date.
+        }
+        if (!v.isEmpty() && v.chars().allMatch(Character::isDigit)) {
+            return LONGEST_WAIT;
         }
         try {
             Duration d = Duration.between(now, ZonedDateTime.parse(v, DateTimeFormatter.RFC_1123_DATE_TIME).toInstant());
-            return d.isNegative() ? Duration.ZERO : d;
+            return d.isNegative() ? Duration.ZERO : atMost(d, LONGEST_WAIT);
         } catch (DateTimeParseException e) {
             return null;
         }
+    }
+
+    private static Duration atMost(Duration d, Duration max) {
+        return d.compareTo(max) > 0 ? max : d;
     }
 
     private static long leadingNumber(String header, long fallback) {
@@ -187,6 +203,6 @@ public final class RateLimitState {
             return fallback;
         }
         long seconds = leadingNumber(header.substring(w + 2), -1);
-        return seconds < 0 ? fallback : Duration.ofSeconds(seconds);
+        return seconds < 0 ? fallback : atMost(Duration.ofSeconds(seconds), LONGEST_WINDOW);
     }
 }

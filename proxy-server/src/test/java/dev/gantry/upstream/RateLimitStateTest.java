@@ -45,6 +45,22 @@ class RateLimitStateTest {
         assertThat(state.retryAfter()).isEqualTo(Duration.ofSeconds(60));
     }
 
+    /**
+     * An upstream's absurd wait is held to a day: 10^16 s overflowed every instant computed from it (the
+     * fleet's member record could no longer be written, the client's answer failed with a 500).
+     */
+    @Test
+    void aRetryAfterBeyondADayIsHeldToADayAndStillFitsAnEpochMillisecond() {
+        for (String absurd : new String[] {"10000000000000000", "99999999999999999999999", "Fri, 31 Dec 9999 23:59:59 GMT"}) {
+            RateLimitState fresh = new RateLimitState(clock);
+            fresh.record(429, new DefaultHttpHeaders().set("Retry-After", absurd)
+                    .set("ratelimit-limit", "100;w=9999999999999999"));
+            assertThat(fresh.retryAfter()).as(absurd).isEqualTo(Duration.ofDays(1));
+            assertThat(fresh.snapshot().retryAfterUntil().toEpochMilli()).isEqualTo(clock.millis() + Duration.ofDays(1).toMillis());
+            assertThat(fresh.snapshot().window()).isEqualTo(Duration.ofDays(30));
+        }
+    }
+
     @Test
     void ignoresGarbage() {
         state.record(429, new DefaultHttpHeaders().set("Retry-After", "soon").set("ratelimit-remaining", "lots"));
