@@ -80,6 +80,7 @@ public final class Fleet implements AutoCloseable {
     private final Ownership ownership;
     private final PeerNews news;
     private final MemberPoll poll;
+    private final StaticMembers statics;
     /** How often the bucket is listed: slow when the peer channel carries the news ({@link FleetConfig#poll(boolean)}). */
     private final Duration pollEvery;
     private final AtomicBoolean dirty = new AtomicBoolean();
@@ -119,10 +120,15 @@ public final class Fleet implements AutoCloseable {
         this.ownership = new Ownership(id, this::members, config.memberTtl(), clock);
         this.poll = shared == null ? null : new MemberPoll(id, shared, config.memberTtl(), config.heartbeat(), this::adopt);
         this.pollEvery = config.poll(news != PeerNews.NONE);
+        this.statics = new StaticMembers(config.members());
     }
 
-    /** Starts heartbeats and polling (nothing without a shared store). */
+    /** Resolves the configured members, then starts heartbeats and polling (nothing of those without a shared store). */
     public void start() {
+        if (!statics.configured().isEmpty()) {
+            statics.refresh(); // before the first request: no moment where a name of this replica counts apart
+            scheduler.scheduleWithFixedDelay(statics::refresh, 1, 1, TimeUnit.MINUTES);
+        }
         if (shared == null) {
             return;
         }
@@ -153,18 +159,24 @@ public final class Fleet implements AutoCloseable {
         return a;
     }
 
-    /** This replica first, then the live members the bucket shows, then configured ones not among them. */
+    /**
+     * This replica first, then the live members the bucket shows, then configured ones not among them: one
+     * member per address. A second record at an address already listed is an earlier run of that replica
+     * (killed, its record not yet expired), and a configured name that resolves to a listed address is that
+     * member: counted apart, this replica could own keys under both and ask itself for them.
+     */
     public List<Member> members() {
         List<Member> out = new ArrayList<>();
         out.add(new Member(id, address(), version, startedAt, null, "self"));
         Set<String> addresses = new HashSet<>();
         addresses.add(address());
         for (Member m : peers) {
-            out.add(m);
-            addresses.add(m.address());
+            if (addresses.add(m.address())) {
+                out.add(m);
+            }
         }
-        for (String a : config.members()) {
-            if (addresses.add(a)) {
+        for (String a : statics.configured()) {
+            if (statics.addressesOf(a).stream().noneMatch(addresses::contains) && addresses.add(a)) {
                 out.add(new Member(a, a, null, null, null, "static"));
             }
         }

@@ -46,4 +46,18 @@ class FleetOfOneTest {
             assertThat(new Http(g.url()).get("/metrics").text()).contains("gantry_fleet_members 2.0");
         }
     }
+
+    /**
+     * A configured name of this replica (a headless Service lists every pod, this one too) is not a member
+     * of its own: counted apart, this replica would own keys under both and ask itself for them.
+     */
+    @Test
+    void aConfiguredNameThatResolvesToThisReplicasAddressIsThisReplica() throws Exception {
+        try (GantryServer g = GantryServer.start("fleet:\n  advertise: \"127.0.0.1:5999\"\n"
+                + "  members: [\"localhost:5999\", \"127.0.0.1:5999\", \"10.9.9.9:5000\"]\n", tmp, Clock.systemUTC())) {
+            JsonNode fleet = fleet(g);
+            assertThat(fleet.path("members").findValuesAsText("address")).containsExactly("127.0.0.1:5999", "10.9.9.9:5000");
+            assertThat(fleet.path("members").findValuesAsText("source")).containsExactly("self", "static");
+        }
+    }
 }

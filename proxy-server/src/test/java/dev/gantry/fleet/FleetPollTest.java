@@ -104,11 +104,15 @@ class FleetPollTest {
     }
 
     private Replica replica(String id, Duration skew, PeerNews news) {
+        return replica(id, skew, news, "127.0.0.1:" + (5000 + replicas.size()));
+    }
+
+    private Replica replica(String id, Duration skew, PeerNews news, String address) {
         MutableClock clock = new MutableClock(bucketClock.instant().plus(skew));
         StepScheduler scheduler = new StepScheduler();
         CountingMetadataStore requests = new CountingMetadataStore(bucket);
         Upstream upstream = new Upstream(new UpstreamConfig("docker.io", "http://127.0.0.1:1", true), clock);
-        Fleet fleet = new Fleet(id, () -> "127.0.0.1:" + (5000 + replicas.size()), "test", requests, List.of(upstream), CONFIG,
+        Fleet fleet = new Fleet(id, () -> address, "test", requests, List.of(upstream), CONFIG,
                 clock, scheduler, news);
         byId.put(id, fleet);
         fleet.start();
@@ -167,6 +171,24 @@ class FleetPollTest {
                     other.fleet().id()).isEqualTo(42);
         }
         assertThat(lists()).as("LISTs: none was needed").containsExactly(lists);
+    }
+
+    /**
+     * A replica killed and started again at the same address, under a new id, leaves its earlier record
+     * for one member TTL: that record is not a member of its own, not to this replica (which would own keys
+     * under both ids and ask itself for them) nor to the others.
+     */
+    @Test
+    void anEarlierRunAtAReplicasAddressIsNotAMemberOfItsOwn() {
+        rounds(2);
+        Replica again = replica("r0-again", Duration.ZERO, PeerNews.NONE, "127.0.0.1:5000"); // r0's address
+        again.poll();
+        rounds(1);
+        assertThat(again.peers()).as("members the restarted replica sees").containsExactlyInAnyOrder("r1", "r2");
+        for (Replica r : replicas.subList(1, 3)) {
+            List<String> addresses = r.fleet().members().stream().map(Member::address).toList();
+            assertThat(addresses).as("addresses %s lists", r.fleet().id()).doesNotHaveDuplicates().hasSize(3);
+        }
     }
 
     @Test
