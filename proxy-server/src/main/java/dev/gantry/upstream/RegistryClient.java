@@ -65,12 +65,6 @@ public final class RegistryClient {
      */
     public CompletableFuture<UpstreamResponse> call(Upstream upstream, RequestKind kind, HttpMethod method,
                                                     String path, String repository, HttpHeaders headers) {
-        if (upstream.rateLimit().backingOff()) {
-            // The one gate every caller passes: cached or not, prefetch or client, nothing goes out.
-            Duration wait = upstream.rateLimit().retryAfter();
-            return CompletableFuture.failedFuture(new UpstreamStatusException(429, upstream.name()
-                    + " asked Gantry to wait; not asked again for " + Math.max(1, wait.toSeconds()) + "s", wait));
-        }
         UpstreamRequest request = new UpstreamRequest(method, upstream.base().resolve(path),
                 headers == null ? new DefaultHttpHeaders() : headers, upstream.readTimeout());
         String scope = repository == null ? null : "repository:" + repository + ":pull";
@@ -79,6 +73,13 @@ public final class RegistryClient {
 
     private CompletableFuture<UpstreamResponse> attempt(Upstream upstream, RequestKind kind, UpstreamRequest request,
                                                         String scope, int retry, boolean authRetried) {
+        if (upstream.rateLimit().backingOff()) {
+            // The one gate every request passes, a retry or a re-authorized attempt too (a wait another replica
+            // heard meanwhile holds as well): cached or not, prefetch or client, nothing goes out.
+            Duration wait = upstream.rateLimit().retryAfter();
+            return CompletableFuture.failedFuture(new UpstreamStatusException(429, upstream.name()
+                    + " asked Gantry to wait; not asked again for " + Math.max(1, wait.toSeconds()) + "s", wait));
+        }
         return authorize(upstream, request.copy(), scope)
                 .thenCompose(transport::execute)
                 .handle((response, error) -> {
@@ -114,7 +115,12 @@ public final class RegistryClient {
                             && upstream.rateLimit().retryAfter().compareTo(MAX_RETRY_BACKOFF) <= 0) {
                         observer.request(upstream, kind, status);
                         response.discard();
-                        return later(backoff(retry)).thenCompose(v -> attempt(upstream, kind, request, scope, retry + 1, authRetried));
+                        // Not before its Retry-After (at most MAX_RETRY_BACKOFF here) has passed.
+                        // A millisecond more: the timer and the wall clock the wait is kept in may differ by that.
+                        Duration wait = upstream.rateLimit().retryAfter().plusMillis(1);
+                        Duration pause = backoff(retry);
+                        return later(wait.compareTo(pause) > 0 ? wait : pause)
+                                .thenCompose(v -> attempt(upstream, kind, request, scope, retry + 1, authRetried));
                     }
                     observer.request(upstream, kind, status);
                     // A wait (429) reaches the fleet before the caller answers its client: a request
@@ -268,7 +274,7 @@ public final class RegistryClient {
     }
 
     private static CompletableFuture<Void> later(Duration delay) {
-        Executor e = CompletableFuture.delayedExecutor(delay.toMillis(), TimeUnit.MILLISECONDS);
+        Executor e = CompletableFuture.delayedExecutor(delay.toNanos(), TimeUnit.NANOSECONDS);
         return CompletableFuture.runAsync(() -> { }, e);
     }
 

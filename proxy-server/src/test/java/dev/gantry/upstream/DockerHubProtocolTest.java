@@ -256,6 +256,25 @@ class DockerHubProtocolTest {
         assertThat(hub.getAllServeEvents().size()).isGreaterThan(asked);
     }
 
+    /** A 503's Retry-After holds the retry too: no request reaches the upstream before it ends (real clock here). */
+    @Test
+    void aServerErrorIsRetriedOnlyOnceItsRetryAfterHasPassed() {
+        hub.stubFor(get(urlPathEqualTo("/v2/library/alpine/manifests/4")).inScenario("busy").whenScenarioStateIs(Scenario.STARTED)
+                .willReturn(aResponse().withStatus(503).withHeader("Retry-After", "1")).willSetStateTo("ready"));
+        hub.stubFor(get(urlPathEqualTo("/v2/library/alpine/manifests/4")).inScenario("busy").whenScenarioStateIs("ready")
+                .willReturn(manifest()));
+        gantry = GantryServer.start("upstreams:\n  - name: docker.io\n    url: " + hub.baseUrl() + "\n    default: true\n",
+                tmp.resolve("data"), java.time.Clock.systemUTC());
+        http = new Http(gantry.url());
+
+        assertThat(http.get("/v2/alpine/manifests/4", "Accept", MediaTypes.OCI_MANIFEST).status()).isEqualTo(200);
+
+        List<LoggedRequest> asked = hub.findAll(getRequestedFor(urlPathEqualTo("/v2/library/alpine/manifests/4")));
+        assertThat(asked).hasSize(2);
+        long apart = Math.abs(asked.get(1).getLoggedDate().getTime() - asked.get(0).getLoggedDate().getTime());
+        assertThat(apart).as("ms between the 503 and the retry").isGreaterThanOrEqualTo(950);
+    }
+
     @Test
     void serverErrorsAreRetriedBeforeGivingUp() {
         hub.stubFor(get(urlPathEqualTo("/v2/library/alpine/manifests/3")).inScenario("flaky").whenScenarioStateIs(Scenario.STARTED)
