@@ -111,8 +111,8 @@ final class RegistryAssembly {
             }
 
             @Override
-            public String authorization() {
-                return peers.authorization();
+            public String authorization(String method, String target) {
+                return peers.authorization(method, target);
             }
         };
         return upstream.askingPeers(new PeerFetch(transport, directory, tls ? "https" : "http"));

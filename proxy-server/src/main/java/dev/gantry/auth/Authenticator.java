@@ -76,9 +76,12 @@ public final class Authenticator {
         return users != null;
     }
 
-    /** Whether {@code authorization} is another replica of this fleet on the peer channel (never when it is closed). */
-    public boolean isPeer(String authorization) {
-        return peers != null && peers.verify(authorization);
+    /**
+     * Whether {@code authorization} is another replica of this fleet on the peer channel, made for this
+     * request ({@code target}: path and query as on the request line); never when the channel is closed.
+     */
+    public boolean isPeer(String authorization, String method, String target) {
+        return peers != null && peers.verify(authorization, method, target);
     }
 
     /** The fleet's peer credentials, or null when the peer channel is closed. */

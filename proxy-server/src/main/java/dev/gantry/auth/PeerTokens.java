@@ -14,12 +14,14 @@ import javax.crypto.spec.SecretKeySpec;
 /**
  * Credentials one replica of a fleet presents to another on the peer
  * channel: {@code Gantry-Peer <expiry>.<mac>}, where {@code mac} is an
- * HMAC-SHA256 of the expiry (epoch seconds) under a secret derived from the
- * fleet's shared token keys ({@code auth.tokenKeys}). Every replica that
+ * HMAC-SHA256 of the expiry (epoch seconds), the request's method and its
+ * target (path and query, as on the request line) under a secret derived from
+ * the fleet's shared token keys ({@code auth.tokenKeys}). Every replica that
  * mounts the same keys derives the same secrets; the first signs, all verify,
  * so a key rotation keeps the overlap that tokens have. A credential is good
- * for {@link #LIFETIME} (plus as much clock skew), so one seen on the wire is
- * worth little. Thread-safe.
+ * for {@link #LIFETIME} (plus as much clock skew), and for that one request
+ * only: one seen on the wire (the channel is plain HTTP without TLS) reads
+ * nothing but what it was made for. Thread-safe.
  */
 public final class PeerTokens {
 
@@ -45,14 +47,18 @@ public final class PeerTokens {
         return new PeerTokens(keys.privateKeyMaterial(), clock);
     }
 
-    /** A fresh {@code Authorization} header value. */
-    public String authorization() {
+    /**
+     * A fresh {@code Authorization} header value for one request.
+     *
+     * @param target the path and query exactly as the request line carries them
+     */
+    public String authorization(String method, String target) {
         long expiry = clock.instant().plus(LIFETIME).getEpochSecond();
-        return SCHEME + " " + expiry + "." + mac(secrets.get(0), expiry);
+        return SCHEME + " " + expiry + "." + mac(secrets.get(0), expiry, method, target);
     }
 
-    /** Whether {@code authorization} is a current credential of this fleet. */
-    public boolean verify(String authorization) {
+    /** Whether {@code authorization} is a current credential of this fleet, made for this request. */
+    public boolean verify(String authorization, String method, String target) {
         if (authorization == null || !authorization.startsWith(SCHEME + " ")) {
             return false;
         }
@@ -71,7 +77,7 @@ public final class PeerTokens {
         }
         byte[] presented = value.substring(dot + 1).getBytes(StandardCharsets.US_ASCII);
         for (byte[] s : secrets) {
-            if (MessageDigest.isEqual(presented, mac(s, expiry).getBytes(StandardCharsets.US_ASCII))) {
+            if (MessageDigest.isEqual(presented, mac(s, expiry, method, target).getBytes(StandardCharsets.US_ASCII))) {
                 return true;
             }
         }
@@ -88,11 +94,12 @@ public final class PeerTokens {
         }
     }
 
-    private static String mac(byte[] secret, long expiry) {
+    private static String mac(byte[] secret, long expiry, String method, String target) {
         try {
             Mac mac = Mac.getInstance("HmacSHA256");
             mac.init(new SecretKeySpec(secret, "HmacSHA256"));
-            byte[] out = mac.doFinal(Long.toString(expiry).getBytes(StandardCharsets.US_ASCII));
+            // Newline-separated: a method or a request target never holds one.
+            byte[] out = mac.doFinal((expiry + "\n" + method + "\n" + target).getBytes(StandardCharsets.UTF_8));
             return Base64.getUrlEncoder().withoutPadding().encodeToString(out);
         } catch (GeneralSecurityException e) {
             throw new IllegalStateException("HmacSHA256 is always available", e);

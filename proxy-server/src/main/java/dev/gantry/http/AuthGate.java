@@ -66,7 +66,7 @@ final class AuthGate {
      * user, a token or an anonymous caller; closed (401 to all) when the replicas share no key.
      */
     void requirePeer(Exchange ex) {
-        if (!authenticator.isPeer(authorization(ex))) {
+        if (!authenticator.isPeer(authorization(ex), ex.request().method().name(), ex.request().uri())) {
             throw new RegistryException(ErrorCode.UNAUTHORIZED, 401,
                     "the fleet's peer channel is for replicas of this fleet (auth.tokenKeys) only", Map.of(), null);
         }

@@ -32,8 +32,8 @@ public final class PeerFetch {
         /** {@code host:port} of the member that owns {@code key}; null when this replica does. */
         String ownerOf(String key);
 
-        /** A current {@code Authorization} header value for the peer channel. */
-        String authorization();
+        /** A current {@code Authorization} header value for one request on the peer channel. */
+        String authorization(String method, String target);
 
         /** The owner at {@code owner} could not be reached: ask another for a while. */
         void unreachable(String owner);
@@ -112,8 +112,6 @@ public final class PeerFetch {
         if (owner == null) {
             return CompletableFuture.completedFuture(null);
         }
-        HttpHeaders headers = extra == null ? new DefaultHttpHeaders() : extra.copy();
-        headers.set(HttpHeaderNames.AUTHORIZATION, directory.authorization());
         URI uri;
         try {
             uri = URI.create(scheme + "://" + owner + "/v2/_gantry/fleet/" + path + "?ns="
@@ -122,7 +120,10 @@ public final class PeerFetch {
             return CompletableFuture.failedFuture(new UpstreamException(UpstreamException.Kind.PROTOCOL,
                     "fleet member address '" + owner + "' is not a host:port", e));
         }
-        return transport.execute(new UpstreamRequest(HttpMethod.GET, uri, headers, up.readTimeout())).thenCompose(r -> {
+        HttpHeaders headers = extra == null ? new DefaultHttpHeaders() : extra.copy();
+        UpstreamRequest request = new UpstreamRequest(HttpMethod.GET, uri, headers, up.readTimeout());
+        headers.set(HttpHeaderNames.AUTHORIZATION, directory.authorization(HttpMethod.GET.name(), request.pathAndQuery()));
+        return transport.execute(request).thenCompose(r -> {
             if (r.status() == 200) {
                 return CompletableFuture.completedFuture(r.fromFleetPeer());
             }

@@ -9,7 +9,7 @@ import java.time.Duration;
 import java.util.Base64;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
-import java.util.function.Supplier;
+import java.util.function.BinaryOperator;
 
 /**
  * Tells one fleet member a small piece of news on the peer channel: a
@@ -25,12 +25,12 @@ public final class PeerPost {
     public static final String PATH = "/v2/_gantry/fleet/news";
 
     private final HttpTransport transport;
-    private final Supplier<String> authorization;
+    private final BinaryOperator<String> authorization;
     private final String scheme;
     private final Duration timeout;
 
-    /** @param authorization a current peer credential ({@code Authorization} header value) */
-    public PeerPost(HttpTransport transport, Supplier<String> authorization, String scheme, Duration timeout) {
+    /** @param authorization a current peer credential ({@code Authorization} header value) for a method and request target */
+    public PeerPost(HttpTransport transport, BinaryOperator<String> authorization, String scheme, Duration timeout) {
         this.transport = Objects.requireNonNull(transport, "transport");
         this.authorization = Objects.requireNonNull(authorization, "authorization");
         this.scheme = Objects.requireNonNull(scheme, "scheme");
@@ -38,17 +38,18 @@ public final class PeerPost {
     }
 
     public CompletableFuture<Integer> post(String address, byte[] news) {
-        HttpHeaders headers = new DefaultHttpHeaders()
-                .set(HttpHeaderNames.AUTHORIZATION, authorization.get())
-                .set(HttpHeaderNames.CONTENT_LENGTH, 0)
-                .set(HEADER, Base64.getUrlEncoder().withoutPadding().encodeToString(news));
         URI uri;
         try {
             uri = URI.create(scheme + "://" + address + PATH);
         } catch (IllegalArgumentException e) {
             return CompletableFuture.failedFuture(e);
         }
-        return transport.execute(new UpstreamRequest(HttpMethod.POST, uri, headers, timeout)).thenApply(r -> {
+        HttpHeaders headers = new DefaultHttpHeaders()
+                .set(HttpHeaderNames.CONTENT_LENGTH, 0)
+                .set(HEADER, Base64.getUrlEncoder().withoutPadding().encodeToString(news));
+        UpstreamRequest request = new UpstreamRequest(HttpMethod.POST, uri, headers, timeout);
+        headers.set(HttpHeaderNames.AUTHORIZATION, authorization.apply(HttpMethod.POST.name(), request.pathAndQuery()));
+        return transport.execute(request).thenApply(r -> {
             r.discard();
             return r.status();
         });
