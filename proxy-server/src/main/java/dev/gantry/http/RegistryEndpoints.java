@@ -15,6 +15,7 @@ import dev.gantry.registry.Registry;
 import dev.gantry.registry.Repository;
 import dev.gantry.registry.RepositoryResolver;
 import dev.gantry.registry.TagService;
+import dev.gantry.upstream.PeerFetch;
 import io.netty.buffer.Unpooled;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
 import io.netty.handler.codec.http.DefaultHttpHeaders;
@@ -243,7 +244,7 @@ final class RegistryEndpoints {
 
     private static void stale(HttpResponse response, ManifestResult m) {
         if (m.staleReason() != null) {
-            response.headers().set("X-Gantry-Stale", m.staleReason());
+            response.headers().set(PeerFetch.STALE, m.staleReason());
             response.headers().set(HttpHeaderNames.WARNING, "110 gantry \"Response is Stale\"");
         }
     }

@@ -243,6 +243,9 @@ public final class PullThroughManifests {
                     ? claimed : actual;
             return store(repo, digest, fetched).thenCompose(m -> {
                 Instant now = clock.instant();
+                if (fetched.staleReason() != null) {
+                    return staleFromOwner(repo, tag, m, fetched.staleReason());
+                }
                 return tags.get(repo, tag).thenCompose(previous -> {
                     Instant changedAt = previous.isPresent() && previous.get().digest().equals(digest.toString())
                             ? previous.get().changedAt() : now;
@@ -252,6 +255,18 @@ public final class PullThroughManifests {
                 }).thenApply(v -> result(m, CacheOutcome.MISS, null));
             });
         });
+    }
+
+    /**
+     * The tag's owner served its manifest stale (its upstream could not be asked): served stale here too, and
+     * the tag not marked checked, so the next request asks again. Only where this replica holds no record of
+     * the tag does it keep one, as never checked, to serve meanwhile.
+     */
+    private CompletableFuture<ManifestResult> staleFromOwner(Repository repo, String tag, StoredManifest m, String reason) {
+        return tags.get(repo, tag).thenCompose(previous -> previous.isPresent()
+                ? CompletableFuture.<Void>completedFuture(null)
+                : tags.put(repo, tag, new TagRecord(m.digest().toString(), m.mediaType(), Instant.EPOCH, clock.instant()), true))
+                .thenApply(v -> result(m, CacheOutcome.STALE, reason));
     }
 
     // ---- shared -----------------------------------------------------------------------------

@@ -69,6 +69,12 @@ public final class PeerFetch {
     public static final String LAYER_TYPE = "Gantry-Layer-Type";
 
     /**
+     * The header of a manifest served stale (its upstream could not be asked) and why; the owner's answer on
+     * the peer channel carries it as its answer to a client does, and the asker then serves it stale too.
+     */
+    public static final String STALE = "X-Gantry-Stale";
+
+    /**
      * The blob's 200 response from its owner (the caller consumes the body); null when this replica owns it.
      *
      * @param layerType the blob's media type if this replica knows it is a layer, else null

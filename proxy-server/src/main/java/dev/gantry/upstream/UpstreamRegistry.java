@@ -42,10 +42,13 @@ public final class UpstreamRegistry {
      *
      * @param viaFleetPeer whether the fleet member that owns it sent it ({@link UpstreamResponse#viaFleetPeer}):
      *                     that member recorded it, its links and its tag in the shared tier
+     * @param staleReason why the owner served it stale (its upstream could not be asked), or null: not a check
+     *                    of the tag, so the tag is checked again at the next request
      */
-    public record FetchedManifest(byte[] body, String mediaType, Digest digestHeader, boolean viaFleetPeer) {
+    public record FetchedManifest(byte[] body, String mediaType, Digest digestHeader, boolean viaFleetPeer,
+                                  String staleReason) {
         public FetchedManifest(byte[] body, String mediaType, Digest digestHeader) {
-            this(body, mediaType, digestHeader, false);
+            this(body, mediaType, digestHeader, false, null);
         }
     }
 
@@ -139,7 +142,8 @@ public final class UpstreamRegistry {
         String digest = r.headers().get("Docker-Content-Digest");
         Digest d = digest != null && Digest.isDigest(digest) ? Digest.parse(digest) : null;
         String type = contentType(r);
-        return r.aggregate(Manifest.MAX_BYTES).thenApply(body -> new FetchedManifest(body, type, d, r.viaFleetPeer()));
+        String stale = r.viaFleetPeer() ? r.headers().get(PeerFetch.STALE) : null;
+        return r.aggregate(Manifest.MAX_BYTES).thenApply(body -> new FetchedManifest(body, type, d, r.viaFleetPeer(), stale));
     }
 
     /** GETs a blob; the caller consumes the body of the 200 response. */
