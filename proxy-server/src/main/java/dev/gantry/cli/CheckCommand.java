@@ -29,12 +29,22 @@ import picocli.CommandLine.Spec;
  * status 0 (runs), 1 (runs degraded), 2 (will fail), 3 (could not tell).
  */
 @Command(name = "check", mixinStandardHelpOptions = true,
-        description = "Tell whether an image will run on this host, and with which docker run flags.")
+        description = "Tell whether an image will run on this host, and with which docker run flags.",
+        // A mistyped command line, or a failure of its own, could not tell: picocli's 2 and 1 are the verdicts'.
+        exitCodeOnInvalidInput = CheckCommand.COULD_NOT_TELL, exitCodeOnExecutionException = CheckCommand.COULD_NOT_TELL)
 public final class CheckCommand implements Callable<Integer> {
 
-    @Parameters(index = "0", paramLabel = "IMAGE", description = "The image as Gantry names it: repository[:tag|@digest], "
-            + "e.g. library/alpine:3.19, docker.io/nvidia/cuda:12.2.0-runtime-ubuntu22.04, local/app:1.")
+    /** The exit status when no verdict could be had: a usage error, a Gantry that cannot be reached, a host not probed. */
+    static final int COULD_NOT_TELL = 3;
+
+    @Parameters(index = "0", arity = "0..1", paramLabel = "IMAGE", description = "The image as Gantry names it: "
+            + "repository[:tag|@digest], e.g. library/alpine:3.19, docker.io/nvidia/cuda:12.2.0-runtime-ubuntu22.04, "
+            + "local/app:1. Optional with --save-profile.")
     String image;
+
+    @Option(names = "--save-profile", paramLabel = "FILE", description = "Write this host's profile (JSON) to FILE: what "
+            + "--profile, the search API's POST and the console's \"runs on this host\" take.")
+    Path saveProfile;
 
     @Option(names = "--registry", paramLabel = "URL", defaultValue = "${GANTRY_REGISTRY:-http://127.0.0.1:5000}",
             description = "Gantry's URL (default: $GANTRY_REGISTRY or ${DEFAULT-VALUE}).")
@@ -61,9 +71,25 @@ public final class CheckCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
         ObjectMapper mapper = HardwareJson.mapper();
+        if (image == null && saveProfile == null) {
+            err.println("gantry check: give an IMAGE, or --save-profile FILE");
+            err.flush();
+            return COULD_NOT_TELL;
+        }
         try {
             HostProfile host = profile != null ? mapper.readValue(profile.toFile(), HostProfile.class) : new HostProbe(Path.of("/")).probe();
+            if (saveProfile != null) {
+                mapper.writerWithDefaultPrettyPrinter().writeValue(saveProfile.toFile(), host);
+                if (image == null) {
+                    out.println("wrote this host's profile to " + saveProfile);
+                    out.flush();
+                    return 0;
+                }
+            }
             Verdict verdict = ask(mapper, host);
+            if (verdict.verdict() == null) {
+                throw new IllegalStateException("Gantry answered a verdict without one");
+            }
             if (json) {
                 out.println(mapper.writerWithDefaultPrettyPrinter().writeValueAsString(verdict));
             } else {
@@ -74,28 +100,42 @@ public final class CheckCommand implements Callable<Integer> {
         } catch (ConnectException e) {
             err.println("gantry check: cannot reach Gantry at " + registry + " (give --registry URL or set GANTRY_REGISTRY)");
             err.flush();
-            return 3;
-        } catch (IOException | IllegalArgumentException | IllegalStateException e) {
+            return COULD_NOT_TELL;
+        } catch (IOException | RuntimeException e) {
             err.println("gantry check: " + (e.getMessage() != null ? e.getMessage() : e.toString()));
             err.flush();
-            return 3;
+            return COULD_NOT_TELL;
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            return 3;
+            return COULD_NOT_TELL;
         }
     }
 
-    private Verdict ask(ObjectMapper mapper, HostProfile host) throws IOException, InterruptedException {
+    /**
+     * {@code IMAGE} split into repository and reference (a tag, or a digest): {@code name:tag@digest} is the
+     * digest's, as for docker; a port ({@code host:5000/app}) is no tag; no reference is {@code latest}.
+     */
+    static String[] nameAndReference(String image) {
         String name = image;
         String reference = "latest";
         int at = name.indexOf('@');
         if (at >= 0) {
             reference = name.substring(at + 1);
             name = name.substring(0, at);
+            if (name.lastIndexOf(':') > name.lastIndexOf('/')) {
+                name = name.substring(0, name.lastIndexOf(':'));
+            }
         } else if (name.lastIndexOf(':') > name.lastIndexOf('/')) {
             reference = name.substring(name.lastIndexOf(':') + 1);
             name = name.substring(0, name.lastIndexOf(':'));
         }
+        return new String[] {name, reference};
+    }
+
+    private Verdict ask(ObjectMapper mapper, HostProfile host) throws IOException, InterruptedException {
+        String[] parts = nameAndReference(image);
+        String name = parts[0];
+        String reference = parts[1];
         String base = registry.endsWith("/") ? registry.substring(0, registry.length() - 1) : registry;
         URI uri = URI.create(base + "/v2/" + name + "/_gantry/check/" + reference);
         HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();

@@ -6,8 +6,11 @@ import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import dev.gantry.hardware.HostProfile;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.SimpleFileVisitor;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -26,6 +29,9 @@ import java.util.stream.Stream;
  */
 final class HostProbe {
 
+    /** {@code /dev/bus/usb/001/002} is four levels down; one more for vendors' nested directories. */
+    private static final int MAX_DEV_DEPTH = 5;
+
     private final Path root;
 
     /** @param root the file system root to read from ({@code /}, or a recorded copy in tests) */
@@ -33,8 +39,19 @@ final class HostProbe {
         this.root = root;
     }
 
+    /**
+     * This host's profile.
+     *
+     * @throws IllegalStateException where the CPU's features cannot be read (not Linux, no {@code /proc}): a
+     *     verdict from an empty flag set would say "will fail" for every image, where the truth is "could not tell"
+     */
     HostProfile probe() {
-        return new HostProfile("linux", architecture(), cpuFlags(), devices(), pciVendors(), modules(), cdiDevices());
+        Set<String> flags = cpuFlags();
+        if (flags.isEmpty()) {
+            throw new IllegalStateException("cannot read this host's CPU features from " + root.resolve("proc/cpuinfo")
+                    + " (gantry check probes Linux hosts; elsewhere give --profile FILE, recorded on the host that runs the image)");
+        }
+        return new HostProfile("linux", architecture(), flags, devices(), pciVendors(), modules(), cdiDevices());
     }
 
     private String architecture() {
@@ -63,19 +80,40 @@ final class HostProbe {
         return flags;
     }
 
+    /**
+     * Device nodes under {@code /dev}, down to {@code /dev/bus/usb/001/002}; a directory that cannot be read is
+     * skipped, not the rest of the walk, and {@code pts}, {@code shm} and {@code mqueue} are not walked.
+     */
     Set<String> devices() {
         Set<String> nodes = new TreeSet<>();
         Path dev = root.resolve("dev");
         if (!Files.isDirectory(dev)) {
             return nodes;
         }
-        try (Stream<Path> walk = Files.walk(dev, 3)) {
-            walk.filter(p -> !p.equals(dev) && !Files.isDirectory(p))
-                    .map(p -> "/dev/" + dev.relativize(p).toString().replace('\\', '/'))
-                    .filter(p -> !p.startsWith("/dev/pts/") && !p.startsWith("/dev/shm/") && !p.startsWith("/dev/mqueue/"))
-                    .forEach(nodes::add);
+        try {
+            Files.walkFileTree(dev, Set.of(), MAX_DEV_DEPTH, new SimpleFileVisitor<>() {
+                @Override
+                public FileVisitResult preVisitDirectory(Path d, BasicFileAttributes attrs) {
+                    String name = dev.relativize(d).toString();
+                    return name.equals("pts") || name.equals("shm") || name.equals("mqueue")
+                            ? FileVisitResult.SKIP_SUBTREE : FileVisitResult.CONTINUE;
+                }
+
+                @Override
+                public FileVisitResult visitFile(Path p, BasicFileAttributes attrs) {
+                    if (!attrs.isDirectory()) {
+                        nodes.add("/dev/" + dev.relativize(p).toString().replace('\\', '/'));
+                    }
+                    return FileVisitResult.CONTINUE;
+                }
+
+                @Override
+                public FileVisitResult visitFileFailed(Path p, IOException e) {
+                    return FileVisitResult.CONTINUE; // unreadable: not offered, the rest still is
+                }
+            });
         } catch (IOException | RuntimeException ignored) {
-            // Unreadable parts of /dev are simply not offered.
+            // What was walked is offered.
         }
         return nodes;
     }
@@ -118,16 +156,22 @@ final class HostProbe {
             if (!Files.isDirectory(d)) {
                 continue;
             }
-            try (Stream<Path> specs = Files.list(d)) {
-                for (Path spec : specs.filter(p -> p.toString().matches(".*\\.(ya?ml|json)$")).toList()) {
+            List<Path> specs;
+            try (Stream<Path> listed = Files.list(d)) {
+                specs = listed.filter(p -> p.toString().matches(".*\\.(ya?ml|json)$")).sorted().toList();
+            } catch (IOException | RuntimeException e) {
+                continue;
+            }
+            for (Path spec : specs) {
+                try {
                     JsonNode n = yaml.readTree(spec.toFile());
                     String kind = n.path("kind").asText("");
                     for (JsonNode device : n.path("devices")) {
                         names.add(kind + "=" + device.path("name").asText());
                     }
+                } catch (IOException | RuntimeException ignored) {
+                    // A spec that cannot be read offers nothing; the others still do.
                 }
-            } catch (IOException | RuntimeException ignored) {
-                // A spec that cannot be read offers nothing.
             }
         }
         return names;

@@ -34,7 +34,7 @@ final class Checker {
             "sse3", List.of("pni"), "lzcnt", List.of("abm"), "sha", List.of("sha_ni"), "sha_ni", List.of("sha"),
             "pclmul", List.of("pclmulqdq"), "fma3", List.of("fma"));
 
-    /** PCI vendor IDs that stand for a device class when its nodes are absent (e.g. in a VM without drivers). */
+    /** PCI vendor IDs that say a device class's hardware is there, though its nodes are not (no driver loaded). */
     private static final Map<String, String> VENDORS = Map.of("gpu.nvidia", "10de", "gpu.amd", "1002", "fpga.xilinx", "10ee",
             "accel.habana", "1da3");
 
@@ -139,16 +139,19 @@ final class Checker {
     private static void devices(HardwareDocument doc, HostProfile host, List<Verdict.Reason> reasons, Set<String> flags) {
         Set<String> covered = new LinkedHashSet<>();
         for (Device d : doc.devices()) {
-            if (d.nodes().isEmpty() && d.cdi().isEmpty() && !VENDORS.containsKey(d.name()) && !d.name().equals("sgx")) {
+            if (d.nodes().isEmpty() && d.needs().isEmpty() && d.cdi().isEmpty() && !VENDORS.containsKey(d.name())
+                    && !d.name().equals("sgx")) {
                 // a class that needs no device (software rendering on the CPU): nothing to pass, nothing missing
                 continue;
             }
-            List<String> present = matching(host.devices(), d.nodes());
-            String vendor = VENDORS.get(d.name());
-            boolean viaPci = vendor != null && host.pciVendors().contains(vendor);
+            List<String> nodes = new ArrayList<>(d.nodes());
+            d.needs().stream().filter(n -> !nodes.contains(n)).forEach(nodes::add);
+            List<String> present = matching(host.devices(), nodes);
+            // One of the nodes the class needs: any node of it is not enough (every host has /dev/net/tun, not
+            // every host /dev/kvm; an Intel GPU's /dev/dri is no AMD GPU's /dev/kfd).
+            boolean nodeThere = d.needs().isEmpty() ? !present.isEmpty() : !matching(host.devices(), d.needs()).isEmpty();
             String cdi = d.cdi().stream().filter(host.cdiDevices()::contains).findFirst().orElse(null);
-            boolean has = !present.isEmpty() || viaPci || cdi != null || (d.name().equals("sgx") && host.cpuFlags().contains("sgx"));
-            if (has) {
+            if (nodeThere || cdi != null) {
                 if (d.name().equals("gpu.nvidia") && cdi == null) {
                     flags.add("--gpus all");
                 } else if (cdi != null) {
@@ -156,20 +159,25 @@ final class Checker {
                 } else {
                     present.forEach(node -> flags.add("--device " + node));
                 }
-                if (present.isEmpty() && cdi == null && !d.name().equals("gpu.nvidia")) {
-                    reasons.add(new Verdict.Reason("info", "the host has " + d.name() + " hardware but no device node for it",
-                            "load its driver so " + d.nodes() + " appear"));
-                }
                 covered.addAll(d.nodes());
                 continue;
             }
-            String need = d.nodes().isEmpty() ? d.name() : d.name() + " (" + String.join(", ", d.nodes()) + ")";
+            // The hardware without its device (a GPU whose driver is not loaded, SGX the CPU has but no enclave
+            // device): a container cannot use it, so it counts as absent, with the reason said.
+            String vendor = VENDORS.get(d.name());
+            boolean hardwareOnly = (vendor != null && host.pciVendors().contains(vendor))
+                    || (d.name().equals("sgx") && host.cpuFlags().contains("sgx"));
+            String need = nodes.isEmpty() ? d.name() : d.name() + " (" + String.join(", ", d.needs().isEmpty() ? nodes : d.needs()) + ")";
+            String why = hardwareOnly ? "this host has " + d.name() + " hardware but no device node for it (" + String.join(", ",
+                    d.needs().isEmpty() ? nodes : d.needs()) + ")" : "this host has no " + need;
+            String driver = hardwareOnly ? "load its driver so its device nodes appear, or run it on a host with " + d.name()
+                    : "run it on a host with " + d.name();
             if (d.level() == Level.REQUIRED) {
-                reasons.add(new Verdict.Reason("fail", "this host has no " + need + ", which the image requires",
-                        "run it on a host with " + d.name() + (d.cdi().isEmpty() ? "" : " and its CDI spec (" + String.join(", ", d.cdi()) + ")")));
+                reasons.add(new Verdict.Reason("fail", why + ", which the image requires",
+                        driver + (d.cdi().isEmpty() ? "" : " and its CDI spec (" + String.join(", ", d.cdi()) + ")")));
             } else {
-                reasons.add(new Verdict.Reason("degraded", "this host has no " + need + "; the image can use it when present",
-                        "expect reduced functionality, or run it on a host with " + d.name()));
+                reasons.add(new Verdict.Reason("degraded", why + "; the image can use it when present",
+                        "expect reduced functionality, or " + driver));
             }
             covered.addAll(d.nodes());
         }

@@ -118,7 +118,7 @@ class HardwareSchemaTest {
                         new Cpu("x86_64", "x86-64-v3", java.util.Map.of("fma", Level.REQUIRED, "avx2", Level.REQUIRED)),
                         java.util.Map.of("kvm", Level.SUPPORTED)),
                 java.util.List.of("/dev/kvm"), java.util.List.of(),
-                java.util.List.of(new Device("kvm", Level.SUPPORTED, null, java.util.List.of("/dev/kvm"), null)),
+                java.util.List.of(new Device("kvm", Level.SUPPORTED, null, java.util.List.of("/dev/kvm"), null, null)),
                 java.util.List.of(new Evidence(Evidence.HARDWARE, "kvm", Level.SUPPORTED, "kvm.qemu",
                         "sha256:" + "cd".repeat(32), "/usr/bin/qemu-system-x86_64", null, null, null, null)),
                 new ScanInfo(ScanStatus.COMPLETE, "2025-01-01T00:00:00Z", "1", "sha256:" + "ef".repeat(32), null, null));

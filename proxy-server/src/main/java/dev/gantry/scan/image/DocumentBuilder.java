@@ -174,7 +174,7 @@ final class DocumentBuilder {
                 nodes.addAll(c.devices());
                 nodes.addAll(c.patterns());
             }
-            out.add(new Device(e.getKey(), e.getValue(), c == null ? List.of() : c.cdi(), nodes,
+            out.add(new Device(e.getKey(), e.getValue(), c == null ? List.of() : c.cdi(), nodes, c == null ? List.of() : c.needs(),
                     constraints.getOrDefault(e.getKey(), List.of())));
         }
         return out;

@@ -76,7 +76,7 @@ final class KbParser {
                 if (!HARDWARE.matcher(e.getKey()).matches()) {
                     throw new KnowledgeBaseException(at + ": name must be dotted lower-case words");
                 }
-                requireKeys(e.getValue(), Set.of("description", "cdi", "devices", "patterns", "volumes"), at);
+                requireKeys(e.getValue(), Set.of("description", "cdi", "devices", "patterns", "volumes", "needs"), at);
                 if (hardware.containsKey(e.getKey())) {
                     throw new KnowledgeBaseException(at + ": defined twice");
                 }
@@ -84,7 +84,8 @@ final class KbParser {
                         strings(e.getValue().get("cdi"), at + ".cdi"),
                         devices(e.getValue().get("devices"), at + ".devices"),
                         strings(e.getValue().get("patterns"), at + ".patterns"),
-                        strings(e.getValue().get("volumes"), at + ".volumes")));
+                        strings(e.getValue().get("volumes"), at + ".volumes"),
+                        strings(e.getValue().get("needs"), at + ".needs")));
             }
         }
         JsonNode list = root.get("rules");
