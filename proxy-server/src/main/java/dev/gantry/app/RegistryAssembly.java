@@ -142,7 +142,7 @@ final class RegistryAssembly {
         PullThroughBlobs blobs = new PullThroughBlobs(tiers, fills, upstream, links, layerTypes, cache.notFoundTtl(), sizes.notFound(),
                 clock, metrics);
         ReferrerStore referrerStore = new ReferrerStore(storage.meta(), blocking);
-        HostedBlobs hostedBlobs = new HostedBlobs(tiers, fills, links);
+        HostedBlobs hostedBlobs = new HostedBlobs(tiers, fills, links, manifestStore);
         HostedManifests hostedManifests = new HostedManifests(manifestStore, tagStore, links, referrerStore, storage.meta(),
                 new PushedReferences(hostedBlobs, manifestStore, links), blocking, clock, events);
         HostedCatalog catalog = new HostedCatalog(storage.meta(), blocking);

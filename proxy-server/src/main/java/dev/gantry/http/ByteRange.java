@@ -46,7 +46,7 @@ record ByteRange(long start, long endInclusive) {
         }
         String h = header.trim();
         if (!h.regionMatches(true, 0, "bytes=", 0, 6)) {
-            throw unsatisfiable(header, size, "only bytes ranges are supported");
+            return List.of(); // a range unit not understood is ignored (RFC 9110 §14.2): the whole body
         }
         String[] specs = h.substring(6).split(",", -1);
         if (specs.length > MAX_RANGES) {

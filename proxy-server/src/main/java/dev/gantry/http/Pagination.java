@@ -29,18 +29,24 @@ final class Pagination {
         return link.append(">; rel=\"next\"").toString();
     }
 
-    /** The {@code n} parameter: null when absent; a 400 unless a non-negative integer. */
+    /**
+     * The {@code n} parameter: null when absent or empty; a 400 unless a non-negative integer; one beyond what
+     * an int holds asks for everything, and gets it (the page is as long as the list).
+     */
     static Integer pageSize(String n) {
-        if (n == null) {
+        if (n == null || n.isEmpty()) {
             return null;
         }
         try {
-            int v = Integer.parseInt(n);
+            long v = Long.parseLong(n);
             if (v < 0) {
                 throw new NumberFormatException();
             }
-            return v;
+            return (int) Math.min(v, Integer.MAX_VALUE);
         } catch (NumberFormatException e) {
+            if (n.chars().allMatch(Character::isDigit)) {
+                return Integer.MAX_VALUE; // more digits than a long holds: still a non-negative integer
+            }
             throw new RegistryException(ErrorCode.UNSUPPORTED, 400, "n must be a non-negative integer", Map.of(), null);
         }
     }

@@ -194,7 +194,10 @@ final class RegistryEndpoints {
 
     /** {@code GET /v2/<name>/referrers/<digest>}: always an index, filtered by {@code artifactType} on request. */
     void referrers(Exchange ex, Repository repo, Digest subject) {
-        String artifactType = ex.param("artifactType");
+        String given = ex.param("artifactType");
+        // Empty: no filter. A media type holds no space, so one here was a '+' (vnd.cyclonedx+json) written
+        // unescaped, which form decoding turned into a space.
+        String artifactType = given == null || given.isEmpty() ? null : given.replace(' ', '+');
         referrers.list(repo, subject, artifactType).whenComplete((r, error) -> {
             if (error != null) {
                 ex.fail(error);

@@ -44,7 +44,15 @@ final class RouteGuard {
         Reference reference = null;
         if (entry.target != RouteTable.Target.NONE) {
             repo = endpoints.resolve(ex, route.name());
-            reference = entry.target.reference(route);
+            try {
+                reference = entry.target.reference(route);
+            } catch (RegistryException e) {
+                // A tag no manifest can carry: unknown to a pull, but a push of it is invalid (400), not "not found".
+                if (method.equals(HttpMethod.PUT) && e.code() == ErrorCode.MANIFEST_UNKNOWN) {
+                    throw new RegistryException(ErrorCode.MANIFEST_INVALID, e.getMessage());
+                }
+                throw e;
+            }
         }
         if (entry.absent() != null) {
             throw new RegistryException(ErrorCode.UNSUPPORTED, 404, entry.absent(), Map.of(), null);

@@ -19,11 +19,13 @@ public final class HostedBlobs {
     private final BlobTiers tiers;
     private final FillCoordinator fills;
     private final RepositoryLinks links;
+    private final ManifestStore manifests;
 
-    public HostedBlobs(BlobTiers tiers, FillCoordinator fills, RepositoryLinks links) {
+    public HostedBlobs(BlobTiers tiers, FillCoordinator fills, RepositoryLinks links, ManifestStore manifests) {
         this.tiers = tiers;
         this.fills = fills;
         this.links = links;
+        this.manifests = manifests;
     }
 
     CompletableFuture<BlobResult> get(Repository repo, Digest digest, boolean headOnly) {
@@ -98,10 +100,21 @@ public final class HostedBlobs {
                 Map.of("Retry-After", "5"), t);
     }
 
+    /**
+     * Unlinks a blob from the repository. A manifest's digest is not a blob's: manifests and blobs share the
+     * repository's links, so unlinking it would leave its tags naming a manifest the repository no longer
+     * serves. It is {@code BLOB_UNKNOWN}, as in Distribution, which keeps the two apart.
+     */
     CompletableFuture<Void> delete(Repository repo, Digest digest) {
-        return SharedWrites.acknowledged(links.isLinked(repo, digest).thenCompose(linked -> linked
-                ? links.unlink(repo, digest)
-                : CompletableFuture.failedFuture(unknown(repo, digest))));
+        return SharedWrites.acknowledged(manifests.get(digest).thenCompose(manifest -> {
+            if (manifest.isPresent()) {
+                return CompletableFuture.failedFuture(new RegistryException(ErrorCode.BLOB_UNKNOWN, digest + " is a manifest of "
+                        + repo.name() + ", not a blob: delete it with DELETE /v2/" + repo.requestedName() + "/manifests/" + digest));
+            }
+            return links.isLinked(repo, digest).thenCompose(linked -> linked
+                    ? links.unlink(repo, digest)
+                    : CompletableFuture.failedFuture(unknown(repo, digest)));
+        }));
     }
 
     private static RegistryException unknown(Repository repo, Digest digest) {

@@ -65,7 +65,7 @@ public final class HostedManifests {
                     }
                     return byDigest(repo, record.get().parsedDigest());
                 });
-        return found.thenCompose(m -> ManifestNegotiation.negotiate(m, accepted, d -> byDigest(repo, d)));
+        return found.thenCompose(m -> ManifestNegotiation.negotiate(m, accepted, !reference.isDigest(), d -> byDigest(repo, d)));
     }
 
     private CompletableFuture<ManifestResult> byDigest(Repository repo, Digest digest) {

@@ -13,8 +13,10 @@ import java.util.function.Function;
 
 /**
  * Accept negotiation: a manifest is served as stored if the client accepts
- * its media type. A client that cannot take an index gets the linux/amd64
- * manifest from it, as Docker Hub does; anything else is unknown to that client.
+ * its media type. A client that cannot take an index it asked for by tag gets
+ * the linux/amd64 manifest from it, as Docker Hub does; anything else is
+ * unknown to that client. Asked for by digest, a manifest is never another:
+ * the client checks what it gets against the digest it asked for.
  */
 final class ManifestNegotiation {
 
@@ -24,13 +26,14 @@ final class ManifestNegotiation {
     private ManifestNegotiation() {
     }
 
-    static CompletableFuture<ManifestResult> negotiate(ManifestResult m, List<String> accepted,
+    /** @param byTag whether the client named a tag (else a digest: then no platform manifest stands in for an index) */
+    static CompletableFuture<ManifestResult> negotiate(ManifestResult m, List<String> accepted, boolean byTag,
                                                       Function<Digest, CompletableFuture<ManifestResult>> byDigest) {
         if (accepts(accepted, m.mediaType())) {
             return CompletableFuture.completedFuture(m);
         }
         Manifest parsed = Manifest.parse(m.body(), m.mediaType());
-        Optional<Descriptor> fallback = parsed.isIndex() ? parsed.manifestFor(DEFAULT_PLATFORM) : Optional.empty();
+        Optional<Descriptor> fallback = byTag && parsed.isIndex() ? parsed.manifestFor(DEFAULT_PLATFORM) : Optional.empty();
         if (fallback.isPresent() && accepts(accepted, fallback.get().mediaType())) {
             return byDigest.apply(fallback.get().parsedDigest()).thenApply(child -> child.withOutcome(m.outcome(), m.staleReason()));
         }

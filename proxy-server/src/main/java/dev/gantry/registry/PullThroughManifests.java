@@ -85,7 +85,7 @@ public final class PullThroughManifests {
         CompletableFuture<ManifestResult> found = reference.isDigest()
                 ? byDigest(repo, reference.digest())
                 : byTag(repo, reference.tag());
-        return found.thenCompose(m -> negotiate(repo, m, accepted))
+        return found.thenCompose(m -> negotiate(repo, m, accepted, !reference.isDigest()))
                 .whenComplete((m, e) -> {
                     if (m != null) {
                         events.manifestServed(repo, m);
@@ -93,8 +93,8 @@ public final class PullThroughManifests {
                 });
     }
 
-    private CompletableFuture<ManifestResult> negotiate(Repository repo, ManifestResult m, List<String> accepted) {
-        return ManifestNegotiation.negotiate(m, accepted, d -> byDigest(repo, d));
+    private CompletableFuture<ManifestResult> negotiate(Repository repo, ManifestResult m, List<String> accepted, boolean byTag) {
+        return ManifestNegotiation.negotiate(m, accepted, byTag, d -> byDigest(repo, d));
     }
 
     // ---- by digest --------------------------------------------------------------------------

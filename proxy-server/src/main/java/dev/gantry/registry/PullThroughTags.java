@@ -25,6 +25,13 @@ public final class PullThroughTags implements TagService {
                 .thenApply(page -> {
                     List<String> sorted = page.tags().stream().sorted().toList();
                     if (page.next() != null) {
+                        if (n != null && sorted.size() > n) {
+                            // An upstream that pages with more than n (GitLab's takes n=0 for 100): n it is, and
+                            // none at all for n=0 (the spec: an empty list, no Link).
+                            List<String> cut = sorted.subList(0, n);
+                            return new TagList(repo.requestedName(), cut, cut.isEmpty() ? null : cut.get(n - 1),
+                                    CacheOutcome.UPSTREAM);
+                        }
                         return new TagList(repo.requestedName(), sorted, page.next(), CacheOutcome.UPSTREAM);
                     }
                     // An upstream that ignores n/last (Distribution 2.8 does) sent everything: page it here.

@@ -130,11 +130,30 @@ public final class Referrers implements ReferrerService {
      * cache and its rate-limit handling. No such tag means no referrers.
      */
     private CompletableFuture<Found> tagScheme(Repository repo, Digest subject) {
-        Reference tag = Reference.parse(subject.algorithm() + "-" + subject.hex());
+        Reference tag;
+        try {
+            tag = Reference.parse(schemeTag(subject));
+        } catch (RegistryException e) {
+            return CompletableFuture.completedFuture(new Found(List.of(), true)); // no tag can name it: none kept so
+        }
         return proxiedManifests.get(repo, tag, List.of())
                 .thenApply(m -> new Found(MediaTypes.isIndex(m.mediaType())
                         ? Manifest.parse(m.body(), m.mediaType()).manifests() : List.<Descriptor>of(), true))
                 .exceptionally(e -> new Found(List.of(), isMissing(e)));
+    }
+
+    /**
+     * The schema's tag for {@code subject}: the algorithm truncated to 32 characters, {@code -}, the encoded
+     * part truncated to 64, each character a tag may not hold replaced by {@code -} (a sha512 subject's 128
+     * hex digits made a tag of 135 characters, over the 128 a tag may have: a 404 where the API must list).
+     */
+    static String schemeTag(Digest subject) {
+        return truncated(subject.algorithm(), 32) + "-" + truncated(subject.hex(), 64);
+    }
+
+    private static String truncated(String part, int max) {
+        String allowed = part.replaceAll("[^a-zA-Z0-9_.-]", "-");
+        return allowed.length() > max ? allowed.substring(0, max) : allowed;
     }
 
     private static boolean isMissing(Throwable failure) {

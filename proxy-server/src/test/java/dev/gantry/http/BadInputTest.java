@@ -71,6 +71,7 @@ class BadInputTest {
         "GET    | /v2/library/alpine/blobs/notadigest                | 400 | DIGEST_INVALID",
         "GET    | /v2/library/alpine/manifests/sha256:123            | 400 | DIGEST_INVALID",
         "GET    | /v2/library/alpine/manifests/.hidden               | 404 | MANIFEST_UNKNOWN",
+        "PUT    | /v2/library/alpine/manifests/.hidden               | 400 | MANIFEST_INVALID",
         "GET    | /v2/library/alpine/manifests/latest?ns=evil.example | 404 | NAME_UNKNOWN",
         "GET    | /v2/evil.example/alpine/manifests/latest           | 404 | NAME_UNKNOWN",
         "GET    | /v2/localhost:9999/alpine/manifests/latest         | 404 | NAME_UNKNOWN",

@@ -48,9 +48,15 @@ class ByteRangeTest {
         assertThat(ByteRange.parse("bytes=" + "0-0,".repeat(63) + "1-1", 100)).containsExactly(new ByteRange(0, 1));
     }
 
+    /** RFC 9110 §14.2: a Range header in a unit the server does not understand is ignored (a 200 with the body). */
+    @Test
+    void aRangeUnitOtherThanBytesIsIgnored() {
+        assertThat(ByteRange.parse("items=0-1", 100)).isEmpty();
+    }
+
     @ParameterizedTest
     @ValueSource(strings = {"bytes=100-", "bytes=100-200", "bytes=5-4", "bytes=-0", "bytes=abc", "bytes=", "bytes=1-2-3",
-        "items=0-1", "bytes=99999999999999999999-", "bytes= -", "bytes=-", "bytes=0-1,x", "bytes=,"})
+        "bytes=99999999999999999999-", "bytes= -", "bytes=-", "bytes=0-1,x", "bytes=,"})
     void unsatisfiableOrMalformedRangesAre416WithTheSize(String header) {
         assertThatThrownBy(() -> ByteRange.parse(header, 100))
                 .isInstanceOfSatisfying(RegistryException.class, e -> {

@@ -229,6 +229,11 @@ class PullThroughIT {
         Http.Response refused = http.get("/v2/test/multi/manifests/1", "Accept", MediaTypes.DOCKER_MANIFEST);
         assertThat(refused.status()).isEqualTo(404);
         assertThat(refused.text()).contains("MANIFEST_UNKNOWN").contains("does not accept");
+        // Asked for by digest, the index is never another manifest: the client checks what it gets against it.
+        String indexDigest = http.get("/v2/test/multi/manifests/1", "Accept", ACCEPT_ALL).header("Docker-Content-Digest");
+        Http.Response byDigest = http.get("/v2/test/multi/manifests/" + indexDigest, "Accept", MediaTypes.OCI_MANIFEST);
+        assertThat(byDigest.status()).isEqualTo(404);
+        assertThat(byDigest.text()).contains("MANIFEST_UNKNOWN");
     }
 
     @Test

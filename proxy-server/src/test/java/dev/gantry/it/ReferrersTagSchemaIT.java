@@ -32,7 +32,8 @@ import org.junit.jupiter.api.io.TempDir;
 class ReferrersTagSchemaIT {
 
     private static final ObjectMapper JSON = new ObjectMapper();
-    private static final String SBOM = "application/vnd.example.sbom.v1";
+    /** With a '+', as CycloneDX's and SPDX's are: written unescaped in a query, form decoding makes it a space. */
+    private static final String SBOM = "application/vnd.example.sbom.v1+json";
     private static final String SIGNATURE = "application/vnd.example.signature.v1";
 
     @TempDir
@@ -84,6 +85,13 @@ class ReferrersTagSchemaIT {
         assertThat(filtered.header("OCI-Filters-Applied")).isEqualTo("artifactType");
         assertThat(JSON.readTree(filtered.body()).path("manifests").findValuesAsText("digest"))
                 .containsExactly(sbom.digest().toString());
+        Http.Response escaped = http.get("/v2/test/app/referrers/" + image.digest() + "?artifactType="
+                + SBOM.replace("+", "%2B"));
+        assertThat(JSON.readTree(escaped.body()).path("manifests").findValuesAsText("digest"))
+                .containsExactly(sbom.digest().toString());
+        Http.Response empty = http.get("/v2/test/app/referrers/" + image.digest() + "?artifactType=");
+        assertThat(empty.header("OCI-Filters-Applied")).as("an empty artifactType filters nothing").isNull();
+        assertThat(JSON.readTree(empty.body()).path("manifests")).hasSize(2);
     }
 
     @Test

@@ -39,7 +39,7 @@ class HostedServicesTest {
     void start() throws Exception {
         upstream = new ScriptedUpstream(req -> ScriptedUpstream.Answer.of(404, Map.of("Content-Length", "0"), new byte[0], false));
         f = new ServiceFixture(tmp, upstream.url());
-        blobs = new HostedBlobs(f.tiers, f.fills, f.links);
+        blobs = new HostedBlobs(f.tiers, f.fills, f.links, f.manifests);
         manifests = new HostedManifests(f.manifests, f.tags, f.links, new ReferrerStore(f.meta, f.blocking), f.meta,
                 new PushedReferences(blobs, f.manifests, f.links), f.blocking, f.clock, f.events);
     }
@@ -91,6 +91,21 @@ class HostedServicesTest {
         assertThat(got.body()).isEqualTo(m.bytes());
         assertThat(f.heardCount("manifestPushed " + m.digest())).isEqualTo(1);
         assertThat(upstream.requests()).isEmpty();
+    }
+
+    /** A manifest's digest is no blob's: deleting it as a blob would leave its tag naming a manifest no longer served. */
+    @Test
+    void aManifestsDigestCannotBeDeletedAsABlob() throws Exception {
+        Repository repo = f.repo("hosted/app");
+        holdBlobs(repo);
+        TestImage.Blob m = image.manifest();
+        manifests.put(repo, Reference.parse("v1"), List.of(), m.mediaType(), m.bytes()).get(10, TimeUnit.SECONDS);
+
+        assertThatThrownBy(() -> blobs.delete(repo, m.digest()).get(10, TimeUnit.SECONDS)).cause()
+                .isInstanceOf(RegistryException.class).extracting(e -> ((RegistryException) e).code()).isEqualTo(ErrorCode.BLOB_UNKNOWN);
+
+        assertThat(manifests.get(repo, Reference.parse("v1"), MediaTypes.MANIFEST_TYPES).get(10, TimeUnit.SECONDS).digest())
+                .as("the tag still served").isEqualTo(m.digest());
     }
 
     @Test

@@ -88,4 +88,28 @@ class ReferrersFallbackTest {
         http.get(referrers);
         assertThat(referrersAsked.get()).as("a definite answer is remembered").isEqualTo(askedWhileTroubled + 1);
     }
+
+    /**
+     * A sha512 subject's tag is cut to the schema's 64 characters of its encoded part: the full 128 made a tag
+     * over the 128 a tag may have, and the listing a 404 (the API must never answer 404).
+     */
+    @Test
+    void aSha512SubjectIsLookedUpUnderTheSchemasTruncatedTag() throws Exception {
+        Digest subject = Digest.parse("sha512:" + "ab".repeat(64));
+        Digest referrer = Digest.sha256("a signature".getBytes(StandardCharsets.UTF_8));
+        byte[] index = JSON.writeValueAsBytes(Map.of("schemaVersion", 2, "mediaType", MediaTypes.OCI_INDEX,
+                "manifests", List.of(Map.of("mediaType", MediaTypes.OCI_MANIFEST, "digest", referrer.toString(), "size", 11))));
+        String tagPath = "/v2/test/app/manifests/sha512-" + "ab".repeat(32);
+        upstream = new ScriptedUpstream(req -> req.path().equals(tagPath)
+                ? ScriptedUpstream.Answer.of(200, Map.of("Content-Type", MediaTypes.OCI_INDEX, "Content-Length",
+                        Integer.toString(index.length), "Docker-Content-Digest", Digest.sha256(index).toString()),
+                        req.method().equals("HEAD") ? new byte[0] : index, false)
+                : ScriptedUpstream.Answer.of(404, Map.of("Content-Length", "0"), new byte[0], false));
+        gantry = GantryServer.mirroring(upstream.url(), tmp.resolve("data"), MutableClock.startingNow());
+
+        Http.Response listed = new Http(gantry.url()).get("/v2/test/app/referrers/" + subject);
+
+        assertThat(listed.status()).as(listed.text()).isEqualTo(200);
+        assertThat(JSON.readTree(listed.body()).path("manifests").findValuesAsText("digest")).containsExactly(referrer.toString());
+    }
 }
