@@ -61,8 +61,8 @@ final class RemoteScan {
         Path dir = null;
         try {
             dir = cache != null ? cache : Files.createTempDirectory("gantry-scan");
-            GantryConfig config = ConfigLoader.withSystemEnvironment()
-                    .load(new ByteArrayInputStream(configFor(dir)), "gantry scan");
+            // Built from the user's values, never expanded: a password may hold "${".
+            GantryConfig config = ConfigLoader.literal().load(new ByteArrayInputStream(configFor(dir)), "gantry scan");
             List<HardwareService.PlatformDocument> docs;
             try (Gantry gantry = Gantry.start(config, Clock.systemUTC())) {
                 Repository repo = gantry.registry().resolver().resolve(image.registry() + "/" + image.repository(), null);

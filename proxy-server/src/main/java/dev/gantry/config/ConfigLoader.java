@@ -66,6 +66,14 @@ public final class ConfigLoader {
         return new ConfigLoader(System::getenv);
     }
 
+    /**
+     * A loader that takes every value as written: for a configuration a program built from values a user gave
+     * (a password may hold {@code ${}}), where no {@code ${…}} was ever meant.
+     */
+    public static ConfigLoader literal() {
+        return new ConfigLoader(null);
+    }
+
     public GantryConfig load(Path file) {
         try (InputStream in = Files.newInputStream(file)) {
             return load(in, file.toString());
@@ -101,7 +109,9 @@ public final class ConfigLoader {
         if (!tree.isObject()) {
             throw new ConfigException(source + ": the top level must be a mapping of keys");
         }
-        expand(tree, "");
+        if (environment != null) {
+            expand(tree, "");
+        }
         List<String> problems = new ArrayList<>();
         GantryConfig config;
         try {

@@ -54,10 +54,8 @@ final class Checker {
         List<Verdict.Reason> reasons = new ArrayList<>();
         Set<String> flags = new LinkedHashSet<>();
         if (doc == null) {
-            List<String> offered = docs.stream().map(d -> d.document().platform().os() + "/" + d.document().platform().architecture()).toList();
-            reasons.add(new Verdict.Reason("fail", "the image has no " + host.os() + "/" + arch + " platform (it has " + offered + ")",
-                    "run it on a " + String.join(" or ", offered) + " host, or publish a " + host.os() + "/" + arch + " build"));
-            return new Verdict(Verdict.WILL_FAIL, image, null, reasons, List.of());
+            return noPlatform(image, host,
+                    docs.stream().map(d -> d.document().platform().os() + "/" + d.document().platform().architecture()).toList());
         }
         cpu(doc, host, reasons);
         devices(doc, host, reasons, flags);
@@ -76,6 +74,15 @@ final class Checker {
         String platform = doc.platform().os() + "/" + doc.platform().architecture()
                 + (doc.platform().variant() == null ? "" : "/" + doc.platform().variant());
         return new Verdict(fail ? Verdict.WILL_FAIL : degraded ? Verdict.DEGRADED : Verdict.RUNS, image, platform, reasons, List.copyOf(flags));
+    }
+
+    /** The verdict for an image with no platform for this host's: {@code offered} are the platforms it has. */
+    static Verdict noPlatform(String image, HostProfile host, List<String> offered) {
+        String arch = host.ociArchitecture();
+        return new Verdict(Verdict.WILL_FAIL, image, null, List.of(new Verdict.Reason("fail",
+                "the image has no " + host.os() + "/" + arch + " platform (it has " + offered + ")",
+                "run it on a " + String.join(" or ", offered) + " host, or publish a " + host.os() + "/" + arch + " build")),
+                List.of());
     }
 
     private static void cpu(HardwareDocument doc, HostProfile host, List<Verdict.Reason> reasons) {
@@ -187,8 +194,10 @@ final class Checker {
             }
             List<String> present = matching(host.devices(), List.of(node));
             if (present.isEmpty()) {
-                reasons.add(new Verdict.Reason("degraded", "this host has no " + node + ", which the image would use",
-                        "provide the device, or expect the feature it serves to be missing"));
+                // Not a node of any class the image asks for: one its entry point's command line names, which
+                // the program opens (-d /dev/video2); without it, it fails, whichever other node of the class is here.
+                reasons.add(new Verdict.Reason("fail", "this host has no " + node + ", which the image's command line opens",
+                        "provide " + node + " (docker run --device " + node + "), or change the command to a device this host has"));
             } else {
                 present.forEach(n -> flags.add("--device " + n));
             }

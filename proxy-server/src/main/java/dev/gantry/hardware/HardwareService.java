@@ -266,9 +266,27 @@ public final class HardwareService {
                 .thenApply(docs -> AugmentedView.of(m.body(), m.mediaType(), docs)));
     }
 
-    /** Whether a host can run the image, and how (the paper's hdocker, as a service). */
+    /**
+     * Whether a host can run the image, and how (the paper's hdocker, as a service). Of an index, only the
+     * host's platform is judged (and scanned where it was not yet): the others would cost a manifest GET and
+     * their layers each, and one of them failing would fail the check.
+     */
     public CompletableFuture<Verdict> check(Repository repo, Reference reference, HostProfile host) {
-        return documents(repo, reference, null).thenApply(docs -> Checker.check(repo.requestedName() + ":" + reference, docs, host));
+        String image = repo.requestedName() + ":" + reference;
+        Platform wanted = host.ociArchitecture() == null ? null : new Platform(host.ociArchitecture(), host.os(), null);
+        return manifests.get(repo, reference, List.of()).thenCompose(m -> {
+            Manifest parsed = Manifest.parse(m.body(), m.mediaType());
+            if (!parsed.isIndex() || wanted == null) {
+                return documents(repo, Reference.of(m.digest()), null).thenApply(docs -> Checker.check(image, docs, host));
+            }
+            List<Descriptor> images = parsed.manifests().stream().filter(d -> d.platform() != null
+                    && MediaTypes.isImageManifest(d.mediaType()) && !"unknown".equals(d.platform().os())).toList();
+            if (images.stream().noneMatch(d -> d.platform().satisfies(wanted))) {
+                return CompletableFuture.completedFuture(Checker.noPlatform(image, host, images.stream()
+                        .map(d -> d.platform().os() + "/" + d.platform().architecture()).distinct().toList()));
+            }
+            return documents(repo, Reference.of(m.digest()), wanted).thenApply(docs -> Checker.check(image, docs, host));
+        });
     }
 
     /** The media type of the augmented view. */

@@ -148,6 +148,14 @@ class ConfigLoaderTest {
                 .hasMessageContaining("key 'upstreams[0].password' refers to ${MISSING}, which is not set");
     }
 
+    /** gantry scan builds its configuration from what the user typed: a password holding "${" is a password. */
+    @Test
+    void aLiteralLoaderTakesDollarBracesAsWritten() {
+        GantryConfig c = ConfigLoader.literal().load(new ByteArrayInputStream(("upstreams:\n  - name: docker.io\n"
+                + "    url: https://x\n    username: bot\n    password: p${x}w\n").getBytes(StandardCharsets.UTF_8)), "scan");
+        assertThat(c.upstreams().get(0).password()).isEqualTo("p${x}w");
+    }
+
     @Test
     void credentialsNeverAppearInTextOrErrors() {
         GantryConfig c = load("upstreams:\n  - name: docker.io\n    url: https://registry-1.docker.io\n"

@@ -71,6 +71,20 @@ class CheckerDevicesTest {
         assertThat(with.dockerRunFlags()).contains("--device /dev/kvm");
     }
 
+    /** A node the command line names is opened by the program: another node of its class does not stand in for it. */
+    @Test
+    void aDeviceTheCommandLineNamesIsRequiredItselfNotAnyNodeOfItsClass() {
+        HardwareDocument d = image("", "\"ffmpeg\",\"-f\",\"v4l2\",\"-i\",\"/dev/video2\",\"out.mkv\"",
+                new LayerBuilder().file("etc/hostname", "x"));
+        assertThat(d.passthruDevices()).contains("/dev/video2");
+        Verdict other = check(d, plus("/dev/video0"));
+        assertThat(other.verdict()).as(other.reasons().toString()).isEqualTo(Verdict.WILL_FAIL);
+        assertThat(other.reasons().toString()).contains("/dev/video2");
+        Verdict named = check(d, plus("/dev/video0", "/dev/video2"));
+        assertThat(named.verdict()).as(named.reasons().toString()).isEqualTo(Verdict.RUNS);
+        assertThat(named.dockerRunFlags()).contains("--device /dev/video2");
+    }
+
     @Test
     void anIntelGpusRenderNodeIsNoAmdGpu() {
         HardwareDocument d = image("\"LIBVA_DRIVER_NAME=radeonsi\"", new LayerBuilder().file("etc/hostname", "x"));

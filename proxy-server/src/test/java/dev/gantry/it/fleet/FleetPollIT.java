@@ -95,7 +95,8 @@ class FleetPollIT {
             CountingMetadataStore requests = new CountingMetadataStore(shared);
             Upstream upstream = new Upstream(new UpstreamConfig("docker.io", "http://127.0.0.1:1", true), Clock.systemUTC());
             ScheduledExecutorService scheduler = Executors.newSingleThreadScheduledExecutor();
-            Fleet fleet = new Fleet("r" + i, () -> "127.0.0.1:" + (5000 + replicas.size()), "test", requests, List.of(upstream),
+            String address = "127.0.0.1:" + (5000 + i); // one each: the fleet counts one member per address
+            Fleet fleet = new Fleet("r" + i, () -> address, "test", requests, List.of(upstream),
                     CONFIG, Clock.systemUTC(), scheduler, PeerNews.NONE);
             replicas.add(new Replica(fleet, scheduler, requests, upstream));
         }

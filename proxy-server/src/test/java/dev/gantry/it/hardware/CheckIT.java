@@ -140,6 +140,21 @@ class CheckIT {
         assertThat(amd64Only.json().path("reasons").toString()).contains("no linux/arm64 platform");
     }
 
+    /** Of an index, only the host's platform is judged: the others' manifests are not fetched, nor their layers scanned. */
+    @Test
+    void aCheckOfAnIndexFetchesOnlyTheHostsPlatform() throws Exception {
+        TestImage amd64 = HardwareApiIT.plainImage(17, "linux", "amd64");
+        TestImage arm64 = HardwareApiIT.plainImage(18, "linux", "arm64");
+        new Pusher(upstream.url()).push("test/multi2", "1", TestImage.Index.of(List.of(amd64, arm64), false));
+
+        Run arm = check("test/multi2:1", "arm64-host", "--json");
+
+        assertThat(arm.exit()).as(arm.err()).isZero();
+        assertThat(upstream.count(r -> r.isManifestGet() && r.path().endsWith(arm64.digest().toString()))).isEqualTo(1);
+        assertThat(upstream.count(r -> r.isManifestGet() && r.path().endsWith(amd64.digest().toString())))
+                .as("GETs of the other platform's manifest").isZero();
+    }
+
     @Test
     void thisMachinesOwnProfileRunsAPlainImage() throws Exception {
         Run here = check("test/multi:1", null, "--json");
