@@ -182,7 +182,7 @@ final class RegistryAssembly {
         try {
             Pins pins = new Pins(storage.meta(), clock, cache.pins().images(), resolver::resolve, stored);
             admin = new CacheAdmin(storage.meta(), manifestStore, tagStore, tiers, resolver, pins, index,
-                    new CacheEviction(manifestStore, tagStore, links, tiers, pins, index), new CacheListing(tiers, pins, index),
+                    new CacheEviction(manifestStore, tagStore, links, tiers, pins, index, storage.sharedMeta()), new CacheListing(tiers, pins, index),
                     blocking, sizes.lastPulls());
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read the pins made through the admin API", e);

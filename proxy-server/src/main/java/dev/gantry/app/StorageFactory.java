@@ -42,7 +42,7 @@ final class StorageFactory {
                   LocalUntilSeeded seeding) implements AutoCloseable {
 
         Registry.Storage registryStorage() {
-            return new Registry.Storage(memory, disk, s3, health, meta);
+            return new Registry.Storage(memory, disk, s3, health, meta, sharedMeta);
         }
 
         boolean shared() {

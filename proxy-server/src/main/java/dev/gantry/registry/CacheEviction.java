@@ -4,6 +4,7 @@ import dev.gantry.oci.Digest;
 import dev.gantry.oci.ErrorCode;
 import dev.gantry.oci.Reference;
 import dev.gantry.oci.RegistryException;
+import dev.gantry.storage.MetadataStore;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -21,8 +22,14 @@ import org.slf4j.LoggerFactory;
  * Evicting images from the cache on an operator's word: the tags, the
  * manifests (an index with its platform manifests) and the blobs, from
  * every tier, except what another cached image (in any repository) or a
- * hosted repository still needs. A pinned tag refuses. One eviction runs at
- * a time; each blocks while it works. Observers hear of each tag and manifest
+ * hosted repository still needs. A pinned tag refuses; a digest a pinned
+ * image holds stays. One eviction runs at a time; each blocks while it works.
+ *
+ * <p>Which digests hosted repositories hold is read from the shared bucket,
+ * where there is one, at each eviction: another replica may have linked a
+ * pushed copy of the very image being evicted since this one started, and
+ * for pushed content the bucket's copy may be the only one there is. When
+ * the bucket cannot be read, nothing is evicted. Observers hear of each tag and manifest
  * the repository no longer holds, as they do of a hosted delete: work still
  * following the image (its hardware analysis) stops, instead of fetching back
  * from upstream what the operator just evicted.
@@ -37,9 +44,14 @@ public final class CacheEviction {
     private final BlobTiers tiers;
     private final Pins pins;
     private final CacheIndex index;
+    /** The shared bucket's metadata, or null without one. */
+    private final MetadataStore shared;
     private final List<ManifestObserver> observers = new CopyOnWriteArrayList<>();
 
-    public CacheEviction(ManifestStore manifests, TagStore tags, RepositoryLinks links, BlobTiers tiers, Pins pins, CacheIndex index) {
+    /** @param shared the shared bucket's metadata store (not the tiered one), or null without a bucket */
+    public CacheEviction(ManifestStore manifests, TagStore tags, RepositoryLinks links, BlobTiers tiers, Pins pins, CacheIndex index,
+                         MetadataStore shared) {
+        this.shared = shared;
         this.manifests = manifests;
         this.tags = tags;
         this.links = links;
@@ -93,6 +105,7 @@ public final class CacheEviction {
     }
 
     private Map<String, Object> evict(Repository repo, List<String> drop, List<Digest> roots) throws IOException {
+        Set<Digest> hostedShared = hostedInBucket();
         Set<Digest> gone = new LinkedHashSet<>();
         Map<Digest, Long> blobs = new LinkedHashMap<>();
         for (Digest root : roots) {
@@ -129,7 +142,7 @@ public final class CacheEviction {
                 links.unlinkNow(repo, m);
                 left.add(Reference.of(m));
             }
-            if (!neededHere.contains(m) && !neededElsewhere.contains(m)) {
+            if (!neededHere.contains(m) && !neededElsewhere.contains(m) && !hostedAnywhere(m, hostedShared)) {
                 manifests.evict(m);
                 evictedManifests.add(m.toString());
             }
@@ -142,7 +155,7 @@ public final class CacheEviction {
             if (!neededHere.contains(d)) {
                 links.unlinkNow(repo, d);
             }
-            if (neededHere.contains(d) || neededElsewhere.contains(d) || links.heldByHostedRepository(d)) {
+            if (neededHere.contains(d) || neededElsewhere.contains(d) || hostedAnywhere(d, hostedShared) || pins.holds(d)) {
                 kept++;
             } else if (tiers.evict(d).join()) {
                 removed++;
@@ -158,6 +171,36 @@ public final class CacheEviction {
         out.put("bytes", bytes);
         out.put("keptBlobs", kept);
         return out;
+    }
+
+    private boolean hostedAnywhere(Digest d, Set<Digest> hostedShared) {
+        return links.heldByHostedRepository(d) || hostedShared.contains(d);
+    }
+
+    /** The digests hosted repositories link in the shared bucket (none without one). Blocks. */
+    private Set<Digest> hostedInBucket() {
+        if (shared == null) {
+            return Set.of();
+        }
+        String root = "repositories/" + Repository.HOSTED_NAMESPACE + "/";
+        Set<Digest> held = new HashSet<>();
+        try {
+            for (String key : shared.listRecursive(root)) {
+                int at = key.indexOf("/_links/");
+                if (at >= 0) {
+                    try {
+                        held.add(Digest.parse(key.substring(at + "/_links/".length()).replace('/', ':')));
+                    } catch (RegistryException notALink) {
+                        // another record under the repository
+                    }
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            throw new RegistryException(ErrorCode.UNAVAILABLE, 503, "cannot read from the shared bucket which digests hosted "
+                    + "repositories hold, so nothing was evicted (their copy there may be the only one); try again",
+                    Map.of("Retry-After", "5"), e);
+        }
+        return held;
     }
 
     private void tell(Repository repo, List<Reference> left) {

@@ -26,7 +26,12 @@ public final class Registry {
      * @param s3 the shared tier, or null when none is configured (then {@code health} is null)
      * @param meta metadata: the disk store, or disk in front of S3
      */
-    public record Storage(MemoryBlobStore memory, DiskBlobStore disk, S3BlobStore s3, RemoteHealth health, MetadataStore meta) {
+    /**
+     * @param meta the metadata store the registry reads and writes (tiered over the bucket where there is one)
+     * @param sharedMeta the bucket's own metadata store, or null without one: what every replica sees now
+     */
+    public record Storage(MemoryBlobStore memory, DiskBlobStore disk, S3BlobStore s3, RemoteHealth health, MetadataStore meta,
+                          MetadataStore sharedMeta) {
     }
 
     /** The registry's parts, built by the application. */
