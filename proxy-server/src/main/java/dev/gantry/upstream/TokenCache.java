@@ -3,9 +3,10 @@ package dev.gantry.upstream;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Supplier;
 
 /**
@@ -13,6 +14,9 @@ import java.util.function.Supplier;
  * expires; concurrent requests for the same scope share one token fetch. Also
  * remembers the upstream's last bearer challenge, so a request for a new scope
  * can fetch its token before the first request instead of after a 401.
+ * Scopes name repositories clients chose (Docker Hub issues tokens for names
+ * that do not exist), so at most {@link #MAX_SCOPES} are kept, the least
+ * recently used going first.
  */
 final class TokenCache {
 
@@ -23,11 +27,26 @@ final class TokenCache {
     }
 
     private final Clock clock;
-    private final Map<String, CompletableFuture<Token>> byScope = new ConcurrentHashMap<>();
+    static final int MAX_SCOPES = 10_000;
+
+    private final Cache<String, CompletableFuture<Token>> cache;
+    private final Map<String, CompletableFuture<Token>> byScope;
     private volatile Challenge challenge;
 
     TokenCache(Clock clock) {
+        this(clock, MAX_SCOPES);
+    }
+
+    TokenCache(Clock clock, int maxScopes) {
         this.clock = clock;
+        this.cache = Caffeine.newBuilder().maximumSize(maxScopes).executor(Runnable::run).build();
+        this.byScope = cache.asMap();
+    }
+
+    /** How many scopes are kept now. */
+    int size() {
+        cache.cleanUp();
+        return (int) cache.estimatedSize();
     }
 
     Challenge challenge() {
