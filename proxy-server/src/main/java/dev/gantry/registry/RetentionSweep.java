@@ -6,8 +6,8 @@ import dev.gantry.oci.Descriptor;
 import dev.gantry.oci.Digest;
 import dev.gantry.oci.Manifest;
 import dev.gantry.oci.RegistryException;
+import dev.gantry.storage.MetadataStore;
 import dev.gantry.storage.S3BlobStore;
-import dev.gantry.storage.S3MetadataStore;
 import dev.gantry.storage.StorageLayout;
 import dev.gantry.storage.StoredBlob;
 import java.io.IOException;
@@ -30,6 +30,13 @@ import org.slf4j.LoggerFactory;
  * retention, with everything an index among them names. Manifests neither
  * tagged nor read within the retention go too. Deletions are idempotent, so
  * replicas sweeping at the same time do no harm beyond repeated listings.
+ *
+ * <p>A sweep takes minutes on a big bucket, and pushes and pulls go on
+ * meanwhile: what it found at its start is checked again before anything
+ * goes. The hosted links are listed again just before the deletions (a push
+ * during the sweep linked a blob the bucket already held, or a manifest), and
+ * each blob's or manifest's access markers are read again just before its
+ * own delete (a pull or push today wrote one).
  */
 public final class RetentionSweep {
 
@@ -41,11 +48,12 @@ public final class RetentionSweep {
     }
 
     private final S3BlobStore s3;
-    private final S3MetadataStore meta;
+    private final MetadataStore meta;
     private final Duration retention;
     private final Clock clock;
 
-    public RetentionSweep(S3BlobStore s3, S3MetadataStore meta, Duration retention, Clock clock) {
+    /** @param meta the bucket's own metadata store (what every replica sees), not a tiered one */
+    public RetentionSweep(S3BlobStore s3, MetadataStore meta, Duration retention, Clock clock) {
         this.s3 = s3;
         this.meta = meta;
         this.retention = retention;
@@ -106,9 +114,11 @@ public final class RetentionSweep {
         int kept = 0;
         int removed = 0;
         long bytes = 0;
+        hostedContent.addAll(hostedLinks()); // what pushes linked since the first listing
         for (StoredBlob blob : s3.list()) {
-            Instant last = access.getOrDefault(blob.digest(), blob.lastAccess());
-            if (referenced.contains(blob.digest()) || hostedContent.contains(blob.digest()) || recent(last, cutoff)) {
+            Instant last = latest(access.get(blob.digest()), blob.lastAccess());
+            if (referenced.contains(blob.digest()) || hostedContent.contains(blob.digest()) || recent(last, cutoff)
+                    || recent(s3.lastAccess(blob.digest()), cutoff)) {
                 kept++;
                 s3.pruneMarkers(blob.digest());
                 continue;
@@ -120,7 +130,7 @@ public final class RetentionSweep {
         }
         int manifestsRemoved = 0;
         for (Digest d : allManifests) {
-            if (!retained.contains(d)) {
+            if (!retained.contains(d) && !hostedContent.contains(d) && !recent(s3.lastAccess(d), cutoff)) {
                 meta.delete(StorageLayout.manifestKey(d));
                 manifestsRemoved++;
             }
@@ -130,6 +140,26 @@ public final class RetentionSweep {
         log.info("S3 retention sweep (retention {}): removed {} blobs ({} bytes) and {} manifests unread since {}; kept {} blobs; "
                 + "aborted {} stale uploads", retention, removed, bytes, manifestsRemoved, cutoff, kept, aborted);
         return result;
+    }
+
+    /** The digests hosted repositories link now. Blocks. */
+    private Set<Digest> hostedLinks() throws IOException {
+        Set<Digest> out = new HashSet<>();
+        for (String key : meta.listRecursive("repositories/" + Repository.HOSTED_NAMESPACE + "/")) {
+            int at = key.indexOf("/_links/");
+            if (at >= 0) {
+                try {
+                    out.add(Digest.parse(key.substring(at + "/_links/".length()).replace('/', ':')));
+                } catch (RegistryException ignored) {
+                    // Not a link.
+                }
+            }
+        }
+        return out;
+    }
+
+    private static Instant latest(Instant a, Instant b) {
+        return a == null ? b : b == null || a.isAfter(b) ? a : b;
     }
 
     private static boolean recent(Instant last, Instant cutoff) {

@@ -88,6 +88,19 @@ final class S3AccessMarkers {
         return out;
     }
 
+    /** The last recorded access of one digest, from a listing of its markers now; null when it has none. Blocks. */
+    Instant lastAccess(Digest digest) {
+        long last = -1;
+        for (String key : listKeys(accessPrefix(digest))) {
+            try {
+                last = Math.max(last, Long.parseLong(key.substring(key.lastIndexOf('/') + 1)));
+            } catch (NumberFormatException ignored) {
+                // Not ours.
+            }
+        }
+        return last < 0 ? null : dayStart(last);
+    }
+
     static Instant dayStart(long epochDay) {
         return Instant.ofEpochSecond(Duration.ofDays(epochDay).toSeconds());
     }

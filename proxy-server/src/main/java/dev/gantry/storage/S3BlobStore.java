@@ -223,6 +223,11 @@ public final class S3BlobStore implements BlobStore {
         return markers.lastAccess();
     }
 
+    /** The last recorded access of one digest, read now (not from an earlier listing); null when none. Blocks. */
+    public Instant lastAccess(Digest digest) {
+        return markers.lastAccess(digest);
+    }
+
     /** Every blob with its size and last access (latest access marker, else its upload time). Blocks. */
     @Override
     public List<StoredBlob> list() {

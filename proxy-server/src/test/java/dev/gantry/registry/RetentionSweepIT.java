@@ -7,6 +7,7 @@ import dev.gantry.storage.S3BlobStore;
 import dev.gantry.storage.S3Bucket;
 import dev.gantry.storage.S3MetadataStore;
 import dev.gantry.storage.StorageLayout;
+import dev.gantry.testing.CountingMetadataStore;
 import dev.gantry.testing.MutableClock;
 import dev.gantry.testing.S3ProxyServer;
 import dev.gantry.testing.TestImage;
@@ -93,6 +94,49 @@ class RetentionSweepIT {
         assertThat(meta.get(StorageLayout.manifestKey(amd.digest()))).as("child of a tagged index").isPresent();
         assertThat(result.blobsRemoved()).isEqualTo(1 + forgotten.blobs().size());
         assertThat(result.manifestsRemoved()).isEqualTo(1);
+        bucket.close();
+    }
+
+    /**
+     * A sweep takes minutes: a push while it runs links a blob the bucket already held (an old, unread copy) and
+     * stores a manifest after the sweep listed the links. Neither goes: what a sweep found at its start is
+     * checked again before it deletes.
+     */
+    @Test
+    void whatAPushLinksWhileTheSweepRunsIsKept() throws Exception {
+        MutableClock clock = MutableClock.startingNow();
+        var bucket = S3Bucket.open(server.config("sweep", "race/"));
+        S3BlobStore s3 = new S3BlobStore(bucket, tmp.resolve("spool-race"), clock, 200_000, 200_000);
+        S3MetadataStore shared = new S3MetadataStore(bucket);
+        CountingMetadataStore meta = new CountingMetadataStore(shared);
+        TestImage image = TestImage.builder().seed(8).layer(1000).build();
+        for (TestImage.Blob b : image.blobs()) {
+            upload(s3, b); // pulled long ago through a mirror, never read since
+        }
+        clock.advance(Duration.ofDays(31));
+        // Between the sweep's first listings and its deletions, the image is pushed to a hosted repository:
+        // its blobs are in the bucket already (no upload), its manifest and links are written, today's read noted.
+        meta.beforeListing("manifests/", () -> {
+            try {
+                storeManifest(shared, image.manifest());
+                for (TestImage.Blob b : List.of(image.manifest(), image.config(), image.layers().get(0))) {
+                    shared.put(StorageLayout.linkKey(Repository.HOSTED_NAMESPACE, RepositoryName.of("team/pushed"), b.digest()),
+                            new byte[0]);
+                }
+                s3.touch(image.layers().get(0).digest()).join();
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+        });
+
+        RetentionSweep.Result result = new RetentionSweep(s3, meta, Duration.ofDays(30), clock).sweep();
+
+        for (TestImage.Blob b : image.blobs()) {
+            assertThat(s3.stat(b.digest()).join()).as("kept: %s, linked by a push during the sweep", b.digest()).isPresent();
+        }
+        assertThat(shared.get(StorageLayout.manifestKey(image.digest()))).as("the pushed manifest").isPresent();
+        assertThat(result.blobsRemoved()).isZero();
+        assertThat(result.manifestsRemoved()).isZero();
         bucket.close();
     }
 

@@ -21,6 +21,12 @@ public final class CountingMetadataStore implements MetadataStore {
 
     private final MetadataStore inner;
     private final Map<String, AtomicInteger> counts = new ConcurrentHashMap<>();
+    private final Map<String, Runnable> beforeListing = new ConcurrentHashMap<>();
+
+    /** Runs {@code action} once, just before the first recursive listing of {@code prefix}: what happened meanwhile. */
+    public void beforeListing(String prefix, Runnable action) {
+        beforeListing.put(prefix, action);
+    }
 
     public CountingMetadataStore(MetadataStore inner) {
         this.inner = Objects.requireNonNull(inner, "inner");
@@ -93,6 +99,10 @@ public final class CountingMetadataStore implements MetadataStore {
     @Override
     public List<String> listRecursive(String prefix) throws IOException {
         counted("LIST", prefix);
+        Runnable hook = beforeListing.remove(prefix);
+        if (hook != null) {
+            hook.run();
+        }
         return inner.listRecursive(prefix);
     }
 
