@@ -188,6 +188,14 @@ final class RegistryAssembly {
             throw new UncheckedIOException("cannot read the pins made through the admin API", e);
         }
         CacheAdmin pinned = admin;
+        try {
+            // Known before the disk's pin predicate is: an eviction at start (a warm-up copying hot blobs onto a full
+            // disk) would otherwise run with no pinned digest known, and take the oldest blobs, which pins are.
+            admin.refreshPinned();
+        } catch (IOException | RuntimeException e) {
+            LoggerFactory.getLogger(RegistryAssembly.class).warn("cannot read which blobs pinned images hold yet; "
+                    + "the pin refresh tries again: {}", e.toString());
+        }
         // Pushed content may exist only on this disk: never evict it before a shared tier has it.
         // Pinned images stay whatever the disk's size (an operator asked for them).
         storage.disk().pin(d -> (links.heldByHostedRepository(d) && bucketWrites.notYetShared(d)) || pinned.pinned(d));

@@ -260,6 +260,8 @@ class AdminApiIT {
 
         gantry.close();
         startGantry("");
+        // Known as soon as the mirror is up, before any eviction could run: not left to a task that may come later.
+        assertThat(a.blobs()).allMatch(b -> gantry.gantry().registry().admin().pinned(b.digest()));
         awaitAnalysis("test/a", "1"); // its document stored, no analysis left to read the config back
         JsonNode pins = json(admin("GET", "/v2/_gantry/pins", null)).get("pins");
         assertThat(pins).hasSize(1);
