@@ -44,7 +44,8 @@ public final class RetentionSweep {
     private static final ObjectMapper JSON = new ObjectMapper().registerModule(new JavaTimeModule());
 
     /** What a sweep did. */
-    public record Result(int blobsKept, int blobsRemoved, long bytesRemoved, int manifestsRemoved, int uploadsAborted) {
+    public record Result(int blobsKept, int blobsRemoved, long bytesRemoved, int manifestsRemoved, int uploadsAborted,
+                         int markersForgotten) {
     }
 
     private final S3BlobStore s3;
@@ -115,7 +116,9 @@ public final class RetentionSweep {
         int removed = 0;
         long bytes = 0;
         hostedContent.addAll(hostedLinks()); // what pushes linked since the first listing
+        Set<Digest> blobsListed = new HashSet<>();
         for (StoredBlob blob : s3.list()) {
+            blobsListed.add(blob.digest());
             Instant last = latest(access.get(blob.digest()), blob.lastAccess());
             if (referenced.contains(blob.digest()) || hostedContent.contains(blob.digest()) || recent(last, cutoff)
                     || recent(s3.lastAccess(blob.digest()), cutoff)) {
@@ -132,13 +135,28 @@ public final class RetentionSweep {
         for (Digest d : allManifests) {
             if (!retained.contains(d) && !hostedContent.contains(d) && !recent(s3.lastAccess(d), cutoff)) {
                 meta.delete(StorageLayout.manifestKey(d));
+                s3.forgetMarkers(d);
                 manifestsRemoved++;
+            } else if (access.containsKey(d)) {
+                s3.pruneMarkers(d); // one marker per day read: the newest is all a sweep needs
+            }
+        }
+        // Markers of what the bucket no longer holds (a manifest or blob deleted without them, a read of a
+        // digest never stored there), old enough that nothing wrote one since: each sweep listed them all again.
+        int markersForgotten = 0;
+        for (Map.Entry<Digest, Instant> e : access.entrySet()) {
+            Digest d = e.getKey();
+            if (!blobsListed.contains(d) && !allManifests.contains(d) && !recent(e.getValue(), cutoff)
+                    && !recent(s3.lastAccess(d), cutoff)) {
+                s3.forgetMarkers(d);
+                markersForgotten++;
             }
         }
         int aborted = s3.abortStaleUploads(clock.instant().minus(Duration.ofDays(1)));
-        Result result = new Result(kept, removed, bytes, manifestsRemoved, aborted);
+        Result result = new Result(kept, removed, bytes, manifestsRemoved, aborted, markersForgotten);
         log.info("S3 retention sweep (retention {}): removed {} blobs ({} bytes) and {} manifests unread since {}; kept {} blobs; "
-                + "aborted {} stale uploads", retention, removed, bytes, manifestsRemoved, cutoff, kept, aborted);
+                + "aborted {} stale uploads; forgot the access markers of {} digests no longer there", retention, removed, bytes,
+                manifestsRemoved, cutoff, kept, aborted, markersForgotten);
         return result;
     }
 

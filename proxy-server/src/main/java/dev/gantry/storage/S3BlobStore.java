@@ -249,6 +249,11 @@ public final class S3BlobStore implements BlobStore {
         return out;
     }
 
+    /** Removes every access marker of a digest the bucket no longer holds (a manifest deleted, a blob gone). Blocks. */
+    public void forgetMarkers(Digest digest) {
+        markers.forget(digest).join();
+    }
+
     /** Removes a digest's access markers older than the newest, keeping the listing small. Blocks. */
     public void pruneMarkers(Digest digest) {
         markers.prune(digest);

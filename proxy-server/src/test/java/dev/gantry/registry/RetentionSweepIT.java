@@ -2,6 +2,7 @@ package dev.gantry.registry;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.gantry.oci.Digest;
 import dev.gantry.oci.RepositoryName;
 import dev.gantry.storage.S3BlobStore;
 import dev.gantry.storage.S3Bucket;
@@ -138,6 +139,45 @@ class RetentionSweepIT {
         assertThat(result.blobsRemoved()).isZero();
         assertThat(result.manifestsRemoved()).isZero();
         bucket.close();
+    }
+
+    /**
+     * Access markers do not pile up: a marker of a digest the bucket never held (a read of a manifest only
+     * another store had) or no longer holds goes once old, and a kept manifest read on many days keeps its newest.
+     */
+    @Test
+    void accessMarkersOfWhatIsGoneAreForgottenAndAManifestKeepsItsNewest() throws Exception {
+        MutableClock clock = MutableClock.startingNow();
+        var bucket = S3Bucket.open(server.config("sweep", "markers/"));
+        S3BlobStore s3 = new S3BlobStore(bucket, tmp.resolve("spool-markers"), clock, 200_000, 200_000);
+        S3MetadataStore meta = new S3MetadataStore(bucket);
+        TestImage tagged = TestImage.builder().seed(9).layer(1000).build();
+        for (TestImage.Blob b : tagged.blobs()) {
+            upload(s3, b);
+        }
+        storeManifest(meta, tagged.manifest());
+        tag(meta, "test/read-often", "1", tagged.manifest());
+        Digest nowhere = Digest.sha256("a manifest this bucket never held".getBytes(StandardCharsets.UTF_8));
+        s3.touch(nowhere).join();
+        for (int day = 0; day < 3; day++) { // read on three days
+            s3.touch(tagged.digest()).join();
+            clock.advance(Duration.ofDays(1));
+        }
+        clock.advance(Duration.ofDays(31));
+        s3.touch(tagged.digest()).join();
+
+        RetentionSweep.Result result = new RetentionSweep(s3, meta, Duration.ofDays(30), clock).sweep();
+
+        assertThat(result.markersForgotten()).isEqualTo(1);
+        assertThat(s3.lastAccess(nowhere)).as("markers of a digest the bucket does not hold").isNull();
+        assertThat(markers(tagged.digest())).as("markers of the tagged manifest, read on four days").isEqualTo(1);
+        bucket.close();
+    }
+
+    private long markers(Digest d) {
+        return server.client().listObjectsV2(b -> b.bucket("sweep")
+                .prefix("markers/access/" + d.algorithm() + "/" + d.hex() + "/")).join().contents().stream()
+                .filter(o -> !o.key().endsWith("/")).count();
     }
 
     private static void upload(S3BlobStore s3, TestImage.Blob b) throws Exception {
