@@ -1,11 +1,16 @@
 package dev.gantry.auth;
 
 import java.io.IOException;
+import java.io.OutputStreamWriter;
 import java.io.Reader;
 import java.io.Writer;
+import java.nio.channels.Channels;
+import java.nio.channels.WritableByteChannel;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.security.GeneralSecurityException;
 import java.security.KeyFactory;
@@ -24,6 +29,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import org.bouncycastle.asn1.pkcs.PrivateKeyInfo;
 import org.bouncycastle.jce.interfaces.ECPrivateKey;
 import org.bouncycastle.jce.provider.BouncyCastleProvider;
@@ -94,17 +100,26 @@ public final class TokenKeys {
         }
         Files.createDirectories(keyFile.toAbsolutePath().getParent());
         Path tmp = keyFile.resolveSibling(keyFile.getFileName() + ".tmp");
-        try (Writer w = Files.newBufferedWriter(tmp); JcaPEMWriter pem = new JcaPEMWriter(w)) {
+        Files.deleteIfExists(tmp); // a crash's leftover, whatever its permissions
+        // Private from its creation: written first and restricted after, the key was readable for a moment.
+        try (Writer w = new OutputStreamWriter(Channels.newOutputStream(ownerOnly(tmp)),
+                StandardCharsets.US_ASCII); JcaPEMWriter pem = new JcaPEMWriter(w)) {
             pem.writeObject(keys);
-        }
-        try {
-            Files.setPosixFilePermissions(tmp, PosixFilePermissions.fromString("rw-------"));
-        } catch (UnsupportedOperationException ignored) {
-            // Not a POSIX file system.
         }
         Files.move(tmp, keyFile, StandardCopyOption.ATOMIC_MOVE);
         log.info("generated the token signing key {}", keyFile);
         return new TokenKeys(List.of(jdk(keys)));
+    }
+
+    /** A new file only its owner may read and write (where the file system has POSIX permissions). */
+    private static WritableByteChannel ownerOnly(Path file) throws IOException {
+        Set<StandardOpenOption> options = Set.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
+        try {
+            return Files.newByteChannel(file, options,
+                    PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+        } catch (UnsupportedOperationException notPosix) {
+            return Files.newByteChannel(file, options);
+        }
     }
 
     /**

@@ -10,6 +10,7 @@ import dev.gantry.oci.RegistryException;
 import dev.gantry.registry.Repository;
 import dev.gantry.registry.RepositoryResolver;
 import io.netty.handler.codec.http.FullHttpResponse;
+import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -75,7 +76,10 @@ final class TokenEndpoint {
         body.put("access_token", token);
         body.put("expires_in", authenticator.tokens().ttl().toSeconds());
         body.put("issued_at", authenticator.tokens().clock().instant().toString());
-        return Responses.json(HttpResponseStatus.OK, body);
+        FullHttpResponse response = Responses.json(HttpResponseStatus.OK, body);
+        // A credential: never kept by a cache on the way, nor by the client's (RFC 6749 §5.1 asks the same).
+        response.headers().set(HttpHeaderNames.CACHE_CONTROL, "no-store");
+        return response;
     }
 
     private Optional<Access> grant(String user, String scope) {

@@ -108,6 +108,7 @@ class AccessControlTest {
                 ? http.get("/token?service=gantry&scope=" + scope)
                 : http.get("/token?service=gantry&scope=" + scope, "Authorization", authorization);
         assertThat(r.status()).as(r.text()).isEqualTo(200);
+        assertThat(r.header("Cache-Control")).as("a credential: no cache keeps it").isEqualTo("no-store");
         JsonNode body = new ObjectMapper().readTree(r.body());
         assertThat(body.path("expires_in").asLong()).isEqualTo(300);
         return body.path("token").asText();
