@@ -118,6 +118,30 @@ public final class Authenticator {
         throw new Refused("unsupported authorization scheme", false);
     }
 
+    /**
+     * Whether checking {@code authorization} means a bcrypt (tens to hundreds of milliseconds of CPU): Basic
+     * credentials of a user whose password was not checked out lately, from a client not locked out.
+     * Everything else is answered at once.
+     */
+    public boolean slowToCheck(String authorization, String client) {
+        if (users == null || authorization == null || !authorization.regionMatches(true, 0, "Basic ", 0, 6)) {
+            return false;
+        }
+        AtomicInteger count = failures.getIfPresent(client);
+        if (count != null && count.get() >= maxFailures) {
+            return false;
+        }
+        String decoded;
+        try {
+            decoded = new String(Base64.getDecoder().decode(authorization.substring(6).trim()), StandardCharsets.UTF_8);
+        } catch (IllegalArgumentException e) {
+            return false;
+        }
+        int colon = decoded.indexOf(':');
+        String user = colon < 0 ? decoded : decoded.substring(0, colon);
+        return !user.isEmpty() && !users.rememberedNow(user, colon < 0 ? "" : decoded.substring(colon + 1));
+    }
+
     /** Checks Basic credentials ({@code base64(user:password)}); returns the user. */
     public String basic(String encoded, String client) throws Refused {
         AtomicInteger count = failures.getIfPresent(client);

@@ -93,6 +93,12 @@ public final class Htpasswd {
         log.info("{} users from {}", users.size(), file);
     }
 
+    /** Whether {@code password} is the user's and was checked out lately: then {@link #verify} runs no bcrypt. */
+    boolean rememberedNow(String user, String password) {
+        String hash = users.get(user);
+        return hash != null && checkedOut.getIfPresent(remembered(user, password, hash)) != null;
+    }
+
     /** Whether {@code password} is the user's. Constant work whether or not the user exists. */
     public boolean verify(String user, String password) {
         reloadIfChanged();

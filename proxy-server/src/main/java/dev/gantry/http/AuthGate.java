@@ -50,7 +50,10 @@ final class AuthGate {
             return cached;
         }
         try {
-            Caller c = authenticator.authenticate(authorization(ex), client(ex.ctx()));
+            String authorization = authorization(ex);
+            Caller c = authorization != null && authorization.regionMatches(true, 0, "Basic ", 0, 6)
+                    ? new Caller(basicUser(ex, authorization), null)
+                    : authenticator.authenticate(authorization, client(ex.ctx()));
             ex.caller(c);
             return c;
         } catch (Authenticator.Refused e) {
@@ -196,6 +199,40 @@ final class AuthGate {
     private boolean loopbackAdmin(Exchange ex, Caller c) {
         return config.loopbackAdmin() && !enabled() && c.anonymous()
                 && ex.ctx().channel().remoteAddress() instanceof InetSocketAddress a && a.getAddress().isLoopbackAddress();
+    }
+
+    /**
+     * Whether the request's credentials cost a bcrypt to check (Basic, a password not checked out lately):
+     * then {@link #checkBasicAhead} runs before the request is routed, on another thread than the event loop's,
+     * which serves every other connection it holds meanwhile.
+     */
+    boolean slowToCheck(Exchange ex) {
+        return authenticator.slowToCheck(authorization(ex), client(ex.ctx()));
+    }
+
+    /** Checks the request's Basic credentials now (blocks: a bcrypt); the exchange keeps the outcome. */
+    void checkBasicAhead(Exchange ex) {
+        String authorization = authorization(ex);
+        try {
+            ex.basicChecked(authenticator.basic(authorization.substring(6).trim(), client(ex.ctx())), null);
+        } catch (Authenticator.Refused e) {
+            ex.basicChecked(null, e);
+        }
+    }
+
+    /** The user the request's Basic credentials name: as checked ahead, or checked now. */
+    static String basicUser(Exchange ex, String authorization, Authenticator authenticator) throws Authenticator.Refused {
+        if (ex.basicRefused() != null) {
+            throw ex.basicRefused();
+        }
+        if (ex.basicUser() != null) {
+            return ex.basicUser();
+        }
+        return authenticator.basic(authorization.substring(6).trim(), client(ex.ctx()));
+    }
+
+    private String basicUser(Exchange ex, String authorization) throws Authenticator.Refused {
+        return basicUser(ex, authorization, authenticator);
     }
 
     /**

@@ -34,6 +34,9 @@ final class Exchange {
     private final ResponseWriter response;
     private String route = "unknown";
     private Authenticator.Caller caller;
+    /** Basic credentials checked ahead, off the event loop: the user, or why they were refused; both null before. */
+    private volatile String basicUser;
+    private volatile Authenticator.Refused basicRefused;
 
     /** Told when the exchange is over, on the event loop. */
     interface Listener {
@@ -113,6 +116,22 @@ final class Exchange {
 
     void caller(Authenticator.Caller c) {
         this.caller = c;
+    }
+
+    /** The outcome of this request's Basic credentials, checked ahead ({@link AuthGate#checkBasicAhead}). */
+    void basicChecked(String user, Authenticator.Refused refused) {
+        this.basicRefused = refused;
+        this.basicUser = user;
+    }
+
+    /** The user the request's Basic credentials name, if checked ahead and good; null otherwise. */
+    String basicUser() {
+        return basicUser;
+    }
+
+    /** Why the request's Basic credentials were refused, if checked ahead and refused; null otherwise. */
+    Authenticator.Refused basicRefused() {
+        return basicRefused;
     }
 
     boolean isHead() {

@@ -46,6 +46,8 @@ public final class HttpServer implements AutoCloseable {
 
     private final NetRuntime net;
     private final RouteGuard routes;
+    /** Where passwords are checked, off the event loops. */
+    private final PasswordChecks passwords = new PasswordChecks();
     private final ServerEndpoints serverEndpoints;
     private final AccessLog accessLog;
     private final ExchangeRecorder recorder;
@@ -83,7 +85,7 @@ public final class HttpServer implements AutoCloseable {
                 endpoints, new PushEndpoints(registry), new AdminEndpoints(registry.admin(), warm, auth, endpoints),
                 hardwareService == null ? null : new HardwareEndpoints(hardwareService, waitBudget),
                 catalog == null ? null : new SearchEndpoint(catalog, auth));
-        this.routes = new RouteGuard(table, auth, endpoints);
+        this.routes = new RouteGuard(table, auth, endpoints, passwords);
         metrics.gauge("gantry_http_connections", "Open client connections", () -> channels.size());
         metrics.gauge("gantry_http_requests_in_flight", "Requests being answered", state::inFlight);
     }
@@ -160,6 +162,7 @@ public final class HttpServer implements AutoCloseable {
             listener.close().awaitUninterruptibly();
         }
         channels.close().awaitUninterruptibly(5, TimeUnit.SECONDS);
+        passwords.close();
     }
 
     @Override

@@ -101,7 +101,7 @@ final class RequestHandler extends ChannelInboundHandlerAdapter implements Excha
             try {
                 Route route = Route.parse(ex.rawPath());
                 ex.route(route.label());
-                routes.dispatch(ex, route);
+                routes.route(ex, route);
             } catch (RuntimeException e) {
                 ex.fail(e);
             }

@@ -22,11 +22,36 @@ final class RouteGuard {
     private final RouteTable table;
     private final AuthGate auth;
     private final RegistryEndpoints endpoints;
+    private final PasswordChecks passwords;
 
-    RouteGuard(RouteTable table, AuthGate auth, RegistryEndpoints endpoints) {
+    RouteGuard(RouteTable table, AuthGate auth, RegistryEndpoints endpoints, PasswordChecks passwords) {
         this.table = table;
         this.auth = auth;
         this.endpoints = endpoints;
+        this.passwords = passwords;
+    }
+
+    /**
+     * Answers {@code ex}: at once, or, when its password costs a bcrypt to check, once that check has run on
+     * a password thread ({@link PasswordChecks}), back on the connection's event loop. The request's body waits
+     * meanwhile (it is read only once a handler asks for it).
+     */
+    void route(Exchange ex, Route route) {
+        if (!auth.slowToCheck(ex)) {
+            dispatch(ex, route);
+            return;
+        }
+        passwords.run(() -> auth.checkBasicAhead(ex)).whenComplete((v, e) -> ex.ctx().executor().execute(() -> {
+            if (e != null) {
+                ex.fail(e instanceof java.util.concurrent.CompletionException && e.getCause() != null ? e.getCause() : e);
+                return;
+            }
+            try {
+                dispatch(ex, route);
+            } catch (RuntimeException failure) {
+                ex.fail(failure);
+            }
+        }));
     }
 
     /** Answers {@code ex}, or throws what its error response should say. */

@@ -45,7 +45,7 @@ final class TokenEndpoint {
         String user = null;
         if (authorization != null && authorization.regionMatches(true, 0, "Basic ", 0, 6)) {
             try {
-                user = authenticator.basic(authorization.substring(6).trim(), AuthGate.client(ex.ctx()));
+                user = AuthGate.basicUser(ex, authorization, authenticator);
             } catch (Authenticator.Refused e) {
                 if (e.rateLimited()) {
                     throw new RegistryException(ErrorCode.TOOMANYREQUESTS, 429, e.getMessage(), Map.of("Retry-After", "60"), null);
