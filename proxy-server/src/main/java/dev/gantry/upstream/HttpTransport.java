@@ -175,7 +175,7 @@ public final class HttpTransport implements AutoCloseable {
                 || (cause instanceof ConnectException && String.valueOf(cause.getMessage()).contains("timed out"))
                 || cause instanceof io.netty.channel.ConnectTimeoutException
                 ? UpstreamException.Kind.TIMEOUT : UpstreamException.Kind.CONNECT;
-        return new UpstreamException(kind, "cannot connect to " + Origin.of(uri) + ": " + cause.getMessage(), cause);
+        return new UpstreamException(kind, "cannot connect to " + Origin.of(uri) + ": " + cause.getMessage(), cause, true);
     }
 
     @Override

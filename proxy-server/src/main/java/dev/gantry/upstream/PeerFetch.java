@@ -104,7 +104,9 @@ public final class PeerFetch {
                 return CompletableFuture.completedFuture(r);
             }
             Throwable cause = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
-            if (!(cause instanceof UpstreamException) || cause instanceof UpstreamStatusException) {
+            if (!(cause instanceof UpstreamException u) || !(u.whileConnecting() || u.kind() == UpstreamException.Kind.CLOSED)) {
+                // An answer, or an owner that is there but slow (waiting on its own upstream past the read timeout):
+                // the caller asks the upstream this once, and the owner keeps its keys.
                 return CompletableFuture.<UpstreamResponse>failedFuture(cause);
             }
             directory.unreachable(owner);

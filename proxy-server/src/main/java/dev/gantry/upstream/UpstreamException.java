@@ -14,14 +14,29 @@ public final class UpstreamException extends RuntimeException {
     public enum Kind { CONNECT, TIMEOUT, PROTOCOL, TOO_LARGE, CLOSED }
 
     private final Kind kind;
+    private final boolean connecting;
 
     public UpstreamException(Kind kind, String message, Throwable cause) {
+        this(kind, message, cause, false);
+    }
+
+    /** @param connecting whether no connection was made (refused, unreachable, timed out connecting) */
+    UpstreamException(Kind kind, String message, Throwable cause, boolean connecting) {
         super(message, cause);
         this.kind = kind;
+        this.connecting = connecting;
     }
 
     public Kind kind() {
         return kind;
+    }
+
+    /**
+     * Whether it failed before a connection was made: nobody listens there. A timeout on a connection made
+     * is another thing: the peer is there and slow.
+     */
+    public boolean whileConnecting() {
+        return connecting;
     }
 
     static UpstreamException tooLarge(URI uri, long size, long max) {
