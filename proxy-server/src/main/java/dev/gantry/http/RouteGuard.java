@@ -7,6 +7,7 @@ import dev.gantry.oci.RegistryException;
 import dev.gantry.registry.Repository;
 import io.netty.handler.codec.http.HttpMethod;
 import java.util.Map;
+import java.util.concurrent.CompletionException;
 
 /**
  * Takes a request from its route to its handler: finds the row in the
@@ -43,7 +44,7 @@ final class RouteGuard {
         }
         passwords.run(() -> auth.checkBasicAhead(ex)).whenComplete((v, e) -> ex.ctx().executor().execute(() -> {
             if (e != null) {
-                ex.fail(e instanceof java.util.concurrent.CompletionException && e.getCause() != null ? e.getCause() : e);
+                ex.fail(e instanceof CompletionException && e.getCause() != null ? e.getCause() : e);
                 return;
             }
             try {
